@@ -1,0 +1,117 @@
+package io.modelwatch;
+
+import io.modelwatch.ingest.Ingest;
+import io.modelwatch.ingest.IngestCounters;
+import io.modelwatch.ingest.JoinInput;
+import io.modelwatch.ingest.JoinInputSerde;
+import io.modelwatch.ingest.Parsed;
+import io.modelwatch.join.DelayedJoin;
+import io.modelwatch.join.JoinCounters;
+import io.modelwatch.window.AggregateInput;
+import io.modelwatch.window.AggregateInputSerde;
+import io.modelwatch.window.AggregationKey;
+import io.modelwatch.window.WindowAggregation;
+import io.modelwatch.window.WindowCounters;
+import io.modelwatch.window.WindowSpec;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyConfig;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.processor.StreamPartitioner;
+
+/**
+ * The composition root: builds the one topology that {@code run}, {@code demo} and {@code replay}
+ * all execute. Data flows ingest (parse, dead-letter) → join (by prediction id) → window state
+ * (per model, version, slice and window) → metrics records. Every processor, store and internal
+ * topic is named here or by its stage.
+ */
+public final class ModelwatchTopology {
+
+    public static final String JOIN_INPUT_TOPIC = "join-input";
+    public static final String AGGREGATE_INPUT_TOPIC = "aggregate-input";
+
+    /** Live counters of every stage, for the Prometheus endpoint and the demo's summary line. */
+    public record Counters(IngestCounters ingest, JoinCounters join, WindowCounters window) {
+        public Counters() {
+            this(new IngestCounters(), new JoinCounters(), new WindowCounters());
+        }
+    }
+
+    private ModelwatchTopology() {
+    }
+
+    public static Topology build(TopologySettings s, Counters counters) {
+        Properties props = new Properties();
+        props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+        StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(minimal(props))));
+
+        KStream<byte[], JoinInput> predictions = ingest(builder, s.predictionsTopic(), "predictions",
+                Ingest.predictionParser(s.limits(), counters.ingest()), s.deadLetterTopic());
+        KStream<byte[], JoinInput> labels = ingest(builder, s.labelsTopic(), "labels",
+                Ingest.labelParser(s.limits(), counters.ingest()), s.deadLetterTopic());
+        KStream<byte[], JoinInput> joinInput = predictions.merge(labels, Named.as("merge-events"));
+        if (s.repartitionInputs()) {
+            joinInput = joinInput.repartition(Repartitioned.with(Serdes.ByteArray(), JoinInputSerde.SERDE)
+                    .withName(JOIN_INPUT_TOPIC).withNumberOfPartitions(s.joinPartitions()));
+        }
+
+        WindowSpec windows = new WindowSpec(s.windowSize().toMillis(), s.maxLabelDelay().toMillis());
+        joinInput
+                .process(new DelayedJoin(windows, s.sliceDimensions(), s.maxLabelsPerPrediction(),
+                        s.watermarkInterval(), s.joinPartitions(), counters.join()), Named.as(DelayedJoin.PROCESSOR))
+                .repartition(Repartitioned.with(AggregationKey.SERDE, AggregateInputSerde.SERDE)
+                        .withName(AGGREGATE_INPUT_TOPIC).withStreamPartitioner(new WatermarkBroadcast()))
+                .process(new WindowAggregation(windows, s.rolling(), s.updateInterval(), counters.window()),
+                        Named.as(WindowAggregation.PROCESSOR))
+                .to(s.metricsTopic(), Produced.with(Serdes.String(), Serdes.String()).withName("metrics-sink"));
+        return builder.build();
+    }
+
+    private static KStream<byte[], JoinInput> ingest(StreamsBuilder builder, String topic, String name,
+            org.apache.kafka.streams.processor.api.ProcessorSupplier<byte[], byte[], byte[], Parsed> parser,
+            String deadLetterTopic) {
+        KStream<byte[], Parsed> parsed = builder
+                .stream(topic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(name + "-source"))
+                .process(parser, Named.as("parse-" + name));
+        var branches = parsed.split(Named.as("route-" + name + "-"))
+                .branch((k, v) -> v instanceof Parsed.Valid, Branched.as("valid"))
+                .defaultBranch(Branched.as("rejected"));
+        branches.get("route-" + name + "-rejected")
+                .mapValues(v -> ((Parsed.Rejected) v).original(), Named.as("dead-letter-" + name))
+                .to(deadLetterTopic, Produced.with(Serdes.ByteArray(), Serdes.ByteArray())
+                        .withName("dead-letter-" + name + "-sink"));
+        return branches.get("route-" + name + "-valid")
+                .mapValues(v -> ((Parsed.Valid) v).event(), Named.as("events-" + name));
+    }
+
+    private static Properties minimal(Properties props) {
+        props.putIfAbsent(StreamsConfig.APPLICATION_ID_CONFIG, "modelwatch-topology");
+        props.putIfAbsent(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        return props;
+    }
+
+    /** Contributions go by the hash of their aggregation key; watermarks to every partition. */
+    static final class WatermarkBroadcast implements StreamPartitioner<AggregationKey, AggregateInput> {
+        @Override
+        public Optional<Set<Integer>> partitions(String topic, AggregationKey key, AggregateInput value,
+                                                 int numPartitions) {
+            if (value instanceof AggregateInput.Watermark) {
+                return Optional.of(IntStream.range(0, numPartitions).boxed().collect(Collectors.toSet()));
+            }
+            return Optional.of(Set.of(Utils.toPositive(Utils.murmur2(key.encode())) % numPartitions));
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package io.modelwatch.ingest;
+
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+
+/**
+ * Parses raw JSON events. Valid ones are re-keyed by prediction id; rejects keep their original key
+ * and bytes and carry the reason and their origin in headers (see {@link DeadLetters}).
+ */
+final class ParseProcessor implements Processor<byte[], byte[], byte[], Parsed> {
+
+    private final EventParser parser;
+    private final boolean predictions;
+    private final IngestCounters counters;
+    private ProcessorContext<byte[], Parsed> context;
+
+    ParseProcessor(EventParser parser, boolean predictions, IngestCounters counters) {
+        this.parser = parser;
+        this.predictions = predictions;
+        this.counters = counters;
+    }
+
+    @Override
+    public void init(ProcessorContext<byte[], Parsed> context) {
+        this.context = context;
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        try {
+            JoinInput event = predictions ? parser.parsePrediction(record.value()) : parser.parseLabel(record.value());
+            counters.accepted(event);
+            context.forward(new Record<>(event.predictionId().getBytes(StandardCharsets.UTF_8),
+                    new Parsed.Valid(event), event.timestampMs(), record.headers()));
+        } catch (BadInputException e) {
+            counters.reject(e.reason());
+            RecordMetadata meta = context.recordMetadata().orElse(null);
+            String topic = meta == null ? "" : meta.topic();
+            int partition = meta == null ? -1 : meta.partition();
+            long offset = meta == null ? -1 : meta.offset();
+            Headers headers = DeadLetters.headers(record.headers(), e.reason(), e.getMessage(), topic, partition, offset);
+            context.forward(new Record<>(record.key(),
+                    new Parsed.Rejected(record.value(), e.reason(), e.getMessage(), topic, partition, offset),
+                    record.timestamp(), headers));
+        }
+    }
+}

@@ -1,0 +1,26 @@
+package io.modelwatch.ingest;
+
+/** Why an input record went to the dead-letter topic. The code is the header value and metric tag. */
+public enum RejectReason {
+    NULL_VALUE("null_value"),
+    OVERSIZED_RECORD("oversized_record"),
+    NOT_UTF8("not_utf8"),
+    NOT_JSON("not_json"),
+    TRUNCATED_JSON("truncated_json"),
+    NOT_AN_OBJECT("not_an_object"),
+    MISSING_FIELD("missing_field"),
+    EMPTY_FIELD("empty_field"),
+    WRONG_TYPE("wrong_type"),
+    BAD_TIMESTAMP("bad_timestamp"),
+    TIMESTAMP_OUT_OF_RANGE("timestamp_out_of_range"),
+    BAD_SCORE("bad_score"),
+    SCORES_NOT_NORMALISED("scores_not_normalised"),
+    OVERSIZED_FIELD("oversized_field"),
+    TOO_MANY_TAGS("too_many_tags");
+
+    public final String code;
+
+    RejectReason(String code) {
+        this.code = code;
+    }
+}

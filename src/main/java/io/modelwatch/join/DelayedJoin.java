@@ -1,0 +1,59 @@
+package io.modelwatch.join;
+
+import io.modelwatch.ingest.JoinInput;
+import io.modelwatch.window.AggregateInput;
+import io.modelwatch.window.AggregationKey;
+import io.modelwatch.window.WindowSpec;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+/** The join stage: its processor and the stores it owns (RocksDB, changelogged). */
+public final class DelayedJoin implements ProcessorSupplier<byte[], JoinInput, AggregationKey, AggregateInput> {
+
+    public static final String PROCESSOR = "delayed-join";
+    public static final String PENDING_STORE = "join-pending";
+    public static final String EXPIRY_STORE = "join-expiry-index";
+
+    private final WindowSpec windows;
+    private final List<String> sliceDimensions;
+    private final int labelCap;
+    private final Duration watermarkInterval;
+    private final int joinPartitions;
+    private final JoinCounters counters;
+
+    public DelayedJoin(WindowSpec windows, List<String> sliceDimensions, int labelCap, Duration watermarkInterval,
+                       int joinPartitions, JoinCounters counters) {
+        this.windows = windows;
+        this.sliceDimensions = List.copyOf(sliceDimensions);
+        this.labelCap = labelCap;
+        this.watermarkInterval = watermarkInterval;
+        this.joinPartitions = joinPartitions;
+        this.counters = counters;
+    }
+
+    @Override
+    public Processor<byte[], JoinInput, AggregationKey, AggregateInput> get() {
+        return new DelayedJoinProcessor(PENDING_STORE, EXPIRY_STORE, windows, sliceDimensions, labelCap,
+                watermarkInterval, joinPartitions, counters);
+    }
+
+    @Override
+    public Set<StoreBuilder<?>> stores() {
+        return Set.of(
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE), Serdes.String(),
+                        Serdes.ByteArray()).withCachingEnabled(),
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(EXPIRY_STORE), Serdes.Bytes(),
+                        Serdes.ByteArray()).withCachingEnabled());
+    }
+
+    /** Watermarks go to every partition of the aggregation stage; contributions by key hash. */
+    public static boolean isWatermark(AggregationKey key) {
+        return key.equals(DelayedJoinProcessor.WATERMARK_KEY);
+    }
+}

@@ -1,0 +1,209 @@
+package io.modelwatch.join;
+
+import io.modelwatch.ingest.JoinInput;
+import io.modelwatch.ingest.Label;
+import io.modelwatch.ingest.Prediction;
+import io.modelwatch.metrics.Outcome;
+import io.modelwatch.window.AggregateInput;
+import io.modelwatch.window.AggregationKey;
+import io.modelwatch.window.WindowSpec;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Pairs predictions with their delayed labels by prediction id, in either arrival order.
+ * Each change of an entry's outcome goes downstream as a contribution (retract the old outcome,
+ * add the new one) for the whole model and for each configured slice. A stream-time punctuator
+ * expires entries once their window closed and reports this partition's event time (a watermark)
+ * so downstream windows close even when a model goes quiet.
+ */
+final class DelayedJoinProcessor implements Processor<byte[], JoinInput, AggregationKey, AggregateInput> {
+
+    /** The key watermarks travel under; the partitioner broadcasts them to every partition. */
+    static final AggregationKey WATERMARK_KEY = new AggregationKey("", "", "", "");
+
+    private final String pendingStoreName;
+    private final String expiryStoreName;
+    private final WindowSpec windows;
+    private final long maxDelayMs;
+    private final List<String> sliceDimensions;
+    private final int labelCap;
+    private final Duration watermarkInterval;
+    private final int joinPartitions;
+    private final JoinCounters counters;
+
+    private ProcessorContext<AggregationKey, AggregateInput> context;
+    private KeyValueStore<String, byte[]> pending;
+    private KeyValueStore<Bytes, byte[]> expiryIndex;
+
+    DelayedJoinProcessor(String pendingStoreName, String expiryStoreName, WindowSpec windows,
+                         List<String> sliceDimensions, int labelCap, Duration watermarkInterval, int joinPartitions,
+                         JoinCounters counters) {
+        this.pendingStoreName = pendingStoreName;
+        this.expiryStoreName = expiryStoreName;
+        this.windows = windows;
+        this.maxDelayMs = windows.maxLabelDelayMs();
+        this.sliceDimensions = sliceDimensions;
+        this.labelCap = labelCap;
+        this.watermarkInterval = watermarkInterval;
+        this.joinPartitions = joinPartitions;
+        this.counters = counters;
+    }
+
+    @Override
+    public void init(ProcessorContext<AggregationKey, AggregateInput> context) {
+        this.context = context;
+        this.pending = context.getStateStore(pendingStoreName);
+        this.expiryIndex = context.getStateStore(expiryStoreName);
+        context.schedule(watermarkInterval, PunctuationType.STREAM_TIME, this::onStreamTime);
+    }
+
+    @Override
+    public void process(Record<byte[], JoinInput> record) {
+        JoinInput input = record.value();
+        long streamTime = context.currentStreamTimeMs();
+        String id = input.predictionId();
+        byte[] stored = pending.get(id);
+        JoinEntry entry = stored == null ? new JoinEntry() : JoinEntry.decode(stored);
+        JoinEntry.PendingPrediction before = entry.prediction;
+        Outcome old = entry.outcome(maxDelayMs);
+        int oldLabel = entry.winningLabel(maxDelayMs);
+
+        if (input instanceof Prediction p) {
+            if (windows.closeTimeOf(p.timestampMs()) <= streamTime) {
+                counters.latePrediction();
+                return;
+            }
+            if (entry.prediction != null && entry.prediction.timestampMs() <= p.timestampMs()) {
+                counters.duplicatePrediction();
+                return; // the earliest copy wins
+            }
+            entry.prediction = pendingOf(p);
+        } else {
+            Label l = (Label) input;
+            if (windows.closeTimeOf(l.timestampMs() + maxDelayMs) <= streamTime) {
+                counters.lateLabel();
+                return; // every window this label could pair into is closed
+            }
+            entry.addLabel(l.timestampMs(), l.label(), labelCap);
+        }
+
+        Outcome now = entry.outcome(maxDelayMs);
+        int nowLabel = entry.winningLabel(maxDelayMs);
+        boolean predictionChanged = before != entry.prediction;
+        boolean labelChanged = oldLabel != nowLabel || (nowLabel >= 0 && old != null
+                && (!Objects.equals(old.label(), now.label()) || old.labelDelayMs() != now.labelDelayMs()));
+        if (predictionChanged || labelChanged) {
+            emitChange(before, old, entry.prediction, now, record.timestamp());
+        }
+        long expiry = expiryOf(entry);
+        if (expiry != entry.expiresAt) {
+            entry.expiresAt = expiry;
+            expiryIndex.put(expiryKey(expiry, id), new byte[0]);
+        }
+        pending.put(id, entry.encode());
+    }
+
+    private JoinEntry.PendingPrediction pendingOf(Prediction p) {
+        String[] names = new String[sliceDimensions.size()];
+        String[] values = new String[names.length];
+        int n = 0;
+        for (String dim : sliceDimensions) {
+            String v = p.tag(dim);
+            if (v != null) {
+                names[n] = dim;
+                values[n++] = v;
+            }
+        }
+        if (n < names.length) {
+            names = java.util.Arrays.copyOf(names, n);
+            values = java.util.Arrays.copyOf(values, n);
+        }
+        return new JoinEntry.PendingPrediction(p.modelId(), p.modelVersion(), p.timestampMs(), p.predicted(),
+                p.scoreClasses(), p.scores(), names, values);
+    }
+
+    private void emitChange(JoinEntry.PendingPrediction before, Outcome old, JoinEntry.PendingPrediction after,
+                            Outcome now, long timestamp) {
+        if (before == null || after == null || before == after) {
+            forEachKey(after != null ? after : before, (key, window) ->
+                    forward(key, new AggregateInput.Contribution(window, old, now), timestamp));
+            return;
+        }
+        // an earlier copy of the prediction replaced the one counted so far: move the contribution
+        forEachKey(before, (key, window) -> forward(key, new AggregateInput.Contribution(window, old, null), timestamp));
+        forEachKey(after, (key, window) -> forward(key, new AggregateInput.Contribution(window, null, now), timestamp));
+    }
+
+    private interface KeyWindowConsumer {
+        void accept(AggregationKey key, long windowStart);
+    }
+
+    private void forEachKey(JoinEntry.PendingPrediction p, KeyWindowConsumer consumer) {
+        long window = windows.windowStart(p.timestampMs());
+        consumer.accept(AggregationKey.wholeModel(p.modelId(), p.modelVersion()), window);
+        for (int i = 0; i < p.sliceNames().length; i++) {
+            consumer.accept(new AggregationKey(p.modelId(), p.modelVersion(), p.sliceNames()[i], p.sliceValues()[i]),
+                    window);
+        }
+    }
+
+    private void forward(AggregationKey key, AggregateInput value, long timestamp) {
+        context.forward(new Record<>(key, value, timestamp));
+    }
+
+    /** After this stream time the entry cannot reach an open window any more. */
+    private long expiryOf(JoinEntry entry) {
+        if (entry.prediction != null) {
+            return windows.closeTimeOf(entry.prediction.timestampMs());
+        }
+        // a label pairs with predictions up to maxDelay after it; the last such window closes at:
+        return windows.closeTimeOf(entry.latestLabelTs() + maxDelayMs);
+    }
+
+    private void onStreamTime(long punctuationTime) {
+        long now = context.currentStreamTimeMs();
+        expireUpTo(now);
+        context.forward(new Record<>(WATERMARK_KEY,
+                new AggregateInput.Watermark(context.taskId().partition(), joinPartitions, now), now));
+    }
+
+    private void expireUpTo(long now) {
+        List<Bytes> due = new ArrayList<>();
+        try (KeyValueIterator<Bytes, byte[]> it = expiryIndex.range(expiryKey(0, ""), expiryKey(now + 1, ""))) {
+            while (it.hasNext()) {
+                KeyValue<Bytes, byte[]> kv = it.next();
+                due.add(kv.key);
+            }
+        }
+        for (Bytes key : due) {
+            ByteBuffer buf = ByteBuffer.wrap(key.get());
+            long expiry = buf.getLong();
+            String id = new String(key.get(), 8, key.get().length - 8, StandardCharsets.UTF_8);
+            byte[] stored = pending.get(id);
+            if (stored != null && JoinEntry.decode(stored).expiresAt == expiry) {
+                pending.delete(id);
+                counters.expired();
+            }
+            expiryIndex.delete(key);
+        }
+    }
+
+    /** Big-endian expiry first, so a range scan yields what is due in time order. */
+    static Bytes expiryKey(long expiry, String id) {
+        byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
+        return Bytes.wrap(ByteBuffer.allocate(8 + idBytes.length).putLong(Math.max(0, expiry)).put(idBytes).array());
+    }
+}

@@ -1,0 +1,183 @@
+package io.modelwatch.join;
+
+import io.modelwatch.metrics.Outcome;
+import io.modelwatch.serde.BinaryReader;
+import io.modelwatch.serde.BinaryWriter;
+import java.util.Arrays;
+import java.util.Objects;
+import org.apache.kafka.common.errors.SerializationException;
+
+/**
+ * The join state of one prediction id: the winning (earliest) prediction, if it arrived, and the
+ * labels seen, newest last. The contribution to the metrics is a pure function of this entry
+ * ({@link #outcome}), so every arrival order ends in the same result.
+ */
+final class JoinEntry {
+
+    private static final int VERSION = 1;
+
+    /** The earliest prediction for the id, or null while only labels arrived. */
+    PendingPrediction prediction;
+    /** Label timestamps and values, in arrival order; at most the configured cap. */
+    long[] labelTs = new long[0];
+    String[] labelValues = new String[0];
+    /** Stream time at which this entry can no longer change any open window. */
+    long expiresAt;
+
+    /** The prediction fields the metrics need; slice tags only for the configured dimensions. */
+    record PendingPrediction(String modelId, String modelVersion, long timestampMs, String predicted,
+                             String[] scoreClasses, double[] scores, String[] sliceNames, String[] sliceValues) {
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof PendingPrediction p && timestampMs == p.timestampMs && modelId.equals(p.modelId)
+                    && modelVersion.equals(p.modelVersion) && predicted.equals(p.predicted)
+                    && Arrays.equals(scoreClasses, p.scoreClasses) && Arrays.equals(scores, p.scores)
+                    && Arrays.equals(sliceNames, p.sliceNames) && Arrays.equals(sliceValues, p.sliceValues);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(modelId, modelVersion, timestampMs);
+        }
+    }
+
+    /**
+     * Index of the winning label: the latest timestamp within {@code maxDelayMs} of the prediction
+     * (a later arrival wins a tie), or -1.
+     */
+    int winningLabel(long maxDelayMs) {
+        if (prediction == null) {
+            return -1;
+        }
+        int best = -1;
+        for (int i = 0; i < labelTs.length; i++) {
+            if (Math.abs(labelTs[i] - prediction.timestampMs) <= maxDelayMs
+                    && (best < 0 || labelTs[i] >= labelTs[best])) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /** What this entry contributes to its prediction's window, or null without a prediction. */
+    Outcome outcome(long maxDelayMs) {
+        if (prediction == null) {
+            return null;
+        }
+        int w = winningLabel(maxDelayMs);
+        return new Outcome(prediction.predicted, w < 0 ? null : labelValues[w], prediction.scoreClasses,
+                prediction.scores, w < 0 ? 0 : labelTs[w] - prediction.timestampMs);
+    }
+
+    /** Appends a label; beyond {@code cap} labels the one with the oldest timestamp is forgotten. */
+    void addLabel(long ts, String label, int cap) {
+        int n = labelTs.length;
+        if (n >= cap) {
+            int oldest = 0;
+            for (int i = 1; i < n; i++) {
+                if (labelTs[i] < labelTs[oldest]) {
+                    oldest = i;
+                }
+            }
+            if (ts < labelTs[oldest]) {
+                return; // older than everything kept: it could never win
+            }
+            removeLabel(oldest);
+            n--;
+        }
+        labelTs = Arrays.copyOf(labelTs, n + 1);
+        labelValues = Arrays.copyOf(labelValues, n + 1);
+        labelTs[n] = ts;
+        labelValues[n] = label;
+    }
+
+    private void removeLabel(int i) {
+        int n = labelTs.length;
+        System.arraycopy(labelTs, i + 1, labelTs, i, n - i - 1);
+        System.arraycopy(labelValues, i + 1, labelValues, i, n - i - 1);
+        labelTs = Arrays.copyOf(labelTs, n - 1);
+        labelValues = Arrays.copyOf(labelValues, n - 1);
+    }
+
+    long latestLabelTs() {
+        long max = Long.MIN_VALUE;
+        for (long ts : labelTs) {
+            max = Math.max(max, ts);
+        }
+        return max;
+    }
+
+    byte[] encode() {
+        BinaryWriter w = new BinaryWriter(128);
+        w.writeByte(VERSION).writeLong(expiresAt);
+        PendingPrediction p = prediction;
+        w.writeByte(p == null ? 0 : 1);
+        if (p != null) {
+            w.writeString(p.modelId).writeString(p.modelVersion).writeLong(p.timestampMs).writeString(p.predicted);
+            w.writeVarLong(p.scoreClasses.length);
+            for (int i = 0; i < p.scoreClasses.length; i++) {
+                w.writeString(p.scoreClasses[i]).writeDouble(p.scores[i]);
+            }
+            w.writeVarLong(p.sliceNames.length);
+            for (int i = 0; i < p.sliceNames.length; i++) {
+                w.writeString(p.sliceNames[i]).writeString(p.sliceValues[i]);
+            }
+        }
+        w.writeVarLong(labelTs.length);
+        for (int i = 0; i < labelTs.length; i++) {
+            w.writeLong(labelTs[i]).writeString(labelValues[i]);
+        }
+        return w.toByteArray();
+    }
+
+    static JoinEntry decode(byte[] data) {
+        BinaryReader r = new BinaryReader(data);
+        int version = r.readByte();
+        if (version != VERSION) {
+            throw new SerializationException("unknown join entry format version " + version);
+        }
+        JoinEntry e = new JoinEntry();
+        e.expiresAt = r.readLong();
+        if (r.readByte() == 1) {
+            String model = r.readString();
+            String modelVersion = r.readString();
+            long ts = r.readLong();
+            String predicted = r.readString();
+            int n = (int) r.readVarLong();
+            String[] classes = new String[n];
+            double[] scores = new double[n];
+            for (int i = 0; i < n; i++) {
+                classes[i] = r.readString();
+                scores[i] = r.readDouble();
+            }
+            int s = (int) r.readVarLong();
+            String[] names = new String[s];
+            String[] values = new String[s];
+            for (int i = 0; i < s; i++) {
+                names[i] = r.readString();
+                values[i] = r.readString();
+            }
+            e.prediction = new PendingPrediction(model, modelVersion, ts, predicted, classes, scores, names, values);
+        }
+        int labels = (int) r.readVarLong();
+        e.labelTs = new long[labels];
+        e.labelValues = new String[labels];
+        for (int i = 0; i < labels; i++) {
+            e.labelTs[i] = r.readLong();
+            e.labelValues[i] = r.readString();
+        }
+        return e;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof JoinEntry e && expiresAt == e.expiresAt && Objects.equals(prediction, e.prediction)
+                && Arrays.equals(labelTs, e.labelTs) && Arrays.equals(labelValues, e.labelValues);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(prediction, expiresAt);
+    }
+}

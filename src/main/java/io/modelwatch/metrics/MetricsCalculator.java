@@ -1,0 +1,208 @@
+package io.modelwatch.metrics;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.TreeMap;
+
+/**
+ * The figures of one window, computed from its {@link WindowAggregate} exactly as scikit-learn 1.2
+ * defines them (zero_division = 0). See /work/shared/notes/metric-definitions.md.
+ */
+public final class MetricsCalculator {
+
+    static final List<String> AVERAGED_KEYS = List.of("accuracy",
+            "precision_micro", "recall_micro", "f1_micro",
+            "precision_macro", "recall_macro", "f1_macro",
+            "precision_weighted", "recall_weighted", "f1_weighted", "log_loss");
+    static final List<String> BINARY_KEYS = List.of("precision", "recall", "f1", "brier_score",
+            "roc_auc", "average_precision");
+    static final List<String> MULTICLASS_KEYS = List.of("roc_auc_ovr", "roc_auc_ovr_weighted", "roc_auc_ovo");
+
+    private MetricsCalculator() {
+    }
+
+    public static MetricsResult compute(WindowAggregate agg) {
+        List<String> modelClasses = agg.modelClasses();
+        List<String> labels = agg.labels();
+        boolean binary = binaryClasses(modelClasses) && binaryClasses(labels);
+
+        int k = labels.size();
+        long[][] matrix = new long[k][k];
+        for (int i = 0; i < k; i++) {
+            for (int j = 0; j < k; j++) {
+                matrix[i][j] = agg.confusionCount(labels.get(i), labels.get(j));
+            }
+        }
+        LinkedHashMap<String, ClassFigures> perClass = perClass(labels, matrix);
+
+        LinkedHashMap<String, Double> metrics = new LinkedHashMap<>();
+        for (String key : AVERAGED_KEYS) {
+            metrics.put(key, null);
+        }
+        for (String key : binary ? BINARY_KEYS : MULTICLASS_KEYS) {
+            metrics.put(key, null);
+        }
+        if (k > 0) { // without a labelled pair every figure stays undefined
+            averages(perClass, matrix, metrics);
+            metrics.put("log_loss", ratio(agg.logLossSum(), agg.logLossCount()));
+            if (binary) {
+                binaryFigures(agg, perClass, metrics);
+            } else {
+                multiclassFigures(agg, modelClasses, metrics);
+            }
+        }
+        metrics.put("label_coverage", ratio(agg.labeled(), agg.predictions()));
+        metrics.put("label_delay_mean_ms", ratio(agg.labelDelaySumMs(), agg.labeled()));
+        return new MetricsResult(binary, labels, matrix, perClass, metrics);
+    }
+
+    private static boolean binaryClasses(List<String> classes) {
+        for (String c : classes) {
+            if (!Outcomes.POSITIVE.equals(c) && !Outcomes.NEGATIVE.equals(c)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static LinkedHashMap<String, ClassFigures> perClass(List<String> labels, long[][] matrix) {
+        LinkedHashMap<String, ClassFigures> perClass = new LinkedHashMap<>();
+        for (int c = 0; c < labels.size(); c++) {
+            long tp = matrix[c][c];
+            long predicted = 0;
+            long support = 0;
+            for (int i = 0; i < labels.size(); i++) {
+                predicted += matrix[i][c];
+                support += matrix[c][i];
+            }
+            perClass.put(labels.get(c), figures(tp, predicted, support));
+        }
+        return perClass;
+    }
+
+    /** P, R and F1 from counts; scikit-learn's F1 is 2·P·R / (P + R), and 0 for any 0/0. */
+    private static ClassFigures figures(long tp, long predicted, long support) {
+        double p = predicted == 0 ? 0.0 : (double) tp / predicted;
+        double r = support == 0 ? 0.0 : (double) tp / support;
+        double f1 = p + r == 0 ? 0.0 : 2 * p * r / (p + r);
+        return new ClassFigures(p, r, f1, support);
+    }
+
+    private static void averages(LinkedHashMap<String, ClassFigures> perClass, long[][] matrix,
+                                 LinkedHashMap<String, Double> metrics) {
+        long correct = 0;
+        long total = 0;
+        for (int i = 0; i < matrix.length; i++) {
+            correct += matrix[i][i];
+            for (long v : matrix[i]) {
+                total += v;
+            }
+        }
+        metrics.put("accuracy", (double) correct / total);
+        // micro: ΣTP / ΣPredicted and ΣTP / ΣSupport, both n for single-label data
+        ClassFigures micro = figures(correct, total, total);
+        metrics.put("precision_micro", micro.precision());
+        metrics.put("recall_micro", micro.recall());
+        metrics.put("f1_micro", micro.f1());
+
+        double p = 0, r = 0, f = 0, pw = 0, rw = 0, fw = 0;
+        long supports = 0;
+        for (ClassFigures c : perClass.values()) {
+            p += c.precision();
+            r += c.recall();
+            f += c.f1();
+            pw += c.precision() * c.support();
+            rw += c.recall() * c.support();
+            fw += c.f1() * c.support();
+            supports += c.support();
+        }
+        int n = perClass.size();
+        metrics.put("precision_macro", p / n);
+        metrics.put("recall_macro", r / n);
+        metrics.put("f1_macro", f / n);
+        // every labelled pair has a true label in the label set, so supports > 0 here
+        metrics.put("precision_weighted", pw / supports);
+        metrics.put("recall_weighted", rw / supports);
+        metrics.put("f1_weighted", fw / supports);
+    }
+
+    private static void binaryFigures(WindowAggregate agg, LinkedHashMap<String, ClassFigures> perClass,
+                                      LinkedHashMap<String, Double> metrics) {
+        // the positive class's figures; a window without "1" in its label set scores 0 (zero_division)
+        ClassFigures positive = perClass.getOrDefault(Outcomes.POSITIVE, new ClassFigures(0, 0, 0, 0));
+        metrics.put("precision", positive.precision());
+        metrics.put("recall", positive.recall());
+        metrics.put("f1", positive.f1());
+        metrics.put("brier_score", ratio(agg.brierSum(), agg.brierCount()));
+        TreeMap<Double, Long> pos = agg.scoreHistogram(Outcomes.POSITIVE, Outcomes.POSITIVE);
+        TreeMap<Double, Long> neg = agg.scoreHistogram(Outcomes.NEGATIVE, Outcomes.POSITIVE);
+        // both ranking figures are undefined unless both classes occur among the true labels
+        if (!pos.isEmpty() && !neg.isEmpty()) {
+            metrics.put("roc_auc", Ranking.auc(pos, neg));
+            metrics.put("average_precision", Ranking.averagePrecision(pos, neg));
+        }
+    }
+
+    /**
+     * One-vs-rest and one-vs-one AUC over the model's classes. scikit-learn needs every model
+     * class among the true labels (and no true label outside them), else the figures are null.
+     */
+    private static void multiclassFigures(WindowAggregate agg, List<String> classes,
+                                          LinkedHashMap<String, Double> metrics) {
+        if (classes.size() < 2 || !classes.containsAll(agg.scoredTrueLabels())) {
+            return;
+        }
+        oneVsRest(agg, classes, metrics);
+        metrics.put("roc_auc_ovo", oneVsOne(agg, classes));
+    }
+
+    private static void oneVsRest(WindowAggregate agg, List<String> classes, LinkedHashMap<String, Double> metrics) {
+        double macro = 0;
+        double weighted = 0;
+        long prevalence = 0;
+        for (String c : classes) {
+            TreeMap<Double, Long> pos = agg.scoreHistogram(c, c);
+            List<TreeMap<Double, Long>> negatives = new ArrayList<>(classes.size() - 1);
+            for (String y : classes) {
+                if (!y.equals(c)) {
+                    negatives.add(agg.scoreHistogram(y, c));
+                }
+            }
+            Double auc = Ranking.auc(pos, negatives);
+            if (auc == null) {
+                return; // a class without a true sample
+            }
+            long support = Ranking.total(pos);
+            macro += auc;
+            weighted += auc * support;
+            prevalence += support;
+        }
+        metrics.put("roc_auc_ovr", macro / classes.size());
+        metrics.put("roc_auc_ovr_weighted", weighted / prevalence);
+    }
+
+    /** Hand and Till: the mean over class pairs {a, b} of (A(a|b) + A(b|a)) / 2. */
+    private static Double oneVsOne(WindowAggregate agg, List<String> classes) {
+        int n = classes.size();
+        double sum = 0;
+        for (int a = 0; a < n; a++) {
+            for (int b = a + 1; b < n; b++) {
+                String ca = classes.get(a);
+                String cb = classes.get(b);
+                // A(a|b) ranks the pairs with y in {a, b} by s_a, A(b|a) by s_b; scores not renormalised
+                Double aGivenB = Ranking.auc(agg.scoreHistogram(ca, ca), agg.scoreHistogram(cb, ca));
+                Double bGivenA = Ranking.auc(agg.scoreHistogram(cb, cb), agg.scoreHistogram(ca, cb));
+                if (aGivenB == null || bGivenA == null) {
+                    return null;
+                }
+                sum += (aGivenB + bGivenA) / 2;
+            }
+        }
+        return sum / (n * (n - 1) / 2);
+    }
+
+    private static Double ratio(double sum, long count) {
+        return count == 0 ? null : sum / count;
+    }
+}

@@ -1,0 +1,94 @@
+package io.modelwatch.serde;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/** A growable byte buffer for the compact, versioned binary state formats. */
+public final class BinaryWriter {
+
+    private byte[] buf;
+    private int pos;
+
+    public BinaryWriter(int initialCapacity) {
+        buf = new byte[Math.max(16, initialCapacity)];
+    }
+
+    private void ensure(int extra) {
+        if (pos + extra > buf.length) {
+            buf = Arrays.copyOf(buf, Math.max(buf.length * 2, pos + extra));
+        }
+    }
+
+    public BinaryWriter writeByte(int b) {
+        ensure(1);
+        buf[pos++] = (byte) b;
+        return this;
+    }
+
+    /** Big-endian, so that byte order equals numeric order for non-negative values (range scans). */
+    public BinaryWriter writeLong(long v) {
+        ensure(8);
+        for (int i = 7; i >= 0; i--) {
+            buf[pos++] = (byte) (v >>> (i * 8));
+        }
+        return this;
+    }
+
+    public BinaryWriter writeDouble(double v) {
+        return writeLong(Double.doubleToRawLongBits(v));
+    }
+
+    /** Unsigned LEB128 varint. */
+    public BinaryWriter writeVarLong(long v) {
+        ensure(10);
+        while ((v & ~0x7FL) != 0) {
+            buf[pos++] = (byte) ((v & 0x7F) | 0x80);
+            v >>>= 7;
+        }
+        buf[pos++] = (byte) v;
+        return this;
+    }
+
+    /** Zig-zag varint, for small signed values such as deltas. */
+    public BinaryWriter writeSignedVarLong(long v) {
+        return writeVarLong((v << 1) ^ (v >> 63));
+    }
+
+    public BinaryWriter writeString(String s) {
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        writeVarLong(bytes.length);
+        ensure(bytes.length);
+        System.arraycopy(bytes, 0, buf, pos, bytes.length);
+        pos += bytes.length;
+        return this;
+    }
+
+    /** A string of at most 65535 UTF-8 bytes behind a fixed two-byte length, for keys that are range-scanned. */
+    public BinaryWriter writeShortString(String s) {
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length > 0xFFFF) {
+            throw new IllegalArgumentException("string longer than 65535 bytes");
+        }
+        ensure(2 + bytes.length);
+        buf[pos++] = (byte) (bytes.length >>> 8);
+        buf[pos++] = (byte) bytes.length;
+        System.arraycopy(bytes, 0, buf, pos, bytes.length);
+        pos += bytes.length;
+        return this;
+    }
+
+    public BinaryWriter writeBytes(byte[] bytes) {
+        ensure(bytes.length);
+        System.arraycopy(bytes, 0, buf, pos, bytes.length);
+        pos += bytes.length;
+        return this;
+    }
+
+    public int size() {
+        return pos;
+    }
+
+    public byte[] toByteArray() {
+        return Arrays.copyOf(buf, pos);
+    }
+}

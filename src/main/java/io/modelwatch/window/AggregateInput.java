@@ -1,0 +1,21 @@
+package io.modelwatch.window;
+
+import io.modelwatch.metrics.Outcome;
+
+/** What the join sends to the window aggregation: contributions, and watermarks telling its progress. */
+public sealed interface AggregateInput permits AggregateInput.Contribution, AggregateInput.Watermark {
+
+    /**
+     * Replace {@code retract} by {@code add} in the window starting at {@code windowStart}; either may be
+     * null (a first contribution has nothing to retract, an expiry nothing to add).
+     */
+    record Contribution(long windowStart, Outcome retract, Outcome add) implements AggregateInput {
+    }
+
+    /**
+     * Join partition {@code sourcePartition} of {@code sourcePartitions} has seen event time up to
+     * {@code streamTimeMs}; windows close when every join partition has passed their close time.
+     */
+    record Watermark(int sourcePartition, int sourcePartitions, long streamTimeMs) implements AggregateInput {
+    }
+}

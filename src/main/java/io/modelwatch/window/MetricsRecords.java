@@ -1,0 +1,108 @@
+package io.modelwatch.window;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.modelwatch.metrics.MetricsCalculator;
+import io.modelwatch.metrics.MetricsResult;
+import io.modelwatch.metrics.WindowAggregate;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.util.Map;
+
+/** Renders metrics records and their keys as the JSON of the contract (README, "Metrics record"). */
+public final class MetricsRecords {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private MetricsRecords() {
+    }
+
+    /** The record key: model, version, slice, window and rolling span, as a small JSON object. */
+    public static String key(AggregationKey key, long windowStart, int rolling) {
+        return write(g -> {
+            g.writeStartObject();
+            g.writeStringField("model_id", key.modelId());
+            g.writeStringField("model_version", key.modelVersion());
+            writeSlice(g, key);
+            g.writeNumberField("window_start", windowStart);
+            if (rolling > 1) {
+                g.writeNumberField("rolling", rolling);
+            }
+            g.writeEndObject();
+        });
+    }
+
+    public static String value(AggregationKey key, long windowStart, long windowEnd, int rolling, boolean isFinal,
+                               WindowAggregate agg) {
+        MetricsResult m = MetricsCalculator.compute(agg);
+        return write(g -> {
+            g.writeStartObject();
+            g.writeStringField("model_id", key.modelId());
+            g.writeStringField("model_version", key.modelVersion());
+            writeSlice(g, key);
+            g.writeNumberField("window_start", windowStart);
+            g.writeNumberField("window_end", windowEnd);
+            if (rolling > 1) {
+                g.writeNumberField("rolling", rolling);
+            }
+            g.writeBooleanField("final", isFinal);
+            g.writeNumberField("predictions", agg.predictions());
+            g.writeNumberField("labeled", agg.labeled());
+            g.writeObjectFieldStart("confusion_matrix");
+            g.writeArrayFieldStart("labels");
+            for (String l : m.labels()) {
+                g.writeString(l);
+            }
+            g.writeEndArray();
+            g.writeArrayFieldStart("matrix");
+            for (long[] row : m.matrix()) {
+                g.writeArray(row, 0, row.length);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+            g.writeObjectFieldStart("per_class");
+            for (var e : m.perClass().entrySet()) {
+                g.writeObjectFieldStart(e.getKey());
+                g.writeNumberField("precision", e.getValue().precision());
+                g.writeNumberField("recall", e.getValue().recall());
+                g.writeNumberField("f1", e.getValue().f1());
+                g.writeNumberField("support", e.getValue().support());
+                g.writeEndObject();
+            }
+            g.writeEndObject();
+            g.writeObjectFieldStart("metrics");
+            for (Map.Entry<String, Double> e : m.metrics().entrySet()) {
+                if (e.getValue() == null) {
+                    g.writeNullField(e.getKey());
+                } else {
+                    g.writeNumberField(e.getKey(), e.getValue());
+                }
+            }
+            g.writeEndObject();
+            g.writeEndObject();
+        });
+    }
+
+    private static void writeSlice(JsonGenerator g, AggregationKey key) throws IOException {
+        if (!key.isWholeModel()) {
+            g.writeObjectFieldStart("slice");
+            g.writeStringField(key.sliceDimension(), key.sliceValue());
+            g.writeEndObject();
+        }
+    }
+
+    private interface JsonBody {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    private static String write(JsonBody body) {
+        StringWriter out = new StringWriter(512);
+        try (JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
+            body.write(g);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toString();
+    }
+}

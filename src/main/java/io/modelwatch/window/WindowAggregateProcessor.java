@@ -1,0 +1,203 @@
+package io.modelwatch.window;
+
+import io.modelwatch.metrics.Outcomes;
+import io.modelwatch.metrics.WindowAggregate;
+import io.modelwatch.serde.BinaryReader;
+import io.modelwatch.serde.BinaryWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Applies contributions to the window cells, emits rate-limited updates of open windows and, when
+ * every join partition's watermark passed a window's close time, its final record (and the rolling
+ * record that merges it with the windows before it). Closed windows are kept only as long as a
+ * rolling record still needs them.
+ */
+final class WindowAggregateProcessor implements Processor<AggregationKey, AggregateInput, String, String> {
+
+    private static final byte OPEN = 0;
+    private static final byte CLOSED = 1;
+
+    private final WindowSpec windows;
+    private final int rolling;
+    private final Duration updateInterval;
+    private final WindowCounters counters;
+
+    private ProcessorContext<String, String> context;
+    private KeyValueStore<Bytes, byte[]> cells;
+    private KeyValueStore<Bytes, byte[]> index;
+    private KeyValueStore<Integer, Long> watermarks;
+    private WindowCells cellWriter;
+    /** Event time through which windows are closed (the least watermark of all join partitions). */
+    private long closedThrough = Long.MIN_VALUE;
+    /** Index entries known to exist, to skip a store read per record; rebuilt lazily after restarts. */
+    private final Set<Bytes> knownOpen = new HashSet<>();
+    /** Open windows changed since their last update record. Lost on restart: only an update is skipped. */
+    private final Set<Bytes> dirty = new LinkedHashSet<>();
+
+    WindowAggregateProcessor(WindowSpec windows, int rolling, Duration updateInterval, WindowCounters counters) {
+        this.windows = windows;
+        this.rolling = rolling;
+        this.updateInterval = updateInterval;
+        this.counters = counters;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, String> context) {
+        this.context = context;
+        this.cells = context.getStateStore(WindowAggregation.CELLS_STORE);
+        this.index = context.getStateStore(WindowAggregation.INDEX_STORE);
+        this.watermarks = context.getStateStore(WindowAggregation.WATERMARK_STORE);
+        this.cellWriter = new WindowCells(cells);
+        this.closedThrough = storedClosedThrough();
+        if (!updateInterval.isZero()) {
+            context.schedule(updateInterval, PunctuationType.WALL_CLOCK_TIME, t -> emitUpdates());
+        }
+    }
+
+    @Override
+    public void process(Record<AggregationKey, AggregateInput> record) {
+        if (record.value() instanceof AggregateInput.Watermark w) {
+            onWatermark(w);
+            return;
+        }
+        AggregateInput.Contribution c = (AggregateInput.Contribution) record.value();
+        if (windows.closeTime(c.windowStart()) <= closedThrough) {
+            counters.lateContribution();
+            return;
+        }
+        byte[] prefix = WindowCells.prefix(c.windowStart(), record.key());
+        Bytes indexKey = Bytes.wrap(prefix);
+        if (!knownOpen.contains(indexKey)) {
+            if (index.get(indexKey) == null) {
+                index.put(indexKey, new byte[] {OPEN});
+            }
+            knownOpen.add(indexKey);
+        }
+        cellWriter.at(prefix);
+        if (c.retract() != null) {
+            Outcomes.decompose(c.retract(), -1, cellWriter);
+        }
+        if (c.add() != null) {
+            Outcomes.decompose(c.add(), 1, cellWriter);
+        }
+        dirty.add(indexKey);
+    }
+
+    private void onWatermark(AggregateInput.Watermark w) {
+        Long old = watermarks.get(w.sourcePartition());
+        if (old == null || w.streamTimeMs() > old) {
+            watermarks.put(w.sourcePartition(), w.streamTimeMs());
+        }
+        long least = Long.MAX_VALUE;
+        for (int p = 0; p < w.sourcePartitions(); p++) {
+            Long t = watermarks.get(p);
+            if (t == null) {
+                return; // a join partition has not reported yet: nothing can close
+            }
+            least = Math.min(least, t);
+        }
+        if (least > closedThrough) {
+            closedThrough = least;
+            closeWindows();
+        }
+    }
+
+    private long storedClosedThrough() {
+        long least = Long.MIN_VALUE;
+        boolean any = false;
+        try (KeyValueIterator<Integer, Long> it = watermarks.all()) {
+            while (it.hasNext()) {
+                long t = it.next().value;
+                least = any ? Math.min(least, t) : t;
+                any = true;
+            }
+        }
+        return least;
+    }
+
+    /** Emits final records of windows whose close time passed, then drops what rolling no longer needs. */
+    private void closeWindows() {
+        long lastClosableStart = closedThrough - windows.sizeMs() - windows.maxLabelDelayMs();
+        List<KeyValue<Bytes, byte[]>> due = new ArrayList<>();
+        try (KeyValueIterator<Bytes, byte[]> it = index.range(Bytes.wrap(new byte[8]), startKey(lastClosableStart + 1))) {
+            while (it.hasNext()) {
+                due.add(it.next());
+            }
+        }
+        for (KeyValue<Bytes, byte[]> kv : due) {
+            if (kv.value[0] == OPEN) {
+                emit(kv.key.get(), true);
+                index.put(kv.key, new byte[] {CLOSED});
+                knownOpen.remove(kv.key);
+                dirty.remove(kv.key);
+            }
+        }
+        long retention = (long) (rolling - 1) * windows.sizeMs();
+        for (KeyValue<Bytes, byte[]> kv : due) {
+            long start = new BinaryReader(kv.key.get()).readLong();
+            if (start + retention <= lastClosableStart) {
+                WindowCells.deleteWindow(cells, kv.key.get());
+                index.delete(kv.key);
+            }
+        }
+    }
+
+    private static Bytes startKey(long windowStart) {
+        return Bytes.wrap(new BinaryWriter(8).writeLong(Math.max(0, windowStart)).toByteArray());
+    }
+
+    private void emitUpdates() {
+        if (dirty.isEmpty()) {
+            return;
+        }
+        List<Bytes> changed = new ArrayList<>(dirty);
+        dirty.clear();
+        for (Bytes key : changed) {
+            byte[] state = index.get(key);
+            if (state != null && state[0] == OPEN) {
+                emit(key.get(), false);
+            }
+        }
+    }
+
+    /** Emits the record of one window (and its rolling record), unless it holds no prediction. */
+    private void emit(byte[] prefix, boolean isFinal) {
+        BinaryReader r = new BinaryReader(prefix);
+        long start = r.readLong();
+        AggregationKey key = AggregationKey.readFrom(r);
+        WindowAggregate agg = WindowCells.read(cells, prefix);
+        if (agg == null || agg.predictions() <= 0) {
+            return;
+        }
+        long end = start + windows.sizeMs();
+        long timestamp = Math.max(end - 1, 0);
+        context.forward(new Record<>(MetricsRecords.key(key, start, 1),
+                MetricsRecords.value(key, start, end, 1, isFinal, agg), timestamp));
+        counters.emitted(isFinal);
+        if (rolling > 1) {
+            WindowAggregate merged = agg.copy();
+            for (int i = 1; i < rolling; i++) {
+                WindowAggregate earlier = WindowCells.read(cells, WindowCells.prefix(start - i * windows.sizeMs(), key));
+                if (earlier != null) {
+                    merged.merge(earlier, 1);
+                }
+            }
+            long rollingStart = end - rolling * windows.sizeMs();
+            context.forward(new Record<>(MetricsRecords.key(key, rollingStart, rolling),
+                    MetricsRecords.value(key, rollingStart, end, rolling, isFinal, merged), timestamp));
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package io.modelwatch.window;
+
+import java.time.Duration;
+import java.util.Set;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+/** The window-state stage: its processor and the stores it owns (RocksDB, changelogged). */
+public final class WindowAggregation implements ProcessorSupplier<AggregationKey, AggregateInput, String, String> {
+
+    public static final String PROCESSOR = "window-aggregate";
+    public static final String CELLS_STORE = "window-cells";
+    public static final String INDEX_STORE = "window-index";
+    public static final String WATERMARK_STORE = "window-watermarks";
+
+    private final WindowSpec windows;
+    private final int rolling;
+    private final Duration updateInterval;
+    private final WindowCounters counters;
+
+    public WindowAggregation(WindowSpec windows, int rolling, Duration updateInterval, WindowCounters counters) {
+        this.windows = windows;
+        this.rolling = rolling;
+        this.updateInterval = updateInterval;
+        this.counters = counters;
+    }
+
+    @Override
+    public Processor<AggregationKey, AggregateInput, String, String> get() {
+        return new WindowAggregateProcessor(windows, rolling, updateInterval, counters);
+    }
+
+    @Override
+    public Set<StoreBuilder<?>> stores() {
+        return Set.of(
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CELLS_STORE), Serdes.Bytes(),
+                        Serdes.ByteArray()).withCachingEnabled(),
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(INDEX_STORE), Serdes.Bytes(),
+                        Serdes.ByteArray()).withCachingEnabled(),
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(WATERMARK_STORE), Serdes.Integer(),
+                        Serdes.Long()));
+    }
+}

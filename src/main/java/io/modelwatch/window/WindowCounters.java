@@ -1,0 +1,31 @@
+package io.modelwatch.window;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/** Counts of the aggregation stage, for operators. */
+public final class WindowCounters {
+
+    private final LongAdder lateContributions = new LongAdder();
+    private final LongAdder finals = new LongAdder();
+    private final LongAdder updates = new LongAdder();
+
+    void lateContribution() {
+        lateContributions.increment();
+    }
+
+    void emitted(boolean isFinal) {
+        (isFinal ? finals : updates).increment();
+    }
+
+    public long lateContributions() {
+        return lateContributions.sum();
+    }
+
+    public long finalRecords() {
+        return finals.sum();
+    }
+
+    public long updateRecords() {
+        return updates.sum();
+    }
+}

@@ -1,0 +1,323 @@
+package io.modelwatch.metrics;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Small windows whose figures are worked out by hand in the comments. */
+class MetricsCalculatorTest {
+
+    static final double TOL = 1e-12;
+    static final String[] BINARY = {"0", "1"};
+    static final String[] XYZ = {"x", "y", "z"};
+    static final List<String> BINARY_KEYS = List.of("accuracy", "precision_micro", "recall_micro", "f1_micro",
+            "precision_macro", "recall_macro", "f1_macro", "precision_weighted", "recall_weighted", "f1_weighted",
+            "log_loss", "precision", "recall", "f1", "brier_score", "roc_auc", "average_precision",
+            "label_coverage", "label_delay_mean_ms");
+    static final List<String> MULTICLASS_KEYS = List.of("accuracy", "precision_micro", "recall_micro", "f1_micro",
+            "precision_macro", "recall_macro", "f1_macro", "precision_weighted", "recall_weighted", "f1_weighted",
+            "log_loss", "roc_auc_ovr", "roc_auc_ovr_weighted", "roc_auc_ovo", "label_coverage", "label_delay_mean_ms");
+
+    /** A labelled binary pair: true y, predicted, scores (s0, s1). */
+    static Outcome bin(String y, String predicted, double s0, double s1) {
+        return new Outcome(predicted, y, BINARY, new double[]{s0, s1}, 0);
+    }
+
+    static Outcome xyz(String y, String predicted, double sx, double sy, double sz) {
+        return new Outcome(predicted, y, XYZ, new double[]{sx, sy, sz}, 0);
+    }
+
+    static MetricsResult compute(Outcome... outcomes) {
+        return MetricsCalculator.compute(WindowAggregate.of(List.of(outcomes)));
+    }
+
+    static void assertMetric(MetricsResult r, String key, double expected) {
+        assertTrue(r.metrics().containsKey(key), key + " missing");
+        Double got = r.metrics().get(key);
+        assertNotNull(got, key + " is null");
+        assertEquals(expected, got, TOL, key);
+    }
+
+    static void assertUndefined(MetricsResult r, String... keys) {
+        for (String key : keys) {
+            assertTrue(r.metrics().containsKey(key), key + " missing");
+            assertNull(r.metrics().get(key), key);
+        }
+    }
+
+    static void assertClass(MetricsResult r, String c, double p, double rec, double f1, long support) {
+        ClassFigures f = r.perClass().get(c);
+        assertNotNull(f, "class " + c);
+        assertEquals(p, f.precision(), TOL, c + " precision");
+        assertEquals(rec, f.recall(), TOL, c + " recall");
+        assertEquals(f1, f.f1(), TOL, c + " f1");
+        assertEquals(support, f.support(), c + " support");
+    }
+
+    @Test
+    void binaryWindowByHand() {
+        MetricsResult r = compute(
+                bin("1", "1", 0.1, 0.9),
+                bin("1", "0", 0.6, 0.4),
+                bin("0", "0", 0.8, 0.2),
+                bin("0", "1", 0.4, 0.6),
+                bin("0", "0", 0.6, 0.4),
+                bin("1", "1", 0.2, 0.8));
+        assertTrue(r.binary());
+        assertEquals(BINARY_KEYS, new ArrayList<>(r.metrics().keySet()));
+        // rows true, columns predicted: true 0 -> {0: 2, 1: 1}; true 1 -> {0: 1, 1: 2}
+        assertEquals(List.of("0", "1"), r.labels());
+        assertArrayEquals(new long[][]{{2, 1}, {1, 2}}, r.matrix());
+        // each class: TP 2, FP 1, FN 1 -> P = R = F1 = 2/3, support 3
+        assertClass(r, "0", 2.0 / 3, 2.0 / 3, 2.0 / 3, 3);
+        assertClass(r, "1", 2.0 / 3, 2.0 / 3, 2.0 / 3, 3);
+        for (String k : List.of("accuracy", "precision_micro", "recall_micro", "f1_micro", "precision_macro",
+                "recall_macro", "f1_macro", "precision_weighted", "recall_weighted", "f1_weighted",
+                "precision", "recall", "f1")) {
+            assertMetric(r, k, 2.0 / 3); // 4 of 6 right, and the classes are symmetric
+        }
+        // AUC: positives {0.9, 0.8, 0.4} vs negatives {0.6, 0.4, 0.2}: 0.9 and 0.8 beat all three
+        // (6), 0.4 beats 0.2 and ties 0.4 (1.5) -> 7.5 / 9
+        assertMetric(r, "roc_auc", 7.5 / 9);
+        // AP: t=0.9 R 1/3 P 1; t=0.8 R 2/3 P 1; t=0.6 R unchanged; t=0.4 R 1 P 3/5
+        // -> 1/3 + 1/3 + 1/3 * 3/5 = 13/15
+        assertMetric(r, "average_precision", 13.0 / 15);
+        // Brier: 0.01 + 0.36 + 0.04 + 0.36 + 0.16 + 0.04 = 0.97 over 6
+        assertMetric(r, "brier_score", 0.97 / 6);
+        // log loss: mean of -ln p(true) = -(ln .9 + ln .4 + ln .8 + ln .4 + ln .6 + ln .8) / 6 ~ 0.48251
+        assertMetric(r, "log_loss", 0.48250911763342436);
+        assertMetric(r, "label_coverage", 1.0);
+        assertMetric(r, "label_delay_mean_ms", 0.0);
+    }
+
+    @Test
+    void multiclassWindowByHand() {
+        MetricsResult r = compute(
+                xyz("x", "x", 0.6, 0.3, 0.1),
+                xyz("x", "y", 0.3, 0.5, 0.2),
+                xyz("y", "y", 0.2, 0.7, 0.1),
+                xyz("y", "z", 0.1, 0.4, 0.5),
+                xyz("z", "z", 0.2, 0.2, 0.6),
+                xyz("z", "x", 0.5, 0.1, 0.4),
+                xyz("z", "z", 0.1, 0.3, 0.6));
+        assertFalse(r.binary());
+        assertEquals(MULTICLASS_KEYS, new ArrayList<>(r.metrics().keySet()));
+        assertEquals(List.of("x", "y", "z"), r.labels());
+        assertArrayEquals(new long[][]{{1, 1, 0}, {0, 1, 1}, {1, 0, 2}}, r.matrix());
+        // x: TP 1 of 2 predicted, 2 true; y: same; z: TP 2 of 3 predicted, 3 true
+        assertClass(r, "x", 0.5, 0.5, 0.5, 2);
+        assertClass(r, "y", 0.5, 0.5, 0.5, 2);
+        assertClass(r, "z", 2.0 / 3, 2.0 / 3, 2.0 / 3, 3);
+        assertMetric(r, "accuracy", 4.0 / 7);
+        assertMetric(r, "f1_micro", 4.0 / 7);
+        assertMetric(r, "precision_macro", 5.0 / 9);    // (1/2 + 1/2 + 2/3) / 3
+        assertMetric(r, "f1_macro", 5.0 / 9);
+        assertMetric(r, "recall_weighted", 4.0 / 7);    // (1/2*2 + 1/2*2 + 2/3*3) / 7
+        assertMetric(r, "f1_weighted", 4.0 / 7);
+        // OvR x: s_x of true x {0.6, 0.3} vs rest {0.2, 0.1, 0.2, 0.5, 0.1}: 5 + 4 of 10 -> 0.9
+        // OvR y: {0.7, 0.4} vs {0.3, 0.5, 0.2, 0.1, 0.3}: 5 + 4 of 10 -> 0.9
+        // OvR z: {0.6, 0.4, 0.6} vs {0.1, 0.2, 0.1, 0.5}: 4 + 3 + 4 of 12 -> 11/12
+        assertMetric(r, "roc_auc_ovr", (0.9 + 0.9 + 11.0 / 12) / 3);            // 163/180
+        assertMetric(r, "roc_auc_ovr_weighted", (0.9 * 2 + 0.9 * 2 + 11.0 / 12 * 3) / 7);
+        // OvO {x,y}: A(x|y) = 1, A(y|x): {0.7, 0.4} vs {0.3, 0.5} = 3/4 -> 7/8
+        //     {x,z}: A(x|z): {0.6, 0.3} vs {0.2, 0.5, 0.1} = 5/6, A(z|x) = 1 -> 11/12
+        //     {y,z}: A(y|z) = 1, A(z|y): {0.6, 0.4, 0.6} vs {0.1, 0.5} = 5/6 -> 11/12
+        assertMetric(r, "roc_auc_ovo", 65.0 / 72);
+        assertMetric(r, "log_loss",
+                -(Math.log(0.6) + Math.log(0.3) + Math.log(0.7) + Math.log(0.4)
+                        + Math.log(0.6) + Math.log(0.4) + Math.log(0.6)) / 7);
+    }
+
+    @Test
+    void windowWithoutLabelledPairHasEmptyMatrixAndUndefinedFigures() {
+        MetricsResult r = compute(
+                new Outcome("1", null, BINARY, new double[]{0.3, 0.7}, 0),
+                new Outcome("0", null, BINARY, new double[]{0.8, 0.2}, 0));
+        assertTrue(r.binary(), "score rows {0, 1} make the window binary");
+        assertEquals(List.of(), r.labels());
+        assertEquals(0, r.matrix().length);
+        assertTrue(r.perClass().isEmpty());
+        assertEquals(BINARY_KEYS, new ArrayList<>(r.metrics().keySet()));
+        assertUndefined(r, BINARY_KEYS.subList(0, 17).toArray(String[]::new));
+        assertMetric(r, "label_coverage", 0.0);
+        assertUndefined(r, "label_delay_mean_ms");
+
+        MetricsResult multi = compute(new Outcome("x", null, XYZ, new double[]{0.5, 0.3, 0.2}, 0));
+        assertFalse(multi.binary());
+        assertEquals(MULTICLASS_KEYS, new ArrayList<>(multi.metrics().keySet()));
+        assertUndefined(multi, MULTICLASS_KEYS.subList(0, 14).toArray(String[]::new));
+
+        MetricsResult nothing = MetricsCalculator.compute(new WindowAggregate());
+        assertUndefined(nothing, "accuracy", "label_coverage", "label_delay_mean_ms");
+    }
+
+    @Test
+    void onlyNegativesBinaryFiguresAreZeroAndRankingUndefined() {
+        MetricsResult r = compute(bin("0", "0", 0.9, 0.1), bin("0", "0", 0.7, 0.3));
+        assertEquals(List.of("0"), r.labels());
+        assertArrayEquals(new long[][]{{2}}, r.matrix());
+        assertClass(r, "0", 1, 1, 1, 2);
+        assertEquals(1, r.perClass().size());
+        assertMetric(r, "accuracy", 1.0);
+        assertMetric(r, "f1_macro", 1.0);
+        // scikit-learn scores the absent positive class with zero_division = 0, not undefined
+        assertMetric(r, "precision", 0.0);
+        assertMetric(r, "recall", 0.0);
+        assertMetric(r, "f1", 0.0);
+        assertUndefined(r, "roc_auc", "average_precision");
+        assertMetric(r, "brier_score", (0.01 + 0.09) / 2);
+        assertMetric(r, "log_loss", -(Math.log(0.9) + Math.log(0.7)) / 2);
+    }
+
+    @Test
+    void onlyPositivesLeavesRankingUndefined() {
+        // as in golden/edge: average precision is null too when no negative occurs
+        MetricsResult r = compute(bin("1", "1", 0.2, 0.8), bin("1", "0", 0.6, 0.4));
+        assertArrayEquals(new long[][]{{0, 0}, {1, 1}}, r.matrix());
+        assertMetric(r, "precision", 1.0);
+        assertMetric(r, "recall", 0.5);
+        assertMetric(r, "f1", 2.0 / 3);
+        assertUndefined(r, "roc_auc", "average_precision");
+    }
+
+    @Test
+    void zeroDivisionGivesZero() {
+        // true 0 predicted 1 and true 0 predicted 0: class 1 is predicted once, never true
+        MetricsResult r = compute(bin("0", "1", 0.4, 0.6), bin("0", "0", 0.7, 0.3));
+        assertEquals(List.of("0", "1"), r.labels());
+        assertArrayEquals(new long[][]{{1, 1}, {0, 0}}, r.matrix());
+        // class 0: P 1/1, R 1/2, F1 2/3; class 1: P 0/1, R 0/0 -> 0, F1 0, support 0
+        assertClass(r, "0", 1, 0.5, 2.0 / 3, 2);
+        assertClass(r, "1", 0, 0, 0, 0);
+        assertMetric(r, "precision_macro", 0.5);
+        assertMetric(r, "recall_macro", 0.25);
+        assertMetric(r, "f1_macro", 1.0 / 3);
+        assertMetric(r, "precision_weighted", 1.0);   // support-weighted: class 1 weighs 0
+        assertMetric(r, "recall_weighted", 0.5);
+        assertMetric(r, "f1_weighted", 2.0 / 3);
+        assertMetric(r, "precision", 0.0);
+        assertMetric(r, "recall", 0.0);
+        assertMetric(r, "f1", 0.0);
+    }
+
+    @Test
+    void allScoresTiedGiveHalfAuc() {
+        // every pair tied: U = 0.5 * 2 * 3 -> AUC 1/2; one threshold: R 1, P 2/5 -> AP 2/5
+        MetricsResult r = compute(bin("1", "1", 0.5, 0.5), bin("1", "1", 0.5, 0.5),
+                bin("0", "1", 0.5, 0.5), bin("0", "1", 0.5, 0.5), bin("0", "1", 0.5, 0.5));
+        assertMetric(r, "roc_auc", 0.5);
+        assertMetric(r, "average_precision", 0.4);
+        assertMetric(r, "brier_score", 0.25);
+        assertMetric(r, "log_loss", Math.log(2));
+    }
+
+    @Test
+    void scoresAtZeroAndOneAreClippedForLogLoss() {
+        MetricsResult r = compute(bin("1", "1", 0.0, 1.0), bin("0", "0", 1.0, 0.0), bin("1", "0", 1.0, 0.0));
+        // AUC: positives {1, 0} vs negative {0}: 1 + 0.5 of 2 -> 3/4
+        assertMetric(r, "roc_auc", 0.75);
+        // AP: t=1 R 1/2 P 1; t=0 R 1 P 2/3 -> 1/2 + 1/3
+        assertMetric(r, "average_precision", 5.0 / 6);
+        // Brier: 0 + 0 + 1 over 3
+        assertMetric(r, "brier_score", 1.0 / 3);
+        // the confident miss costs -ln(eps) = 52 ln 2; the hits cost -ln(1 - eps) ~ eps each
+        double eps = Outcomes.EPS;
+        assertMetric(r, "log_loss", (52 * Math.log(2) - 2 * Math.log1p(-eps)) / 3);
+    }
+
+    @Test
+    void perfectSeparation() {
+        MetricsResult r = compute(bin("1", "1", 0.0, 1.0), bin("0", "0", 1.0, 0.0), bin("1", "1", 0.3, 0.7));
+        assertMetric(r, "roc_auc", 1.0);
+        assertMetric(r, "average_precision", 1.0);
+        assertMetric(r, "accuracy", 1.0);
+    }
+
+    @Test
+    void multiclassWithMissingClassLeavesOvrAndOvoUndefined() {
+        // the model names x, y, z but no true z occurs
+        MetricsResult r = compute(xyz("x", "x", 0.7, 0.2, 0.1), xyz("y", "z", 0.1, 0.4, 0.5),
+                xyz("y", "y", 0.2, 0.6, 0.2));
+        assertFalse(r.binary());
+        assertEquals(List.of("x", "y", "z"), r.labels()); // z is predicted, so it is in the label set
+        assertArrayEquals(new long[][]{{1, 0, 0}, {0, 1, 1}, {0, 0, 0}}, r.matrix());
+        assertMetric(r, "accuracy", 2.0 / 3);
+        // x: 1/1, 1/1; y: 1/1, 1/2, F1 2/3; z: 0/1, 0/0 -> 0
+        assertMetric(r, "precision_macro", 2.0 / 3);
+        assertMetric(r, "recall_macro", 0.5);
+        assertMetric(r, "f1_macro", (1 + 2.0 / 3) / 3);
+        assertUndefined(r, "roc_auc_ovr", "roc_auc_ovr_weighted", "roc_auc_ovo");
+        assertNotNull(r.metrics().get("log_loss"));
+    }
+
+    @Test
+    void trueLabelOutsideTheModelClassesLeavesOvrUndefined() {
+        MetricsResult r = compute(xyz("x", "x", 0.7, 0.2, 0.1), xyz("y", "y", 0.1, 0.8, 0.1),
+                xyz("z", "z", 0.1, 0.1, 0.8), xyz("w", "z", 0.1, 0.1, 0.8));
+        assertUndefined(r, "roc_auc_ovr", "roc_auc_ovr_weighted", "roc_auc_ovo");
+        // "w" is missing from its row: p = 0, clipped to eps and renormalised
+        assertTrue(r.metrics().get("log_loss") > 8);
+    }
+
+    @Test
+    void binaryIsDecidedByScoreRowsAndLabels() {
+        String[] three = {"0", "1", "2"};
+        MetricsResult r = compute(new Outcome("1", "1", three, new double[]{0.1, 0.8, 0.1}, 0),
+                new Outcome("0", "0", three, new double[]{0.8, 0.1, 0.1}, 0));
+        assertFalse(r.binary(), "a model with class 2 is multiclass even if 2 never occurs");
+        assertEquals(MULTICLASS_KEYS, new ArrayList<>(r.metrics().keySet()));
+        assertUndefined(r, "roc_auc_ovr");
+
+        MetricsResult unscored = compute(new Outcome("1", "1", null, null, 0), new Outcome("0", "1", null, null, 0));
+        assertTrue(unscored.binary());
+        assertMetric(unscored, "accuracy", 0.5);
+        assertUndefined(unscored, "log_loss", "brier_score", "roc_auc", "average_precision");
+    }
+
+    @Test
+    void coverageAndLabelDelay() {
+        MetricsResult r = compute(new Outcome("1", "1", BINARY, new double[]{0.2, 0.8}, 1000),
+                new Outcome("0", "0", BINARY, new double[]{0.9, 0.1}, -3000 + 6000),
+                new Outcome("0", null, BINARY, new double[]{0.9, 0.1}, 0),
+                new Outcome("1", null, null, null, 0));
+        assertMetric(r, "label_coverage", 0.5);
+        assertMetric(r, "label_delay_mean_ms", 2000);
+        assertEquals(List.of("label_coverage", "label_delay_mean_ms"),
+                new ArrayList<>(r.metrics().keySet()).subList(17, 19));
+    }
+
+    @Test
+    void rankingTreatsNegativeZeroAsZero() {
+        TreeMap<Double, Long> pos = new TreeMap<>(Map.of(-0.0, 1L, 1.0, 1L));
+        TreeMap<Double, Long> neg = new TreeMap<>(Map.of(0.0, 2L));
+        // -0.0 ties both negatives (2 * 0.5), 1.0 beats both (2) -> 3 / 4
+        assertEquals(0.75, Ranking.auc(pos, neg), 0.0);
+        assertEquals(6, Ranking.twiceU(pos, neg));
+        // t=1: R 1/2 P 1; t=0: R 1 P 2/4 -> 1/2 + 1/4
+        assertEquals(0.75, Ranking.averagePrecision(pos, neg), 0.0);
+    }
+
+    @Test
+    void rankingWithLargeCountsIsExact() {
+        // 100k vs 100k all tied: twice U = 1e10, beyond int but exact in long
+        TreeMap<Double, Long> pos = new TreeMap<>(Map.of(0.5, 100_000L));
+        TreeMap<Double, Long> neg = new TreeMap<>(Map.of(0.5, 100_000L));
+        assertEquals(10_000_000_000L, Ranking.twiceU(pos, neg));
+        assertEquals(0.5, Ranking.auc(pos, neg), 0.0);
+        // a negative above every positive: t=0.9 adds nothing (R stays 0); t=0.5: R 1,
+        // P = 1e5 / (1e5 tied negatives + 1 + 1e5)
+        neg.put(0.9, 1L);
+        assertEquals(100_000.0 / 200_001, Ranking.averagePrecision(pos, neg), 0.0);
+        assertEquals(0.5 * 100_000 / 100_001, Ranking.auc(pos, neg), 1e-15);
+    }
+}

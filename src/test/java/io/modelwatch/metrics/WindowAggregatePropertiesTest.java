@@ -1,0 +1,122 @@
+package io.modelwatch.metrics;
+
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Aggregates are sums of cells, so merging, adding and retracting must agree with recomputing
+ * from the outcomes themselves, and so must every figure computed from them.
+ */
+class WindowAggregatePropertiesTest {
+
+    static final double TOL = 1e-9;
+
+    @Provide
+    Arbitrary<List<Outcome>> window() {
+        return OutcomeArbitraries.window(40);
+    }
+
+    @Provide
+    Arbitrary<List<Boolean>> mask() {
+        return Arbitraries.of(true, false).list().ofMinSize(1).ofMaxSize(40);
+    }
+
+    @Property
+    void mergeEqualsAggregatingTheConcatenation(@ForAll("window") List<Outcome> a, @ForAll("window") List<Outcome> b) {
+        WindowAggregate merged = WindowAggregate.of(a);
+        merged.merge(WindowAggregate.of(b), 1);
+        WindowAggregate whole = WindowAggregate.of(concat(a, b));
+        assertTrue(merged.sameAs(whole, TOL), () -> merged + " vs " + whole);
+        assertSameMetrics(MetricsCalculator.compute(whole), MetricsCalculator.compute(merged));
+    }
+
+    @Property
+    void retractingOutcomesEqualsRecomputingTheRest(@ForAll("window") List<Outcome> all, @ForAll("mask") List<Boolean> mask) {
+        List<Outcome> removed = new ArrayList<>();
+        List<Outcome> kept = new ArrayList<>();
+        for (int i = 0; i < all.size(); i++) {
+            (mask.get(i % mask.size()) ? removed : kept).add(all.get(i));
+        }
+        WindowAggregate rest = WindowAggregate.of(kept);
+
+        WindowAggregate byOutcome = WindowAggregate.of(all);
+        removed.forEach(o -> byOutcome.add(o, -1));
+        assertTrue(byOutcome.sameAs(rest, TOL), () -> byOutcome + " vs " + rest);
+
+        WindowAggregate byAggregate = WindowAggregate.of(all);
+        byAggregate.merge(WindowAggregate.of(removed), -1);
+        assertTrue(byAggregate.sameAs(rest, TOL), () -> byAggregate + " vs " + rest);
+
+        MetricsResult expected = MetricsCalculator.compute(rest);
+        assertSameMetrics(expected, MetricsCalculator.compute(byOutcome));
+        assertSameMetrics(expected, MetricsCalculator.compute(byAggregate));
+    }
+
+    @Property
+    void retractingEverythingLeavesAnEmptyAggregate(@ForAll("window") List<Outcome> all) {
+        WindowAggregate agg = WindowAggregate.of(all);
+        agg.merge(WindowAggregate.of(all), -1);
+        assertEquals(new WindowAggregate(), agg, "no cell, not even a rounding residue, survives");
+        WindowAggregate one = WindowAggregate.of(all);
+        all.forEach(o -> one.add(o, -1));
+        assertEquals(new WindowAggregate(), one);
+    }
+
+    @Property
+    void mergeIsOrderIndependent(@ForAll("window") List<Outcome> a, @ForAll("window") List<Outcome> b,
+                                 @ForAll("window") List<Outcome> c) {
+        WindowAggregate abc = WindowAggregate.of(a);
+        abc.merge(WindowAggregate.of(b), 1);
+        abc.merge(WindowAggregate.of(c), 1);
+        WindowAggregate cba = WindowAggregate.of(c);
+        cba.merge(WindowAggregate.of(b), 1);
+        cba.merge(WindowAggregate.of(a), 1);
+        assertTrue(abc.sameAs(cba, TOL));
+        assertSameMetrics(MetricsCalculator.compute(abc), MetricsCalculator.compute(cba));
+    }
+
+    static List<Outcome> concat(List<Outcome> a, List<Outcome> b) {
+        List<Outcome> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    /** Same labels, matrix, class figures and metric keys; figures within 1e-9, undefined alike. */
+    static void assertSameMetrics(MetricsResult expected, MetricsResult actual) {
+        assertEquals(expected.binary(), actual.binary());
+        assertEquals(expected.labels(), actual.labels());
+        assertArrayEquals(expected.matrix(), actual.matrix(), () -> Arrays.deepToString(actual.matrix()));
+        assertEquals(expected.perClass().keySet(), actual.perClass().keySet());
+        expected.perClass().forEach((c, f) -> {
+            ClassFigures g = actual.perClass().get(c);
+            assertEquals(f.precision(), g.precision(), TOL);
+            assertEquals(f.recall(), g.recall(), TOL);
+            assertEquals(f.f1(), g.f1(), TOL);
+            assertEquals(f.support(), g.support());
+        });
+        assertEquals(new ArrayList<>(expected.metrics().keySet()), new ArrayList<>(actual.metrics().keySet()));
+        for (Map.Entry<String, Double> e : expected.metrics().entrySet()) {
+            Double got = actual.metrics().get(e.getKey());
+            if (e.getValue() == null) {
+                assertNull(got, e.getKey());
+            } else {
+                assertNotNull(got, e.getKey());
+                assertEquals(e.getValue(), got, TOL, e.getKey());
+            }
+        }
+    }
+}
