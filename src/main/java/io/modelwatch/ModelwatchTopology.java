@@ -71,10 +71,11 @@ public final class ModelwatchTopology {
         WindowSpec windows = new WindowSpec(s.windowSize().toMillis(), s.maxLabelDelay().toMillis());
         joinInput
                 .process(new DelayedJoin(windows, s.sliceDimensions(), s.maxLabelsPerPrediction(),
-                        s.watermarkInterval(), s.joinPartitions(), counters.join()), Named.as(DelayedJoin.PROCESSOR))
+                        s.watermarkInterval(), s.joinPartitions(), counters.join(), s.inMemoryState()), Named.as(DelayedJoin.PROCESSOR))
                 .repartition(Repartitioned.with(AggregationKey.SERDE, AggregateInputSerde.SERDE)
                         .withName(AGGREGATE_INPUT_TOPIC).withStreamPartitioner(new WatermarkBroadcast()))
-                .process(new WindowAggregation(windows, s.rolling(), s.updateInterval(), counters.window()),
+                .process(new WindowAggregation(windows, s.rolling(), s.updateInterval(), counters.window(),
+                        s.inMemoryState()),
                         Named.as(WindowAggregation.PROCESSOR))
                 .to(s.metricsTopic(), Produced.with(Serdes.String(), Serdes.String()).withName("metrics-sink"));
         return builder.build();

@@ -5,63 +5,118 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * What the topology needs to know, already validated (see {@code config.ModelwatchConfig} for the
- * file and environment form).
+ * What the topology needs to know, already validated (the config file and environment map onto
+ * this; see {@code config.ModelwatchConfig}).
  *
- * @param predictionsTopic   input topic of prediction events
- * @param labelsTopic        input topic of label events
- * @param metricsTopic       output topic of metrics records
- * @param deadLetterTopic    where rejected input goes, with the reason in headers
- * @param windowSize         tumbling window size, aligned to the epoch
- * @param maxLabelDelay      a label pairs with a prediction when their timestamps differ by at most this
- * @param rolling            K &gt; 1 also emits, per window, the merge of it and the K-1 windows before; 1 = off
- * @param updateInterval     least time between two update records of an open window (wall clock)
- * @param watermarkInterval  event-time step at which the join reports progress and expires state
- * @param sliceDimensions    tag names to slice metrics by (besides the whole model)
- * @param repartitionInputs  false when producers already key both topics by prediction id
- * @param joinPartitions     partitions of the join stage (the input topics' partition count)
- * @param maxLabelsPerPrediction labels kept per prediction id (corrections beyond drop the oldest)
- * @param limits             input validation bounds
+ * @param predictionsTopic       input topic of prediction events
+ * @param labelsTopic            input topic of label events
+ * @param metricsTopic           output topic of metrics records
+ * @param deadLetterTopic        where rejected input goes, with the reason in headers
+ * @param windowSize             tumbling window size, aligned to the epoch
+ * @param maxLabelDelay          a label pairs with a prediction when their timestamps differ by at most this
+ * @param rolling                K &gt; 1 also emits, per window, the merge of it and the K-1 windows before; 1 = off
+ * @param updateInterval         least wall-clock time between two update records of an open window; 0 = finals only
+ * @param watermarkInterval      event-time step at which the join reports progress and expires state
+ * @param sliceDimensions        tag names to slice metrics by (besides the whole model)
+ * @param repartitionInputs      false when producers already key both topics by prediction id
+ * @param joinPartitions         partitions of the join stage (the input topics' partition count)
+ * @param maxLabelsPerPrediction labels kept per prediction id (beyond, the oldest is forgotten)
+ * @param inMemoryState          in-memory stores instead of RocksDB (replay only: no durability needed)
+ * @param limits                 input validation bounds
  */
 public record TopologySettings(String predictionsTopic, String labelsTopic, String metricsTopic, String deadLetterTopic,
                                Duration windowSize, Duration maxLabelDelay, int rolling, Duration updateInterval,
                                Duration watermarkInterval, List<String> sliceDimensions, boolean repartitionInputs,
-                               int joinPartitions, int maxLabelsPerPrediction, IngestLimits limits) {
+                               int joinPartitions, int maxLabelsPerPrediction, boolean inMemoryState,
+                               IngestLimits limits) {
 
-    public static TopologySettings defaults() {
-        return new TopologySettings("predictions", "labels", "model-metrics", "modelwatch-dlq",
-                Duration.ofHours(1), Duration.ofDays(7), 1, Duration.ofSeconds(10),
-                Duration.ofMinutes(1), List.of(), true, 1, 16, IngestLimits.DEFAULTS);
+    public static Builder builder() {
+        return new Builder();
     }
 
-    public TopologySettings withWindow(Duration size, Duration delay) {
-        return new TopologySettings(predictionsTopic, labelsTopic, metricsTopic, deadLetterTopic, size, delay, rolling,
-                updateInterval, defaultWatermarkInterval(size), sliceDimensions, repartitionInputs, joinPartitions,
-                maxLabelsPerPrediction, limits);
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.predictionsTopic = predictionsTopic;
+        b.labelsTopic = labelsTopic;
+        b.metricsTopic = metricsTopic;
+        b.deadLetterTopic = deadLetterTopic;
+        b.windowSize = windowSize;
+        b.maxLabelDelay = maxLabelDelay;
+        b.rolling = rolling;
+        b.updateInterval = updateInterval;
+        b.watermarkInterval = watermarkInterval;
+        b.sliceDimensions = sliceDimensions;
+        b.repartitionInputs = repartitionInputs;
+        b.joinPartitions = joinPartitions;
+        b.maxLabelsPerPrediction = maxLabelsPerPrediction;
+        b.inMemoryState = inMemoryState;
+        b.limits = limits;
+        return b;
     }
 
-    public TopologySettings withRolling(int k) {
-        return new TopologySettings(predictionsTopic, labelsTopic, metricsTopic, deadLetterTopic, windowSize,
-                maxLabelDelay, k, updateInterval, watermarkInterval, sliceDimensions, repartitionInputs, joinPartitions,
-                maxLabelsPerPrediction, limits);
-    }
+    /** Defaults as documented in the README; the watermark interval follows the window unless set. */
+    public static final class Builder {
+        public String predictionsTopic = "predictions";
+        public String labelsTopic = "labels";
+        public String metricsTopic = "model-metrics";
+        public String deadLetterTopic = "modelwatch-dlq";
+        public Duration windowSize = Duration.ofHours(1);
+        public Duration maxLabelDelay = Duration.ofDays(7);
+        public int rolling = 1;
+        public Duration updateInterval = Duration.ofSeconds(10);
+        public Duration watermarkInterval;
+        public List<String> sliceDimensions = List.of();
+        public boolean repartitionInputs = true;
+        public int joinPartitions = 1;
+        public int maxLabelsPerPrediction = 16;
+        public boolean inMemoryState;
+        public IngestLimits limits = IngestLimits.DEFAULTS;
 
-    public TopologySettings withSlices(List<String> dimensions) {
-        return new TopologySettings(predictionsTopic, labelsTopic, metricsTopic, deadLetterTopic, windowSize,
-                maxLabelDelay, rolling, updateInterval, watermarkInterval, List.copyOf(dimensions), repartitionInputs,
-                joinPartitions, maxLabelsPerPrediction, limits);
-    }
+        public Builder window(Duration size, Duration delay) {
+            this.windowSize = size;
+            this.maxLabelDelay = delay;
+            return this;
+        }
 
-    public TopologySettings withJoinPartitions(int partitions) {
-        return new TopologySettings(predictionsTopic, labelsTopic, metricsTopic, deadLetterTopic, windowSize,
-                maxLabelDelay, rolling, updateInterval, watermarkInterval, sliceDimensions, repartitionInputs,
-                partitions, maxLabelsPerPrediction, limits);
+        public Builder rolling(int k) {
+            this.rolling = k;
+            return this;
+        }
+
+        public Builder slices(List<String> dimensions) {
+            this.sliceDimensions = List.copyOf(dimensions);
+            return this;
+        }
+
+        public Builder joinPartitions(int partitions) {
+            this.joinPartitions = partitions;
+            return this;
+        }
+
+        public Builder inMemoryState(boolean inMemory) {
+            this.inMemoryState = inMemory;
+            return this;
+        }
+
+        public Builder updateInterval(Duration interval) {
+            this.updateInterval = interval;
+            return this;
+        }
+
+        public TopologySettings build() {
+            Duration watermark = watermarkInterval != null ? watermarkInterval : defaultWatermarkInterval(windowSize);
+            return new TopologySettings(predictionsTopic, labelsTopic, metricsTopic, deadLetterTopic, windowSize,
+                    maxLabelDelay, rolling, updateInterval, watermark, sliceDimensions, repartitionInputs,
+                    joinPartitions, maxLabelsPerPrediction, inMemoryState, limits);
+        }
     }
 
     /** A tenth of the window, at most a minute: windows close promptly without flooding watermarks. */
     public static Duration defaultWatermarkInterval(Duration windowSize) {
         Duration tenth = windowSize.dividedBy(10);
-        return tenth.compareTo(Duration.ofMinutes(1)) > 0 ? Duration.ofMinutes(1)
-                : tenth.isZero() ? Duration.ofMillis(1) : tenth;
+        if (tenth.compareTo(Duration.ofMinutes(1)) > 0) {
+            return Duration.ofMinutes(1);
+        }
+        return tenth.isZero() ? Duration.ofMillis(1) : tenth;
     }
 }

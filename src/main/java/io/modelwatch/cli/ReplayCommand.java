@@ -56,8 +56,8 @@ final class ReplayCommand implements Callable<Integer> {
         if (rolling < 1) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--rolling must be >= 1");
         }
-        TopologySettings settings = TopologySettings.defaults().withWindow(window, maxLabelDelay).withRolling(rolling)
-                .withSlices(slices);
+        TopologySettings settings = TopologySettings.builder().window(window, maxLabelDelay).rolling(rolling)
+                .slices(slices).build();
         long started = System.nanoTime();
         Replay.ReplayResult result;
         try (Writer w = Files.newBufferedWriter(out, StandardCharsets.UTF_8);

@@ -1,5 +1,6 @@
 package io.modelwatch.join;
 
+import io.modelwatch.StateStores;
 import io.modelwatch.ingest.JoinInput;
 import io.modelwatch.window.AggregateInput;
 import io.modelwatch.window.AggregationKey;
@@ -26,15 +27,17 @@ public final class DelayedJoin implements ProcessorSupplier<byte[], JoinInput, A
     private final Duration watermarkInterval;
     private final int joinPartitions;
     private final JoinCounters counters;
+    private final boolean inMemory;
 
     public DelayedJoin(WindowSpec windows, List<String> sliceDimensions, int labelCap, Duration watermarkInterval,
-                       int joinPartitions, JoinCounters counters) {
+                       int joinPartitions, JoinCounters counters, boolean inMemory) {
         this.windows = windows;
         this.sliceDimensions = List.copyOf(sliceDimensions);
         this.labelCap = labelCap;
         this.watermarkInterval = watermarkInterval;
         this.joinPartitions = joinPartitions;
         this.counters = counters;
+        this.inMemory = inMemory;
     }
 
     @Override
@@ -46,9 +49,9 @@ public final class DelayedJoin implements ProcessorSupplier<byte[], JoinInput, A
     @Override
     public Set<StoreBuilder<?>> stores() {
         return Set.of(
-                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE), Serdes.String(),
+                Stores.keyValueStoreBuilder(StateStores.keyValue(PENDING_STORE, inMemory), Serdes.String(),
                         Serdes.ByteArray()).withCachingEnabled(),
-                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(EXPIRY_STORE), Serdes.Bytes(),
+                Stores.keyValueStoreBuilder(StateStores.keyValue(EXPIRY_STORE, inMemory), Serdes.Bytes(),
                         Serdes.ByteArray()).withCachingEnabled());
     }
 

@@ -3,7 +3,6 @@ package io.modelwatch.metrics;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.TreeMap;
 
 /**
  * The figures of one window, computed from its {@link WindowAggregate} exactly as scikit-learn 1.2
@@ -135,8 +134,8 @@ public final class MetricsCalculator {
         metrics.put("recall", positive.recall());
         metrics.put("f1", positive.f1());
         metrics.put("brier_score", ratio(agg.brierSum(), agg.brierCount()));
-        TreeMap<Double, Long> pos = agg.scoreHistogram(Outcomes.POSITIVE, Outcomes.POSITIVE);
-        TreeMap<Double, Long> neg = agg.scoreHistogram(Outcomes.NEGATIVE, Outcomes.POSITIVE);
+        ScoreCounts pos = ScoreCounts.of(agg.scoreHistogram(Outcomes.POSITIVE, Outcomes.POSITIVE));
+        ScoreCounts neg = ScoreCounts.of(agg.scoreHistogram(Outcomes.NEGATIVE, Outcomes.POSITIVE));
         // both ranking figures are undefined unless both classes occur among the true labels
         if (!pos.isEmpty() && !neg.isEmpty()) {
             metrics.put("roc_auc", Ranking.auc(pos, neg));
@@ -153,46 +152,52 @@ public final class MetricsCalculator {
         if (classes.size() < 2 || !classes.containsAll(agg.scoredTrueLabels())) {
             return;
         }
-        oneVsRest(agg, classes, metrics);
-        metrics.put("roc_auc_ovo", oneVsOne(agg, classes));
+        // scores[y][c]: the scores for class c of the pairs whose true label is y, flattened once
+        int n = classes.size();
+        ScoreCounts[][] scores = new ScoreCounts[n][n];
+        for (int y = 0; y < n; y++) {
+            for (int c = 0; c < n; c++) {
+                scores[y][c] = ScoreCounts.of(agg.scoreHistogram(classes.get(y), classes.get(c)));
+            }
+        }
+        oneVsRest(scores, metrics);
+        metrics.put("roc_auc_ovo", oneVsOne(scores));
     }
 
-    private static void oneVsRest(WindowAggregate agg, List<String> classes, LinkedHashMap<String, Double> metrics) {
+    private static void oneVsRest(ScoreCounts[][] scores, LinkedHashMap<String, Double> metrics) {
+        int n = scores.length;
         double macro = 0;
         double weighted = 0;
         long prevalence = 0;
-        for (String c : classes) {
-            TreeMap<Double, Long> pos = agg.scoreHistogram(c, c);
-            List<TreeMap<Double, Long>> negatives = new ArrayList<>(classes.size() - 1);
-            for (String y : classes) {
-                if (!y.equals(c)) {
-                    negatives.add(agg.scoreHistogram(y, c));
+        for (int c = 0; c < n; c++) {
+            List<ScoreCounts> rest = new ArrayList<>(n - 1);
+            for (int y = 0; y < n; y++) {
+                if (y != c) {
+                    rest.add(scores[y][c]);
                 }
             }
-            Double auc = Ranking.auc(pos, negatives);
+            Double auc = Ranking.auc(scores[c][c], rest);
             if (auc == null) {
                 return; // a class without a true sample
             }
-            long support = Ranking.total(pos);
+            long support = scores[c][c].total;
             macro += auc;
             weighted += auc * support;
             prevalence += support;
         }
-        metrics.put("roc_auc_ovr", macro / classes.size());
+        metrics.put("roc_auc_ovr", macro / n);
         metrics.put("roc_auc_ovr_weighted", weighted / prevalence);
     }
 
     /** Hand and Till: the mean over class pairs {a, b} of (A(a|b) + A(b|a)) / 2. */
-    private static Double oneVsOne(WindowAggregate agg, List<String> classes) {
-        int n = classes.size();
+    private static Double oneVsOne(ScoreCounts[][] scores) {
+        int n = scores.length;
         double sum = 0;
         for (int a = 0; a < n; a++) {
             for (int b = a + 1; b < n; b++) {
-                String ca = classes.get(a);
-                String cb = classes.get(b);
                 // A(a|b) ranks the pairs with y in {a, b} by s_a, A(b|a) by s_b; scores not renormalised
-                Double aGivenB = Ranking.auc(agg.scoreHistogram(ca, ca), agg.scoreHistogram(cb, ca));
-                Double bGivenA = Ranking.auc(agg.scoreHistogram(cb, cb), agg.scoreHistogram(ca, cb));
+                Double aGivenB = Ranking.auc(scores[a][a], scores[b][a]);
+                Double bGivenA = Ranking.auc(scores[b][b], scores[a][b]);
                 if (aGivenB == null || bGivenA == null) {
                     return null;
                 }

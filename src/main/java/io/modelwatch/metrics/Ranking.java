@@ -1,13 +1,10 @@
 package io.modelwatch.metrics;
 
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
-import java.util.NavigableMap;
 
 /**
- * Ranking figures over exact score histograms (score to count). Every figure is a linear merge
- * walk over sorted histograms; nothing is expanded per pair.
+ * Ranking figures over exact score histograms. Every figure is a linear merge walk over sorted
+ * histograms; nothing is expanded per pair.
  */
 final class Ranking {
 
@@ -18,23 +15,22 @@ final class Ranking {
      * ROC AUC as the Mann-Whitney statistic of the positives' scores against the union of the
      * negative histograms, ties counting one half; {@code null} when either side is empty.
      */
-    static Double auc(NavigableMap<Double, Long> positives, List<? extends NavigableMap<Double, Long>> negatives) {
-        long nPos = total(positives);
+    static Double auc(ScoreCounts positives, List<ScoreCounts> negatives) {
         long nNeg = 0;
         long twiceU = 0;
         // U is additive over a partition of the negatives, so no k-way merge is needed
-        for (NavigableMap<Double, Long> negative : negatives) {
-            nNeg += total(negative);
+        for (ScoreCounts negative : negatives) {
+            nNeg += negative.total;
             twiceU += twiceU(positives, negative);
         }
-        if (nPos == 0 || nNeg == 0) {
+        if (positives.isEmpty() || nNeg == 0) {
             return null;
         }
         // both operands are integers below 2^53, so this is the correctly rounded exact ratio
-        return twiceU / (2.0 * nPos * nNeg);
+        return twiceU / (2.0 * positives.total * nNeg);
     }
 
-    static Double auc(NavigableMap<Double, Long> positives, NavigableMap<Double, Long> negatives) {
+    static Double auc(ScoreCounts positives, ScoreCounts negatives) {
         return auc(positives, List.of(negatives));
     }
 
@@ -42,22 +38,17 @@ final class Ranking {
      * 2 × (#{pos > neg} + ½·#{pos = neg}): twice the Mann-Whitney U, kept as an integer so that
      * ties cost no rounding.
      */
-    static long twiceU(NavigableMap<Double, Long> positives, NavigableMap<Double, Long> negatives) {
-        Cursor neg = new Cursor(negatives, false);
+    static long twiceU(ScoreCounts pos, ScoreCounts neg) {
+        int j = 0;
         long below = 0;
         long twice = 0;
-        for (Cursor pos = new Cursor(positives, false); pos.hasNext(); ) {
-            pos.next();
-            while (neg.hasNext() && Double.compare(neg.peek(), pos.score) < 0) {
-                neg.next();
-                below += neg.count;
+        for (int i = 0; i < pos.size; i++) {
+            double s = pos.scores[i];
+            while (j < neg.size && Double.compare(neg.scores[j], s) < 0) {
+                below += neg.counts[j++];
             }
-            long equal = 0;
-            if (neg.hasNext() && Double.compare(neg.peek(), pos.score) == 0) {
-                neg.next();
-                equal = neg.count;
-            }
-            twice += pos.count * (2 * below + equal);
+            long equal = j < neg.size && Double.compare(neg.scores[j], s) == 0 ? neg.counts[j++] : 0;
+            twice += pos.counts[i] * (2 * below + equal);
             below += equal; // the next positive score is higher, so these are below it
         }
         return twice;
@@ -65,74 +56,31 @@ final class Ranking {
 
     /**
      * scikit-learn's step-wise average precision: over distinct thresholds t, descending,
-     * Σ (R_t − R_prev)·P_t. {@code null} without a positive.
+     * Σ (R_t − R_prev)·P_t where P_t and R_t count the pairs scoring ≥ t. {@code null} without a
+     * positive.
      */
-    static Double averagePrecision(NavigableMap<Double, Long> positives, NavigableMap<Double, Long> negatives) {
-        long nPos = total(positives);
-        if (nPos == 0) {
+    static Double averagePrecision(ScoreCounts pos, ScoreCounts neg) {
+        if (pos.isEmpty()) {
             return null;
         }
-        Cursor pos = new Cursor(positives, true);
-        Cursor neg = new Cursor(negatives, true);
+        int i = pos.size - 1;
+        int j = neg.size - 1;
         long tp = 0;
         long fp = 0;
         double recallPrev = 0;
         double ap = 0;
-        while (pos.hasNext() && tp < nPos) { // once recall is 1 the remaining terms are 0
-            double t = neg.hasNext() && Double.compare(neg.peek(), pos.peek()) > 0 ? neg.peek() : pos.peek();
-            if (Double.compare(pos.peek(), t) == 0) {
-                pos.next();
-                tp += pos.count;
+        while (i >= 0) { // below the lowest positive, recall no longer moves
+            double t = j >= 0 && Double.compare(neg.scores[j], pos.scores[i]) > 0 ? neg.scores[j] : pos.scores[i];
+            if (Double.compare(pos.scores[i], t) == 0) {
+                tp += pos.counts[i--];
             }
-            if (neg.hasNext() && Double.compare(neg.peek(), t) == 0) {
-                neg.next();
-                fp += neg.count;
+            if (j >= 0 && Double.compare(neg.scores[j], t) == 0) {
+                fp += neg.counts[j--];
             }
-            double recall = (double) tp / nPos;
+            double recall = (double) tp / pos.total;
             ap += (recall - recallPrev) * ((double) tp / (tp + fp));
             recallPrev = recall;
         }
         return ap;
-    }
-
-    static long total(Map<Double, Long> histogram) {
-        long n = 0;
-        for (long c : histogram.values()) {
-            n += c;
-        }
-        return n;
-    }
-
-    /**
-     * Walks a histogram's distinct scores. -0.0 and 0.0 are separate keys of the TreeMap but the
-     * same score to scikit-learn, so the cursor folds them into one (normalising -0.0 to 0.0).
-     */
-    private static final class Cursor {
-        private final Iterator<Map.Entry<Double, Long>> entries;
-        private Map.Entry<Double, Long> pending;
-        double score;
-        long count;
-
-        Cursor(NavigableMap<Double, Long> histogram, boolean descending) {
-            entries = (descending ? histogram.descendingMap() : histogram).entrySet().iterator();
-            pending = entries.hasNext() ? entries.next() : null;
-        }
-
-        boolean hasNext() {
-            return pending != null;
-        }
-
-        double peek() {
-            return pending.getKey() + 0.0; // -0.0 + 0.0 == +0.0
-        }
-
-        void next() {
-            score = peek();
-            count = 0;
-            do {
-                count += pending.getValue();
-                pending = entries.hasNext() ? entries.next() : null;
-            } while (pending != null && Double.compare(peek(), score) == 0);
-        }
     }
 }

@@ -48,7 +48,7 @@ public final class Replay implements AutoCloseable {
     private long maxTimestamp = Long.MIN_VALUE;
 
     public Replay(TopologySettings settings) {
-        this.settings = settings.withJoinPartitions(1);
+        this.settings = settings.toBuilder().joinPartitions(1).inMemoryState(true).build();
         try {
             this.stateDir = Files.createTempDirectory("modelwatch-replay");
         } catch (IOException e) {

@@ -1,5 +1,6 @@
 package io.modelwatch.window;
 
+import io.modelwatch.StateStores;
 import java.time.Duration;
 import java.util.Set;
 import org.apache.kafka.common.serialization.Serdes;
@@ -20,12 +21,15 @@ public final class WindowAggregation implements ProcessorSupplier<AggregationKey
     private final int rolling;
     private final Duration updateInterval;
     private final WindowCounters counters;
+    private final boolean inMemory;
 
-    public WindowAggregation(WindowSpec windows, int rolling, Duration updateInterval, WindowCounters counters) {
+    public WindowAggregation(WindowSpec windows, int rolling, Duration updateInterval, WindowCounters counters,
+                             boolean inMemory) {
         this.windows = windows;
         this.rolling = rolling;
         this.updateInterval = updateInterval;
         this.counters = counters;
+        this.inMemory = inMemory;
     }
 
     @Override
@@ -36,11 +40,11 @@ public final class WindowAggregation implements ProcessorSupplier<AggregationKey
     @Override
     public Set<StoreBuilder<?>> stores() {
         return Set.of(
-                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CELLS_STORE), Serdes.Bytes(),
+                Stores.keyValueStoreBuilder(StateStores.keyValue(CELLS_STORE, inMemory), Serdes.Bytes(),
                         Serdes.ByteArray()).withCachingEnabled(),
-                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(INDEX_STORE), Serdes.Bytes(),
+                Stores.keyValueStoreBuilder(StateStores.keyValue(INDEX_STORE, inMemory), Serdes.Bytes(),
                         Serdes.ByteArray()).withCachingEnabled(),
-                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(WATERMARK_STORE), Serdes.Integer(),
+                Stores.keyValueStoreBuilder(StateStores.keyValue(WATERMARK_STORE, inMemory), Serdes.Integer(),
                         Serdes.Long()));
     }
 }

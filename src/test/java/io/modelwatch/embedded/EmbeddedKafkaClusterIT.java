@@ -11,9 +11,11 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.internals.Exit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.lang.reflect.Field;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,13 +29,18 @@ import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@SuppressWarnings("try") // the clusters are closed explicitly to time close(); try-with-resources is the safety net
 class EmbeddedKafkaClusterIT {
 
     @Test
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void singleNodeTransactionalRoundTrip() throws Exception {
+        Object haltBefore = exitProcedure("haltProcedure");
+        Object exitBefore = exitProcedure("exitProcedure");
         long t0 = System.nanoTime();
         try (EmbeddedKafkaCluster cluster = EmbeddedKafkaCluster.start(1)) {
             System.out.printf("[embedded-kafka] 1 node started in %d ms%n", millisSince(t0));
@@ -81,10 +88,20 @@ class EmbeddedKafkaClusterIT {
             }
             assertPerPartitionOrder(got);
             assertTrue(cluster.fatalFaults().isEmpty(), () -> "fatal faults: " + cluster.fatalFaults());
+
+            // a broker's fatal fault handler ends in Exit.halt: while the cluster is open that throws instead
+            EmbeddedKafkaCluster.FatalBrokerFault fault = assertThrows(EmbeddedKafkaCluster.FatalBrokerFault.class,
+                () -> Exit.halt(42, "simulated fatal fault"));
+            assertEquals(42, fault.statusCode());
+            assertEquals(1, cluster.fatalFaults().size());
+            assertThrows(EmbeddedKafkaCluster.FatalBrokerFault.class, () -> Exit.exit(1));
+
             long tClose = System.nanoTime();
             cluster.close();
             System.out.printf("[embedded-kafka] 1 node closed in %d ms%n", millisSince(tClose));
         }
+        assertSame(haltBefore, exitProcedure("haltProcedure"), "halt procedure restored");
+        assertSame(exitBefore, exitProcedure("exitProcedure"), "exit procedure restored");
     }
 
     @Test
@@ -154,6 +171,12 @@ class EmbeddedKafkaClusterIT {
     }
 
     // ------------------------------------------------------------------------------------------------------
+
+    private static Object exitProcedure(String field) throws ReflectiveOperationException {
+        Field f = Exit.class.getDeclaredField(field);
+        f.setAccessible(true);
+        return f.get(null);
+    }
 
     private static String value(int i) {
         return "v-" + i;

@@ -46,7 +46,14 @@ final class GoldenStreams {
         this.pairs = pairs;
     }
 
-    static GoldenStreams load(String name) {
+    private static final Map<String, GoldenStreams> LOADED = new HashMap<>();
+
+    /** The set {@code name}, read and joined once per test run. */
+    static synchronized GoldenStreams load(String name) {
+        return LOADED.computeIfAbsent(name, GoldenStreams::read);
+    }
+
+    private static GoldenStreams read(String name) {
         JsonNode params = readTree(resource(name, "params.json"));
         long windowMs = Duration.parse(params.get("window").asText()).toMillis();
         long maxDelayMs = Duration.parse(params.get("max_label_delay").asText()).toMillis();

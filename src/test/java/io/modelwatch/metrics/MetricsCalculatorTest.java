@@ -298,26 +298,36 @@ class MetricsCalculatorTest {
 
     @Test
     void rankingTreatsNegativeZeroAsZero() {
-        TreeMap<Double, Long> pos = new TreeMap<>(Map.of(-0.0, 1L, 1.0, 1L));
-        TreeMap<Double, Long> neg = new TreeMap<>(Map.of(0.0, 2L));
-        // -0.0 ties both negatives (2 * 0.5), 1.0 beats both (2) -> 3 / 4
-        assertEquals(0.75, Ranking.auc(pos, neg), 0.0);
-        assertEquals(6, Ranking.twiceU(pos, neg));
-        // t=1: R 1/2 P 1; t=0: R 1 P 2/4 -> 1/2 + 1/4
-        assertEquals(0.75, Ranking.averagePrecision(pos, neg), 0.0);
+        ScoreCounts pos = ScoreCounts.of(new TreeMap<>(Map.of(-0.0, 1L, 0.0, 1L, 1.0, 1L)));
+        ScoreCounts neg = ScoreCounts.of(new TreeMap<>(Map.of(0.0, 2L)));
+        assertEquals(2, pos.size, "-0.0 and 0.0 fold into one score");
+        // the two zeros tie both negatives (4 * 0.5), 1.0 beats both (2) -> 4 / 6
+        assertEquals(8, Ranking.twiceU(pos, neg));
+        assertEquals(4.0 / 6, Ranking.auc(pos, neg), 0.0);
+        // t=1: R 1/3 P 1; t=0: R 1 P 3/5 -> 1/3 + 2/3 * 3/5
+        assertEquals(1.0 / 3 + 2.0 / 3 * 3 / 5, Ranking.averagePrecision(pos, neg), 1e-15);
     }
 
     @Test
     void rankingWithLargeCountsIsExact() {
         // 100k vs 100k all tied: twice U = 1e10, beyond int but exact in long
-        TreeMap<Double, Long> pos = new TreeMap<>(Map.of(0.5, 100_000L));
         TreeMap<Double, Long> neg = new TreeMap<>(Map.of(0.5, 100_000L));
-        assertEquals(10_000_000_000L, Ranking.twiceU(pos, neg));
-        assertEquals(0.5, Ranking.auc(pos, neg), 0.0);
+        ScoreCounts pos = ScoreCounts.of(new TreeMap<>(Map.of(0.5, 100_000L)));
+        assertEquals(10_000_000_000L, Ranking.twiceU(pos, ScoreCounts.of(neg)));
+        assertEquals(0.5, Ranking.auc(pos, ScoreCounts.of(neg)), 0.0);
         // a negative above every positive: t=0.9 adds nothing (R stays 0); t=0.5: R 1,
         // P = 1e5 / (1e5 tied negatives + 1 + 1e5)
         neg.put(0.9, 1L);
-        assertEquals(100_000.0 / 200_001, Ranking.averagePrecision(pos, neg), 0.0);
-        assertEquals(0.5 * 100_000 / 100_001, Ranking.auc(pos, neg), 1e-15);
+        assertEquals(100_000.0 / 200_001, Ranking.averagePrecision(pos, ScoreCounts.of(neg)), 0.0);
+        assertEquals(0.5 * 100_000 / 100_001, Ranking.auc(pos, ScoreCounts.of(neg)), 1e-15);
+    }
+
+    @Test
+    void rankingIsUndefinedWithoutBothSides() {
+        ScoreCounts some = ScoreCounts.of(new TreeMap<>(Map.of(0.3, 2L)));
+        assertNull(Ranking.auc(some, ScoreCounts.EMPTY));
+        assertNull(Ranking.auc(ScoreCounts.EMPTY, some));
+        assertNull(Ranking.averagePrecision(ScoreCounts.EMPTY, some));
+        assertEquals(1.0, Ranking.averagePrecision(some, ScoreCounts.EMPTY), 0.0);
     }
 }

@@ -4,6 +4,7 @@ import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.statistics.Statistics;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -22,12 +23,14 @@ class RankingPropertiesTest {
 
     @Provide
     Arbitrary<List<Outcome>> window() {
-        return OutcomeArbitraries.window(60);
+        return OutcomeArbitraries.window(6, 60, false);
     }
 
     @Property
     void rankingFiguresMatchBruteForce(@ForAll("window") List<Outcome> window) {
         MetricsResult r = MetricsCalculator.compute(WindowAggregate.of(window));
+        Statistics.collect(r.binary() ? "binary" : "multiclass",
+                r.metrics().get(r.binary() ? "roc_auc" : "roc_auc_ovr") == null ? "undefined" : "defined");
         if (r.binary()) {
             List<Double> pos = scores(window, "1", "1");
             List<Double> neg = scores(window, "0", "1");

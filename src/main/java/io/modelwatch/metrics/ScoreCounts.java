@@ -1,0 +1,54 @@
+package io.modelwatch.metrics;
+
+import java.util.Map;
+import java.util.NavigableMap;
+
+/**
+ * A score histogram flattened into ascending primitive arrays. The ranking figures walk each
+ * histogram several times; one pass over the TreeMap followed by array walks is several times
+ * faster than walking the tree again and again (no pointer chasing, no unboxing).
+ */
+final class ScoreCounts {
+
+    static final ScoreCounts EMPTY = new ScoreCounts(new double[0], new long[0], 0, 0);
+
+    /** Distinct scores, ascending; -0.0 is folded into 0.0 (they tie in scikit-learn). */
+    final double[] scores;
+    final long[] counts;
+    final int size;
+    /** Number of pairs: the sum of the counts. */
+    final long total;
+
+    private ScoreCounts(double[] scores, long[] counts, int size, long total) {
+        this.scores = scores;
+        this.counts = counts;
+        this.size = size;
+        this.total = total;
+    }
+
+    static ScoreCounts of(NavigableMap<Double, Long> histogram) {
+        if (histogram.isEmpty()) {
+            return EMPTY;
+        }
+        double[] scores = new double[histogram.size()];
+        long[] counts = new long[histogram.size()];
+        int n = 0;
+        long total = 0;
+        for (Map.Entry<Double, Long> e : histogram.entrySet()) {
+            double score = e.getKey() + 0.0; // -0.0 + 0.0 == +0.0, which the TreeMap keeps next to it
+            long count = e.getValue();
+            total += count;
+            if (n > 0 && Double.compare(scores[n - 1], score) == 0) {
+                counts[n - 1] += count;
+            } else {
+                scores[n] = score;
+                counts[n++] = count;
+            }
+        }
+        return new ScoreCounts(scores, counts, n, total);
+    }
+
+    boolean isEmpty() {
+        return total == 0;
+    }
+}

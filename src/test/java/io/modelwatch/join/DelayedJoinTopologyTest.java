@@ -1,0 +1,202 @@
+package io.modelwatch.join;
+
+import static io.modelwatch.TopologyFixture.HOUR;
+import static io.modelwatch.TopologyFixture.T0;
+import static io.modelwatch.TopologyFixture.finals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.modelwatch.TopologyFixture;
+import java.time.Duration;
+import java.util.List;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Every join rule of the contract, through the real topology in a TopologyTestDriver. */
+class DelayedJoinTopologyTest {
+
+    private static final long MIN = 60_000;
+    private final TopologyFixture t = TopologyFixture.hourly(Duration.ofHours(2));
+
+    @AfterEach
+    void close() {
+        t.close();
+    }
+
+    /** Closes every window up to the given time and returns the single-window final records. */
+    private List<JsonNode> closeAll() {
+        t.advanceEventTime(T0 + 10 * HOUR);
+        return finals(t.metrics());
+    }
+
+    private static JsonNode window(List<JsonNode> records, long start) {
+        return records.stream().filter(r -> r.get("window_start").asLong() == start).findFirst().orElseThrow();
+    }
+
+    private static String matrix(JsonNode r) {
+        return r.get("confusion_matrix").toString();
+    }
+
+    @Test
+    void labelAfterPredictionPairs() {
+        t.prediction("a", T0 + MIN, "1", 0.9);
+        t.prediction("b", T0 + 2 * MIN, "0", 0.2);
+        t.label("a", T0 + 30 * MIN, "1");
+        JsonNode w = window(closeAll(), T0);
+        assertEquals(2, w.get("predictions").asInt());
+        assertEquals(1, w.get("labeled").asInt());
+        assertEquals("{\"labels\":[\"1\"],\"matrix\":[[1]]}", matrix(w));
+    }
+
+    @Test
+    void labelBeforePredictionPairs() {
+        t.label("a", T0 + MIN, "0");
+        t.prediction("a", T0 + 5 * MIN, "1", 0.7);
+        JsonNode w = window(closeAll(), T0);
+        assertEquals(1, w.get("labeled").asInt());
+        assertEquals("{\"labels\":[\"0\",\"1\"],\"matrix\":[[0,1],[0,0]]}", matrix(w));
+    }
+
+    @Test
+    void duplicatePredictionsKeepTheEarliest() {
+        t.prediction("a", T0 + 10 * MIN, "1", 0.9);
+        t.prediction("a", T0 + 20 * MIN, "0", 0.1); // later copy: ignored
+        t.label("a", T0 + 30 * MIN, "1");
+        JsonNode w = window(closeAll(), T0);
+        assertEquals(1, w.get("predictions").asInt());
+        assertEquals("{\"labels\":[\"1\"],\"matrix\":[[1]]}", matrix(w));
+    }
+
+    @Test
+    void anEarlierCopyArrivingLaterReplacesTheCountedOneEvenAcrossWindows() {
+        t.prediction("a", T0 + HOUR + 5 * MIN, "1", 0.9); // window 1
+        t.prediction("a", T0 + 50 * MIN, "0", 0.3);       // earlier copy, window 0: it wins
+        t.label("a", T0 + HOUR + 10 * MIN, "0");
+        List<JsonNode> finals = closeAll();
+        assertEquals(1, finals.size(), "window 1 lost its only prediction, so it has no record");
+        JsonNode w = window(finals, T0);
+        assertEquals(1, w.get("predictions").asInt());
+        assertEquals("{\"labels\":[\"0\"],\"matrix\":[[1]]}", matrix(w));
+    }
+
+    @Test
+    void aLaterLabelIsACorrection() {
+        t.prediction("a", T0 + MIN, "1", 0.9);
+        t.label("a", T0 + 10 * MIN, "0");
+        t.label("a", T0 + 20 * MIN, "1");
+        t.label("a", T0 + 15 * MIN, "0"); // older than the correction: does not win
+        JsonNode w = window(closeAll(), T0);
+        assertEquals(1, w.get("labeled").asInt());
+        assertEquals("{\"labels\":[\"1\"],\"matrix\":[[1]]}", matrix(w));
+    }
+
+    @Test
+    void labelsBeyondTheMaximumDelayNeverCount() {
+        t.prediction("a", T0 + MIN, "1", 0.9);
+        t.prediction("b", T0 + 2 * MIN, "1", 0.9);
+        t.label("b", T0 + 2 * MIN + 30 * MIN, "1");
+        t.label("a", T0 + MIN + 2 * HOUR + 1, "0");     // one ms too late: no pair
+        t.label("b", T0 + 2 * MIN + 2 * HOUR + 1, "0"); // too late to be a correction
+        JsonNode w = window(closeAll(), T0);
+        assertEquals(1, w.get("labeled").asInt());
+        assertEquals("{\"labels\":[\"1\"],\"matrix\":[[1]]}", matrix(w));
+    }
+
+    @Test
+    void aLabelExactlyAtTheBoundCounts() {
+        t.prediction("a", T0 + MIN, "1", 0.9);
+        t.label("a", T0 + MIN + 2 * HOUR, "1");
+        assertEquals(1, window(closeAll(), T0).get("labeled").asInt());
+    }
+
+    @Test
+    void aLabelFarBeforeItsPredictionDoesNotPair() {
+        t.label("a", T0 + MIN, "1");
+        t.prediction("a", T0 + MIN + 2 * HOUR + 1, "1", 0.9);
+        JsonNode w = window(closeAll(), T0 + 2 * HOUR);
+        assertEquals(1, w.get("predictions").asInt());
+        assertEquals(0, w.get("labeled").asInt());
+    }
+
+    @Test
+    void aPairBelongsToThePredictionsWindow() {
+        t.prediction("a", T0 + 59 * MIN, "1", 0.8);
+        t.label("a", T0 + HOUR + 30 * MIN, "1");
+        List<JsonNode> finals = closeAll();
+        assertEquals(1, finals.size());
+        assertEquals(T0, finals.get(0).get("window_start").asLong());
+        assertEquals(T0 + HOUR, finals.get(0).get("window_end").asLong());
+        assertEquals(1, finals.get(0).get("labeled").asInt());
+    }
+
+    @Test
+    void aWindowClosesOnlyAfterItsSizePlusTheMaximumDelay() {
+        t.prediction("a", T0 + MIN, "1", 0.8);
+        t.advanceEventTime(T0 + 3 * HOUR - 1); // window [T0, T0+1h) closes at T0 + 3h
+        assertTrue(finals(t.metrics()).isEmpty());
+        t.label("a", T0 + 3 * HOUR - 1, "1"); // out of the delay bound anyway
+        t.advanceEventTime(T0 + 3 * HOUR + 10 * MIN);
+        List<JsonNode> finals = finals(t.metrics());
+        assertEquals(1, finals.size());
+        assertEquals(1, finals.get(0).get("predictions").asInt());
+        t.advanceEventTime(T0 + 8 * HOUR);
+        assertTrue(finals(t.metrics()).isEmpty(), "a window closes once");
+    }
+
+    @Test
+    void openWindowsEmitRateLimitedUpdates() {
+        t.prediction("a", T0 + MIN, "1", 0.8);
+        t.label("a", T0 + 2 * MIN, "1");
+        t.driver.advanceWallClockTime(Duration.ofSeconds(11));
+        List<JsonNode> updates = t.metrics();
+        assertEquals(1, updates.size());
+        assertEquals(false, updates.get(0).get("final").asBoolean());
+        assertEquals(1, updates.get(0).get("labeled").asInt());
+        t.driver.advanceWallClockTime(Duration.ofSeconds(11));
+        assertTrue(t.metrics().isEmpty(), "no update without a change");
+    }
+
+    @Test
+    void predictionsForClosedWindowsAreDroppedAndCounted() {
+        t.advanceEventTime(T0 + 5 * HOUR);
+        t.prediction("late", T0 + MIN, "1", 0.5);
+        assertEquals(1, t.counters.join().latePredictions());
+        t.advanceEventTime(T0 + 10 * HOUR);
+        assertTrue(finals(t.metrics()).stream().noneMatch(r -> r.get("window_start").asLong() == T0));
+    }
+
+    @Test
+    void expiryEmptiesTheJoinStores() {
+        for (int i = 0; i < 50; i++) {
+            t.prediction("p" + i, T0 + i * MIN, "1", 0.5);
+            if (i % 2 == 0) {
+                t.label("p" + i, T0 + i * MIN + 5, "0");
+            }
+        }
+        t.label("ghost", T0 + 10 * MIN, "1");
+        KeyValueStore<String, byte[]> pending = t.driver.getKeyValueStore(DelayedJoin.PENDING_STORE);
+        assertEquals(51, count(pending));
+        t.advanceEventTime(T0 + 12 * HOUR);
+        // only the clock labels of the last hours remain; every prediction and the ghost label expired
+        try (KeyValueIterator<String, byte[]> it = pending.all()) {
+            while (it.hasNext()) {
+                assertTrue(it.next().key.startsWith("__clock__"));
+            }
+        }
+        assertTrue(t.counters.join().expiredEntries() >= 51);
+    }
+
+    private static long count(KeyValueStore<String, byte[]> store) {
+        long n = 0;
+        try (KeyValueIterator<String, byte[]> it = store.all()) {
+            while (it.hasNext()) {
+                it.next();
+                n++;
+            }
+        }
+        return n;
+    }
+}
