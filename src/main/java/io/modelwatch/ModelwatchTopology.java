@@ -87,9 +87,9 @@ public final class ModelwatchTopology {
         KStream<byte[], Parsed> parsed = builder
                 .stream(topic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(name + "-source"))
                 .process(parser, Named.as("parse-" + name));
-        var branches = parsed.split(Named.as("route-" + name + "-"))
-                .branch((k, v) -> v instanceof Parsed.Valid, Branched.as("valid"))
-                .defaultBranch(Branched.as("rejected"));
+        var branches = parsed.split(Named.as("route-" + name))
+                .branch((k, v) -> v instanceof Parsed.Valid, Branched.as("-valid"))
+                .defaultBranch(Branched.as("-rejected"));
         branches.get("route-" + name + "-rejected")
                 .mapValues(v -> ((Parsed.Rejected) v).original(), Named.as("dead-letter-" + name))
                 .to(deadLetterTopic, Produced.with(Serdes.ByteArray(), Serdes.ByteArray())

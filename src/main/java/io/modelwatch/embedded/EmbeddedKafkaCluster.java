@@ -164,8 +164,9 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
         long t0 = System.nanoTime();
         installExitGuard();
         EmbeddedKafkaCluster cluster = null;
+        Path base = null;
         try {
-            Path base = Files.createTempDirectory("embedded-kafka-");
+            base = Files.createTempDirectory("embedded-kafka-");
             int[] ports = freePorts(2 * brokers);
             List<NodeSpec> specs = new ArrayList<>(brokers);
             for (int id = 0; id < brokers; id++) {
@@ -186,6 +187,13 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
                 }
             } else {
                 uninstallExitGuard();
+                if (base != null) {
+                    try {
+                        Utils.delete(base.toFile());
+                    } catch (IOException suppressed) {
+                        e.addSuppressed(suppressed);
+                    }
+                }
             }
             if (e instanceof RuntimeException re) {
                 throw re;

@@ -48,11 +48,12 @@ public final class DelayedJoin implements ProcessorSupplier<byte[], JoinInput, A
 
     @Override
     public Set<StoreBuilder<?>> stores() {
-        return Set.of(
+        // ordered, so the topology description is the same on every run
+        return new java.util.LinkedHashSet<>(java.util.List.of(
                 Stores.keyValueStoreBuilder(StateStores.keyValue(PENDING_STORE, inMemory), Serdes.String(),
                         Serdes.ByteArray()).withCachingEnabled(),
                 Stores.keyValueStoreBuilder(StateStores.keyValue(EXPIRY_STORE, inMemory), Serdes.Bytes(),
-                        Serdes.ByteArray()).withCachingEnabled());
+                        Serdes.ByteArray()).withCachingEnabled()));
     }
 
     /** Watermarks go to every partition of the aggregation stage; contributions by key hash. */

@@ -39,12 +39,13 @@ public final class WindowAggregation implements ProcessorSupplier<AggregationKey
 
     @Override
     public Set<StoreBuilder<?>> stores() {
-        return Set.of(
+        // ordered, so the topology description is the same on every run
+        return new java.util.LinkedHashSet<>(java.util.List.of(
                 Stores.keyValueStoreBuilder(StateStores.keyValue(CELLS_STORE, inMemory), Serdes.Bytes(),
                         Serdes.ByteArray()).withCachingEnabled(),
                 Stores.keyValueStoreBuilder(StateStores.keyValue(INDEX_STORE, inMemory), Serdes.Bytes(),
                         Serdes.ByteArray()).withCachingEnabled(),
                 Stores.keyValueStoreBuilder(StateStores.keyValue(WATERMARK_STORE, inMemory), Serdes.Integer(),
-                        Serdes.Long()));
+                        Serdes.Long())));
     }
 }
