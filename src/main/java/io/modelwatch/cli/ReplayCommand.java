@@ -1,6 +1,9 @@
 package io.modelwatch.cli;
 
 import io.modelwatch.TopologySettings;
+import io.modelwatch.alerts.AlertRule;
+import io.modelwatch.alerts.Rules;
+import io.modelwatch.alerts.RulesException;
 import io.modelwatch.replay.Replay;
 import java.io.BufferedWriter;
 import java.io.Writer;
@@ -15,7 +18,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "replay", mixinStandardHelpOptions = true,
         description = "Runs the monitor's topology over two JSONL files (no broker) and writes the final "
-                + "metrics record of every window, one JSON object a line.")
+                + "metrics record of every window, one JSON object a line; with --rules, also the alert records.")
 final class ReplayCommand implements Callable<Integer> {
 
     @Option(names = "--predictions", required = true, description = "prediction events, JSONL")
@@ -44,6 +47,12 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--dead-letter", description = "where to write rejected input lines with the reason")
     Path deadLetter;
 
+    @Option(names = "--rules", description = "alert rules file (YAML, see docs/alerts.md)")
+    Path rules;
+
+    @Option(names = "--alerts-out", description = "where to write every alert record (FIRING / RESOLVED), in order")
+    Path alertsOut;
+
     @Override
     public Integer call() throws Exception {
         if (window.isNegative() || window.isZero()) {
@@ -56,16 +65,28 @@ final class ReplayCommand implements Callable<Integer> {
         if (rolling < 1) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--rolling must be >= 1");
         }
+        List<AlertRule> alertRules = List.of();
+        if (rules != null) {
+            try {
+                alertRules = Rules.load(rules);
+                Rules.checkAgainst(alertRules, rolling);
+            } catch (RulesException e) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                        "--rules " + rules + ": " + e.getMessage());
+            }
+        }
         TopologySettings settings = TopologySettings.builder().window(window, maxLabelDelay).rolling(rolling)
-                .slices(slices).build();
+                .slices(slices).rules(alertRules).build();
         long started = System.nanoTime();
         Replay.ReplayResult result;
         try (Writer w = Files.newBufferedWriter(out, StandardCharsets.UTF_8);
-             Writer dl = deadLetter == null ? null : Files.newBufferedWriter(deadLetter, StandardCharsets.UTF_8)) {
-            result = Replay.run(settings, predictions, labels, w, dl);
+             Writer dl = deadLetter == null ? null : Files.newBufferedWriter(deadLetter, StandardCharsets.UTF_8);
+             Writer al = alertsOut == null ? null : Files.newBufferedWriter(alertsOut, StandardCharsets.UTF_8)) {
+            result = Replay.run(settings, predictions, labels, w, dl, al);
         }
-        System.err.printf("replay: %d final metrics records to %s, %d rejected input records, in %.1f s%n",
-                result.finalRecords(), out, result.deadLetters(), (System.nanoTime() - started) / 1e9);
+        System.err.printf("replay: %d final metrics records to %s, %d rejected input records, %d alert records%s, "
+                        + "in %.1f s%n", result.finalRecords(), out, result.deadLetters(), result.alerts(),
+                alertsOut == null ? "" : " to " + alertsOut, (System.nanoTime() - started) / 1e9);
         return 0;
     }
 }

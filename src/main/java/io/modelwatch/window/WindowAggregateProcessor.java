@@ -39,6 +39,7 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
     private KeyValueStore<Bytes, byte[]> cells;
     private KeyValueStore<Bytes, byte[]> index;
     private KeyValueStore<Integer, Long> watermarks;
+    private KeyValueStore<Bytes, String> history;
     private WindowCells cellWriter;
     /** Event time through which windows are closed (the least watermark of all join partitions). */
     private long closedThrough = Long.MIN_VALUE;
@@ -60,6 +61,7 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
         this.cells = context.getStateStore(WindowAggregation.CELLS_STORE);
         this.index = context.getStateStore(WindowAggregation.INDEX_STORE);
         this.watermarks = context.getStateStore(WindowAggregation.WATERMARK_STORE);
+        this.history = context.getStateStore(WindowAggregation.HISTORY_STORE);
         this.cellWriter = new WindowCells(cells);
         this.closedThrough = storedClosedThrough();
         if (!updateInterval.isZero()) {
@@ -145,6 +147,7 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
                 dirty.remove(kv.key);
             }
         }
+        MetricsHistory.expire(history, lastClosableStart - MetricsHistory.RETAINED_WINDOWS * windows.sizeMs());
         long retention = (long) (rolling - 1) * windows.sizeMs();
         for (KeyValue<Bytes, byte[]> kv : due) {
             long start = new BinaryReader(kv.key.get()).readLong();
@@ -184,8 +187,9 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
         }
         long end = start + windows.sizeMs();
         long timestamp = Math.max(end - 1, 0);
-        context.forward(new Record<>(MetricsRecords.key(key, start, 1),
-                MetricsRecords.value(key, start, end, 1, isFinal, agg), timestamp));
+        String single = MetricsRecords.value(key, start, end, 1, isFinal, agg);
+        history.put(MetricsHistory.key(key, start, 1), single);
+        context.forward(new Record<>(MetricsRecords.key(key, start, 1), single, timestamp));
         counters.emitted(isFinal);
         if (rolling > 1) {
             WindowAggregate merged = agg.copy();
@@ -196,8 +200,9 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
                 }
             }
             long rollingStart = end - rolling * windows.sizeMs();
-            context.forward(new Record<>(MetricsRecords.key(key, rollingStart, rolling),
-                    MetricsRecords.value(key, rollingStart, end, rolling, isFinal, merged), timestamp));
+            String rolled = MetricsRecords.value(key, rollingStart, end, rolling, isFinal, merged);
+            history.put(MetricsHistory.key(key, start, rolling), rolled);
+            context.forward(new Record<>(MetricsRecords.key(key, rollingStart, rolling), rolled, timestamp));
         }
     }
 }

@@ -16,6 +16,8 @@ public final class WindowAggregation implements ProcessorSupplier<AggregationKey
     public static final String CELLS_STORE = "window-cells";
     public static final String INDEX_STORE = "window-index";
     public static final String WATERMARK_STORE = "window-watermarks";
+    /** Emitted metrics records, for the HTTP API (interactive queries); see {@link MetricsHistory}. */
+    public static final String HISTORY_STORE = "metrics-history";
 
     private final WindowSpec windows;
     private final int rolling;
@@ -32,6 +34,13 @@ public final class WindowAggregation implements ProcessorSupplier<AggregationKey
         this.inMemory = inMemory;
     }
 
+    /** The aggregate of one window still held in {@link #CELLS_STORE} (open, or kept for rolling), or null. */
+    public static io.modelwatch.metrics.WindowAggregate readAggregate(
+            org.apache.kafka.streams.state.ReadOnlyKeyValueStore<org.apache.kafka.common.utils.Bytes, byte[]> cells,
+            AggregationKey key, long windowStart) {
+        return WindowCells.read(cells, WindowCells.prefix(windowStart, key));
+    }
+
     @Override
     public Processor<AggregationKey, AggregateInput, String, String> get() {
         return new WindowAggregateProcessor(windows, rolling, updateInterval, counters);
@@ -46,6 +55,8 @@ public final class WindowAggregation implements ProcessorSupplier<AggregationKey
                 Stores.keyValueStoreBuilder(StateStores.keyValue(INDEX_STORE, inMemory), Serdes.Bytes(),
                         Serdes.ByteArray()).withCachingEnabled(),
                 Stores.keyValueStoreBuilder(StateStores.keyValue(WATERMARK_STORE, inMemory), Serdes.Integer(),
-                        Serdes.Long())));
+                        Serdes.Long()),
+                Stores.keyValueStoreBuilder(StateStores.keyValue(HISTORY_STORE, inMemory), Serdes.Bytes(),
+                        Serdes.String()).withCachingEnabled()));
     }
 }

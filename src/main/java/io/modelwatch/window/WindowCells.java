@@ -9,6 +9,7 @@ import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
  * The window aggregates as many small cells in one key-value store, so one record updates a few
@@ -92,7 +93,7 @@ final class WindowCells implements AggregateCells {
     }
 
     /** Sums the cells of one window into an aggregate (null when the window has no cells). */
-    static WindowAggregate read(KeyValueStore<Bytes, byte[]> store, byte[] prefix) {
+    static WindowAggregate read(ReadOnlyKeyValueStore<Bytes, byte[]> store, byte[] prefix) {
         WindowAggregate agg = null;
         try (KeyValueIterator<Bytes, byte[]> it = store.prefixScan(Bytes.wrap(prefix), Serdes.Bytes().serializer())) {
             while (it.hasNext()) {

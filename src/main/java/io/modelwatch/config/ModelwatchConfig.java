@@ -1,0 +1,255 @@
+package io.modelwatch.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.modelwatch.TopologySettings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * The service configuration, in one typed place: a YAML file ({@code modelwatch.example.yaml}
+ * documents every key), each key overridable by an environment variable
+ * {@code MODELWATCH_<KEY>} (upper case, '.' and '-' as '_', e.g. {@code MODELWATCH_KAFKA_BOOTSTRAP_SERVERS}),
+ * and any Kafka client or Streams property by {@code MODELWATCH_KAFKA_PROPERTY_<NAME>} ('_' as '.',
+ * e.g. {@code MODELWATCH_KAFKA_PROPERTY_SASL_MECHANISM}). Validated as a whole at start-up.
+ */
+public record ModelwatchConfig(String bootstrapServers, String applicationId, Map<String, String> kafkaProperties,
+                               String processingGuarantee, String stateDir, int streamThreads, int replicationFactor,
+                               boolean createTopics, int topicPartitions, int httpPort, String rulesFile,
+                               TopologySettings topology) {
+
+    /** Keys of the file, with their defaults ("" = none). */
+    static final Map<String, String> KEYS = new LinkedHashMap<>();
+
+    static {
+        KEYS.put("kafka.bootstrap-servers", "localhost:9092");
+        KEYS.put("application-id", "modelwatch");
+        KEYS.put("processing-guarantee", StreamsConfig.EXACTLY_ONCE_V2);
+        KEYS.put("state-dir", "/tmp/modelwatch-state");
+        KEYS.put("stream-threads", "1");
+        KEYS.put("topics.predictions", "predictions");
+        KEYS.put("topics.labels", "labels");
+        KEYS.put("topics.metrics", "model-metrics");
+        KEYS.put("topics.dead-letter", "modelwatch-dlq");
+        KEYS.put("topics.create", "true");
+        KEYS.put("topics.partitions", "6");
+        KEYS.put("topics.replication-factor", "1");
+        KEYS.put("window", "PT1H");
+        KEYS.put("max-label-delay", "P7D");
+        KEYS.put("rolling", "1");
+        KEYS.put("update-interval", "PT10S");
+        KEYS.put("slices", "");
+        KEYS.put("repartition-inputs", "true");
+        KEYS.put("max-labels-per-prediction", "16");
+        KEYS.put("http.port", "8080");
+        KEYS.put("rules-file", "");
+    }
+
+    private static final Set<String> GUARANTEES = Set.of(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE);
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    /** Loads {@code file} (may be null: defaults only), then applies the environment. */
+    public static ModelwatchConfig load(Path file, Map<String, String> env) {
+        List<String> problems = new ArrayList<>();
+        Map<String, String> values = new TreeMap<>();
+        Map<String, String> kafka = new TreeMap<>();
+        if (file != null) {
+            readFile(file, values, kafka, problems);
+        }
+        for (String key : KEYS.keySet()) {
+            String v = env.get(envName(key));
+            if (v != null) {
+                values.put(key, v);
+            }
+        }
+        env.forEach((k, v) -> {
+            if (k.startsWith("MODELWATCH_KAFKA_PROPERTY_")) {
+                kafka.put(k.substring("MODELWATCH_KAFKA_PROPERTY_".length()).toLowerCase(Locale.ROOT).replace('_', '.'), v);
+            }
+        });
+        return bind(values, kafka, problems);
+    }
+
+    public static String envName(String key) {
+        return "MODELWATCH_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+
+    private static void readFile(Path file, Map<String, String> values, Map<String, String> kafka,
+                                 List<String> problems) {
+        JsonNode root;
+        try {
+            root = YAML.readTree(Files.readAllBytes(file));
+        } catch (IOException e) {
+            throw new ConfigException(List.of(file + ": cannot read: " + e.getMessage()));
+        }
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            return;
+        }
+        flatten("", root, values, kafka, problems);
+    }
+
+    private static void flatten(String prefix, JsonNode node, Map<String, String> values, Map<String, String> kafka,
+                                List<String> problems) {
+        Iterator<Map.Entry<String, JsonNode>> it = node.fields();
+        while (it.hasNext()) {
+            var e = it.next();
+            String key = prefix + e.getKey();
+            JsonNode v = e.getValue();
+            if (key.equals("kafka.properties")) {
+                v.fields().forEachRemaining(p -> kafka.put(p.getKey(), p.getValue().asText()));
+            } else if (key.equals("slices") && v.isArray()) {
+                List<String> items = new ArrayList<>();
+                v.forEach(x -> items.add(x.asText()));
+                values.put(key, String.join(",", items));
+            } else if (v.isObject()) {
+                flatten(key + ".", v, values, kafka, problems);
+            } else if (!KEYS.containsKey(key)) {
+                problems.add(key + ": unknown key (known: " + String.join(", ", KEYS.keySet()) + ", kafka.properties)");
+            } else {
+                values.put(key, v.isNull() ? "" : v.asText());
+            }
+        }
+    }
+
+    private static ModelwatchConfig bind(Map<String, String> values, Map<String, String> kafka, List<String> problems) {
+        Reader r = new Reader(values, problems);
+        String bootstrap = r.string("kafka.bootstrap-servers");
+        String appId = r.string("application-id");
+        String guarantee = r.string("processing-guarantee");
+        if (!GUARANTEES.contains(guarantee)) {
+            problems.add("processing-guarantee: must be one of " + GUARANTEES + ", got '" + guarantee + "'");
+        }
+        Duration window = r.duration("window");
+        Duration delay = r.duration("max-label-delay");
+        if (window != null && (window.isZero() || window.isNegative())) {
+            problems.add("window: must be positive, got " + window);
+        }
+        if (delay != null && delay.isNegative()) {
+            problems.add("max-label-delay: must not be negative, got " + delay);
+        }
+        int rolling = r.integer("rolling", 1, 1000);
+        Duration update = r.duration("update-interval");
+        int partitions = r.integer("topics.partitions", 1, 10_000);
+        TopologySettings.Builder b = TopologySettings.builder();
+        b.predictionsTopic = r.string("topics.predictions");
+        b.labelsTopic = r.string("topics.labels");
+        b.metricsTopic = r.string("topics.metrics");
+        b.deadLetterTopic = r.string("topics.dead-letter");
+        b.sliceDimensions = r.list("slices");
+        b.repartitionInputs = r.bool("repartition-inputs");
+        b.maxLabelsPerPrediction = r.integer("max-labels-per-prediction", 1, 1000);
+        b.rolling = rolling;
+        b.joinPartitions = partitions;
+        if (window != null && delay != null) {
+            b.window(window, delay);
+        }
+        if (update != null) {
+            b.updateInterval = update;
+        }
+        ModelwatchConfig config = new ModelwatchConfig(bootstrap, appId, Map.copyOf(kafka), guarantee,
+                r.string("state-dir"), r.integer("stream-threads", 1, 64), r.integer("topics.replication-factor", 1, 10),
+                r.bool("topics.create"), partitions, r.integer("http.port", 0, 65535), r.string("rules-file"),
+                b.build());
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return config;
+    }
+
+    /** Kafka Streams properties: ours first, then the file's kafka.properties (which may override any). */
+    public Properties streamsProperties() {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, processingGuarantee);
+        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir);
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, streamThreads);
+        p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, replicationFactor);
+        p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+        p.putAll(kafkaProperties);
+        return p;
+    }
+
+    /** The configuration as it may be logged: values of secret-looking Kafka properties masked. */
+    public String describeForLog() {
+        Map<String, String> shown = new TreeMap<>();
+        kafkaProperties.forEach((k, v) -> shown.put(k, isSecret(k) ? "[hidden]" : v));
+        return "bootstrap=" + bootstrapServers + " application-id=" + applicationId + " guarantee="
+                + processingGuarantee + " window=" + topology.windowSize() + " max-label-delay="
+                + topology.maxLabelDelay() + " rolling=" + topology.rolling() + " slices=" + topology.sliceDimensions()
+                + " topics=[" + topology.predictionsTopic() + ", " + topology.labelsTopic() + " -> "
+                + topology.metricsTopic() + "] http.port=" + httpPort + " kafka.properties=" + shown;
+    }
+
+    static boolean isSecret(String key) {
+        String k = key.toLowerCase(Locale.ROOT);
+        return k.contains("password") || k.contains("secret") || k.contains("jaas") || k.contains("token")
+                || k.contains("credential") || k.endsWith(".key");
+    }
+
+    /** Reads typed values, collecting problems instead of failing on the first. */
+    private record Reader(Map<String, String> values, List<String> problems) {
+
+        String string(String key) {
+            String v = values.getOrDefault(key, KEYS.get(key));
+            return v == null ? "" : v.trim();
+        }
+
+        int integer(String key, int min, int max) {
+            String v = string(key);
+            try {
+                int i = Integer.parseInt(v);
+                if (i < min || i > max) {
+                    problems.add(key + ": must be between " + min + " and " + max + ", got " + i);
+                }
+                return i;
+            } catch (NumberFormatException e) {
+                problems.add(key + ": must be an integer, got '" + v + "'");
+                return min;
+            }
+        }
+
+        boolean bool(String key) {
+            String v = string(key).toLowerCase(Locale.ROOT);
+            if (!v.equals("true") && !v.equals("false")) {
+                problems.add(key + ": must be true or false, got '" + v + "'");
+            }
+            return v.equals("true");
+        }
+
+        Duration duration(String key) {
+            String v = string(key);
+            try {
+                return Duration.parse(v);
+            } catch (DateTimeParseException e) {
+                problems.add(key + ": must be an ISO-8601 duration such as PT1H or P7D, got '" + v + "'");
+                return null;
+            }
+        }
+
+        List<String> list(String key) {
+            String v = string(key);
+            List<String> out = new ArrayList<>();
+            for (String s : v.split(",")) {
+                if (!s.isBlank()) {
+                    out.add(s.trim());
+                }
+            }
+            return out;
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package io.modelwatch.service;
+
+import io.modelwatch.TopologySettings;
+import io.modelwatch.config.ModelwatchConfig;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/** Creates missing topics (when allowed) and reads the input partition count the join needs. */
+final class TopicSetup {
+
+    private TopicSetup() {
+    }
+
+    /** Returns the number of partitions of the input topics. */
+    static int prepare(ModelwatchConfig config, Properties adminProps) {
+        TopologySettings t = config.topology();
+        Set<String> topics = new LinkedHashSet<>(List.of(t.predictionsTopic(), t.labelsTopic(), t.metricsTopic(),
+                t.deadLetterTopic()));
+        try (Admin admin = Admin.create(adminProps)) {
+            Set<String> existing = admin.listTopics().names().get();
+            List<NewTopic> missing = new ArrayList<>();
+            for (String topic : topics) {
+                if (!existing.contains(topic)) {
+                    missing.add(new NewTopic(topic, config.topicPartitions(), (short) config.replicationFactor()));
+                }
+            }
+            if (!missing.isEmpty()) {
+                if (!config.createTopics()) {
+                    throw new IllegalStateException("missing topics " + missing.stream().map(NewTopic::name).toList()
+                            + " and topics.create is false: create them or allow creation");
+                }
+                for (var e : admin.createTopics(missing).values().entrySet()) {
+                    try {
+                        e.getValue().get();
+                    } catch (ExecutionException ex) {
+                        if (!(ex.getCause() instanceof TopicExistsException)) {
+                            throw new IllegalStateException("cannot create topic " + e.getKey() + ": "
+                                    + ex.getCause().getMessage(), ex.getCause());
+                        }
+                    }
+                }
+            }
+            Map<String, KafkaFuture<TopicDescription>> inputs = admin.describeTopics(
+                    List.of(t.predictionsTopic(), t.labelsTopic())).topicNameValues();
+            int predictions = inputs.get(t.predictionsTopic()).get().partitions().size();
+            int labels = inputs.get(t.labelsTopic()).get().partitions().size();
+            if (!t.repartitionInputs() && predictions != labels) {
+                throw new IllegalStateException("repartition-inputs is false but " + t.predictionsTopic() + " has "
+                        + predictions + " partitions and " + t.labelsTopic() + " " + labels
+                        + ": co-partitioned inputs need the same count");
+            }
+            return Math.max(predictions, labels);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while preparing topics", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot reach Kafka to prepare topics: " + e.getCause().getMessage(),
+                    e.getCause());
+        }
+    }
+}

@@ -1,0 +1,156 @@
+package io.modelwatch.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.modelwatch.GoldenResources;
+import io.modelwatch.ReferenceCheck;
+import io.modelwatch.config.ModelwatchConfig;
+import io.modelwatch.embedded.EmbeddedKafkaCluster;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The reference stream through the real service on a real (in-process KRaft) broker with
+ * exactly_once_v2 and several partitions: the final metrics on the topic equal scikit-learn's.
+ */
+class ServiceGoldenIT {
+
+    private static final int PARTITIONS = 3;
+
+    @Test
+    void referenceStreamThroughKafkaMatchesScikitLearn(@TempDir Path stateDir) throws Exception {
+        try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start(1)) {
+            kafka.createTopic("predictions", PARTITIONS, 1);
+            kafka.createTopic("labels", PARTITIONS, 1);
+            JsonNode params = GoldenResources.params("basic");
+            Map<String, String> env = new HashMap<>();
+            env.put("MODELWATCH_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+            env.put("MODELWATCH_APPLICATION_ID", "modelwatch-golden-it");
+            env.put("MODELWATCH_STATE_DIR", stateDir.toString());
+            env.put("MODELWATCH_WINDOW", params.get("window").asText());
+            env.put("MODELWATCH_MAX_LABEL_DELAY", params.get("max_label_delay").asText());
+            env.put("MODELWATCH_ROLLING", params.get("rolling").asText());
+            env.put("MODELWATCH_SLICES", "cloud");
+            env.put("MODELWATCH_UPDATE_INTERVAL", "PT1S");
+            env.put("MODELWATCH_TOPICS_PARTITIONS", Integer.toString(PARTITIONS));
+            ModelwatchConfig config = ModelwatchConfig.load(null, env);
+            assertEquals("exactly_once_v2", config.processingGuarantee());
+
+            long lastTs = produceReferenceStream(kafka.bootstrapServers());
+            try (ModelwatchService service = new ModelwatchService(config).start()) {
+                assertTrue(service.awaitRunning(Duration.ofSeconds(60)), "service did not reach RUNNING");
+                long end = lastTs + Duration.parse(params.get("window").asText()).toMillis()
+                        + 2 * Duration.parse(params.get("max_label_delay").asText()).toMillis() + 120_000;
+                advanceEveryPartition(kafka.bootstrapServers(), end);
+
+                List<JsonNode> expected = GoldenResources.records("basic", "expected.jsonl");
+                // every whole-model and slice window has a single and a rolling final record
+                int total = 2 * (expected.size() + GoldenResources.records("basic", "expected_slices.jsonl").size());
+                List<JsonNode> finals = readFinals(kafka.bootstrapServers(), total, Duration.ofMinutes(3));
+                assertEquals(total, finals.size(), "final records on the topic");
+                for (String file : List.of("expected.jsonl", "expected_rolling.jsonl", "expected_slices.jsonl")) {
+                    List<JsonNode> want = GoldenResources.records("basic", file);
+                    ReferenceCheck check = ReferenceCheck.compare(want, finals, 1e-9);
+                    assertTrue(check.ok(), file + ": " + check);
+                    assertEquals(want.size(), check.matched, file);
+                }
+                assertEquals(0, service.counters().join().latePredictions(), "nothing dropped as late");
+                assertTrue(service.view().latestMetrics().size() > 0, "interactive queries answer");
+            }
+        }
+    }
+
+    /** Produces both files keyed by prediction id, merged by timestamp as producers would. */
+    private static long produceReferenceStream(String bootstrap) {
+        List<String> predictions = GoldenResources.lines("basic", "predictions.jsonl");
+        List<String> labels = GoldenResources.lines("basic", "labels.jsonl");
+        long last = 0;
+        try (KafkaProducer<String, String> producer = producer(bootstrap)) {
+            int p = 0;
+            int l = 0;
+            while (p < predictions.size() || l < labels.size()) {
+                boolean takePrediction = l >= labels.size() || (p < predictions.size()
+                        && ts(predictions.get(p)) <= ts(labels.get(l)));
+                String line = takePrediction ? predictions.get(p++) : labels.get(l++);
+                JsonNode event = GoldenResources.parse(line);
+                last = Math.max(last, GoldenResources.timestamp(event));
+                producer.send(new ProducerRecord<>(takePrediction ? "predictions" : "labels",
+                        event.get("prediction_id").asText(), line));
+            }
+            producer.flush();
+        }
+        return last;
+    }
+
+    /** Labels that match nothing, one into every partition, to move event time past the last window. */
+    private static void advanceEveryPartition(String bootstrap, long ts) {
+        boolean[] covered = new boolean[PARTITIONS];
+        int n = 0;
+        try (KafkaProducer<String, String> producer = producer(bootstrap)) {
+            for (int i = 0; n < PARTITIONS; i++) {
+                String id = "__clock__" + i;
+                int partition = Utils.toPositive(Utils.murmur2(id.getBytes(StandardCharsets.UTF_8))) % PARTITIONS;
+                if (!covered[partition]) {
+                    covered[partition] = true;
+                    n++;
+                    producer.send(new ProducerRecord<>("labels", id,
+                            "{\"prediction_id\":\"" + id + "\",\"label\":\"0\",\"timestamp\":" + ts + "}"));
+                }
+            }
+        }
+    }
+
+    private static long ts(String line) {
+        return GoldenResources.timestamp(GoldenResources.parse(line));
+    }
+
+    private static KafkaProducer<String, String> producer(String bootstrap) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        return new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
+    }
+
+    private static List<JsonNode> readFinals(String bootstrap, int atLeast, Duration timeout) {
+        Properties c = new Properties();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, "golden-it-reader");
+        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        List<JsonNode> finals = new ArrayList<>();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
+                new StringDeserializer())) {
+            consumer.subscribe(List.of("model-metrics"));
+            while (finals.size() < atLeast && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(500)).forEach(r -> {
+                    JsonNode v = GoldenResources.parse(r.value());
+                    if (v.get("final").asBoolean()) {
+                        finals.add(v);
+                    }
+                });
+            }
+        }
+        return finals;
+    }
+}
