@@ -1,5 +1,7 @@
 package io.modelwatch;
 
+import io.modelwatch.alerts.AlertCounters;
+import io.modelwatch.alerts.AlertStage;
 import io.modelwatch.ingest.Ingest;
 import io.modelwatch.ingest.IngestCounters;
 import io.modelwatch.ingest.JoinInput;
@@ -44,9 +46,13 @@ public final class ModelwatchTopology {
     public static final String AGGREGATE_INPUT_TOPIC = "aggregate-input";
 
     /** Live counters of every stage, for the Prometheus endpoint and the demo's summary line. */
-    public record Counters(IngestCounters ingest, JoinCounters join, WindowCounters window) {
+    public record Counters(IngestCounters ingest, JoinCounters join, WindowCounters window, AlertCounters alerts) {
         public Counters() {
-            this(new IngestCounters(), new JoinCounters(), new WindowCounters());
+            this(new IngestCounters(), new JoinCounters(), new WindowCounters(), new AlertCounters());
+        }
+
+        public Counters(IngestCounters ingest, JoinCounters join, WindowCounters window) {
+            this(ingest, join, window, new AlertCounters());
         }
     }
 
@@ -69,16 +75,22 @@ public final class ModelwatchTopology {
         }
 
         WindowSpec windows = new WindowSpec(s.windowSize().toMillis(), s.maxLabelDelay().toMillis());
-        joinInput
+        KStream<String, String> metrics = joinInput
                 .process(new DelayedJoin(windows, s.sliceDimensions(), s.maxLabelsPerPrediction(),
                         s.watermarkInterval(), s.joinPartitions(), counters.join(), s.inMemoryState()), Named.as(DelayedJoin.PROCESSOR))
                 .repartition(Repartitioned.with(AggregationKey.SERDE, AggregateInputSerde.SERDE)
                         .withName(AGGREGATE_INPUT_TOPIC).withStreamPartitioner(new WatermarkBroadcast()))
                 .process(new WindowAggregation(windows, s.rolling(), s.updateInterval(), counters.window(),
                         s.inMemoryState()),
-                        Named.as(WindowAggregation.PROCESSOR))
-                .to(s.metricsTopic(), Produced.with(Serdes.String(), Serdes.String()).withName("metrics-sink"));
-        return builder.build();
+                        Named.as(WindowAggregation.PROCESSOR));
+        metrics.to(s.metricsTopic(), Produced.with(Serdes.String(), Serdes.String()).withName("metrics-sink"));
+        // alerts: judged per emitted metrics record (finals, rate-limited updates), in window-aggregate's task
+        metrics.process(new AlertStage(s.alertRules(), s.rolling(), counters.alerts(), s.inMemoryState()),
+                        Named.as(AlertStage.PROCESSOR))
+                .to(s.alertsTopic(), Produced.with(Serdes.String(), Serdes.String()).withName(AlertStage.SINK));
+        Topology topology = builder.build();
+        AlertStage.addRulesStore(topology, s.rulesTopic(), s.inMemoryState());
+        return topology;
     }
 
     private static KStream<byte[], JoinInput> ingest(StreamsBuilder builder, String topic, String name,

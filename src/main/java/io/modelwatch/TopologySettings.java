@@ -1,5 +1,6 @@
 package io.modelwatch;
 
+import io.modelwatch.alerts.AlertRule;
 import io.modelwatch.ingest.IngestLimits;
 import java.time.Duration;
 import java.util.List;
@@ -23,12 +24,32 @@ import java.util.List;
  * @param maxLabelsPerPrediction labels kept per prediction id (beyond, the oldest is forgotten)
  * @param inMemoryState          in-memory stores instead of RocksDB (replay only: no durability needed)
  * @param limits                 input validation bounds
+ * @param alertsTopic            output topic of alert records (FIRING / RESOLVED)
+ * @param rulesTopic             compacted topic of run-time rule changes (rule name → rule JSON, tombstone deletes)
+ * @param alertRules             the rules of the rules file (validated; see {@code alerts.Rules})
  */
 public record TopologySettings(String predictionsTopic, String labelsTopic, String metricsTopic, String deadLetterTopic,
                                Duration windowSize, Duration maxLabelDelay, int rolling, Duration updateInterval,
                                Duration watermarkInterval, List<String> sliceDimensions, boolean repartitionInputs,
                                int joinPartitions, int maxLabelsPerPrediction, boolean inMemoryState,
-                               IngestLimits limits) {
+                               IngestLimits limits, String alertsTopic, String rulesTopic,
+                               List<AlertRule> alertRules) {
+
+    public TopologySettings {
+        alertRules = alertRules == null ? List.of() : List.copyOf(alertRules);
+    }
+
+    /** The settings without alert rules and with the default alert topics. */
+    public TopologySettings(String predictionsTopic, String labelsTopic, String metricsTopic, String deadLetterTopic,
+                            Duration windowSize, Duration maxLabelDelay, int rolling, Duration updateInterval,
+                            Duration watermarkInterval, List<String> sliceDimensions, boolean repartitionInputs,
+                            int joinPartitions, int maxLabelsPerPrediction, boolean inMemoryState,
+                            IngestLimits limits) {
+        this(predictionsTopic, labelsTopic, metricsTopic, deadLetterTopic, windowSize, maxLabelDelay, rolling,
+                updateInterval, watermarkInterval, sliceDimensions, repartitionInputs, joinPartitions,
+                maxLabelsPerPrediction, inMemoryState, limits, Builder.DEFAULT_ALERTS_TOPIC, Builder.DEFAULT_RULES_TOPIC,
+                List.of());
+    }
 
     public static Builder builder() {
         return new Builder();
@@ -51,6 +72,9 @@ public record TopologySettings(String predictionsTopic, String labelsTopic, Stri
         b.maxLabelsPerPrediction = maxLabelsPerPrediction;
         b.inMemoryState = inMemoryState;
         b.limits = limits;
+        b.alertsTopic = alertsTopic;
+        b.rulesTopic = rulesTopic;
+        b.alertRules = alertRules;
         return b;
     }
 
@@ -71,6 +95,11 @@ public record TopologySettings(String predictionsTopic, String labelsTopic, Stri
         public int maxLabelsPerPrediction = 16;
         public boolean inMemoryState;
         public IngestLimits limits = IngestLimits.DEFAULTS;
+        static final String DEFAULT_ALERTS_TOPIC = "model-alerts";
+        static final String DEFAULT_RULES_TOPIC = "modelwatch-rules";
+        public String alertsTopic = DEFAULT_ALERTS_TOPIC;
+        public String rulesTopic = DEFAULT_RULES_TOPIC;
+        public List<AlertRule> alertRules = List.of();
 
         public Builder window(Duration size, Duration delay) {
             this.windowSize = size;
@@ -103,11 +132,24 @@ public record TopologySettings(String predictionsTopic, String labelsTopic, Stri
             return this;
         }
 
+        /** The rules of the rules file (already parsed and validated by {@code alerts.Rules}). */
+        public Builder rules(List<AlertRule> rules) {
+            this.alertRules = List.copyOf(rules);
+            return this;
+        }
+
+        public Builder alertTopics(String alerts, String rules) {
+            this.alertsTopic = alerts;
+            this.rulesTopic = rules;
+            return this;
+        }
+
         public TopologySettings build() {
             Duration watermark = watermarkInterval != null ? watermarkInterval : defaultWatermarkInterval(windowSize);
             return new TopologySettings(predictionsTopic, labelsTopic, metricsTopic, deadLetterTopic, windowSize,
                     maxLabelDelay, rolling, updateInterval, watermark, sliceDimensions, repartitionInputs,
-                    joinPartitions, maxLabelsPerPrediction, inMemoryState, limits);
+                    joinPartitions, maxLabelsPerPrediction, inMemoryState, limits, alertsTopic, rulesTopic,
+                    alertRules);
         }
     }
 

@@ -47,6 +47,9 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--dead-letter", description = "where to write rejected input lines with the reason")
     Path deadLetter;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--rules", description = "alert rules file (YAML, see docs/alerts.md)")
     Path rules;
 
@@ -71,7 +74,7 @@ final class ReplayCommand implements Callable<Integer> {
                 alertRules = Rules.load(rules);
                 Rules.checkAgainst(alertRules, rolling);
             } catch (RulesException e) {
-                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                         "--rules " + rules + ": " + e.getMessage());
             }
         }

@@ -45,6 +45,8 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         KEYS.put("topics.labels", "labels");
         KEYS.put("topics.metrics", "model-metrics");
         KEYS.put("topics.dead-letter", "modelwatch-dlq");
+        KEYS.put("topics.alerts", "model-alerts");
+        KEYS.put("topics.rules", "modelwatch-rules");
         KEYS.put("topics.create", "true");
         KEYS.put("topics.partitions", "6");
         KEYS.put("topics.replication-factor", "1");
@@ -149,6 +151,17 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         b.labelsTopic = r.string("topics.labels");
         b.metricsTopic = r.string("topics.metrics");
         b.deadLetterTopic = r.string("topics.dead-letter");
+        b.alertsTopic = r.string("topics.alerts");
+        b.rulesTopic = r.string("topics.rules");
+        String rulesFile = r.string("rules-file");
+        if (!rulesFile.isEmpty()) {
+            try {
+                b.alertRules = io.modelwatch.alerts.Rules.load(Path.of(rulesFile));
+                io.modelwatch.alerts.Rules.checkAgainst(b.alertRules, rolling);
+            } catch (RuntimeException e) {
+                problems.add("rules-file " + rulesFile + ": " + e.getMessage());
+            }
+        }
         b.sliceDimensions = r.list("slices");
         b.repartitionInputs = r.bool("repartition-inputs");
         b.maxLabelsPerPrediction = r.integer("max-labels-per-prediction", 1, 1000);

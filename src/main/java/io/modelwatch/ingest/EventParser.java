@@ -20,7 +20,9 @@ import java.util.Map;
 /** Parses and validates the JSON events of the contract (see README, "Event contract"). */
 public final class EventParser {
 
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** One JSON object a record: trailing content ("{...} x", "{...}{...}") is an error. */
+    private static final ObjectMapper MAPPER = new ObjectMapper()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private final IngestLimits limits;
 
     public EventParser(IngestLimits limits) {
@@ -116,7 +118,7 @@ public final class EventParser {
             return checkedLength(field, n.textValue());
         }
         if (n.isIntegralNumber()) {
-            return n.asText();
+            return checkedLength(field, n.asText());
         }
         throw new BadInputException(RejectReason.WRONG_TYPE, "field '" + field + "' must be a string");
     }
@@ -131,7 +133,7 @@ public final class EventParser {
             return checkedText(field, n.textValue());
         }
         if (n.isIntegralNumber()) {
-            return n.bigIntegerValue().toString();
+            return checkedLength(field, n.bigIntegerValue().toString());
         }
         throw new BadInputException(RejectReason.WRONG_TYPE,
                 "field '" + field + "' must be a string or an integer, got " + n.getNodeType().name().toLowerCase());
@@ -192,16 +194,17 @@ public final class EventParser {
 
     private static long parseInstant(String text) throws BadInputException {
         try {
-            return Instant.parse(text).toEpochMilli();
-        } catch (DateTimeParseException e) {
             try {
+                return Instant.parse(text).toEpochMilli();
+            } catch (DateTimeParseException e) {
                 return OffsetDateTime.parse(text).toInstant().toEpochMilli();
-            } catch (DateTimeParseException e2) {
-                throw new BadInputException(RejectReason.BAD_TIMESTAMP,
-                        "timestamp '" + abbreviate(text) + "' is not an ISO-8601 instant");
             }
+        } catch (DateTimeParseException e) {
+            throw new BadInputException(RejectReason.BAD_TIMESTAMP,
+                    "timestamp '" + abbreviate(text) + "' is not an ISO-8601 instant");
         } catch (ArithmeticException e) {
-            throw new BadInputException(RejectReason.TIMESTAMP_OUT_OF_RANGE, "timestamp out of range");
+            throw new BadInputException(RejectReason.TIMESTAMP_OUT_OF_RANGE,
+                    "timestamp '" + abbreviate(text) + "' is out of range");
         }
     }
 

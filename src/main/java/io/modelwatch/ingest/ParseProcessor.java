@@ -31,21 +31,30 @@ final class ParseProcessor implements Processor<byte[], byte[], byte[], Parsed> 
 
     @Override
     public void process(Record<byte[], byte[]> record) {
+        JoinInput event;
         try {
-            JoinInput event = predictions ? parser.parsePrediction(record.value()) : parser.parseLabel(record.value());
-            counters.accepted(event);
-            context.forward(new Record<>(event.predictionId().getBytes(StandardCharsets.UTF_8),
-                    new Parsed.Valid(event), event.timestampMs(), record.headers()));
+            event = predictions ? parser.parsePrediction(record.value()) : parser.parseLabel(record.value());
         } catch (BadInputException e) {
-            counters.reject(e.reason());
-            RecordMetadata meta = context.recordMetadata().orElse(null);
-            String topic = meta == null ? "" : meta.topic();
-            int partition = meta == null ? -1 : meta.partition();
-            long offset = meta == null ? -1 : meta.offset();
-            Headers headers = DeadLetters.headers(record.headers(), e.reason(), e.getMessage(), topic, partition, offset);
-            context.forward(new Record<>(record.key(),
-                    new Parsed.Rejected(record.value(), e.reason(), e.getMessage(), topic, partition, offset),
-                    record.timestamp(), headers));
+            reject(record, e);
+            return;
+        } catch (RuntimeException e) {
+            reject(record, new BadInputException(RejectReason.UNREADABLE, "unreadable record: " + e));
+            return;
         }
+        counters.accepted(event);
+        context.forward(new Record<>(event.predictionId().getBytes(StandardCharsets.UTF_8),
+                new Parsed.Valid(event), event.timestampMs(), record.headers()));
+    }
+
+    private void reject(Record<byte[], byte[]> record, BadInputException e) {
+        counters.reject(e.reason());
+        RecordMetadata meta = context.recordMetadata().orElse(null);
+        String topic = meta == null ? "" : meta.topic();
+        int partition = meta == null ? -1 : meta.partition();
+        long offset = meta == null ? -1 : meta.offset();
+        Headers headers = DeadLetters.headers(record.headers(), e.reason(), e.getMessage(), topic, partition, offset);
+        context.forward(new Record<>(record.key(),
+                new Parsed.Rejected(record.value(), e.reason(), e.getMessage(), topic, partition, offset),
+                record.timestamp(), headers));
     }
 }

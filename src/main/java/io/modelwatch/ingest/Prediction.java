@@ -1,7 +1,6 @@
 package io.modelwatch.ingest;
 
 import java.util.Arrays;
-import java.util.Map;
 
 /**
  * A validated prediction event. Score classes are sorted and distinct; tags are sorted by name.
@@ -37,6 +36,6 @@ public record Prediction(String predictionId, String modelId, String modelVersio
     public String toString() {
         return "Prediction{" + predictionId + ", " + modelId + "/" + modelVersion + " @" + timestampMs
                 + ", predicted=" + predicted + ", scores=" + Arrays.toString(scoreClasses) + Arrays.toString(scores)
-                + ", tags=" + Map.of() + '}';
+                + ", tags=" + Arrays.toString(tagNames) + Arrays.toString(tagValues) + '}';
     }
 }

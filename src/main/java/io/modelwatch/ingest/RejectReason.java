@@ -16,7 +16,9 @@ public enum RejectReason {
     BAD_SCORE("bad_score"),
     SCORES_NOT_NORMALISED("scores_not_normalised"),
     OVERSIZED_FIELD("oversized_field"),
-    TOO_MANY_TAGS("too_many_tags");
+    TOO_MANY_TAGS("too_many_tags"),
+    /** Anything the parser did not anticipate: still a reject, never a stopped stream. */
+    UNREADABLE("unreadable");
 
     public final String code;
 

@@ -21,6 +21,7 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
@@ -45,6 +46,8 @@ public final class Replay implements AutoCloseable {
     private final TestInputTopic<byte[], byte[]> labels;
     private final TestOutputTopic<String, String> metrics;
     private final TestOutputTopic<byte[], byte[]> deadLetters;
+    private final TestOutputTopic<String, String> alerts;
+    private final TestInputTopic<String, String> rules;
     private long maxTimestamp = Long.MIN_VALUE;
 
     public Replay(TopologySettings settings) {
@@ -59,14 +62,27 @@ public final class Replay implements AutoCloseable {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "replay:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+        // the simulated wall clock starts now: it stamps alert records ("timestamp") and never advances
         driver = new TopologyTestDriver(ModelwatchTopology.build(this.settings, new ModelwatchTopology.Counters()),
-                props, Instant.EPOCH);
+                props, Instant.now());
         predictions = driver.createInputTopic(settings.predictionsTopic(), new ByteArraySerializer(),
                 new ByteArraySerializer());
         labels = driver.createInputTopic(settings.labelsTopic(), new ByteArraySerializer(), new ByteArraySerializer());
         metrics = driver.createOutputTopic(settings.metricsTopic(), new StringDeserializer(), new StringDeserializer());
         deadLetters = driver.createOutputTopic(settings.deadLetterTopic(), new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
+        alerts = driver.createOutputTopic(settings.alertsTopic(), new StringDeserializer(), new StringDeserializer());
+        rules = driver.createInputTopic(settings.rulesTopic(), new StringSerializer(), new StringSerializer());
+    }
+
+    /** Publishes a rule on the rules topic (rule JSON; null deletes), as a run-time rule change would. */
+    public void publishRule(String name, String ruleJson) {
+        rules.pipeInput(name, ruleJson);
+    }
+
+    /** Every alert record emitted since the last call, in order. */
+    public java.util.List<String> drainAlerts() {
+        return alerts.readValuesToList();
     }
 
     /** Pipes one raw prediction event, stamped with its event time when it has a readable one. */
@@ -121,8 +137,19 @@ public final class Replay implements AutoCloseable {
      */
     public static ReplayResult run(TopologySettings settings, Path predictionsFile, Path labelsFile, Writer out,
                                    Writer deadLetterOut) throws IOException {
+        return run(settings, predictionsFile, labelsFile, out, deadLetterOut, null);
+    }
+
+    /**
+     * As {@link #run(TopologySettings, Path, Path, Writer, Writer)}, and writes every alert record
+     * (FIRING and RESOLVED of the settings' rules) to {@code alertsOut} in the order the topology
+     * emitted them (when not null).
+     */
+    public static ReplayResult run(TopologySettings settings, Path predictionsFile, Path labelsFile, Writer out,
+                                   Writer deadLetterOut, Writer alertsOut) throws IOException {
         long finals = 0;
         long rejects = 0;
+        long alertRecords = 0;
         try (Replay replay = new Replay(settings);
              BufferedReader p = Files.newBufferedReader(predictionsFile, StandardCharsets.ISO_8859_1);
              BufferedReader l = Files.newBufferedReader(labelsFile, StandardCharsets.ISO_8859_1)) {
@@ -140,19 +167,38 @@ public final class Replay implements AutoCloseable {
                 from.advance();
                 finals += writeFinals(replay, out);
                 rejects += writeDeadLetters(replay, deadLetterOut);
+                alertRecords += writeAlerts(replay, alertsOut);
             }
             replay.endOfInput();
             finals += writeFinals(replay, out);
             rejects += writeDeadLetters(replay, deadLetterOut);
+            alertRecords += writeAlerts(replay, alertsOut);
         }
         out.flush();
         if (deadLetterOut != null) {
             deadLetterOut.flush();
         }
-        return new ReplayResult(finals, rejects);
+        if (alertsOut != null) {
+            alertsOut.flush();
+        }
+        return new ReplayResult(finals, rejects, alertRecords);
     }
 
-    public record ReplayResult(long finalRecords, long deadLetters) {
+    public record ReplayResult(long finalRecords, long deadLetters, long alerts) {
+        public ReplayResult(long finalRecords, long deadLetters) {
+            this(finalRecords, deadLetters, 0);
+        }
+    }
+
+    private static long writeAlerts(Replay replay, Writer out) throws IOException {
+        var lines = replay.drainAlerts();
+        if (out != null) {
+            for (String line : lines) {
+                out.write(line);
+                out.write('\n');
+            }
+        }
+        return lines.size();
     }
 
     private static long writeFinals(Replay replay, Writer out) throws IOException {

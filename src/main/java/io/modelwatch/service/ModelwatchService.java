@@ -3,7 +3,11 @@ package io.modelwatch.service;
 import io.modelwatch.ModelwatchTopology;
 import io.modelwatch.TopologySettings;
 import io.modelwatch.config.ModelwatchConfig;
+import io.modelwatch.serving.MonitorHttpServer;
+import io.modelwatch.serving.MonitorMetrics;
 import io.modelwatch.serving.MonitorView;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
@@ -23,6 +27,9 @@ public final class ModelwatchService implements AutoCloseable {
     private final KafkaStreams streams;
     private final StreamsMonitorView view;
     private final TopologySettings settings;
+    private final MonitorMetrics metrics;
+    private MonitorHttpServer http;
+    private final AlertFeed alertFeed;
 
     public ModelwatchService(ModelwatchConfig config) {
         this.config = config;
@@ -35,12 +42,36 @@ public final class ModelwatchService implements AutoCloseable {
             LOG.error("stream thread failed, replacing it", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
-        this.view = new StreamsMonitorView(streams, List::of);
+        this.alertFeed = new AlertFeed(clientProperties(props), settings.alertsTopic());
+        this.view = new StreamsMonitorView(streams, alertFeed::alerts);
+        this.metrics = new MonitorMetrics(view, counters);
+        metrics.bindKafkaStreams(streams);
+    }
+
+    /** Connection settings (bootstrap, security) for the service's own plain clients. */
+    private static Properties clientProperties(Properties streamsProps) {
+        Properties p = new Properties();
+        for (String key : streamsProps.stringPropertyNames()) {
+            if (key.startsWith("bootstrap.") || key.startsWith("security.") || key.startsWith("sasl.")
+                    || key.startsWith("ssl.") || key.startsWith("client.dns")) {
+                p.put(key, streamsProps.getProperty(key));
+            }
+        }
+        p.put("client.id", streamsProps.getProperty("application.id") + "-alert-feed");
+        return p;
     }
 
     public ModelwatchService start() {
         LOG.info("starting modelwatch: {}", config.describeForLog());
         streams.start();
+        alertFeed.start();
+        try {
+            http = new MonitorHttpServer(view, metrics).start(config.httpPort());
+        } catch (IOException e) {
+            close();
+            throw new UncheckedIOException("cannot serve HTTP on port " + config.httpPort() + ": " + e.getMessage(), e);
+        }
+        LOG.info("dashboard and API at {}", http.url());
         return this;
     }
 
@@ -68,6 +99,11 @@ public final class ModelwatchService implements AutoCloseable {
         return counters;
     }
 
+    /** The HTTP server's base URL, once started. */
+    public String url() {
+        return http == null ? null : http.url();
+    }
+
     public TopologySettings settings() {
         return settings;
     }
@@ -85,6 +121,11 @@ public final class ModelwatchService implements AutoCloseable {
 
     @Override
     public void close() {
+        if (http != null) {
+            http.close();
+        }
         streams.close(Duration.ofSeconds(30));
+        alertFeed.close();
+        metrics.close();
     }
 }

@@ -25,13 +25,18 @@ final class TopicSetup {
     static int prepare(ModelwatchConfig config, Properties adminProps) {
         TopologySettings t = config.topology();
         Set<String> topics = new LinkedHashSet<>(List.of(t.predictionsTopic(), t.labelsTopic(), t.metricsTopic(),
-                t.deadLetterTopic()));
+                t.deadLetterTopic(), t.alertsTopic(), t.rulesTopic()));
         try (Admin admin = Admin.create(adminProps)) {
             Set<String> existing = admin.listTopics().names().get();
             List<NewTopic> missing = new ArrayList<>();
             for (String topic : topics) {
                 if (!existing.contains(topic)) {
-                    missing.add(new NewTopic(topic, config.topicPartitions(), (short) config.replicationFactor()));
+                    NewTopic created = new NewTopic(topic, topic.equals(t.rulesTopic()) ? 1 : config.topicPartitions(),
+                            (short) config.replicationFactor());
+                    if (topic.equals(t.rulesTopic())) {
+                        created.configs(Map.of("cleanup.policy", "compact")); // latest rule per name
+                    }
+                    missing.add(created);
                 }
             }
             if (!missing.isEmpty()) {

@@ -58,6 +58,10 @@ public final class AggregateInputSerde {
         if (o.labeled()) {
             w.writeString(o.label()).writeSignedVarLong(o.labelDelayMs());
         }
+        if (!o.hasScores()) {
+            w.writeVarLong(0);
+            return;
+        }
         w.writeVarLong(o.scoreClasses().length);
         for (int i = 0; i < o.scoreClasses().length; i++) {
             w.writeString(o.scoreClasses()[i]).writeDouble(o.scores()[i]);

@@ -1,0 +1,143 @@
+package io.modelwatch.alerts;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Judges each metrics record against the rules that select it and emits FIRING/RESOLVED alert
+ * records. Runs once per emitted metrics record (finals and rate-limited updates), never per
+ * input event. Rules are the file's, overlaid by the rules topic's (global store).
+ */
+final class AlertEvaluator implements Processor<String, String, String, String> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AlertEvaluator.class);
+
+    private final Map<String, AlertRule> fileRules = new LinkedHashMap<>();
+    private final int topologyRolling;
+    private final AlertCounters counters;
+    /** Parsed topic rules by name, re-parsed only when their JSON changes; rule = null when invalid. */
+    private final Map<String, Parsed> topicRules = new HashMap<>();
+
+    private ProcessorContext<String, String> context;
+    private KeyValueStore<String, byte[]> state;
+    private KeyValueStore<String, String> rulesStore;
+
+    private record Parsed(String json, AlertRule rule) {
+    }
+
+    AlertEvaluator(List<AlertRule> rules, int topologyRolling, AlertCounters counters) {
+        for (AlertRule r : rules) {
+            fileRules.put(r.name(), r);
+        }
+        this.topologyRolling = topologyRolling;
+        this.counters = counters;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, String> context) {
+        this.context = context;
+        this.state = context.getStateStore(AlertStage.STATE_STORE);
+        this.rulesStore = context.getStateStore(AlertStage.RULES_STORE);
+    }
+
+    @Override
+    public void process(Record<String, String> record) {
+        List<AlertRule> rules = currentRules();
+        if (rules.isEmpty()) {
+            return;
+        }
+        MetricsView view = null;
+        for (AlertRule rule : rules) {
+            if (view == null) {
+                view = MetricsView.parse(record.value());
+                if (view == null) {
+                    return;
+                }
+            }
+            if (!Evaluation.selects(rule, view)) {
+                continue;
+            }
+            String key = AlertRecords.key(rule.name(), view);
+            byte[] stored = state.get(key);
+            AlertState before = stored == null ? new AlertState() : AlertState.decode(stored);
+            Evaluation.Result result = Evaluation.evaluate(rule, view, before);
+            counters.evaluated(result.judgement().verdict());
+            AlertState after = result.state();
+            String alertState = switch (result.event()) {
+                case FIRING -> "FIRING";
+                case RESOLVED -> "RESOLVED";
+                case NONE -> null;
+            };
+            if (alertState != null && result.event() == Lifecycle.Event.FIRING) {
+                after.alertId = AlertRecords.alertId(key, after.episodes);
+            }
+            if (stored == null || !after.equals(before)) {
+                state.put(key, after.encode());
+            }
+            if (alertState != null) {
+                counters.emitted(result.event());
+                context.forward(record.withKey(key).withValue(AlertRecords.value(after.alertId, rule, view,
+                        result.judgement(), alertState, context.currentSystemTimeMs())));
+            }
+        }
+    }
+
+    /** The file's rules with the topic's on top (same name: the topic's wins); disabled ones included. */
+    private List<AlertRule> currentRules() {
+        Map<String, AlertRule> rules = fileRules;
+        Set<String> seen = null;
+        try (KeyValueIterator<String, String> it = rulesStore.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, String> kv = it.next();
+                if (kv.key == null || kv.value == null) {
+                    continue;
+                }
+                Parsed p = topicRules.get(kv.key);
+                if (p == null || !p.json().equals(kv.value)) {
+                    p = parse(kv.key, kv.value);
+                    topicRules.put(kv.key, p);
+                }
+                if (seen == null) {
+                    seen = new HashSet<>();
+                    rules = new LinkedHashMap<>(fileRules);
+                }
+                seen.add(kv.key);
+                if (p.rule() != null) {
+                    rules.put(kv.key, p.rule());
+                }
+            }
+        }
+        if (seen == null) {
+            topicRules.clear();
+        } else if (topicRules.size() > seen.size()) {
+            topicRules.keySet().retainAll(seen);
+        }
+        return new ArrayList<>(rules.values());
+    }
+
+    private Parsed parse(String name, String json) {
+        try {
+            AlertRule rule = Rules.parseJson(name, json);
+            Rules.checkAgainst(rule, topologyRolling);
+            return new Parsed(json, rule);
+        } catch (RulesException e) {
+            // once per distinct invalid value: the file's rule of that name (if any) stays in force
+            counters.invalidTopicRule();
+            LOG.warn("ignoring rule '{}' from the rules topic: {}", name, e.getMessage());
+            return new Parsed(json, null);
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package io.modelwatch.alerts;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+
+/** The alert record and its key, as JSON (docs/alerts.md, "Alert record"). */
+public final class AlertRecords {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private AlertRecords() {
+    }
+
+    /** {@code {"rule", "model_id", "model_version", "slice"}}; slice is null for the whole model. */
+    static String key(String rule, MetricsView v) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("rule", rule);
+        o.put("model_id", v.modelId);
+        o.put("model_version", v.modelVersion);
+        if (v.slice == null) {
+            o.putNull("slice");
+        } else {
+            o.set("slice", v.slice);
+        }
+        return o.toString();
+    }
+
+    /** Deterministic: the same episode of the same key has the same id in every run and replay. */
+    static String alertId(String key, long episode) {
+        return UUID.nameUUIDFromBytes((key + "#" + episode).getBytes(StandardCharsets.UTF_8)).toString();
+    }
+
+    static String value(String alertId, AlertRule rule, MetricsView v, Evaluation.Judgement j, String state,
+                        long timestamp) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("alert_id", alertId);
+        o.put("rule", rule.name());
+        o.put("model_id", v.modelId);
+        o.put("model_version", v.modelVersion);
+        if (v.slice == null) {
+            o.putNull("slice");
+        } else {
+            o.set("slice", v.slice);
+        }
+        o.put("metric", rule.metric());
+        o.put("value", j.value());
+        o.put("threshold", j.threshold());
+        if (j.interval() != null) {
+            ArrayNode interval = o.putArray("interval");
+            interval.add(j.interval()[0]);
+            interval.add(j.interval()[1]);
+        }
+        o.put("labeled", v.labeled);
+        o.put("window_start", v.windowStart);
+        o.put("window_end", v.windowEnd);
+        o.put("state", state);
+        o.put("severity", rule.severity());
+        o.put("timestamp", timestamp);
+        return o.toString();
+    }
+}

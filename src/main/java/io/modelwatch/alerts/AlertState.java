@@ -1,0 +1,119 @@
+package io.modelwatch.alerts;
+
+import io.modelwatch.serde.BinaryReader;
+import io.modelwatch.serde.BinaryWriter;
+import java.util.Objects;
+
+/**
+ * What one rule remembers about one (model, version, slice), in the {@code alert-state} store.
+ * Counters move only on final records; {@code lastFinalStart} makes a re-delivered final record
+ * (at-least-once after a crash) a no-op.
+ */
+public final class AlertState {
+
+    private static final int FORMAT = 1;
+
+    /** An episode is open: FIRING was emitted and RESOLVED not yet. */
+    boolean firing;
+    /** Consecutive judged final windows that breached. */
+    int breaches;
+    /** Consecutive judged final windows that were healthy. */
+    int healthy;
+    /** FIRING alerts emitted so far; numbers the episodes, so alert ids never repeat. */
+    long episodes;
+    /** The id of the open (or last) episode, "" before the first. */
+    String alertId = "";
+    /** Window start of the last final record seen; older or equal ones are ignored. */
+    long lastFinalStart = Long.MIN_VALUE;
+    /** What the learned baseline was learned for ({@link AlertRule#baselineSpec()}), "" when none. */
+    String baselineSpec = "";
+    long baselineCount;
+    double baselineSum;
+
+    public AlertState() {
+    }
+
+    AlertState copy() {
+        AlertState c = new AlertState();
+        c.firing = firing;
+        c.breaches = breaches;
+        c.healthy = healthy;
+        c.episodes = episodes;
+        c.alertId = alertId;
+        c.lastFinalStart = lastFinalStart;
+        c.baselineSpec = baselineSpec;
+        c.baselineCount = baselineCount;
+        c.baselineSum = baselineSum;
+        return c;
+    }
+
+    public boolean firing() {
+        return firing;
+    }
+
+    public int breaches() {
+        return breaches;
+    }
+
+    public int healthy() {
+        return healthy;
+    }
+
+    public long episodes() {
+        return episodes;
+    }
+
+    public String alertId() {
+        return alertId;
+    }
+
+    /** The learned baseline once N windows were seen, else null. */
+    Double learnedBaseline(int windows) {
+        return windows > 0 && baselineCount >= windows ? baselineSum / baselineCount : null;
+    }
+
+    byte[] encode() {
+        return new BinaryWriter(64).writeByte(FORMAT).writeByte(firing ? 1 : 0).writeVarLong(breaches)
+                .writeVarLong(healthy).writeVarLong(episodes).writeString(alertId).writeLong(lastFinalStart)
+                .writeString(baselineSpec).writeVarLong(baselineCount).writeDouble(baselineSum).toByteArray();
+    }
+
+    static AlertState decode(byte[] bytes) {
+        BinaryReader r = new BinaryReader(bytes);
+        int format = r.readByte();
+        if (format != FORMAT) {
+            throw new IllegalStateException("unknown alert state format " + format);
+        }
+        AlertState s = new AlertState();
+        s.firing = r.readByte() == 1;
+        s.breaches = (int) r.readVarLong();
+        s.healthy = (int) r.readVarLong();
+        s.episodes = r.readVarLong();
+        s.alertId = r.readString();
+        s.lastFinalStart = r.readLong();
+        s.baselineSpec = r.readString();
+        s.baselineCount = r.readVarLong();
+        s.baselineSum = r.readDouble();
+        return s;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof AlertState s && firing == s.firing && breaches == s.breaches && healthy == s.healthy
+                && episodes == s.episodes && alertId.equals(s.alertId) && lastFinalStart == s.lastFinalStart
+                && baselineSpec.equals(s.baselineSpec) && baselineCount == s.baselineCount
+                && Double.compare(baselineSum, s.baselineSum) == 0;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(firing, breaches, healthy, episodes, alertId, lastFinalStart);
+    }
+
+    @Override
+    public String toString() {
+        return "AlertState{firing=" + firing + ", breaches=" + breaches + ", healthy=" + healthy + ", episodes="
+                + episodes + ", alertId=" + alertId + ", lastFinalStart=" + lastFinalStart + ", baseline="
+                + baselineCount + "/" + baselineSpec + '}';
+    }
+}

@@ -1,0 +1,319 @@
+package io.modelwatch.alerts;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Reads and validates alert rules: the YAML rules file ({@code rules: [...]}) and single rules
+ * as JSON (the values of the rules topic). Every problem is a {@link RulesException} naming the
+ * rule and the field.
+ */
+public final class Rules {
+
+    /** Every figure of the metrics record's {@code metrics} object (binary, multiclass and common). */
+    public static final Set<String> METRICS = Set.copyOf(List.of("accuracy",
+            "precision_micro", "recall_micro", "f1_micro",
+            "precision_macro", "recall_macro", "f1_macro",
+            "precision_weighted", "recall_weighted", "f1_weighted", "log_loss",
+            "precision", "recall", "f1", "brier_score", "roc_auc", "average_precision",
+            "roc_auc_ovr", "roc_auc_ovr_weighted", "roc_auc_ovo",
+            "label_coverage", "label_delay_mean_ms"));
+
+    /** The figures {@code confidence} works with, and the interval method of each (see {@link Intervals}). */
+    public static final Set<String> CONFIDENCE_METRICS = Set.copyOf(List.of("accuracy", "precision_micro",
+            "recall_micro", "f1_micro", "precision", "recall", "f1", "roc_auc", "label_coverage"));
+
+    static final Set<String> FIELDS = Set.copyOf(List.of("name", "models", "versions", "metric", "below", "above",
+            "drop_from_baseline", "rise_from_baseline", "baseline_windows", "baseline", "min_labeled", "for_windows",
+            "resolve_after", "severity", "confidence", "rolling", "on_updates", "enabled"));
+
+    private static final ObjectMapper YAML = new YAMLMapper();
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Rules() {
+    }
+
+    public static List<AlertRule> load(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new RulesException(null, null, "cannot read " + file + ": " + e.getMessage());
+        }
+        return parseYaml(text);
+    }
+
+    /** A rules file: a mapping with a {@code rules} list (an empty file or list means no rules). */
+    public static List<AlertRule> parseYaml(String yaml) {
+        JsonNode root;
+        try {
+            root = YAML.readTree(yaml);
+        } catch (IOException e) {
+            throw new RulesException(null, null, "not valid YAML: " + e.getMessage());
+        }
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            return List.of();
+        }
+        if (!root.isObject()) {
+            throw new RulesException(null, null, "the file must be a mapping with a 'rules' list");
+        }
+        for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!f.equals("rules")) {
+                throw new RulesException(null, f, "unknown field (the file holds only 'rules')");
+            }
+        }
+        JsonNode list = root.get("rules");
+        if (list == null || list.isNull()) {
+            return List.of();
+        }
+        if (!list.isArray()) {
+            throw new RulesException(null, "rules", "must be a list of rules");
+        }
+        List<AlertRule> rules = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        int position = 0;
+        for (JsonNode node : list) {
+            position++;
+            AlertRule rule = parseRule(node, "#" + position, null);
+            if (!names.add(rule.name())) {
+                throw new RulesException(rule.name(), "name", "duplicate rule name");
+            }
+            rules.add(rule);
+        }
+        return List.copyOf(rules);
+    }
+
+    /**
+     * One rule as JSON, as published on the rules topic under {@code key}; a {@code name} in the
+     * value, if any, must equal the key.
+     */
+    public static AlertRule parseJson(String key, String json) {
+        JsonNode node;
+        try {
+            node = JSON.readTree(json);
+        } catch (IOException e) {
+            throw new RulesException(key, null, "not valid JSON: " + e.getMessage());
+        }
+        return parseRule(node, key, key);
+    }
+
+    /** Rejects rules the topology cannot serve: a {@code rolling} the metrics stream does not carry. */
+    public static void checkAgainst(List<AlertRule> rules, int topologyRolling) {
+        for (AlertRule r : rules) {
+            checkAgainst(r, topologyRolling);
+        }
+    }
+
+    public static void checkAgainst(AlertRule r, int topologyRolling) {
+        if (r.rolling() > 1 && r.rolling() != topologyRolling) {
+            throw new RulesException(r.name(), "rolling", "is " + r.rolling() + " but the topology emits "
+                    + (topologyRolling > 1 ? "rolling records over " + topologyRolling + " windows"
+                    : "no rolling records (rolling: 1)"));
+        }
+    }
+
+    static AlertRule parseRule(JsonNode node, String position, String key) {
+        if (node == null || !node.isObject()) {
+            throw new RulesException(key != null ? key : position, null, "a rule must be a mapping of fields");
+        }
+        String name;
+        JsonNode nameNode = node.get("name");
+        if (key != null) {
+            if (nameNode != null && !(nameNode.isTextual() && nameNode.asText().equals(key))) {
+                throw new RulesException(key, "name", "must equal the record key '" + key + "'");
+            }
+            name = key;
+        } else {
+            if (nameNode == null || nameNode.isNull()) {
+                throw new RulesException(position, "name", "required");
+            }
+            if (!nameNode.isTextual()) {
+                throw new RulesException(position, "name", "must be a string");
+            }
+            name = nameNode.asText();
+        }
+        if (name.isBlank()) {
+            throw new RulesException(position, "name", "must not be blank");
+        }
+        if (name.length() > 200) {
+            throw new RulesException(position, "name", "longer than 200 characters");
+        }
+        Fields f = new Fields(name, node);
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String field = it.next();
+            if (!FIELDS.contains(field)) {
+                throw new RulesException(name, field, "unknown field (known: " + String.join(", ",
+                        new java.util.TreeSet<>(FIELDS)) + ")");
+            }
+        }
+
+        List<String> models = f.globs("models", true);
+        List<String> versions = f.globs("versions", false);
+        String metric = f.string("metric", null);
+        if (metric == null) {
+            throw new RulesException(name, "metric", "required");
+        }
+        if (!METRICS.contains(metric)) {
+            throw new RulesException(name, "metric", "unknown metric '" + metric + "' (known: "
+                    + String.join(", ", new java.util.TreeSet<>(METRICS)) + ")");
+        }
+
+        AlertRule.Condition condition = null;
+        for (AlertRule.Condition c : AlertRule.Condition.values()) {
+            if (node.has(c.field)) {
+                if (condition != null) {
+                    throw new RulesException(name, c.field, "only one of below, above, drop_from_baseline, "
+                            + "rise_from_baseline may be set (also has " + condition.field + ")");
+                }
+                condition = c;
+            }
+        }
+        if (condition == null) {
+            throw new RulesException(name, "below", "one of below, above, drop_from_baseline, rise_from_baseline "
+                    + "is required");
+        }
+        double limit = f.number(condition.field);
+        int baselineWindows = 0;
+        Double pinned = null;
+        if (condition.usesBaseline()) {
+            if (!(limit > 0)) {
+                throw new RulesException(name, condition.field, "must be greater than 0");
+            }
+            boolean hasWindows = node.has("baseline_windows");
+            boolean hasPinned = node.has("baseline");
+            if (hasWindows == hasPinned) {
+                throw new RulesException(name, hasPinned ? "baseline" : "baseline_windows",
+                        "exactly one of baseline_windows (learned baseline) and baseline (pinned) is required with "
+                                + condition.field);
+            }
+            if (hasWindows) {
+                baselineWindows = (int) f.integer("baseline_windows", 1, 1, 10_000);
+            } else {
+                pinned = f.number("baseline");
+            }
+        } else {
+            for (String only : List.of("baseline_windows", "baseline")) {
+                if (node.has(only)) {
+                    throw new RulesException(name, only, "only applies to drop_from_baseline or rise_from_baseline");
+                }
+            }
+        }
+        long minLabeled = f.integer("min_labeled", 1, 0, Long.MAX_VALUE);
+        int forWindows = (int) f.integer("for_windows", 1, 1, 10_000);
+        int resolveAfter = (int) f.integer("resolve_after", 1, 1, 10_000);
+        String severity = f.string("severity", "warning");
+        if (!severity.equals("critical") && !severity.equals("warning")) {
+            throw new RulesException(name, "severity", "must be critical or warning, got '" + severity + "'");
+        }
+        Double confidence = null;
+        if (node.has("confidence") && !node.get("confidence").isNull()) {
+            confidence = f.number("confidence");
+            if (!(confidence > 0 && confidence < 1)) {
+                throw new RulesException(name, "confidence", "must be between 0 and 1 (exclusive), e.g. 0.95");
+            }
+            if (!CONFIDENCE_METRICS.contains(metric)) {
+                throw new RulesException(name, "confidence", "not supported for metric '" + metric
+                        + "' (supported: " + String.join(", ", new java.util.TreeSet<>(CONFIDENCE_METRICS)) + ")");
+            }
+        }
+        int rolling = (int) f.integer("rolling", 1, 1, 10_000);
+        boolean onUpdates = f.bool("on_updates", false);
+        boolean enabled = f.bool("enabled", true);
+        return new AlertRule(name, models, versions, metric, condition, limit, baselineWindows, pinned, minLabeled,
+                forWindows, resolveAfter, severity, confidence, rolling, onUpdates, enabled);
+    }
+
+    /** Typed access to the fields of one rule, with errors that name it. */
+    private record Fields(String rule, JsonNode node) {
+
+        String string(String field, String dflt) {
+            JsonNode v = node.get(field);
+            if (v == null || v.isNull()) {
+                return dflt;
+            }
+            if (!v.isTextual()) {
+                throw new RulesException(rule, field, "must be a string, got " + v);
+            }
+            return v.asText();
+        }
+
+        double number(String field) {
+            JsonNode v = node.get(field);
+            if (v == null || v.isNull()) {
+                throw new RulesException(rule, field, "required");
+            }
+            if (!v.isNumber() || !Double.isFinite(v.asDouble())) {
+                throw new RulesException(rule, field, "must be a number, got " + v);
+            }
+            return v.asDouble();
+        }
+
+        long integer(String field, long dflt, long min, long max) {
+            JsonNode v = node.get(field);
+            if (v == null || v.isNull()) {
+                return dflt;
+            }
+            if (!v.isIntegralNumber() && !(v.isNumber() && v.asDouble() == Math.rint(v.asDouble()))) {
+                throw new RulesException(rule, field, "must be a whole number, got " + v);
+            }
+            long n = v.asLong();
+            if (n < min || n > max) {
+                throw new RulesException(rule, field, "must be at least " + min
+                        + (max == Long.MAX_VALUE ? "" : " and at most " + max) + ", got " + n);
+            }
+            return n;
+        }
+
+        boolean bool(String field, boolean dflt) {
+            JsonNode v = node.get(field);
+            if (v == null || v.isNull()) {
+                return dflt;
+            }
+            if (!v.isBoolean()) {
+                throw new RulesException(rule, field, "must be true or false, got " + v);
+            }
+            return v.asBoolean();
+        }
+
+        List<String> globs(String field, boolean required) {
+            JsonNode v = node.get(field);
+            if (v == null || v.isNull()) {
+                if (required) {
+                    throw new RulesException(rule, field, "required (a list of globs on " + (field.equals("models")
+                            ? "model_id, e.g. [\"fraud*\"])" : "model_version)"));
+                }
+                return List.of();
+            }
+            List<JsonNode> items = new ArrayList<>();
+            if (v.isTextual()) {
+                items.add(v);
+            } else if (v.isArray()) {
+                v.forEach(items::add);
+            } else {
+                throw new RulesException(rule, field, "must be a list of strings, got " + v);
+            }
+            if (items.isEmpty()) {
+                throw new RulesException(rule, field, "must not be empty");
+            }
+            Set<String> out = new LinkedHashSet<>();
+            for (JsonNode item : items) {
+                if (!item.isTextual() || item.asText().isBlank()) {
+                    throw new RulesException(rule, field, "every entry must be a non-blank string, got " + item);
+                }
+                out.add(item.asText());
+            }
+            return List.copyOf(out);
+        }
+    }
+}

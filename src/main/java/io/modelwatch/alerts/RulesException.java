@@ -1,0 +1,40 @@
+package io.modelwatch.alerts;
+
+/**
+ * An invalid alert rule. The message names the rule (or its position when it has no name) and
+ * the field, e.g. {@code rule 'f1-floor': field 'below': must be a number, got "high"}.
+ */
+public final class RulesException extends RuntimeException {
+
+    private final String rule;
+    private final String field;
+
+    public RulesException(String rule, String field, String problem) {
+        super(prefix(rule, field) + problem);
+        this.rule = rule;
+        this.field = field;
+    }
+
+    private static String prefix(String rule, String field) {
+        StringBuilder b = new StringBuilder();
+        if (rule != null) {
+            b.append(rule.startsWith("#") ? "rule " + rule : "rule '" + rule + "'");
+        } else {
+            b.append("rules");
+        }
+        if (field != null) {
+            b.append(": field '").append(field).append('\'');
+        }
+        return b.append(": ").toString();
+    }
+
+    /** The rule's name, or {@code #n} (1-based position in the file) when it has none; null for the file. */
+    public String rule() {
+        return rule;
+    }
+
+    /** The offending field, or null when the problem is the rule as a whole. */
+    public String field() {
+        return field;
+    }
+}

@@ -1,0 +1,538 @@
+package io.modelwatch.serving;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP face of modelwatch: the JSON API over a {@link MonitorView}, the Prometheus endpoint,
+ * health and readiness probes and the dashboard (static files from {@code dashboard/} on the class
+ * path, no external network). JDK {@code HttpServer} on a small fixed thread pool.
+ *
+ * <p>Errors are JSON {@code {"error": "...", "status": N}}: 400 for bad parameters, 404 for unknown
+ * paths and models, 405 for other methods than GET/HEAD, 503 while state stores are unavailable
+ * (rebalance), 500 otherwise; never a stack trace.
+ */
+public final class MonitorHttpServer implements AutoCloseable {
+
+    /** History the metrics endpoint returns when {@code from} is not given. */
+    public static final Duration DEFAULT_HISTORY = Duration.ofDays(7);
+    /** Slack past "now" for {@code to} by default: producers' clocks may run ahead of ours. */
+    static final Duration DEFAULT_TO_SLACK = Duration.ofDays(1);
+
+    private static final Logger LOG = LoggerFactory.getLogger(MonitorHttpServer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String JSON_TYPE = "application/json; charset=utf-8";
+    private static final Pattern ASSET = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,80}");
+    private static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+            + " connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+    private static final Map<String, String> CONTENT_TYPES = Map.of(
+            "html", "text/html; charset=utf-8",
+            "js", "text/javascript; charset=utf-8",
+            "css", "text/css; charset=utf-8",
+            "svg", "image/svg+xml",
+            "json", JSON_TYPE,
+            "png", "image/png",
+            "ico", "image/x-icon",
+            "txt", "text/plain; charset=utf-8");
+
+    private final MonitorView view;
+    private final MonitorMetrics metrics;
+    private final int threads;
+    private final boolean ownsMetrics;
+    private final Map<String, byte[]> assets = new ConcurrentHashMap<>();
+    private HttpServer server;
+    private ExecutorService executor;
+
+    /**
+     * A server whose /metrics exports the view's gauges and JVM metrics only (no pipeline counters);
+     * it owns that {@link MonitorMetrics} and closes it with itself.
+     */
+    public MonitorHttpServer(MonitorView view) {
+        this(view, new MonitorMetrics(view), 4, true);
+    }
+
+    /** A server over the caller's metrics, which the caller closes. */
+    public MonitorHttpServer(MonitorView view, MonitorMetrics metrics) {
+        this(view, metrics, 4, false);
+    }
+
+    public MonitorHttpServer(MonitorView view, MonitorMetrics metrics, int threads) {
+        this(view, metrics, threads, false);
+    }
+
+    private MonitorHttpServer(MonitorView view, MonitorMetrics metrics, int threads, boolean ownsMetrics) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1");
+        }
+        this.view = java.util.Objects.requireNonNull(view, "view");
+        this.metrics = java.util.Objects.requireNonNull(metrics, "metrics");
+        this.threads = threads;
+        this.ownsMetrics = ownsMetrics;
+    }
+
+    /** Listens on every interface; port 0 takes a free port ({@link #port()} tells which). */
+    public MonitorHttpServer start(int port) throws IOException {
+        return start(new InetSocketAddress(port));
+    }
+
+    public synchronized MonitorHttpServer start(InetSocketAddress address) throws IOException {
+        if (server != null) {
+            throw new IllegalStateException("already started on port " + port());
+        }
+        HttpServer s = HttpServer.create(address, 64);
+        AtomicInteger n = new AtomicInteger();
+        ThreadFactory tf = r -> {
+            Thread t = new Thread(r, "modelwatch-http-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+        executor = Executors.newFixedThreadPool(threads, tf);
+        s.setExecutor(executor);
+        s.createContext("/", this::handle);
+        s.start();
+        server = s;
+        LOG.info("HTTP server listening on port {}", port());
+        return this;
+    }
+
+    public synchronized int port() {
+        if (server == null) {
+            throw new IllegalStateException("not started");
+        }
+        return server.getAddress().getPort();
+    }
+
+    /** The dashboard's address on this machine, e.g. http://localhost:8080/. */
+    public String url() {
+        return "http://localhost:" + port() + "/";
+    }
+
+    public MonitorMetrics metrics() {
+        return metrics;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (server != null) {
+            server.stop(0);
+            server = null;
+        }
+        if (executor != null) {
+            executor.shutdownNow();
+            try {
+                executor.awaitTermination(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            executor = null;
+        }
+        if (ownsMetrics) {
+            metrics.close();
+        }
+    }
+
+    // ---------------------------------------------------------------- dispatch
+
+    private void handle(HttpExchange ex) {
+        try (ex) {
+            try {
+                dispatch(ex);
+            } catch (ApiError e) {
+                sendError(ex, e.status(), e.getMessage());
+            } catch (InvalidStateStoreException e) {
+                LOG.debug("state not queryable for {}: {}", ex.getRequestURI(), e.toString());
+                ex.getResponseHeaders().set("Retry-After", "1");
+                sendError(ex, 503, "the monitor's state is not queryable right now (starting or rebalancing);"
+                        + " retry shortly");
+            } catch (IOException e) {
+                LOG.debug("client connection failed for {}: {}", ex.getRequestURI(), e.toString());
+            } catch (RuntimeException | Error e) {
+                String ref = UUID.randomUUID().toString().substring(0, 8);
+                LOG.error("internal error [{}] answering {} {}", ref, ex.getRequestMethod(), ex.getRequestURI(), e);
+                sendError(ex, 500, "internal error (reference " + ref + " in the server log)");
+            }
+        }
+    }
+
+    private void dispatch(HttpExchange ex) throws IOException {
+        String method = ex.getRequestMethod();
+        if (!"GET".equals(method) && !"HEAD".equals(method)) {
+            ex.getResponseHeaders().set("Allow", "GET, HEAD");
+            throw new ApiError(405, "method " + method + " is not allowed; use GET");
+        }
+        String rawPath = ex.getRequestURI().getRawPath();
+        if (rawPath == null || rawPath.isEmpty()) {
+            rawPath = "/";
+        }
+        if (rawPath.length() > 1 && rawPath.endsWith("/")) {
+            rawPath = rawPath.substring(0, rawPath.length() - 1);
+        }
+        Query q = Query.parse(ex.getRequestURI().getRawQuery());
+        List<String> seg = segments(rawPath);
+
+        if (seg.isEmpty() || (seg.size() == 1 && seg.get(0).equals("index.html"))) {
+            q.allow();
+            sendAsset(ex, "index.html");
+            return;
+        }
+        switch (seg.get(0)) {
+            case "health" -> {
+                only(seg, 1, rawPath);
+                ObjectNode body = JSON.createObjectNode().put("status", "UP");
+                sendJson(ex, 200, body);
+            }
+            case "ready" -> {
+                only(seg, 1, rawPath);
+                boolean ready;
+                try {
+                    ready = view.ready();
+                } catch (RuntimeException e) {
+                    ready = false;
+                }
+                sendJson(ex, ready ? 200 : 503, JSON.createObjectNode().put("status", ready ? "READY" : "NOT_READY"));
+            }
+            case "metrics" -> {
+                only(seg, 1, rawPath);
+                sendPrometheus(ex);
+            }
+            case "assets" -> {
+                if (seg.size() != 2 || !ASSET.matcher(seg.get(1)).matches()) {
+                    throw ApiError.notFound("no such asset: " + rawPath);
+                }
+                sendAsset(ex, seg.get(1));
+            }
+            case "api" -> api(ex, seg, q, rawPath);
+            default -> throw ApiError.notFound("no such path: " + rawPath + "; see " + endpoints());
+        }
+    }
+
+    private void api(HttpExchange ex, List<String> seg, Query q, String rawPath) throws IOException {
+        if (seg.size() == 2 && seg.get(1).equals("models")) {
+            q.allow();
+            sendJson(ex, 200, models());
+        } else if (seg.size() == 2 && seg.get(1).equals("alerts")) {
+            q.allow();
+            sendJson(ex, 200, alerts());
+        } else if (seg.size() == 4 && seg.get(1).equals("models") && seg.get(3).equals("metrics")) {
+            sendJson(ex, 200, history(seg.get(2), q.allow("version", "slice", "from", "to", "rolling")));
+        } else if (seg.size() == 4 && seg.get(1).equals("models") && seg.get(3).equals("curves")) {
+            sendJson(ex, 200, curves(seg.get(2), q.allow("version", "window")));
+        } else {
+            throw ApiError.notFound("no such API path: " + rawPath + "; see " + endpoints());
+        }
+    }
+
+    private static String endpoints() {
+        return "/api/models, /api/models/{model}/metrics, /api/models/{model}/curves, /api/alerts, /health, /ready,"
+                + " /metrics, /";
+    }
+
+    private static void only(List<String> seg, int size, String rawPath) {
+        if (seg.size() != size) {
+            throw ApiError.notFound("no such path: " + rawPath);
+        }
+    }
+
+    private static List<String> segments(String rawPath) {
+        List<String> out = new ArrayList<>();
+        for (String s : rawPath.split("/")) {
+            if (s.isEmpty()) {
+                continue;
+            }
+            String d = Query.decode(s, false);
+            if (d.indexOf(0) >= 0) {
+                throw ApiError.badRequest("invalid path segment '" + s + "'");
+            }
+            out.add(d);
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- API
+
+    /** latestMetrics() grouped by model, version and slice. */
+    ObjectNode models() {
+        TreeMap<String, TreeMap<String, TreeMap<String, JsonNode>>> byModel = new TreeMap<>();
+        for (JsonNode r : view.latestMetrics()) {
+            if (r == null || !r.isObject() || Records.isRolling(r)) {
+                continue;
+            }
+            TreeMap<String, JsonNode> slices = byModel.computeIfAbsent(Records.modelId(r), k -> new TreeMap<>())
+                    .computeIfAbsent(Records.version(r), k -> new TreeMap<>());
+            String slice = Records.slice(r);
+            JsonNode prev = slices.get(slice);
+            if (prev == null || Records.windowStart(r) >= Records.windowStart(prev)) {
+                slices.put(slice, r);
+            }
+        }
+        ObjectNode root = JSON.createObjectNode();
+        root.put("generated_at", System.currentTimeMillis());
+        ArrayNode models = root.putArray("models");
+        for (var m : byModel.entrySet()) {
+            ObjectNode model = models.addObject();
+            model.put("model_id", m.getKey());
+            String kind = null;
+            long latestStart = Long.MIN_VALUE;
+            long size = 0;
+            TreeSet<String> allSlices = new TreeSet<>();
+            ArrayNode versionNames = model.putArray("versions");
+            ArrayNode versions = JSON.createArrayNode();
+            for (var v : m.getValue().entrySet()) {
+                versionNames.add(v.getKey());
+                ObjectNode version = versions.addObject();
+                version.put("model_version", v.getKey());
+                ArrayNode slices = version.putArray("slices");
+                for (var s : v.getValue().entrySet()) {
+                    JsonNode r = s.getValue();
+                    allSlices.add(s.getKey());
+                    ObjectNode slice = slices.addObject();
+                    slice.put("slice", s.getKey());
+                    slice.set("latest", r);
+                    String k = Records.kind(r);
+                    if (k != null && (kind == null || k.equals("multiclass"))) {
+                        kind = k;
+                    }
+                    long start = Records.windowStart(r);
+                    long end = Records.windowEnd(r);
+                    if (start != Long.MIN_VALUE && start >= latestStart) {
+                        latestStart = start;
+                        if (end != Long.MIN_VALUE && end > start) {
+                            size = end - start;
+                        }
+                    }
+                }
+            }
+            model.put("kind", kind);
+            ArrayNode sl = model.putArray("slices");
+            allSlices.forEach(sl::add);
+            if (latestStart != Long.MIN_VALUE) {
+                model.put("latest_window_start", latestStart);
+            } else {
+                model.putNull("latest_window_start");
+            }
+            if (size > 0) {
+                model.put("window_size_ms", size);
+            } else {
+                model.putNull("window_size_ms");
+            }
+            model.set("latest", versions);
+        }
+        return root;
+    }
+
+    ObjectNode history(String model, Query q) {
+        String version = q.get("version");
+        String slice = q.slice("slice");
+        boolean rolling = q.bool("rolling", false);
+        long now = System.currentTimeMillis();
+        Long to = q.time("to");
+        Long from = q.time("from");
+        long toMs = to != null ? to : now + DEFAULT_TO_SLACK.toMillis();
+        long fromMs = from != null ? from : (to != null ? to : now) - DEFAULT_HISTORY.toMillis();
+        if (fromMs >= toMs) {
+            throw ApiError.badRequest("'from' (" + Instant.ofEpochMilli(fromMs) + ") must be before 'to' ("
+                    + Instant.ofEpochMilli(toMs) + ")");
+        }
+        List<JsonNode> records = view.history(model, version, slice, fromMs, toMs, rolling);
+        if (records.isEmpty() && !knownModel(model)) {
+            throw ApiError.notFound("unknown model '" + model + "'");
+        }
+        ObjectNode root = JSON.createObjectNode();
+        root.put("model_id", model);
+        putNullable(root, "version", version);
+        putNullable(root, "slice", slice);
+        root.put("from", fromMs);
+        root.put("to", toMs);
+        root.put("rolling", rolling);
+        root.put("count", records.size());
+        ArrayNode arr = root.putArray("records");
+        records.forEach(arr::add);
+        return root;
+    }
+
+    ObjectNode curves(String model, Query q) {
+        Long window = q.time("window");
+        if (window == null) {
+            throw ApiError.badRequest("parameter 'window' is required: the window's start, epoch milliseconds or ISO-8601");
+        }
+        List<JsonNode> latest = view.latestMetrics();
+        String version = q.get("version");
+        if (version == null) {
+            LinkedHashSet<String> versions = new LinkedHashSet<>();
+            for (JsonNode r : latest) {
+                if (model.equals(Records.modelId(r))) {
+                    versions.add(Records.version(r));
+                }
+            }
+            if (versions.size() > 1) {
+                throw ApiError.badRequest("parameter 'version' is required: model '" + model + "' has versions "
+                        + String.join(", ", new TreeSet<>(versions)));
+            }
+            version = versions.isEmpty() ? "" : versions.iterator().next();
+        }
+        Optional<JsonNode> c = view.curves(model, version, window);
+        long start = window;
+        if (c.isEmpty()) {
+            // a time inside the window rather than its start: align to the model's window size
+            long size = windowSize(model, latest);
+            if (size > 0 && Math.floorMod(window, size) != 0) {
+                start = window - Math.floorMod(window, size);
+                c = view.curves(model, version, start);
+            }
+        }
+        if (c.isEmpty() || c.get().isNull() || c.get().isMissingNode()) {
+            throw ApiError.notFound("no curves for model '" + model + "' version '" + version + "' window "
+                    + Instant.ofEpochMilli(window) + ": the window is unknown or no longer held in state");
+        }
+        ObjectNode root = JSON.createObjectNode();
+        root.put("model_id", model);
+        root.put("model_version", version);
+        root.put("window_start", start);
+        if (c.get().isObject()) {
+            c.get().fields().forEachRemaining(e -> root.set(e.getKey(), e.getValue()));
+        } else {
+            root.set("curves", c.get());
+        }
+        return root;
+    }
+
+    ObjectNode alerts() {
+        List<JsonNode> all = view.alerts();
+        List<JsonNode> firing = Alerts.firing(all);
+        List<JsonNode> recent = new ArrayList<>(new LinkedHashSet<>(all));
+        recent.removeIf(a -> a == null || !a.isObject());
+        recent.sort((x, y) -> Long.compare(Alerts.stamp(y), Alerts.stamp(x)));
+        ObjectNode root = JSON.createObjectNode();
+        root.put("firing_count", firing.size());
+        ArrayNode f = root.putArray("firing");
+        firing.forEach(f::add);
+        ArrayNode r = root.putArray("recent");
+        recent.forEach(r::add);
+        return root;
+    }
+
+    private boolean knownModel(String model) {
+        for (JsonNode r : view.latestMetrics()) {
+            if (model.equals(Records.modelId(r))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static long windowSize(String model, List<JsonNode> latest) {
+        for (JsonNode r : latest) {
+            if (model.equals(Records.modelId(r)) && !Records.isRolling(r)) {
+                long s = Records.windowStart(r);
+                long e = Records.windowEnd(r);
+                if (s != Long.MIN_VALUE && e != Long.MIN_VALUE && e > s) {
+                    return e - s;
+                }
+            }
+        }
+        return 0;
+    }
+
+    private static void putNullable(ObjectNode node, String field, String value) {
+        if (value == null) {
+            node.putNull(field);
+        } else {
+            node.put(field, value);
+        }
+    }
+
+    // ---------------------------------------------------------------- responses
+
+    private void sendPrometheus(HttpExchange ex) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
+        String type = metrics.scrape(ex.getRequestHeaders().getFirst("Accept"), out);
+        ex.getResponseHeaders().set("Cache-Control", "no-store");
+        send(ex, 200, type, out.toByteArray());
+    }
+
+    private void sendAsset(HttpExchange ex, String name) throws IOException {
+        byte[] body = assets.computeIfAbsent(name, MonitorHttpServer::loadAsset);
+        if (body.length == 0 && !name.isEmpty()) {
+            assets.remove(name);
+            throw ApiError.notFound("no such asset: " + name);
+        }
+        String ext = name.substring(name.lastIndexOf('.') + 1);
+        String type = CONTENT_TYPES.getOrDefault(ext, "application/octet-stream");
+        ex.getResponseHeaders().set("Cache-Control", "no-cache");
+        if (ext.equals("html")) {
+            ex.getResponseHeaders().set("Content-Security-Policy", CSP);
+            ex.getResponseHeaders().set("Referrer-Policy", "no-referrer");
+        }
+        send(ex, 200, type, body);
+    }
+
+    private static byte[] loadAsset(String name) {
+        try (InputStream in = MonitorHttpServer.class.getClassLoader().getResourceAsStream("dashboard/" + name)) {
+            return in == null ? new byte[0] : in.readAllBytes();
+        } catch (IOException e) {
+            return new byte[0];
+        }
+    }
+
+    private static void sendJson(HttpExchange ex, int status, JsonNode body) throws IOException {
+        ex.getResponseHeaders().set("Cache-Control", "no-store");
+        send(ex, status, JSON_TYPE, JSON.writeValueAsBytes(body));
+    }
+
+    private static void sendError(HttpExchange ex, int status, String message) {
+        try {
+            ObjectNode body = JSON.createObjectNode();
+            body.put("error", message);
+            body.put("status", status);
+            sendJson(ex, status, body);
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("could not send an error response", e);
+        }
+    }
+
+    private static void send(HttpExchange ex, int status, String contentType, byte[] body) throws IOException {
+        ex.getResponseHeaders().set("Content-Type", contentType);
+        ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+        if ("HEAD".equals(ex.getRequestMethod())) {
+            ex.getResponseHeaders().set("Content-Length", Integer.toString(body.length));
+            ex.sendResponseHeaders(status, -1);
+            return;
+        }
+        ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+        if (body.length > 0) {
+            try (OutputStream os = ex.getResponseBody()) {
+                os.write(body);
+            }
+        }
+    }
+
+}

@@ -1,0 +1,304 @@
+package io.modelwatch.serving;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.modelwatch.ModelwatchTopology;
+import io.modelwatch.ingest.IngestCounters;
+import io.modelwatch.ingest.RejectReason;
+import io.modelwatch.join.JoinCounters;
+import io.modelwatch.window.WindowCounters;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.apache.kafka.streams.KafkaStreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Prometheus side of modelwatch: per model/version/slice gauges of the main figures of the
+ * latest metrics records, the pipeline's counters, JVM metrics and (once bound) the Kafka Streams
+ * client metrics, in one Micrometer registry. The set of model gauges is refreshed from
+ * {@link MonitorView#latestMetrics()} at every scrape, so models that appear later are exported and
+ * series that are no longer known are removed. docs/prometheus.md lists every name.
+ */
+public final class MonitorMetrics implements AutoCloseable {
+
+    /** The figures exported as {@code modelwatch_model_<figure>}; the record's counts and its {@code metrics} entries. */
+    public static final List<String> FIGURES = List.of("f1", "precision", "recall", "accuracy", "roc_auc",
+            "average_precision", "log_loss", "brier_score", "f1_macro", "roc_auc_ovr", "label_coverage",
+            "labeled", "predictions");
+
+    public static final String MODEL_PREFIX = "modelwatch.model.";
+
+    /** How often new Kafka client metrics (e.g. of newly assigned tasks) are looked for. */
+    public static final Duration KAFKA_METRICS_REFRESH = Duration.ofSeconds(30);
+
+    /** Content type of the Prometheus text exposition format 0.0.4. */
+    public static final String TEXT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+    /** Content type of the OpenMetrics text format. */
+    public static final String OPENMETRICS_TYPE = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+    private static final Logger LOG = LoggerFactory.getLogger(MonitorMetrics.class);
+
+    private final MonitorView view;
+    private final PrometheusMeterRegistry registry;
+    private final Map<SeriesKey, Series> series = new HashMap<>();
+    private final Map<String, Meter> firingAlerts = new HashMap<>();
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private volatile int firingCount;
+    private volatile double ready;
+    private KafkaStreamsMetrics kafkaStreamsMetrics;
+    private ScheduledExecutorService kafkaScheduler;
+
+    public MonitorMetrics(MonitorView view) {
+        this(view, null);
+    }
+
+    /** @param counters the pipeline's counters, or null when there are none to export (e.g. tests) */
+    public MonitorMetrics(MonitorView view, ModelwatchTopology.Counters counters) {
+        this.view = view;
+        this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        bindJvm();
+        if (counters != null) {
+            bindCounters(counters);
+        }
+        Gauge.builder("modelwatch.alerts.firing", this, m -> m.firingCount)
+                .description("Alerts currently firing").register(registry);
+        Gauge.builder("modelwatch.ready", this, m -> m.ready)
+                .description("1 when the monitor processes records (Kafka Streams RUNNING), else 0").register(registry);
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /**
+     * Exports the Kafka Streams client metrics (client, threads, tasks, stores, and the embedded
+     * consumers, producers and admin client). Call it once the client is created, before or after
+     * {@code start()}: metrics that Kafka adds later (tasks assigned after a rebalance) are picked
+     * up every {@link #KAFKA_METRICS_REFRESH}. Binding another client replaces the previous one.
+     */
+    public synchronized void bindKafkaStreams(KafkaStreams streams) {
+        closeKafkaStreamsMetrics();
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "modelwatch-kafka-metrics");
+            t.setDaemon(true);
+            return t;
+        });
+        kafkaScheduler = scheduler;
+        kafkaStreamsMetrics = new KafkaStreamsMetrics(streams, Tags.empty(), scheduler, KAFKA_METRICS_REFRESH);
+        kafkaStreamsMetrics.bindTo(registry);
+    }
+
+    private void closeKafkaStreamsMetrics() {
+        if (kafkaStreamsMetrics != null) {
+            kafkaStreamsMetrics.close(); // removes its meters; the scheduler is ours to stop
+            kafkaStreamsMetrics = null;
+        }
+        if (kafkaScheduler != null) {
+            kafkaScheduler.shutdownNow();
+            kafkaScheduler = null;
+        }
+    }
+
+    /** The Prometheus text exposition (0.0.4), after a refresh of the model gauges. */
+    public String scrape() {
+        refresh();
+        return registry.scrape(TEXT_TYPE);
+    }
+
+    /**
+     * Writes the exposition in the format the client's Accept header asks for (OpenMetrics or the
+     * Prometheus text format) and returns its content type.
+     */
+    public String scrape(String acceptHeader, OutputStream out) throws IOException {
+        refresh();
+        String contentType = acceptHeader != null && acceptHeader.contains("application/openmetrics-text")
+                ? OPENMETRICS_TYPE
+                : TEXT_TYPE;
+        registry.scrape(out, contentType);
+        return contentType;
+    }
+
+    /**
+     * Re-reads the latest metrics and the alerts: registers gauges for new (model, version, slice)
+     * series, updates the others and removes those the view no longer reports. A failing view keeps
+     * the previous values (logged), so a scrape during a rebalance still answers.
+     */
+    public synchronized void refresh() {
+        try {
+            ready = view.ready() ? 1 : 0;
+        } catch (RuntimeException e) {
+            ready = 0;
+        }
+        try {
+            refreshModels(view.latestMetrics());
+        } catch (RuntimeException e) {
+            LOG.warn("could not refresh model gauges, keeping the previous values: {}", e.toString());
+        }
+        try {
+            refreshAlerts(view.alerts());
+        } catch (RuntimeException e) {
+            LOG.warn("could not refresh alert gauges, keeping the previous values: {}", e.toString());
+        }
+    }
+
+    private void refreshModels(List<JsonNode> latest) {
+        Map<SeriesKey, JsonNode> now = new LinkedHashMap<>();
+        for (JsonNode r : latest) {
+            if (r == null || Records.isRolling(r) || Records.modelId(r).isEmpty()) {
+                continue;
+            }
+            SeriesKey key = new SeriesKey(Records.modelId(r), Records.version(r), Records.slice(r));
+            JsonNode prev = now.get(key);
+            if (prev == null || Records.windowStart(r) >= Records.windowStart(prev)) {
+                now.put(key, r);
+            }
+        }
+        for (Map.Entry<SeriesKey, JsonNode> e : now.entrySet()) {
+            series.computeIfAbsent(e.getKey(), this::register).latest = e.getValue();
+        }
+        for (var it = series.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (!now.containsKey(e.getKey())) {
+                e.getValue().meters.forEach(registry::remove);
+                it.remove();
+            }
+        }
+    }
+
+    private Series register(SeriesKey key) {
+        Series s = new Series();
+        Tags tags = Tags.of("model_id", key.model, "model_version", key.version, "slice", key.slice);
+        for (String figure : FIGURES) {
+            s.meters.add(Gauge.builder(MODEL_PREFIX + figure, s, x -> Records.figure(x.latest, figure))
+                    .tags(tags)
+                    .description(describe(figure))
+                    .register(registry));
+        }
+        s.meters.add(Gauge.builder(MODEL_PREFIX + "window.end", s, x -> {
+                    long end = x.latest == null ? Long.MIN_VALUE : Records.windowEnd(x.latest);
+                    return end == Long.MIN_VALUE ? Double.NaN : end / 1000.0;
+                })
+                .tags(tags)
+                .baseUnit("seconds")
+                .description("End of the window of the latest metrics record, epoch seconds")
+                .register(registry));
+        return s;
+    }
+
+    private void refreshAlerts(List<JsonNode> alerts) {
+        List<JsonNode> firing = Alerts.firing(alerts);
+        firingCount = firing.size();
+        Set<String> keep = new HashSet<>();
+        for (JsonNode a : firing) {
+            String key = Records.alertKey(a);
+            keep.add(key);
+            firingAlerts.computeIfAbsent(key, k -> Gauge.builder("modelwatch.alert.firing", () -> 1)
+                    .tags("rule", a.path("rule").asText(""), "model_id", Records.modelId(a),
+                            "model_version", Records.version(a), "slice", Records.slice(a),
+                            "severity", a.path("severity").asText(""))
+                    .description("1 for each alert currently firing")
+                    .register(registry));
+        }
+        for (var it = firingAlerts.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (!keep.contains(e.getKey())) {
+                registry.remove(e.getValue());
+                it.remove();
+            }
+        }
+    }
+
+    private void bindJvm() {
+        new JvmMemoryMetrics().bindTo(registry);
+        JvmGcMetrics gc = new JvmGcMetrics();
+        gc.bindTo(registry);
+        closeables.add(gc);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+    }
+
+    private void bindCounters(ModelwatchTopology.Counters counters) {
+        IngestCounters ingest = counters.ingest();
+        FunctionCounter.builder("modelwatch.ingest.accepted", ingest, IngestCounters::predictions)
+                .tag("kind", "prediction").description("Input records accepted").register(registry);
+        FunctionCounter.builder("modelwatch.ingest.accepted", ingest, IngestCounters::labels)
+                .tag("kind", "label").description("Input records accepted").register(registry);
+        for (RejectReason reason : RejectReason.values()) {
+            FunctionCounter.builder("modelwatch.ingest.rejected", ingest, c -> c.rejected(reason))
+                    .tag("reason", reason.code)
+                    .description("Input records sent to the dead-letter topic, by reason").register(registry);
+        }
+        JoinCounters join = counters.join();
+        FunctionCounter.builder("modelwatch.join.late", join, JoinCounters::latePredictions)
+                .tag("kind", "prediction").description("Events dropped by the join as too late").register(registry);
+        FunctionCounter.builder("modelwatch.join.late", join, JoinCounters::lateLabels)
+                .tag("kind", "label").description("Events dropped by the join as too late").register(registry);
+        FunctionCounter.builder("modelwatch.join.duplicate.predictions", join, JoinCounters::duplicatePredictions)
+                .description("Duplicate predictions ignored (same prediction_id)").register(registry);
+        FunctionCounter.builder("modelwatch.join.expired", join, JoinCounters::expiredEntries)
+                .description("Join entries expired from state").register(registry);
+        WindowCounters window = counters.window();
+        FunctionCounter.builder("modelwatch.window.late.contributions", window, WindowCounters::lateContributions)
+                .description("Contributions to windows already closed, dropped").register(registry);
+        FunctionCounter.builder("modelwatch.window.records", window, WindowCounters::finalRecords)
+                .tag("kind", "final").description("Metrics records emitted").register(registry);
+        FunctionCounter.builder("modelwatch.window.records", window, WindowCounters::updateRecords)
+                .tag("kind", "update").description("Metrics records emitted").register(registry);
+    }
+
+    private static String describe(String figure) {
+        return switch (figure) {
+            case "labeled" -> "Labelled predictions in the latest window";
+            case "predictions" -> "Distinct predictions in the latest window";
+            case "label_coverage" -> "Share of the latest window's predictions that have a label";
+            default -> figure + " of the latest window (NaN when undefined)";
+        };
+    }
+
+    @Override
+    public synchronized void close() {
+        closeKafkaStreamsMetrics();
+        for (AutoCloseable c : closeables) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.debug("closing a metrics binder", e);
+            }
+        }
+        closeables.clear();
+        registry.close();
+    }
+
+    private record SeriesKey(String model, String version, String slice) {
+    }
+
+    private static final class Series {
+        volatile JsonNode latest;
+        final List<Meter> meters = new ArrayList<>();
+    }
+}

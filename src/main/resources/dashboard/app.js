@@ -1,0 +1,450 @@
+/*
+ * modelwatch dashboard: polls the API every 2 s and draws, per model, F1 / AUC / label coverage over
+ * windows (one series per version, a slice selector), the latest figures by version and slice, and
+ * the alert list. Plain JS, no dependencies, no network other than this server.
+ */
+(function () {
+  "use strict";
+
+  var POLL_MS = 2000;
+  var MAX_WINDOWS = 60; // windows of history drawn per series
+  var PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#8C6D31", "#7F7F7F"];
+
+  var errors = window.modelwatchErrors = [];
+  window.addEventListener("error", function (e) { errors.push("error: " + e.message); });
+  window.addEventListener("unhandledrejection", function (e) { errors.push("rejection: " + e.reason); });
+  document.addEventListener("securitypolicyviolation", function (e) {
+    errors.push("csp: " + e.violatedDirective + " " + e.blockedURI);
+  });
+
+  var state = {slice: {}, sections: {}, refreshes: 0, timer: null, running: false, pending: false};
+
+  // ------------------------------------------------------------------ helpers
+
+  function h(tag, attrs, children) {
+    var e = document.createElement(tag);
+    if (attrs) {
+      for (var k in attrs) {
+        if (!Object.prototype.hasOwnProperty.call(attrs, k) || attrs[k] === undefined || attrs[k] === null) continue;
+        if (k === "text") e.textContent = attrs[k];
+        else if (k === "className") e.className = attrs[k];
+        else e.setAttribute(k, attrs[k]);
+      }
+    }
+    (children || []).forEach(function (c) {
+      if (c === null || c === undefined) return;
+      e.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+    });
+    return e;
+  }
+
+  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
+
+  /** An element-id-safe form of a name; names that needed changing get a hash so that ids stay unique. */
+  function safeId(s) {
+    s = String(s);
+    var safe = s.replace(/[^A-Za-z0-9_-]/g, "_");
+    if (safe === s) return s;
+    var hsh = 0;
+    for (var i = 0; i < s.length; i++) hsh = (hsh * 31 + s.charCodeAt(i)) | 0;
+    return safe + "-" + (hsh >>> 0).toString(36);
+  }
+
+  function getJson(url) {
+    return fetch(url, {cache: "no-store", headers: {"Accept": "application/json"}}).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (body) {
+        if (!r.ok) throw new Error(url + ": " + r.status + " " + (body.error || r.statusText));
+        return body;
+      });
+    });
+  }
+
+  function sliceOf(rec) {
+    var s = rec.slice;
+    if (s === undefined || s === null) return "";
+    if (typeof s === "string") return s;
+    return Object.keys(s).map(function (k) { return k + "=" + s[k]; }).join(",");
+  }
+
+  function toMs(v) {
+    if (typeof v === "number") return v;
+    if (typeof v === "string") { var t = Date.parse(v); return isNaN(t) ? null : t; }
+    return null;
+  }
+
+  function num(v) { return typeof v === "number" && isFinite(v) ? v : null; }
+
+  function versionName(v) { return v === "" ? "(default)" : v; }
+
+  function sliceName(s) { return s === "" ? "Whole model" : s; }
+
+  function fmt(v, digits) {
+    if (v === null || v === undefined || (typeof v === "number" && !isFinite(v))) return "–";
+    if (typeof v !== "number") return String(v);
+    return v.toFixed(digits === undefined ? 3 : digits);
+  }
+
+  function fmtTime(ms) {
+    if (ms === null || ms === undefined) return "–";
+    var d = new Date(ms);
+    function p(n) { return (n < 10 ? "0" : "") + n; }
+    return d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate()) + " " +
+      p(d.getHours()) + ":" + p(d.getMinutes()) + ":" + p(d.getSeconds());
+  }
+
+  /** Time of day for today's times, date and time otherwise. */
+  function fmtWhen(ms) {
+    if (ms === null || ms === undefined) return "–";
+    var d = new Date(ms), now = new Date();
+    if (d.toDateString() === now.toDateString()) return fmtClock(ms);
+    return fmtTime(ms);
+  }
+
+  function fmtClock(ms) {
+    var d = new Date(ms);
+    function p(n) { return (n < 10 ? "0" : "") + n; }
+    return p(d.getHours()) + ":" + p(d.getMinutes()) + ":" + p(d.getSeconds());
+  }
+
+  /** The figures a chart shows, binary and multiclass. */
+  function figureKeys(kind) {
+    return kind === "multiclass"
+      ? {f1: "f1_macro", f1Label: "F1 (macro)", f1Short: "F1 macro", auc: "roc_auc_ovr",
+        aucLabel: "ROC AUC (one-vs-rest)", aucShort: "AUC ovr"}
+      : {f1: "f1", f1Label: "F1", f1Short: "F1", auc: "roc_auc", aucLabel: "ROC AUC", aucShort: "AUC"};
+  }
+
+  function figure(rec, key) {
+    if (!rec) return null;
+    if (key === "predictions" || key === "labeled") return num(rec[key]);
+    if (key === "label_coverage") {
+      var c = rec.metrics ? num(rec.metrics.label_coverage) : null;
+      if (c === null && num(rec.predictions) && num(rec.labeled) !== null) c = rec.labeled / rec.predictions;
+      return c;
+    }
+    return rec.metrics ? num(rec.metrics[key]) : null;
+  }
+
+  function colorOf(model, version) {
+    var i = model.versions.indexOf(version);
+    return PALETTE[(i < 0 ? 0 : i) % PALETTE.length];
+  }
+
+  // ------------------------------------------------------------------ alerts
+
+  function alertText(a) {
+    var parts = [];
+    parts.push((a.metric || "value") + " " + fmt(num(a.value)));
+    if (num(a.threshold) !== null) parts.push("threshold " + fmt(a.threshold));
+    if (Array.isArray(a.interval) && a.interval.length === 2) {
+      parts.push("interval [" + fmt(num(a.interval[0])) + ", " + fmt(num(a.interval[1])) + "]");
+    }
+    if (num(a.labeled) !== null) parts.push(a.labeled + " labelled");
+    return parts.join(" · ");
+  }
+
+  function alertItem(a, firing) {
+    var sev = a.severity || "warning";
+    var slice = sliceOf(a);
+    var when = toMs(a.timestamp);
+    var ws = toMs(a.window_start), we = toMs(a.window_end);
+    var li = h("li", {
+      className: "alert " + (firing ? "firing" : String(a.state || "").toLowerCase()) + " sev-" + safeId(sev),
+      "data-rule": a.rule || "", "data-model": a.model_id || "", "data-state": a.state || ""
+    }, [
+      h("span", {className: "state", text: firing ? "FIRING" : (a.state || "?")}),
+      h("span", {className: "sev", text: sev}),
+      h("span", {className: "rule", text: a.rule || "(rule)"}),
+      h("span", {className: "target", text: (a.model_id || "?") + " " + versionName(a.model_version || "") +
+        (slice ? " · " + slice : "")}),
+      h("span", {className: "detail", text: alertText(a)}),
+      h("span", {className: "when", title: (ws !== null ? "window " + fmtTime(ws) + (we !== null ? " to " + fmtTime(we) : "") : "") +
+          (when !== null ? ", raised " + fmtTime(when) : ""),
+        text: (ws !== null ? "window " + fmtWhen(ws) + (we !== null ? "–" + fmtClock(we) : "") : "") +
+          (when !== null ? " · " + (firing ? "since " : "at ") + fmtWhen(when) : "")})
+    ]);
+    return li;
+  }
+
+  function renderAlerts(alerts) {
+    var firing = alerts.firing || [];
+    var recent = alerts.recent || [];
+    var list = document.getElementById("alerts-firing");
+    clear(list);
+    if (!firing.length) list.appendChild(h("li", {className: "none", text: "No alerts firing."}));
+    firing.forEach(function (a) { list.appendChild(alertItem(a, true)); });
+    var count = document.getElementById("firing-count");
+    count.textContent = firing.length ? firing.length + " firing" : "all clear";
+    count.className = "badge " + (firing.length ? "bad" : "good");
+    document.getElementById("alerts-panel").setAttribute("data-firing", String(firing.length));
+
+    var rl = document.getElementById("alerts-recent");
+    clear(rl);
+    recent.slice(0, 30).forEach(function (a) { rl.appendChild(alertItem(a, false)); });
+    if (!recent.length) rl.appendChild(h("li", {className: "none", text: "No alert records yet."}));
+    document.getElementById("recent-count").textContent = "(" + recent.length + ")";
+  }
+
+  // ------------------------------------------------------------------ models
+
+  function ensureSection(model) {
+    var id = model.model_id;
+    var sec = state.sections[id];
+    if (sec) return sec;
+    var sid = safeId(id);
+    var select = h("select", {id: "slice-" + sid, className: "slice-select", "aria-label": "Slice of " + id});
+    select.addEventListener("change", function () {
+      state.slice[id] = select.value;
+      refreshSoon();
+    });
+    var keys = figureKeys(model.kind);
+    function chart(metric, label) {
+      var svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+      svg.setAttribute("class", "chart");
+      svg.setAttribute("id", "chart-" + sid + "-" + metric);
+      svg.setAttribute("data-metric", metric);
+      svg.setAttribute("data-points", "0");
+      var cap = h("figcaption", {text: label});
+      var fig = h("figure", {className: "chart-card"}, [cap, svg]);
+      return {svg: svg, fig: fig, caption: cap};
+    }
+    var f1 = chart("f1", keys.f1Label), auc = chart("auc", keys.aucLabel), cov = chart("coverage", "Label coverage");
+    var legend = h("div", {className: "legend", id: "legend-" + sid});
+    var summary = h("table", {className: "summary", id: "summary-" + sid});
+    var slices = h("table", {className: "slices", id: "slices-" + sid});
+    var badge = h("span", {className: "badge good", id: "model-badge-" + sid, text: "ok"});
+    var kind = h("span", {className: "kind", text: model.kind || ""});
+    var note = h("p", {className: "note", id: "note-" + sid});
+    var root = h("section", {className: "model panel", id: "model-" + sid, "data-model": id}, [
+      h("header", {className: "model-head"}, [
+        h("h2", {text: id}), kind, badge,
+        h("label", {className: "slice-label"}, ["Slice ", select])
+      ]),
+      legend,
+      h("div", {className: "charts"}, [f1.fig, auc.fig, cov.fig]),
+      h("div", {className: "tables"}, [
+        h("div", {className: "table-card"}, [h("h3", {text: "Latest window by version"}), summary]),
+        h("div", {className: "table-card"}, [h("h3", {text: "Latest by slice"}), slices])
+      ]),
+      note
+    ]);
+    document.getElementById("models").appendChild(root);
+    sec = {root: root, select: select, f1: f1, auc: auc, cov: cov, legend: legend, summary: summary, slices: slices,
+      badge: badge, kind: kind, note: note};
+    state.sections[id] = sec;
+    return sec;
+  }
+
+  function updateSelect(sec, model) {
+    var id = model.model_id;
+    var wanted = state.slice[id] === undefined ? "" : state.slice[id];
+    var options = model.slices.slice();
+    if (options.indexOf("") < 0) options.unshift("");
+    if (options.indexOf(wanted) < 0) options.push(wanted);
+    var current = Array.prototype.map.call(sec.select.options, function (o) { return o.value; });
+    if (current.length !== options.length || current.join("\u0000") !== options.join("\u0000")) {
+      clear(sec.select);
+      options.forEach(function (s) { sec.select.appendChild(h("option", {value: s, text: sliceName(s)})); });
+    }
+    sec.select.value = wanted;
+    state.slice[id] = wanted;
+    return wanted;
+  }
+
+  /** Points per version from the history, one per window (a final record wins over an update). */
+  function seriesOf(model, records, key) {
+    var byVersion = {};
+    records.forEach(function (r) {
+      if (r.rolling && r.rolling > 1) return;
+      var v = r.model_version || "";
+      var ws = toMs(r.window_start);
+      if (ws === null) return;
+      var m = byVersion[v] || (byVersion[v] = {});
+      var prev = m[ws];
+      if (!prev || r.final === true || prev.final !== true) m[ws] = r;
+    });
+    return Object.keys(byVersion).sort().map(function (v) {
+      var recs = byVersion[v];
+      return {
+        name: versionName(v),
+        color: colorOf(model, v),
+        points: Object.keys(recs).map(function (ws) {
+          var r = recs[ws];
+          return {x: Number(ws), y: figure(r, key), final: r.final !== false,
+            label: (num(r.labeled) !== null ? r.labeled + " labelled" : "")};
+        })
+      };
+    });
+  }
+
+  /** Thresholds of the alerts firing on this model, metric and slice: drawn as dashed lines. */
+  function thresholdsFor(alerts, modelId, metricKey, slice) {
+    return (alerts.firing || []).filter(function (a) {
+      return a.model_id === modelId && a.metric === metricKey && sliceOf(a) === slice && num(a.threshold) !== null;
+    }).map(function (a) { return {y: a.threshold}; });
+  }
+
+  function renderLegend(sec, model) {
+    clear(sec.legend);
+    model.versions.forEach(function (v) {
+      var sw = h("span", {className: "swatch swatch-" + (model.versions.indexOf(v) % PALETTE.length)});
+      sec.legend.appendChild(h("span", {className: "legend-item"}, [sw, versionName(v)]));
+    });
+    sec.legend.appendChild(h("span", {className: "legend-item hint"}, [
+      h("span", {className: "swatch open"}), "open window (still updating)"]));
+  }
+
+  function renderSummary(sec, model, slice, alerts, keys) {
+    var t = sec.summary;
+    clear(t);
+    t.appendChild(h("thead", null, [h("tr", null, ["Version", "Window", "Predictions", "Labelled", "Coverage",
+      keys.f1Short, keys.aucShort].map(function (c) { return h("th", {text: c}); }))]));
+    var body = h("tbody");
+    model.latest.forEach(function (v) {
+      var entry = null;
+      v.slices.forEach(function (s) { if (s.slice === slice) entry = s.latest; });
+      var firing = (alerts.firing || []).some(function (a) {
+        return a.model_id === model.model_id && (a.model_version || "") === v.model_version && sliceOf(a) === slice;
+      });
+      var tr = h("tr", {className: firing ? "firing" : "", "data-version": v.model_version}, [
+        h("td", null, [h("span", {className: "swatch swatch-" + (model.versions.indexOf(v.model_version) % PALETTE.length)}),
+          versionName(v.model_version)]),
+        h("td", {text: entry ? fmtWhen(toMs(entry.window_start)) + (entry.final === false ? " (open)" : "") : "–",
+          title: entry ? fmtTime(toMs(entry.window_start)) + " to " + fmtTime(toMs(entry.window_end)) : null}),
+        h("td", {className: "n", text: entry ? fmt(num(entry.predictions), 0) : "–"}),
+        h("td", {className: "n", text: entry ? fmt(num(entry.labeled), 0) : "–"}),
+        h("td", {className: "n", text: entry ? fmt(figure(entry, "label_coverage") === null ? null : 100 * figure(entry, "label_coverage"), 1) + "%" : "–"}),
+        h("td", {className: "n", text: entry ? fmt(figure(entry, keys.f1)) : "–"}),
+        h("td", {className: "n", text: entry ? fmt(figure(entry, keys.auc)) : "–"})
+      ]);
+      body.appendChild(tr);
+    });
+    t.appendChild(body);
+  }
+
+  function renderSlices(sec, model, selected, keys) {
+    var t = sec.slices;
+    clear(t);
+    var head = [h("th", {text: "Slice"})];
+    model.versions.forEach(function (v) {
+      head.push(h("th", null, [h("span", {className: "swatch swatch-" + (model.versions.indexOf(v) % PALETTE.length)}),
+        versionName(v) + " " + keys.f1Short + " · " + keys.aucShort]));
+    });
+    t.appendChild(h("thead", null, [h("tr", null, head)]));
+    var body = h("tbody");
+    var slices = model.slices.slice();
+    if (slices.indexOf("") < 0) slices.unshift("");
+    slices.forEach(function (s) {
+      var cells = [h("td", {text: sliceName(s)})];
+      model.versions.forEach(function (v) {
+        var rec = null;
+        model.latest.forEach(function (lv) {
+          if (lv.model_version !== v) return;
+          lv.slices.forEach(function (ls) { if (ls.slice === s) rec = ls.latest; });
+        });
+        cells.push(h("td", {className: "n", text: rec ? fmt(figure(rec, keys.f1)) + " · " + fmt(figure(rec, keys.auc)) : "–"}));
+      });
+      var tr = h("tr", {className: "pick" + (s === selected ? " selected" : ""), "data-slice": s, title: "Show " + sliceName(s)}, cells);
+      tr.addEventListener("click", function () {
+        state.slice[model.model_id] = s;
+        refreshSoon();
+      });
+      body.appendChild(tr);
+    });
+    t.appendChild(body);
+  }
+
+  function refreshModel(model, alerts) {
+    var sec = ensureSection(model);
+    var keys = figureKeys(model.kind);
+    sec.f1.caption.textContent = keys.f1Label;
+    sec.auc.caption.textContent = keys.aucLabel;
+    sec.kind.textContent = model.kind || "";
+    var slice = updateSelect(sec, model);
+    var firing = (alerts.firing || []).filter(function (a) { return a.model_id === model.model_id; }).length;
+    sec.badge.textContent = firing ? firing + " firing" : "ok";
+    sec.badge.className = "badge " + (firing ? "bad" : "good");
+    sec.root.classList.toggle("has-firing", firing > 0);
+
+    var url = "/api/models/" + encodeURIComponent(model.model_id) + "/metrics?slice=" + encodeURIComponent(slice);
+    if (model.latest_window_start !== null && model.window_size_ms) {
+      url += "&from=" + (model.latest_window_start - MAX_WINDOWS * model.window_size_ms);
+    }
+    return getJson(url).then(function (hist) {
+      var records = hist.records || [];
+      var step = model.window_size_ms || 0;
+      MWChart.render(sec.f1.svg, {series: seriesOf(model, records, keys.f1), yLabel: keys.f1Label, xSpan: step,
+        domain: [0, 1], thresholds: thresholdsFor(alerts, model.model_id, keys.f1, slice)});
+      MWChart.render(sec.auc.svg, {series: seriesOf(model, records, keys.auc), yLabel: "AUC", xSpan: step,
+        domain: [0, 1], thresholds: thresholdsFor(alerts, model.model_id, keys.auc, slice)});
+      MWChart.render(sec.cov.svg, {series: seriesOf(model, records, "label_coverage"), yLabel: "coverage",
+        xSpan: step, domain: [0, 1], thresholds: thresholdsFor(alerts, model.model_id, "label_coverage", slice)});
+      renderLegend(sec, model);
+      renderSummary(sec, model, slice, alerts, keys);
+      renderSlices(sec, model, slice, keys);
+      var distinct = {};
+      records.forEach(function (r) { if (!(r.rolling > 1)) distinct[toMs(r.window_start)] = true; });
+      var nWindows = Object.keys(distinct).length;
+      sec.note.textContent = nWindows + (nWindows === 1 ? " window" : " windows") + " shown" +
+        (slice ? " for slice " + slice : " for the whole model") +
+        (step ? ", " + Math.round(step / 1000) + " s windows" : "") + ". Times are local.";
+      sec.root.setAttribute("data-records", String(records.length));
+    });
+  }
+
+  // ------------------------------------------------------------------ loop
+
+  function setStatus(ok, text) {
+    var s = document.getElementById("status");
+    s.className = "status " + (ok ? "ok" : "error");
+    s.setAttribute("data-refreshes", String(state.refreshes));
+    document.getElementById("status-text").textContent = text;
+  }
+
+  function poll() {
+    if (state.running) return;
+    state.running = true;
+    var ready = fetch("/ready", {cache: "no-store"}).then(function (r) { return r.ok; }).catch(function () { return false; });
+    Promise.all([getJson("/api/models"), getJson("/api/alerts"), ready]).then(function (res) {
+      var models = res[0].models || [], alerts = res[1], isReady = res[2];
+      renderAlerts(alerts);
+      var seen = {};
+      models.forEach(function (m) { seen[m.model_id] = true; });
+      Object.keys(state.sections).forEach(function (id) {
+        if (!seen[id]) {
+          state.sections[id].root.remove();
+          delete state.sections[id];
+        }
+      });
+      document.getElementById("empty").hidden = models.length > 0;
+      return Promise.all(models.map(function (m) { return refreshModel(m, alerts); })).then(function () {
+        state.refreshes++;
+        document.body.setAttribute("data-refreshes", String(state.refreshes));
+        setStatus(true, (isReady ? "Live" : "Not ready (starting or rebalancing)") + " · updated " + fmtClock(Date.now()));
+      });
+    }).catch(function (e) {
+      setStatus(false, "Cannot reach the monitor: " + e.message + " · retrying");
+    }).then(function () {
+      state.running = false;
+      var soon = state.pending;
+      state.pending = false;
+      schedule(soon ? 0 : POLL_MS);
+    });
+  }
+
+  function schedule(ms) {
+    if (state.timer) clearTimeout(state.timer);
+    state.timer = setTimeout(function () {
+      state.timer = null;
+      poll();
+    }, ms);
+  }
+
+  /** Redraw now (a slice was picked); if a refresh is under way, right after it. */
+  function refreshSoon() {
+    if (state.running) state.pending = true;
+    else schedule(0);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { poll(); });
+})();

@@ -1,0 +1,280 @@
+package io.modelwatch.alerts;
+
+import static io.modelwatch.alerts.Lifecycle.Event.FIRING;
+import static io.modelwatch.alerts.Lifecycle.Event.NONE;
+import static io.modelwatch.alerts.Lifecycle.Event.RESOLVED;
+import static io.modelwatch.alerts.Lifecycle.Verdict.BREACH;
+import static io.modelwatch.alerts.Lifecycle.Verdict.HEALTHY;
+import static io.modelwatch.alerts.Lifecycle.Verdict.NOT_JUDGED;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+
+class LifecycleTest {
+
+    /** Runs final verdicts through the machine from a fresh state; returns the events, one per window. */
+    private static List<Lifecycle.Event> run(List<Lifecycle.Verdict> verdicts, int forWindows, int resolveAfter) {
+        AlertState s = new AlertState();
+        List<Lifecycle.Event> events = new ArrayList<>();
+        long w = 0;
+        for (Lifecycle.Verdict v : verdicts) {
+            Lifecycle.Step step = Lifecycle.step(s, v, true, w++, forWindows, resolveAfter);
+            s = step.state();
+            events.add(step.event());
+        }
+        return events;
+    }
+
+    @Test
+    void firesAtTheForWindowsthConsecutiveBreach() {
+        assertEquals(List.of(NONE, NONE, FIRING, NONE, NONE),
+                run(List.of(BREACH, BREACH, BREACH, BREACH, BREACH), 3, 1), "once, never repeated");
+        assertEquals(List.of(FIRING, NONE), run(List.of(BREACH, BREACH), 1, 1));
+        assertEquals(List.of(NONE, FIRING, RESOLVED, NONE, FIRING),
+                run(List.of(BREACH, BREACH, HEALTHY, BREACH, BREACH), 2, 1), "a new episode needs a new streak");
+    }
+
+    @Test
+    void aHealthyWindowBreaksTheStreak() {
+        assertEquals(List.of(NONE, NONE, NONE, NONE, FIRING),
+                run(List.of(BREACH, HEALTHY, BREACH, BREACH, BREACH), 3, 1));
+    }
+
+    @Test
+    void resolvesAfterResolveAfterHealthyWindowsOnce() {
+        assertEquals(List.of(FIRING, NONE, NONE, NONE, RESOLVED, NONE),
+                run(List.of(BREACH, HEALTHY, BREACH, HEALTHY, HEALTHY, HEALTHY), 1, 2),
+                "a breach while firing resets the healthy count; RESOLVED once");
+    }
+
+    @Test
+    void notJudgedWindowsNeitherBreachNorHeal() {
+        assertEquals(List.of(NONE, NONE, FIRING),
+                run(List.of(BREACH, NOT_JUDGED, BREACH), 2, 1), "the streak survives a small window");
+        assertEquals(List.of(FIRING, NONE, NONE, NONE, RESOLVED),
+                run(List.of(BREACH, HEALTHY, NOT_JUDGED, NOT_JUDGED, HEALTHY), 1, 2), "so does the healing");
+        assertEquals(List.of(NONE, NONE, NONE), run(List.of(NOT_JUDGED, NOT_JUDGED, NOT_JUDGED), 1, 1));
+    }
+
+    @Test
+    void redeliveredFinalsAreIgnored() {
+        AlertState s = new AlertState();
+        s = Lifecycle.step(s, BREACH, true, 10, 2, 1).state();
+        Lifecycle.Step again = Lifecycle.step(s, BREACH, true, 10, 2, 1);
+        assertEquals(NONE, again.event(), "the same window twice is not two breaches");
+        assertEquals(1, again.state().breaches());
+        assertEquals(NONE, Lifecycle.step(s, BREACH, true, 9, 2, 1).event(), "an older window");
+        assertEquals(FIRING, Lifecycle.step(s, BREACH, true, 11, 2, 1).event());
+    }
+
+    @Test
+    void updatesCountTheOpenWindowWithoutCommittingIt() {
+        AlertState s = Lifecycle.step(new AlertState(), BREACH, true, 0, 2, 1).state();
+        // an update of window 1 that breaches completes the streak: FIRING now
+        Lifecycle.Step early = Lifecycle.step(s, BREACH, false, 1, 2, 1);
+        assertEquals(FIRING, early.event());
+        assertEquals(1, early.state().breaches(), "not committed");
+        // more updates of the same window do not repeat it
+        assertEquals(NONE, Lifecycle.step(early.state(), BREACH, false, 1, 2, 1).event());
+        // the final of window 1 commits the breach, no second FIRING
+        Lifecycle.Step fin = Lifecycle.step(early.state(), BREACH, true, 1, 2, 1);
+        assertEquals(NONE, fin.event());
+        assertEquals(2, fin.state().breaches());
+        // an update of an already-final window is ignored
+        assertEquals(NONE, Lifecycle.step(fin.state(), HEALTHY, false, 1, 2, 1).event());
+        // a healthy update of window 2 resolves (resolve_after 1)
+        assertEquals(RESOLVED, Lifecycle.step(fin.state(), HEALTHY, false, 2, 2, 1).event());
+    }
+
+    @Test
+    void stateRoundTripsThroughItsSerde() {
+        AlertState s = new AlertState();
+        s.firing = true;
+        s.breaches = 3;
+        s.healthy = 1;
+        s.episodes = 7;
+        s.alertId = "abc";
+        s.lastFinalStart = 1793577600000L;
+        s.baselineSpec = "f1|1|6|100";
+        s.baselineCount = 6;
+        s.baselineSum = 5.4;
+        assertEquals(s, AlertState.decode(s.encode()));
+        assertEquals(new AlertState(), AlertState.decode(new AlertState().encode()));
+    }
+
+    /** Whatever the verdicts: events alternate FIRING, RESOLVED, FIRING, ... starting with FIRING. */
+    @Property(tries = 500)
+    void eventsAlternateAndFireOnlyAfterEnoughBreaches(@ForAll("verdicts") List<Lifecycle.Verdict> verdicts,
+                                                       @ForAll @IntRange(min = 1, max = 4) int forWindows,
+                                                       @ForAll @IntRange(min = 1, max = 4) int resolveAfter) {
+        List<Lifecycle.Event> events = run(verdicts, forWindows, resolveAfter);
+        Lifecycle.Event last = RESOLVED;
+        for (int i = 0; i < events.size(); i++) {
+            Lifecycle.Event e = events.get(i);
+            if (e == NONE) {
+                continue;
+            }
+            assertTrue(e != last, "no repeat: " + verdicts + " -> " + events);
+            last = e;
+            // the judged windows just before (NOT_JUDGED skipped) justify the event
+            Lifecycle.Verdict needed = e == FIRING ? BREACH : HEALTHY;
+            int count = e == FIRING ? forWindows : resolveAfter;
+            int seen = 0;
+            for (int j = i; j >= 0 && seen < count; j--) {
+                if (verdicts.get(j) == NOT_JUDGED) {
+                    continue;
+                }
+                assertEquals(needed, verdicts.get(j), verdicts + " -> " + events + " at " + i);
+                seen++;
+            }
+            assertEquals(count, seen);
+        }
+    }
+
+    @Provide
+    Arbitrary<List<Lifecycle.Verdict>> verdicts() {
+        return Arbitraries.of(Lifecycle.Verdict.class).list().ofMaxSize(40);
+    }
+
+    // ---- Evaluation: one record against one rule ----
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A binary metrics record with the given confusion matrix (rows true 0, 1; columns predicted 0, 1). */
+    static MetricsView record(long windowStart, boolean isFinal, long tn, long fp, long fn, long tp, Double auc) {
+        ObjectNode r = JSON.createObjectNode();
+        r.put("model_id", "fraud-eu");
+        r.put("model_version", "v1");
+        r.put("window_start", windowStart);
+        r.put("window_end", windowStart + 3600_000);
+        r.put("final", isFinal);
+        long n = tn + fp + fn + tp;
+        r.put("predictions", n);
+        r.put("labeled", n);
+        ObjectNode cm = r.putObject("confusion_matrix");
+        cm.putArray("labels").add("0").add("1");
+        var m = cm.putArray("matrix");
+        m.addArray().add(tn).add(fp);
+        m.addArray().add(fn).add(tp);
+        ObjectNode metrics = r.putObject("metrics");
+        metrics.put("accuracy", (double) (tp + tn) / n);
+        double p = tp + fp == 0 ? 0 : (double) tp / (tp + fp);
+        double rc = tp + fn == 0 ? 0 : (double) tp / (tp + fn);
+        metrics.put("precision", p);
+        metrics.put("recall", rc);
+        metrics.put("f1", p + rc == 0 ? 0 : 2 * p * rc / (p + rc));
+        if (auc == null) {
+            metrics.putNull("roc_auc");
+        } else {
+            metrics.put("roc_auc", auc);
+        }
+        return MetricsView.of(r);
+    }
+
+    private static AlertRule rule(String json) {
+        return Rules.parseJson("r", json);
+    }
+
+    @Test
+    void confidenceUsesTheRightCountsPerMetric() {
+        // TN 50, FP 10, FN 20, TP 20: precision 20/30, recall 20/40, F1 = 40/70, accuracy 70/100
+        MetricsView v = record(0, true, 50, 10, 20, 20, 0.75);
+        assertArrayEquals(Intervals.wilson(20, 30, 0.95), v.interval("precision", 0, 0.95), 1e-15);
+        assertArrayEquals(Intervals.wilson(20, 40, 0.95), v.interval("recall", 0, 0.95), 1e-15);
+        assertArrayEquals(Intervals.wilson(40, 70, 0.95), v.interval("f1", 0, 0.95), 1e-15);
+        assertArrayEquals(Intervals.wilson(70, 100, 0.95), v.interval("accuracy", 0, 0.95), 1e-15);
+        assertArrayEquals(Intervals.hanleyMcNeil(0.75, 40, 60, 0.95), v.interval("roc_auc", 0.75, 0.95), 1e-15);
+        assertEquals(40.0 / 70, v.value("f1"), 1e-12);
+        assertNull(v.value("roc_auc_ovo"), "absent figure");
+        assertNull(record(0, true, 50, 10, 20, 20, null).value("roc_auc"), "undefined figure");
+    }
+
+    @Test
+    void confidenceRuleBreachesOnlyWhenTheWholeIntervalIsBelow() {
+        AlertRule r = rule("{\"models\":[\"*\"],\"metric\":\"accuracy\",\"below\":0.8,\"confidence\":0.95}");
+        // 7/10: point 0.7 < 0.8 but Wilson upper 0.89 >= 0.8: healthy
+        Evaluation.Result small = Evaluation.evaluate(r, record(0, true, 4, 1, 2, 3, null), new AlertState());
+        assertEquals(HEALTHY, small.judgement().verdict());
+        assertEquals(0.7, small.judgement().value(), 1e-12);
+        assertArrayEquals(Intervals.wilson(7, 10, 0.95), small.judgement().interval(), 1e-15);
+        // 700/1000: upper 0.728 < 0.8: breach
+        Evaluation.Result big = Evaluation.evaluate(r, record(0, true, 400, 100, 200, 300, null), new AlertState());
+        assertEquals(BREACH, big.judgement().verdict());
+        assertEquals(FIRING, big.event());
+        // above: the lower bound must clear the ceiling
+        AlertRule above = rule("{\"models\":[\"*\"],\"metric\":\"accuracy\",\"above\":0.6,\"confidence\":0.95}");
+        assertEquals(HEALTHY, Evaluation.evaluate(above, record(0, true, 4, 1, 2, 3, null), new AlertState())
+                .judgement().verdict());
+        assertEquals(BREACH, Evaluation.evaluate(above, record(0, true, 400, 100, 200, 300, null), new AlertState())
+                .judgement().verdict());
+    }
+
+    @Test
+    void minLabeledAndUndefinedFiguresAreNotJudged() {
+        AlertRule r = rule("{\"models\":[\"*\"],\"metric\":\"roc_auc\",\"below\":0.8,\"min_labeled\":100}");
+        assertEquals(NOT_JUDGED, Evaluation.evaluate(r, record(0, true, 40, 5, 5, 40, 0.5), new AlertState())
+                .judgement().verdict(), "90 < 100 labelled");
+        assertEquals(NOT_JUDGED, Evaluation.evaluate(r, record(0, true, 60, 5, 5, 40, null), new AlertState())
+                .judgement().verdict(), "undefined AUC");
+        assertEquals(BREACH, Evaluation.evaluate(r, record(0, true, 60, 5, 5, 40, 0.5), new AlertState())
+                .judgement().verdict());
+    }
+
+    @Test
+    void learnedBaselineIsTheMeanOfTheFirstReliableClosedWindows() {
+        AlertRule r = rule("{\"models\":[\"*\"],\"metric\":\"roc_auc\",\"drop_from_baseline\":0.05,"
+                + "\"baseline_windows\":3,\"min_labeled\":50}");
+        AlertState s = new AlertState();
+        double[] aucs = {0.90, 0.80, 0.85};
+        long w = 0;
+        // a small window and an update do not count towards the baseline
+        s = Evaluation.evaluate(r, record(w++, true, 10, 1, 1, 10, 0.1), s).state();
+        s = Evaluation.evaluate(r, record(w, false, 50, 5, 5, 50, 0.1), s).state();
+        assertEquals(0, s.baselineCount);
+        for (double auc : aucs) {
+            Evaluation.Result res = Evaluation.evaluate(r, record(w++, true, 50, 5, 5, 50, auc), s);
+            assertEquals(NOT_JUDGED, res.judgement().verdict(), "learning");
+            s = res.state();
+        }
+        assertEquals(0.85, s.learnedBaseline(3), 1e-12);
+        Evaluation.Result ok = Evaluation.evaluate(r, record(w++, true, 50, 5, 5, 50, 0.81), s);
+        assertEquals(HEALTHY, ok.judgement().verdict());
+        assertEquals(0.80, ok.judgement().threshold(), 1e-12);
+        Evaluation.Result bad = Evaluation.evaluate(r, record(w, true, 50, 5, 5, 50, 0.79), ok.state());
+        assertEquals(FIRING, bad.event());
+        // changing what the baseline means (another metric or N) learns it again
+        AlertRule changed = rule("{\"models\":[\"*\"],\"metric\":\"roc_auc\",\"drop_from_baseline\":0.05,"
+                + "\"baseline_windows\":4,\"min_labeled\":50}");
+        Evaluation.Result relearn = Evaluation.evaluate(changed, record(w + 1, true, 50, 5, 5, 50, 0.5), bad.state());
+        assertEquals(NOT_JUDGED, relearn.judgement().verdict());
+        assertEquals(1, relearn.state().baselineCount);
+        assertTrue(relearn.state().firing(), "the open episode stays open");
+    }
+
+    @Test
+    void selection() {
+        AlertRule r = rule("{\"models\":[\"fraud*\"],\"versions\":[\"v1\"],\"metric\":\"f1\",\"below\":0.8}");
+        assertTrue(Evaluation.selects(r, record(0, true, 1, 1, 1, 1, null)));
+        assertFalse(Evaluation.selects(r, record(0, false, 1, 1, 1, 1, null)), "updates only with on_updates");
+        assertFalse(Evaluation.selects(rule("{\"models\":[\"fraud*\"],\"versions\":[\"v2\"],\"metric\":\"f1\","
+                + "\"below\":0.8}"), record(0, true, 1, 1, 1, 1, null)));
+        assertFalse(Evaluation.selects(rule("{\"models\":[\"*\"],\"metric\":\"f1\",\"below\":0.8,\"rolling\":3}"),
+                record(0, true, 1, 1, 1, 1, null)), "a rolling rule ignores single windows");
+        assertFalse(Evaluation.selects(rule("{\"models\":[\"*\"],\"metric\":\"f1\",\"below\":0.8,\"enabled\":false}"),
+                record(0, true, 1, 1, 1, 1, null)));
+    }
+}

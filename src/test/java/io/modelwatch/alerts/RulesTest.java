@@ -1,0 +1,223 @@
+package io.modelwatch.alerts;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class RulesTest {
+
+    /** The example of the issue, verbatim. */
+    static final String ISSUE_EXAMPLE = """
+            rules:
+              - name: f1-floor            # unique
+                models: ["fraud*"]        # globs on model_id; optional versions: [...]
+                metric: f1                # any figure of the metrics record (f1_macro, roc_auc, ...)
+                below: 0.80               # or above:
+                min_labeled: 100          # windows with fewer labelled pairs are not judged
+                for_windows: 2            # consecutive breaching windows before FIRING (default 1)
+                resolve_after: 2          # consecutive healthy windows before RESOLVED (default 1)
+                severity: critical        # or warning
+              - name: auc-drop
+                models: ["*"]
+                metric: roc_auc
+                drop_from_baseline: 0.05  # fires when the metric is this far below its baseline
+                baseline_windows: 6       # baseline = mean of the first N closed windows of that model version
+              - name: f1-significant
+                models: ["*"]
+                metric: f1
+                below: 0.85
+                confidence: 0.95          # fire only when the upper bound of the 95% interval is below
+            """;
+
+    @Test
+    void parsesTheIssueExample() {
+        List<AlertRule> rules = Rules.parseYaml(ISSUE_EXAMPLE);
+        assertEquals(3, rules.size());
+        AlertRule floor = rules.get(0);
+        assertEquals("f1-floor", floor.name());
+        assertEquals(List.of("fraud*"), floor.models());
+        assertEquals(List.of(), floor.versions());
+        assertEquals("f1", floor.metric());
+        assertEquals(AlertRule.Condition.BELOW, floor.condition());
+        assertEquals(0.80, floor.limit());
+        assertEquals(100, floor.minLabeled());
+        assertEquals(2, floor.forWindows());
+        assertEquals(2, floor.resolveAfter());
+        assertEquals("critical", floor.severity());
+        assertNull(floor.confidence());
+        assertEquals(1, floor.rolling());
+        assertFalse(floor.onUpdates());
+        assertTrue(floor.enabled());
+
+        AlertRule drop = rules.get(1);
+        assertEquals(AlertRule.Condition.DROP_FROM_BASELINE, drop.condition());
+        assertEquals(6, drop.baselineWindows());
+        assertNull(drop.pinnedBaseline());
+        assertEquals(1, drop.forWindows(), "default");
+        assertEquals(1, drop.resolveAfter(), "default");
+        assertEquals("warning", drop.severity(), "default");
+        assertEquals(1, drop.minLabeled(), "default");
+        assertEquals(0.90, drop.threshold(0.95), 1e-12);
+        assertNull(drop.threshold(null));
+
+        assertEquals(0.95, rules.get(2).confidence());
+    }
+
+    @Test
+    void pinnedBaselineRollingOnUpdatesVersionsAndRoundTripThroughJson() {
+        List<AlertRule> rules = Rules.parseYaml("""
+                rules:
+                  - name: pinned
+                    models: "fraud-*"
+                    versions: ["v2*", "v3"]
+                    metric: roc_auc
+                    drop_from_baseline: 0.03
+                    baseline: 0.93
+                    rolling: 6
+                    on_updates: true
+                    enabled: false
+                  - name: loss-rise
+                    models: ["*"]
+                    metric: log_loss
+                    rise_from_baseline: 0.1
+                    baseline_windows: 3
+                """);
+        AlertRule pinned = rules.get(0);
+        assertEquals(0.93, pinned.pinnedBaseline());
+        assertEquals(0.90, pinned.threshold(pinned.pinnedBaseline()), 1e-12);
+        assertEquals(6, pinned.rolling());
+        assertTrue(pinned.onUpdates());
+        assertFalse(pinned.enabled());
+        assertTrue(pinned.appliesTo("fraud-eu", "v2.1"));
+        assertTrue(pinned.appliesTo("fraud-eu", "v3"));
+        assertFalse(pinned.appliesTo("fraud-eu", "v31"));
+        assertFalse(pinned.appliesTo("fraudster", "v3"));
+        AlertRule rise = rules.get(1);
+        assertFalse(rise.condition().lowerIsWorse());
+        assertEquals(0.6, rise.threshold(0.5), 1e-12);
+        for (AlertRule r : rules) {
+            assertEquals(r, Rules.parseJson(r.name(), r.toJson()), "the rules topic format round-trips");
+        }
+    }
+
+    @Test
+    void globs() {
+        assertTrue(AlertRule.glob("*", "anything"));
+        assertTrue(AlertRule.glob("fraud*", "fraud"));
+        assertTrue(AlertRule.glob("fraud*", "fraud-eu"));
+        assertFalse(AlertRule.glob("fraud*", "afraud"));
+        assertTrue(AlertRule.glob("m?", "m1"));
+        assertFalse(AlertRule.glob("m?", "m12"));
+        assertTrue(AlertRule.glob("a.b*", "a.bc"));
+        assertFalse(AlertRule.glob("a.b*", "axbc"), "regex characters are literal");
+        assertTrue(AlertRule.glob("exact", "exact"));
+    }
+
+    @Test
+    void emptyFileAndEmptyListMeanNoRules() {
+        assertEquals(List.of(), Rules.parseYaml(""));
+        assertEquals(List.of(), Rules.parseYaml("rules: []"));
+        assertEquals(List.of(), Rules.parseYaml("rules:"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            missing name                 | - {models: ["*"], metric: f1, below: 0.8}                                   | #1         | name
+            blank name                   | - {name: " ", models: ["*"], metric: f1, below: 0.8}                        | #1         | name
+            missing models               | - {name: r, metric: f1, below: 0.8}                                         | r          | models
+            empty models                 | - {name: r, models: [], metric: f1, below: 0.8}                             | r          | models
+            missing metric               | - {name: r, models: ["*"], below: 0.8}                                      | r          | metric
+            unknown metric               | - {name: r, models: ["*"], metric: f2, below: 0.8}                          | r          | metric
+            no condition                 | - {name: r, models: ["*"], metric: f1}                                      | r          | below
+            two conditions               | - {name: r, models: ["*"], metric: f1, below: 0.8, above: 0.9}              | r          | above
+            threshold not a number       | - {name: r, models: ["*"], metric: f1, below: high}                         | r          | below
+            drop without baseline        | - {name: r, models: ["*"], metric: f1, drop_from_baseline: 0.1}             | r          | baseline_windows
+            drop with both baselines     | - {name: r, models: ["*"], metric: f1, drop_from_baseline: 0.1, baseline: 0.9, baseline_windows: 3} | r | baseline
+            negative drop                | - {name: r, models: ["*"], metric: f1, drop_from_baseline: -0.1, baseline: 0.9} | r      | drop_from_baseline
+            baseline without drop        | - {name: r, models: ["*"], metric: f1, below: 0.8, baseline_windows: 3}     | r          | baseline_windows
+            zero baseline windows        | - {name: r, models: ["*"], metric: f1, drop_from_baseline: 0.1, baseline_windows: 0} | r | baseline_windows
+            negative min_labeled         | - {name: r, models: ["*"], metric: f1, below: 0.8, min_labeled: -1}         | r          | min_labeled
+            fractional min_labeled       | - {name: r, models: ["*"], metric: f1, below: 0.8, min_labeled: 1.5}        | r          | min_labeled
+            zero for_windows             | - {name: r, models: ["*"], metric: f1, below: 0.8, for_windows: 0}          | r          | for_windows
+            zero resolve_after           | - {name: r, models: ["*"], metric: f1, below: 0.8, resolve_after: 0}        | r          | resolve_after
+            bad severity                 | - {name: r, models: ["*"], metric: f1, below: 0.8, severity: page}          | r          | severity
+            confidence out of range      | - {name: r, models: ["*"], metric: f1, below: 0.8, confidence: 95}          | r          | confidence
+            confidence unsupported       | - {name: r, models: ["*"], metric: f1_macro, below: 0.8, confidence: 0.95}  | r          | confidence
+            confidence on log loss       | - {name: r, models: ["*"], metric: log_loss, above: 0.8, confidence: 0.95}  | r          | confidence
+            typo in a field              | - {name: r, models: ["*"], metric: f1, below: 0.8, for_window: 2}           | r          | for_window
+            on_updates not boolean       | - {name: r, models: ["*"], metric: f1, below: 0.8, on_updates: sometimes}   | r          | on_updates
+            rolling zero                 | - {name: r, models: ["*"], metric: f1, below: 0.8, rolling: 0}              | r          | rolling
+            versions not strings         | - {name: r, models: ["*"], versions: [{a: 1}], metric: f1, below: 0.8}      | r          | versions
+            """)
+    void rejectsInvalidRulesNamingRuleAndField(String why, String rule, String expectedRule, String expectedField) {
+        RulesException e = assertThrows(RulesException.class, () -> Rules.parseYaml("rules:\n  " + rule));
+        assertEquals(expectedRule, e.rule(), why + ": " + e.getMessage());
+        assertEquals(expectedField, e.field(), why + ": " + e.getMessage());
+        String shownRule = expectedRule.startsWith("#") ? "rule " + expectedRule : "rule '" + expectedRule + "'";
+        assertTrue(e.getMessage().startsWith(shownRule + ": field '" + expectedField + "': "), e.getMessage());
+    }
+
+    @Test
+    void rejectsDuplicateNamesAndMalformedFiles() {
+        RulesException dup = assertThrows(RulesException.class, () -> Rules.parseYaml("""
+                rules:
+                  - {name: r, models: ["*"], metric: f1, below: 0.8}
+                  - {name: r, models: ["*"], metric: f1, above: 0.99}
+                """));
+        assertEquals("r", dup.rule());
+        assertEquals("name", dup.field());
+        assertTrue(dup.getMessage().contains("duplicate"), dup.getMessage());
+
+        assertEquals("rules", assertThrows(RulesException.class, () -> Rules.parseYaml("rules: 3")).field());
+        assertEquals("alerts", assertThrows(RulesException.class, () -> Rules.parseYaml("alerts: []")).field());
+        assertThrows(RulesException.class, () -> Rules.parseYaml("rules: [ {name: r"));
+        assertEquals("#2", assertThrows(RulesException.class, () -> Rules.parseYaml("""
+                rules:
+                  - {name: ok, models: ["*"], metric: f1, below: 0.8}
+                  - just a string
+                """)).rule());
+    }
+
+    @Test
+    void confidenceIsAcceptedOnEverySupportedMetric() {
+        for (String metric : Rules.CONFIDENCE_METRICS) {
+            AlertRule r = Rules.parseJson("r", "{\"models\":[\"*\"],\"metric\":\"" + metric
+                    + "\",\"below\":0.5,\"confidence\":0.9}");
+            assertEquals(0.9, r.confidence());
+        }
+    }
+
+    @Test
+    void topicRulesTakeTheirNameFromTheKey() {
+        AlertRule r = Rules.parseJson("from-key", "{\"models\":[\"*\"],\"metric\":\"f1\",\"below\":0.8}");
+        assertEquals("from-key", r.name());
+        RulesException e = assertThrows(RulesException.class,
+                () -> Rules.parseJson("k", "{\"name\":\"other\",\"models\":[\"*\"],\"metric\":\"f1\",\"below\":0.8}"));
+        assertEquals("k", e.rule());
+        assertEquals("name", e.field());
+        assertNull(assertThrows(RulesException.class, () -> Rules.parseJson("k", "not json")).field());
+    }
+
+    @Test
+    void rollingMustMatchTheTopology() {
+        List<AlertRule> rules = Rules.parseYaml("""
+                rules:
+                  - {name: r6, models: ["*"], metric: f1, below: 0.8, rolling: 6}
+                """);
+        Rules.checkAgainst(rules, 6);
+        RulesException e = assertThrows(RulesException.class, () -> Rules.checkAgainst(rules, 1));
+        assertEquals("r6", e.rule());
+        assertEquals("rolling", e.field());
+        RulesException atStartUp = assertThrows(RulesException.class,
+                () -> io.modelwatch.ModelwatchTopology.build(io.modelwatch.TopologySettings.builder().rolling(3)
+                        .rules(rules).build(), new io.modelwatch.ModelwatchTopology.Counters()));
+        assertEquals("rolling", atStartUp.field());
+    }
+}

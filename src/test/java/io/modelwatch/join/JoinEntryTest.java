@@ -1,0 +1,298 @@
+package io.modelwatch.join;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.modelwatch.metrics.Outcome;
+import java.util.List;
+import java.util.TreeMap;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.LongRange;
+import org.apache.kafka.common.errors.SerializationException;
+import org.junit.jupiter.api.Test;
+
+/** The join state of one prediction id: its binary form and which label wins. */
+class JoinEntryTest {
+
+    static final long MAX_DELAY = 1_000;
+
+    static JoinEntry.PendingPrediction prediction(long ts) {
+        return new JoinEntry.PendingPrediction("fraud", "v1", ts, "1", new String[] {"0", "1"},
+                new double[] {0.25, 0.75}, new String[] {"cloud"}, new String[] {"aws"});
+    }
+
+    static JoinEntry entry(JoinEntry.PendingPrediction p, long... labelTs) {
+        JoinEntry e = new JoinEntry();
+        e.prediction = p;
+        for (int i = 0; i < labelTs.length; i++) {
+            e.addLabel(labelTs[i], "L" + i, 100);
+        }
+        return e;
+    }
+
+    // ---- binary form ----
+
+    @Provide
+    static Arbitrary<String> text() {
+        return Arbitraries.oneOf(Arbitraries.strings().alpha().numeric().ofMaxLength(8),
+                Arbitraries.of("", "é", "日本", "\uD83D\uDE00"));
+    }
+
+    @Provide
+    static Arbitrary<JoinEntry.PendingPrediction> pending() {
+        Arbitrary<TreeMap<String, Double>> scores = Arbitraries.maps(text(),
+                Arbitraries.oneOf(Arbitraries.doubles().between(0, 1), Arbitraries.of(-0.0, 0.0, 1.0)))
+                .ofMaxSize(5).map(TreeMap::new);
+        Arbitrary<TreeMap<String, String>> slices = Arbitraries.maps(text(), text()).ofMaxSize(3).map(TreeMap::new);
+        return Combinators.combine(text(), text(), Arbitraries.longs(), text(), scores, slices)
+                .as((m, v, ts, p, s, sl) -> new JoinEntry.PendingPrediction(m, v, ts, p,
+                        s.keySet().toArray(String[]::new), s.values().stream().mapToDouble(Double::doubleValue).toArray(),
+                        sl.keySet().toArray(String[]::new), sl.values().toArray(String[]::new)));
+    }
+
+    @Provide
+    static Arbitrary<JoinEntry> joinEntry() {
+        Arbitrary<List<Long>> labelTs = Arbitraries.longs().list().ofMaxSize(8);
+        return Combinators.combine(pending().injectNull(0.3), labelTs, text().list().ofSize(8), Arbitraries.longs())
+                .as((p, ts, values, expires) -> {
+                    JoinEntry e = new JoinEntry();
+                    e.prediction = p;
+                    e.labelTs = ts.stream().mapToLong(Long::longValue).toArray();
+                    e.labelValues = values.subList(0, ts.size()).toArray(String[]::new);
+                    e.expiresAt = expires;
+                    return e;
+                });
+    }
+
+    @Property(tries = 1000)
+    void roundTrips(@ForAll("joinEntry") JoinEntry e) {
+        JoinEntry back = JoinEntry.decode(e.encode());
+        assertEquals(e, back);
+        assertEquals(e.expiresAt, back.expiresAt);
+        assertEquals(e.prediction, back.prediction);
+        assertArrayEquals(e.labelTs, back.labelTs);
+        assertArrayEquals(e.labelValues, back.labelValues);
+        if (e.prediction != null) {
+            for (int i = 0; i < e.prediction.scores().length; i++) {
+                assertEquals(Double.doubleToRawLongBits(e.prediction.scores()[i]),
+                        Double.doubleToRawLongBits(back.prediction.scores()[i]));
+            }
+            assertArrayEquals(e.prediction.sliceNames(), back.prediction.sliceNames());
+            assertArrayEquals(e.prediction.sliceValues(), back.prediction.sliceValues());
+        }
+        assertEquals(e.hashCode(), back.hashCode());
+    }
+
+    @Test
+    void emptyEntryRoundTrips() {
+        JoinEntry e = new JoinEntry();
+        JoinEntry back = JoinEntry.decode(e.encode());
+        assertEquals(e, back);
+        assertNull(back.prediction);
+        assertEquals(0, back.labelTs.length);
+        assertEquals(0, back.labelValues.length);
+    }
+
+    @Test
+    void equalityComparesContents() {
+        JoinEntry a = entry(prediction(5_000), 5_100, 5_200);
+        JoinEntry b = entry(prediction(5_000), 5_100, 5_200);
+        assertEquals(a, b);
+        assertNotEquals(a, entry(prediction(5_000), 5_100));
+        assertNotEquals(a, entry(prediction(5_001), 5_100, 5_200));
+        assertNotEquals(a, entry(null, 5_100, 5_200));
+        b.expiresAt = 1;
+        assertNotEquals(a, b);
+    }
+
+    @Test
+    void unknownFormatVersionIsRejected() {
+        for (JoinEntry e : List.of(new JoinEntry(), entry(prediction(5_000), 5_100))) {
+            for (int version : new int[] {0, 2, 0xFF}) {
+                byte[] bytes = e.encode();
+                assertEquals(1, bytes[0]);
+                bytes[0] = (byte) version;
+                SerializationException ex = assertThrows(SerializationException.class, () -> JoinEntry.decode(bytes));
+                assertTrue(ex.getMessage().contains("version"), ex.getMessage());
+            }
+        }
+    }
+
+    // ---- which label wins ----
+
+    @Test
+    void withoutPredictionNothingWinsAndThereIsNoOutcome() {
+        JoinEntry e = entry(null, 100, 200);
+        assertEquals(-1, e.winningLabel(MAX_DELAY));
+        assertNull(e.outcome(MAX_DELAY));
+        assertNull(new JoinEntry().outcome(MAX_DELAY));
+    }
+
+    @Test
+    void latestTimestampWithinTheBoundWins() {
+        // arrival order: 5_300, 5_900 (latest in bound), 5_100, 7_000 (beyond the bound)
+        JoinEntry e = entry(prediction(5_000), 5_300, 5_900, 5_100, 7_000);
+        assertEquals(1, e.winningLabel(MAX_DELAY));
+        Outcome o = e.outcome(MAX_DELAY);
+        assertEquals("L1", o.label());
+        assertEquals(900, o.labelDelayMs());
+        assertEquals("1", o.predicted());
+        assertArrayEquals(new String[] {"0", "1"}, o.scoreClasses());
+        assertArrayEquals(new double[] {0.25, 0.75}, o.scores());
+    }
+
+    @Test
+    void theBoundIsInclusiveInBothDirections() {
+        JoinEntry late = entry(prediction(5_000), 6_000);
+        assertEquals(0, late.winningLabel(MAX_DELAY));
+        assertEquals(1_000, late.outcome(MAX_DELAY).labelDelayMs());
+        JoinEntry early = entry(prediction(5_000), 4_000);
+        assertEquals(0, early.winningLabel(MAX_DELAY));
+        assertEquals(-1_000, early.outcome(MAX_DELAY).labelDelayMs(), "a label may precede its prediction");
+        assertEquals(-1, entry(prediction(5_000), 6_001).winningLabel(MAX_DELAY));
+        assertEquals(-1, entry(prediction(5_000), 3_999).winningLabel(MAX_DELAY));
+    }
+
+    @Test
+    void labelOutsideTheBoundNeverCountsNotEvenAsACorrection() {
+        JoinEntry e = entry(prediction(5_000), 5_500, 6_500);
+        assertEquals(0, e.winningLabel(MAX_DELAY));
+        assertEquals("L0", e.outcome(MAX_DELAY).label());
+    }
+
+    @Test
+    void noLabelInTheBoundGivesAnUnlabelledOutcome() {
+        JoinEntry e = entry(prediction(5_000), 9_000, 1_000);
+        assertEquals(-1, e.winningLabel(MAX_DELAY));
+        Outcome o = e.outcome(MAX_DELAY);
+        assertNotNull(o);
+        assertNull(o.label());
+        assertEquals(0, o.labelDelayMs());
+        Outcome none = entry(prediction(5_000)).outcome(MAX_DELAY);
+        assertNull(none.label());
+    }
+
+    @Test
+    void aTieGoesToTheLaterArrival() {
+        JoinEntry e = entry(prediction(5_000), 5_400, 5_400, 5_200);
+        assertEquals(1, e.winningLabel(MAX_DELAY));
+        assertEquals("L1", e.outcome(MAX_DELAY).label());
+    }
+
+    /** The winner is a pure function of the labels: compare with a direct search. */
+    @Property(tries = 1000)
+    void winnerIsTheLatestInBoundLaterArrivalOnTies(@ForAll @LongRange(min = 0, max = 10_000) long predTs,
+                                                   @ForAll("labelTimes") List<Long> labels,
+                                                   @ForAll @LongRange(min = 0, max = 3_000) long maxDelay) {
+        JoinEntry e = entry(prediction(predTs), labels.stream().mapToLong(Long::longValue).toArray());
+        int expected = -1;
+        for (int i = 0; i < labels.size(); i++) {
+            long ts = labels.get(i);
+            if (Math.abs(ts - predTs) <= maxDelay && (expected < 0 || ts >= labels.get(expected))) {
+                expected = i;
+            }
+        }
+        int got = e.winningLabel(maxDelay);
+        assertEquals(expected, got);
+        Outcome o = e.outcome(maxDelay);
+        if (expected < 0) {
+            assertNull(o.label());
+        } else {
+            assertEquals("L" + expected, o.label());
+            assertEquals(labels.get(expected) - predTs, o.labelDelayMs());
+            for (long ts : labels) {
+                assertTrue(Math.abs(ts - predTs) > maxDelay || ts <= labels.get(expected));
+            }
+        }
+    }
+
+    @Provide
+    static Arbitrary<List<Long>> labelTimes() {
+        // a coarse grid so that ties and bound edges are common
+        return Arbitraries.longs().between(0, 40).map(x -> x * 500).list().ofMaxSize(12);
+    }
+
+    // ---- the label cap ----
+
+    @Test
+    void belowTheCapLabelsAreKeptInArrivalOrder() {
+        JoinEntry e = new JoinEntry();
+        e.addLabel(300, "c", 3);
+        e.addLabel(100, "a", 3);
+        e.addLabel(200, "b", 3);
+        assertArrayEquals(new long[] {300, 100, 200}, e.labelTs);
+        assertArrayEquals(new String[] {"c", "a", "b"}, e.labelValues);
+        assertEquals(300, e.latestLabelTs());
+    }
+
+    @Test
+    void beyondTheCapTheOldestTimestampIsForgotten() {
+        JoinEntry e = new JoinEntry();
+        e.addLabel(300, "c", 3);
+        e.addLabel(100, "a", 3);
+        e.addLabel(200, "b", 3);
+        e.addLabel(400, "d", 3);
+        assertArrayEquals(new long[] {300, 200, 400}, e.labelTs, "the label at 100 goes, order of the rest kept");
+        assertArrayEquals(new String[] {"c", "b", "d"}, e.labelValues);
+        e.addLabel(250, "e", 3);
+        assertArrayEquals(new long[] {300, 400, 250}, e.labelTs);
+        assertArrayEquals(new String[] {"c", "d", "e"}, e.labelValues);
+    }
+
+    @Test
+    void aLabelOlderThanEverythingKeptIsDroppedAtTheCap() {
+        JoinEntry e = new JoinEntry();
+        e.addLabel(300, "c", 2);
+        e.addLabel(200, "b", 2);
+        e.addLabel(100, "a", 2);
+        assertArrayEquals(new long[] {300, 200}, e.labelTs);
+        assertArrayEquals(new String[] {"c", "b"}, e.labelValues);
+    }
+
+    @Test
+    void aLabelTyingTheOldestReplacesItAtTheCap() {
+        // on a tie the later arrival wins, so it is the earlier one that can be forgotten
+        JoinEntry e = new JoinEntry();
+        e.addLabel(200, "old", 2);
+        e.addLabel(300, "c", 2);
+        e.addLabel(200, "new", 2);
+        assertArrayEquals(new long[] {300, 200}, e.labelTs);
+        assertArrayEquals(new String[] {"c", "new"}, e.labelValues);
+    }
+
+    @Property(tries = 500)
+    void theCapKeepsTheNewestTimestamps(@ForAll("labelTimes") List<Long> labels, @ForAll @IntRange(min = 1, max = 5) int cap) {
+        JoinEntry e = new JoinEntry();
+        for (int i = 0; i < labels.size(); i++) {
+            e.addLabel(labels.get(i), "L" + i, cap);
+            assertTrue(e.labelTs.length <= cap);
+            assertEquals(e.labelTs.length, e.labelValues.length);
+        }
+        assertEquals(Math.min(cap, labels.size()), e.labelTs.length);
+        // the kept timestamps are the `cap` largest ones (as a multiset)
+        long[] kept = e.labelTs.clone();
+        java.util.Arrays.sort(kept);
+        long[] all = labels.stream().mapToLong(Long::longValue).sorted().toArray();
+        long[] largest = java.util.Arrays.copyOfRange(all, all.length - kept.length, all.length);
+        assertArrayEquals(largest, kept);
+        if (!labels.isEmpty()) {
+            assertEquals(all[all.length - 1], e.latestLabelTs());
+        }
+    }
+
+    @Test
+    void latestLabelTsWithoutLabelsIsMinValue() {
+        assertEquals(Long.MIN_VALUE, new JoinEntry().latestLabelTs());
+    }
+}

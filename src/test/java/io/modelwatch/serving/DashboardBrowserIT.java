@@ -1,0 +1,200 @@
+package io.modelwatch.serving;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The dashboard in a real headless Chromium (Debian packages chromium and chromium-driver), served
+ * by {@link MonitorHttpServer} over the in-memory view: charts render with data, the firing alert
+ * is listed, the slice selector works, and a window added to the view shows up on the next poll.
+ * Fails, never skips, when the browser is missing.
+ */
+class DashboardBrowserIT {
+
+    static final String CHROMIUM = "/usr/bin/chromium";
+    static final String CHROMEDRIVER = "/usr/bin/chromedriver";
+
+    private static FakeMonitorView view;
+    private static Scenario scenario;
+    private static MonitorHttpServer server;
+    private static WebDriver driver;
+    private static Path profile;
+
+    @BeforeAll
+    static void start() throws Exception {
+        if (!new File(CHROMIUM).canExecute() || !new File(CHROMEDRIVER).canExecute()) {
+            fail("the browser test needs " + CHROMIUM + " and " + CHROMEDRIVER
+                    + ": apt-get install -y chromium chromium-driver");
+        }
+        view = new FakeMonitorView();
+        scenario = Scenario.populate(view, System.currentTimeMillis());
+        server = new MonitorHttpServer(view).start(0);
+
+        System.setProperty("webdriver.chrome.driver", CHROMEDRIVER);
+        profile = Files.createTempDirectory("modelwatch-chromium-");
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM);
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--window-size=1400,1800", "--user-data-dir=" + profile);
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(new File(CHROMEDRIVER))
+                .usingAnyFreePort()
+                .build();
+        driver = new ChromeDriver(service, options);
+        driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        try {
+            if (driver != null) {
+                driver.quit();
+            }
+        } finally {
+            if (server != null) {
+                server.close();
+            }
+            if (profile != null) {
+                try (Stream<Path> files = Files.walk(profile)) {
+                    files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
+            }
+        }
+    }
+
+    private static WebDriverWait waitUpTo(int seconds) {
+        return new WebDriverWait(driver, Duration.ofSeconds(seconds), Duration.ofMillis(100));
+    }
+
+    private static int points(String chartId) {
+        List<WebElement> found = driver.findElements(By.id(chartId));
+        if (found.isEmpty()) {
+            return -1;
+        }
+        String v = found.get(0).getDomAttribute("data-points");
+        return v == null || v.isEmpty() ? -1 : Integer.parseInt(v);
+    }
+
+    private static int refreshes() {
+        String v = driver.findElement(By.tagName("body")).getDomAttribute("data-refreshes");
+        return v == null ? 0 : Integer.parseInt(v);
+    }
+
+    private static void screenshot(String name) {
+        try {
+            // next to test-classes, i.e. in the build directory
+            Path target = Path.of(DashboardBrowserIT.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                    .getParent().resolve(name);
+            Path shot = ((ChromeDriver) driver).getScreenshotAs(OutputType.FILE).toPath();
+            Files.copy(shot, target, StandardCopyOption.REPLACE_EXISTING);
+        } catch (Exception e) {
+            // a screenshot is a convenience for people, not part of the check
+        }
+    }
+
+    @Test
+    void dashboardShowsLiveChartsAlertsAndNewWindows() {
+        driver.get(server.url());
+        assertEquals("modelwatch", driver.getTitle());
+
+        // charts of both models render with every window of both versions (whole model, the default slice)
+        waitUpTo(20).until(d -> points("chart-fraud-f1") > 0 && points("chart-churn-f1") > 0);
+        int windows = Scenario.WINDOWS;
+        assertEquals(2 * windows, points("chart-fraud-f1"), "F1: v1 and v2, every window");
+        assertEquals(2 * windows, points("chart-fraud-auc"));
+        assertEquals(2 * windows, points("chart-fraud-coverage"));
+        assertEquals(windows, points("chart-churn-f1"), "multiclass F1 (macro)");
+        assertEquals(windows, points("chart-churn-auc"), "multiclass AUC (one-vs-rest)");
+        WebElement fraudF1 = driver.findElement(By.id("chart-fraud-f1"));
+        assertEquals("2", fraudF1.getDomAttribute("data-series"));
+        assertEquals(2 * windows, fraudF1.findElements(By.cssSelector("circle.point")).size());
+        assertEquals(2, fraudF1.findElements(By.cssSelector("g.series path")).size(), "one line per version");
+        assertTrue(driver.findElement(By.cssSelector("section.model[data-model='churn'] figure:nth-of-type(1) figcaption"))
+                .getText().contains("macro"));
+
+        // the firing alerts are listed, highlighted; the resolved episode is not among them
+        WebElement firing = waitUpTo(10).until(d -> {
+            List<WebElement> l = d.findElements(By.cssSelector("#alerts-firing li.alert.firing[data-rule='f1-floor']"));
+            return l.isEmpty() ? null : l.get(0);
+        });
+        assertTrue(firing.getText().contains("fraud"), firing.getText());
+        assertTrue(firing.getText().contains("FIRING"), firing.getText());
+        assertEquals(2, driver.findElements(By.cssSelector("#alerts-firing li.alert.firing")).size());
+        assertTrue(driver.findElements(By.cssSelector("#alerts-firing li[data-rule='auc-drop']")).isEmpty());
+        assertEquals("2 firing", driver.findElement(By.id("firing-count")).getText());
+        assertTrue(driver.findElement(By.id("model-fraud")).getDomAttribute("class").contains("has-firing"));
+        screenshot("dashboard.png");
+
+        // a slice: aws only
+        new Select(driver.findElement(By.id("slice-fraud"))).selectByValue("cloud=aws");
+        waitUpTo(10).until(d -> "cloud=aws".equals(((JavascriptExecutor) d).executeScript(
+                "var s=document.querySelector('section.model[data-model=fraud] tr.selected');"
+                        + "return s ? s.getAttribute('data-slice') : null;")));
+        // the gcp slice of v1 has a window without AUC: a gap, not a point
+        new Select(driver.findElement(By.id("slice-fraud"))).selectByValue("cloud=gcp");
+        waitUpTo(10).until(d -> points("chart-fraud-auc") == 2 * windows - 1);
+        assertEquals(2 * windows, points("chart-fraud-f1"));
+        new Select(driver.findElement(By.id("slice-fraud"))).selectByValue("");
+        waitUpTo(10).until(d -> points("chart-fraud-auc") == 2 * windows);
+
+        // a new window appears on a later poll, without reloading the page
+        int before = refreshes();
+        scenario.addFraudWindow(view, Scenario.WINDOWS);
+        waitUpTo(15).until(d -> points("chart-fraud-f1") == 2 * windows + 2);
+        assertTrue(refreshes() > before);
+        assertEquals(String.valueOf(scenario.window(Scenario.WINDOWS)),
+                driver.findElement(By.id("chart-fraud-f1")).getDomAttribute("data-last-x"));
+
+        // a new model appears too
+        view.metrics.add(FakeMonitorView.binary("spam", "v7", "", scenario.last, Scenario.SIZE, 300, 50, 5, 8, 200,
+                0.93, false));
+        waitUpTo(15).until(d -> points("chart-spam-f1") == 1);
+
+        // no script error, no blocked request (the page loads nothing from elsewhere)
+        Object errors = ((JavascriptExecutor) driver).executeScript("return window.modelwatchErrors;");
+        assertEquals(List.of(), errors);
+        Object external = ((JavascriptExecutor) driver).executeScript(
+                "return performance.getEntriesByType('resource').map(function(e){return e.name;})"
+                        + ".filter(function(n){return n.indexOf(location.origin) !== 0;});");
+        assertEquals(List.of(), external);
+        screenshot("dashboard-after.png");
+    }
+
+    @Test
+    void dashboardSaysSoWhenTheApiFails() {
+        driver.get(server.url());
+        waitUpTo(20).until(d -> points("chart-fraud-f1") > 0);
+        view.failure = () -> new IllegalStateException("boom");
+        try {
+            waitUpTo(10).until(d -> d.findElement(By.id("status")).getDomAttribute("class").contains("error"));
+            assertTrue(driver.findElement(By.id("status-text")).getText().contains("retrying"));
+        } finally {
+            view.failure = null;
+        }
+        waitUpTo(10).until(d -> d.findElement(By.id("status")).getDomAttribute("class").contains("ok"));
+    }
+}

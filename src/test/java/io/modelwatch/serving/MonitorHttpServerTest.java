@@ -1,0 +1,444 @@
+package io.modelwatch.serving;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class MonitorHttpServerTest {
+
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private FakeMonitorView view;
+    private Scenario scenario;
+    private MonitorHttpServer server;
+
+    @BeforeEach
+    void start() throws IOException {
+        view = new FakeMonitorView();
+        scenario = Scenario.populate(view, System.currentTimeMillis());
+        server = new MonitorHttpServer(view).start(0);
+    }
+
+    @AfterEach
+    void stop() {
+        server.close(); // closes its own metrics too
+    }
+
+    record Reply(int status, String contentType, String body, HttpResponse<String> raw) {
+        JsonNode json() {
+            try {
+                return FakeMonitorView.JSON.readTree(body);
+            } catch (IOException e) {
+                throw new AssertionError("not JSON: " + body, e);
+            }
+        }
+    }
+
+    private Reply send(String method, String pathAndQuery, String accept) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + pathAndQuery))
+                .timeout(Duration.ofSeconds(10))
+                .method(method, HttpRequest.BodyPublishers.noBody());
+        if (accept != null) {
+            b.header("Accept", accept);
+        }
+        HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return new Reply(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body(), r);
+    }
+
+    /** A request line sent as is: java.net.URI refuses malformed escapes, clients in the wild do not. */
+    private Reply rawGet(String target) throws Exception {
+        try (Socket socket = new Socket("localhost", server.port())) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            int status = Integer.parseInt(response.substring(9, 12));
+            int split = response.indexOf("\r\n\r\n");
+            String head = response.substring(0, split);
+            String type = "";
+            for (String line : head.split("\r\n")) {
+                if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-type:")) {
+                    type = line.substring(13).trim();
+                }
+            }
+            return new Reply(status, type, response.substring(split + 4), null);
+        }
+    }
+
+    private Reply get(String pathAndQuery) throws Exception {
+        return send("GET", pathAndQuery, null);
+    }
+
+    private void assertJsonError(Reply r, int status, String messagePart) {
+        assertEquals(status, r.status(), r.body());
+        assertTrue(r.contentType().startsWith("application/json"), r.contentType());
+        JsonNode j = r.json();
+        assertEquals(status, j.get("status").asInt());
+        String msg = j.get("error").asText();
+        assertTrue(msg.contains(messagePart), "error '" + msg + "' should mention '" + messagePart + "'");
+        assertFalse(r.body().contains("Exception"), "no exception names to clients: " + r.body());
+        assertFalse(r.body().contains("\tat "), "no stack traces: " + r.body());
+    }
+
+    // ------------------------------------------------------------------ probes
+
+    @Test
+    void healthIsAlwaysUp() throws Exception {
+        view.ready = false;
+        Reply r = get("/health");
+        assertEquals(200, r.status());
+        assertEquals("UP", r.json().get("status").asText());
+    }
+
+    @Test
+    void readyFollowsTheView() throws Exception {
+        Reply r = get("/ready");
+        assertEquals(200, r.status());
+        assertEquals("READY", r.json().get("status").asText());
+        view.ready = false;
+        r = get("/ready");
+        assertEquals(503, r.status());
+        assertEquals("NOT_READY", r.json().get("status").asText());
+    }
+
+    // ------------------------------------------------------------------ /api/models
+
+    @Test
+    void modelsGroupsLatestMetricsByModelVersionAndSlice() throws Exception {
+        Reply r = get("/api/models");
+        assertEquals(200, r.status());
+        assertTrue(r.contentType().startsWith("application/json"));
+        JsonNode models = r.json().get("models");
+        assertEquals(2, models.size());
+        JsonNode churn = models.get(0);
+        JsonNode fraud = models.get(1);
+        assertEquals("churn", churn.get("model_id").asText());
+        assertEquals("multiclass", churn.get("kind").asText());
+        assertEquals("[\"\"]", churn.get("versions").toString());
+        assertEquals("fraud", fraud.get("model_id").asText());
+        assertEquals("binary", fraud.get("kind").asText());
+        assertEquals("[\"v1\",\"v2\"]", fraud.get("versions").toString());
+        assertEquals("[\"\",\"cloud=aws\",\"cloud=gcp\"]", fraud.get("slices").toString());
+        assertEquals(scenario.last, fraud.get("latest_window_start").asLong());
+        assertEquals(Scenario.SIZE, fraud.get("window_size_ms").asLong());
+
+        JsonNode v2 = fraud.get("latest").get(1);
+        assertEquals("v2", v2.get("model_version").asText());
+        assertEquals(3, v2.get("slices").size());
+        JsonNode aws = v2.get("slices").get(1);
+        assertEquals("cloud=aws", aws.get("slice").asText());
+        JsonNode rec = aws.get("latest");
+        assertEquals(scenario.last, rec.get("window_start").asLong());
+        assertEquals("aws", rec.get("slice").get("cloud").asText());
+        assertFalse(rec.get("final").asBoolean());
+        double f1 = rec.get("metrics").get("f1").asDouble();
+        assertTrue(f1 > 0.5 && f1 < 0.8, "v2 degraded: " + f1);
+    }
+
+    @Test
+    void modelsIsEmptyWithoutMetrics() throws Exception {
+        view.metrics.clear();
+        Reply r = get("/api/models");
+        assertEquals(200, r.status());
+        assertEquals(0, r.json().get("models").size());
+    }
+
+    // ------------------------------------------------------------------ /api/models/{model}/metrics
+
+    @Test
+    void historyDefaultsToEverySliceAndVersionOfTheLastWeek() throws Exception {
+        Reply r = get("/api/models/fraud/metrics");
+        assertEquals(200, r.status());
+        JsonNode j = r.json();
+        assertEquals(Scenario.WINDOWS * 2 * 3, j.get("count").asInt());
+        assertTrue(j.get("version").isNull());
+        assertTrue(j.get("slice").isNull());
+        assertFalse(j.get("rolling").asBoolean());
+        long now = System.currentTimeMillis();
+        assertTrue(Math.abs(j.get("to").asLong() - j.get("from").asLong()
+                - Duration.ofDays(7).toMillis() - MonitorHttpServer.DEFAULT_TO_SLACK.toMillis()) < 1000);
+        assertTrue(j.get("from").asLong() <= now - Duration.ofDays(7).toMillis() + 1000);
+        JsonNode records = j.get("records");
+        for (int i = 1; i < records.size(); i++) {
+            assertTrue(records.get(i - 1).get("window_start").asLong() <= records.get(i).get("window_start").asLong());
+        }
+    }
+
+    @Test
+    void historyFiltersByVersionSliceAndTime() throws Exception {
+        JsonNode j = get("/api/models/fraud/metrics?version=v2&slice=cloud%3Daws").json();
+        assertEquals(Scenario.WINDOWS, j.get("count").asInt());
+        for (JsonNode rec : j.get("records")) {
+            assertEquals("v2", rec.get("model_version").asText());
+            assertEquals("aws", rec.get("slice").get("cloud").asText());
+        }
+        // slice= (empty) is the whole model
+        j = get("/api/models/fraud/metrics?version=v1&slice=").json();
+        assertEquals(Scenario.WINDOWS, j.get("count").asInt());
+        assertEquals("", j.get("slice").asText());
+        for (JsonNode rec : j.get("records")) {
+            assertFalse(rec.has("slice"));
+        }
+        // epoch millisecond bounds: [from, to)
+        j = get("/api/models/fraud/metrics?version=v1&slice=&from=" + scenario.window(2) + "&to=" + scenario.window(5))
+                .json();
+        assertEquals(3, j.get("count").asInt());
+        assertEquals(scenario.window(2), j.get("records").get(0).get("window_start").asLong());
+        // ISO-8601 bounds
+        String from = Instant.ofEpochMilli(scenario.window(7)).toString();
+        j = get("/api/models/fraud/metrics?version=v1&slice=&from=" + from).json();
+        assertEquals(3, j.get("count").asInt());
+        assertEquals(scenario.window(7), j.get("from").asLong());
+    }
+
+    @Test
+    void historyIncludesRollingRecordsOnlyWhenAsked() throws Exception {
+        JsonNode plain = get("/api/models/fraud/metrics?version=v1&slice=").json();
+        JsonNode rolling = get("/api/models/fraud/metrics?version=v1&slice=&rolling=true").json();
+        assertEquals(plain.get("count").asInt() + 1, rolling.get("count").asInt());
+        boolean found = false;
+        for (JsonNode rec : rolling.get("records")) {
+            found |= rec.path("rolling").asInt() == 3;
+        }
+        assertTrue(found);
+    }
+
+    @Test
+    void historyRefusesBadParameters() throws Exception {
+        assertJsonError(get("/api/models/fraud/metrics?from=yesterday"), 400, "'from' is not a time");
+        assertJsonError(get("/api/models/fraud/metrics?to=2026-13-45T00:00:00Z"), 400, "'to' is not a time");
+        assertJsonError(get("/api/models/fraud/metrics?from=2000&to=1000"), 400, "must be before");
+        assertJsonError(get("/api/models/fraud/metrics?slice=aws"), 400, "dimension=value");
+        assertJsonError(get("/api/models/fraud/metrics?rolling=maybe"), 400, "true or false");
+        assertJsonError(get("/api/models/fraud/metrics?verison=v1"), 400, "unknown parameter verison");
+        assertJsonError(get("/api/models/fraud/metrics?version=v1&version=v2"), 400, "more than once");
+        // a malformed escape is refused by the JDK server itself, before any handler: still a 400
+        assertEquals(400, rawGet("/api/models/fraud/metrics?from=%zz").status());
+        assertEquals(400, rawGet("/api/models/fr%zzaud/metrics").status());
+        assertJsonError(rawGet("/api/models/fraud/metrics?from=2026-11-01T00:00:00%2B02:00&to=1"), 400,
+                "must be before");
+        assertJsonError(get("/api/models/fraud/metrics?from=99999999999999999999"), 400, "'from'");
+    }
+
+    @Test
+    void historyOfAnUnknownModelIs404() throws Exception {
+        assertJsonError(get("/api/models/nope/metrics"), 404, "unknown model 'nope'");
+    }
+
+    @Test
+    void modelIdsAreDecodedFromThePath() throws Exception {
+        view.metrics.add(FakeMonitorView.binary("fraud detector/eu", "v1", "", scenario.window(3), Scenario.SIZE,
+                100, 20, 2, 3, 70, 0.9, true));
+        JsonNode j = get("/api/models/fraud%20detector%2Feu/metrics").json();
+        assertEquals("fraud detector/eu", j.get("model_id").asText());
+        assertEquals(1, j.get("count").asInt());
+    }
+
+    // ------------------------------------------------------------------ /api/models/{model}/curves
+
+    @Test
+    void curvesOfAKnownWindow() throws Exception {
+        Reply r = get("/api/models/fraud/curves?version=v1&window=" + scenario.window(8));
+        assertEquals(200, r.status(), r.body());
+        JsonNode j = r.json();
+        assertEquals("fraud", j.get("model_id").asText());
+        assertEquals("v1", j.get("model_version").asText());
+        assertEquals(scenario.window(8), j.get("window_start").asLong());
+        assertEquals(4, j.get("roc").size());
+        assertEquals(3, j.get("pr").size());
+        assertEquals(0.55, j.get("best_f1").get("threshold").asDouble(), 1e-12);
+        // ISO-8601 and a time inside the window (aligned to the window size)
+        String inside = Instant.ofEpochMilli(scenario.window(8) + 12_345).toString();
+        r = get("/api/models/fraud/curves?version=v1&window=" + inside);
+        assertEquals(200, r.status(), r.body());
+        assertEquals(scenario.window(8), r.json().get("window_start").asLong());
+    }
+
+    @Test
+    void curvesOfAnUnknownWindowAre404() throws Exception {
+        assertJsonError(get("/api/models/fraud/curves?version=v1&window=" + scenario.window(2)), 404, "no curves");
+        assertJsonError(get("/api/models/fraud/curves?version=v9&window=" + scenario.window(8)), 404, "no curves");
+    }
+
+    @Test
+    void curvesNeedAWindowAndAVersionWhenAmbiguous() throws Exception {
+        assertJsonError(get("/api/models/fraud/curves?version=v1"), 400, "'window' is required");
+        assertJsonError(get("/api/models/fraud/curves?window=" + scenario.window(8)), 400, "has versions v1, v2");
+        assertJsonError(get("/api/models/fraud/curves?version=v1&window=soon"), 400, "'window' is not a time");
+        // a model with a single version needs none
+        view.putCurves("churn", "", scenario.window(3), FakeMonitorView.curvesOf(0.4));
+        assertEquals(200, get("/api/models/churn/curves?window=" + scenario.window(3)).status());
+    }
+
+    // ------------------------------------------------------------------ /api/alerts
+
+    @Test
+    void alertsListTheFiringOnesAndRecentRecords() throws Exception {
+        Reply r = get("/api/alerts");
+        assertEquals(200, r.status());
+        JsonNode j = r.json();
+        assertEquals(2, j.get("firing_count").asInt());
+        JsonNode firing = j.get("firing");
+        assertEquals(2, firing.size());
+        assertEquals("f1-floor", firing.get(0).get("rule").asText(), "newest first");
+        assertEquals("coverage-low", firing.get(1).get("rule").asText());
+        for (JsonNode a : firing) {
+            assertEquals("FIRING", a.get("state").asText());
+            assertFalse(a.get("model_id").asText().equals("churn"), "churn's episode resolved");
+        }
+        JsonNode recent = j.get("recent");
+        assertEquals(4, recent.size());
+        for (int i = 1; i < recent.size(); i++) {
+            assertTrue(recent.get(i - 1).get("timestamp").asLong() >= recent.get(i).get("timestamp").asLong());
+        }
+    }
+
+    @Test
+    void alertsAreEmptyWithoutRecords() throws Exception {
+        view.alerts.clear();
+        JsonNode j = get("/api/alerts").json();
+        assertEquals(0, j.get("firing_count").asInt());
+        assertEquals(0, j.get("recent").size());
+    }
+
+    // ------------------------------------------------------------------ errors
+
+    @Test
+    void unknownPathsAre404Json() throws Exception {
+        assertJsonError(get("/nope"), 404, "no such path: /nope");
+        assertJsonError(get("/api/nope"), 404, "no such API path");
+        assertJsonError(get("/api/models/fraud/nope"), 404, "no such API path");
+        assertJsonError(get("/api/models/fraud/metrics/extra"), 404, "no such API path");
+        assertJsonError(get("/health/x"), 404, "no such path");
+        assertJsonError(get("/assets/nope.js"), 404, "no such asset");
+        assertJsonError(get("/assets/..%2Fsimplelogger.properties"), 404, "no such asset");
+        assertJsonError(get("/assets/../../etc/passwd"), 404, "");
+        assertJsonError(get("/api/models?x=1"), 400, "unknown parameter x");
+    }
+
+    @Test
+    void otherMethodsAre405() throws Exception {
+        Reply r = send("POST", "/api/models", null);
+        assertJsonError(r, 405, "method POST is not allowed");
+        assertEquals("GET, HEAD", r.raw().headers().firstValue("Allow").orElse(""));
+        assertJsonError(send("DELETE", "/api/alerts", null), 405, "DELETE");
+    }
+
+    @Test
+    void headAnswersWithoutABody() throws Exception {
+        Reply r = send("HEAD", "/api/models", null);
+        assertEquals(200, r.status());
+        assertEquals("", r.body());
+        assertTrue(r.contentType().startsWith("application/json"));
+    }
+
+    @Test
+    void aFailingViewGives500WithoutDetails() throws Exception {
+        view.failure = () -> new IllegalStateException("secret internal detail at io.modelwatch.Foo");
+        Reply r = get("/api/models");
+        assertJsonError(r, 500, "internal error (reference ");
+        assertFalse(r.body().contains("secret"), r.body());
+        assertEquals(200, get("/health").status(), "still up");
+    }
+
+    @Test
+    void unavailableStateGives503() throws Exception {
+        view.failure = () -> new InvalidStateStoreException("store migrated");
+        Reply r = get("/api/models/fraud/metrics");
+        assertJsonError(r, 503, "not queryable right now");
+        assertEquals("1", r.raw().headers().firstValue("Retry-After").orElse(""));
+        assertFalse(r.body().contains("migrated"));
+    }
+
+    // ------------------------------------------------------------------ /metrics and the dashboard
+
+    @Test
+    void metricsEndpointServesPrometheusText() throws Exception {
+        Reply r = get("/metrics");
+        assertEquals(200, r.status());
+        assertEquals(MonitorMetrics.TEXT_TYPE, r.contentType());
+        assertTrue(r.body().contains("# TYPE modelwatch_model_f1 gauge"), r.body());
+        assertTrue(r.body().contains("modelwatch_model_f1{model_id=\"fraud\",model_version=\"v2\",slice=\"cloud=aws\"}"));
+        assertTrue(r.body().contains("jvm_memory_used_bytes"));
+
+        Reply om = send("GET", "/metrics", "application/openmetrics-text; version=1.0.0");
+        assertEquals(200, om.status());
+        assertTrue(om.contentType().startsWith("application/openmetrics-text"), om.contentType());
+        assertTrue(om.body().trim().endsWith("# EOF"));
+    }
+
+    @Test
+    void dashboardAndAssetsAreServedWithoutExternalReferences() throws Exception {
+        Reply index = get("/");
+        assertEquals(200, index.status());
+        assertTrue(index.contentType().startsWith("text/html"));
+        assertTrue(index.body().contains("<title>modelwatch</title>"));
+        String csp = index.raw().headers().firstValue("Content-Security-Policy").orElse("");
+        assertTrue(csp.contains("default-src 'self'"), csp);
+        assertEquals(index.body(), get("/index.html").body());
+        for (String asset : List.of("app.js", "chart.js", "style.css", "favicon.svg")) {
+            Reply a = get("/assets/" + asset);
+            assertEquals(200, a.status(), asset);
+            String text = a.body().replace("http://www.w3.org/2000/svg", "");
+            assertFalse(text.contains("http://") || text.contains("https://") || text.contains("//cdn"),
+                    asset + " should load nothing from elsewhere");
+        }
+        assertTrue(get("/assets/app.js").contentType().startsWith("text/javascript"));
+        assertTrue(get("/assets/style.css").contentType().startsWith("text/css"));
+        assertTrue(get("/assets/favicon.svg").contentType().startsWith("image/svg+xml"));
+    }
+
+    @Test
+    void servesConcurrentRequests() throws Exception {
+        List<CompletableFuture<HttpResponse<String>>> futures = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            String path = switch (i % 4) {
+                case 0 -> "/api/models";
+                case 1 -> "/api/models/fraud/metrics?version=v1";
+                case 2 -> "/api/alerts";
+                default -> "/metrics";
+            };
+            futures.add(client.sendAsync(HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + path))
+                    .build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        for (CompletableFuture<HttpResponse<String>> f : futures) {
+            assertEquals(200, f.get().statusCode());
+        }
+    }
+
+    @Test
+    void portZeroTakesAFreePortAndCloseReleasesIt() throws Exception {
+        int port = server.port();
+        assertTrue(port > 0);
+        assertTrue(server.url().endsWith(":" + port + "/"));
+        server.close();
+        try (MonitorMetrics metrics = new MonitorMetrics(view);
+             MonitorHttpServer again = new MonitorHttpServer(view, metrics, 2).start(port)) {
+            assertEquals(port, again.port());
+            assertEquals(200, client.send(HttpRequest.newBuilder(URI.create(again.url() + "health")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode());
+            assertTrue(client.send(HttpRequest.newBuilder(URI.create(again.url() + "metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body().contains("modelwatch_model_f1{"));
+        }
+    }
+}

@@ -1,0 +1,254 @@
+package io.modelwatch.serving;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.modelwatch.ModelwatchTopology;
+import io.modelwatch.ingest.RejectReason;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MonitorMetricsTest {
+
+    private FakeMonitorView view;
+    private Scenario scenario;
+    private MonitorMetrics metrics;
+
+    @BeforeEach
+    void setUp() {
+        view = new FakeMonitorView();
+        scenario = Scenario.populate(view, System.currentTimeMillis());
+        metrics = new MonitorMetrics(view, new ModelwatchTopology.Counters());
+    }
+
+    @AfterEach
+    void tearDown() {
+        metrics.close();
+    }
+
+    /** One sample line of the exposition. */
+    record Sample(String name, Map<String, String> labels, double value) {
+    }
+
+    private static final Pattern LINE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)})?\\s+(\\S+)(\\s+\\S+)?$");
+    private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
+
+    static List<Sample> parse(String text) {
+        List<Sample> out = new ArrayList<>();
+        for (String line : text.split("\n")) {
+            if (line.isBlank() || line.startsWith("#")) {
+                continue;
+            }
+            Matcher m = LINE.matcher(line);
+            assertTrue(m.matches(), "not an exposition line: " + line);
+            Map<String, String> labels = new LinkedHashMap<>();
+            if (m.group(3) != null) {
+                Matcher l = LABEL.matcher(m.group(3));
+                while (l.find()) {
+                    labels.put(l.group(1), l.group(2));
+                }
+            }
+            String v = m.group(4);
+            double value = switch (v) {
+                case "NaN" -> Double.NaN;
+                case "+Inf" -> Double.POSITIVE_INFINITY;
+                case "-Inf" -> Double.NEGATIVE_INFINITY;
+                default -> Double.parseDouble(v);
+            };
+            out.add(new Sample(m.group(1), labels, value));
+        }
+        return out;
+    }
+
+    private static Sample find(List<Sample> samples, String name, String... labelPairs) {
+        Map<String, String> want = new LinkedHashMap<>();
+        for (int i = 0; i < labelPairs.length; i += 2) {
+            want.put(labelPairs[i], labelPairs[i + 1]);
+        }
+        Sample found = null;
+        for (Sample s : samples) {
+            if (s.name().equals(name) && s.labels().entrySet().containsAll(want.entrySet())) {
+                if (found != null) {
+                    throw new AssertionError("several samples " + name + " " + want);
+                }
+                found = s;
+            }
+        }
+        if (found == null) {
+            throw new AssertionError("no sample " + name + " " + want);
+        }
+        return found;
+    }
+
+    private static boolean has(List<Sample> samples, String name, String... labelPairs) {
+        Map<String, String> want = new LinkedHashMap<>();
+        for (int i = 0; i < labelPairs.length; i += 2) {
+            want.put(labelPairs[i], labelPairs[i + 1]);
+        }
+        return samples.stream().anyMatch(x -> x.name().equals(name) && x.labels().entrySet().containsAll(want.entrySet()));
+    }
+
+    private JsonNode latest(String model, String version, String slice) {
+        for (JsonNode r : view.latestMetrics()) {
+            if (Records.modelId(r).equals(model) && Records.version(r).equals(version) && Records.slice(r).equals(slice)) {
+                return r;
+            }
+        }
+        throw new AssertionError("no latest record " + model + " " + version + " " + slice);
+    }
+
+    @Test
+    void exportsTheMainFiguresPerModelVersionAndSlice() {
+        List<Sample> s = parse(metrics.scrape());
+        for (String version : List.of("v1", "v2")) {
+            for (String slice : Scenario.FRAUD_SLICES) {
+                JsonNode rec = latest("fraud", version, slice);
+                for (String figure : List.of("f1", "precision", "recall", "accuracy", "roc_auc", "average_precision",
+                        "log_loss", "brier_score", "f1_macro", "label_coverage")) {
+                    Sample sample = find(s, "modelwatch_model_" + figure,
+                            "model_id", "fraud", "model_version", version, "slice", slice);
+                    JsonNode v = rec.get("metrics").get(figure);
+                    if (v.isNull()) {
+                        assertTrue(Double.isNaN(sample.value()), figure + " undefined reports NaN");
+                    } else {
+                        assertEquals(v.asDouble(), sample.value(), 1e-9, figure + " " + version + " " + slice);
+                    }
+                }
+                assertEquals(rec.get("labeled").asDouble(), find(s, "modelwatch_model_labeled",
+                        "model_id", "fraud", "model_version", version, "slice", slice).value());
+                assertEquals(rec.get("predictions").asDouble(), find(s, "modelwatch_model_predictions",
+                        "model_id", "fraud", "model_version", version, "slice", slice).value());
+                assertEquals((scenario.last + Scenario.SIZE) / 1000.0, find(s, "modelwatch_model_window_end_seconds",
+                        "model_id", "fraud", "model_version", version, "slice", slice).value());
+            }
+        }
+        // the degraded version is visible as such
+        double v1 = find(s, "modelwatch_model_f1", "model_id", "fraud", "model_version", "v1", "slice", "").value();
+        double v2 = find(s, "modelwatch_model_f1", "model_id", "fraud", "model_version", "v2", "slice", "").value();
+        assertTrue(v1 > 0.85 && v2 < 0.75, v1 + " " + v2);
+        // multiclass: roc_auc_ovr and f1_macro defined, binary-only figures NaN
+        assertEquals(0.9, find(s, "modelwatch_model_roc_auc_ovr", "model_id", "churn", "model_version", "",
+                "slice", "").value(), 1e-12);
+        assertTrue(Double.isNaN(find(s, "modelwatch_model_f1", "model_id", "churn").value()));
+        // an undefined figure: the sparse slice's last window has no AUC
+        assertTrue(Double.isNaN(find(s, "modelwatch_model_roc_auc", "model_id", "fraud", "model_version", "v1",
+                "slice", "cloud=gcp").value()));
+        // rolling records are not the latest figures
+        assertEquals(7, s.stream().filter(x -> x.name().equals("modelwatch_model_f1")).count());
+    }
+
+    @Test
+    void modelsThatAppearLaterAreExportedAndVanishedOnesRemoved() {
+        List<Sample> before = parse(metrics.scrape());
+        assertFalse(has(before, "modelwatch_model_f1", "model_id", "spam"));
+        view.metrics.add(FakeMonitorView.binary("spam", "2024-06", "region=eu", scenario.last, Scenario.SIZE, 500,
+                100, 5, 10, 300, 0.97, false));
+        List<Sample> after = parse(metrics.scrape());
+        Sample f1 = find(after, "modelwatch_model_f1", "model_id", "spam", "model_version", "2024-06",
+                "slice", "region=eu");
+        assertEquals(2 * (100 / 105.0) * (100 / 110.0) / (100 / 105.0 + 100 / 110.0), f1.value(), 1e-9);
+
+        // a newer window of an existing series updates its value
+        double old = find(after, "modelwatch_model_labeled", "model_id", "spam").value();
+        view.metrics.add(FakeMonitorView.binary("spam", "2024-06", "region=eu", scenario.last + Scenario.SIZE,
+                Scenario.SIZE, 20, 5, 1, 1, 3, 0.9, false));
+        assertEquals(10.0, find(parse(metrics.scrape()), "modelwatch_model_labeled", "model_id", "spam").value());
+        assertTrue(old != 10.0);
+
+        view.metrics.removeIf(r -> Records.modelId(r).equals("spam"));
+        assertFalse(has(parse(metrics.scrape()), "modelwatch_model_f1", "model_id", "spam"));
+    }
+
+    @Test
+    void aFailingViewKeepsTheLastValues() {
+        List<Sample> before = parse(metrics.scrape());
+        view.failure = () -> new IllegalStateException("rebalancing");
+        List<Sample> during = parse(metrics.scrape());
+        assertEquals(find(before, "modelwatch_model_f1", "model_id", "fraud", "model_version", "v1", "slice", "").value(),
+                find(during, "modelwatch_model_f1", "model_id", "fraud", "model_version", "v1", "slice", "").value());
+    }
+
+    @Test
+    void exportsAlertsFiringAndReadiness() {
+        List<Sample> s = parse(metrics.scrape());
+        assertEquals(2.0, find(s, "modelwatch_alerts_firing").value());
+        assertEquals(1.0, find(s, "modelwatch_alert_firing", "rule", "f1-floor", "model_id", "fraud",
+                "model_version", "v2", "slice", "", "severity", "critical").value());
+        assertEquals(1.0, find(s, "modelwatch_alert_firing", "rule", "coverage-low", "slice", "cloud=gcp").value());
+        assertFalse(has(s, "modelwatch_alert_firing", "rule", "auc-drop"), "resolved episode");
+        assertEquals(1.0, find(s, "modelwatch_ready").value());
+
+        view.alerts.add(FakeMonitorView.alert("f1-floor", "fraud", "v2", "", "f1", 0.9, 0.8, "RESOLVED", "critical",
+                scenario.window(9), scenario.window(10), scenario.window(10) + 1_000));
+        view.ready = false;
+        s = parse(metrics.scrape());
+        assertEquals(1.0, find(s, "modelwatch_alerts_firing").value());
+        assertFalse(has(s, "modelwatch_alert_firing", "rule", "f1-floor"));
+        assertEquals(0.0, find(s, "modelwatch_ready").value());
+    }
+
+    @Test
+    void exportsThePipelineCountersAndJvmMetrics() {
+        List<Sample> s = parse(metrics.scrape());
+        assertEquals(0.0, find(s, "modelwatch_ingest_accepted_total", "kind", "prediction").value());
+        assertEquals(0.0, find(s, "modelwatch_ingest_accepted_total", "kind", "label").value());
+        for (RejectReason r : RejectReason.values()) {
+            assertEquals(0.0, find(s, "modelwatch_ingest_rejected_total", "reason", r.code).value());
+        }
+        find(s, "modelwatch_join_late_total", "kind", "prediction");
+        find(s, "modelwatch_join_late_total", "kind", "label");
+        find(s, "modelwatch_join_duplicate_predictions_total");
+        find(s, "modelwatch_join_expired_total");
+        find(s, "modelwatch_window_late_contributions_total");
+        find(s, "modelwatch_window_records_total", "kind", "final");
+        find(s, "modelwatch_window_records_total", "kind", "update");
+
+        assertTrue(has(s, "jvm_memory_used_bytes", "area", "heap"));
+        assertTrue(s.stream().anyMatch(x -> x.name().equals("jvm_threads_live_threads") && x.value() > 0));
+        assertTrue(s.stream().anyMatch(x -> x.name().equals("system_cpu_count") && x.value() >= 1));
+        assertTrue(s.stream().anyMatch(x -> x.name().startsWith("jvm_gc_")));
+    }
+
+    @Test
+    void withoutCountersThereAreNoCounterSeries() {
+        try (MonitorMetrics bare = new MonitorMetrics(view)) {
+            String text = bare.scrape();
+            assertFalse(text.contains("modelwatch_ingest_accepted_total"));
+            assertTrue(text.contains("modelwatch_model_f1{"));
+        }
+    }
+
+    @Test
+    void bindsKafkaStreamsClientMetrics(@TempDir Path stateDir) throws Exception {
+        StreamsBuilder b = new StreamsBuilder();
+        b.stream("in", org.apache.kafka.streams.kstream.Consumed.with(Serdes.String(), Serdes.String()))
+                .to("out", org.apache.kafka.streams.kstream.Produced.with(Serdes.String(), Serdes.String()));
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "metrics-binding-test");
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:1");
+        p.put(StreamsConfig.STATE_DIR_CONFIG, Files.createDirectories(stateDir.resolve("state")).toString());
+        try (KafkaStreams streams = new KafkaStreams(b.build(), p)) {
+            metrics.bindKafkaStreams(streams);
+            String text = metrics.scrape();
+            assertTrue(text.contains("kafka_stream_"), "Kafka Streams client metrics exported");
+            assertTrue(text.contains("modelwatch_model_f1{"));
+        }
+    }
+}
