@@ -62,6 +62,7 @@ public final class ModelwatchTopology {
     public static Topology build(TopologySettings s, Counters counters) {
         Properties props = new Properties();
         props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(minimal(props))));
 
         KStream<byte[], JoinInput> predictions = ingest(builder, s.predictionsTopic(), "predictions",

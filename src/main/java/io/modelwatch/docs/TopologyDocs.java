@@ -60,6 +60,21 @@ public final class TopologyDocs {
             });
             out.append("  end\n");
         });
+        d.globalStores().stream().sorted(Comparator.comparingInt(TopologyDescription.GlobalStore::id)).forEach(g -> {
+            out.append("  subgraph global").append(g.id()).append("[\"global store ").append(g.id()).append("\"]\n");
+            out.append("    ").append(id(g.source().name())).append("[\"").append(g.source().name()).append("\"]\n");
+            out.append("    ").append(id(g.processor().name())).append("[\"").append(g.processor().name()).append("\"]\n");
+            out.append("  end\n");
+            edges.append("  ").append(id(g.source().name())).append(" --> ").append(id(g.processor().name())).append('\n');
+            for (String t : g.source().topicSet()) {
+                topics.add(t);
+                edges.append("  ").append(topicId(t)).append(" --> ").append(id(g.source().name())).append('\n');
+            }
+            for (String st : new java.util.TreeSet<>(g.processor().stores())) {
+                stores.add(st);
+                edges.append("  ").append(id(g.processor().name())).append(" -.- ").append(storeId(st)).append('\n');
+            }
+        });
         topics.forEach(t -> out.append("  ").append(topicId(t)).append("[(\"topic: ").append(t).append("\")]\n"));
         stores.forEach(s -> out.append("  ").append(storeId(s)).append("[(\"store: ").append(s).append("\")]\n"));
         return out.append(edges).toString();

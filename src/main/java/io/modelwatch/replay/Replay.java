@@ -62,6 +62,7 @@ public final class Replay implements AutoCloseable {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "replay:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         // the simulated wall clock starts now: it stamps alert records ("timestamp") and never advances
         driver = new TopologyTestDriver(ModelwatchTopology.build(this.settings, new ModelwatchTopology.Counters()),
                 props, Instant.now());
