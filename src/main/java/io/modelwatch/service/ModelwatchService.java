@@ -99,9 +99,13 @@ public final class ModelwatchService implements AutoCloseable {
         return counters;
     }
 
-    /** The HTTP server's base URL, once started. */
+    /** The HTTP server's base URL without a trailing slash, once started. */
     public String url() {
-        return http == null ? null : http.url();
+        if (http == null) {
+            return null;
+        }
+        String url = http.url();
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     }
 
     public TopologySettings settings() {

@@ -1,0 +1,124 @@
+package io.modelwatch.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ModelwatchConfigTest {
+
+    @TempDir
+    Path dir;
+
+    private Path file(String yaml) throws IOException {
+        Path f = dir.resolve("modelwatch.yaml");
+        Files.writeString(f, yaml);
+        return f;
+    }
+
+    @Test
+    void defaultsAreDocumented() {
+        ModelwatchConfig c = ModelwatchConfig.load(null, Map.of());
+        assertEquals("exactly_once_v2", c.processingGuarantee());
+        assertEquals(Duration.ofHours(1), c.topology().windowSize());
+        assertEquals(Duration.ofDays(7), c.topology().maxLabelDelay());
+        assertEquals("predictions", c.topology().predictionsTopic());
+        assertEquals(8080, c.httpPort());
+    }
+
+    @Test
+    void theExampleConfigLoadsAsIs() {
+        ModelwatchConfig c = ModelwatchConfig.load(Path.of("modelwatch.example.yaml"), Map.of());
+        assertEquals("localhost:9092", c.bootstrapServers());
+        assertEquals(List.of(), c.topology().sliceDimensions());
+    }
+
+    @Test
+    void fileValuesAndEnvironmentOverrides() throws IOException {
+        Path f = file("""
+                kafka:
+                  bootstrap-servers: broker:9092
+                  properties:
+                    security.protocol: SASL_SSL
+                window: PT5M
+                slices: [cloud, region]
+                http:
+                  port: 9000
+                """);
+        ModelwatchConfig c = ModelwatchConfig.load(f, Map.of("MODELWATCH_WINDOW", "PT10M",
+                "MODELWATCH_KAFKA_PROPERTY_SASL_MECHANISM", "PLAIN"));
+        assertEquals("broker:9092", c.bootstrapServers());
+        assertEquals(Duration.ofMinutes(10), c.topology().windowSize(), "environment wins over the file");
+        assertEquals(List.of("cloud", "region"), c.topology().sliceDimensions());
+        assertEquals(9000, c.httpPort());
+        assertEquals("SASL_SSL", c.streamsProperties().getProperty("security.protocol"));
+        assertEquals("PLAIN", c.streamsProperties().getProperty("sasl.mechanism"));
+        assertEquals("true", String.valueOf(c.streamsProperties().get("ensure.explicit.internal.resource.naming")));
+    }
+
+    @Test
+    void everyProblemIsReportedWithItsKey() throws IOException {
+        Path f = file("""
+                window: one hour
+                max-label-delay: -PT1H
+                processing-guarantee: exactly_once
+                rolling: 0
+                http:
+                  port: 99999
+                windw: PT1H
+                """);
+        ConfigException e = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(f, Map.of()));
+        String m = e.getMessage();
+        assertTrue(m.contains("window: must be an ISO-8601 duration"), m);
+        assertTrue(m.contains("max-label-delay: must not be negative"), m);
+        assertTrue(m.contains("processing-guarantee: must be one of"), m);
+        assertTrue(m.contains("rolling: must be between 1"), m);
+        assertTrue(m.contains("http.port: must be between 0 and 65535"), m);
+        assertTrue(m.contains("windw: unknown key"), m);
+        assertEquals(6, e.problems().size(), e.problems().toString());
+    }
+
+    @Test
+    void badEnvironmentValuesAreReportedUnderTheirKey() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ModelwatchConfig.load(null, Map.of("MODELWATCH_TOPICS_CREATE", "yes")));
+        assertTrue(e.getMessage().contains("topics.create: must be true or false, got 'yes'"), e.getMessage());
+    }
+
+    @Test
+    void secretsNeverAppearInTheLoggedConfiguration() {
+        ModelwatchConfig c = ModelwatchConfig.load(null, Map.of(
+                "MODELWATCH_KAFKA_PROPERTY_SASL_JAAS_CONFIG", "PlainLoginModule required password=\"hunter2\";",
+                "MODELWATCH_KAFKA_PROPERTY_SSL_KEYSTORE_PASSWORD", "s3cret",
+                "MODELWATCH_KAFKA_PROPERTY_SECURITY_PROTOCOL", "SASL_SSL"));
+        String logged = c.describeForLog();
+        assertFalse(logged.contains("hunter2"), logged);
+        assertFalse(logged.contains("s3cret"), logged);
+        assertTrue(logged.contains("security.protocol=SASL_SSL"), logged);
+    }
+
+    @Test
+    void anInvalidRulesFileNamesTheRuleAndField() throws IOException {
+        Path rules = dir.resolve("rules.yaml");
+        Files.writeString(rules, """
+                rules:
+                  - name: f1-floor
+                    models: ["*"]
+                    metric: f1
+                    below: 0.8
+                    for_windows: 0
+                """);
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ModelwatchConfig.load(null, Map.of("MODELWATCH_RULES_FILE", rules.toString())));
+        assertTrue(e.getMessage().contains("f1-floor") && e.getMessage().contains("for_windows"), e.getMessage());
+    }
+}

@@ -1,0 +1,125 @@
+package io.modelwatch.demo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The demo's pieces on a real in-process broker: simulated events in; metrics on the topic, on the
+ * REST API and on /metrics; and, after the simulated quality drop, a FIRING alert.
+ */
+class DemoEndToEndIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @Test
+    void eventsInMetricsAndAlertsOut() throws Exception {
+        DemoRun.Options options = new DemoRun.Options(Duration.ofSeconds(3), Duration.ofSeconds(4), 400,
+                Duration.ofSeconds(15), 0, 7);
+        try (DemoRun demo = DemoRun.start(options)) {
+            String url = demo.service().url();
+            assertEquals(200, get(url + "/health").statusCode());
+            await(Duration.ofSeconds(60), () -> get(url + "/ready").statusCode() == 200, "service ready");
+
+            await(Duration.ofSeconds(60), () -> finalWindows(url, "fraud") >= 2 && finalWindows(url, "intent") >= 2,
+                    "closed windows of both models on the API");
+            JsonNode models = JSON.readTree(get(url + "/api/models").body());
+            assertTrue(models.toString().contains("\"fraud\"") && models.toString().contains("\"intent\""), models.toString());
+
+            String prometheus = get(url + "/metrics").body();
+            assertTrue(prometheus.contains("modelwatch_model_f1{model_id=\"fraud\",model_version=\"v1\",slice=\"\"}"),
+                    "per-model gauges");
+            assertTrue(prometheus.contains("modelwatch_model_roc_auc_ovr{model_id=\"intent\""), "multiclass gauges");
+            assertTrue(prometheus.contains("kafka_stream"), "Kafka Streams client metrics");
+            assertTrue(prometheus.contains("jvm_memory_used_bytes"), "JVM metrics");
+
+            assertTrue(metricsOnTopic(demo.kafka().bootstrapServers()) > 0, "metrics records on model-metrics");
+
+            await(Duration.ofSeconds(90), () -> firing(url, "fraud-f1-floor"), "the F1 floor alert fires after the drop");
+            JsonNode alerts = JSON.readTree(get(url + "/api/alerts").body());
+            for (JsonNode a : alerts.get("firing")) {
+                if (a.get("rule").asText().equals("fraud-f1-floor") && a.get("slice").isNull()) {
+                    assertEquals("v2", a.get("model_version").asText(), "only the degraded version breaches: " + a);
+                    assertTrue(a.get("value").asDouble() < 0.75, a.toString());
+                }
+            }
+        }
+    }
+
+    private long finalWindows(String url, String model) {
+        try {
+            JsonNode h = JSON.readTree(get(url + "/api/models/" + model + "/metrics?slice=").body());
+            long n = 0;
+            for (JsonNode r : h.get("records")) {
+                n += r.path("final").asBoolean() ? 1 : 0;
+            }
+            return n;
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    private boolean firing(String url, String rule) {
+        try {
+            for (JsonNode a : JSON.readTree(get(url + "/api/alerts").body()).get("firing")) {
+                if (a.get("rule").asText().equals(rule) && "FIRING".equals(a.get("state").asText())) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private static int metricsOnTopic(String bootstrap) {
+        Properties c = new Properties();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, "demo-it");
+        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
+                new StringDeserializer())) {
+            consumer.subscribe(List.of("model-metrics"));
+            int n = 0;
+            for (int i = 0; i < 20 && n == 0; i++) {
+                n += consumer.poll(Duration.ofMillis(500)).count();
+            }
+            return n;
+        }
+    }
+
+    private HttpResponse<String> get(String url) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (Exception e) {
+            throw new IllegalStateException("GET " + url + " failed", e);
+        }
+    }
+
+    private static void await(Duration timeout, BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for: " + what);
+            }
+            Thread.sleep(250);
+        }
+    }
+}
