@@ -78,7 +78,8 @@ public final class ModelwatchTopology {
         WindowSpec windows = new WindowSpec(s.windowSize().toMillis(), s.maxLabelDelay().toMillis());
         KStream<String, String> metrics = joinInput
                 .process(new DelayedJoin(windows, s.sliceDimensions(), s.maxLabelsPerPrediction(),
-                        s.watermarkInterval(), s.joinPartitions(), counters.join(), s.inMemoryState()), Named.as(DelayedJoin.PROCESSOR))
+                        s.watermarkInterval(), s.joinPartitions(), counters.join(), s.inMemoryState(),
+                        s.limits()), Named.as(DelayedJoin.PROCESSOR))
                 .repartition(Repartitioned.with(AggregationKey.SERDE, AggregateInputSerde.SERDE)
                         .withName(AGGREGATE_INPUT_TOPIC).withStreamPartitioner(new WatermarkBroadcast()))
                 .process(new WindowAggregation(windows, s.rolling(), s.updateInterval(), counters.window(),

@@ -107,6 +107,11 @@ public record TopologySettings(String predictionsTopic, String labelsTopic, Stri
             return this;
         }
 
+        public Builder limitsOf(IngestLimits inputLimits) {
+            this.limits = inputLimits;
+            return this;
+        }
+
         public Builder rolling(int k) {
             this.rolling = k;
             return this;

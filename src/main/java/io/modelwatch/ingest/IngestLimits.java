@@ -3,18 +3,31 @@ package io.modelwatch.ingest;
 /**
  * Bounds on accepted input, so one bad producer cannot blow up state.
  *
- * @param maxRecordBytes     largest accepted record value
- * @param maxFieldBytes      longest id, class label or tag (UTF-8 bytes)
- * @param maxTags            most tags on a prediction
- * @param maxScoreClasses    most entries in a score row
- * @param minTimestampMs     earliest accepted event time
- * @param maxTimestampMs     latest accepted event time
- * @param scoreSumTolerance  a score row must sum to 1 within this
+ * @param maxRecordBytes          largest accepted record value
+ * @param maxFieldBytes           longest id, class label or tag (UTF-8 bytes)
+ * @param maxTags                 most tags on a prediction
+ * @param maxScoreClasses         most entries in a score row
+ * @param minTimestampMs          earliest accepted event time
+ * @param maxTimestampMs          latest accepted event time (exclusive)
+ * @param scoreSumTolerance       a score row must sum to 1 within this
+ * @param maxModels               distinct model ids per join partition; beyond, predictions count under
+ *                                the overflow model
+ * @param maxVersionsPerModel     distinct versions per model and join partition; beyond, the overflow version
+ * @param maxSliceValues          distinct values per slice dimension and join partition; beyond, the overflow value
  */
 public record IngestLimits(int maxRecordBytes, int maxFieldBytes, int maxTags, int maxScoreClasses,
-                           long minTimestampMs, long maxTimestampMs, double scoreSumTolerance) {
+                           long minTimestampMs, long maxTimestampMs, double scoreSumTolerance,
+                           int maxModels, int maxVersionsPerModel, int maxSliceValues) {
+
+    /** What model, version or slice value is counted under beyond the limits. */
+    public static final String OVERFLOW = "__overflow__";
 
     /** 2000-01-01T00:00:00Z and 2200-01-01T00:00:00Z. */
     public static final IngestLimits DEFAULTS = new IngestLimits(64 * 1024, 256, 32, 1000,
-            946_684_800_000L, 7_258_118_400_000L, 1e-3);
+            946_684_800_000L, 7_258_118_400_000L, 1e-3, 1000, 100, 1000);
+
+    public IngestLimits withCardinality(int models, int versionsPerModel, int sliceValues) {
+        return new IngestLimits(maxRecordBytes, maxFieldBytes, maxTags, maxScoreClasses, minTimestampMs,
+                maxTimestampMs, scoreSumTolerance, models, versionsPerModel, sliceValues);
+    }
 }

@@ -20,6 +20,7 @@ public final class DelayedJoin implements ProcessorSupplier<byte[], JoinInput, A
     public static final String PROCESSOR = "delayed-join";
     public static final String PENDING_STORE = "join-pending";
     public static final String EXPIRY_STORE = "join-expiry-index";
+    public static final String CARDINALITY_STORE = "join-cardinality";
 
     private final WindowSpec windows;
     private final List<String> sliceDimensions;
@@ -28,9 +29,11 @@ public final class DelayedJoin implements ProcessorSupplier<byte[], JoinInput, A
     private final int joinPartitions;
     private final JoinCounters counters;
     private final boolean inMemory;
+    private final io.modelwatch.ingest.IngestLimits limits;
 
     public DelayedJoin(WindowSpec windows, List<String> sliceDimensions, int labelCap, Duration watermarkInterval,
-                       int joinPartitions, JoinCounters counters, boolean inMemory) {
+                       int joinPartitions, JoinCounters counters, boolean inMemory,
+                       io.modelwatch.ingest.IngestLimits limits) {
         this.windows = windows;
         this.sliceDimensions = List.copyOf(sliceDimensions);
         this.labelCap = labelCap;
@@ -38,12 +41,13 @@ public final class DelayedJoin implements ProcessorSupplier<byte[], JoinInput, A
         this.joinPartitions = joinPartitions;
         this.counters = counters;
         this.inMemory = inMemory;
+        this.limits = limits;
     }
 
     @Override
     public Processor<byte[], JoinInput, AggregationKey, AggregateInput> get() {
         return new DelayedJoinProcessor(PENDING_STORE, EXPIRY_STORE, windows, sliceDimensions, labelCap,
-                watermarkInterval, joinPartitions, counters);
+                watermarkInterval, joinPartitions, counters, limits);
     }
 
     @Override
@@ -53,7 +57,9 @@ public final class DelayedJoin implements ProcessorSupplier<byte[], JoinInput, A
                 Stores.keyValueStoreBuilder(StateStores.keyValue(PENDING_STORE, inMemory), Serdes.String(),
                         Serdes.ByteArray()).withCachingEnabled(),
                 Stores.keyValueStoreBuilder(StateStores.keyValue(EXPIRY_STORE, inMemory), Serdes.Bytes(),
-                        Serdes.ByteArray()).withCachingEnabled()));
+                        Serdes.ByteArray()).withCachingEnabled(),
+                Stores.keyValueStoreBuilder(StateStores.keyValue(CARDINALITY_STORE, inMemory), Serdes.String(),
+                        Serdes.ByteArray())));
     }
 
     /** Watermarks go to every partition of the aggregation stage; contributions by key hash. */

@@ -43,6 +43,8 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
     private final Duration watermarkInterval;
     private final int joinPartitions;
     private final JoinCounters counters;
+    private final io.modelwatch.ingest.IngestLimits limits;
+    private CardinalityGuard cardinality;
 
     private ProcessorContext<AggregationKey, AggregateInput> context;
     private KeyValueStore<String, byte[]> pending;
@@ -50,7 +52,7 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
 
     DelayedJoinProcessor(String pendingStoreName, String expiryStoreName, WindowSpec windows,
                          List<String> sliceDimensions, int labelCap, Duration watermarkInterval, int joinPartitions,
-                         JoinCounters counters) {
+                         JoinCounters counters, io.modelwatch.ingest.IngestLimits limits) {
         this.pendingStoreName = pendingStoreName;
         this.expiryStoreName = expiryStoreName;
         this.windows = windows;
@@ -60,6 +62,7 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         this.watermarkInterval = watermarkInterval;
         this.joinPartitions = joinPartitions;
         this.counters = counters;
+        this.limits = limits;
     }
 
     @Override
@@ -67,6 +70,7 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         this.context = context;
         this.pending = context.getStateStore(pendingStoreName);
         this.expiryIndex = context.getStateStore(expiryStoreName);
+        this.cardinality = new CardinalityGuard(context.getStateStore(DelayedJoin.CARDINALITY_STORE), limits, counters);
         context.schedule(watermarkInterval, PunctuationType.STREAM_TIME, this::onStreamTime);
     }
 
@@ -124,14 +128,16 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
             String v = p.tag(dim);
             if (v != null) {
                 names[n] = dim;
-                values[n++] = v;
+                values[n++] = cardinality.sliceValue(dim, v);
             }
         }
         if (n < names.length) {
             names = java.util.Arrays.copyOf(names, n);
             values = java.util.Arrays.copyOf(values, n);
         }
-        return new JoinEntry.PendingPrediction(p.modelId(), p.modelVersion(), p.timestampMs(), p.predicted(),
+        String model = cardinality.model(p.modelId());
+        String version = cardinality.version(model, p.modelVersion());
+        return new JoinEntry.PendingPrediction(model, version, p.timestampMs(), p.predicted(),
                 p.scoreClasses(), p.scores(), names, values);
     }
 

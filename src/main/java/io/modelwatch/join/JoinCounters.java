@@ -9,6 +9,7 @@ public final class JoinCounters {
     private final LongAdder lateLabels = new LongAdder();
     private final LongAdder duplicatePredictions = new LongAdder();
     private final LongAdder expired = new LongAdder();
+    private final java.util.Map<String, LongAdder> overflow = new java.util.concurrent.ConcurrentHashMap<>();
 
     void latePrediction() {
         latePredictions.increment();
@@ -24,6 +25,16 @@ public final class JoinCounters {
 
     void expired() {
         expired.increment();
+    }
+
+    void overflowed(String kind) {
+        overflow.computeIfAbsent(kind, k -> new LongAdder()).increment();
+    }
+
+    /** Predictions counted under the overflow name, by what overflowed: model, version or slice. */
+    public long overflow(String kind) {
+        LongAdder a = overflow.get(kind);
+        return a == null ? 0 : a.sum();
     }
 
     public long latePredictions() {

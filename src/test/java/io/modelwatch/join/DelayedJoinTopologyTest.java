@@ -189,6 +189,29 @@ class DelayedJoinTopologyTest {
         assertTrue(t.counters.join().expiredEntries() >= 51);
     }
 
+    @Test
+    void modelsBeyondTheCardinalityLimitCountUnderTheOverflowName() {
+        io.modelwatch.ingest.IngestLimits limits = io.modelwatch.ingest.IngestLimits.DEFAULTS.withCardinality(2, 1, 10);
+        TopologyFixture capped = new TopologyFixture(io.modelwatch.TopologySettings.builder()
+                .window(Duration.ofHours(1), Duration.ofHours(2)).limitsOf(limits).build());
+        try (capped) {
+            for (String model : new String[] {"a", "b", "c", "d"}) {
+                capped.predictionJson("{\"prediction_id\":\"" + model + "-1\",\"model_id\":\"" + model
+                        + "\",\"model_version\":\"v1\",\"timestamp\":" + (T0 + MIN) + ",\"predicted\":\"1\"}", T0 + MIN);
+            }
+            capped.predictionJson("{\"prediction_id\":\"a-2\",\"model_id\":\"a\",\"model_version\":\"v2\","
+                    + "\"timestamp\":" + (T0 + MIN) + ",\"predicted\":\"1\"}", T0 + MIN);
+            capped.advanceEventTime(T0 + 10 * HOUR);
+            List<JsonNode> finals = finals(capped.metrics());
+            java.util.Map<String, Integer> predictions = new java.util.TreeMap<>();
+            finals.forEach(r -> predictions.merge(r.get("model_id").asText() + "/" + r.get("model_version").asText(),
+                    r.get("predictions").asInt(), Integer::sum));
+            assertEquals(java.util.Map.of("a/v1", 1, "a/__overflow__", 1, "b/v1", 1, "__overflow__/v1", 2), predictions);
+            assertEquals(2, capped.counters.join().overflow("model"));
+            assertEquals(1, capped.counters.join().overflow("version"));
+        }
+    }
+
     private static long count(KeyValueStore<String, byte[]> store) {
         long n = 0;
         try (KeyValueIterator<String, byte[]> it = store.all()) {
