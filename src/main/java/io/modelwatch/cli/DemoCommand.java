@@ -29,7 +29,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--rate", defaultValue = "300", description = "predictions per second (default ${DEFAULT-VALUE})")
     double rate;
 
-    @Option(names = "--drop-after", defaultValue = "PT60S",
+    @Option(names = "--drop-after", defaultValue = "PT50S",
             description = "when fraud v2 degrades, ISO-8601 (default ${DEFAULT-VALUE})")
     Duration dropAfter;
 

@@ -25,7 +25,7 @@ public final class DemoRun implements AutoCloseable {
     public record Options(Duration window, Duration maxLabelDelay, double eventsPerSecond, Duration dropAfter,
                           int httpPort, long seed) {
         public static Options defaults() {
-            return new Options(Duration.ofSeconds(10), Duration.ofSeconds(15), 300, Duration.ofSeconds(60), 8080, 42);
+            return new Options(Duration.ofSeconds(10), Duration.ofSeconds(10), 300, Duration.ofSeconds(50), 8080, 42);
         }
     }
 
