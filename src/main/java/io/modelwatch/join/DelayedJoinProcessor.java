@@ -101,7 +101,7 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
                 counters.lateLabel();
                 return; // every window this label could pair into is closed
             }
-            entry.addLabel(l.timestampMs(), l.label(), labelCap);
+            entry.addLabel(l.timestampMs(), l.label(), labelCap, maxDelayMs);
         }
 
         Outcome now = entry.outcome(maxDelayMs);

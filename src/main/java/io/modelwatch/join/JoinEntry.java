@@ -70,26 +70,39 @@ final class JoinEntry {
                 prediction.scores, w < 0 ? 0 : labelTs[w] - prediction.timestampMs);
     }
 
-    /** Appends a label; beyond {@code cap} labels the one with the oldest timestamp is forgotten. */
-    void addLabel(long ts, String label, int cap) {
+    /**
+     * Appends a label. Beyond {@code cap} labels one is forgotten: one that can no longer pair
+     * (outside the delay bound of the prediction, when it arrived), else the oldest; a new label
+     * that would be that one is not kept.
+     */
+    void addLabel(long ts, String label, int cap, long maxDelayMs) {
         int n = labelTs.length;
         if (n >= cap) {
-            int oldest = 0;
-            for (int i = 1; i < n; i++) {
-                if (labelTs[i] < labelTs[oldest]) {
-                    oldest = i;
+            int victim = -1; // -1 stands for the new label
+            boolean victimOut = outOfBound(ts, maxDelayMs);
+            long victimTs = ts;
+            for (int i = 0; i < n; i++) {
+                boolean out = outOfBound(labelTs[i], maxDelayMs);
+                if ((out && !victimOut) || (out == victimOut && labelTs[i] <= victimTs)) {
+                    victim = i;
+                    victimOut = out;
+                    victimTs = labelTs[i];
                 }
             }
-            if (ts < labelTs[oldest]) {
-                return; // older than everything kept: it could never win
+            if (victim < 0) {
+                return;
             }
-            removeLabel(oldest);
+            removeLabel(victim);
             n--;
         }
         labelTs = Arrays.copyOf(labelTs, n + 1);
         labelValues = Arrays.copyOf(labelValues, n + 1);
         labelTs[n] = ts;
         labelValues[n] = label;
+    }
+
+    private boolean outOfBound(long ts, long maxDelayMs) {
+        return prediction != null && Math.abs(ts - prediction.timestampMs) > maxDelayMs;
     }
 
     private void removeLabel(int i) {

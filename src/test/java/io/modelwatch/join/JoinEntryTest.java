@@ -36,7 +36,7 @@ class JoinEntryTest {
         JoinEntry e = new JoinEntry();
         e.prediction = p;
         for (int i = 0; i < labelTs.length; i++) {
-            e.addLabel(labelTs[i], "L" + i, 100);
+            e.addLabel(labelTs[i], "L" + i, 100, Long.MAX_VALUE);
         }
         return e;
     }
@@ -228,9 +228,9 @@ class JoinEntryTest {
     @Test
     void belowTheCapLabelsAreKeptInArrivalOrder() {
         JoinEntry e = new JoinEntry();
-        e.addLabel(300, "c", 3);
-        e.addLabel(100, "a", 3);
-        e.addLabel(200, "b", 3);
+        e.addLabel(300, "c", 3, Long.MAX_VALUE);
+        e.addLabel(100, "a", 3, Long.MAX_VALUE);
+        e.addLabel(200, "b", 3, Long.MAX_VALUE);
         assertArrayEquals(new long[] {300, 100, 200}, e.labelTs);
         assertArrayEquals(new String[] {"c", "a", "b"}, e.labelValues);
         assertEquals(300, e.latestLabelTs());
@@ -239,23 +239,35 @@ class JoinEntryTest {
     @Test
     void beyondTheCapTheOldestTimestampIsForgotten() {
         JoinEntry e = new JoinEntry();
-        e.addLabel(300, "c", 3);
-        e.addLabel(100, "a", 3);
-        e.addLabel(200, "b", 3);
-        e.addLabel(400, "d", 3);
+        e.addLabel(300, "c", 3, Long.MAX_VALUE);
+        e.addLabel(100, "a", 3, Long.MAX_VALUE);
+        e.addLabel(200, "b", 3, Long.MAX_VALUE);
+        e.addLabel(400, "d", 3, Long.MAX_VALUE);
         assertArrayEquals(new long[] {300, 200, 400}, e.labelTs, "the label at 100 goes, order of the rest kept");
         assertArrayEquals(new String[] {"c", "b", "d"}, e.labelValues);
-        e.addLabel(250, "e", 3);
+        e.addLabel(250, "e", 3, Long.MAX_VALUE);
         assertArrayEquals(new long[] {300, 400, 250}, e.labelTs);
         assertArrayEquals(new String[] {"c", "d", "e"}, e.labelValues);
     }
 
     @Test
+    void atTheCapALabelThatCanNoLongerPairGoesFirst() {
+        JoinEntry e = new JoinEntry();
+        e.prediction = new JoinEntry.PendingPrediction("m", "v", 1000, "1", new String[0], new double[0],
+                new String[0], new String[0]);
+        e.addLabel(5000, "late", 2, 100);  // outside the bound of the prediction at 1000
+        e.addLabel(9000, "later", 2, 100); // outside too
+        e.addLabel(1050, "valid", 2, 100); // the only label that can pair: an out-of-bound one goes
+        assertArrayEquals(new long[] {9000, 1050}, e.labelTs);
+        assertEquals("valid", e.outcome(100).label());
+    }
+
+    @Test
     void aLabelOlderThanEverythingKeptIsDroppedAtTheCap() {
         JoinEntry e = new JoinEntry();
-        e.addLabel(300, "c", 2);
-        e.addLabel(200, "b", 2);
-        e.addLabel(100, "a", 2);
+        e.addLabel(300, "c", 2, Long.MAX_VALUE);
+        e.addLabel(200, "b", 2, Long.MAX_VALUE);
+        e.addLabel(100, "a", 2, Long.MAX_VALUE);
         assertArrayEquals(new long[] {300, 200}, e.labelTs);
         assertArrayEquals(new String[] {"c", "b"}, e.labelValues);
     }
@@ -264,9 +276,9 @@ class JoinEntryTest {
     void aLabelTyingTheOldestReplacesItAtTheCap() {
         // on a tie the later arrival wins, so it is the earlier one that can be forgotten
         JoinEntry e = new JoinEntry();
-        e.addLabel(200, "old", 2);
-        e.addLabel(300, "c", 2);
-        e.addLabel(200, "new", 2);
+        e.addLabel(200, "old", 2, Long.MAX_VALUE);
+        e.addLabel(300, "c", 2, Long.MAX_VALUE);
+        e.addLabel(200, "new", 2, Long.MAX_VALUE);
         assertArrayEquals(new long[] {300, 200}, e.labelTs);
         assertArrayEquals(new String[] {"c", "new"}, e.labelValues);
     }
@@ -275,7 +287,7 @@ class JoinEntryTest {
     void theCapKeepsTheNewestTimestamps(@ForAll("labelTimes") List<Long> labels, @ForAll @IntRange(min = 1, max = 5) int cap) {
         JoinEntry e = new JoinEntry();
         for (int i = 0; i < labels.size(); i++) {
-            e.addLabel(labels.get(i), "L" + i, cap);
+            e.addLabel(labels.get(i), "L" + i, cap, Long.MAX_VALUE);
             assertTrue(e.labelTs.length <= cap);
             assertEquals(e.labelTs.length, e.labelValues.length);
         }
