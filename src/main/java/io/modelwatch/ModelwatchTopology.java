@@ -118,8 +118,11 @@ public final class ModelwatchTopology {
         return props;
     }
 
-    /** Contributions go by the hash of their aggregation key; watermarks to every partition. */
-    static final class WatermarkBroadcast implements StreamPartitioner<AggregationKey, AggregateInput> {
+    /**
+     * Contributions go by the hash of their aggregation key; watermarks to every partition. Public:
+     * the service routes a key's interactive queries with it (value null: the key's own partition).
+     */
+    public static final class WatermarkBroadcast implements StreamPartitioner<AggregationKey, AggregateInput> {
         @Override
         public Optional<Set<Integer>> partitions(String topic, AggregationKey key, AggregateInput value,
                                                  int numPartitions) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.modelwatch.TopologySettings;
+import io.modelwatch.service.BoundedRocksDbConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,8 +30,10 @@ import org.apache.kafka.streams.StreamsConfig;
  */
 public record ModelwatchConfig(String bootstrapServers, String applicationId, Map<String, String> kafkaProperties,
                                String processingGuarantee, String stateDir, int streamThreads, int replicationFactor,
-                               boolean createTopics, int topicPartitions, int httpPort, String rulesFile,
-                               TopologySettings topology) {
+                               boolean createTopics, int topicPartitions, int httpPort, String httpAdvertisedHost,
+                               String rulesFile,
+                               TopologySettings topology, long rocksDbBlockCacheBytes, long rocksDbWriteBufferBytes,
+                               int standbyReplicas) {
 
     /** Keys of the file, with their defaults ("" = none). */
     static final Map<String, String> KEYS = new LinkedHashMap<>();
@@ -58,7 +61,19 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         KEYS.put("repartition-inputs", "true");
         KEYS.put("max-labels-per-prediction", "16");
         KEYS.put("http.port", "8080");
+        KEYS.put("http.advertised-host", "localhost");
         KEYS.put("rules-file", "");
+        KEYS.put("rocksdb.block-cache-bytes", Long.toString(64L << 20));
+        KEYS.put("rocksdb.write-buffer-bytes", Long.toString(16L << 20));
+        KEYS.put("standby-replicas", "0");
+        KEYS.put("limits.max-record-bytes", "65536");
+        KEYS.put("limits.max-field-bytes", "256");
+        KEYS.put("limits.max-tags", "32");
+        KEYS.put("limits.min-timestamp", "2000-01-01T00:00:00Z");
+        KEYS.put("limits.max-timestamp", "2200-01-01T00:00:00Z");
+        KEYS.put("limits.max-models", "1000");
+        KEYS.put("limits.max-versions-per-model", "100");
+        KEYS.put("limits.max-slice-values", "1000");
     }
 
     private static final Set<String> GUARANTEES = Set.of(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE);
@@ -166,6 +181,12 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         b.repartitionInputs = r.bool("repartition-inputs");
         b.maxLabelsPerPrediction = r.integer("max-labels-per-prediction", 1, 1000);
         b.rolling = rolling;
+        b.limits = new io.modelwatch.ingest.IngestLimits(r.integer("limits.max-record-bytes", 256, 16 << 20),
+                r.integer("limits.max-field-bytes", 16, 65535), r.integer("limits.max-tags", 0, 1000),
+                io.modelwatch.ingest.IngestLimits.DEFAULTS.maxScoreClasses(), r.instant("limits.min-timestamp"),
+                r.instant("limits.max-timestamp"), io.modelwatch.ingest.IngestLimits.DEFAULTS.scoreSumTolerance(),
+                r.integer("limits.max-models", 1, 1_000_000), r.integer("limits.max-versions-per-model", 1, 1_000_000),
+                r.integer("limits.max-slice-values", 1, 1_000_000));
         b.joinPartitions = partitions;
         if (window != null && delay != null) {
             b.window(window, delay);
@@ -173,10 +194,21 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         if (update != null) {
             b.updateInterval = update;
         }
+        long cacheBytes = r.bytes("rocksdb.block-cache-bytes", 1L << 20);
+        long writeBufferBytes = r.bytes("rocksdb.write-buffer-bytes", 1L << 20);
+        if (writeBufferBytes > cacheBytes) {
+            problems.add("rocksdb.write-buffer-bytes: the write buffers are counted within the block cache, so "
+                    + writeBufferBytes + " must not exceed rocksdb.block-cache-bytes " + cacheBytes);
+        }
+        String advertisedHost = r.string("http.advertised-host");
+        if (advertisedHost.isEmpty() || advertisedHost.contains(":") || advertisedHost.contains("/")) {
+            problems.add("http.advertised-host: must be a host name or IPv4 address, got '" + advertisedHost + "'");
+        }
         ModelwatchConfig config = new ModelwatchConfig(bootstrap, appId, Map.copyOf(kafka), guarantee,
                 r.string("state-dir"), r.integer("stream-threads", 1, 64), r.integer("topics.replication-factor", 1, 10),
-                r.bool("topics.create"), partitions, r.integer("http.port", 0, 65535), r.string("rules-file"),
-                b.build());
+                r.bool("topics.create"), partitions, r.integer("http.port", 0, 65535), advertisedHost,
+                r.string("rules-file"),
+                b.build(), cacheBytes, writeBufferBytes, r.integer("standby-replicas", 0, 10));
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
@@ -194,6 +226,11 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, replicationFactor);
         p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, standbyReplicas);
+        // every RocksDB store of the instance shares one bounded block cache, memtables charged to it
+        p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbConfig.class.getName());
+        p.put(BoundedRocksDbConfig.BLOCK_CACHE_BYTES_CONFIG, Long.toString(rocksDbBlockCacheBytes));
+        p.put(BoundedRocksDbConfig.WRITE_BUFFER_BYTES_CONFIG, Long.toString(rocksDbWriteBufferBytes));
         p.putAll(kafkaProperties);
         return p;
     }
@@ -237,6 +274,21 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
             }
         }
 
+        /** A size in bytes, at least {@code min}. */
+        long bytes(String key, long min) {
+            String v = string(key);
+            try {
+                long n = Long.parseLong(v);
+                if (n < min) {
+                    problems.add(key + ": must be at least " + min + " bytes, got " + n);
+                }
+                return n;
+            } catch (NumberFormatException e) {
+                problems.add(key + ": must be a number of bytes, got '" + v + "'");
+                return min;
+            }
+        }
+
         boolean bool(String key) {
             String v = string(key).toLowerCase(Locale.ROOT);
             if (!v.equals("true") && !v.equals("false")) {
@@ -252,6 +304,16 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
             } catch (DateTimeParseException e) {
                 problems.add(key + ": must be an ISO-8601 duration such as PT1H or P7D, got '" + v + "'");
                 return null;
+            }
+        }
+
+        long instant(String key) {
+            String v = string(key);
+            try {
+                return java.time.Instant.parse(v).toEpochMilli();
+            } catch (DateTimeParseException e) {
+                problems.add(key + ": must be an ISO-8601 instant such as 2000-01-01T00:00:00Z, got '" + v + "'");
+                return 0;
             }
         }
 

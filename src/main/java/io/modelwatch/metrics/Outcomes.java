@@ -13,37 +13,78 @@ public final class Outcomes {
 
     /** Adds ({@code sign} = 1) or retracts ({@code sign} = -1) one outcome. */
     public static void decompose(Outcome o, int sign, AggregateCells sink) {
+        LossTerms loss = LossTerms.of(o);
         boolean labeled = o.labeled();
-        boolean scored = o.hasScores();
-        double logLoss = 0;
-        long logLossCount = 0;
-        double brier = 0;
-        long brierCount = 0;
-        if (labeled && scored) {
-            logLoss = logLossTerm(o.scoreClasses(), o.scores(), o.label());
-            logLossCount = 1;
-            int positive = binaryPositiveIndex(o.scoreClasses());
-            if (positive >= 0) {
-                double target = POSITIVE.equals(o.label()) ? 1.0 : 0.0;
-                double d = o.scores()[positive] - target;
-                brier = d * d;
-                brierCount = 1;
-            }
-        }
-        sink.header(sign, labeled ? sign : 0, sign * logLoss, sign * logLossCount,
-                sign * brier, sign * brierCount, labeled ? sign * o.labelDelayMs() : 0);
-        if (scored) {
+        sink.header(sign, labeled ? sign : 0, sign * loss.logLoss, sign * loss.logLossCount,
+                sign * loss.brier, sign * loss.brierCount, labeled ? sign * o.labelDelayMs() : 0);
+        if (o.hasScores()) {
             sink.universe(o.scoreClasses(), sign);
         }
-        if (labeled) {
-            sink.confusion(o.label(), o.predicted(), sign);
-            if (scored) {
-                String[] classes = o.scoreClasses();
-                double[] scores = o.scores();
-                for (int i = 0; i < classes.length; i++) {
-                    sink.score(o.label(), classes[i], scores[i], sign);
-                }
+        pairCells(o, sign, sink);
+    }
+
+    /**
+     * Replaces {@code old} by {@code now} (either may be null) with the net cell deltas. When both
+     * are the same prediction (same predicted class and score row), which is the common case of a
+     * label arriving or being corrected, the cells that cancel (the prediction count, the class
+     * set) are not touched at all.
+     */
+    public static void decomposeChange(Outcome old, Outcome now, AggregateCells sink) {
+        if (old == null || now == null || !samePrediction(old, now)) {
+            if (old != null) {
+                decompose(old, -1, sink);
             }
+            if (now != null) {
+                decompose(now, 1, sink);
+            }
+            return;
+        }
+        LossTerms before = LossTerms.of(old);
+        LossTerms after = LossTerms.of(now);
+        long labeled = (now.labeled() ? 1 : 0) - (old.labeled() ? 1 : 0);
+        long delay = (now.labeled() ? now.labelDelayMs() : 0) - (old.labeled() ? old.labelDelayMs() : 0);
+        if (labeled != 0 || delay != 0 || before.logLossCount != after.logLossCount
+                || before.brierCount != after.brierCount || before.logLoss != after.logLoss || before.brier != after.brier) {
+            sink.header(0, labeled, after.logLoss - before.logLoss, after.logLossCount - before.logLossCount,
+                    after.brier - before.brier, after.brierCount - before.brierCount, delay);
+        }
+        if (!java.util.Objects.equals(old.label(), now.label())) {
+            pairCells(old, -1, sink);
+            pairCells(now, 1, sink);
+        }
+    }
+
+    private static boolean samePrediction(Outcome a, Outcome b) {
+        return a.predicted().equals(b.predicted()) && java.util.Arrays.equals(a.scoreClasses(), b.scoreClasses())
+                && java.util.Arrays.equals(a.scores(), b.scores());
+    }
+
+    /** The confusion and score cells of a labelled outcome (nothing for an unlabelled one). */
+    private static void pairCells(Outcome o, int sign, AggregateCells sink) {
+        if (!o.labeled()) {
+            return;
+        }
+        sink.confusion(o.label(), o.predicted(), sign);
+        if (o.hasScores()) {
+            for (int i = 0; i < o.scoreClasses().length; i++) {
+                sink.score(o.label(), o.scoreClasses()[i], o.scores()[i], sign);
+            }
+        }
+    }
+
+    /** The loss terms one outcome adds to the header. */
+    private record LossTerms(double logLoss, long logLossCount, double brier, long brierCount) {
+        static LossTerms of(Outcome o) {
+            if (!o.labeled() || !o.hasScores()) {
+                return new LossTerms(0, 0, 0, 0);
+            }
+            double logLoss = logLossTerm(o.scoreClasses(), o.scores(), o.label());
+            int positive = binaryPositiveIndex(o.scoreClasses());
+            if (positive < 0) {
+                return new LossTerms(logLoss, 1, 0, 0);
+            }
+            double d = o.scores()[positive] - (POSITIVE.equals(o.label()) ? 1.0 : 0.0);
+            return new LossTerms(logLoss, 1, d * d, 1);
         }
     }
 

@@ -193,7 +193,8 @@ public final class WindowAggregate implements AggregateCells {
     @Override
     public String toString() {
         return "WindowAggregate{predictions=" + predictions + ", labeled=" + labeled + ", confusion=" + confusion
-                + ", universes=" + universes.keySet() + ", scoredLabels=" + scores.keySet() + '}';
+                + ", logLoss=" + logLossSum + "/" + logLossCount + ", brier=" + brierSum + "/" + brierCount
+                + ", delaySum=" + labelDelaySumMs + ", universes=" + universes + ", scores=" + scores + '}';
     }
 
     @Override

@@ -1,11 +1,12 @@
 package io.modelwatch.replay;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.modelwatch.ModelwatchTopology;
 import io.modelwatch.TopologySettings;
+import io.modelwatch.ingest.BadInputException;
 import io.modelwatch.ingest.DeadLetters;
+import io.modelwatch.ingest.EventParser;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -155,8 +156,11 @@ public final class Replay implements AutoCloseable {
              BufferedReader p = Files.newBufferedReader(predictionsFile, StandardCharsets.ISO_8859_1);
              BufferedReader l = Files.newBufferedReader(labelsFile, StandardCharsets.ISO_8859_1)) {
             // ISO-8859-1 maps bytes 1:1, so the original bytes (even invalid UTF-8) reach the parser intact
-            TimedLines preds = new TimedLines(p);
-            TimedLines labs = new TimedLines(l);
+            // a line's place in the merge is its event time as the parser reads it; a line the parser rejects
+            // keeps the previous line's (a bad timestamp must neither crash the driver nor reorder good lines)
+            EventParser parser = new EventParser(settings.limits());
+            TimedLines preds = new TimedLines(p, bytes -> parser.parsePrediction(bytes).timestampMs());
+            TimedLines labs = new TimedLines(l, bytes -> parser.parseLabel(bytes).timestampMs());
             while (preds.hasNext() || labs.hasNext()) {
                 boolean takePrediction = !labs.hasNext() || (preds.hasNext() && preds.timestamp() <= labs.timestamp());
                 TimedLines from = takePrediction ? preds : labs;
@@ -225,14 +229,21 @@ public final class Replay implements AutoCloseable {
         return lines.size();
     }
 
-    /** Lines of a JSONL file with the event time of each (the previous line's when unreadable). */
+    /** The event time of a valid line; throws when the topology will reject the line. */
+    private interface EventTime {
+        long of(byte[] line) throws BadInputException;
+    }
+
+    /** Lines of a JSONL file with the event time of each (the previous line's when the line is rejected). */
     private static final class TimedLines {
         private final BufferedReader reader;
+        private final EventTime eventTime;
         private String line;
         private long timestamp = 0;
 
-        TimedLines(BufferedReader reader) throws IOException {
+        TimedLines(BufferedReader reader, EventTime eventTime) throws IOException {
             this.reader = reader;
+            this.eventTime = eventTime;
             advance();
         }
 
@@ -254,21 +265,14 @@ public final class Replay implements AutoCloseable {
                 line = reader.readLine();
             }
             if (line != null) {
-                timestamp = timestampOf(line, timestamp);
+                timestamp = timestampOf(bytes(), timestamp);
             }
         }
 
-        private static long timestampOf(String line, long fallback) {
+        private long timestampOf(byte[] bytes, long fallback) {
             try {
-                JsonNode ts = MAPPER.readTree(line.getBytes(StandardCharsets.ISO_8859_1)).get("timestamp");
-                if (ts == null) {
-                    return fallback;
-                }
-                if (ts.isNumber()) {
-                    return ts.asLong();
-                }
-                return Instant.parse(ts.asText()).toEpochMilli();
-            } catch (Exception e) {
+                return eventTime.of(bytes);
+            } catch (BadInputException | RuntimeException e) {
                 return fallback; // a bad line keeps its place; the topology rejects it with the reason
             }
         }

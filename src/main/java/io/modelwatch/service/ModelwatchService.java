@@ -13,7 +13,9 @@ import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,24 +30,50 @@ public final class ModelwatchService implements AutoCloseable {
     private final StreamsMonitorView view;
     private final TopologySettings settings;
     private final MonitorMetrics metrics;
-    private MonitorHttpServer http;
+    private final MonitorHttpServer http;
     private final AlertFeed alertFeed;
 
+    /**
+     * Prepares the topics, opens the HTTP port (the API answers "not ready" until {@link #start()})
+     * and creates the Kafka Streams client, whose {@code application.server} is this instance's
+     * advertised host and actual HTTP port, so that other instances can ask it for its state.
+     */
     public ModelwatchService(ModelwatchConfig config) {
         this.config = config;
         Properties props = config.streamsProperties();
         int partitions = TopicSetup.prepare(config, props);
         this.settings = config.topology().toBuilder().joinPartitions(partitions).build();
-        this.streams = new KafkaStreams(ModelwatchTopology.build(settings, counters), props);
-        // a failing thread is replaced: with exactly-once its uncommitted work is redone, never lost
-        streams.setUncaughtExceptionHandler(e -> {
-            LOG.error("stream thread failed, replacing it", e);
-            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-        });
         this.alertFeed = new AlertFeed(clientProperties(props), settings.alertsTopic());
-        this.view = new StreamsMonitorView(streams, alertFeed::alerts);
-        this.metrics = new MonitorMetrics(view, counters);
-        metrics.bindKafkaStreams(streams);
+        this.view = new StreamsMonitorView(alertFeed::alerts);
+        // the gauges are this instance's own state: every instance exports its share, none asks the others
+        this.metrics = new MonitorMetrics(view.scoped(true), counters);
+        // HTTP first: with http.port 0 its actual port is known only once it listens
+        try {
+            this.http = new MonitorHttpServer(view, metrics).start(config.httpPort());
+        } catch (IOException e) {
+            metrics.close();
+            alertFeed.close();
+            throw new UncheckedIOException("cannot serve HTTP on port " + config.httpPort() + ": " + e.getMessage(), e);
+        }
+        try {
+            // kafka.properties may set application.server itself (e.g. behind a proxy)
+            props.putIfAbsent(StreamsConfig.APPLICATION_SERVER_CONFIG, config.httpAdvertisedHost() + ":" + http.port());
+            HostInfo self = HostInfo.buildFromEndpoint(props.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG));
+            this.streams = new KafkaStreams(ModelwatchTopology.build(settings, counters), props);
+            // a failing thread is replaced: with exactly-once its uncommitted work is redone, never lost
+            streams.setUncaughtExceptionHandler(e -> {
+                LOG.error("stream thread failed, replacing it", e);
+                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+            });
+            view.attach(streams, self);
+            LOG.info("other instances ask this one at {}:{}", self.host(), self.port());
+            metrics.bindKafkaStreams(streams);
+        } catch (RuntimeException e) {
+            http.close();
+            metrics.close();
+            alertFeed.close();
+            throw e;
+        }
     }
 
     /** Connection settings (bootstrap, security) for the service's own plain clients. */
@@ -65,12 +93,6 @@ public final class ModelwatchService implements AutoCloseable {
         LOG.info("starting modelwatch: {}", config.describeForLog());
         streams.start();
         alertFeed.start();
-        try {
-            http = new MonitorHttpServer(view, metrics).start(config.httpPort());
-        } catch (IOException e) {
-            close();
-            throw new UncheckedIOException("cannot serve HTTP on port " + config.httpPort() + ": " + e.getMessage(), e);
-        }
         LOG.info("dashboard and API at {}", http.url());
         return this;
     }
@@ -99,11 +121,8 @@ public final class ModelwatchService implements AutoCloseable {
         return counters;
     }
 
-    /** The HTTP server's base URL without a trailing slash, once started. */
+    /** The HTTP server's base URL without a trailing slash (it listens from construction on). */
     public String url() {
-        if (http == null) {
-            return null;
-        }
         String url = http.url();
         return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     }
@@ -125,9 +144,7 @@ public final class ModelwatchService implements AutoCloseable {
 
     @Override
     public void close() {
-        if (http != null) {
-            http.close();
-        }
+        http.close();
         streams.close(Duration.ofSeconds(30));
         alertFeed.close();
         metrics.close();

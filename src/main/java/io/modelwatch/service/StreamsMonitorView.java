@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.modelwatch.ModelwatchTopology;
 import io.modelwatch.metrics.Curves;
 import io.modelwatch.metrics.WindowAggregate;
 import io.modelwatch.serving.MonitorView;
@@ -11,37 +12,183 @@ import io.modelwatch.window.AggregationKey;
 import io.modelwatch.window.MetricsHistory;
 import io.modelwatch.window.WindowAggregation;
 import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The monitor's state read from this instance's Kafka Streams stores (interactive queries).
- * With several instances each answers for the partitions it hosts.
+ * The monitor's state read from the Kafka Streams stores (interactive queries). Each instance holds
+ * the partitions assigned to it; this view answers for all of them: from the local stores, plus, for
+ * every other instance that Streams metadata names as hosting the store ({@code application.server} =
+ * that instance's HTTP address), an HTTP call with {@code scope=local}, which answers from that
+ * instance's own stores only. Curves of one key go to the instance owning it. An instance that does
+ * not answer within {@link #REQUEST_TIMEOUT} is left out and named in {@link #unreachable()}. Only
+ * the query path does this work; record processing is untouched.
  */
 public final class StreamsMonitorView implements MonitorView {
 
+    private static final Logger LOG = LoggerFactory.getLogger(StreamsMonitorView.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final KafkaStreams streams;
-    private final Supplier<List<JsonNode>> alerts;
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(1);
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(3);
+    private static final ModelwatchTopology.WatermarkBroadcast PARTITIONER = new ModelwatchTopology.WatermarkBroadcast();
 
-    public StreamsMonitorView(KafkaStreams streams, Supplier<List<JsonNode>> alerts) {
-        this.streams = streams;
-        this.alerts = alerts;
+    /** What every scoped copy of the view shares: the Streams client (set once created) and this instance's address. */
+    private static final class Instance {
+        final Supplier<List<JsonNode>> alerts;
+        final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(CONNECT_TIMEOUT).build();
+        volatile KafkaStreams streams;
+        volatile HostInfo self;
+
+        Instance(Supplier<List<JsonNode>> alerts) {
+            this.alerts = alerts;
+        }
     }
 
+    private final Instance instance;
+    private final boolean localOnly;
+    /** Instances that did not answer this scoped view; null for the shared view, which keeps no per-request record. */
+    private final Set<String> unreachable;
+
+    /** A view without a Streams client yet (it answers empty and not ready): see {@link #attach}. */
+    public StreamsMonitorView(Supplier<List<JsonNode>> alerts) {
+        this(new Instance(alerts), false, null);
+    }
+
+    private StreamsMonitorView(Instance instance, boolean localOnly, Set<String> unreachable) {
+        this.instance = instance;
+        this.localOnly = localOnly;
+        this.unreachable = unreachable;
+    }
+
+    /**
+     * Connects the view to the Streams client, whose {@code application.server} is {@code self}:
+     * other instances with metadata naming a different address are asked over HTTP; null = ask none.
+     */
+    public void attach(KafkaStreams streams, HostInfo self) {
+        instance.self = self;
+        instance.streams = streams;
+    }
+
+    @Override
+    public MonitorView scoped(boolean localOnly) {
+        return new StreamsMonitorView(instance, localOnly, localOnly ? null : ConcurrentHashMap.newKeySet());
+    }
+
+    @Override
+    public Set<String> unreachable() {
+        return unreachable == null ? Set.of() : Set.copyOf(unreachable);
+    }
+
+    // ---------------------------------------------------------------- queries
+
+    @Override
+    public List<JsonNode> latestMetrics() {
+        // latest single-window record per (model, version, slice), over every instance's answer
+        Map<String, JsonNode> latest = new HashMap<>();
+        for (JsonNode r : concat(localLatestMetrics(), askAll(WindowAggregation.HISTORY_STORE, "/api/models",
+                Map.of(), StreamsMonitorView::latestOfModels))) {
+            latest.merge(seriesKey(r), r, (a, b) -> {
+                long wa = a.path("window_start").asLong();
+                long wb = b.path("window_start").asLong();
+                return wa != wb ? (wa > wb ? a : b) : better(a, b);
+            });
+        }
+        return latest.values().stream().sorted(Comparator.comparing((JsonNode r) -> r.path("model_id").asText())
+                .thenComparing(r -> r.path("model_version").asText()).thenComparing(StreamsMonitorView::sliceName))
+                .toList();
+    }
+
+    @Override
+    public List<JsonNode> history(String modelId, String version, String slice, long from, long to, boolean rolling) {
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("from", Long.toString(from));
+        params.put("to", Long.toString(to));
+        params.put("rolling", Boolean.toString(rolling));
+        if (version != null) {
+            params.put("version", version);
+        }
+        if (slice != null) {
+            params.put("slice", slice);
+        }
+        Map<String, JsonNode> byWindow = new HashMap<>();
+        for (JsonNode r : concat(localHistory(modelId, version, slice, from, to, rolling),
+                askAll(WindowAggregation.HISTORY_STORE, "/api/models/" + pathSegment(modelId) + "/metrics", params,
+                        body -> list(body.path("records"))))) {
+            // normally each window is on one instance; during a rebalance two may answer for it
+            byWindow.merge(seriesKey(r) + '\u0000' + r.path("window_start").asLong() + '\u0000'
+                    + r.path("rolling").asInt(1), r, StreamsMonitorView::better);
+        }
+        List<JsonNode> out = new ArrayList<>(byWindow.values());
+        out.sort(Comparator.comparingLong((JsonNode n) -> n.path("window_start").asLong())
+                .thenComparing(StreamsMonitorView::sliceName).thenComparingInt(n -> n.path("rolling").asInt(1)));
+        return out;
+    }
+
+    @Override
+    public Optional<JsonNode> curves(String modelId, String version, long windowStart) {
+        String v = version == null ? "" : version;
+        AggregationKey key = AggregationKey.wholeModel(modelId, v);
+        HostInfo owner = owner(key);
+        if (owner == null) {
+            return localCurves(key, windowStart);
+        }
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("version", v);
+        params.put("window", Long.toString(windowStart));
+        return ask(owner, "/api/models/" + pathSegment(modelId) + "/curves", params, body -> {
+            ObjectNode c = body.deepCopy();
+            c.remove(List.of("model_id", "model_version", "window_start")); // the caller's server adds them
+            return List.<JsonNode>of(c);
+        }).join().stream().findFirst();
+    }
+
+    @Override
+    public List<JsonNode> alerts() {
+        return instance.alerts.get(); // the alerts topic: already every instance's alerts
+    }
+
+    @Override
+    public boolean ready() {
+        KafkaStreams s = instance.streams;
+        return s != null && s.state() == KafkaStreams.State.RUNNING;
+    }
+
+    // ---------------------------------------------------------------- this instance's stores
+
     private <V> Optional<ReadOnlyKeyValueStore<Bytes, V>> store(String name) {
-        if (streams.state() != KafkaStreams.State.RUNNING && streams.state() != KafkaStreams.State.REBALANCING) {
+        KafkaStreams streams = instance.streams;
+        if (streams == null
+                || (streams.state() != KafkaStreams.State.RUNNING && streams.state() != KafkaStreams.State.REBALANCING)) {
             return Optional.empty();
         }
         try {
@@ -52,16 +199,7 @@ public final class StreamsMonitorView implements MonitorView {
         }
     }
 
-    private static JsonNode parse(String json) {
-        try {
-            return JSON.readTree(json);
-        } catch (IOException e) {
-            throw new IllegalStateException("unreadable stored metrics record", e);
-        }
-    }
-
-    @Override
-    public List<JsonNode> latestMetrics() {
+    private List<JsonNode> localLatestMetrics() {
         Map<AggregationKey, MetricsHistory.Entry> latest = new HashMap<>();
         this.<String>store(WindowAggregation.HISTORY_STORE).ifPresent(s -> {
             for (MetricsHistory.Entry e : MetricsHistory.all(s)) {
@@ -70,13 +208,11 @@ public final class StreamsMonitorView implements MonitorView {
                 }
             }
         });
-        return latest.values().stream().sorted(Comparator.comparing((MetricsHistory.Entry e) -> e.key().modelId())
-                .thenComparing(e -> e.key().modelVersion()).thenComparing(e -> e.key().sliceDimension())
-                .thenComparing(e -> e.key().sliceValue())).map(e -> parse(e.json())).toList();
+        return latest.values().stream().map(e -> parse(e.json())).toList();
     }
 
-    @Override
-    public List<JsonNode> history(String modelId, String version, String slice, long from, long to, boolean rolling) {
+    private List<JsonNode> localHistory(String modelId, String version, String slice, long from, long to,
+                                        boolean rolling) {
         List<JsonNode> out = new ArrayList<>();
         this.<String>store(WindowAggregation.HISTORY_STORE).ifPresent(s -> {
             for (MetricsHistory.Entry e : MetricsHistory.ofModel(s, modelId)) {
@@ -90,15 +226,12 @@ public final class StreamsMonitorView implements MonitorView {
                 out.add(parse(e.json()));
             }
         });
-        out.sort(Comparator.comparingLong((JsonNode n) -> n.get("window_start").asLong()));
         return out;
     }
 
-    @Override
-    public Optional<JsonNode> curves(String modelId, String version, long windowStart) {
+    private Optional<JsonNode> localCurves(AggregationKey key, long windowStart) {
         return this.<byte[]>store(WindowAggregation.CELLS_STORE).flatMap(cells -> {
-            WindowAggregate agg = WindowAggregation.readAggregate(cells,
-                    AggregationKey.wholeModel(modelId, version == null ? "" : version), windowStart);
+            WindowAggregate agg = WindowAggregation.readAggregate(cells, key, windowStart);
             return agg == null ? Optional.empty() : Curves.of(agg).map(StreamsMonitorView::curvesJson);
         });
     }
@@ -121,13 +254,169 @@ public final class StreamsMonitorView implements MonitorView {
         return o;
     }
 
-    @Override
-    public List<JsonNode> alerts() {
-        return alerts.get();
+    // ---------------------------------------------------------------- other instances
+
+    /** The other instances hosting {@code store} (active tasks), by Streams metadata; none when local only. */
+    private List<HostInfo> peers(String store) {
+        KafkaStreams streams = instance.streams;
+        HostInfo self = instance.self;
+        if (localOnly || streams == null || self == null) {
+            return List.of();
+        }
+        try {
+            return streams.streamsMetadataForStore(store).stream().map(StreamsMetadata::hostInfo)
+                    .filter(h -> !h.equals(self)).distinct().toList();
+        } catch (RuntimeException e) { // not started yet, or closing
+            LOG.debug("no Streams metadata: {}", e.toString());
+            return List.of();
+        }
     }
 
-    @Override
-    public boolean ready() {
-        return streams.state() == KafkaStreams.State.RUNNING;
+    /** The other instance holding {@code key}'s window cells, or null for this instance (or unknown: asked locally). */
+    private HostInfo owner(AggregationKey key) {
+        KafkaStreams streams = instance.streams;
+        HostInfo self = instance.self;
+        if (localOnly || streams == null || self == null) {
+            return null;
+        }
+        try {
+            KeyQueryMetadata m = streams.queryMetadataForKey(WindowAggregation.CELLS_STORE, key, PARTITIONER);
+            HostInfo active = m == null ? null : m.activeHost();
+            return active == null || active.equals(self) || active.equals(HostInfo.unavailable()) ? null : active;
+        } catch (RuntimeException e) {
+            LOG.debug("no Streams metadata for {}: {}", key, e.toString());
+            return null;
+        }
+    }
+
+    /** Asks every other instance hosting {@code store} in parallel; the records of those that answered. */
+    private List<JsonNode> askAll(String store, String path, Map<String, String> params,
+                                  Function<JsonNode, List<JsonNode>> records) {
+        List<CompletableFuture<List<JsonNode>>> answers = new ArrayList<>();
+        for (HostInfo peer : peers(store)) {
+            answers.add(ask(peer, path, params, records));
+        }
+        List<JsonNode> out = new ArrayList<>();
+        answers.forEach(a -> out.addAll(a.join()));
+        return out;
+    }
+
+    /**
+     * GET {@code path?scope=local&params} on {@code peer}: the records {@code records} takes from a 200
+     * answer; none on 404 (the instance knows nothing of it); none, and the peer noted as unreachable,
+     * when it does not answer in time or answers otherwise (e.g. 503 while it rebalances). Never fails.
+     */
+    private CompletableFuture<List<JsonNode>> ask(HostInfo peer, String path, Map<String, String> params,
+                                                  Function<JsonNode, List<JsonNode>> records) {
+        String address = peer.host() + ":" + peer.port();
+        StringBuilder uri = new StringBuilder("http://").append(address).append(path).append("?scope=local");
+        params.forEach((k, v) -> uri.append('&').append(k).append('=')
+                .append(URLEncoder.encode(v, StandardCharsets.UTF_8)));
+        HttpRequest request;
+        try {
+            request = HttpRequest.newBuilder(URI.create(uri.toString())).timeout(REQUEST_TIMEOUT)
+                    .header("Accept", "application/json").GET().build();
+        } catch (IllegalArgumentException e) { // an advertised host that is no valid URI authority
+            return CompletableFuture.completedFuture(missing(address, e.toString()));
+        }
+        // the request timeout bounds the wait for the response head; orTimeout the whole exchange
+        return instance.http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
+                .orTimeout(REQUEST_TIMEOUT.toMillis() + CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .handle((response, error) -> {
+                    if (error != null) {
+                        return missing(address, error.toString());
+                    }
+                    if (response.statusCode() == 404) {
+                        return List.<JsonNode>of();
+                    }
+                    if (response.statusCode() != 200) {
+                        return missing(address, "HTTP " + response.statusCode());
+                    }
+                    try {
+                        return records.apply(JSON.readTree(response.body()));
+                    } catch (IOException | RuntimeException e) {
+                        return missing(address, "unreadable answer: " + e);
+                    }
+                });
+    }
+
+    private List<JsonNode> missing(String address, String why) {
+        LOG.warn("instance {} did not answer, answering without its state: {}", address, why);
+        if (unreachable != null) {
+            unreachable.add(address);
+        }
+        return List.of();
+    }
+
+    // ---------------------------------------------------------------- records
+
+    /** The latest records in a {@code /api/models} answer: models[].latest[].slices[].latest. */
+    private static List<JsonNode> latestOfModels(JsonNode body) {
+        List<JsonNode> out = new ArrayList<>();
+        for (JsonNode model : body.path("models")) {
+            for (JsonNode version : model.path("latest")) {
+                for (JsonNode slice : version.path("slices")) {
+                    if (slice.path("latest").isObject()) {
+                        out.add(slice.path("latest"));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Of two records of one window: the final one, else the one with more data (the later update). */
+    private static JsonNode better(JsonNode a, JsonNode b) {
+        boolean fa = a.path("final").asBoolean();
+        boolean fb = b.path("final").asBoolean();
+        if (fa != fb) {
+            return fa ? a : b;
+        }
+        long la = a.path("labeled").asLong();
+        long lb = b.path("labeled").asLong();
+        if (la != lb) {
+            return la > lb ? a : b;
+        }
+        return a.path("predictions").asLong() >= b.path("predictions").asLong() ? a : b;
+    }
+
+    private static String seriesKey(JsonNode r) {
+        return r.path("model_id").asText() + '\u0000' + r.path("model_version").asText() + '\u0000' + sliceName(r);
+    }
+
+    /** "" for the whole model, else "dimension=value". */
+    private static String sliceName(JsonNode r) {
+        JsonNode s = r.get("slice");
+        if (s == null || !s.isObject() || s.isEmpty()) {
+            return "";
+        }
+        var e = s.fields().next();
+        return e.getKey() + "=" + e.getValue().asText();
+    }
+
+    private static List<JsonNode> list(JsonNode array) {
+        List<JsonNode> out = new ArrayList<>();
+        array.forEach(out::add);
+        return out;
+    }
+
+    private static List<JsonNode> concat(List<JsonNode> a, List<JsonNode> b) {
+        List<JsonNode> out = new ArrayList<>(a.size() + b.size());
+        out.addAll(a);
+        out.addAll(b);
+        return out;
+    }
+
+    /** Percent-encodes a path segment ('+' is literal in a path, so spaces become %20). */
+    private static String pathSegment(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    private static JsonNode parse(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (IOException e) {
+            throw new IllegalStateException("unreadable stored metrics record", e);
+        }
     }
 }

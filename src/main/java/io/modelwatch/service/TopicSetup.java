@@ -21,6 +21,29 @@ final class TopicSetup {
     private TopicSetup() {
     }
 
+    /**
+     * Waits until every partition of freshly created topics has a leader: Kafka Streams fails to
+     * start a global store (the rules) on a topic whose partitions are not visible yet.
+     */
+    private static void awaitLeaders(Admin admin, List<String> topics) throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (!topics.isEmpty()) {
+            try {
+                boolean ready = admin.describeTopics(topics).allTopicNames().get().values().stream()
+                        .allMatch(d -> !d.partitions().isEmpty() && d.partitions().stream().allMatch(p -> p.leader() != null));
+                if (ready) {
+                    return;
+                }
+            } catch (ExecutionException notYetVisible) {
+                // the metadata of a new topic may lag its creation
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("topics " + topics + " created but not ready after 30 s");
+            }
+            Thread.sleep(100);
+        }
+    }
+
     /** Returns the number of partitions of the input topics. */
     static int prepare(ModelwatchConfig config, Properties adminProps) {
         TopologySettings t = config.topology();
@@ -55,6 +78,7 @@ final class TopicSetup {
                     }
                 }
             }
+            awaitLeaders(admin, missing.stream().map(NewTopic::name).toList());
             Map<String, KafkaFuture<TopicDescription>> inputs = admin.describeTopics(
                     List.of(t.predictionsTopic(), t.labelsTopic())).topicNameValues();
             int predictions = inputs.get(t.predictionsTopic()).get().partitions().size();

@@ -40,6 +40,11 @@ import org.slf4j.LoggerFactory;
  * <p>Errors are JSON {@code {"error": "...", "status": N}}: 400 for bad parameters, 404 for unknown
  * paths and models, 405 for other methods than GET/HEAD, 503 while state stores are unavailable
  * (rebalance), 500 otherwise; never a stack trace.
+ *
+ * <p>With several instances the view answers {@code /api/models}, {@code .../metrics} and
+ * {@code .../curves} for all of them (it asks the others); {@code scope=local} restricts an answer to
+ * this instance's own state, which is how instances ask each other. When some instance did not
+ * answer, the response names it: header {@value #UNREACHABLE_HEADER} and field {@code "unreachable"}.
  */
 public final class MonitorHttpServer implements AutoCloseable {
 
@@ -47,6 +52,9 @@ public final class MonitorHttpServer implements AutoCloseable {
     public static final Duration DEFAULT_HISTORY = Duration.ofDays(7);
     /** Slack past "now" for {@code to} by default: producers' clocks may run ahead of ours. */
     static final Duration DEFAULT_TO_SLACK = Duration.ofDays(1);
+
+    /** Response header listing the instances (host:port) whose state an answer lacks. */
+    public static final String UNREACHABLE_HEADER = "X-Modelwatch-Unreachable";
 
     private static final Logger LOG = LoggerFactory.getLogger(MonitorHttpServer.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -236,19 +244,37 @@ public final class MonitorHttpServer implements AutoCloseable {
     }
 
     private void api(HttpExchange ex, List<String> seg, Query q, String rawPath) throws IOException {
-        if (seg.size() == 2 && seg.get(1).equals("models")) {
-            q.allow();
-            sendJson(ex, 200, models());
-        } else if (seg.size() == 2 && seg.get(1).equals("alerts")) {
-            q.allow();
+        if (seg.size() == 2 && seg.get(1).equals("alerts")) {
+            q.allow(); // the alerts topic holds every instance's alerts: nothing to ask the others
             sendJson(ex, 200, alerts());
-        } else if (seg.size() == 4 && seg.get(1).equals("models") && seg.get(3).equals("metrics")) {
-            sendJson(ex, 200, history(seg.get(2), q.allow("version", "slice", "from", "to", "rolling")));
-        } else if (seg.size() == 4 && seg.get(1).equals("models") && seg.get(3).equals("curves")) {
-            sendJson(ex, 200, curves(seg.get(2), q.allow("version", "window")));
+            return;
+        }
+        boolean models = seg.size() == 2 && seg.get(1).equals("models");
+        boolean metrics = seg.size() == 4 && seg.get(1).equals("models") && seg.get(3).equals("metrics");
+        boolean curves = seg.size() == 4 && seg.get(1).equals("models") && seg.get(3).equals("curves");
+        if (models) {
+            q.allow("scope");
+        } else if (metrics) {
+            q.allow("version", "slice", "from", "to", "rolling", "scope");
+        } else if (curves) {
+            q.allow("version", "window", "scope");
         } else {
             throw ApiError.notFound("no such API path: " + rawPath + "; see " + endpoints());
         }
+        MonitorView v = view.scoped(q.localScope());
+        ObjectNode body;
+        try {
+            body = models ? models(v) : metrics ? history(v, seg.get(2), q) : curves(v, seg.get(2), q);
+        } finally {
+            if (!v.unreachable().isEmpty()) { // on errors too: a 404 may be due to an instance that did not answer
+                ex.getResponseHeaders().set(UNREACHABLE_HEADER, String.join(", ", new TreeSet<>(v.unreachable())));
+            }
+        }
+        if (!v.unreachable().isEmpty()) {
+            ArrayNode u = body.putArray("unreachable");
+            new TreeSet<>(v.unreachable()).forEach(u::add);
+        }
+        sendJson(ex, 200, body);
     }
 
     private static String endpoints() {
@@ -280,7 +306,7 @@ public final class MonitorHttpServer implements AutoCloseable {
     // ---------------------------------------------------------------- API
 
     /** latestMetrics() grouped by model, version and slice. */
-    ObjectNode models() {
+    ObjectNode models(MonitorView view) {
         TreeMap<String, TreeMap<String, TreeMap<String, JsonNode>>> byModel = new TreeMap<>();
         for (JsonNode r : view.latestMetrics()) {
             if (r == null || !r.isObject() || Records.isRolling(r)) {
@@ -349,7 +375,7 @@ public final class MonitorHttpServer implements AutoCloseable {
         return root;
     }
 
-    ObjectNode history(String model, Query q) {
+    ObjectNode history(MonitorView view, String model, Query q) {
         String version = q.get("version");
         String slice = q.slice("slice");
         boolean rolling = q.bool("rolling", false);
@@ -363,7 +389,7 @@ public final class MonitorHttpServer implements AutoCloseable {
                     + Instant.ofEpochMilli(toMs) + ")");
         }
         List<JsonNode> records = view.history(model, version, slice, fromMs, toMs, rolling);
-        if (records.isEmpty() && !knownModel(model)) {
+        if (records.isEmpty() && !knownModel(view, model) && view.unreachable().isEmpty()) {
             throw ApiError.notFound("unknown model '" + model + "'");
         }
         ObjectNode root = JSON.createObjectNode();
@@ -379,7 +405,7 @@ public final class MonitorHttpServer implements AutoCloseable {
         return root;
     }
 
-    ObjectNode curves(String model, Query q) {
+    ObjectNode curves(MonitorView view, String model, Query q) {
         Long window = q.time("window");
         if (window == null) {
             throw ApiError.badRequest("parameter 'window' is required: the window's start, epoch milliseconds or ISO-8601");
@@ -410,6 +436,11 @@ public final class MonitorHttpServer implements AutoCloseable {
             }
         }
         if (c.isEmpty() || c.get().isNull() || c.get().isMissingNode()) {
+            if (!view.unreachable().isEmpty()) {
+                throw new ApiError(503, "no curves for model '" + model + "' version '" + version + "' window "
+                        + Instant.ofEpochMilli(window) + ": the instance holding it did not answer ("
+                        + String.join(", ", new TreeSet<>(view.unreachable())) + "); retry shortly");
+            }
             throw ApiError.notFound("no curves for model '" + model + "' version '" + version + "' window "
                     + Instant.ofEpochMilli(window) + ": the window is unknown or no longer held in state");
         }
@@ -440,7 +471,7 @@ public final class MonitorHttpServer implements AutoCloseable {
         return root;
     }
 
-    private boolean knownModel(String model) {
+    private static boolean knownModel(MonitorView view, String model) {
         for (JsonNode r : view.latestMetrics()) {
             if (model.equals(Records.modelId(r))) {
                 return true;

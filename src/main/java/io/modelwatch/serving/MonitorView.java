@@ -3,11 +3,15 @@ package io.modelwatch.serving;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * What the HTTP API, the dashboard and the Prometheus gauges read: the monitor's state, answered
  * from the Kafka Streams stores (interactive queries) in service, or from memory in tests.
  * Records are the JSON metrics/alert records of the contract.
+ *
+ * <p>With several service instances each holds the state of some partitions; a view may then ask the
+ * other instances too, so that any instance answers for all (see {@link #scoped(boolean)}).
  */
 public interface MonitorView {
 
@@ -33,4 +37,23 @@ public interface MonitorView {
 
     /** True once the service processes records (Kafka Streams RUNNING). */
     boolean ready();
+
+    /**
+     * The view one request (or one reader) uses. {@code localOnly}: answers from this instance's own
+     * state only, never asking another instance (the API's {@code scope=local}, with which instances
+     * ask each other; also the Prometheus gauges, which every instance exports for its own state).
+     * Otherwise a view over several instances asks the others too, and {@link #unreachable()} of the
+     * returned view names those that did not answer. The default is this view: nothing to ask.
+     */
+    default MonitorView scoped(boolean localOnly) {
+        return this;
+    }
+
+    /**
+     * The other instances ("host:port") that this view, obtained from {@link #scoped(boolean)}, could
+     * not reach or that could not answer so far: its answers lack their state. Empty when complete.
+     */
+    default Set<String> unreachable() {
+        return Set.of();
+    }
 }

@@ -123,6 +123,21 @@ final class Query {
                 + "'; give epoch milliseconds (e.g. 1793577600000) or ISO-8601 (e.g. 2026-11-01T12:00:00Z)");
     }
 
+    /**
+     * The {@code scope} parameter: true for "local" (this instance's own state only, how instances
+     * ask each other), false when absent or "cluster" (every instance's state).
+     */
+    boolean localScope() {
+        String s = params.get("scope");
+        if (s == null || s.equals("cluster")) {
+            return false;
+        }
+        if (s.equals("local")) {
+            return true;
+        }
+        throw ApiError.badRequest("parameter 'scope' must be local or cluster; got '" + s + "'");
+    }
+
     /** true/false (also 1/0, yes/no); the default when absent. */
     boolean bool(String name, boolean dflt) {
         String s = params.get(name);

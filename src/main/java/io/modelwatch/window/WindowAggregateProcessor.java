@@ -89,12 +89,7 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
             knownOpen.add(indexKey);
         }
         cellWriter.at(prefix);
-        if (c.retract() != null) {
-            Outcomes.decompose(c.retract(), -1, cellWriter);
-        }
-        if (c.add() != null) {
-            Outcomes.decompose(c.add(), 1, cellWriter);
-        }
+        Outcomes.decomposeChange(c.retract(), c.add(), cellWriter);
         dirty.add(indexKey);
     }
 

@@ -35,6 +35,37 @@ class WindowAggregatePropertiesTest {
         return Arbitraries.of(true, false).list().ofMinSize(1).ofMaxSize(40);
     }
 
+    @Property(tries = 1000)
+    void aNetChangeEqualsRetractThenAdd(@ForAll("window") List<Outcome> base, @ForAll("window") List<Outcome> olds,
+                                        @ForAll("labels") List<String> newLabels) {
+        // the common case: the same prediction gets (another) label; also unrelated pairs and nulls
+        for (int i = 0; i < olds.size(); i++) {
+            Outcome old = olds.get(i);
+            String label = newLabels.isEmpty() ? null : newLabels.get(i % newLabels.size());
+            Outcome relabelled = new Outcome(old.predicted(), label, old.scoreClasses(), old.scores(),
+                    label == null ? 0 : i * 1000L);
+            Outcome now = i % 5 == 4 ? base.isEmpty() ? null : base.get(i % base.size()) : relabelled;
+            Outcome before = i % 7 == 6 ? null : old;
+            // only what was added is ever retracted: the window holds `before`
+            List<Outcome> start = before == null ? base : concat(base, List.of(before));
+            WindowAggregate net = WindowAggregate.of(start);
+            Outcomes.decomposeChange(before, now, net);
+            WindowAggregate twoSteps = WindowAggregate.of(start);
+            if (before != null) {
+                twoSteps.add(before, -1);
+            }
+            if (now != null) {
+                twoSteps.add(now, 1);
+            }
+            assertTrue(net.sameAs(twoSteps, TOL), () -> net + " vs " + twoSteps);
+        }
+    }
+
+    @Provide
+    Arbitrary<List<String>> labels() {
+        return Arbitraries.of("0", "1", "a", "b", "c").injectNull(0.3).list().ofMaxSize(5);
+    }
+
     @Property(tries = 500)
     void mergeEqualsAggregatingTheConcatenation(@ForAll("window") List<Outcome> a, @ForAll("window") List<Outcome> b) {
         WindowAggregate merged = WindowAggregate.of(a);

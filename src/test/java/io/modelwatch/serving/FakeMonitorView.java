@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
@@ -28,6 +29,10 @@ final class FakeMonitorView implements MonitorView {
     volatile boolean ready = true;
     /** When set, every query throws what it supplies (a store during a rebalance, a bug). */
     volatile Supplier<RuntimeException> failure;
+    /** Instances a request "could not reach", as a service view reports them when a peer is down. */
+    final Set<String> unreachable = ConcurrentHashMap.newKeySet();
+    /** The scope the server asked for last: true for scope=local (null before any request). */
+    volatile Boolean lastLocalOnly;
 
     @Override
     public List<JsonNode> latestMetrics() {
@@ -87,6 +92,17 @@ final class FakeMonitorView implements MonitorView {
     @Override
     public boolean ready() {
         return ready;
+    }
+
+    @Override
+    public MonitorView scoped(boolean localOnly) {
+        lastLocalOnly = localOnly;
+        return this;
+    }
+
+    @Override
+    public Set<String> unreachable() {
+        return Set.copyOf(unreachable);
     }
 
     private void fail() {

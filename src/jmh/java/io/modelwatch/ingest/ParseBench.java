@@ -1,0 +1,43 @@
+package io.modelwatch.ingest;
+
+import io.modelwatch.bench.Fixtures;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+/** Stage "parse": EventParser on the contract's JSON (one Jackson tree parse plus validation). */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+public class ParseBench {
+
+    @Param({"binary", "multiclass"})
+    String model;
+
+    private final EventParser parser = new EventParser(IngestLimits.DEFAULTS);
+    private byte[][] predictions;
+    private byte[][] labels;
+    private int i;
+
+    @Setup
+    public void setup() {
+        predictions = Fixtures.predictionJson(4096, model.equals("binary"), 1);
+        labels = Fixtures.labelJson(4096, 2);
+    }
+
+    @Benchmark
+    public Prediction parsePrediction() throws BadInputException {
+        return parser.parsePrediction(predictions[i++ & 4095]);
+    }
+
+    @Benchmark
+    public Label parseLabel() throws BadInputException {
+        return parser.parseLabel(labels[i++ & 4095]);
+    }
+}

@@ -1,0 +1,303 @@
+package io.modelwatch.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.modelwatch.config.ModelwatchConfig;
+import io.modelwatch.embedded.EmbeddedKafkaCluster;
+import io.modelwatch.service.ModelwatchService;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * {@code modelwatch bench}: how close the monitor comes to the broker's and the framework's limits on
+ * this machine. One in-process broker; phases: produce the input, (a) a plain consumer reads it, (b) a
+ * windowed count (the floor), (c) the modelwatch topology from offset zero until every window's final
+ * record is readable, per guarantee, (d) label-to-metric latency at half the measured rate, (e) heap and
+ * RocksDB memory. Prints a summary and a final {@code RESULT} line.
+ */
+public final class Benchmark {
+
+    /** What to run; see {@code cli.BenchCommand} for the meaning and defaults. */
+    public record Options(long predictions, double labelled, int partitions, int models, int classes, int threads,
+                          List<String> guarantees, Duration window, Duration maxLabelDelay, int windows,
+                          Duration updateInterval, boolean latency, Duration latencyWindow,
+                          Duration latencyUpdateInterval, Duration latencyDuration, Duration latencyWarmup,
+                          double latencyRate, long seed, Duration timeout, Map<String, String> streamsProperties) {
+    }
+
+    /** One run of the full topology. */
+    record TopologyRun(String guarantee, long inputRecords, double seconds, double startupSeconds, long pairs,
+                       long finals, long expectedFinals, long mismatches, long latePredictions, long lateLabels,
+                       long peakHeapMb, long peakLiveMb, long peakRocksDbMb) {
+        double recordsPerSecond() {
+            return inputRecords / seconds;
+        }
+
+        double pairsPerSecond() {
+            return pairs / seconds;
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Options o;
+    private final PrintStream out;
+
+    public Benchmark(Options options, PrintStream out) {
+        this.o = options;
+        this.out = out;
+    }
+
+    public int run() throws Exception {
+        long benchStart = System.nanoTime();
+        List<Events.Model> models = Events.models(o.models(), o.classes());
+        out.printf(Locale.ROOT, "modelwatch bench: %d predictions (%.0f%% labelled), %d models %s, %d partitions, "
+                        + "%d stream threads, guarantees %s; %d CPUs, max heap %d MB%n", o.predictions(),
+                o.labelled() * 100, models.size(), models.stream().map(m -> m.id() + "/" + m.classes().length).toList(),
+                o.partitions(), o.threads(), o.guarantees(), Runtime.getRuntime().availableProcessors(),
+                Runtime.getRuntime().maxMemory() / (1024 * 1024));
+        try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start(1);
+             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            String bootstrap = kafka.bootstrapServers();
+            kafka.createTopic("predictions", o.partitions(), 1);
+            kafka.createTopic("labels", o.partitions(), 1);
+            List<String> inputs = List.of("predictions", "labels");
+
+            Workload.Produced produced = Workload.produce(bootstrap, "predictions", "labels", o.partitions(),
+                    o.predictions(), o.labelled(), models, o.window().toMillis(), o.maxLabelDelay().toMillis(),
+                    o.windows(), o.seed());
+            long total = produced.records();
+            out.printf(Locale.ROOT, "produced %d records (%d predictions, %d labels incl. %d clock labels), %.1f MB "
+                            + "in %.1f s (%.0f records/s); %d windows of %s, max label delay %s; %d final records "
+                            + "expected, %d labelled pairs%n", total, produced.predictionRecords(),
+                    produced.labelRecords(), o.partitions(), produced.bytes() / 1048576.0, produced.seconds(),
+                    total / produced.seconds(), o.windows(), o.window(), o.maxLabelDelay(),
+                    produced.expected().windows.size(), produced.expected().labelled);
+
+            Phases.Rate raw = Phases.plainConsumer(bootstrap, inputs);
+            out.printf(Locale.ROOT, "(a) plain consumer: %d records in %.2f s = %.0f records/s, %.1f MB/s%n",
+                    raw.records(), raw.seconds(), raw.perSecond(), raw.mbPerSecond());
+
+            Map<String, Phases.Rate> floors = new HashMap<>();
+            for (String g : o.guarantees()) {
+                Phases.Rate f = Phases.windowedCount(bootstrap, admin, inputs, total, g, o.threads(), o.window(),
+                        o.maxLabelDelay(), o.partitions(), o.timeout());
+                floors.put(g, f);
+                out.printf(Locale.ROOT, "(b) windowed count, %s: %d records in %.2f s = %.0f records/s "
+                        + "(startup %.1f s not counted)%n", g, f.records(), f.seconds(), f.perSecond(), f.startupSeconds());
+            }
+
+            Map<String, TopologyRun> runs = new HashMap<>();
+            for (String g : o.guarantees()) {
+                TopologyRun r = topology(kafka, bootstrap, g, total, produced.expected());
+                runs.put(g, r);
+                out.printf(Locale.ROOT, "(c) modelwatch, %s: %d records in %.2f s = %.0f records/s, %d labelled "
+                                + "pairs = %.0f pairs/s (startup %.1f s not counted); finals %d/%d, mismatching %d, "
+                                + "late predictions %d, late labels %d; peak heap %d MB, max live after GC %d MB, "
+                                + "RocksDB %s%n", g, r.inputRecords(), r.seconds(), r.recordsPerSecond(), r.pairs(),
+                        r.pairsPerSecond(), r.startupSeconds(), r.finals(), r.expectedFinals(), r.mismatches(),
+                        r.latePredictions(), r.lateLabels(), r.peakHeapMb(), r.peakLiveMb(),
+                        r.peakRocksDbMb() < 0 ? "n/a" : r.peakRocksDbMb() + " MB");
+            }
+
+            String main = o.guarantees().get(0);
+            TopologyRun mw = runs.get(main);
+            LatencyProbe.Result lat = null;
+            double measured = runs.values().stream().mapToDouble(TopologyRun::recordsPerSecond).max().orElse(0);
+            double rate = o.latencyRate() > 0 ? o.latencyRate()
+                    : mw.recordsPerSecond() > 0 ? mw.recordsPerSecond() / 2 : measured / 2;
+            if (o.latency() && rate <= 0) {
+                out.println("(d) latency: skipped, no measured rate to take half of");
+            } else if (o.latency()) {
+                try {
+                    lat = latency(kafka, bootstrap, main, models, rate);
+                } catch (RuntimeException e) {
+                    out.println("(d) latency: FAILED: " + e);
+                }
+            }
+            if (lat != null) {
+                out.printf(Locale.ROOT, "(d) latency, %s, %s windows, update interval %s: target %.0f records/s, "
+                                + "achieved %.0f; label append -> metrics record: p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, "
+                                + "max %.0f ms (%d samples after %s warm-up, %d never counted, %d metrics records)%n",
+                        main, o.latencyWindow(), o.latencyUpdateInterval(), lat.targetRate(), lat.achievedRate(),
+                        lat.p50(), lat.p90(), lat.p99(), lat.max(), lat.samples(), o.latencyWarmup(),
+                        lat.unobserved(), lat.updateRecords());
+            }
+
+            double rawRate = raw.perSecond();
+            double floorRate = floors.get(main).perSecond();
+            out.printf(Locale.ROOT, "(e) memory, modelwatch %s: peak heap used %d MB, max heap after GC %d MB "
+                            + "(whole JVM: broker and clients included), RocksDB %s%n", main, mw.peakHeapMb(),
+                    mw.peakLiveMb(), mw.peakRocksDbMb() < 0 ? "n/a" : mw.peakRocksDbMb() + " MB");
+            out.printf(Locale.ROOT, "bench took %.0f s%n", (System.nanoTime() - benchStart) / 1e9);
+            long heap = mw.peakLiveMb() >= 0 ? mw.peakLiveMb() : mw.peakHeapMb();
+            out.printf(Locale.ROOT, "RESULT records_per_s=%d raw_records_per_s=%d floor_records_per_s=%d ratio_raw=%.3f "
+                            + "ratio_floor=%.3f pairs_per_s=%d p50_ms=%d p99_ms=%d heap_mb=%d%n",
+                    Math.round(mw.recordsPerSecond()), Math.round(rawRate), Math.round(floorRate),
+                    mw.recordsPerSecond() / rawRate, mw.recordsPerSecond() / floorRate,
+                    Math.round(mw.pairsPerSecond()), lat == null ? -1 : Math.round(lat.p50()),
+                    lat == null ? -1 : Math.round(lat.p99()), heap);
+        }
+        return 0;
+    }
+
+    private Map<String, String> env(String bootstrap, String guarantee, String run, Path stateDir) {
+        Map<String, String> env = new HashMap<>();
+        env.put("MODELWATCH_KAFKA_BOOTSTRAP_SERVERS", bootstrap);
+        env.put("MODELWATCH_APPLICATION_ID", run);
+        env.put("MODELWATCH_STATE_DIR", stateDir.toString());
+        env.put("MODELWATCH_PROCESSING_GUARANTEE", guarantee);
+        env.put("MODELWATCH_STREAM_THREADS", Integer.toString(o.threads()));
+        env.put("MODELWATCH_TOPICS_PARTITIONS", Integer.toString(o.partitions()));
+        env.put("MODELWATCH_TOPICS_METRICS", run + "-metrics");
+        env.put("MODELWATCH_TOPICS_DEAD_LETTER", run + "-dlq");
+        env.put("MODELWATCH_TOPICS_ALERTS", run + "-alerts");
+        env.put("MODELWATCH_TOPICS_RULES", run + "-rules");
+        env.put("MODELWATCH_HTTP_PORT", "0");
+        o.streamsProperties().forEach((k, v) ->
+                env.put("MODELWATCH_KAFKA_PROPERTY_" + k.toUpperCase(Locale.ROOT).replace('.', '_'), v));
+        return env;
+    }
+
+    /** Phase (c): the full topology over the bulk input, until every expected final record is readable. */
+    private TopologyRun topology(EmbeddedKafkaCluster kafka, String bootstrap, String guarantee, long total,
+                                 Workload.Expected expected)
+            throws Exception {
+        String run = "bench-mw-" + Phases.shortName(guarantee) + "-" + System.currentTimeMillis();
+        Path stateDir = Files.createTempDirectory("bench-mw");
+        Map<String, String> env = env(bootstrap, guarantee, run, stateDir);
+        env.put("MODELWATCH_TOPICS_PREDICTIONS", "predictions");
+        env.put("MODELWATCH_TOPICS_LABELS", "labels");
+        env.put("MODELWATCH_WINDOW", o.window().toString());
+        env.put("MODELWATCH_MAX_LABEL_DELAY", o.maxLabelDelay().toString());
+        env.put("MODELWATCH_UPDATE_INTERVAL", o.updateInterval().toString());
+        ModelwatchConfig config = ModelwatchConfig.load(null, env);
+        createRunTopics(kafka, run);
+        System.gc();
+        AtomicReference<KafkaStreams> streamsRef = new AtomicReference<>();
+        Map<Workload.WindowKey, long[]> seen = new HashMap<>();
+        try (ModelwatchService service = new ModelwatchService(config);
+             KafkaConsumer<byte[], byte[]> reader = Phases.committedReader(bootstrap, config.topology().metricsTopic());
+             ResourceSampler sampler = new ResourceSampler(streamsRef::get)) {
+            streamsRef.set(service.streams());
+            long tStart = System.nanoTime();
+            service.start();
+            long tRunning = Phases.awaitRunning(service.streams(), o.timeout());
+            long deadline = System.nanoTime() + o.timeout().toNanos();
+            long tEnd = 0;
+            while (seen.size() < expected.windows.size()) {
+                if (System.nanoTime() > deadline || service.streams().state() == KafkaStreams.State.ERROR) {
+                    out.printf(Locale.ROOT, "    modelwatch %s: gave up after %s with %d of %d final records (state %s)%n",
+                            guarantee, o.timeout(), seen.size(), expected.windows.size(), service.streams().state());
+                    break;
+                }
+                for (ConsumerRecord<byte[], byte[]> r : reader.poll(Duration.ofMillis(50))) {
+                    JsonNode n = JSON.readTree(r.value());
+                    if (!n.path("final").asBoolean() || n.has("rolling") || n.has("slice")) {
+                        continue;
+                    }
+                    seen.put(new Workload.WindowKey(n.get("model_id").asText(), n.get("model_version").asText(),
+                            n.get("window_start").asLong()), new long[] {n.get("predictions").asLong(),
+                                n.get("labeled").asLong()});
+                    tEnd = System.nanoTime();
+                }
+            }
+            if (tEnd == 0) {
+                tEnd = System.nanoTime();
+            }
+            long pairs = 0;
+            long mismatches = 0;
+            for (var e : expected.windows.entrySet()) {
+                long[] got = seen.get(e.getKey());
+                if (got == null || got[0] != e.getValue()[0] || got[1] != e.getValue()[1]) {
+                    mismatches++;
+                }
+                if (got != null) {
+                    pairs += got[1];
+                }
+            }
+            var join = service.counters().join();
+            long inputRecords = total;
+            if (seen.size() < expected.windows.size()) {
+                // did not finish: finals come out in window order, so the share of predictions in the windows
+                // closed so far estimates the share of the input that went all the way through
+                long closedPredictions = 0;
+                for (long[] v : seen.values()) {
+                    closedPredictions += v[0];
+                }
+                tEnd = System.nanoTime();
+                inputRecords = Math.round((double) total * closedPredictions / expected.predictions);
+                out.printf(Locale.ROOT, "    modelwatch %s DID NOT FINISH: rate estimated from the closed windows "
+                        + "(%d of %d predictions)%n", guarantee, closedPredictions, expected.predictions);
+            }
+            TopologyRun r = new TopologyRun(guarantee, inputRecords, (tEnd - tRunning) / 1e9, (tRunning - tStart) / 1e9,
+                    pairs, seen.size(), expected.windows.size(), mismatches, join.latePredictions(), join.lateLabels(),
+                    sampler.peakHeapUsedMb(), sampler.peakLiveMb(), sampler.peakRocksDbMb());
+            streamsRef.set(null);
+            return r;
+        } finally {
+            Utils.delete(stateDir.toFile());
+        }
+    }
+
+    /** Phase (d): live input at {@code rate} records/s into a fresh instance with short windows and updates. */
+    private LatencyProbe.Result latency(EmbeddedKafkaCluster kafka, String bootstrap, String guarantee,
+                                        List<Events.Model> models, double rate) throws Exception {
+        String run = "bench-lat-" + System.currentTimeMillis();
+        kafka.createTopic(run + "-predictions", o.partitions(), 1);
+        kafka.createTopic(run + "-labels", o.partitions(), 1);
+        Path stateDir = Files.createTempDirectory("bench-lat");
+        Map<String, String> env = env(bootstrap, guarantee, run, stateDir);
+        env.put("MODELWATCH_TOPICS_PREDICTIONS", run + "-predictions");
+        env.put("MODELWATCH_TOPICS_LABELS", run + "-labels");
+        env.put("MODELWATCH_WINDOW", o.latencyWindow().toString());
+        env.put("MODELWATCH_MAX_LABEL_DELAY", o.latencyWindow().toString());
+        env.put("MODELWATCH_UPDATE_INTERVAL", o.latencyUpdateInterval().toString());
+        ModelwatchConfig config = ModelwatchConfig.load(null, env);
+        createRunTopics(kafka, run);
+        try (ModelwatchService service = new ModelwatchService(config)) {
+            service.start();
+            Phases.awaitRunning(service.streams(), o.timeout());
+            return LatencyProbe.run(service, bootstrap, run + "-predictions", run + "-labels",
+                    config.topology().metricsTopic(), models, o.labelled(), rate, o.latencyWindow().toMillis(),
+                    o.latencyDuration().toMillis(), o.latencyWarmup().toMillis(), o.seed() + 1);
+        } finally {
+            Utils.delete(stateDir.toFile());
+        }
+    }
+
+    /**
+     * The run's output topics, created and ready (leaders elected) before the service starts: the service
+     * would create them itself, but its global rules store can then start before the new rules topic's
+     * metadata has propagated ("no partitions available ... global store alert-rules"), seen here once.
+     */
+    private void createRunTopics(EmbeddedKafkaCluster kafka, String run) {
+        kafka.createTopic(run + "-metrics", o.partitions(), 1);
+        kafka.createTopic(run + "-dlq", o.partitions(), 1);
+        kafka.createTopic(run + "-alerts", o.partitions(), 1);
+        kafka.createTopic(run + "-rules", 1, 1, Map.of("cleanup.policy", "compact"));
+    }
+
+    static long usedHeapMb() {
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / (1024 * 1024);
+    }
+
+    static boolean isEos(String guarantee) {
+        return StreamsConfig.EXACTLY_ONCE_V2.equals(guarantee);
+    }
+}

@@ -1,0 +1,106 @@
+package io.modelwatch.cli;
+
+import io.modelwatch.bench.Benchmark;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.kafka.streams.StreamsConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measures, on an in-process broker, a plain consumer (the limit), a windowed count (the floor) "
+                + "and the full modelwatch topology on the same input, the label-to-metric latency at half the "
+                + "measured rate, and memory; ends with a RESULT line. Not a test: it never fails on a figure. "
+                + "See docs/performance.md.")
+final class BenchCommand implements Callable<Integer> {
+
+    @Option(names = "--quick", description = "smaller volume and shorter latency phase: done within 4 minutes")
+    boolean quick;
+
+    @Option(names = "--predictions", description = "predictions to produce (default 2000000; --quick 100000)")
+    Long predictions;
+
+    @Option(names = "--labelled", defaultValue = "0.9", description = "fraction of predictions that get a label "
+            + "(default ${DEFAULT-VALUE})")
+    double labelled;
+
+    @Option(names = "--partitions", defaultValue = "6", description = "partitions of every topic (default ${DEFAULT-VALUE})")
+    int partitions;
+
+    @Option(names = "--models", defaultValue = "3",
+            description = "models; every third (the 2nd, 5th, ...) is multiclass (default ${DEFAULT-VALUE})")
+    int models;
+
+    @Option(names = "--classes", defaultValue = "4", description = "classes of the multiclass models (default ${DEFAULT-VALUE})")
+    int classes;
+
+    @Option(names = "--threads", defaultValue = "2", description = "stream threads of every Streams app (default ${DEFAULT-VALUE})")
+    int threads;
+
+    @Option(names = "--guarantee", split = ",", description = "processing guarantees to measure; the first one is "
+            + "the RESULT line's (default exactly_once_v2,at_least_once)")
+    List<String> guarantees = List.of(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE);
+
+    @Option(names = "--window", defaultValue = "PT1M", description = "window size, event time (default ${DEFAULT-VALUE})")
+    Duration window;
+
+    @Option(names = "--max-label-delay", defaultValue = "PT2M", description = "default ${DEFAULT-VALUE}")
+    Duration maxLabelDelay;
+
+    @Option(names = "--windows", description = "windows the input's event time spans (default 20; --quick 8)")
+    Integer windows;
+
+    @Option(names = "--update-interval", defaultValue = "PT10S",
+            description = "update-interval of the throughput runs (default ${DEFAULT-VALUE}, the service default)")
+    Duration updateInterval;
+
+    @Option(names = "--no-latency", negatable = false, description = "skip the latency phase")
+    boolean noLatency;
+
+    @Option(names = "--latency-rate", defaultValue = "0",
+            description = "input records/s of the latency phase (default: half the measured modelwatch rate)")
+    double latencyRate;
+
+    @Option(names = "--latency-window", defaultValue = "PT10S", description = "window size of the latency phase "
+            + "(default ${DEFAULT-VALUE}; also its max label delay)")
+    Duration latencyWindow;
+
+    @Option(names = "--latency-update-interval", defaultValue = "PT0.2S",
+            description = "update-interval of the latency phase (default ${DEFAULT-VALUE})")
+    Duration latencyUpdateInterval;
+
+    @Option(names = "--latency-duration", description = "how long to produce in the latency phase (default PT60S; --quick PT15S)")
+    Duration latencyDuration;
+
+    @Option(names = "--seed", defaultValue = "42", description = "default ${DEFAULT-VALUE}")
+    long seed;
+
+    @Option(names = "--timeout", description = "give up a phase after this long (default PT15M; --quick PT50S)")
+    Duration timeout;
+
+    @Option(names = "--streams-property", description = "extra Kafka Streams property of the modelwatch runs, "
+            + "e.g. commit.interval.ms=500 (repeatable)")
+    Map<String, String> streamsProperties = new LinkedHashMap<>();
+
+    @Override
+    public Integer call() throws Exception {
+        for (String g : guarantees) {
+            if (!g.equals(StreamsConfig.EXACTLY_ONCE_V2) && !g.equals(StreamsConfig.AT_LEAST_ONCE)) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                        "--guarantee: exactly_once_v2 or at_least_once, got " + g);
+            }
+        }
+        Benchmark.Options options = new Benchmark.Options(
+                predictions != null ? predictions : quick ? 100_000 : 2_000_000, labelled, partitions, models, classes,
+                threads, List.copyOf(guarantees), window, maxLabelDelay, windows != null ? windows : quick ? 8 : 20,
+                updateInterval, !noLatency, latencyWindow, latencyUpdateInterval,
+                latencyDuration != null ? latencyDuration : quick ? Duration.ofSeconds(15) : Duration.ofSeconds(60),
+                quick ? Duration.ofSeconds(5) : Duration.ofSeconds(10), latencyRate, seed,
+                timeout != null ? timeout : quick ? Duration.ofSeconds(50) : Duration.ofMinutes(15),
+                Map.copyOf(streamsProperties));
+        return new Benchmark(options, System.out).run();
+    }
+}

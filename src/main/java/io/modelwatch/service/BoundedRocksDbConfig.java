@@ -1,0 +1,131 @@
+package io.modelwatch.service;
+
+import java.util.Map;
+import org.apache.kafka.streams.state.RocksDBConfigSetter;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.Cache;
+import org.rocksdb.IndexType;
+import org.rocksdb.LRUCache;
+import org.rocksdb.Options;
+import org.rocksdb.WriteBufferManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Bounds the off-heap memory of every RocksDB store in the JVM (Kafka Streams docs, "Memory
+ * management", bounding RocksDB memory): one LRU block cache shared by all stores of all tasks,
+ * holding data blocks and the index and filter blocks, and one write buffer manager that charges
+ * every store's memtables to that same cache. So the block cache size is the bound of the
+ * RocksDB memory of the instance, memtables included (plus small per-file and per-iterator
+ * overheads that RocksDB does not account), however many partitions and stores it hosts.
+ *
+ * <p>Sizes come from the Streams configuration ({@link #BLOCK_CACHE_BYTES_CONFIG},
+ * {@link #WRITE_BUFFER_BYTES_CONFIG}; {@code config.ModelwatchConfig#streamsProperties()} sets
+ * them from {@code rocksdb.block-cache-bytes} and {@code rocksdb.write-buffer-bytes}). The cache
+ * and the manager are created by the first store that opens and are static: later stores, and
+ * other Kafka Streams instances in the same JVM, share them (a different size asked later is
+ * logged and ignored). {@link #close} never closes them: they live as long as the JVM.
+ */
+public final class BoundedRocksDbConfig implements RocksDBConfigSetter {
+
+    /** Streams config entry: capacity of the shared block cache, memtables included (bytes). */
+    public static final String BLOCK_CACHE_BYTES_CONFIG = "modelwatch.rocksdb.block.cache.bytes";
+    /** Streams config entry: memtable memory of all stores together, counted within the cache (bytes). */
+    public static final String WRITE_BUFFER_BYTES_CONFIG = "modelwatch.rocksdb.write.buffer.bytes";
+
+    public static final long DEFAULT_BLOCK_CACHE_BYTES = 64L * 1024 * 1024;
+    public static final long DEFAULT_WRITE_BUFFER_BYTES = 16L * 1024 * 1024;
+
+    /** Share of the cache reserved for index and filter blocks (high priority: evicted last). */
+    static final double INDEX_FILTER_RATIO = 0.1;
+    /** Data block size: larger blocks mean smaller indexes (Kafka Streams' default is 4 KiB). */
+    static final long BLOCK_SIZE = 16 * 1024;
+    /** Memtables per store: one being written, one being flushed. */
+    static final int MEMTABLES_PER_STORE = 2;
+
+    private static final Logger LOG = LoggerFactory.getLogger(BoundedRocksDbConfig.class);
+
+    private static Shared shared;
+
+    /** The JVM-wide cache and write buffer manager, and the sizes they were made with. */
+    record Shared(long cacheBytes, long writeBufferBytes, Cache cache, WriteBufferManager writeBufferManager) {
+    }
+
+    @Override
+    public void setConfig(String storeName, Options options, Map<String, Object> configs) {
+        long cacheBytes = bytes(configs, BLOCK_CACHE_BYTES_CONFIG, DEFAULT_BLOCK_CACHE_BYTES);
+        long writeBufferBytes = bytes(configs, WRITE_BUFFER_BYTES_CONFIG, DEFAULT_WRITE_BUFFER_BYTES);
+        Shared s = shared(cacheBytes, writeBufferBytes);
+
+        // modify Kafka's own table config (it keeps a handle on the cache for the block-cache metrics)
+        BlockBasedTableConfig table = (BlockBasedTableConfig) options.tableFormatConfig();
+        table.setBlockCache(s.cache());
+        // index and filter blocks live in the bounded cache, not beside it, and are evicted last
+        table.setCacheIndexAndFilterBlocks(true);
+        table.setCacheIndexAndFilterBlocksWithHighPriority(true);
+        // partitioned index and filters: only the small top level stays pinned, the rest pages in
+        table.setIndexType(IndexType.kTwoLevelIndexSearch);
+        table.setPartitionFilters(true);
+        table.setPinTopLevelIndexAndFilter(true);
+        table.setBlockSize(BLOCK_SIZE);
+        options.setTableFormatConfig(table);
+
+        // memtables of every store are charged to the cache; the manager flushes when their total is reached
+        options.setWriteBufferManager(s.writeBufferManager());
+        options.setMaxWriteBufferNumber(MEMTABLES_PER_STORE);
+        options.setWriteBufferSize(memtableBytes(s.writeBufferBytes()));
+    }
+
+    @Override
+    public void close(String storeName, Options options) {
+        // the cache and the write buffer manager are shared by every store of the JVM: never closed here
+    }
+
+    /** Size of one memtable: a quarter of the total, between 1 and 16 MiB. */
+    static long memtableBytes(long writeBufferBytes) {
+        return Math.max(1L << 20, Math.min(16L << 20, writeBufferBytes / 4));
+    }
+
+    private static synchronized Shared shared(long cacheBytes, long writeBufferBytes) {
+        if (shared == null) {
+            if (writeBufferBytes > cacheBytes) {
+                throw new IllegalArgumentException("RocksDB write buffers (" + writeBufferBytes
+                        + " bytes) must fit in the block cache (" + cacheBytes + " bytes)");
+            }
+            Cache cache = new LRUCache(cacheBytes, -1, false, INDEX_FILTER_RATIO);
+            shared = new Shared(cacheBytes, writeBufferBytes, cache, new WriteBufferManager(writeBufferBytes, cache));
+            LOG.info("RocksDB memory bounded: shared block cache {} bytes, write buffers {} bytes within it",
+                    cacheBytes, writeBufferBytes);
+        } else if (shared.cacheBytes() != cacheBytes || shared.writeBufferBytes() != writeBufferBytes) {
+            LOG.warn("RocksDB cache of {} / write buffers {} bytes asked, but this JVM already shares {} / {}: "
+                    + "keeping those", cacheBytes, writeBufferBytes, shared.cacheBytes(), shared.writeBufferBytes());
+        }
+        return shared;
+    }
+
+    /** The sizes in force in this JVM (null before the first store opened), for tests and logs. */
+    static synchronized Shared current() {
+        return shared;
+    }
+
+    private static long bytes(Map<String, Object> configs, String key, long defaultValue) {
+        Object v = configs == null ? null : configs.get(key);
+        if (v == null) {
+            return defaultValue;
+        }
+        long n;
+        if (v instanceof Number number) {
+            n = number.longValue();
+        } else {
+            try {
+                n = Long.parseLong(v.toString().trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(key + ": must be a number of bytes, got '" + v + "'", e);
+            }
+        }
+        if (n <= 0) {
+            throw new IllegalArgumentException(key + ": must be positive, got " + n);
+        }
+        return n;
+    }
+}

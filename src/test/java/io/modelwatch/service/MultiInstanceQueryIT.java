@@ -1,0 +1,316 @@
+package io.modelwatch.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.modelwatch.GoldenResources;
+import io.modelwatch.ReferenceCheck;
+import io.modelwatch.config.ModelwatchConfig;
+import io.modelwatch.embedded.EmbeddedKafkaCluster;
+import io.modelwatch.serving.MonitorHttpServer;
+import io.modelwatch.window.WindowAggregation;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsMetadata;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two service instances of one application share the partitions; a request to either instance's
+ * API answers for both (the view asks the other instance with {@code scope=local}), and an instance
+ * that is down leaves the answer partial, never failed.
+ */
+class MultiInstanceQueryIT {
+
+    private static final int PARTITIONS = 4;
+    private static final String APP_ID = "modelwatch-multi-instance-it";
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @Test
+    void anyInstanceAnswersForAll(@TempDir Path dir) throws Exception {
+        try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start(1)) {
+            kafka.createTopic("predictions", PARTITIONS, 1);
+            kafka.createTopic("labels", PARTITIONS, 1);
+            JsonNode params = GoldenResources.params("basic");
+            ModelwatchService a = null;
+            ModelwatchService b = null;
+            try {
+                // the stream is on the broker before processing starts, so Kafka Streams reads the two
+                // topics of a task in timestamp order (it waits for data already there, not for new data)
+                long lastTs = produceReferenceStream(kafka.bootstrapServers());
+                a = new ModelwatchService(config(kafka.bootstrapServers(), dir.resolve("state-a"), params));
+                b = new ModelwatchService(config(kafka.bootstrapServers(), dir.resolve("state-b"), params));
+                a.start();
+                b.start();
+                awaitSharedWork(a, b);
+                // the clock labels go in only once everything else was consumed: else a prediction still
+                // unread in one partition would count as late once event time passed its window
+                awaitConsumed(kafka.bootstrapServers());
+                advanceEveryPartition(kafka.bootstrapServers(), lastTs
+                        + Duration.parse(params.get("window").asText()).toMillis()
+                        + 2 * Duration.parse(params.get("max_label_delay").asText()).toMillis() + 120_000);
+                List<JsonNode> expected = GoldenResources.records("basic", "expected.jsonl");
+                int finals = 2 * (expected.size() + GoldenResources.records("basic", "expected_slices.jsonl").size());
+                assertEquals(finals, countFinals(kafka.bootstrapServers(), finals, Duration.ofMinutes(6)),
+                        "final records on the topic");
+
+                for (String model : List.of("fraud", "intent")) {
+                    List<JsonNode> want = expected.stream().filter(r -> r.get("model_id").asText().equals(model))
+                            .toList();
+                    String path = "/api/models/" + model + "/metrics?slice=&from=0&to=9999999999999";
+                    for (ModelwatchService s : List.of(a, b)) {
+                        JsonNode body = awaitComplete(s, path, want.size());
+                        List<JsonNode> got = records(body);
+                        ReferenceCheck check = ReferenceCheck.compare(want, got, 1e-9);
+                        assertTrue(check.ok(), model + " on " + s.url() + ": " + check);
+                        assertEquals(want.size(), check.matched, model + " on " + s.url());
+                        assertEquals(want.size(), got.size(), model + " on " + s.url() + ": no duplicates");
+                        assertTrue(got.stream().allMatch(r -> r.get("final").asBoolean()), "finals only");
+                        assertFalse(body.has("unreachable"), body.path("unreachable").toString());
+                    }
+                    List<JsonNode> localA = records(get(a, path + "&scope=local"));
+                    List<JsonNode> localB = records(get(b, path + "&scope=local"));
+                    assertEquals(want.size(), localA.size() + localB.size(),
+                            model + ": the instances' own windows together are the whole history");
+                }
+                int ownA = a.view().scoped(true).latestMetrics().size();
+                int ownB = b.view().scoped(true).latestMetrics().size();
+                assertTrue(ownA > 0 && ownB > 0, "each instance holds some series: " + ownA + ", " + ownB);
+                for (ModelwatchService s : List.of(a, b)) {
+                    JsonNode models = get(s, "/api/models").body;
+                    List<String> names = new ArrayList<>();
+                    models.get("models").forEach(m -> names.add(m.get("model_id").asText()));
+                    assertEquals(List.of("fraud", "intent"), names, "models on " + s.url());
+                    assertEquals("[\"v1\",\"v2\"]", models.get("models").get(0).get("versions").toString());
+                    assertEquals(ownA + ownB, s.view().latestMetrics().size(), "latest series on " + s.url());
+                }
+
+                // an instance that is down: the other answers with what it holds, naming the missing one
+                String bAddress = "localhost:" + URI.create(b.url()).getPort();
+                b.close();
+                b = null;
+                Answer partial = get(a, "/api/models");
+                assertEquals(200, partial.status, partial.body.toString());
+                assertEquals(bAddress, partial.unreachableHeader, "header names the instance that did not answer");
+                assertEquals("[\"" + bAddress + "\"]", partial.body.get("unreachable").toString());
+                int series = 0;
+                for (JsonNode m : partial.body.get("models")) {
+                    for (JsonNode v : m.get("latest")) {
+                        series += v.get("slices").size();
+                    }
+                }
+                assertEquals(ownA, series, "only the survivor's series");
+            } finally {
+                if (b != null) {
+                    b.close();
+                }
+                if (a != null) {
+                    a.close();
+                }
+            }
+        }
+    }
+
+    private static ModelwatchConfig config(String bootstrap, Path stateDir, JsonNode params) {
+        Map<String, String> env = new HashMap<>();
+        env.put("MODELWATCH_KAFKA_BOOTSTRAP_SERVERS", bootstrap);
+        env.put("MODELWATCH_APPLICATION_ID", APP_ID);
+        env.put("MODELWATCH_STATE_DIR", stateDir.toString());
+        env.put("MODELWATCH_WINDOW", params.get("window").asText());
+        env.put("MODELWATCH_MAX_LABEL_DELAY", params.get("max_label_delay").asText());
+        env.put("MODELWATCH_ROLLING", params.get("rolling").asText());
+        env.put("MODELWATCH_SLICES", "cloud");
+        env.put("MODELWATCH_UPDATE_INTERVAL", "PT1S");
+        env.put("MODELWATCH_TOPICS_PARTITIONS", Integer.toString(PARTITIONS));
+        env.put("MODELWATCH_HTTP_PORT", "0");
+        return ModelwatchConfig.load(null, env);
+    }
+
+    /** Waits until both instances run and Streams metadata shows each hosting part of the window state. */
+    private static void awaitSharedWork(ModelwatchService a, ModelwatchService b) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        String state = "";
+        while (System.nanoTime() < deadline) {
+            if (a.streams().state() == KafkaStreams.State.RUNNING && b.streams().state() == KafkaStreams.State.RUNNING) {
+                List<StreamsMetadata> hosts = new ArrayList<>(
+                        a.streams().streamsMetadataForStore(WindowAggregation.HISTORY_STORE));
+                state = hosts.toString();
+                if (hosts.size() == 2 && hosts.stream().allMatch(h -> !h.topicPartitions().isEmpty())) {
+                    return;
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the two instances did not share the work: " + a.streams().state() + " "
+                + b.streams().state() + " " + state);
+    }
+
+    /** Waits until the application committed every record of the input topics (they are not transactional). */
+    private static void awaitConsumed(String bootstrap) throws Exception {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        try (Admin admin = Admin.create(p)) {
+            Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+            for (String topic : List.of("predictions", "labels")) {
+                for (int i = 0; i < PARTITIONS; i++) {
+                    request.put(new TopicPartition(topic, i), OffsetSpec.latest());
+                }
+            }
+            var ends = admin.listOffsets(request).all().get(30, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+            Map<TopicPartition, Long> lag = new HashMap<>();
+            while (System.nanoTime() < deadline) {
+                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(APP_ID)
+                        .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+                lag.clear();
+                ends.forEach((tp, end) -> {
+                    OffsetAndMetadata c = committed.get(tp);
+                    lag.put(tp, end.offset() - (c == null ? 0 : c.offset()));
+                });
+                if (lag.values().stream().allMatch(l -> l == 0)) {
+                    return;
+                }
+                Thread.sleep(200);
+            }
+            throw new AssertionError("the input was not consumed: lag " + lag);
+        }
+    }
+
+    /** Polls until the history has {@code size} records (the last finals may still be on their way to the store). */
+    private static JsonNode awaitComplete(ModelwatchService s, String path, int size) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        Answer last;
+        do {
+            last = get(s, path);
+            if (last.status == 200 && records(last).size() == size
+                    && records(last).stream().allMatch(r -> r.get("final").asBoolean())) {
+                return last.body;
+            }
+            Thread.sleep(200);
+        } while (System.nanoTime() < deadline);
+        return last.body;
+    }
+
+    private record Answer(int status, JsonNode body, String unreachableHeader) {
+    }
+
+    private static Answer get(ModelwatchService s, String path) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(s.url() + path))
+                .timeout(Duration.ofSeconds(20)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        return new Answer(r.statusCode(), GoldenResources.parse(r.body()),
+                r.headers().firstValue(MonitorHttpServer.UNREACHABLE_HEADER).orElse(null));
+    }
+
+    private static List<JsonNode> records(Answer a) {
+        assertEquals(200, a.status, a.body.toString());
+        return records(a.body);
+    }
+
+    private static List<JsonNode> records(JsonNode body) {
+        List<JsonNode> out = new ArrayList<>();
+        body.path("records").forEach(out::add);
+        return out;
+    }
+
+    /** Produces both files keyed by prediction id, merged by timestamp as producers would. */
+    private static long produceReferenceStream(String bootstrap) {
+        List<String> predictions = GoldenResources.lines("basic", "predictions.jsonl");
+        List<String> labels = GoldenResources.lines("basic", "labels.jsonl");
+        long last = 0;
+        try (KafkaProducer<String, String> producer = producer(bootstrap)) {
+            int p = 0;
+            int l = 0;
+            while (p < predictions.size() || l < labels.size()) {
+                boolean takePrediction = l >= labels.size() || (p < predictions.size()
+                        && ts(predictions.get(p)) <= ts(labels.get(l)));
+                String line = takePrediction ? predictions.get(p++) : labels.get(l++);
+                JsonNode event = GoldenResources.parse(line);
+                last = Math.max(last, GoldenResources.timestamp(event));
+                producer.send(new ProducerRecord<>(takePrediction ? "predictions" : "labels",
+                        event.get("prediction_id").asText(), line));
+            }
+            producer.flush();
+        }
+        return last;
+    }
+
+    /** Labels that match nothing, one into every partition, to move event time past the last window. */
+    private static void advanceEveryPartition(String bootstrap, long ts) {
+        boolean[] covered = new boolean[PARTITIONS];
+        int n = 0;
+        try (KafkaProducer<String, String> producer = producer(bootstrap)) {
+            for (int i = 0; n < PARTITIONS; i++) {
+                String id = "__clock__" + i;
+                int partition = Utils.toPositive(Utils.murmur2(id.getBytes(StandardCharsets.UTF_8))) % PARTITIONS;
+                if (!covered[partition]) {
+                    covered[partition] = true;
+                    n++;
+                    producer.send(new ProducerRecord<>("labels", id,
+                            "{\"prediction_id\":\"" + id + "\",\"label\":\"0\",\"timestamp\":" + ts + "}"));
+                }
+            }
+        }
+    }
+
+    private static long ts(String line) {
+        return GoldenResources.timestamp(GoldenResources.parse(line));
+    }
+
+    private static KafkaProducer<String, String> producer(String bootstrap) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        return new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
+    }
+
+    private static int countFinals(String bootstrap, int atLeast, Duration timeout) {
+        Properties c = new Properties();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, "multi-instance-it-reader");
+        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        TreeSet<String> finals = new TreeSet<>();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
+                new StringDeserializer())) {
+            consumer.subscribe(List.of("model-metrics"));
+            while (finals.size() < atLeast && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(500)).forEach(r -> {
+                    if (GoldenResources.parse(r.value()).get("final").asBoolean()) {
+                        finals.add(r.key());
+                    }
+                });
+            }
+        }
+        return finals.size();
+    }
+}
