@@ -66,9 +66,9 @@ public final class ModelwatchTopology {
         StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(minimal(props))));
 
         KStream<byte[], JoinInput> predictions = ingest(builder, s.predictionsTopic(), "predictions",
-                Ingest.predictionParser(s.limits(), counters.ingest()), s.deadLetterTopic());
+                Ingest.predictionParser(s.limits(), counters.ingest()), s.deadLetterTopic(), s.limits());
         KStream<byte[], JoinInput> labels = ingest(builder, s.labelsTopic(), "labels",
-                Ingest.labelParser(s.limits(), counters.ingest()), s.deadLetterTopic());
+                Ingest.labelParser(s.limits(), counters.ingest()), s.deadLetterTopic(), s.limits());
         KStream<byte[], JoinInput> joinInput = predictions.merge(labels, Named.as("merge-events"));
         if (s.repartitionInputs()) {
             joinInput = joinInput.repartition(Repartitioned.with(Serdes.ByteArray(), JoinInputSerde.SERDE)
@@ -97,9 +97,10 @@ public final class ModelwatchTopology {
 
     private static KStream<byte[], JoinInput> ingest(StreamsBuilder builder, String topic, String name,
             org.apache.kafka.streams.processor.api.ProcessorSupplier<byte[], byte[], byte[], Parsed> parser,
-            String deadLetterTopic) {
+            String deadLetterTopic, io.modelwatch.ingest.IngestLimits limits) {
         KStream<byte[], Parsed> parsed = builder
-                .stream(topic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(name + "-source"))
+                .stream(topic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(name + "-source")
+                        .withTimestampExtractor(new io.modelwatch.ingest.EventTimeExtractor(limits)))
                 .process(parser, Named.as("parse-" + name));
         var branches = parsed.split(Named.as("route-" + name))
                 .branch((k, v) -> v instanceof Parsed.Valid, Branched.as("-valid"))

@@ -46,7 +46,11 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
     private final io.modelwatch.ingest.IngestLimits limits;
     private CardinalityGuard cardinality;
 
+    /** Entries expired per punctuation at most. */
+    static final int EXPIRY_CHUNK = 20_000;
+
     private ProcessorContext<AggregationKey, AggregateInput> context;
+    private boolean expiryBacklog;
     private KeyValueStore<String, byte[]> pending;
     private KeyValueStore<Bytes, byte[]> expiryIndex;
 
@@ -72,12 +76,18 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         this.expiryIndex = context.getStateStore(expiryStoreName);
         this.cardinality = new CardinalityGuard(context.getStateStore(DelayedJoin.CARDINALITY_STORE), limits, counters);
         context.schedule(watermarkInterval, PunctuationType.STREAM_TIME, this::onStreamTime);
+        // a large expiry backlog (event time jumped) is worked off in chunks, one per second
+        context.schedule(java.time.Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, t -> {
+            if (expiryBacklog) {
+                expiryBacklog = expireUpTo(context.currentStreamTimeMs(), EXPIRY_CHUNK);
+            }
+        });
     }
 
     @Override
     public void process(Record<byte[], JoinInput> record) {
         JoinInput input = record.value();
-        long streamTime = context.currentStreamTimeMs();
+        long streamTime = context.currentStreamTimeMs(); // event time: see ingest.EventTimeExtractor
         String id = input.predictionId();
         byte[] stored = pending.get(id);
         JoinEntry entry = stored == null ? new JoinEntry() : JoinEntry.decode(stored);
@@ -181,19 +191,32 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
 
     private void onStreamTime(long punctuationTime) {
         long now = context.currentStreamTimeMs();
-        expireUpTo(now);
+        expiryBacklog = expireUpTo(now, EXPIRY_CHUNK);
         context.forward(new Record<>(WATERMARK_KEY,
                 new AggregateInput.Watermark(context.taskId().partition(), joinPartitions, now), now));
     }
 
-    private void expireUpTo(long now) {
+    /**
+     * Deletes at most {@code limit} entries whose expiry passed (bounded, so one punctuation never
+     * builds a transaction too large to commit in time); true when more are due.
+     */
+    private boolean expireUpTo(long now, int limit) {
         List<Bytes> due = new ArrayList<>();
+        boolean more = false;
         try (KeyValueIterator<Bytes, byte[]> it = expiryIndex.range(expiryKey(0, ""), expiryKey(now + 1, ""))) {
             while (it.hasNext()) {
+                if (due.size() >= limit) {
+                    more = true;
+                    break;
+                }
                 KeyValue<Bytes, byte[]> kv = it.next();
                 due.add(kv.key);
             }
         }
+        return finishExpiry(due, more); // deletes after the iterator is closed
+    }
+
+    private boolean finishExpiry(List<Bytes> due, boolean more) {
         for (Bytes key : due) {
             ByteBuffer buf = ByteBuffer.wrap(key.get());
             long expiry = buf.getLong();
@@ -205,6 +228,7 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
             }
             expiryIndex.delete(key);
         }
+        return more;
     }
 
     /** Big-endian expiry first, so a range scan yields what is due in time order. */

@@ -190,6 +190,33 @@ class DelayedJoinTopologyTest {
     }
 
     @Test
+    void withoutTheRepartitionTheJoinStillRunsOnEventTimeNotRecordTimestamps() {
+        io.modelwatch.TopologySettings.Builder b = io.modelwatch.TopologySettings.builder()
+                .window(Duration.ofHours(1), Duration.ofHours(2));
+        b.repartitionInputs = false;
+        try (TopologyFixture direct = new TopologyFixture(b.build())) {
+            // producer wall-clock record timestamps, 100 days after the events and 10 minutes apart
+            long[] wallClock = {T0 + 100L * 24 * HOUR};
+            java.util.function.LongSupplier next = () -> wallClock[0] += 10 * MIN;
+            String prediction = "{\"prediction_id\":\"%s\",\"model_id\":\"m\",\"model_version\":\"v1\","
+                    + "\"timestamp\":%d,\"predicted\":\"1\",\"scores\":{\"0\":0.2,\"1\":0.8}}";
+            String label = "{\"prediction_id\":\"%s\",\"label\":\"%s\",\"timestamp\":%d}";
+            direct.predictionJson(String.format(prediction, "a", T0 + MIN), next.getAsLong());
+            direct.predictionJson(String.format(prediction, "b", T0 + 2 * MIN), next.getAsLong());
+            direct.labelJson(String.format(label, "a", "1", T0 + 30 * MIN), next.getAsLong());
+            direct.labelJson(String.format(label, "b", "0", T0 + 40 * MIN), next.getAsLong());
+            for (int i = 0; i < 3; i++) {
+                direct.labelJson(String.format(label, "clock" + i, "0", T0 + 10 * HOUR + i), next.getAsLong());
+            }
+            List<JsonNode> finals = finals(direct.metrics());
+            assertEquals(0, direct.counters.join().latePredictions(), "nothing is late by event time");
+            JsonNode w = window(finals, T0);
+            assertEquals(2, w.get("labeled").asInt());
+            assertEquals("{\"labels\":[\"0\",\"1\"],\"matrix\":[[0,1],[0,1]]}", matrix(w));
+        }
+    }
+
+    @Test
     void modelsBeyondTheCardinalityLimitCountUnderTheOverflowName() {
         io.modelwatch.ingest.IngestLimits limits = io.modelwatch.ingest.IngestLimits.DEFAULTS.withCardinality(2, 1, 10);
         TopologyFixture capped = new TopologyFixture(io.modelwatch.TopologySettings.builder()

@@ -51,6 +51,7 @@ class FailoverIT {
     /** The predictions of the reference stream's first four windows (about a third of it), to keep CI time. */
     private static final int WINDOWS = 4;
     private static final String APP_ID = "modelwatch-failover-it";
+    private static final Set<String> MODEL_VERSIONS = Set.of("fraud/v1", "fraud/v2", "intent/2026.11");
 
     @Test
     void killedInstanceLosesNothingAndCountsNothingTwice(@TempDir Path dir) throws Exception {
@@ -171,29 +172,37 @@ class FailoverIT {
 
     /**
      * Queries the surviving instance while the other is dead, until it answered with metrics and,
-     * when {@code untilTakeover}, until the group dropped the dead member and the survivor runs
-     * all tasks. Returns how long after the kill the first non-empty answer came.
+     * when {@code untilTakeover}, until the group dropped the dead member, the survivor runs all
+     * tasks and answers for every model version (the dead instance's included). Returns how long
+     * after the kill the first non-empty answer came.
      */
     private static Duration queryWhileDead(ModelwatchService a, Admin admin, boolean untilTakeover) {
         long killed = System.nanoTime();
         long deadline = killed + TimeUnit.SECONDS.toNanos(60);
         Duration answered = null;
         boolean takenOver = !untilTakeover;
+        Set<String> models = Set.of();
         while (System.nanoTime() < deadline && (answered == null || !takenOver)) {
-            if (answered == null && !a.view().latestMetrics().isEmpty()) {
+            List<JsonNode> latest = a.view().latestMetrics();
+            if (answered == null && !latest.isEmpty()) {
                 answered = Duration.ofNanos(System.nanoTime() - killed);
             }
             if (!takenOver) {
+                models = latest.stream().filter(r -> r.path("slice").isMissingNode() || r.path("slice").isNull()
+                        || r.path("slice").isEmpty())
+                        .map(r -> r.get("model_id").asText() + "/" + r.get("model_version").asText())
+                        .collect(Collectors.toCollection(java.util.TreeSet::new));
                 ConsumerGroupDescription g = describe(admin);
                 takenOver = g != null && g.groupState() == GroupState.STABLE && g.members().size() == 1
-                        && a.streams().state() == KafkaStreams.State.RUNNING;
+                        && a.streams().state() == KafkaStreams.State.RUNNING && models.equals(MODEL_VERSIONS);
             }
             GoldenKafka.sleep(50);
         }
         assertTrue(answered != null, "the surviving instance answered no query with metrics while the other was dead");
-        assertTrue(takenOver, "the surviving instance did not take over the dead one's tasks");
-        log("killed instance: survivor answered queries after %d ms%s", answered.toMillis(),
-                untilTakeover ? ", took over all tasks after " + (System.nanoTime() - killed) / 1_000_000 + " ms" : "");
+        assertTrue(takenOver, "the surviving instance did not take over the dead one's work; it answers for " + models);
+        log("killed instance: survivor answered queries after %d ms%s", answered.toMillis(), untilTakeover
+                ? ", took over all tasks and answered for " + models + " after "
+                        + (System.nanoTime() - killed) / 1_000_000 + " ms" : "");
         return answered;
     }
 

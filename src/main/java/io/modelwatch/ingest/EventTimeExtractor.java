@@ -1,0 +1,108 @@
+package io.modelwatch.ingest;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.streams.processor.TimestampExtractor;
+
+/**
+ * Stream time of the input topics is the events' own {@code timestamp}, not the Kafka record
+ * timestamp (often the producer's clock): the join, reading the inputs directly when the
+ * repartition is skipped, and the choice between predictions and labels both need event time.
+ * A cheap scan for the top-level field, no full parse; anything unreadable or outside the
+ * accepted range falls back to the record's timestamp (the parser rejects such records anyway).
+ */
+public final class EventTimeExtractor implements TimestampExtractor {
+
+    private static final byte[] FIELD = "\"timestamp\"".getBytes(StandardCharsets.US_ASCII);
+    private final IngestLimits limits;
+
+    public EventTimeExtractor(IngestLimits limits) {
+        this.limits = limits;
+    }
+
+    @Override
+    public long extract(ConsumerRecord<Object, Object> record, long partitionTime) {
+        long fallback = record.timestamp() >= 0 ? record.timestamp() : partitionTime;
+        if (!(record.value() instanceof byte[] value)) {
+            return fallback;
+        }
+        long ts = scan(value);
+        return ts >= limits.minTimestampMs() && ts < limits.maxTimestampMs() ? ts : fallback;
+    }
+
+    /** The value of the first {@code "timestamp"} key at nesting depth 1, or Long.MIN_VALUE. */
+    static long scan(byte[] v) {
+        int depth = 0;
+        boolean inString = false;
+        for (int i = 0; i < v.length; i++) {
+            byte b = v[i];
+            if (inString) {
+                if (b == '\\') {
+                    i++;
+                } else if (b == '"') {
+                    inString = false;
+                }
+                continue;
+            }
+            if (b == '{' || b == '[') {
+                depth++;
+            } else if (b == '}' || b == ']') {
+                depth--;
+            } else if (b == '"') {
+                if (depth == 1 && matches(v, i)) {
+                    return valueAfter(v, i + FIELD.length);
+                }
+                inString = true;
+            }
+        }
+        return Long.MIN_VALUE;
+    }
+
+    private static boolean matches(byte[] v, int at) {
+        if (at + FIELD.length > v.length) {
+            return false;
+        }
+        for (int k = 0; k < FIELD.length; k++) {
+            if (v[at + k] != FIELD[k]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static long valueAfter(byte[] v, int i) {
+        while (i < v.length && (v[i] == ' ' || v[i] == '\t' || v[i] == '\n' || v[i] == '\r')) {
+            i++;
+        }
+        if (i >= v.length || v[i] != ':') {
+            return Long.MIN_VALUE;
+        }
+        i++;
+        while (i < v.length && (v[i] == ' ' || v[i] == '\t' || v[i] == '\n' || v[i] == '\r')) {
+            i++;
+        }
+        if (i >= v.length) {
+            return Long.MIN_VALUE;
+        }
+        if (v[i] == '"') {
+            int end = i + 1;
+            while (end < v.length && v[end] != '"') {
+                end++;
+            }
+            try {
+                return Instant.parse(new String(v, i + 1, end - i - 1, StandardCharsets.US_ASCII)).toEpochMilli();
+            } catch (RuntimeException e) {
+                return Long.MIN_VALUE; // offsets and odd forms: the record timestamp will do for ordering
+            }
+        }
+        long ts = 0;
+        int digits = 0;
+        for (; i < v.length && v[i] >= '0' && v[i] <= '9' && digits < 18; i++, digits++) {
+            ts = ts * 10 + (v[i] - '0');
+        }
+        boolean integral = digits > 0 && (i >= v.length || v[i] == ',' || v[i] == '}' || v[i] == ' '
+                || v[i] == '\n' || v[i] == '\r' || v[i] == '\t');
+        return integral ? ts : Long.MIN_VALUE;
+    }
+}
