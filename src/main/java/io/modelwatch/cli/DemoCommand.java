@@ -55,7 +55,11 @@ final class DemoCommand implements Callable<Integer> {
             while (System.nanoTime() < end && !stop.await(5, TimeUnit.SECONDS)) {
                 long now = System.nanoTime();
                 long sent = demo.simulator().predictionsSent.sum() + demo.simulator().labelsSent.sum();
-                printSummary(service, (sent - lastSent) / ((now - lastAt) / 1e9), demo.simulator().degraded());
+                try {
+                    printSummary(service, (sent - lastSent) / ((now - lastAt) / 1e9), demo.simulator().degraded());
+                } catch (RuntimeException e) {
+                    System.out.println("(summary unavailable: " + e.getMessage() + ")"); // e.g. during a rebalance
+                }
                 lastSent = sent;
                 lastAt = now;
             }

@@ -199,7 +199,26 @@ public final class StreamsMonitorView implements MonitorView {
         }
     }
 
+    /**
+     * Runs a read of local stores; a store that migrates or restores in the middle of it (a
+     * rebalance) gives {@code fallback}, and this instance is named among the unreachable.
+     */
+    private <T> T tolerant(java.util.function.Supplier<T> read, T fallback) {
+        try {
+            return read.get();
+        } catch (InvalidStateStoreException e) {
+            if (unreachable != null) {
+                unreachable.add("local (state migrating)");
+            }
+            return fallback;
+        }
+    }
+
     private List<JsonNode> localLatestMetrics() {
+        return tolerant(this::readLocalLatestMetrics, List.of());
+    }
+
+    private List<JsonNode> readLocalLatestMetrics() {
         Map<AggregationKey, MetricsHistory.Entry> latest = new HashMap<>();
         this.<String>store(WindowAggregation.HISTORY_STORE).ifPresent(s -> {
             for (MetricsHistory.Entry e : MetricsHistory.all(s)) {
@@ -213,6 +232,11 @@ public final class StreamsMonitorView implements MonitorView {
 
     private List<JsonNode> localHistory(String modelId, String version, String slice, long from, long to,
                                         boolean rolling) {
+        return tolerant(() -> readLocalHistory(modelId, version, slice, from, to, rolling), List.of());
+    }
+
+    private List<JsonNode> readLocalHistory(String modelId, String version, String slice, long from, long to,
+                                            boolean rolling) {
         List<JsonNode> out = new ArrayList<>();
         this.<String>store(WindowAggregation.HISTORY_STORE).ifPresent(s -> {
             for (MetricsHistory.Entry e : MetricsHistory.ofModel(s, modelId)) {
@@ -230,6 +254,10 @@ public final class StreamsMonitorView implements MonitorView {
     }
 
     private Optional<JsonNode> localCurves(AggregationKey key, long windowStart) {
+        return tolerant(() -> readLocalCurves(key, windowStart), Optional.empty());
+    }
+
+    private Optional<JsonNode> readLocalCurves(AggregationKey key, long windowStart) {
         return this.<byte[]>store(WindowAggregation.CELLS_STORE).flatMap(cells -> {
             WindowAggregate agg = WindowAggregation.readAggregate(cells, key, windowStart);
             return agg == null ? Optional.empty() : Curves.of(agg).map(StreamsMonitorView::curvesJson);
