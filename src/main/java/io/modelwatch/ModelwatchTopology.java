@@ -100,7 +100,8 @@ public final class ModelwatchTopology {
             String deadLetterTopic, io.modelwatch.ingest.IngestLimits limits) {
         KStream<byte[], Parsed> parsed = builder
                 .stream(topic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(name + "-source")
-                        .withTimestampExtractor(new io.modelwatch.ingest.EventTimeExtractor(limits)))
+                        .withTimestampExtractor(new io.modelwatch.ingest.EventTimeExtractor(limits,
+                                name.equals("predictions"))))
                 .process(parser, Named.as("parse-" + name));
         var branches = parsed.split(Named.as("route-" + name))
                 .branch((k, v) -> v instanceof Parsed.Valid, Branched.as("-valid"))

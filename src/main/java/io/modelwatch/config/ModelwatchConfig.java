@@ -71,6 +71,7 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         KEYS.put("limits.max-tags", "32");
         KEYS.put("limits.min-timestamp", "2000-01-01T00:00:00Z");
         KEYS.put("limits.max-timestamp", "2200-01-01T00:00:00Z");
+        KEYS.put("limits.max-future", "PT1H");
         KEYS.put("limits.max-models", "1000");
         KEYS.put("limits.max-versions-per-model", "100");
         KEYS.put("limits.max-slice-values", "1000");
@@ -181,12 +182,16 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         b.repartitionInputs = r.bool("repartition-inputs");
         b.maxLabelsPerPrediction = r.integer("max-labels-per-prediction", 1, 1000);
         b.rolling = rolling;
+        Duration maxFuture = r.duration("limits.max-future");
+        if (maxFuture != null && maxFuture.isNegative()) {
+            problems.add("limits.max-future: must not be negative, got " + maxFuture);
+        }
         b.limits = new io.modelwatch.ingest.IngestLimits(r.integer("limits.max-record-bytes", 256, 16 << 20),
                 r.integer("limits.max-field-bytes", 16, 65535), r.integer("limits.max-tags", 0, 1000),
                 io.modelwatch.ingest.IngestLimits.DEFAULTS.maxScoreClasses(), r.instant("limits.min-timestamp"),
                 r.instant("limits.max-timestamp"), io.modelwatch.ingest.IngestLimits.DEFAULTS.scoreSumTolerance(),
                 r.integer("limits.max-models", 1, 1_000_000), r.integer("limits.max-versions-per-model", 1, 1_000_000),
-                r.integer("limits.max-slice-values", 1, 1_000_000));
+                r.integer("limits.max-slice-values", 1, 1_000_000), maxFuture == null ? 0 : maxFuture.toMillis());
         b.joinPartitions = partitions;
         if (window != null && delay != null) {
             b.window(window, delay);

@@ -189,6 +189,11 @@ public final class EventParser {
                     + " is outside [" + Instant.ofEpochMilli(limits.minTimestampMs()) + ", "
                     + Instant.ofEpochMilli(limits.maxTimestampMs()) + ")");
         }
+        if (limits.maxFutureMs() != IngestLimits.NO_FUTURE_BOUND
+                && ts - System.currentTimeMillis() > limits.maxFutureMs()) {
+            throw new BadInputException(RejectReason.TIMESTAMP_OUT_OF_RANGE, "timestamp " + Instant.ofEpochMilli(ts)
+                    + " is more than " + java.time.Duration.ofMillis(limits.maxFutureMs()) + " ahead of the clock");
+        }
         return ts;
     }
 

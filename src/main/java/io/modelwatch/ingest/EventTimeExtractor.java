@@ -9,20 +9,48 @@ import org.apache.kafka.streams.processor.TimestampExtractor;
  * Stream time of the input topics is the events' own {@code timestamp}, not the Kafka record
  * timestamp (often the producer's clock): the join, reading the inputs directly when the
  * repartition is skipped, and the choice between predictions and labels both need event time.
- * A cheap scan for the top-level field, no full parse; anything unreadable or outside the
- * accepted range falls back to the record's timestamp (the parser rejects such records anyway).
+ * The topology validates with the parser (a record it rejects must not move stream time); the
+ * one-argument form is a cheap scan for the top-level field, no full parse, where anything
+ * unreadable or outside the accepted range falls back to the record's timestamp.
  */
 public final class EventTimeExtractor implements TimestampExtractor {
 
     private static final byte[] FIELD = "\"timestamp\"".getBytes(StandardCharsets.US_ASCII);
     private final IngestLimits limits;
+    /** When set, only a record the parser accepts gives its event time (see the two-argument constructor). */
+    private final EventParser parser;
+    private final boolean predictions;
 
+    /** The cheap scan: a readable top-level timestamp within the limits, else the record's timestamp. */
     public EventTimeExtractor(IngestLimits limits) {
         this.limits = limits;
+        this.parser = null;
+        this.predictions = false;
+    }
+
+    /**
+     * The event time of records the parser accepts (as predictions or labels); any other record
+     * keeps the partition's time (0 before the first), so that a rejected record, whatever its
+     * {@code timestamp} field says, neither moves stream time (a join in this task would close
+     * windows early: with {@code repartition-inputs: false}, and in replay, where one task runs the
+     * whole topology) nor changes the order in which the task takes the two input topics.
+     */
+    public EventTimeExtractor(IngestLimits limits, boolean predictions) {
+        this.limits = limits;
+        this.parser = new EventParser(limits);
+        this.predictions = predictions;
     }
 
     @Override
     public long extract(ConsumerRecord<Object, Object> record, long partitionTime) {
+        if (parser != null) {
+            try {
+                byte[] value = (byte[]) record.value();
+                return predictions ? parser.parsePrediction(value).timestampMs() : parser.parseLabel(value).timestampMs();
+            } catch (BadInputException | RuntimeException e) {
+                return Math.max(0, partitionTime);
+            }
+        }
         long fallback = record.timestamp() >= 0 ? record.timestamp() : partitionTime;
         if (!(record.value() instanceof byte[] value)) {
             return fallback;

@@ -14,20 +14,27 @@ package io.modelwatch.ingest;
  *                                the overflow model
  * @param maxVersionsPerModel     distinct versions per model and join partition; beyond, the overflow version
  * @param maxSliceValues          distinct values per slice dimension and join partition; beyond, the overflow value
+ * @param maxFutureMs             latest accepted event time relative to the wall clock ({@link #NO_FUTURE_BOUND}:
+ *                                none). The service bounds it (a broker refuses records stamped more than
+ *                                {@code log.message.timestamp.after.max.ms}, 1 h by default, ahead, which would stop
+ *                                the task); replay, which has no broker, does not, so that it stays deterministic
  */
 public record IngestLimits(int maxRecordBytes, int maxFieldBytes, int maxTags, int maxScoreClasses,
                            long minTimestampMs, long maxTimestampMs, double scoreSumTolerance,
-                           int maxModels, int maxVersionsPerModel, int maxSliceValues) {
+                           int maxModels, int maxVersionsPerModel, int maxSliceValues, long maxFutureMs) {
 
     /** What model, version or slice value is counted under beyond the limits. */
     public static final String OVERFLOW = "__overflow__";
 
-    /** 2000-01-01T00:00:00Z and 2200-01-01T00:00:00Z. */
+    /** No bound on event times relative to the wall clock. */
+    public static final long NO_FUTURE_BOUND = Long.MAX_VALUE;
+
+    /** 2000-01-01T00:00:00Z and 2200-01-01T00:00:00Z, no bound relative to the wall clock. */
     public static final IngestLimits DEFAULTS = new IngestLimits(64 * 1024, 256, 32, 1000,
-            946_684_800_000L, 7_258_118_400_000L, 1e-3, 1000, 100, 1000);
+            946_684_800_000L, 7_258_118_400_000L, 1e-3, 1000, 100, 1000, NO_FUTURE_BOUND);
 
     public IngestLimits withCardinality(int models, int versionsPerModel, int sliceValues) {
         return new IngestLimits(maxRecordBytes, maxFieldBytes, maxTags, maxScoreClasses, minTimestampMs,
-                maxTimestampMs, scoreSumTolerance, models, versionsPerModel, sliceValues);
+                maxTimestampMs, scoreSumTolerance, models, versionsPerModel, sliceValues, maxFutureMs);
     }
 }

@@ -53,8 +53,11 @@ final class ParseProcessor implements Processor<byte[], byte[], byte[], Parsed> 
         int partition = meta == null ? -1 : meta.partition();
         long offset = meta == null ? -1 : meta.offset();
         Headers headers = DeadLetters.headers(record.headers(), e.reason(), e.getMessage(), topic, partition, offset);
+        // stamped with the time of rejection, not the record's (extracted) event time: a dead letter stamped
+        // with an old event time falls to the topic's time-based retention at once, and one stamped more than
+        // log.message.timestamp.after.max.ms ahead is refused by the broker, which would stop the task
         context.forward(new Record<>(record.key(),
                 new Parsed.Rejected(record.value(), e.reason(), e.getMessage(), topic, partition, offset),
-                record.timestamp(), headers));
+                context.currentSystemTimeMs(), headers));
     }
 }

@@ -108,21 +108,17 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
         }
         if (least > closedThrough) {
             closedThrough = least;
+            watermarks.put(CLOSED_THROUGH_KEY, closedThrough);
             closeWindows();
         }
     }
 
+    /** Where the closed-through time itself is kept, beside the join partitions' watermarks. */
+    private static final int CLOSED_THROUGH_KEY = -1;
+
     private long storedClosedThrough() {
-        long least = Long.MIN_VALUE;
-        boolean any = false;
-        try (KeyValueIterator<Integer, Long> it = watermarks.all()) {
-            while (it.hasNext()) {
-                long t = it.next().value;
-                least = any ? Math.min(least, t) : t;
-                any = true;
-            }
-        }
-        return least;
+        Long stored = watermarks.get(CLOSED_THROUGH_KEY);
+        return stored == null ? Long.MIN_VALUE : stored;
     }
 
     /** Emits final records of windows whose close time passed, then drops what rolling no longer needs. */

@@ -20,7 +20,10 @@ import java.util.List;
  *   <li>the value, as exactly one of: {@code text} (UTF-8), {@code base64} (raw bytes, e.g. not
  *       UTF-8 or with a NUL byte) or {@code "tombstone": true} (a null value);</li>
  *   <li>optionally {@code pad}: {@code {"token": T, "with": S, "times": N}} replaces T in the text
- *       with S repeated N times (oversized records without a 70 KB line in the file).</li>
+ *       with S repeated N times (oversized records without a 70 KB line in the file);</li>
+ *   <li>optionally {@code "service_only": true}: rejected by the service only, not by replay (event
+ *       times far ahead of the wall clock: the service bounds them by {@code limits.max-future},
+ *       replay, with no broker to refuse them, only by {@code limits.max-timestamp}).</li>
  * </ul>
  */
 final class BadInputCorpus {
@@ -29,10 +32,13 @@ final class BadInputCorpus {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One bad record: where it goes, what it is, and why it must be rejected. */
-    record Entry(String id, String topic, String reason, String about, byte[] value) {
+    record Entry(String id, String topic, String reason, String about, byte[] value, boolean serviceOnly) {
 
-        /** Whether the record can be a line of a JSONL file (replay): not a tombstone, no line break, not blank. */
-        boolean isLine() {
+        /** Whether replay rejects it too, and it can be a line of a JSONL file: not a tombstone, no line break, not blank. */
+        boolean isReplayLine() {
+            if (serviceOnly) {
+                return false;
+            }
             if (value == null || value.length == 0) {
                 return false;
             }
@@ -95,6 +101,7 @@ final class BadInputCorpus {
         if (!topic.equals(GoldenKafka.PREDICTIONS) && !topic.equals(GoldenKafka.LABELS)) {
             throw new IllegalStateException("corpus entry " + e.get("id") + ": unknown topic " + topic);
         }
-        return new Entry(e.get("id").asText(), topic, e.get("reason").asText(), e.get("about").asText(), value);
+        return new Entry(e.get("id").asText(), topic, e.get("reason").asText(), e.get("about").asText(), value,
+                e.path("service_only").asBoolean(false));
     }
 }
