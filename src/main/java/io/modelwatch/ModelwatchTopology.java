@@ -13,6 +13,7 @@ import io.modelwatch.window.AggregateInput;
 import io.modelwatch.window.AggregateInputSerde;
 import io.modelwatch.window.AggregationKey;
 import io.modelwatch.window.WindowAggregation;
+import io.modelwatch.window.WindowPreAggregation;
 import io.modelwatch.window.WindowCounters;
 import io.modelwatch.window.WindowSpec;
 import java.util.Optional;
@@ -80,6 +81,9 @@ public final class ModelwatchTopology {
                 .process(new DelayedJoin(windows, s.sliceDimensions(), s.maxLabelsPerPrediction(),
                         s.watermarkInterval(), s.joinPartitions(), counters.join(), s.inMemoryState(),
                         s.limits()), Named.as(DelayedJoin.PROCESSOR))
+                // windows are pre-aggregated per join partition, then merged by key downstream
+                .process(new WindowPreAggregation(windows, s.updateInterval(), counters.window(), s.inMemoryState()),
+                        Named.as(WindowPreAggregation.PROCESSOR))
                 .repartition(Repartitioned.with(AggregationKey.SERDE, AggregateInputSerde.SERDE)
                         .withName(AGGREGATE_INPUT_TOPIC).withStreamPartitioner(new WatermarkBroadcast()))
                 .process(new WindowAggregation(windows, s.rolling(), s.updateInterval(), counters.window(),

@@ -25,6 +25,15 @@ public final class BinaryReader {
         return pos < buf.length;
     }
 
+    public byte[] readBytes(int length) {
+        if (length < 0 || length > buf.length - pos) {
+            throw new IllegalStateException("truncated: " + length + " bytes wanted, " + (buf.length - pos) + " left");
+        }
+        byte[] out = java.util.Arrays.copyOfRange(buf, pos, pos + length);
+        pos += length;
+        return out;
+    }
+
     public int readByte() {
         return buf[pos++] & 0xFF;
     }

@@ -34,6 +34,15 @@ public final class BinaryWriter {
         return this;
     }
 
+    /** Big-endian, like {@link #writeLong}. */
+    public BinaryWriter writeInt(int v) {
+        ensure(4);
+        for (int i = 3; i >= 0; i--) {
+            buf[pos++] = (byte) (v >>> (i * 8));
+        }
+        return this;
+    }
+
     public BinaryWriter writeDouble(double v) {
         return writeLong(Double.doubleToRawLongBits(v));
     }

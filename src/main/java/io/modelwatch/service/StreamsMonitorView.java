@@ -258,7 +258,7 @@ public final class StreamsMonitorView implements MonitorView {
     }
 
     private Optional<JsonNode> readLocalCurves(AggregationKey key, long windowStart) {
-        return this.<byte[]>store(WindowAggregation.CELLS_STORE).flatMap(cells -> {
+        return this.<byte[]>store(WindowAggregation.PARTIALS_STORE).flatMap(cells -> {
             WindowAggregate agg = WindowAggregation.readAggregate(cells, key, windowStart);
             return agg == null ? Optional.empty() : Curves.of(agg).map(StreamsMonitorView::curvesJson);
         });
@@ -308,7 +308,7 @@ public final class StreamsMonitorView implements MonitorView {
             return null;
         }
         try {
-            KeyQueryMetadata m = streams.queryMetadataForKey(WindowAggregation.CELLS_STORE, key, PARTITIONER);
+            KeyQueryMetadata m = streams.queryMetadataForKey(WindowAggregation.PARTIALS_STORE, key, PARTITIONER);
             HostInfo active = m == null ? null : m.activeHost();
             return active == null || active.equals(self) || active.equals(HostInfo.unavailable()) ? null : active;
         } catch (RuntimeException e) {

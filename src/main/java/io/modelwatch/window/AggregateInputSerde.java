@@ -7,7 +7,7 @@ import io.modelwatch.serde.BinaryWriter;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serde;
 
-/** Binary form (version 1) of {@link AggregateInput} on the aggregation repartition topic. */
+/** Binary form (version 1) of {@link AggregateInput}: contributions inside the join task, partials and watermarks on the aggregation repartition topic. */
 public final class AggregateInputSerde {
 
     public static final Serde<AggregateInput> SERDE = BinarySerdes.of(AggregateInputSerde::encode,
@@ -16,17 +16,22 @@ public final class AggregateInputSerde {
     private static final int VERSION = 1;
     private static final int CONTRIBUTION = 1;
     private static final int WATERMARK = 2;
+    private static final int PARTIAL = 3;
 
     private AggregateInputSerde() {
     }
 
     public static byte[] encode(AggregateInput input) {
-        BinaryWriter w = new BinaryWriter(96);
+        int size = input instanceof AggregateInput.Partial p ? 24 + p.aggregate().length : 96;
+        BinaryWriter w = new BinaryWriter(size);
         w.writeByte(VERSION);
         if (input instanceof AggregateInput.Contribution c) {
             w.writeByte(CONTRIBUTION).writeLong(c.windowStart());
             writeOutcome(w, c.retract());
             writeOutcome(w, c.add());
+        } else if (input instanceof AggregateInput.Partial p) {
+            w.writeByte(PARTIAL).writeLong(p.windowStart()).writeVarLong(p.sourcePartition())
+                    .writeByte(p.isFinal() ? 1 : 0).writeVarLong(p.aggregate().length).writeBytes(p.aggregate());
         } else {
             AggregateInput.Watermark m = (AggregateInput.Watermark) input;
             w.writeByte(WATERMARK).writeVarLong(m.sourcePartition()).writeVarLong(m.sourcePartitions())
@@ -44,6 +49,8 @@ public final class AggregateInputSerde {
         int kind = r.readByte();
         return switch (kind) {
             case CONTRIBUTION -> new AggregateInput.Contribution(r.readLong(), readOutcome(r), readOutcome(r));
+            case PARTIAL -> new AggregateInput.Partial(r.readLong(), (int) r.readVarLong(), r.readByte() == 1,
+                    r.readBytes((int) r.readVarLong()));
             case WATERMARK -> new AggregateInput.Watermark((int) r.readVarLong(), (int) r.readVarLong(), r.readLong());
             default -> throw new SerializationException("unknown aggregate input kind " + kind);
         };

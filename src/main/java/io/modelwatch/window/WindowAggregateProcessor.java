@@ -1,6 +1,5 @@
 package io.modelwatch.window;
 
-import io.modelwatch.metrics.Outcomes;
 import io.modelwatch.metrics.WindowAggregate;
 import io.modelwatch.serde.BinaryReader;
 import io.modelwatch.serde.BinaryWriter;
@@ -20,10 +19,12 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Applies contributions to the window cells, emits rate-limited updates of open windows and, when
- * every join partition's watermark passed a window's close time, its final record (and the rolling
- * record that merges it with the windows before it). Closed windows are kept only as long as a
- * rolling record still needs them.
+ * The merge: keeps the latest partial aggregate of each window from each join partition (see
+ * {@link WindowPreAggregateProcessor}), emits rate-limited updates of open windows (the merge of their
+ * partials) and, when every join partition's watermark passed a window's close time, its final record
+ * (and the rolling record that merges it with the windows before it). Closed windows are kept only as
+ * long as a rolling record still needs them. Its work per window and update is one merge of at most
+ * one partial per join partition, whatever the number of pairs.
  */
 final class WindowAggregateProcessor implements Processor<AggregationKey, AggregateInput, String, String> {
 
@@ -36,17 +37,18 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
     private final WindowCounters counters;
 
     private ProcessorContext<String, String> context;
-    private KeyValueStore<Bytes, byte[]> cells;
+    private KeyValueStore<Bytes, byte[]> partials;
     private KeyValueStore<Bytes, byte[]> index;
     private KeyValueStore<Integer, Long> watermarks;
     private KeyValueStore<Bytes, String> history;
-    private WindowCells cellWriter;
     /** Event time through which windows are closed (the least watermark of all join partitions). */
     private long closedThrough = Long.MIN_VALUE;
     /** Index entries known to exist, to skip a store read per record; rebuilt lazily after restarts. */
     private final Set<Bytes> knownOpen = new HashSet<>();
     /** Open windows changed since their last update record. Lost on restart: only an update is skipped. */
     private final Set<Bytes> dirty = new LinkedHashSet<>();
+    /** Wall-clock time of each open window's last update record, to emit at most one per update interval. */
+    private final java.util.Map<Bytes, Long> lastUpdate = new java.util.HashMap<>();
 
     WindowAggregateProcessor(WindowSpec windows, int rolling, Duration updateInterval, WindowCounters counters) {
         this.windows = windows;
@@ -58,11 +60,10 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
     @Override
     public void init(ProcessorContext<String, String> context) {
         this.context = context;
-        this.cells = context.getStateStore(WindowAggregation.CELLS_STORE);
+        this.partials = context.getStateStore(WindowAggregation.PARTIALS_STORE);
         this.index = context.getStateStore(WindowAggregation.INDEX_STORE);
         this.watermarks = context.getStateStore(WindowAggregation.WATERMARK_STORE);
         this.history = context.getStateStore(WindowAggregation.HISTORY_STORE);
-        this.cellWriter = new WindowCells(cells);
         this.closedThrough = storedClosedThrough();
         if (!updateInterval.isZero()) {
             context.schedule(updateInterval, PunctuationType.WALL_CLOCK_TIME, t -> emitUpdates());
@@ -75,12 +76,12 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
             onWatermark(w);
             return;
         }
-        AggregateInput.Contribution c = (AggregateInput.Contribution) record.value();
-        if (windows.closeTime(c.windowStart()) <= closedThrough) {
+        AggregateInput.Partial p = (AggregateInput.Partial) record.value();
+        if (windows.closeTime(p.windowStart()) <= closedThrough) {
             counters.lateContribution();
             return;
         }
-        byte[] prefix = WindowCells.prefix(c.windowStart(), record.key());
+        byte[] prefix = WindowCells.prefix(p.windowStart(), record.key());
         Bytes indexKey = Bytes.wrap(prefix);
         if (!knownOpen.contains(indexKey)) {
             if (index.get(indexKey) == null) {
@@ -88,9 +89,47 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
             }
             knownOpen.add(indexKey);
         }
-        cellWriter.at(prefix);
-        Outcomes.decomposeChange(c.retract(), c.add(), cellWriter);
+        Bytes partialKey = partialKey(prefix, p.sourcePartition());
+        if (p.aggregate().length == 0) {
+            partials.delete(partialKey);
+        } else {
+            partials.put(partialKey, p.aggregate());
+        }
+        if (!p.isFinal() && !updateInterval.isZero()) {
+            // a quiet window's first change goes out at once (one interval after the pair, not two);
+            // further changes within the interval wait for the punctuator
+            long now = context.currentSystemTimeMs();
+            Long last = lastUpdate.get(indexKey);
+            if (last == null || now - last >= updateInterval.toMillis()) {
+                dirty.remove(indexKey);
+                lastUpdate.put(indexKey, now);
+                emit(prefix, false);
+                return;
+            }
+        }
         dirty.add(indexKey);
+    }
+
+    /** {@code [window start][aggregation key][join partition: 4 bytes]}. */
+    static Bytes partialKey(byte[] prefix, int sourcePartition) {
+        return Bytes.wrap(new BinaryWriter(prefix.length + 4).writeBytes(prefix).writeInt(sourcePartition)
+                .toByteArray());
+    }
+
+    /** The merge of every partial of one window (null when it has none). */
+    static WindowAggregate read(org.apache.kafka.streams.state.ReadOnlyKeyValueStore<Bytes, byte[]> partials,
+                                byte[] prefix) {
+        WindowAggregate agg = null;
+        try (KeyValueIterator<Bytes, byte[]> it = partials.prefixScan(Bytes.wrap(prefix),
+                org.apache.kafka.common.serialization.Serdes.Bytes().serializer())) {
+            while (it.hasNext()) {
+                if (agg == null) {
+                    agg = new WindowAggregate();
+                }
+                PartialCodec.mergeInto(it.next().value, agg);
+            }
+        }
+        return agg;
     }
 
     private void onWatermark(AggregateInput.Watermark w) {
@@ -125,7 +164,8 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
     private void closeWindows() {
         long lastClosableStart = closedThrough - windows.sizeMs() - windows.maxLabelDelayMs();
         List<KeyValue<Bytes, byte[]>> due = new ArrayList<>();
-        try (KeyValueIterator<Bytes, byte[]> it = index.range(Bytes.wrap(new byte[8]), startKey(lastClosableStart + 1))) {
+        try (KeyValueIterator<Bytes, byte[]> it = index.range(WindowCells.startKey(0),
+                WindowCells.startKey(lastClosableStart + 1))) {
             while (it.hasNext()) {
                 due.add(it.next());
             }
@@ -136,6 +176,7 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
                 index.put(kv.key, new byte[] {CLOSED});
                 knownOpen.remove(kv.key);
                 dirty.remove(kv.key);
+                lastUpdate.remove(kv.key);
             }
         }
         MetricsHistory.expire(history, lastClosableStart - MetricsHistory.RETAINED_WINDOWS * windows.sizeMs());
@@ -143,14 +184,10 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
         for (KeyValue<Bytes, byte[]> kv : due) {
             long start = new BinaryReader(kv.key.get()).readLong();
             if (start + retention <= lastClosableStart) {
-                WindowCells.deleteWindow(cells, kv.key.get());
+                WindowCells.deleteWindow(partials, kv.key.get());
                 index.delete(kv.key);
             }
         }
-    }
-
-    private static Bytes startKey(long windowStart) {
-        return Bytes.wrap(new BinaryWriter(8).writeLong(Math.max(0, windowStart)).toByteArray());
     }
 
     private void emitUpdates() {
@@ -159,9 +196,11 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
         }
         List<Bytes> changed = new ArrayList<>(dirty);
         dirty.clear();
+        long now = context.currentSystemTimeMs();
         for (Bytes key : changed) {
             byte[] state = index.get(key);
             if (state != null && state[0] == OPEN) {
+                lastUpdate.put(key, now);
                 emit(key.get(), false);
             }
         }
@@ -172,7 +211,7 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
         BinaryReader r = new BinaryReader(prefix);
         long start = r.readLong();
         AggregationKey key = AggregationKey.readFrom(r);
-        WindowAggregate agg = WindowCells.read(cells, prefix);
+        WindowAggregate agg = read(partials, prefix);
         if (agg == null || agg.predictions() <= 0) {
             return;
         }
@@ -185,7 +224,7 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
         if (rolling > 1) {
             WindowAggregate merged = agg.copy();
             for (int i = 1; i < rolling; i++) {
-                WindowAggregate earlier = WindowCells.read(cells, WindowCells.prefix(start - i * windows.sizeMs(), key));
+                WindowAggregate earlier = read(partials, WindowCells.prefix(start - i * windows.sizeMs(), key));
                 if (earlier != null) {
                     merged.merge(earlier, 1);
                 }

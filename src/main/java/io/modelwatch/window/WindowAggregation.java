@@ -9,11 +9,12 @@ import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
-/** The window-state stage: its processor and the stores it owns (RocksDB, changelogged). */
+/** The window-state merge stage: its processor and the stores it owns (RocksDB, changelogged). */
 public final class WindowAggregation implements ProcessorSupplier<AggregationKey, AggregateInput, String, String> {
 
     public static final String PROCESSOR = "window-aggregate";
-    public static final String CELLS_STORE = "window-cells";
+    /** The latest partial aggregate of each window from each join partition. */
+    public static final String PARTIALS_STORE = "window-partials";
     public static final String INDEX_STORE = "window-index";
     public static final String WATERMARK_STORE = "window-watermarks";
     /** Emitted metrics records, for the HTTP API (interactive queries); see {@link MetricsHistory}. */
@@ -34,11 +35,11 @@ public final class WindowAggregation implements ProcessorSupplier<AggregationKey
         this.inMemory = inMemory;
     }
 
-    /** The aggregate of one window still held in {@link #CELLS_STORE} (open, or kept for rolling), or null. */
+    /** The aggregate of one window still held in {@link #PARTIALS_STORE} (open, or kept for rolling), or null. */
     public static io.modelwatch.metrics.WindowAggregate readAggregate(
             org.apache.kafka.streams.state.ReadOnlyKeyValueStore<org.apache.kafka.common.utils.Bytes, byte[]> cells,
             AggregationKey key, long windowStart) {
-        return WindowCells.read(cells, WindowCells.prefix(windowStart, key));
+        return WindowAggregateProcessor.read(cells, WindowCells.prefix(windowStart, key));
     }
 
     @Override
@@ -50,7 +51,7 @@ public final class WindowAggregation implements ProcessorSupplier<AggregationKey
     public Set<StoreBuilder<?>> stores() {
         // ordered, so the topology description is the same on every run
         return new java.util.LinkedHashSet<>(java.util.List.of(
-                Stores.keyValueStoreBuilder(StateStores.keyValue(CELLS_STORE, inMemory), Serdes.Bytes(),
+                Stores.keyValueStoreBuilder(StateStores.keyValue(PARTIALS_STORE, inMemory), Serdes.Bytes(),
                         Serdes.ByteArray()).withCachingEnabled(),
                 Stores.keyValueStoreBuilder(StateStores.keyValue(INDEX_STORE, inMemory), Serdes.Bytes(),
                         Serdes.ByteArray()).withCachingEnabled(),

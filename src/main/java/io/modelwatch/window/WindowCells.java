@@ -38,6 +38,11 @@ final class WindowCells implements AggregateCells {
         return w.toByteArray();
     }
 
+    /** The first key of windows starting at {@code windowStart} (negative starts clamp to 0). */
+    static Bytes startKey(long windowStart) {
+        return Bytes.wrap(new BinaryWriter(8).writeLong(Math.max(0, windowStart)).toByteArray());
+    }
+
     /** Directs the following deltas to the window {@code prefix} names. */
     WindowCells at(byte[] prefix) {
         this.prefix = prefix;

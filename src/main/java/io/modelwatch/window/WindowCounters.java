@@ -8,6 +8,7 @@ public final class WindowCounters {
     private final LongAdder lateContributions = new LongAdder();
     private final LongAdder finals = new LongAdder();
     private final LongAdder updates = new LongAdder();
+    private final LongAdder partials = new LongAdder();
 
     void lateContribution() {
         lateContributions.increment();
@@ -15,6 +16,15 @@ public final class WindowCounters {
 
     void emitted(boolean isFinal) {
         (isFinal ? finals : updates).increment();
+    }
+
+    void partialSent() {
+        partials.increment();
+    }
+
+    /** Partial aggregates this instance's join tasks sent to the merge (pre-aggregation at work). */
+    public long partialsSent() {
+        return partials.sum();
     }
 
     public long lateContributions() {
