@@ -82,7 +82,7 @@ public final class ModelwatchTopology {
                         s.watermarkInterval(), s.joinPartitions(), counters.join(), s.inMemoryState(),
                         s.limits()), Named.as(DelayedJoin.PROCESSOR))
                 // windows are pre-aggregated per join partition, then merged by key downstream
-                .process(new WindowPreAggregation(windows, s.updateInterval(), counters.window(), s.inMemoryState()),
+                .process(new WindowPreAggregation(windows, s.updateInterval(), counters.window()),
                         Named.as(WindowPreAggregation.PROCESSOR))
                 .repartition(Repartitioned.with(AggregationKey.SERDE, AggregateInputSerde.SERDE)
                         .withName(AGGREGATE_INPUT_TOPIC).withStreamPartitioner(new WatermarkBroadcast()))

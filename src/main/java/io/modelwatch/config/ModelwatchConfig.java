@@ -220,6 +220,9 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         return config;
     }
 
+    /** Largest record on the internal topics: about 500k distinct scores in one window of one join partition. */
+    public static final int PARTIAL_RECORD_BYTES = 8 << 20;
+
     /** Kafka Streams properties: ours first, then the file's kafka.properties (which may override any). */
     public Properties streamsProperties() {
         Properties p = new Properties();
@@ -236,6 +239,10 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbConfig.class.getName());
         p.put(BoundedRocksDbConfig.BLOCK_CACHE_BYTES_CONFIG, Long.toString(rocksDbBlockCacheBytes));
         p.put(BoundedRocksDbConfig.WRITE_BUFFER_BYTES_CONFIG, Long.toString(rocksDbWriteBufferBytes));
+        // a window's partial aggregate travels as one record (and rests as one changelog value): allow
+        // PARTIAL_RECORD_BYTES on the internal topics instead of the broker's 1 MB default
+        p.put(StreamsConfig.topicPrefix("max.message.bytes"), Integer.toString(PARTIAL_RECORD_BYTES));
+        p.put(StreamsConfig.producerPrefix("max.request.size"), Integer.toString(PARTIAL_RECORD_BYTES));
         p.putAll(kafkaProperties);
         return p;
     }

@@ -21,6 +21,8 @@ public final class DelayedJoin implements ProcessorSupplier<byte[], JoinInput, A
     public static final String PENDING_STORE = "join-pending";
     public static final String EXPIRY_STORE = "join-expiry-index";
     public static final String CARDINALITY_STORE = "join-cardinality";
+    /** The last watermark the partition sent: windows closing at or before it are final downstream. */
+    public static final String WATERMARK_STORE = "join-watermark";
 
     private final WindowSpec windows;
     private final List<String> sliceDimensions;
@@ -59,7 +61,9 @@ public final class DelayedJoin implements ProcessorSupplier<byte[], JoinInput, A
                 Stores.keyValueStoreBuilder(StateStores.keyValue(EXPIRY_STORE, inMemory), Serdes.Bytes(),
                         Serdes.ByteArray()).withCachingEnabled(),
                 Stores.keyValueStoreBuilder(StateStores.keyValue(CARDINALITY_STORE, inMemory), Serdes.String(),
-                        Serdes.ByteArray())));
+                        Serdes.ByteArray()),
+                Stores.keyValueStoreBuilder(StateStores.keyValue(WATERMARK_STORE, inMemory), Serdes.Integer(),
+                        Serdes.Long())));
     }
 
     /** Watermarks go to every partition of the aggregation stage; contributions by key hash. */

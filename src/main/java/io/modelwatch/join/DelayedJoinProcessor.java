@@ -51,8 +51,13 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
 
     private ProcessorContext<AggregationKey, AggregateInput> context;
     private boolean expiryBacklog;
+    /** Whether this task's pending entries were replayed into the window pre-aggregation (see below). */
+    private boolean replayed;
     private KeyValueStore<String, byte[]> pending;
     private KeyValueStore<Bytes, byte[]> expiryIndex;
+    private KeyValueStore<Integer, Long> watermarkStore;
+    /** The last watermark sent downstream (persisted): windows closing at or before it are final there. */
+    private long lastWatermark = Long.MIN_VALUE;
 
     DelayedJoinProcessor(String pendingStoreName, String expiryStoreName, WindowSpec windows,
                          List<String> sliceDimensions, int labelCap, Duration watermarkInterval, int joinPartitions,
@@ -74,18 +79,22 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         this.context = context;
         this.pending = context.getStateStore(pendingStoreName);
         this.expiryIndex = context.getStateStore(expiryStoreName);
+        this.watermarkStore = context.getStateStore(DelayedJoin.WATERMARK_STORE);
         this.cardinality = new CardinalityGuard(context.getStateStore(DelayedJoin.CARDINALITY_STORE), limits, counters);
         context.schedule(watermarkInterval, PunctuationType.STREAM_TIME, this::onStreamTime);
         // a large expiry backlog (event time jumped) is worked off in chunks, one per second
         context.schedule(java.time.Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, t -> {
+            replayOnce();
             if (expiryBacklog) {
-                expiryBacklog = expireUpTo(context.currentStreamTimeMs(), EXPIRY_CHUNK);
+                // never past the last watermark: entries of windows not yet final downstream must stay
+                expiryBacklog = expireUpTo(lastWatermark, EXPIRY_CHUNK);
             }
         });
     }
 
     @Override
     public void process(Record<byte[], JoinInput> record) {
+        replayOnce();
         JoinInput input = record.value();
         long streamTime = context.currentStreamTimeMs(); // event time: see ingest.EventTimeExtractor
         String id = input.predictionId();
@@ -189,9 +198,43 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         return windows.closeTimeOf(entry.latestLabelTs() + maxDelayMs);
     }
 
+    /**
+     * The window pre-aggregation downstream in this task keeps its partial aggregates in memory only:
+     * they are the sum of the outcomes of the pending entries of open windows. So when a task starts
+     * (first start, restart after a crash, or a move to another instance), before anything else, every
+     * such entry is handed to it once as a contribution, rebuilding exactly the state the store
+     * (restored to the last commit) implies. Windows final downstream (closing at or before the last
+     * watermark sent, which is persisted in the same transaction) are left out: their entries only
+     * await expiry.
+     */
+    private void replayOnce() {
+        if (replayed) {
+            return;
+        }
+        replayed = true;
+        Long stored = watermarkStore.get(0);
+        lastWatermark = stored == null ? Long.MIN_VALUE : stored;
+        try (KeyValueIterator<String, byte[]> it = pending.all()) {
+            while (it.hasNext()) {
+                JoinEntry entry = JoinEntry.decode(it.next().value);
+                JoinEntry.PendingPrediction p = entry.prediction;
+                if (p == null || windows.closeTimeOf(p.timestampMs()) <= lastWatermark) {
+                    continue;
+                }
+                Outcome outcome = entry.outcome(maxDelayMs);
+                forEachKey(p, (key, window) ->
+                        forward(key, new AggregateInput.Contribution(window, null, outcome), p.timestampMs()));
+                counters.replayed();
+            }
+        }
+    }
+
     private void onStreamTime(long punctuationTime) {
+        replayOnce();
         long now = context.currentStreamTimeMs();
         expiryBacklog = expireUpTo(now, EXPIRY_CHUNK);
+        lastWatermark = now;
+        watermarkStore.put(0, now);
         context.forward(new Record<>(WATERMARK_KEY,
                 new AggregateInput.Watermark(context.taskId().partition(), joinPartitions, now), now));
     }

@@ -9,6 +9,7 @@ public final class JoinCounters {
     private final LongAdder lateLabels = new LongAdder();
     private final LongAdder duplicatePredictions = new LongAdder();
     private final LongAdder expired = new LongAdder();
+    private final LongAdder replayed = new LongAdder();
     private final java.util.Map<String, LongAdder> overflow = new java.util.concurrent.ConcurrentHashMap<>();
 
     void latePrediction() {
@@ -25,6 +26,15 @@ public final class JoinCounters {
 
     void expired() {
         expired.increment();
+    }
+
+    void replayed() {
+        replayed.increment();
+    }
+
+    /** Pending entries handed again to the window pre-aggregation when a join task started. */
+    public long replayedEntries() {
+        return replayed.sum();
     }
 
     void overflowed(String kind) {

@@ -33,6 +33,6 @@ class TopologyDocsTest {
         assertFalse(d.contains("KSTREAM-"), "generated processor names: " + d);
         assertFalse(d.contains("KTABLE-"), d);
         assertTrue(d.contains("join-input-repartition") && d.contains("aggregate-input-repartition"), d);
-        assertTrue(d.contains("join-pending") && d.contains("window-partials") && d.contains("preaggregate-cells"), d);
+        assertTrue(d.contains("join-pending") && d.contains("window-partials") && d.contains("join-watermark") && d.contains("window-preaggregate"), d);
     }
 }
