@@ -1,0 +1,141 @@
+package io.modelwatch.join;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.modelwatch.ingest.IngestLimits;
+import io.modelwatch.ingest.JoinInput;
+import io.modelwatch.ingest.Label;
+import io.modelwatch.ingest.Prediction;
+import io.modelwatch.window.AggregateInput;
+import io.modelwatch.window.AggregationKey;
+import io.modelwatch.window.WindowSpec;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The window pre-aggregation keeps its partials in memory, so a join task that starts (after a crash,
+ * or on another instance) hands it every pending entry of a window not yet final downstream, once,
+ * before anything else; entries of windows closed by the last persisted watermark are left out.
+ */
+class JoinReplayTest {
+
+    static final long MIN = 60_000;
+    static final long HOUR = 60 * MIN;
+    static final WindowSpec WINDOWS = new WindowSpec(HOUR, HOUR); // a window closes 2 h after its start
+
+    MockProcessorContext<AggregationKey, AggregateInput> context;
+    final JoinCounters counters = new JoinCounters();
+
+    @BeforeEach
+    void stores() {
+        context = new MockProcessorContext<>();
+        addStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(DelayedJoin.PENDING_STORE), Serdes.String(),
+                Serdes.ByteArray()).withLoggingDisabled().build());
+        addStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(DelayedJoin.EXPIRY_STORE), Serdes.Bytes(),
+                Serdes.ByteArray()).withLoggingDisabled().build());
+        addStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(DelayedJoin.CARDINALITY_STORE),
+                Serdes.String(), Serdes.ByteArray()).withLoggingDisabled().build());
+        addStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(DelayedJoin.WATERMARK_STORE),
+                Serdes.Integer(), Serdes.Long()).withLoggingDisabled().build());
+    }
+
+    private void addStore(KeyValueStore<?, ?> store) {
+        store.init(context.getStateStoreContext(), store);
+        context.addStateStore(store);
+    }
+
+    private DelayedJoinProcessor start() {
+        DelayedJoinProcessor p = new DelayedJoinProcessor(DelayedJoin.PENDING_STORE, DelayedJoin.EXPIRY_STORE, WINDOWS,
+                List.of(), 8, Duration.ofMinutes(1), 1, counters, IngestLimits.DEFAULTS);
+        p.init(context);
+        return p;
+    }
+
+    private long streamTime;
+
+    /** As Streams does: the task's stream time covers a record before it is processed. */
+    private void feed(DelayedJoinProcessor p, Record<byte[], JoinInput> r) {
+        streamTime = Math.max(streamTime, r.timestamp());
+        context.setCurrentStreamTimeMs(streamTime);
+        p.process(r);
+    }
+
+    private static Record<byte[], JoinInput> prediction(String id, long ts) {
+        return new Record<>(id.getBytes(), new Prediction(id, "m", "v1", ts, "1", new String[] {"0", "1"},
+                new double[] {0.3, 0.7}, new String[0], new String[0]), ts);
+    }
+
+    private static Record<byte[], JoinInput> label(String id, long ts) {
+        return new Record<>(id.getBytes(), new Label(id, "1", ts), ts);
+    }
+
+    /** Contributions forwarded since the last reset, by window start: how many, and how many labelled. */
+    private Map<Long, long[]> contributions() {
+        Map<Long, long[]> out = new TreeMap<>();
+        for (var f : context.forwarded()) {
+            if (f.record().value() instanceof AggregateInput.Contribution c) {
+                long[] n = out.computeIfAbsent(c.windowStart(), k -> new long[2]);
+                n[0]++;
+                if (c.add() != null && c.add().labeled()) {
+                    n[1]++;
+                }
+            }
+        }
+        context.resetForwards();
+        return out;
+    }
+
+    @Test
+    void aStartingTaskReplaysThePendingEntriesOfOpenWindowsOnce() {
+        DelayedJoinProcessor first = start();
+        feed(first, prediction("a", 10 * MIN));
+        feed(first, label("a", 20 * MIN));
+        feed(first, prediction("b", 30 * MIN));
+        feed(first, prediction("c", HOUR + 5 * MIN));
+        contributions();
+
+        DelayedJoinProcessor restarted = start(); // same stores: what a restore from the changelog gives
+        feed(restarted, prediction("d", HOUR + 10 * MIN));
+        Map<Long, long[]> replayed = contributions();
+        assertEquals(3, counters.replayedEntries());
+        assertEquals(2, replayed.get(0L)[0]); // a (labelled) and b replayed
+        assertEquals(1, replayed.get(0L)[1]);
+        assertEquals(2, replayed.get(HOUR)[0]); // c replayed, d new
+
+        feed(restarted, prediction("e", HOUR + 20 * MIN));
+        assertEquals(1, contributions().get(HOUR)[0], "the replay happens once per task start");
+    }
+
+    @Test
+    void windowsFinalDownstreamAreNotReplayed() {
+        DelayedJoinProcessor first = start();
+        feed(first, prediction("a", 10 * MIN));          // window [0, 1h), closes at 2h
+        feed(first, prediction("b", HOUR + 10 * MIN));   // window [1h, 2h), closes at 3h
+        feed(first, prediction("clock", 2 * HOUR + 30 * MIN));
+        context.scheduledPunctuators().get(0).getPunctuator().punctuate(2 * HOUR + 30 * MIN); // watermark 2h30
+        List<AggregateInput.Watermark> marks = context.forwarded().stream()
+                .map(f -> f.record().value()).filter(v -> v instanceof AggregateInput.Watermark)
+                .map(v -> (AggregateInput.Watermark) v).toList();
+        assertEquals(1, marks.size());
+        contributions();
+
+        DelayedJoinProcessor restarted = start();
+        feed(restarted, prediction("late-clock", 2 * HOUR + 40 * MIN));
+        Map<Long, long[]> replayed = contributions();
+        assertNull(replayed.get(0L), "window [0, 1h) was final at watermark " + marks.get(0).streamTimeMs());
+        assertEquals(1, replayed.get(HOUR)[0]);
+        assertInstanceOf(Long.class, replayed.keySet().iterator().next());
+    }
+}
