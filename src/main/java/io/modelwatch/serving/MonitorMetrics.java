@@ -268,6 +268,12 @@ public final class MonitorMetrics implements AutoCloseable {
         FunctionCounter.builder("modelwatch.join.expired", join, JoinCounters::expiredEntries)
                 .description("Join entries expired from state").register(registry);
         WindowCounters window = counters.window();
+        FunctionCounter.builder("modelwatch.window.partials.sent", window, WindowCounters::partialsSent)
+                .description("Partial window aggregates the join tasks sent to the merge (pre-aggregation)")
+                .register(registry);
+        FunctionCounter.builder("modelwatch.window.partials.merged", window, WindowCounters::mergedPartials)
+                .description("Join partitions' partials merged into final records (over finals: the spread)")
+                .register(registry);
         FunctionCounter.builder("modelwatch.window.late.contributions", window, WindowCounters::lateContributions)
                 .description("Contributions to windows already closed, dropped").register(registry);
         FunctionCounter.builder("modelwatch.window.records", window, WindowCounters::finalRecords)

@@ -116,6 +116,19 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
                 .toByteArray());
     }
 
+    /** How many join partitions sent a partial of one window (for the pre-aggregation metric). */
+    private int countPartials(byte[] prefix) {
+        int n = 0;
+        try (KeyValueIterator<Bytes, byte[]> it = partials.prefixScan(Bytes.wrap(prefix),
+                org.apache.kafka.common.serialization.Serdes.Bytes().serializer())) {
+            while (it.hasNext()) {
+                it.next();
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** The merge of every partial of one window (null when it has none). */
     static WindowAggregate read(org.apache.kafka.streams.state.ReadOnlyKeyValueStore<Bytes, byte[]> partials,
                                 byte[] prefix) {
@@ -221,6 +234,9 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
         history.put(MetricsHistory.key(key, start, 1), single);
         context.forward(new Record<>(MetricsRecords.key(key, start, 1), single, timestamp));
         counters.emitted(isFinal);
+        if (isFinal) {
+            counters.mergedFinal(countPartials(prefix));
+        }
         if (rolling > 1) {
             WindowAggregate merged = agg.copy();
             for (int i = 1; i < rolling; i++) {

@@ -9,6 +9,7 @@ public final class WindowCounters {
     private final LongAdder finals = new LongAdder();
     private final LongAdder updates = new LongAdder();
     private final LongAdder partials = new LongAdder();
+    private final LongAdder mergedPartials = new LongAdder();
 
     void lateContribution() {
         lateContributions.increment();
@@ -20,6 +21,18 @@ public final class WindowCounters {
 
     void partialSent() {
         partials.increment();
+    }
+
+    void mergedFinal(int partialCount) {
+        mergedPartials.add(partialCount);
+    }
+
+    /**
+     * Over the final records this instance emitted, the join partitions whose partials each merged:
+     * divided by {@link #finalRecords()}, how widely the pairs of one window were spread.
+     */
+    public long mergedPartials() {
+        return mergedPartials.sum();
     }
 
     /** Partial aggregates this instance's join tasks sent to the merge (pre-aggregation at work). */

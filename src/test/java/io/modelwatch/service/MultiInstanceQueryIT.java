@@ -101,6 +101,15 @@ class MultiInstanceQueryIT {
                     assertEquals(want.size(), localA.size() + localB.size(),
                             model + ": the instances' own windows together are the whole history");
                 }
+                // scale-out: the pairs of one model's window were summed in several join tasks (on both
+                // instances), not all in the one task that owns the model's key
+                long partialsA = a.counters().window().partialsSent();
+                long partialsB = b.counters().window().partialsSent();
+                assertTrue(partialsA > 0 && partialsB > 0, "both instances pre-aggregate: " + partialsA + ", " + partialsB);
+                long merged = a.counters().window().mergedPartials() + b.counters().window().mergedPartials();
+                long finalsEmitted = a.counters().window().finalRecords() + b.counters().window().finalRecords();
+                assertTrue(merged >= 2 * finalsEmitted, "a final merges partials of several join partitions: "
+                        + merged + " partials over " + finalsEmitted + " finals");
                 int ownA = a.view().scoped(true).latestMetrics().size();
                 int ownB = b.view().scoped(true).latestMetrics().size();
                 assertTrue(ownA > 0 && ownB > 0, "each instance holds some series: " + ownA + ", " + ownB);

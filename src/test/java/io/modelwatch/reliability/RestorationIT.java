@@ -1,0 +1,138 @@
+package io.modelwatch.reliability;
+
+import static io.modelwatch.reliability.GoldenKafka.log;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.modelwatch.config.ModelwatchConfig;
+import io.modelwatch.embedded.EmbeddedKafkaCluster;
+import io.modelwatch.reliability.GoldenKafka.Event;
+import io.modelwatch.service.ModelwatchService;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.TaskMetadata;
+import org.apache.kafka.streams.ThreadMetadata;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * State restoration when an instance is lost: two instances share the work, one leaves mid-stream, and
+ * the survivor takes over every task, restoring their state from the changelogs (no standby) or
+ * promoting its warm standby copies ({@code standby-replicas: 1}). The time until the survivor runs
+ * every task is measured and printed ({@code RESTORATION ...} line; a measurement, not an assertion);
+ * what is asserted is that the final metrics still equal the reference.
+ */
+class RestorationIT {
+
+    private static final int PARTITIONS = 4;
+    private static final int WINDOWS = 4;
+
+    @ParameterizedTest(name = "standby-replicas {0}")
+    @ValueSource(ints = {0, 1})
+    void theSurvivorTakesOverEveryTask(int standbys, @TempDir Path dir) throws Exception {
+        String appId = "modelwatch-restoration-it-" + standbys;
+        GoldenKafka.Golden golden = GoldenKafka.Golden.firstWindows(WINDOWS);
+        List<List<Event>> chunks = GoldenKafka.chunks(golden.events());
+        try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start(1);
+             Admin admin = GoldenKafka.admin(kafka.bootstrapServers());
+             KafkaProducer<byte[], byte[]> producer = GoldenKafka.producer(kafka.bootstrapServers())) {
+            kafka.createTopic(GoldenKafka.PREDICTIONS, PARTITIONS, 1);
+            kafka.createTopic(GoldenKafka.LABELS, PARTITIONS, 1);
+            ModelwatchService a = start(kafka, appId, dir.resolve("a"), standbys);
+            ModelwatchService b = start(kafka, appId, dir.resolve("b"), standbys);
+            try {
+                awaitTasks(b, t -> !t.isEmpty(), Duration.ofSeconds(90));
+                int half = chunks.size() / 2;
+                for (List<Event> chunk : chunks.subList(0, half)) {
+                    GoldenKafka.send(producer, chunk);
+                    GoldenKafka.awaitConsumed(admin, appId, List.of(GoldenKafka.PREDICTIONS, GoldenKafka.LABELS),
+                            Duration.ofMinutes(2), null);
+                }
+                Thread.sleep(3_000); // standbys catch up with the changelogs
+                long changelogRecords = changelogRecords(admin, appId);
+                Set<String> bTasks = activeTasks(b);
+
+                long lost = System.nanoTime();
+                b.close(); // the instance leaves; its tasks move to the survivor
+                Set<String> all = awaitTasks(a, t -> t.containsAll(bTasks), Duration.ofMinutes(3));
+                long tookMs = (System.nanoTime() - lost) / 1_000_000;
+                System.out.printf("RESTORATION standby_replicas=%d took_ms=%d tasks_moved=%d changelog_records=%d%n",
+                        standbys, tookMs, bTasks.size(), changelogRecords);
+                log("standby %d: survivor runs all %d tasks %d ms after the loss (%d moved, %d changelog records)",
+                        standbys, all.size(), tookMs, bTasks.size(), changelogRecords);
+
+                for (List<Event> chunk : chunks.subList(half, chunks.size())) {
+                    GoldenKafka.send(producer, chunk);
+                }
+                GoldenKafka.awaitConsumed(admin, appId, List.of(GoldenKafka.PREDICTIONS, GoldenKafka.LABELS),
+                        Duration.ofMinutes(2), null);
+                GoldenKafka.sendClockLabels(producer, PARTITIONS, GoldenKafka.clockTime(golden.lastTimestamp()));
+                List<JsonNode> finals = GoldenKafka.readFinals(kafka.bootstrapServers(), golden.expectedFinals(),
+                        Duration.ofMinutes(2), Duration.ofSeconds(2));
+                golden.assertMatches(finals);
+                assertEquals(KafkaStreams.State.RUNNING, a.streams().state(), "the survivor still runs");
+                GoldenKafka.assertNothingLate("survivor", a.counters());
+            } finally {
+                b.close();
+                a.close();
+            }
+        }
+    }
+
+    private static ModelwatchService start(EmbeddedKafkaCluster kafka, String appId, Path state, int standbys)
+            throws InterruptedException {
+        Map<String, String> env = GoldenKafka.serviceEnv(kafka.bootstrapServers(), appId, state, PARTITIONS);
+        env.put("MODELWATCH_STANDBY_REPLICAS", Integer.toString(standbys));
+        ModelwatchService s = new ModelwatchService(ModelwatchConfig.load(null, env)).start();
+        assertTrue(s.awaitRunning(Duration.ofSeconds(60)), "service did not reach RUNNING");
+        return s;
+    }
+
+    private static Set<String> activeTasks(ModelwatchService s) {
+        Set<String> out = new HashSet<>();
+        for (ThreadMetadata t : s.streams().metadataForLocalThreads()) {
+            for (TaskMetadata task : t.activeTasks()) {
+                out.add(task.taskId().toString());
+            }
+        }
+        return out;
+    }
+
+    /** Waits until the instance runs and its active tasks satisfy {@code done}; returns them. */
+    private static Set<String> awaitTasks(ModelwatchService s, java.util.function.Predicate<Set<String>> done,
+                                          Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Set<String> tasks = Set.of();
+        while (System.nanoTime() < deadline) {
+            if (s.streams().state() == KafkaStreams.State.RUNNING) {
+                tasks = activeTasks(s);
+                if (done.test(tasks)) {
+                    return tasks;
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("tasks not taken over within " + timeout + ": " + s.streams().state() + " " + tasks);
+    }
+
+    private static long changelogRecords(Admin admin, String appId) throws Exception {
+        Set<String> topics = admin.listTopics().names().get().stream()
+                .filter(t -> t.startsWith(appId) && t.endsWith("-changelog")).collect(Collectors.toSet());
+        Map<TopicPartition, OffsetSpec> request = new java.util.HashMap<>();
+        admin.describeTopics(topics).allTopicNames().get().forEach((name, d) ->
+                d.partitions().forEach(p -> request.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
+        return admin.listOffsets(request).all().get().values().stream().mapToLong(i -> i.offset()).sum();
+    }
+}
