@@ -31,7 +31,7 @@ public class JoinEntryBench {
         entry = new JoinEntry();
         entry.prediction = new JoinEntry.PendingPrediction(p.modelId(), p.modelVersion(), p.timestampMs(),
                 p.predicted(), p.scoreClasses(), p.scores(), new String[0], new String[0]);
-        entry.addLabel(p.timestampMs() + 1000, truth[0], 16);
+        entry.addLabel(p.timestampMs() + 1000, truth[0], 16, java.time.Duration.ofDays(7).toMillis());
         entry.expiresAt = p.timestampMs() + 3_600_000;
         bytes = entry.encode();
     }

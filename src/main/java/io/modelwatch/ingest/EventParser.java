@@ -1,52 +1,188 @@
 package io.modelwatch.ingest;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.io.JsonEOFException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeType;
+import com.fasterxml.jackson.core.io.NumberOutput;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.math.BigInteger;
+import java.nio.ByteOrder;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
-import java.util.Iterator;
+import java.util.HashMap;
 import java.util.Map;
 
-/** Parses and validates the JSON events of the contract (see README, "Event contract"). */
+/**
+ * Parses and validates the JSON events of the contract (see README, "Event contract").
+ *
+ * <p>One streaming pass over the bytes (no Jackson tree): the whole document is read first, so that a
+ * syntax error anywhere wins over a validation error, exactly as with the tree parse this replaces
+ * ({@code ObjectMapper.readTree} with {@code FAIL_ON_TRAILING_TOKENS}): the same token calls in the same
+ * order (so the same exceptions and messages), duplicate keys keep the last value, numbers keep their
+ * tree semantics (int / long / big integer / double). Then the fields are checked in the same order with
+ * the same reasons and messages.
+ */
 public final class EventParser {
 
-    /** One JSON object a record: trailing content ("{...} x", "{...}{...}") is an error. */
-    private static final ObjectMapper MAPPER = new ObjectMapper()
-            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    /** Thread-safe and shared: parsers created from it share its canonicalised field names. */
+    private static final JsonFactory JSON = new JsonFactory();
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    private static final String[] NONE = new String[0];
+    private static final double[] NO_SCORES = new double[0];
+
+    /** Tests only: called once per parse (prediction or label) that reaches the JSON reader. */
+    static volatile Runnable parseHook;
+
     private final IngestLimits limits;
 
     public EventParser(IngestLimits limits) {
         this.limits = limits;
     }
 
+    IngestLimits limits() {
+        return limits;
+    }
+
     public Prediction parsePrediction(byte[] value) throws BadInputException {
-        JsonNode root = parseObject(value);
-        String id = requiredString(root, "prediction_id");
-        String model = requiredString(root, "model_id");
-        String version = optionalString(root, "model_version", "");
-        long ts = timestamp(root);
-        String predicted = classLabel(root, "predicted");
-        ScoreRow row = scores(root.get("scores"));
-        String[][] tags = tags(root.get("tags"));
-        return new Prediction(id, model, version, ts, predicted, row.classes, row.values, tags[0], tags[1]);
+        Scratch s = read(value, true);
+        String id = requiredString(s.predictionId, "prediction_id");
+        String model = requiredString(s.modelId, "model_id");
+        String version = optionalString(s.modelVersion, "model_version", "");
+        long ts = timestamp(s.timestamp);
+        String predicted = classLabel(s.label, "predicted");
+        scores(s.scores);
+        tags(s.tags);
+        return new Prediction(id, model, version, ts, predicted, s.scores.outKeys, s.scores.outScores,
+                s.tags.outKeys, s.tags.outValues);
     }
 
     public Label parseLabel(byte[] value) throws BadInputException {
-        JsonNode root = parseObject(value);
-        return new Label(requiredString(root, "prediction_id"), classLabel(root, "label"), timestamp(root));
+        Scratch s = read(value, false);
+        String id = requiredString(s.predictionId, "prediction_id");
+        String label = classLabel(s.label, "label");
+        return new Label(id, label, timestamp(s.timestamp));
     }
 
-    private JsonNode parseObject(byte[] value) throws BadInputException {
+    // ------------------------------------------------------------------ reading
+
+    /** What a field held: absent, or the JSON type of its (last) value, with the value for scalars. */
+    private static final byte ABSENT = 0;
+    private static final byte NULL = 1;
+    private static final byte STRING = 2;
+    /** An integer that fits a long (an int or long node of the tree). */
+    private static final byte INT = 3;
+    /** An integer beyond a long (a big integer node). */
+    private static final byte BIG_INT = 4;
+    private static final byte FLOAT = 5;
+    private static final byte BOOLEAN = 6;
+    private static final byte OBJECT = 7;
+    private static final byte ARRAY = 8;
+
+    private static String typeName(byte kind) {
+        return switch (kind) {
+            case NULL -> "null";
+            case STRING -> "string";
+            case INT, BIG_INT, FLOAT -> "number";
+            case BOOLEAN -> "boolean";
+            case OBJECT -> "object";
+            case ARRAY -> "array";
+            default -> "missing";
+        };
+    }
+
+    /** One top-level field. */
+    private static final class Slot {
+        byte kind;
+        String text;
+        long lng;
+        BigInteger big;
+        double dbl;
+    }
+
+    /** An object of name -> value (scores, tags), entries in document order, duplicates included. */
+    private static final class Entries {
+        byte kind;
+        int count;
+        String[] keys = new String[8];
+        byte[] kinds = new byte[8];
+        long[] lngs = new long[8];
+        double[] dbls = new double[8];
+        Object[] objs = new Object[8]; // the text of a string, the value of a big integer
+        // the outcome of the checks
+        String[] outKeys;
+        double[] outScores;
+        String[] outValues;
+        int[] order = new int[8];
+
+        void reset() {
+            kind = ABSENT;
+            if (keys.length > 1024) { // a huge record once: do not keep its buffers
+                keys = new String[8];
+                kinds = new byte[8];
+                lngs = new long[8];
+                dbls = new double[8];
+                objs = new Object[8];
+                order = new int[8];
+            }
+            count = 0;
+            outKeys = null;
+            outScores = null;
+            outValues = null;
+        }
+
+        int add(String key) {
+            if (count == keys.length) {
+                int n = count * 2;
+                keys = Arrays.copyOf(keys, n);
+                kinds = Arrays.copyOf(kinds, n);
+                lngs = Arrays.copyOf(lngs, n);
+                dbls = Arrays.copyOf(dbls, n);
+                objs = Arrays.copyOf(objs, n);
+                order = new int[n];
+            }
+            keys[count] = key;
+            objs[count] = null;
+            return count++;
+        }
+    }
+
+    private static final class Scratch {
+        final Slot predictionId = new Slot();
+        final Slot modelId = new Slot();
+        final Slot modelVersion = new Slot();
+        final Slot timestamp = new Slot();
+        /** {@code predicted} of a prediction, {@code label} of a label. */
+        final Slot label = new Slot();
+        final Entries scores = new Entries();
+        final Entries tags = new Entries();
+
+        void reset() {
+            predictionId.kind = ABSENT;
+            modelId.kind = ABSENT;
+            modelVersion.kind = ABSENT;
+            timestamp.kind = ABSENT;
+            label.kind = ABSENT;
+            scores.reset();
+            tags.reset();
+        }
+    }
+
+    /** FAIL_ON_TRAILING_TOKENS, with the message databind gives it. */
+    private static final class TrailingTokenException extends IOException {
+        TrailingTokenException(JsonToken t) {
+            super("Trailing token (of type " + t + ") found after value (bound as "
+                    + "`com.fasterxml.jackson.databind.JsonNode`): not allowed as per "
+                    + "`DeserializationFeature.FAIL_ON_TRAILING_TOKENS`");
+        }
+    }
+
+    private Scratch read(byte[] value, boolean prediction) throws BadInputException {
         if (value == null) {
             throw new BadInputException(RejectReason.NULL_VALUE, "record value is null (a tombstone)");
         }
@@ -54,9 +190,29 @@ public final class EventParser {
             throw new BadInputException(RejectReason.OVERSIZED_RECORD,
                     "record of " + value.length + " bytes exceeds the limit of " + limits.maxRecordBytes());
         }
-        JsonNode root;
-        try {
-            root = MAPPER.readTree(value);
+        Runnable hook = parseHook;
+        if (hook != null) {
+            hook.run();
+        }
+        Scratch s = SCRATCH.get();
+        s.reset();
+        byte root;
+        try (JsonParser p = JSON.createParser(value)) {
+            JsonToken t = p.nextToken();
+            if (t == null) {
+                throw new BadInputException(RejectReason.NOT_JSON, "empty record value");
+            }
+            if (t == JsonToken.START_OBJECT) {
+                root = OBJECT;
+                readFields(p, s, prediction);
+            } else {
+                root = kind(t);
+                skip(p, t);
+            }
+            JsonToken trailing = p.nextToken();
+            if (trailing != null) {
+                throw new TrailingTokenException(trailing);
+            }
         } catch (JsonEOFException e) {
             throw new BadInputException(RejectReason.TRUNCATED_JSON, "JSON ends early: " + firstLine(e));
         } catch (IOException e) {
@@ -68,27 +224,218 @@ public final class EventParser {
             }
             throw new BadInputException(RejectReason.NOT_JSON, "not JSON: " + firstLine(e));
         }
-        if (root == null || root.isMissingNode()) {
-            throw new BadInputException(RejectReason.NOT_JSON, "empty record value");
-        }
-        if (!root.isObject()) {
-            throw new BadInputException(RejectReason.NOT_AN_OBJECT,
-                    "expected a JSON object, got " + root.getNodeType().name().toLowerCase());
+        if (root != OBJECT) {
+            throw new BadInputException(RejectReason.NOT_AN_OBJECT, "expected a JSON object, got " + typeName(root));
         }
         if (!isUtf8(value)) {
             throw new BadInputException(RejectReason.NOT_UTF8, "record value is not valid UTF-8");
         }
-        return root;
+        return s;
     }
 
-    private static boolean isUtf8(byte[] value) {
-        try {
-            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(value));
-            return true;
-        } catch (CharacterCodingException e) {
-            return false;
+    /** The top-level object, after its START_OBJECT: the fields we know, the rest skipped. */
+    private static void readFields(JsonParser p, Scratch s, boolean prediction) throws IOException {
+        for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+            JsonToken t = p.nextToken();
+            Slot slot = null;
+            Entries entries = null;
+            switch (name) {
+                case "prediction_id" -> slot = s.predictionId;
+                case "timestamp" -> slot = s.timestamp;
+                case "model_id" -> slot = prediction ? s.modelId : null;
+                case "model_version" -> slot = prediction ? s.modelVersion : null;
+                case "predicted" -> slot = prediction ? s.label : null;
+                case "label" -> slot = prediction ? null : s.label;
+                case "scores" -> entries = prediction ? s.scores : null;
+                case "tags" -> entries = prediction ? s.tags : null;
+                default -> {
+                }
+            }
+            if (slot != null) {
+                readValue(p, t, slot);
+            } else if (entries != null) {
+                readEntries(p, t, entries);
+            } else {
+                skip(p, t);
+            }
         }
+    }
+
+    private static byte kind(JsonToken t) throws IOException {
+        if (t == null) {
+            throw new JsonParseException(null, "unexpected end of tokens");
+        }
+        return switch (t) {
+            case VALUE_STRING -> STRING;
+            case VALUE_NUMBER_INT -> INT;
+            case VALUE_NUMBER_FLOAT -> FLOAT;
+            case VALUE_TRUE, VALUE_FALSE -> BOOLEAN;
+            case VALUE_NULL -> NULL;
+            case START_OBJECT -> OBJECT;
+            case START_ARRAY -> ARRAY;
+            default -> throw new JsonParseException(null, "unexpected token " + t);
+        };
+    }
+
+    /** A field's value as the tree would hold it (the same parser calls, hence the same errors). */
+    private static void readValue(JsonParser p, JsonToken t, Slot slot) throws IOException {
+        byte kind = kind(t);
+        switch (kind) {
+            case STRING -> slot.text = p.getText();
+            case INT -> {
+                if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+                    kind = BIG_INT;
+                    slot.big = p.getBigIntegerValue();
+                } else {
+                    slot.lng = p.getLongValue();
+                }
+            }
+            case FLOAT -> slot.dbl = p.getDoubleValue();
+            default -> skip(p, t);
+        }
+        slot.kind = kind;
+    }
+
+    /** scores or tags: an object's entries (each value as {@link #readValue} would read it), or its type. */
+    private static void readEntries(JsonParser p, JsonToken t, Entries e) throws IOException {
+        e.reset(); // a duplicate key: the last value wins
+        e.kind = kind(t);
+        if (t != JsonToken.START_OBJECT) {
+            skip(p, t);
+            return;
+        }
+        for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+            JsonToken v = p.nextToken();
+            int i = e.add(name);
+            byte kind = kind(v);
+            switch (kind) {
+                case STRING -> e.objs[i] = p.getText();
+                case INT -> {
+                    if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+                        kind = BIG_INT;
+                        BigInteger big = p.getBigIntegerValue();
+                        e.objs[i] = big;
+                        e.dbls[i] = big.doubleValue();
+                    } else {
+                        long l = p.getLongValue();
+                        e.lngs[i] = l;
+                        e.dbls[i] = l;
+                    }
+                }
+                case FLOAT -> e.dbls[i] = p.getDoubleValue();
+                default -> skip(p, v);
+            }
+            e.kinds[i] = kind;
+        }
+    }
+
+    /**
+     * Skips the value at the current token, through the same tokens the tree parse reads: names with
+     * {@code nextFieldName} in objects, {@code nextToken} in arrays, and every string decoded (an error
+     * inside a string is only found when it is decoded).
+     */
+    private static void skip(JsonParser p, JsonToken t) throws IOException {
+        if (t == JsonToken.VALUE_STRING) {
+            p.finishToken();
+            return;
+        }
+        if (t != JsonToken.START_OBJECT && t != JsonToken.START_ARRAY) {
+            return;
+        }
+        int depth = 1;
+        while (depth > 0) {
+            JsonToken n;
+            if (p.getParsingContext().inObject()) {
+                if (p.nextFieldName() == null) { // END_OBJECT
+                    depth--;
+                    continue;
+                }
+                n = p.nextToken();
+            } else {
+                n = p.nextToken();
+                if (n == JsonToken.END_ARRAY) {
+                    depth--;
+                    continue;
+                }
+            }
+            if (n == JsonToken.START_OBJECT || n == JsonToken.START_ARRAY) {
+                depth++;
+            } else if (n == JsonToken.VALUE_STRING) {
+                p.finishToken();
+            } else if (n == null) {
+                throw new JsonParseException(p, "unexpected end of tokens");
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ UTF-8
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    /** Strictly valid UTF-8, as the JDK's decoder reports it (no overlong forms, surrogates or beyond U+10FFFF). */
+    static boolean isUtf8(byte[] v) {
+        int n = v.length;
+        int i = 0;
+        long or = 0;
+        for (; i + 8 <= n; i += 8) {
+            or |= (long) LONGS.get(v, i);
+        }
+        for (; i < n; i++) {
+            or |= v[i];
+        }
+        if ((or & 0x8080808080808080L) == 0) {
+            return true; // ASCII, the common case
+        }
+        return isUtf8Strict(v);
+    }
+
+    private static boolean isUtf8Strict(byte[] v) {
+        int n = v.length;
+        int i = 0;
+        while (i < n) {
+            int b = v[i] & 0xFF;
+            if (b < 0x80) {
+                i++;
+                continue;
+            }
+            int need;
+            int lo = 0x80;
+            int hi = 0xBF;
+            if (b >= 0xC2 && b <= 0xDF) {
+                need = 1;
+            } else if (b >= 0xE0 && b <= 0xEF) {
+                need = 2;
+                if (b == 0xE0) {
+                    lo = 0xA0;
+                } else if (b == 0xED) {
+                    hi = 0x9F;
+                }
+            } else if (b >= 0xF0 && b <= 0xF4) {
+                need = 3;
+                if (b == 0xF0) {
+                    lo = 0x90;
+                } else if (b == 0xF4) {
+                    hi = 0x8F;
+                }
+            } else {
+                return false;
+            }
+            if (i + need >= n) { // the sequence is cut off
+                return false;
+            }
+            int c = v[i + 1] & 0xFF;
+            if (c < lo || c > hi) {
+                return false;
+            }
+            for (int k = 2; k <= need; k++) {
+                c = v[i + k] & 0xFF;
+                if (c < 0x80 || c > 0xBF) {
+                    return false;
+                }
+            }
+            i += need + 1;
+        }
+        return true;
     }
 
     private static String firstLine(IOException e) {
@@ -97,46 +444,49 @@ public final class EventParser {
         return nl < 0 ? m : m.substring(0, nl);
     }
 
-    private String requiredString(JsonNode root, String field) throws BadInputException {
-        JsonNode n = root.get(field);
-        if (n == null || n.isNull()) {
+    // ------------------------------------------------------------------ checks
+
+    private String requiredString(Slot n, String field) throws BadInputException {
+        if (n.kind == ABSENT || n.kind == NULL) {
             throw new BadInputException(RejectReason.MISSING_FIELD, "missing field '" + field + "'");
         }
-        if (!n.isTextual()) {
+        if (n.kind != STRING) {
             throw new BadInputException(RejectReason.WRONG_TYPE,
-                    "field '" + field + "' must be a string, got " + n.getNodeType().name().toLowerCase());
+                    "field '" + field + "' must be a string, got " + typeName(n.kind));
         }
-        return checkedText(field, n.textValue());
+        return checkedText(field, n.text);
     }
 
-    private String optionalString(JsonNode root, String field, String fallback) throws BadInputException {
-        JsonNode n = root.get(field);
-        if (n == null || n.isNull()) {
-            return fallback;
+    private String optionalString(Slot n, String field, String fallback) throws BadInputException {
+        switch (n.kind) {
+            case ABSENT, NULL:
+                return fallback;
+            case STRING:
+                return checkedLength(field, n.text);
+            case INT:
+                return checkedLength(field, Long.toString(n.lng));
+            case BIG_INT:
+                return checkedLength(field, n.big.toString());
+            default:
+                throw new BadInputException(RejectReason.WRONG_TYPE, "field '" + field + "' must be a string");
         }
-        if (n.isTextual()) {
-            return checkedLength(field, n.textValue());
-        }
-        if (n.isIntegralNumber()) {
-            return checkedLength(field, n.asText());
-        }
-        throw new BadInputException(RejectReason.WRONG_TYPE, "field '" + field + "' must be a string");
     }
 
     /** Class labels: strings, or integers that mean the class of their decimal string. */
-    private String classLabel(JsonNode root, String field) throws BadInputException {
-        JsonNode n = root.get(field);
-        if (n == null || n.isNull()) {
-            throw new BadInputException(RejectReason.MISSING_FIELD, "missing field '" + field + "'");
+    private String classLabel(Slot n, String field) throws BadInputException {
+        switch (n.kind) {
+            case ABSENT, NULL:
+                throw new BadInputException(RejectReason.MISSING_FIELD, "missing field '" + field + "'");
+            case STRING:
+                return checkedText(field, n.text);
+            case INT:
+                return checkedLength(field, Long.toString(n.lng));
+            case BIG_INT:
+                return checkedLength(field, n.big.toString());
+            default:
+                throw new BadInputException(RejectReason.WRONG_TYPE,
+                        "field '" + field + "' must be a string or an integer, got " + typeName(n.kind));
         }
-        if (n.isTextual()) {
-            return checkedText(field, n.textValue());
-        }
-        if (n.isIntegralNumber()) {
-            return checkedLength(field, n.bigIntegerValue().toString());
-        }
-        throw new BadInputException(RejectReason.WRONG_TYPE,
-                "field '" + field + "' must be a string or an integer, got " + n.getNodeType().name().toLowerCase());
     }
 
     private String checkedText(String field, String text) throws BadInputException {
@@ -147,9 +497,11 @@ public final class EventParser {
     }
 
     private String checkedLength(String field, String text) throws BadInputException {
-        if (text.length() > limits.maxFieldBytes() || utf8Length(text) > limits.maxFieldBytes()) {
+        int max = limits.maxFieldBytes();
+        // at most 3 UTF-8 bytes a char (a surrogate pair is 4 for 2): short text needs no count
+        if (text.length() > max || (text.length() > max / 3 && utf8Length(text) > max)) {
             throw new BadInputException(RejectReason.OVERSIZED_FIELD,
-                    "field '" + field + "' is longer than " + limits.maxFieldBytes() + " bytes");
+                    "field '" + field + "' is longer than " + max + " bytes");
         }
         return text;
     }
@@ -163,38 +515,47 @@ public final class EventParser {
         return n;
     }
 
-    private long timestamp(JsonNode root) throws BadInputException {
-        JsonNode n = root.get("timestamp");
-        if (n == null || n.isNull()) {
-            throw new BadInputException(RejectReason.MISSING_FIELD, "missing field 'timestamp'");
-        }
+    private long timestamp(Slot n) throws BadInputException {
         long ts;
-        if (n.isIntegralNumber() && n.canConvertToLong()) {
-            ts = n.longValue();
-        } else if (n.isNumber()) {
-            double d = n.doubleValue();
-            if (!Double.isFinite(d) || d != Math.rint(d) || Math.abs(d) > 9e15) {
-                throw new BadInputException(RejectReason.BAD_TIMESTAMP,
-                        "timestamp must be whole epoch milliseconds, got " + n.asText());
+        switch (n.kind) {
+            case ABSENT, NULL:
+                throw new BadInputException(RejectReason.MISSING_FIELD, "missing field 'timestamp'");
+            case INT:
+                ts = n.lng;
+                break;
+            case BIG_INT:
+            case FLOAT: {
+                double d = n.kind == FLOAT ? n.dbl : n.big.doubleValue();
+                if (!Double.isFinite(d) || d != Math.rint(d) || Math.abs(d) > 9e15) {
+                    throw new BadInputException(RejectReason.BAD_TIMESTAMP, "timestamp must be whole epoch milliseconds, got "
+                            + (n.kind == FLOAT ? NumberOutput.toString(d) : n.big.toString()));
+                }
+                ts = (long) d;
+                break;
             }
-            ts = (long) d;
-        } else if (n.isTextual()) {
-            ts = parseInstant(n.textValue());
-        } else {
-            throw new BadInputException(RejectReason.WRONG_TYPE,
-                    "timestamp must be epoch milliseconds or an ISO-8601 string");
+            case STRING:
+                ts = parseInstant(n.text);
+                break;
+            default:
+                throw new BadInputException(RejectReason.WRONG_TYPE,
+                        "timestamp must be epoch milliseconds or an ISO-8601 string");
         }
         if (ts < limits.minTimestampMs() || ts >= limits.maxTimestampMs()) {
             throw new BadInputException(RejectReason.TIMESTAMP_OUT_OF_RANGE, "timestamp " + ts
                     + " is outside [" + Instant.ofEpochMilli(limits.minTimestampMs()) + ", "
                     + Instant.ofEpochMilli(limits.maxTimestampMs()) + ")");
         }
+        checkFuture(ts);
+        return ts;
+    }
+
+    /** The bound relative to the wall clock, the one check whose answer changes with time. */
+    void checkFuture(long ts) throws BadInputException {
         if (limits.maxFutureMs() != IngestLimits.NO_FUTURE_BOUND
                 && ts - System.currentTimeMillis() > limits.maxFutureMs()) {
             throw new BadInputException(RejectReason.TIMESTAMP_OUT_OF_RANGE, "timestamp " + Instant.ofEpochMilli(ts)
                     + " is more than " + java.time.Duration.ofMillis(limits.maxFutureMs()) + " ahead of the clock");
         }
-        return ts;
     }
 
     private static long parseInstant(String text) throws BadInputException {
@@ -217,42 +578,115 @@ public final class EventParser {
         return s.length() <= 64 ? s : s.substring(0, 64) + "...";
     }
 
-    private record ScoreRow(String[] classes, double[] values) {
+    /**
+     * The distinct keys of {@code e}, as the tree's object holds them: in order of first appearance, each
+     * with the index of its last value. Returns how many; their indexes are in {@code e.order}.
+     */
+    private static int distinct(Entries e) {
+        int n = e.count;
+        int[] order = e.order;
+        String[] keys = e.keys;
+        int u = 0;
+        if (n <= 32) {
+            outer:
+            for (int i = 0; i < n; i++) {
+                String k = keys[i];
+                for (int j = 0; j < u; j++) {
+                    if (keys[order[j]].equals(k)) {
+                        order[j] = i;
+                        continue outer;
+                    }
+                }
+                order[u++] = i;
+            }
+            return u;
+        }
+        Map<String, Integer> seen = new HashMap<>(n * 2);
+        for (int i = 0; i < n; i++) {
+            Integer at = seen.putIfAbsent(keys[i], u);
+            if (at == null) {
+                order[u++] = i;
+            } else {
+                order[at] = i;
+            }
+        }
+        return u;
     }
 
-    private static final ScoreRow NO_SCORES = new ScoreRow(new String[0], new double[0]);
-
-    private ScoreRow scores(JsonNode n) throws BadInputException {
-        if (n == null || n.isNull()) {
-            return NO_SCORES;
+    /** Sorts the first {@code u} indexes of {@code order} by their (distinct) keys. */
+    private static void sortByKey(String[] keys, int[] order, int u) {
+        if (u <= 32) {
+            for (int i = 1; i < u; i++) {
+                int x = order[i];
+                String k = keys[x];
+                int j = i - 1;
+                while (j >= 0 && keys[order[j]].compareTo(k) > 0) {
+                    order[j + 1] = order[j];
+                    j--;
+                }
+                order[j + 1] = x;
+            }
+            return;
         }
-        if (!n.isObject()) {
+        Integer[] boxed = new Integer[u];
+        for (int i = 0; i < u; i++) {
+            boxed[i] = order[i];
+        }
+        Arrays.sort(boxed, (a, b) -> keys[a].compareTo(keys[b]));
+        for (int i = 0; i < u; i++) {
+            order[i] = boxed[i];
+        }
+    }
+
+    private static boolean isNonFinite(String s) {
+        return s.equals("NaN") || s.endsWith("Infinity");
+    }
+
+    private static String asText(Entries e, int i) {
+        return switch (e.kinds[i]) {
+            case STRING -> (String) e.objs[i];
+            case INT -> NumberOutput.toString(e.lngs[i]);
+            case BIG_INT -> e.objs[i].toString();
+            case FLOAT -> NumberOutput.toString(e.dbls[i]);
+            default -> "";
+        };
+    }
+
+    private void scores(Entries e) throws BadInputException {
+        if (e.kind == ABSENT || e.kind == NULL) {
+            e.outKeys = NONE;
+            e.outScores = NO_SCORES;
+            return;
+        }
+        if (e.kind != OBJECT) {
             throw new BadInputException(RejectReason.WRONG_TYPE, "field 'scores' must be an object of class -> probability");
         }
-        int size = n.size();
+        int size = distinct(e);
         if (size > limits.maxScoreClasses()) {
             throw new BadInputException(RejectReason.OVERSIZED_FIELD,
                     "scores has " + size + " classes, more than " + limits.maxScoreClasses());
         }
-        String[] classes = new String[size];
-        int i = 0;
-        Iterator<Map.Entry<String, JsonNode>> it = n.fields();
-        while (it.hasNext()) {
-            Map.Entry<String, JsonNode> e = it.next();
-            classes[i++] = checkedText("scores key", e.getKey());
+        int[] order = e.order;
+        for (int i = 0; i < size; i++) {
+            checkedText("scores key", e.keys[order[i]]);
         }
-        Arrays.sort(classes);
+        sortByKey(e.keys, order, size);
+        String[] classes = new String[size];
         double[] values = new double[size];
         double sum = 0;
-        for (i = 0; i < size; i++) {
-            JsonNode v = n.get(classes[i]);
-            if (!v.isNumber() && !(v.isTextual() && isNonFinite(v.textValue()))) {
-                throw new BadInputException(RejectReason.WRONG_TYPE, "score of class '" + classes[i] + "' is not a number");
+        for (int i = 0; i < size; i++) {
+            int at = order[i];
+            String cls = e.keys[at];
+            classes[i] = cls;
+            byte kind = e.kinds[at];
+            boolean number = kind == INT || kind == BIG_INT || kind == FLOAT;
+            if (!number && !(kind == STRING && isNonFinite((String) e.objs[at]))) {
+                throw new BadInputException(RejectReason.WRONG_TYPE, "score of class '" + cls + "' is not a number");
             }
-            double d = v.isNumber() ? v.doubleValue() : Double.NaN;
+            double d = number ? e.dbls[at] : Double.NaN;
             if (!Double.isFinite(d) || d < 0 || d > 1) {
                 throw new BadInputException(RejectReason.BAD_SCORE,
-                        "score of class '" + classes[i] + "' must be a probability in [0, 1], got " + v.asText());
+                        "score of class '" + cls + "' must be a probability in [0, 1], got " + asText(e, at));
             }
             values[i] = d;
             sum += d;
@@ -261,39 +695,45 @@ public final class EventParser {
             throw new BadInputException(RejectReason.SCORES_NOT_NORMALISED,
                     "scores sum to " + sum + ", not 1 (tolerance " + limits.scoreSumTolerance() + ")");
         }
-        return new ScoreRow(classes, values);
+        e.outKeys = size == 0 ? NONE : classes;
+        e.outScores = size == 0 ? NO_SCORES : values;
     }
 
-    private static boolean isNonFinite(String s) {
-        return s.equals("NaN") || s.endsWith("Infinity");
-    }
-
-    private String[][] tags(JsonNode n) throws BadInputException {
-        if (n == null || n.isNull()) {
-            return new String[][] {new String[0], new String[0]};
+    private void tags(Entries e) throws BadInputException {
+        if (e.kind == ABSENT || e.kind == NULL) {
+            e.outKeys = NONE;
+            e.outValues = NONE;
+            return;
         }
-        if (!n.isObject()) {
+        if (e.kind != OBJECT) {
             throw new BadInputException(RejectReason.WRONG_TYPE, "field 'tags' must be an object of string -> string");
         }
-        if (n.size() > limits.maxTags()) {
+        int size = distinct(e);
+        if (size > limits.maxTags()) {
             throw new BadInputException(RejectReason.TOO_MANY_TAGS,
-                    n.size() + " tags, more than the limit of " + limits.maxTags());
+                    size + " tags, more than the limit of " + limits.maxTags());
         }
-        String[] names = new String[n.size()];
-        int i = 0;
-        Iterator<String> it = n.fieldNames();
-        while (it.hasNext()) {
-            names[i++] = checkedText("tag name", it.next());
+        int[] order = e.order;
+        for (int i = 0; i < size; i++) {
+            checkedText("tag name", e.keys[order[i]]);
         }
-        Arrays.sort(names);
-        String[] values = new String[names.length];
-        for (i = 0; i < names.length; i++) {
-            JsonNode v = n.get(names[i]);
-            if (v.getNodeType() != JsonNodeType.STRING) {
+        if (size == 0) {
+            e.outKeys = NONE;
+            e.outValues = NONE;
+            return;
+        }
+        sortByKey(e.keys, order, size);
+        String[] names = new String[size];
+        String[] values = new String[size];
+        for (int i = 0; i < size; i++) {
+            int at = order[i];
+            names[i] = e.keys[at];
+            if (e.kinds[at] != STRING) {
                 throw new BadInputException(RejectReason.WRONG_TYPE, "tag '" + names[i] + "' must be a string");
             }
-            values[i] = checkedLength("tag " + names[i], v.textValue());
+            values[i] = checkedLength("tag " + names[i], (String) e.objs[at]);
         }
-        return new String[][] {names, values};
+        e.outKeys = names;
+        e.outValues = values;
     }
 }

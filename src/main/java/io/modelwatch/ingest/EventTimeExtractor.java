@@ -12,6 +12,9 @@ import org.apache.kafka.streams.processor.TimestampExtractor;
  * The topology validates with the parser (a record it rejects must not move stream time); the
  * one-argument form is a cheap scan for the top-level field, no full parse, where anything
  * unreadable or outside the accepted range falls back to the record's timestamp.
+ *
+ * <p>The validating form hands its parse to the {@link ParseProcessor} of the same stream thread
+ * ({@link ParseHandoff}), so that a record is parsed once, not once here and once there.
  */
 public final class EventTimeExtractor implements TimestampExtractor {
 
@@ -41,14 +44,29 @@ public final class EventTimeExtractor implements TimestampExtractor {
         this.predictions = predictions;
     }
 
+    /** The validating parser (null for the cheap scan); tests. */
+    EventParser parser() {
+        return parser;
+    }
+
     @Override
     public long extract(ConsumerRecord<Object, Object> record, long partitionTime) {
         if (parser != null) {
+            byte[] value;
             try {
-                byte[] value = (byte[]) record.value();
-                return predictions ? parser.parsePrediction(value).timestampMs() : parser.parseLabel(value).timestampMs();
-            } catch (BadInputException | RuntimeException e) {
+                value = (byte[]) record.value();
+            } catch (RuntimeException e) {
                 return Math.max(0, partitionTime);
+            }
+            try {
+                JoinInput event = predictions ? parser.parsePrediction(value) : parser.parseLabel(value);
+                ParseHandoff.offer(value, predictions, limits, event); // the ParseProcessor will not parse again
+                return event.timestampMs();
+            } catch (BadInputException e) {
+                ParseHandoff.offer(value, predictions, limits, e);
+                return Math.max(0, partitionTime);
+            } catch (RuntimeException e) {
+                return Math.max(0, partitionTime); // not handed over: the processor parses and reports it itself
             }
         }
         long fallback = record.timestamp() >= 0 ? record.timestamp() : partitionTime;

@@ -33,7 +33,11 @@ final class ParseProcessor implements Processor<byte[], byte[], byte[], Parsed> 
     public void process(Record<byte[], byte[]> record) {
         JoinInput event;
         try {
-            event = predictions ? parser.parsePrediction(record.value()) : parser.parseLabel(record.value());
+            // the validating EventTimeExtractor of this thread has usually parsed these very bytes already
+            event = ParseHandoff.take(record.value(), predictions, parser);
+            if (event == null) {
+                event = predictions ? parser.parsePrediction(record.value()) : parser.parseLabel(record.value());
+            }
         } catch (BadInputException e) {
             reject(record, e);
             return;

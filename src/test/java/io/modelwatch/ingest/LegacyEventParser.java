@@ -1,0 +1,302 @@
+package io.modelwatch.ingest;
+
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.io.JsonEOFException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeType;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * The tree-based parser EventParser replaced (ObjectMapper.readTree per record), kept verbatim as the
+ * reference EventParserEquivalenceTest compares the streaming parser with: same outcome, reason and message.
+ */
+final class LegacyEventParser {
+
+    /** One JSON object a record: trailing content ("{...} x", "{...}{...}") is an error. */
+    private static final ObjectMapper MAPPER = new ObjectMapper()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private final IngestLimits limits;
+
+    LegacyEventParser(IngestLimits limits) {
+        this.limits = limits;
+    }
+
+    public Prediction parsePrediction(byte[] value) throws BadInputException {
+        JsonNode root = parseObject(value);
+        String id = requiredString(root, "prediction_id");
+        String model = requiredString(root, "model_id");
+        String version = optionalString(root, "model_version", "");
+        long ts = timestamp(root);
+        String predicted = classLabel(root, "predicted");
+        ScoreRow row = scores(root.get("scores"));
+        String[][] tags = tags(root.get("tags"));
+        return new Prediction(id, model, version, ts, predicted, row.classes, row.values, tags[0], tags[1]);
+    }
+
+    public Label parseLabel(byte[] value) throws BadInputException {
+        JsonNode root = parseObject(value);
+        return new Label(requiredString(root, "prediction_id"), classLabel(root, "label"), timestamp(root));
+    }
+
+    private JsonNode parseObject(byte[] value) throws BadInputException {
+        if (value == null) {
+            throw new BadInputException(RejectReason.NULL_VALUE, "record value is null (a tombstone)");
+        }
+        if (value.length > limits.maxRecordBytes()) {
+            throw new BadInputException(RejectReason.OVERSIZED_RECORD,
+                    "record of " + value.length + " bytes exceeds the limit of " + limits.maxRecordBytes());
+        }
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(value);
+        } catch (JsonEOFException e) {
+            throw new BadInputException(RejectReason.TRUNCATED_JSON, "JSON ends early: " + firstLine(e));
+        } catch (IOException e) {
+            if (!isUtf8(value)) {
+                throw new BadInputException(RejectReason.NOT_UTF8, "record value is not valid UTF-8");
+            }
+            if (e instanceof JsonParseException && e.getMessage() != null && e.getMessage().contains("end-of-input")) {
+                throw new BadInputException(RejectReason.TRUNCATED_JSON, "JSON ends early: " + firstLine(e));
+            }
+            throw new BadInputException(RejectReason.NOT_JSON, "not JSON: " + firstLine(e));
+        }
+        if (root == null || root.isMissingNode()) {
+            throw new BadInputException(RejectReason.NOT_JSON, "empty record value");
+        }
+        if (!root.isObject()) {
+            throw new BadInputException(RejectReason.NOT_AN_OBJECT,
+                    "expected a JSON object, got " + root.getNodeType().name().toLowerCase());
+        }
+        if (!isUtf8(value)) {
+            throw new BadInputException(RejectReason.NOT_UTF8, "record value is not valid UTF-8");
+        }
+        return root;
+    }
+
+    private static boolean isUtf8(byte[] value) {
+        try {
+            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(value));
+            return true;
+        } catch (CharacterCodingException e) {
+            return false;
+        }
+    }
+
+    private static String firstLine(IOException e) {
+        String m = e instanceof com.fasterxml.jackson.core.JacksonException je ? je.getOriginalMessage() : e.getMessage();
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
+    }
+
+    private String requiredString(JsonNode root, String field) throws BadInputException {
+        JsonNode n = root.get(field);
+        if (n == null || n.isNull()) {
+            throw new BadInputException(RejectReason.MISSING_FIELD, "missing field '" + field + "'");
+        }
+        if (!n.isTextual()) {
+            throw new BadInputException(RejectReason.WRONG_TYPE,
+                    "field '" + field + "' must be a string, got " + n.getNodeType().name().toLowerCase());
+        }
+        return checkedText(field, n.textValue());
+    }
+
+    private String optionalString(JsonNode root, String field, String fallback) throws BadInputException {
+        JsonNode n = root.get(field);
+        if (n == null || n.isNull()) {
+            return fallback;
+        }
+        if (n.isTextual()) {
+            return checkedLength(field, n.textValue());
+        }
+        if (n.isIntegralNumber()) {
+            return checkedLength(field, n.asText());
+        }
+        throw new BadInputException(RejectReason.WRONG_TYPE, "field '" + field + "' must be a string");
+    }
+
+    /** Class labels: strings, or integers that mean the class of their decimal string. */
+    private String classLabel(JsonNode root, String field) throws BadInputException {
+        JsonNode n = root.get(field);
+        if (n == null || n.isNull()) {
+            throw new BadInputException(RejectReason.MISSING_FIELD, "missing field '" + field + "'");
+        }
+        if (n.isTextual()) {
+            return checkedText(field, n.textValue());
+        }
+        if (n.isIntegralNumber()) {
+            return checkedLength(field, n.bigIntegerValue().toString());
+        }
+        throw new BadInputException(RejectReason.WRONG_TYPE,
+                "field '" + field + "' must be a string or an integer, got " + n.getNodeType().name().toLowerCase());
+    }
+
+    private String checkedText(String field, String text) throws BadInputException {
+        if (text.isEmpty()) {
+            throw new BadInputException(RejectReason.EMPTY_FIELD, "field '" + field + "' is empty");
+        }
+        return checkedLength(field, text);
+    }
+
+    private String checkedLength(String field, String text) throws BadInputException {
+        if (text.length() > limits.maxFieldBytes() || utf8Length(text) > limits.maxFieldBytes()) {
+            throw new BadInputException(RejectReason.OVERSIZED_FIELD,
+                    "field '" + field + "' is longer than " + limits.maxFieldBytes() + " bytes");
+        }
+        return text;
+    }
+
+    private static int utf8Length(String s) {
+        int n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            n += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3;
+        }
+        return n;
+    }
+
+    private long timestamp(JsonNode root) throws BadInputException {
+        JsonNode n = root.get("timestamp");
+        if (n == null || n.isNull()) {
+            throw new BadInputException(RejectReason.MISSING_FIELD, "missing field 'timestamp'");
+        }
+        long ts;
+        if (n.isIntegralNumber() && n.canConvertToLong()) {
+            ts = n.longValue();
+        } else if (n.isNumber()) {
+            double d = n.doubleValue();
+            if (!Double.isFinite(d) || d != Math.rint(d) || Math.abs(d) > 9e15) {
+                throw new BadInputException(RejectReason.BAD_TIMESTAMP,
+                        "timestamp must be whole epoch milliseconds, got " + n.asText());
+            }
+            ts = (long) d;
+        } else if (n.isTextual()) {
+            ts = parseInstant(n.textValue());
+        } else {
+            throw new BadInputException(RejectReason.WRONG_TYPE,
+                    "timestamp must be epoch milliseconds or an ISO-8601 string");
+        }
+        if (ts < limits.minTimestampMs() || ts >= limits.maxTimestampMs()) {
+            throw new BadInputException(RejectReason.TIMESTAMP_OUT_OF_RANGE, "timestamp " + ts
+                    + " is outside [" + Instant.ofEpochMilli(limits.minTimestampMs()) + ", "
+                    + Instant.ofEpochMilli(limits.maxTimestampMs()) + ")");
+        }
+        if (limits.maxFutureMs() != IngestLimits.NO_FUTURE_BOUND
+                && ts - System.currentTimeMillis() > limits.maxFutureMs()) {
+            throw new BadInputException(RejectReason.TIMESTAMP_OUT_OF_RANGE, "timestamp " + Instant.ofEpochMilli(ts)
+                    + " is more than " + java.time.Duration.ofMillis(limits.maxFutureMs()) + " ahead of the clock");
+        }
+        return ts;
+    }
+
+    private static long parseInstant(String text) throws BadInputException {
+        try {
+            try {
+                return Instant.parse(text).toEpochMilli();
+            } catch (DateTimeParseException e) {
+                return OffsetDateTime.parse(text).toInstant().toEpochMilli();
+            }
+        } catch (DateTimeParseException e) {
+            throw new BadInputException(RejectReason.BAD_TIMESTAMP,
+                    "timestamp '" + abbreviate(text) + "' is not an ISO-8601 instant");
+        } catch (ArithmeticException e) {
+            throw new BadInputException(RejectReason.TIMESTAMP_OUT_OF_RANGE,
+                    "timestamp '" + abbreviate(text) + "' is out of range");
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 64 ? s : s.substring(0, 64) + "...";
+    }
+
+    private record ScoreRow(String[] classes, double[] values) {
+    }
+
+    private static final ScoreRow NO_SCORES = new ScoreRow(new String[0], new double[0]);
+
+    private ScoreRow scores(JsonNode n) throws BadInputException {
+        if (n == null || n.isNull()) {
+            return NO_SCORES;
+        }
+        if (!n.isObject()) {
+            throw new BadInputException(RejectReason.WRONG_TYPE, "field 'scores' must be an object of class -> probability");
+        }
+        int size = n.size();
+        if (size > limits.maxScoreClasses()) {
+            throw new BadInputException(RejectReason.OVERSIZED_FIELD,
+                    "scores has " + size + " classes, more than " + limits.maxScoreClasses());
+        }
+        String[] classes = new String[size];
+        int i = 0;
+        Iterator<Map.Entry<String, JsonNode>> it = n.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            classes[i++] = checkedText("scores key", e.getKey());
+        }
+        Arrays.sort(classes);
+        double[] values = new double[size];
+        double sum = 0;
+        for (i = 0; i < size; i++) {
+            JsonNode v = n.get(classes[i]);
+            if (!v.isNumber() && !(v.isTextual() && isNonFinite(v.textValue()))) {
+                throw new BadInputException(RejectReason.WRONG_TYPE, "score of class '" + classes[i] + "' is not a number");
+            }
+            double d = v.isNumber() ? v.doubleValue() : Double.NaN;
+            if (!Double.isFinite(d) || d < 0 || d > 1) {
+                throw new BadInputException(RejectReason.BAD_SCORE,
+                        "score of class '" + classes[i] + "' must be a probability in [0, 1], got " + v.asText());
+            }
+            values[i] = d;
+            sum += d;
+        }
+        if (size > 0 && Math.abs(sum - 1.0) > limits.scoreSumTolerance()) {
+            throw new BadInputException(RejectReason.SCORES_NOT_NORMALISED,
+                    "scores sum to " + sum + ", not 1 (tolerance " + limits.scoreSumTolerance() + ")");
+        }
+        return new ScoreRow(classes, values);
+    }
+
+    private static boolean isNonFinite(String s) {
+        return s.equals("NaN") || s.endsWith("Infinity");
+    }
+
+    private String[][] tags(JsonNode n) throws BadInputException {
+        if (n == null || n.isNull()) {
+            return new String[][] {new String[0], new String[0]};
+        }
+        if (!n.isObject()) {
+            throw new BadInputException(RejectReason.WRONG_TYPE, "field 'tags' must be an object of string -> string");
+        }
+        if (n.size() > limits.maxTags()) {
+            throw new BadInputException(RejectReason.TOO_MANY_TAGS,
+                    n.size() + " tags, more than the limit of " + limits.maxTags());
+        }
+        String[] names = new String[n.size()];
+        int i = 0;
+        Iterator<String> it = n.fieldNames();
+        while (it.hasNext()) {
+            names[i++] = checkedText("tag name", it.next());
+        }
+        Arrays.sort(names);
+        String[] values = new String[names.length];
+        for (i = 0; i < names.length; i++) {
+            JsonNode v = n.get(names[i]);
+            if (v.getNodeType() != JsonNodeType.STRING) {
+                throw new BadInputException(RejectReason.WRONG_TYPE, "tag '" + names[i] + "' must be a string");
+            }
+            values[i] = checkedLength("tag " + names[i], v.textValue());
+        }
+        return new String[][] {names, values};
+    }
+}

@@ -1,0 +1,283 @@
+package io.modelwatch.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The validating {@link EventTimeExtractor} hands its parse to the {@link ParseProcessor} of the same
+ * thread ({@link ParseHandoff}): one parse per record, and exactly the same outcome when the handoff misses.
+ */
+class ParseHandoffTest {
+
+    private static final long TS = 1_793_577_600_000L;
+    private static final IngestLimits LIMITS = IngestLimits.DEFAULTS;
+
+    private final AtomicInteger parses = new AtomicInteger();
+
+    @BeforeEach
+    void countParses() {
+        Thread me = Thread.currentThread();
+        ParseHandoff.clear();
+        EventParser.parseHook = () -> {
+            if (Thread.currentThread() == me) {
+                parses.incrementAndGet();
+            }
+        };
+    }
+
+    @AfterEach
+    void stopCounting() {
+        EventParser.parseHook = null;
+        ParseHandoff.clear();
+    }
+
+    private static byte[] prediction(String id) {
+        return ("{\"prediction_id\":\"" + id + "\",\"model_id\":\"fraud\",\"model_version\":\"v1\",\"timestamp\":" + TS
+                + ",\"predicted\":\"1\",\"scores\":{\"0\":0.25,\"1\":0.75},\"tags\":{\"cloud\":\"aws\"}}")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] label(String id) {
+        return ("{\"prediction_id\":\"" + id + "\",\"label\":\"1\",\"timestamp\":" + (TS + 5)).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] labelOk(String id) {
+        return ("{\"prediction_id\":\"" + id + "\",\"label\":\"1\",\"timestamp\":" + (TS + 5) + "}")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static long extract(EventTimeExtractor extractor, byte[] value, long partitionTime) {
+        ConsumerRecord<Object, Object> r = new ConsumerRecord<>("t", 0, 7, 1L, TimestampType.CREATE_TIME, 0, 0, null,
+                value, new RecordHeaders(), Optional.empty());
+        return extractor.extract(r, partitionTime);
+    }
+
+    /** Runs {@code value} through a fresh ParseProcessor and returns what it forwarded. */
+    private static Parsed process(EventParser parser, boolean predictions, byte[] value, IngestCounters counters) {
+        ParseProcessor processor = new ParseProcessor(parser, predictions, counters);
+        MockProcessorContext<byte[], Parsed> context = new MockProcessorContext<>(config());
+        context.setRecordMetadata("t", 0, 7);
+        context.setCurrentSystemTimeMs(1_000L);
+        processor.init(context);
+        processor.process(new Record<>("k".getBytes(StandardCharsets.UTF_8), value, 1L));
+        assertEquals(1, context.forwarded().size());
+        return context.forwarded().get(0).record().value();
+    }
+
+    private static Properties config() {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "handoff-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        return props;
+    }
+
+    private static Parsed process(EventParser parser, boolean predictions, byte[] value) {
+        return process(parser, predictions, value, new IngestCounters());
+    }
+
+    @Test
+    void aValidPredictionIsParsedOnceByExtractorAndProcessor() throws Exception {
+        EventTimeExtractor extractor = new EventTimeExtractor(LIMITS, true);
+        EventParser parser = new EventParser(LIMITS);
+        byte[] value = prediction("p-1");
+        assertEquals(TS, extract(extractor, value, -1));
+        assertEquals(1, parses.get());
+        assertEquals(1, ParseHandoff.pending());
+        Parsed out = process(parser, true, value);
+        assertEquals(1, parses.get(), "the processor took the extractor's parse");
+        assertEquals(0, ParseHandoff.pending());
+        assertEquals(new Parsed.Valid(parser.parsePrediction(value)).event(), ((Parsed.Valid) out).event());
+    }
+
+    @Test
+    void aLabelIsParsedOnce() throws Exception {
+        EventTimeExtractor extractor = new EventTimeExtractor(LIMITS, false);
+        byte[] value = labelOk("p-2");
+        assertEquals(TS + 5, extract(extractor, value, -1));
+        Parsed out = process(new EventParser(LIMITS), false, value);
+        assertEquals(1, parses.get());
+        assertEquals(new Label("p-2", "1", TS + 5), ((Parsed.Valid) out).event());
+    }
+
+    @Test
+    void aRejectIsParsedOnceWithTheSameReasonAndMessage() {
+        EventTimeExtractor extractor = new EventTimeExtractor(LIMITS, false);
+        byte[] value = label("p-3"); // truncated
+        assertEquals(42, extract(extractor, value, 42));
+        IngestCounters counters = new IngestCounters();
+        Parsed.Rejected handed = (Parsed.Rejected) process(new EventParser(LIMITS), false, value, counters);
+        assertEquals(1, parses.get());
+        assertEquals(1, counters.rejected(RejectReason.TRUNCATED_JSON));
+        Parsed.Rejected parsed = (Parsed.Rejected) process(new EventParser(LIMITS), false, value);
+        assertEquals(2, parses.get(), "no handoff the second time: parsed");
+        assertEquals(parsed.reason(), handed.reason());
+        assertEquals(parsed.message(), handed.message());
+        assertEquals(RejectReason.TRUNCATED_JSON, handed.reason());
+        assertSame(value, handed.original());
+        assertEquals("t", handed.topic());
+        assertEquals(7, handed.offset());
+    }
+
+    @Test
+    void withoutTheExtractorTheProcessorParses() throws Exception {
+        EventParser parser = new EventParser(LIMITS);
+        byte[] value = prediction("p-4");
+        Parsed out = process(parser, true, value);
+        assertEquals(1, parses.get());
+        assertEquals(parser.parsePrediction(value), ((Parsed.Valid) out).event());
+    }
+
+    @Test
+    void onlyTheSameInstanceIsAHit() throws Exception {
+        EventTimeExtractor extractor = new EventTimeExtractor(LIMITS, true);
+        byte[] value = prediction("p-5");
+        extract(extractor, value, -1);
+        byte[] copy = value.clone();
+        Parsed out = process(new EventParser(LIMITS), true, copy);
+        assertEquals(2, parses.get(), "equal bytes, another array: parsed again");
+        assertEquals("p-5", ((Parsed.Valid) out).event().predictionId());
+        assertEquals(1, ParseHandoff.pending(), "the extractor's entry is still there");
+        process(new EventParser(LIMITS), true, value);
+        assertEquals(2, parses.get());
+        assertEquals(0, ParseHandoff.pending());
+    }
+
+    @Test
+    void otherLimitsOrTheOtherTopicMiss() throws Exception {
+        byte[] value = prediction("p-6");
+        extract(new EventTimeExtractor(LIMITS, true), value, -1);
+        // a processor with tighter limits must judge by its own limits
+        IngestLimits tight = new IngestLimits(1000, 3, 32, 1000, LIMITS.minTimestampMs(), LIMITS.maxTimestampMs(),
+                1e-3, 1000, 100, 1000, IngestLimits.NO_FUTURE_BOUND);
+        Parsed out = process(new EventParser(tight), true, value);
+        assertEquals(2, parses.get());
+        assertEquals(RejectReason.OVERSIZED_FIELD, ((Parsed.Rejected) out).reason());
+        // the labels processor: not the prediction's outcome
+        out = process(new EventParser(LIMITS), false, value);
+        assertEquals(3, parses.get());
+        assertEquals(RejectReason.MISSING_FIELD, ((Parsed.Rejected) out).reason());
+        // equal (not identical) limits are a hit
+        IngestLimits equal = new IngestLimits(LIMITS.maxRecordBytes(), LIMITS.maxFieldBytes(), LIMITS.maxTags(),
+                LIMITS.maxScoreClasses(), LIMITS.minTimestampMs(), LIMITS.maxTimestampMs(), LIMITS.scoreSumTolerance(),
+                LIMITS.maxModels(), LIMITS.maxVersionsPerModel(), LIMITS.maxSliceValues(), LIMITS.maxFutureMs());
+        out = process(new EventParser(equal), true, value);
+        assertEquals(3, parses.get());
+        assertInstanceOf(Parsed.Valid.class, out);
+    }
+
+    @Test
+    void anotherThreadDoesNotSeeTheHandoff() throws Exception {
+        byte[] value = prediction("p-7");
+        Thread t = new Thread(() -> extract(new EventTimeExtractor(LIMITS, true), value, -1));
+        t.start();
+        t.join();
+        assertEquals(0, parses.get(), "the other thread's parse is not counted here");
+        assertEquals(0, ParseHandoff.pending());
+        Parsed out = process(new EventParser(LIMITS), true, value);
+        assertEquals(1, parses.get());
+        assertEquals("p-7", ((Parsed.Valid) out).event().predictionId());
+    }
+
+    @Test
+    void theTableIsBounded() {
+        EventTimeExtractor extractor = new EventTimeExtractor(LIMITS, true);
+        List<byte[]> values = new ArrayList<>();
+        for (int i = 0; i < 3 * ParseHandoff.CAPACITY + 5; i++) {
+            byte[] v = prediction("p-" + i);
+            values.add(v);
+            extract(extractor, v, -1);
+            assertTrue(ParseHandoff.pending() <= ParseHandoff.CAPACITY);
+        }
+        int pending = ParseHandoff.pending();
+        int missed = 0;
+        for (int i = 0; i < values.size(); i++) {
+            int n = parses.get();
+            Parsed out = process(new EventParser(LIMITS), true, values.get(i));
+            missed += parses.get() - n;
+            assertEquals("p-" + i, ((Parsed.Valid) out).event().predictionId(), "evicted or not, the right event");
+        }
+        assertEquals(values.size() - pending, missed, "what was still pending was handed over, the rest parsed");
+        assertTrue(missed > 0 && missed < values.size(), "some were evicted, some handed over: " + missed);
+        assertEquals(0, ParseHandoff.pending());
+    }
+
+    @Test
+    void theWallClockBoundIsCheckedAgainOnAHit() throws Exception {
+        IngestLimits bounded = new IngestLimits(64 * 1024, 256, 32, 1000, LIMITS.minTimestampMs(),
+                LIMITS.maxTimestampMs(), 1e-3, 1000, 100, 1000, 3_600_000L);
+        EventParser parser = new EventParser(bounded);
+        long future = System.currentTimeMillis() + 7_200_000L;
+        byte[] value = labelOk("p-8");
+        // as if the extractor had accepted the record when it was not yet two hours ahead
+        ParseHandoff.offer(value, false, bounded, new Label("p-8", "1", future));
+        BadInputException e = org.junit.jupiter.api.Assertions.assertThrows(BadInputException.class,
+                () -> ParseHandoff.take(value, false, parser));
+        assertEquals(RejectReason.TIMESTAMP_OUT_OF_RANGE, e.reason());
+        assertTrue(e.getMessage().contains("ahead of the clock"), e.getMessage());
+        // a reject for the range is not taken when the bound is set (it may hold no longer): parsed again
+        ParseHandoff.offer(value, false, bounded,
+                new BadInputException(RejectReason.TIMESTAMP_OUT_OF_RANGE, "timestamp is more than 1h ahead"));
+        assertNull(ParseHandoff.take(value, false, parser));
+        Parsed out = process(parser, false, value);
+        assertEquals(new Label("p-8", "1", TS + 5), ((Parsed.Valid) out).event());
+    }
+
+    @Test
+    void inATopologyEachRecordIsParsedOnce() {
+        StreamsBuilder builder = new StreamsBuilder();
+        IngestCounters counters = new IngestCounters();
+        List<Parsed> out = new ArrayList<>();
+        builder.stream("predictions", Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
+                        .withTimestampExtractor(new EventTimeExtractor(LIMITS, true)))
+                .process(Ingest.predictionParser(LIMITS, counters))
+                .foreach((k, v) -> out.add(v));
+        builder.stream("labels", Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
+                        .withTimestampExtractor(new EventTimeExtractor(LIMITS, false)))
+                .process(Ingest.labelParser(LIMITS, counters))
+                .foreach((k, v) -> out.add(v));
+        try (TopologyTestDriver driver = new TopologyTestDriver(builder.build(), config())) {
+            TestInputTopic<byte[], byte[]> predictions = driver.createInputTopic("predictions",
+                    new ByteArraySerializer(), new ByteArraySerializer());
+            TestInputTopic<byte[], byte[]> labels = driver.createInputTopic("labels",
+                    new ByteArraySerializer(), new ByteArraySerializer());
+            predictions.pipeInput(null, prediction("a"));
+            labels.pipeInput(null, labelOk("a"));
+            predictions.pipeInput(null, "{\"prediction_id\":\"b\"}".getBytes(StandardCharsets.UTF_8));
+            labels.pipeInput(null, label("b"));
+            predictions.pipeInput(null, prediction("c"));
+        }
+        assertEquals(5, out.size());
+        assertEquals(5, parses.get(), "one parse per record, not two");
+        assertEquals(2, counters.predictions());
+        assertEquals(1, counters.labels());
+        assertEquals(1, counters.rejected(RejectReason.MISSING_FIELD));
+        assertEquals(1, counters.rejected(RejectReason.TRUNCATED_JSON));
+        assertEquals(0, ParseHandoff.pending());
+    }
+}
