@@ -8,12 +8,16 @@ import org.apache.kafka.common.errors.SerializationException;
 
 /**
  * Compact binary form (version 1) of a window aggregate, as one join partition's pre-aggregate travels
- * to the merge and rests in its store: the cells in the same vocabulary as {@link WindowCells}, each
- * tagged by type. Strings repeat (labels, classes), but a window's cells are dominated by scores.
+ * to the merge and rests in its store: its cells ({@link AggregateCells}: header, class sets, confusion
+ * counts, score counts), each tagged by type. Strings repeat (labels, classes), but a window's cells are dominated by scores.
  */
 final class PartialCodec {
 
     private static final int VERSION = 1;
+    private static final int HEADER = 0;
+    private static final int UNIVERSE = 1;
+    private static final int CONFUSION = 2;
+    private static final int SCORE = 3;
 
     private PartialCodec() {
     }
@@ -25,24 +29,24 @@ final class PartialCodec {
             @Override
             public void header(long predictions, long labeled, double logLossSum, long logLossCount, double brierSum,
                                long brierCount, long labelDelaySumMs) {
-                w.writeByte(WindowCells.HEADER).writeSignedVarLong(predictions).writeSignedVarLong(labeled)
+                w.writeByte(HEADER).writeSignedVarLong(predictions).writeSignedVarLong(labeled)
                         .writeDouble(logLossSum).writeSignedVarLong(logLossCount).writeDouble(brierSum)
                         .writeSignedVarLong(brierCount).writeSignedVarLong(labelDelaySumMs);
             }
 
             @Override
             public void universe(String[] classes, long count) {
-                w.writeByte(WindowCells.UNIVERSE).writeString(String.join("\u0000", classes)).writeSignedVarLong(count);
+                w.writeByte(UNIVERSE).writeString(String.join("\u0000", classes)).writeSignedVarLong(count);
             }
 
             @Override
             public void confusion(String y, String predicted, long count) {
-                w.writeByte(WindowCells.CONFUSION).writeString(y).writeString(predicted).writeSignedVarLong(count);
+                w.writeByte(CONFUSION).writeString(y).writeString(predicted).writeSignedVarLong(count);
             }
 
             @Override
             public void score(String y, String scoreClass, double score, long count) {
-                w.writeByte(WindowCells.SCORE).writeString(y).writeString(scoreClass).writeDouble(score)
+                w.writeByte(SCORE).writeString(y).writeString(scoreClass).writeDouble(score)
                         .writeSignedVarLong(count);
             }
         });
@@ -59,14 +63,14 @@ final class PartialCodec {
         while (r.hasRemaining()) {
             int type = r.readByte();
             switch (type) {
-                case WindowCells.HEADER -> sink.header(r.readSignedVarLong(), r.readSignedVarLong(), r.readDouble(),
+                case HEADER -> sink.header(r.readSignedVarLong(), r.readSignedVarLong(), r.readDouble(),
                         r.readSignedVarLong(), r.readDouble(), r.readSignedVarLong(), r.readSignedVarLong());
-                case WindowCells.UNIVERSE -> {
+                case UNIVERSE -> {
                     String joined = r.readString();
                     sink.universe(joined.isEmpty() ? new String[0] : joined.split("\u0000", -1), r.readSignedVarLong());
                 }
-                case WindowCells.CONFUSION -> sink.confusion(r.readString(), r.readString(), r.readSignedVarLong());
-                case WindowCells.SCORE -> sink.score(r.readString(), r.readString(), r.readDouble(),
+                case CONFUSION -> sink.confusion(r.readString(), r.readString(), r.readSignedVarLong());
+                case SCORE -> sink.score(r.readString(), r.readString(), r.readDouble(),
                         r.readSignedVarLong());
                 default -> throw new SerializationException("unknown window partial cell type " + type);
             }

@@ -81,7 +81,7 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
             counters.lateContribution();
             return;
         }
-        byte[] prefix = WindowCells.prefix(p.windowStart(), record.key());
+        byte[] prefix = WindowKeys.prefix(p.windowStart(), record.key());
         Bytes indexKey = Bytes.wrap(prefix);
         if (!knownOpen.contains(indexKey)) {
             if (index.get(indexKey) == null) {
@@ -177,8 +177,8 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
     private void closeWindows() {
         long lastClosableStart = closedThrough - windows.sizeMs() - windows.maxLabelDelayMs();
         List<KeyValue<Bytes, byte[]>> due = new ArrayList<>();
-        try (KeyValueIterator<Bytes, byte[]> it = index.range(WindowCells.startKey(0),
-                WindowCells.startKey(lastClosableStart + 1))) {
+        try (KeyValueIterator<Bytes, byte[]> it = index.range(WindowKeys.startKey(0),
+                WindowKeys.startKey(lastClosableStart + 1))) {
             while (it.hasNext()) {
                 due.add(it.next());
             }
@@ -197,7 +197,7 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
         for (KeyValue<Bytes, byte[]> kv : due) {
             long start = new BinaryReader(kv.key.get()).readLong();
             if (start + retention <= lastClosableStart) {
-                WindowCells.deleteWindow(partials, kv.key.get());
+                WindowKeys.deleteWindow(partials, kv.key.get());
                 index.delete(kv.key);
             }
         }
@@ -240,7 +240,7 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
         if (rolling > 1) {
             WindowAggregate merged = agg.copy();
             for (int i = 1; i < rolling; i++) {
-                WindowAggregate earlier = read(partials, WindowCells.prefix(start - i * windows.sizeMs(), key));
+                WindowAggregate earlier = read(partials, WindowKeys.prefix(start - i * windows.sizeMs(), key));
                 if (earlier != null) {
                     merged.merge(earlier, 1);
                 }

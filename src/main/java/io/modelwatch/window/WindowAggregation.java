@@ -39,7 +39,7 @@ public final class WindowAggregation implements ProcessorSupplier<AggregationKey
     public static io.modelwatch.metrics.WindowAggregate readAggregate(
             org.apache.kafka.streams.state.ReadOnlyKeyValueStore<org.apache.kafka.common.utils.Bytes, byte[]> cells,
             AggregationKey key, long windowStart) {
-        return WindowAggregateProcessor.read(cells, WindowCells.prefix(windowStart, key));
+        return WindowAggregateProcessor.read(cells, WindowKeys.prefix(windowStart, key));
     }
 
     @Override
