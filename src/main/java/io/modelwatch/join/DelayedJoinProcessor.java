@@ -76,7 +76,12 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
 
     @Override
     public void init(ProcessorContext<AggregationKey, AggregateInput> context) {
+        // Streams may init the same instance again when a task comes back (standby promoted, active
+        // recycled): start from the stores alone, as a new instance would
         this.context = context;
+        this.replayed = false;
+        this.expiryBacklog = false;
+        this.lastWatermark = Long.MIN_VALUE;
         this.pending = context.getStateStore(pendingStoreName);
         this.expiryIndex = context.getStateStore(expiryStoreName);
         this.watermarkStore = context.getStateStore(DelayedJoin.WATERMARK_STORE);

@@ -59,7 +59,11 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
 
     @Override
     public void init(ProcessorContext<String, String> context) {
+        // Streams may init the same instance again when a task comes back: nothing in memory survives
         this.context = context;
+        knownOpen.clear();
+        dirty.clear();
+        lastUpdate.clear();
         this.partials = context.getStateStore(WindowAggregation.PARTIALS_STORE);
         this.index = context.getStateStore(WindowAggregation.INDEX_STORE);
         this.watermarks = context.getStateStore(WindowAggregation.WATERMARK_STORE);

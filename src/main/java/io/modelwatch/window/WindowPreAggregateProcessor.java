@@ -56,7 +56,12 @@ final class WindowPreAggregateProcessor
 
     @Override
     public void init(ProcessorContext<AggregationKey, AggregateInput> context) {
+        // Streams may init the same instance again when a task comes back (standby promoted, active
+        // recycled): the partials must then be rebuilt by the join's replay, never kept from before
         this.context = context;
+        open.clear();
+        dirty.clear();
+        closedThrough = Long.MIN_VALUE;
         this.partition = context.taskId().partition();
         if (!updateInterval.isZero()) {
             context.schedule(updateInterval, PunctuationType.WALL_CLOCK_TIME, t -> sendUpdates());

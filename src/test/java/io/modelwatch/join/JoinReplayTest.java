@@ -138,4 +138,18 @@ class JoinReplayTest {
         assertEquals(1, replayed.get(HOUR)[0]);
         assertInstanceOf(Long.class, replayed.keySet().iterator().next());
     }
+
+    @Test
+    void theSameInstanceInitialisedAgainReplaysAgain() {
+        // Kafka Streams re-initialises the same processor instance when a task returns to an instance
+        // (a standby promoted after the active was recycled): the replay must happen then too
+        DelayedJoinProcessor p = start();
+        feed(p, prediction("a", 10 * MIN));
+        contributions();
+        p.init(context);
+        feed(p, prediction("b", 20 * MIN));
+        Map<Long, long[]> out = contributions();
+        assertEquals(2, out.get(0L)[0], "a replayed, b new");
+        assertEquals(1, counters.replayedEntries());
+    }
 }
