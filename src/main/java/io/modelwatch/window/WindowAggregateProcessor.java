@@ -120,23 +120,14 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
                 .toByteArray());
     }
 
-    /** How many join partitions sent a partial of one window (for the pre-aggregation metric). */
-    private int countPartials(byte[] prefix) {
-        int n = 0;
-        try (KeyValueIterator<Bytes, byte[]> it = partials.prefixScan(Bytes.wrap(prefix),
-                org.apache.kafka.common.serialization.Serdes.Bytes().serializer())) {
-            while (it.hasNext()) {
-                it.next();
-                n++;
-            }
-        }
-        return n;
+    /** The merge of the partials of one window and how many join partitions sent one. */
+    record Merged(WindowAggregate aggregate, int partials) {
     }
 
-    /** The merge of every partial of one window (null when it has none). */
-    static WindowAggregate read(org.apache.kafka.streams.state.ReadOnlyKeyValueStore<Bytes, byte[]> partials,
-                                byte[] prefix) {
+    /** The merge of every partial of one window (null aggregate when it has none). */
+    static Merged merge(org.apache.kafka.streams.state.ReadOnlyKeyValueStore<Bytes, byte[]> partials, byte[] prefix) {
         WindowAggregate agg = null;
+        int n = 0;
         try (KeyValueIterator<Bytes, byte[]> it = partials.prefixScan(Bytes.wrap(prefix),
                 org.apache.kafka.common.serialization.Serdes.Bytes().serializer())) {
             while (it.hasNext()) {
@@ -144,9 +135,15 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
                     agg = new WindowAggregate();
                 }
                 PartialCodec.mergeInto(it.next().value, agg);
+                n++;
             }
         }
-        return agg;
+        return new Merged(agg, n);
+    }
+
+    static WindowAggregate read(org.apache.kafka.streams.state.ReadOnlyKeyValueStore<Bytes, byte[]> partials,
+                                byte[] prefix) {
+        return merge(partials, prefix).aggregate();
     }
 
     private void onWatermark(AggregateInput.Watermark w) {
@@ -228,7 +225,8 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
         BinaryReader r = new BinaryReader(prefix);
         long start = r.readLong();
         AggregationKey key = AggregationKey.readFrom(r);
-        WindowAggregate agg = read(partials, prefix);
+        Merged merged = merge(partials, prefix);
+        WindowAggregate agg = merged.aggregate();
         if (agg == null || agg.predictions() <= 0) {
             return;
         }
@@ -239,18 +237,18 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
         context.forward(new Record<>(MetricsRecords.key(key, start, 1), single, timestamp));
         counters.emitted(isFinal);
         if (isFinal) {
-            counters.mergedFinal(countPartials(prefix));
+            counters.mergedFinal(merged.partials());
         }
         if (rolling > 1) {
-            WindowAggregate merged = agg.copy();
+            WindowAggregate span = agg.copy();
             for (int i = 1; i < rolling; i++) {
                 WindowAggregate earlier = read(partials, WindowKeys.prefix(start - i * windows.sizeMs(), key));
                 if (earlier != null) {
-                    merged.merge(earlier, 1);
+                    span.merge(earlier, 1);
                 }
             }
             long rollingStart = end - rolling * windows.sizeMs();
-            String rolled = MetricsRecords.value(key, rollingStart, end, rolling, isFinal, merged);
+            String rolled = MetricsRecords.value(key, rollingStart, end, rolling, isFinal, span);
             history.put(MetricsHistory.key(key, start, rolling), rolled);
             context.forward(new Record<>(MetricsRecords.key(key, rollingStart, rolling), rolled, timestamp));
         }
