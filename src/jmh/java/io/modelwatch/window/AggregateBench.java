@@ -1,5 +1,6 @@
 package io.modelwatch.window;
 
+import io.modelwatch.metrics.AggregateCodec;
 import io.modelwatch.bench.Fixtures;
 import io.modelwatch.metrics.Outcome;
 import io.modelwatch.metrics.Outcomes;
@@ -44,7 +45,7 @@ public class AggregateBench {
         for (int k = 0; k < 10_000; k++) {
             Outcomes.decompose(outcomes[k], 1, window10k);
         }
-        partial10k = PartialCodec.encode(window10k);
+        partial10k = AggregateCodec.encode(window10k);
     }
 
     @Setup(Level.Iteration)
@@ -62,21 +63,21 @@ public class AggregateBench {
     @Benchmark
     @OutputTimeUnit(TimeUnit.MICROSECONDS)
     public byte[] encodePartial10k() {
-        return PartialCodec.encode(window10k);
+        return AggregateCodec.encode(window10k);
     }
 
     /** One partial of a 10k-pair window merged back (per partial, per emitted record). */
     @Benchmark
     @OutputTimeUnit(TimeUnit.MICROSECONDS)
     public WindowAggregate decodePartial10k() {
-        return PartialCodec.decode(partial10k);
+        return AggregateCodec.decode(partial10k);
     }
 
     /** What one emitted record of a 10k-pair window costs: merge of its partial, metrics, JSON. */
     @Benchmark
     @OutputTimeUnit(TimeUnit.MICROSECONDS)
     public String emitRecord10k() {
-        WindowAggregate agg = PartialCodec.decode(partial10k);
+        WindowAggregate agg = AggregateCodec.decode(partial10k);
         return MetricsRecords.value(AggregationKey.wholeModel("m", "v"), 0, 1, 1, false, agg);
     }
 }

@@ -119,7 +119,32 @@ public final class WindowAggregate implements AggregateCells {
         return c;
     }
 
-    private static <K> void addCount(Map<K, Long> map, K key, long delta) {
+    /**
+     * Adds a whole (true label, score class) histogram given as an ascending run of distinct scores
+     * with non-zero counts (see {@link AggregateCodec}); built in linear time when the histogram is new.
+     */
+    void addHistogram(String y, String scoreClass, AggregateCodec.SortedRun run) {
+        if (run.size() == 0) {
+            return;
+        }
+        Map<String, TreeMap<Double, Long>> byClass = scores.computeIfAbsent(y, k -> new HashMap<>());
+        TreeMap<Double, Long> histogram = byClass.get(scoreClass);
+        if (histogram == null) {
+            byClass.put(scoreClass, new TreeMap<>(run));
+            return;
+        }
+        for (int i = 0; i < run.scores.length; i++) {
+            addCount(histogram, run.scores[i], run.counts[i]);
+        }
+        if (histogram.isEmpty()) {
+            byClass.remove(scoreClass);
+            if (byClass.isEmpty()) {
+                scores.remove(y);
+            }
+        }
+    }
+
+    static <K> void addCount(Map<K, Long> map, K key, long delta) {
         if (delta == 0) {
             return;
         }

@@ -14,7 +14,7 @@ public sealed interface AggregateInput permits AggregateInput.Contribution, Aggr
 
     /**
      * The whole pre-aggregate of one window as join partition {@code sourcePartition} holds it now
-     * ({@link PartialCodec} form; empty when everything was retracted). The merge keeps the latest per
+     * ({@link io.modelwatch.metrics.AggregateCodec} form; empty when everything was retracted). The merge keeps the latest per
      * partition, so a repeated or superseded partial never counts twice. {@code isFinal}: the partition
      * closed the window and sends nothing more for it.
      */

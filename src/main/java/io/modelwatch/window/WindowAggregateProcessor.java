@@ -1,5 +1,6 @@
 package io.modelwatch.window;
 
+import io.modelwatch.metrics.AggregateCodec;
 import io.modelwatch.metrics.WindowAggregate;
 import io.modelwatch.serde.BinaryReader;
 import io.modelwatch.serde.BinaryWriter;
@@ -134,7 +135,7 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
                 if (agg == null) {
                     agg = new WindowAggregate();
                 }
-                PartialCodec.mergeInto(it.next().value, agg);
+                AggregateCodec.mergeInto(it.next().value, agg);
                 n++;
             }
         }

@@ -1,5 +1,6 @@
 package io.modelwatch.window;
 
+import io.modelwatch.metrics.AggregateCodec;
 import io.modelwatch.metrics.Outcomes;
 import io.modelwatch.metrics.WindowAggregate;
 import java.time.Duration;
@@ -123,7 +124,7 @@ final class WindowPreAggregateProcessor
     }
 
     private void send(long start, AggregationKey key, WindowAggregate agg, boolean isFinal) {
-        byte[] encoded = agg.isEmpty() ? new byte[0] : PartialCodec.encode(agg);
+        byte[] encoded = agg.isEmpty() ? new byte[0] : AggregateCodec.encode(agg);
         long timestamp = Math.max(0, context.currentStreamTimeMs());
         context.forward(new Record<>(key, new AggregateInput.Partial(start, partition, isFinal, encoded), timestamp));
         counters.partialSent();

@@ -1,5 +1,6 @@
 package io.modelwatch.window;
 
+import io.modelwatch.metrics.AggregateCodec;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -24,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * splitting a window's outcomes over any number of partitions, adding and retracting others, then merging the
  * decoded partials equals computing the window from its outcomes directly.
  */
-class PartialCodecTest {
+class PartialsTest {
 
     @Provide
     Arbitrary<List<Outcome>> outcomes() {
@@ -34,7 +35,7 @@ class PartialCodecTest {
     @Property(tries = 500)
     void anAggregateRoundTrips(@ForAll("outcomes") List<Outcome> outcomes) {
         WindowAggregate agg = WindowAggregate.of(outcomes);
-        assertEquals(agg, PartialCodec.decode(PartialCodec.encode(agg)));
+        assertEquals(agg, AggregateCodec.decode(AggregateCodec.encode(agg)));
     }
 
     @Property(tries = 500)
@@ -59,7 +60,7 @@ class PartialCodecTest {
         }
         WindowAggregate merged = new WindowAggregate();
         for (WindowAggregate part : parts) {
-            PartialCodec.mergeInto(PartialCodec.encode(part), merged);
+            AggregateCodec.mergeInto(AggregateCodec.encode(part), merged);
         }
         WindowAggregate whole = WindowAggregate.of(outcomes);
         assertTrue(merged.sameAs(whole, 1e-9), () -> merged + " vs " + whole);
@@ -75,7 +76,7 @@ class PartialCodecTest {
                                                  @ForAll long windowStart,
                                                  @ForAll @IntRange(min = 0, max = 10_000) int partition,
                                                  @ForAll boolean isFinal) {
-        byte[] encoded = PartialCodec.encode(WindowAggregate.of(outcomes));
+        byte[] encoded = AggregateCodec.encode(WindowAggregate.of(outcomes));
         AggregateInput.Partial back = assertInstanceOf(AggregateInput.Partial.class, AggregateInputSerde.decode(
                 AggregateInputSerde.encode(new AggregateInput.Partial(windowStart, partition, isFinal, encoded))));
         assertEquals(windowStart, back.windowStart());
@@ -86,9 +87,9 @@ class PartialCodecTest {
 
     @Test
     void anUnknownVersionIsRefused() {
-        byte[] encoded = PartialCodec.encode(new WindowAggregate());
+        byte[] encoded = AggregateCodec.encode(new WindowAggregate());
         encoded[0] = 9;
-        assertThrows(SerializationException.class, () -> PartialCodec.decode(encoded));
+        assertThrows(SerializationException.class, () -> AggregateCodec.decode(encoded));
     }
 
     @Test
