@@ -99,14 +99,6 @@ public final class WindowAggregate implements AggregateCells {
                 hist.forEach((s, v) -> score(y, c, s, sign * v))));
     }
 
-    /** Hands every cell of this aggregate to {@code sink}: header first, then universes, confusion, scores. */
-    public void replayInto(AggregateCells sink) {
-        sink.header(predictions, labeled, logLossSum, logLossCount, brierSum, brierCount, labelDelaySumMs);
-        universes.forEach((k, v) -> sink.universe(k.isEmpty() ? new String[0] : k.split("\u0000", -1), v));
-        confusion.forEach((y, row) -> row.forEach((p, v) -> sink.confusion(y, p, v)));
-        scores.forEach((y, byClass) -> byClass.forEach((c, hist) -> hist.forEach((s, v) -> sink.score(y, c, s, v))));
-    }
-
     /** True when no prediction and no cell remains (everything added was retracted). */
     public boolean isEmpty() {
         return predictions == 0 && labeled == 0 && logLossCount == 0 && brierCount == 0 && labelDelaySumMs == 0

@@ -258,8 +258,8 @@ public final class StreamsMonitorView implements MonitorView {
     }
 
     private Optional<JsonNode> readLocalCurves(AggregationKey key, long windowStart) {
-        return this.<byte[]>store(WindowAggregation.PARTIALS_STORE).flatMap(cells -> {
-            WindowAggregate agg = WindowAggregation.readAggregate(cells, key, windowStart);
+        return this.<byte[]>store(WindowAggregation.PARTIALS_STORE).flatMap(partials -> {
+            WindowAggregate agg = WindowAggregation.readAggregate(partials, key, windowStart);
             return agg == null ? Optional.empty() : Curves.of(agg).map(StreamsMonitorView::curvesJson);
         });
     }
@@ -300,7 +300,7 @@ public final class StreamsMonitorView implements MonitorView {
         }
     }
 
-    /** The other instance holding {@code key}'s window cells, or null for this instance (or unknown: asked locally). */
+    /** The other instance holding {@code key}'s window partials, or null for this instance (or unknown: asked locally). */
     private HostInfo owner(AggregationKey key) {
         KafkaStreams streams = instance.streams;
         HostInfo self = instance.self;

@@ -37,9 +37,9 @@ public final class WindowAggregation implements ProcessorSupplier<AggregationKey
 
     /** The aggregate of one window still held in {@link #PARTIALS_STORE} (open, or kept for rolling), or null. */
     public static io.modelwatch.metrics.WindowAggregate readAggregate(
-            org.apache.kafka.streams.state.ReadOnlyKeyValueStore<org.apache.kafka.common.utils.Bytes, byte[]> cells,
+            org.apache.kafka.streams.state.ReadOnlyKeyValueStore<org.apache.kafka.common.utils.Bytes, byte[]> partials,
             AggregationKey key, long windowStart) {
-        return WindowAggregateProcessor.read(cells, WindowKeys.prefix(windowStart, key));
+        return WindowAggregateProcessor.read(partials, WindowKeys.prefix(windowStart, key));
     }
 
     @Override
