@@ -37,7 +37,8 @@ public final class Benchmark {
                           List<String> guarantees, Duration window, Duration maxLabelDelay, int windows,
                           Duration updateInterval, boolean latency, Duration latencyWindow,
                           Duration latencyUpdateInterval, Duration latencyDuration, Duration latencyWarmup,
-                          double latencyRate, long seed, Duration timeout, Map<String, String> streamsProperties) {
+                          double latencyRate, long seed, Duration timeout, Map<String, String> streamsProperties,
+                          Map<String, String> config) {
     }
 
     /** One run of the full topology. */
@@ -169,6 +170,7 @@ public final class Benchmark {
         env.put("MODELWATCH_TOPICS_ALERTS", run + "-alerts");
         env.put("MODELWATCH_TOPICS_RULES", run + "-rules");
         env.put("MODELWATCH_HTTP_PORT", "0");
+        o.config().forEach((k, v) -> env.put(ModelwatchConfig.envName(k), v));
         o.streamsProperties().forEach((k, v) ->
                 env.put("MODELWATCH_KAFKA_PROPERTY_" + k.toUpperCase(Locale.ROOT).replace('.', '_'), v));
         return env;

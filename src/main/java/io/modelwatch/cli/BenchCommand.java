@@ -85,6 +85,10 @@ final class BenchCommand implements Callable<Integer> {
             + "e.g. commit.interval.ms=500 (repeatable)")
     Map<String, String> streamsProperties = new LinkedHashMap<>();
 
+    @Option(names = "--config", description = "modelwatch configuration of the modelwatch runs (any key of the "
+            + "config file), e.g. repartition-inputs=true (repeatable)")
+    Map<String, String> config = new LinkedHashMap<>();
+
     @Override
     public Integer call() throws Exception {
         for (String g : guarantees) {
@@ -100,7 +104,7 @@ final class BenchCommand implements Callable<Integer> {
                 latencyDuration != null ? latencyDuration : quick ? Duration.ofSeconds(15) : Duration.ofSeconds(60),
                 quick ? Duration.ofSeconds(5) : Duration.ofSeconds(10), latencyRate, seed,
                 timeout != null ? timeout : quick ? Duration.ofSeconds(50) : Duration.ofMinutes(15),
-                Map.copyOf(streamsProperties));
+                Map.copyOf(streamsProperties), Map.copyOf(config));
         return new Benchmark(options, System.out).run();
     }
 }

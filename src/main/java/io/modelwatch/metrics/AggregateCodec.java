@@ -2,22 +2,14 @@ package io.modelwatch.metrics;
 
 import io.modelwatch.serde.BinaryReader;
 import io.modelwatch.serde.BinaryWriter;
-import java.util.AbstractMap;
-import java.util.AbstractSet;
-import java.util.Comparator;
-import java.util.Iterator;
 import java.util.Map;
-import java.util.NoSuchElementException;
-import java.util.Set;
-import java.util.SortedMap;
-import java.util.TreeMap;
 import org.apache.kafka.common.errors.SerializationException;
 
 /**
  * Compact binary form (version 1) of a {@link WindowAggregate}, as a join partition's partial travels to
  * the merge and rests in its store. Scores are written per (true label, score class) histogram, labels
- * once, then ascending (score, count) pairs: about 9 to 10 bytes per distinct score. Decoding into an
- * empty histogram builds it from the sorted run in linear time; into a non-empty one it adds entry by entry.
+ * once, then ascending (score, count) pairs: about 9 to 10 bytes per distinct score. Decoding merges each
+ * run into the target's histogram in linear time (see {@link ScoreHistogram}).
  *
  * <pre>
  * version
@@ -48,13 +40,23 @@ public final class AggregateCodec {
         w.writeVarLong(cells);
         a.confusion.forEach((y, row) -> row.forEach((p, v) -> w.writeString(y).writeString(p).writeSignedVarLong(v)));
         int histograms = 0;
-        for (Map<String, TreeMap<Double, Long>> byClass : a.scores.values()) {
-            histograms += byClass.size();
+        for (Map<String, ScoreHistogram> byClass : a.scores.values()) {
+            for (ScoreHistogram h : byClass.values()) {
+                histograms += h.isEmpty() ? 0 : 1;
+            }
         }
         w.writeVarLong(histograms);
         a.scores.forEach((y, byClass) -> byClass.forEach((c, hist) -> {
-            w.writeString(y).writeString(c).writeVarLong(hist.size());
-            hist.forEach((s, v) -> w.writeDouble(s).writeSignedVarLong(v));
+            int m = hist.size();
+            if (m == 0) {
+                return;
+            }
+            double[] scores = hist.scores();
+            long[] counts = hist.counts();
+            w.writeString(y).writeString(c).writeVarLong(m);
+            for (int i = 0; i < m; i++) {
+                w.writeDouble(scores[i]).writeSignedVarLong(counts[i]);
+            }
         }));
         return w.toByteArray();
     }
@@ -91,91 +93,10 @@ public final class AggregateCodec {
                 scores[i] = r.readDouble();
                 counts[i] = r.readSignedVarLong();
             }
-            agg.addHistogram(y, c, new SortedRun(scores, counts));
+            agg.addHistogram(y, c, scores, counts, m);
         }
         if (r.hasRemaining()) {
             throw new SerializationException("window aggregate: trailing bytes");
-        }
-    }
-
-    /**
-     * Ascending (score, count) pairs seen as a sorted map, only as far as {@code new TreeMap<>(SortedMap)}
-     * needs (size, comparator, ascending entries), so a histogram is built in linear time.
-     */
-    static final class SortedRun extends AbstractMap<Double, Long> implements SortedMap<Double, Long> {
-        final double[] scores;
-        final long[] counts;
-
-        SortedRun(double[] scores, long[] counts) {
-            this.scores = scores;
-            this.counts = counts;
-        }
-
-        @Override
-        public Set<Entry<Double, Long>> entrySet() {
-            return new AbstractSet<>() {
-                @Override
-                public Iterator<Entry<Double, Long>> iterator() {
-                    return new Iterator<>() {
-                        int i;
-
-                        @Override
-                        public boolean hasNext() {
-                            return i < scores.length;
-                        }
-
-                        @Override
-                        public Entry<Double, Long> next() {
-                            if (i >= scores.length) {
-                                throw new NoSuchElementException();
-                            }
-                            Entry<Double, Long> e = new SimpleImmutableEntry<>(scores[i], counts[i]);
-                            i++;
-                            return e;
-                        }
-                    };
-                }
-
-                @Override
-                public int size() {
-                    return scores.length;
-                }
-            };
-        }
-
-        @Override
-        public int size() {
-            return scores.length;
-        }
-
-        @Override
-        public Comparator<? super Double> comparator() {
-            return null; // natural order, as TreeMap<Double, Long> uses
-        }
-
-        @Override
-        public SortedMap<Double, Long> subMap(Double fromKey, Double toKey) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public SortedMap<Double, Long> headMap(Double toKey) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public SortedMap<Double, Long> tailMap(Double fromKey) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Double firstKey() {
-            return scores[0];
-        }
-
-        @Override
-        public Double lastKey() {
-            return scores[scores.length - 1];
         }
     }
 }

@@ -1,10 +1,7 @@
 package io.modelwatch.metrics;
 
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Optional;
 
 /**
@@ -25,31 +22,28 @@ public final class Curves {
 
     /** Empty unless the window is binary with both classes among the true labels. */
     public static Optional<Result> of(WindowAggregate agg) {
-        NavigableMap<Double, Long> pos = agg.scoreHistogram(Outcomes.POSITIVE, Outcomes.POSITIVE).descendingMap();
-        NavigableMap<Double, Long> neg = agg.scoreHistogram(Outcomes.NEGATIVE, Outcomes.POSITIVE).descendingMap();
-        long p = pos.values().stream().mapToLong(Long::longValue).sum();
-        long n = neg.values().stream().mapToLong(Long::longValue).sum();
+        ScoreCounts pos = agg.scoreCounts(Outcomes.POSITIVE, Outcomes.POSITIVE);
+        ScoreCounts neg = agg.scoreCounts(Outcomes.NEGATIVE, Outcomes.POSITIVE);
+        long p = pos.total;
+        long n = neg.total;
         if (p == 0 || n == 0) {
             return Optional.empty();
         }
         List<Point> points = new ArrayList<>();
-        Iterator<Map.Entry<Double, Long>> pi = pos.entrySet().iterator();
-        Iterator<Map.Entry<Double, Long>> ni = neg.entrySet().iterator();
-        Map.Entry<Double, Long> pe = pi.hasNext() ? pi.next() : null;
-        Map.Entry<Double, Long> ne = ni.hasNext() ? ni.next() : null;
+        // thresholds from the highest score down: each distinct score adds its pairs to the positives
+        int i = pos.size - 1;
+        int j = neg.size - 1;
         long tp = 0;
         long fp = 0;
         Point best = null;
-        while (pe != null || ne != null) {
-            double t = Math.max(pe == null ? Double.NEGATIVE_INFINITY : pe.getKey(),
-                    ne == null ? Double.NEGATIVE_INFINITY : ne.getKey());
-            if (pe != null && pe.getKey() == t) {
-                tp += pe.getValue();
-                pe = pi.hasNext() ? pi.next() : null;
+        while (i >= 0 || j >= 0) {
+            double t = Math.max(i < 0 ? Double.NEGATIVE_INFINITY : pos.scores[i],
+                    j < 0 ? Double.NEGATIVE_INFINITY : neg.scores[j]);
+            if (i >= 0 && pos.scores[i] == t) {
+                tp += pos.counts[i--];
             }
-            if (ne != null && ne.getKey() == t) {
-                fp += ne.getValue();
-                ne = ni.hasNext() ? ni.next() : null;
+            if (j >= 0 && neg.scores[j] == t) {
+                fp += neg.counts[j--];
             }
             double precision = (double) tp / (tp + fp);
             double recall = (double) tp / p;

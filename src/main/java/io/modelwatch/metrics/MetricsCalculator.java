@@ -134,8 +134,8 @@ public final class MetricsCalculator {
         metrics.put("recall", positive.recall());
         metrics.put("f1", positive.f1());
         metrics.put("brier_score", ratio(agg.brierSum(), agg.brierCount()));
-        ScoreCounts pos = ScoreCounts.of(agg.scoreHistogram(Outcomes.POSITIVE, Outcomes.POSITIVE));
-        ScoreCounts neg = ScoreCounts.of(agg.scoreHistogram(Outcomes.NEGATIVE, Outcomes.POSITIVE));
+        ScoreCounts pos = agg.scoreCounts(Outcomes.POSITIVE, Outcomes.POSITIVE);
+        ScoreCounts neg = agg.scoreCounts(Outcomes.NEGATIVE, Outcomes.POSITIVE);
         // both ranking figures are undefined unless both classes occur among the true labels
         if (!pos.isEmpty() && !neg.isEmpty()) {
             metrics.put("roc_auc", Ranking.auc(pos, neg));
@@ -157,7 +157,7 @@ public final class MetricsCalculator {
         ScoreCounts[][] scores = new ScoreCounts[n][n];
         for (int y = 0; y < n; y++) {
             for (int c = 0; c < n; c++) {
-                scores[y][c] = ScoreCounts.of(agg.scoreHistogram(classes.get(y), classes.get(c)));
+                scores[y][c] = agg.scoreCounts(classes.get(y), classes.get(c));
             }
         }
         oneVsRest(scores, metrics);

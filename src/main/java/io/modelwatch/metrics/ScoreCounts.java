@@ -48,6 +48,32 @@ final class ScoreCounts {
         return new ScoreCounts(scores, counts, n, total);
     }
 
+    /** Folds -0.0 into 0.0 as {@link #of(NavigableMap)} does; the histogram's run is ascending already. */
+    static ScoreCounts of(ScoreHistogram histogram) {
+        int size = histogram.size();
+        if (size == 0) {
+            return EMPTY;
+        }
+        double[] from = histogram.scores();
+        long[] fromCounts = histogram.counts();
+        double[] scores = new double[size];
+        long[] counts = new long[size];
+        int n = 0;
+        long total = 0;
+        for (int i = 0; i < size; i++) {
+            double score = from[i] + 0.0;
+            long count = fromCounts[i];
+            total += count;
+            if (n > 0 && Double.compare(scores[n - 1], score) == 0) {
+                counts[n - 1] += count;
+            } else {
+                scores[n] = score;
+                counts[n++] = count;
+            }
+        }
+        return new ScoreCounts(scores, counts, n, total);
+    }
+
     boolean isEmpty() {
         return total == 0;
     }

@@ -29,8 +29,8 @@ public final class WindowAggregate implements AggregateCells {
     final Map<String, Long> universes = new HashMap<>();
     /** true label to predicted label to count. */
     final Map<String, Map<String, Long>> confusion = new HashMap<>();
-    /** true label to score class to score to count. */
-    final Map<String, Map<String, TreeMap<Double, Long>>> scores = new HashMap<>();
+    /** true label to score class to the multiset of scores. */
+    final Map<String, Map<String, ScoreHistogram>> scores = new HashMap<>();
 
     public static WindowAggregate of(Iterable<Outcome> outcomes) {
         WindowAggregate agg = new WindowAggregate();
@@ -78,15 +78,30 @@ public final class WindowAggregate implements AggregateCells {
 
     @Override
     public void score(String y, String scoreClass, double score, long count) {
-        Map<String, TreeMap<Double, Long>> byClass = scores.computeIfAbsent(y, k -> new HashMap<>());
-        TreeMap<Double, Long> histogram = byClass.computeIfAbsent(scoreClass, k -> new TreeMap<>());
-        addCount(histogram, score, count);
-        if (histogram.isEmpty()) {
-            byClass.remove(scoreClass);
-            if (byClass.isEmpty()) {
-                scores.remove(y);
-            }
+        // an emptied histogram is pruned when read (pruneEmptyHistograms): checking here would settle it per add
+        histogram(y, scoreClass).add(score, count);
+    }
+
+    private ScoreHistogram histogram(String y, String scoreClass) {
+        Map<String, ScoreHistogram> byClass = scores.get(y);
+        if (byClass == null) {
+            byClass = new HashMap<>();
+            scores.put(y, byClass);
         }
+        ScoreHistogram h = byClass.get(scoreClass);
+        if (h == null) {
+            h = new ScoreHistogram();
+            byClass.put(scoreClass, h);
+        }
+        return h;
+    }
+
+    /** Drops histograms whose every score was retracted, so the maps hold only live cells. */
+    private void pruneEmptyHistograms() {
+        scores.values().removeIf(byClass -> {
+            byClass.values().removeIf(ScoreHistogram::isEmpty);
+            return byClass.isEmpty();
+        });
     }
 
     /** Adds ({@code sign} 1) or retracts ({@code sign} -1) another aggregate, cell by cell. */
@@ -95,12 +110,13 @@ public final class WindowAggregate implements AggregateCells {
                 sign * other.brierSum, sign * other.brierCount, sign * other.labelDelaySumMs);
         other.universes.forEach((k, v) -> addCount(universes, k, sign * v));
         other.confusion.forEach((y, row) -> row.forEach((p, v) -> confusion(y, p, sign * v)));
-        other.scores.forEach((y, byClass) -> byClass.forEach((c, hist) ->
-                hist.forEach((s, v) -> score(y, c, s, sign * v))));
+        other.scores.forEach((y, byClass) -> byClass.forEach((c, hist) -> histogram(y, c).merge(hist, sign)));
+        pruneEmptyHistograms();
     }
 
     /** True when no prediction and no cell remains (everything added was retracted). */
     public boolean isEmpty() {
+        pruneEmptyHistograms();
         return predictions == 0 && labeled == 0 && logLossCount == 0 && brierCount == 0 && labelDelaySumMs == 0
                 && universes.isEmpty() && confusion.isEmpty() && scores.isEmpty();
     }
@@ -113,26 +129,16 @@ public final class WindowAggregate implements AggregateCells {
 
     /**
      * Adds a whole (true label, score class) histogram given as an ascending run of distinct scores
-     * with non-zero counts (see {@link AggregateCodec}); built in linear time when the histogram is new.
+     * with their counts (see {@link AggregateCodec}): one linear merge.
      */
-    void addHistogram(String y, String scoreClass, AggregateCodec.SortedRun run) {
-        if (run.size() == 0) {
+    void addHistogram(String y, String scoreClass, double[] runScores, long[] runCounts, int n) {
+        if (n == 0) {
             return;
         }
-        Map<String, TreeMap<Double, Long>> byClass = scores.computeIfAbsent(y, k -> new HashMap<>());
-        TreeMap<Double, Long> histogram = byClass.get(scoreClass);
-        if (histogram == null) {
-            byClass.put(scoreClass, new TreeMap<>(run));
-            return;
-        }
-        for (int i = 0; i < run.scores.length; i++) {
-            addCount(histogram, run.scores[i], run.counts[i]);
-        }
-        if (histogram.isEmpty()) {
-            byClass.remove(scoreClass);
-            if (byClass.isEmpty()) {
-                scores.remove(y);
-            }
+        ScoreHistogram h = histogram(y, scoreClass);
+        h.addRun(runScores, runCounts, n, 1);
+        if (h.isEmpty()) {
+            pruneEmptyHistograms();
         }
     }
 
@@ -201,28 +207,64 @@ public final class WindowAggregate implements AggregateCells {
         return row == null ? 0 : row.getOrDefault(predicted, 0L);
     }
 
+    /** Scores for {@code scoreClass} of the pairs whose true label is {@code y}, ascending, as primitive arrays. */
+    ScoreCounts scoreCounts(String y, String scoreClass) {
+        Map<String, ScoreHistogram> byClass = scores.get(y);
+        ScoreHistogram h = byClass == null ? null : byClass.get(scoreClass);
+        return h == null ? ScoreCounts.EMPTY : ScoreCounts.of(h);
+    }
+
     /** Scores for {@code scoreClass} of the pairs whose true label is {@code y}: score to count, ascending. */
     public TreeMap<Double, Long> scoreHistogram(String y, String scoreClass) {
-        Map<String, TreeMap<Double, Long>> byClass = scores.get(y);
-        TreeMap<Double, Long> h = byClass == null ? null : byClass.get(scoreClass);
-        return h == null ? new TreeMap<>() : h;
+        TreeMap<Double, Long> out = new TreeMap<>();
+        Map<String, ScoreHistogram> byClass = scores.get(y);
+        ScoreHistogram h = byClass == null ? null : byClass.get(scoreClass);
+        if (h != null) {
+            int n = h.size();
+            for (int i = 0; i < n; i++) {
+                out.put(h.scores()[i], h.counts()[i]);
+            }
+        }
+        return out;
     }
 
     /** True labels that have at least one scored pair. */
     public List<String> scoredTrueLabels() {
+        pruneEmptyHistograms();
         return new ArrayList<>(new TreeSet<>(scores.keySet()));
     }
 
     /** Exact equality of the counted cells; loss sums within {@code tolerance}. */
     public boolean sameAs(WindowAggregate o, double tolerance) {
+        pruneEmptyHistograms();
+        o.pruneEmptyHistograms();
         return predictions == o.predictions && labeled == o.labeled && logLossCount == o.logLossCount
                 && brierCount == o.brierCount && labelDelaySumMs == o.labelDelaySumMs
                 && Math.abs(logLossSum - o.logLossSum) <= tolerance && Math.abs(brierSum - o.brierSum) <= tolerance
-                && universes.equals(o.universes) && confusion.equals(o.confusion) && scores.equals(o.scores);
+                && universes.equals(o.universes) && confusion.equals(o.confusion) && sameScores(o);
+    }
+
+    private boolean sameScores(WindowAggregate o) {
+        if (!scores.keySet().equals(o.scores.keySet())) {
+            return false;
+        }
+        for (Map.Entry<String, Map<String, ScoreHistogram>> e : scores.entrySet()) {
+            Map<String, ScoreHistogram> theirs = o.scores.get(e.getKey());
+            if (!e.getValue().keySet().equals(theirs.keySet())) {
+                return false;
+            }
+            for (Map.Entry<String, ScoreHistogram> h : e.getValue().entrySet()) {
+                if (!h.getValue().sameAs(theirs.get(h.getKey()))) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     @Override
     public String toString() {
+        pruneEmptyHistograms();
         return "WindowAggregate{predictions=" + predictions + ", labeled=" + labeled + ", confusion=" + confusion
                 + ", logLoss=" + logLossSum + "/" + logLossCount + ", brier=" + brierSum + "/" + brierCount
                 + ", delaySum=" + labelDelaySumMs + ", universes=" + universes + ", scores=" + scores + '}';

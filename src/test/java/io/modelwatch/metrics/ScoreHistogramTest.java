@@ -1,0 +1,105 @@
+package io.modelwatch.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The primitive histogram must hold exactly what a {@code TreeMap<Double, Long>} with zero sums removed
+ * holds, whatever the mix of single adds, retractions, runs and merges, and across its settle points.
+ */
+class ScoreHistogramTest {
+
+    /** One step: a single add (run null) or a whole run merged with a sign. */
+    record Step(double score, long count, TreeMap<Double, Long> run) {
+    }
+
+    @Provide
+    Arbitrary<List<Step>> steps() {
+        // a small pool forces repeats, cancellations and the -0.0 / 0.0 distinction; a wide pool forces settles
+        Arbitrary<Double> pooled = Arbitraries.of(-0.0, 0.0, 0.1, 0.25, 0.5, 0.75, 1.0, 1e-300, Double.MIN_VALUE);
+        Arbitrary<Double> wide = Arbitraries.integers().between(0, 5000).map(i -> i / 5000.0);
+        Arbitrary<Double> score = Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(1, pooled), net.jqwik.api.Tuple.of(3, wide));
+        Arbitrary<Long> count = Arbitraries.longs().between(-3, 3);
+        Arbitrary<Step> single = Combinators.combine(score, count).as((s, c) -> new Step(s, c, null));
+        Arbitrary<Step> run = Arbitraries.maps(score, Arbitraries.longs().between(-5, 5).filter(c -> c != 0))
+                .ofMaxSize(300).map(m -> new Step(0, m.size() % 2 == 0 ? 1 : -1, new TreeMap<>(m)));
+        return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(20, single), net.jqwik.api.Tuple.of(1, run))
+                .list().ofMaxSize(3000);
+    }
+
+    @Property(tries = 300)
+    void holdsWhatATreeMapHolds(@ForAll("steps") List<Step> steps) {
+        ScoreHistogram h = new ScoreHistogram();
+        TreeMap<Double, Long> model = new TreeMap<>();
+        int i = 0;
+        for (Step s : steps) {
+            if (s.run() == null) {
+                h.add(s.score(), s.count());
+                add(model, s.score(), s.count());
+            } else {
+                double[] scores = s.run().keySet().stream().mapToDouble(Double::doubleValue).toArray();
+                long[] counts = s.run().values().stream().mapToLong(Long::longValue).toArray();
+                if (i++ % 2 == 0) {
+                    h.addRun(scores, counts, scores.length, s.count());
+                } else {
+                    ScoreHistogram other = new ScoreHistogram();
+                    s.run().forEach(other::add);
+                    h.merge(other, s.count());
+                }
+                s.run().forEach((k, v) -> add(model, k, s.count() * v));
+            }
+        }
+        assertSame(model, h);
+        ScoreHistogram copy = h.copy();
+        assertTrue(copy.sameAs(h));
+        copy.merge(h, -1);
+        assertTrue(copy.isEmpty(), "retracting a histogram from its copy leaves nothing");
+    }
+
+    @Test
+    void keepsNegativeAndPositiveZeroApartAndDropsCancelledCells() {
+        ScoreHistogram h = new ScoreHistogram();
+        h.add(0.0, 2);
+        h.add(-0.0, 1);
+        h.add(0.5, 1);
+        h.add(0.5, -1);
+        assertEquals(2, h.size());
+        assertEquals(Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits(h.scores()[0]));
+        assertEquals(1, h.counts()[0]);
+        assertEquals(2, h.counts()[1]);
+        ScoreCounts folded = ScoreCounts.of(h);
+        assertEquals(1, folded.size, "ScoreCounts ties -0.0 with 0.0, as scikit-learn does");
+        assertEquals(3, folded.total);
+    }
+
+    private static void add(TreeMap<Double, Long> model, double score, long count) {
+        long v = model.getOrDefault(score, 0L) + count;
+        if (v == 0) {
+            model.remove(score);
+        } else {
+            model.put(score, v);
+        }
+    }
+
+    private static void assertSame(TreeMap<Double, Long> model, ScoreHistogram h) {
+        assertEquals(model.size(), h.size(), () -> "distinct scores: " + model + " vs " + h);
+        int i = 0;
+        for (Map.Entry<Double, Long> e : model.entrySet()) {
+            assertEquals(Double.doubleToRawLongBits(e.getKey()), Double.doubleToRawLongBits(h.scores()[i]), "score " + i);
+            assertEquals(e.getValue(), h.counts()[i], "count of " + e.getKey());
+            i++;
+        }
+    }
+}
