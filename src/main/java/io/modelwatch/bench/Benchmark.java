@@ -44,7 +44,7 @@ public final class Benchmark {
     /** One run of the full topology. */
     record TopologyRun(String guarantee, long inputRecords, double seconds, double startupSeconds, long pairs,
                        long finals, long expectedFinals, long mismatches, long latePredictions, long lateLabels,
-                       long peakHeapMb, long peakLiveMb, long peakRocksDbMb) {
+                       long peakHeapMb, long peakLiveMb, long peakRocksDbMb, Map<String, Long> written) {
         double recordsPerSecond() {
             return inputRecords / seconds;
         }
@@ -101,11 +101,12 @@ public final class Benchmark {
                 floors.put(g, f);
                 out.printf(Locale.ROOT, "(b) windowed count, %s: %d records in %.2f s = %.0f records/s "
                         + "(startup %.1f s not counted)%n", g, f.records(), f.seconds(), f.perSecond(), f.startupSeconds());
+                out.printf(Locale.ROOT, "    records it wrote to Kafka: %s%n", Phases.describeWritten(f.written(), total));
             }
 
             Map<String, TopologyRun> runs = new HashMap<>();
             for (String g : o.guarantees()) {
-                TopologyRun r = topology(kafka, bootstrap, g, total, produced.expected());
+                TopologyRun r = topology(kafka, admin, bootstrap, g, total, produced.expected());
                 runs.put(g, r);
                 out.printf(Locale.ROOT, "(c) modelwatch, %s: %d records in %.2f s = %.0f records/s, %d labelled "
                                 + "pairs = %.0f pairs/s (startup %.1f s not counted); finals %d/%d, mismatching %d, "
@@ -114,6 +115,7 @@ public final class Benchmark {
                         r.pairsPerSecond(), r.startupSeconds(), r.finals(), r.expectedFinals(), r.mismatches(),
                         r.latePredictions(), r.lateLabels(), r.peakHeapMb(), r.peakLiveMb(),
                         r.peakRocksDbMb() < 0 ? "n/a" : r.peakRocksDbMb() + " MB");
+                out.printf(Locale.ROOT, "    records it wrote to Kafka: %s%n", Phases.describeWritten(r.written(), total));
             }
 
             String main = o.guarantees().get(0);
@@ -177,7 +179,7 @@ public final class Benchmark {
     }
 
     /** Phase (c): the full topology over the bulk input, until every expected final record is readable. */
-    private TopologyRun topology(EmbeddedKafkaCluster kafka, String bootstrap, String guarantee, long total,
+    private TopologyRun topology(EmbeddedKafkaCluster kafka, Admin admin, String bootstrap, String guarantee, long total,
                                  Workload.Expected expected)
             throws Exception {
         String run = "bench-mw-" + Phases.shortName(guarantee) + "-" + System.currentTimeMillis();
@@ -249,7 +251,8 @@ public final class Benchmark {
             }
             TopologyRun r = new TopologyRun(guarantee, inputRecords, (tEnd - tRunning) / 1e9, (tRunning - tStart) / 1e9,
                     pairs, seen.size(), expected.windows.size(), mismatches, join.latePredictions(), join.lateLabels(),
-                    sampler.peakHeapUsedMb(), sampler.peakLiveMb(), sampler.peakRocksDbMb());
+                    sampler.peakHeapUsedMb(), sampler.peakLiveMb(), sampler.peakRocksDbMb(),
+                    Phases.written(admin, run));
             streamsRef.set(null);
             return r;
         } finally {

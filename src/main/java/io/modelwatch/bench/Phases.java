@@ -38,7 +38,8 @@ final class Phases {
     private Phases() {
     }
 
-    record Rate(long records, long bytes, double seconds, double startupSeconds) {
+    /** {@code written}: records the app wrote to Kafka, per topic (offsets; see {@link #written}). */
+    record Rate(long records, long bytes, double seconds, double startupSeconds, Map<String, Long> written) {
         double perSecond() {
             return records / seconds;
         }
@@ -70,7 +71,7 @@ final class Phases {
                     bytes += (r.key() == null ? 0 : r.key().length) + (r.value() == null ? 0 : r.value().length);
                 }
             }
-            return new Rate(records, bytes, (System.nanoTime() - t0) / 1e9, 0);
+            return new Rate(records, bytes, (System.nanoTime() - t0) / 1e9, 0, Map.of());
         }
     }
 
@@ -151,10 +152,37 @@ final class Phases {
                 awaitCommitted(admin, appId, topics, deadline);
             }
             long tEnd = System.nanoTime();
-            return new Rate(seen.sum(), 0, (tEnd - tRunning) / 1e9, (tRunning - tStart) / 1e9);
+            return new Rate(seen.sum(), 0, (tEnd - tRunning) / 1e9, (tRunning - tStart) / 1e9, written(admin, appId));
         } finally {
             Utils.delete(stateDir.toFile());
         }
+    }
+
+    /**
+     * Records written to the topics whose names start with {@code prefix} (an app's output, changelog and
+     * repartition topics), per topic with the prefix cut: the sum of the partitions' end offsets, so with
+     * exactly-once it includes one transaction marker per partition and transaction.
+     */
+    static Map<String, Long> written(Admin admin, String prefix) throws Exception {
+        List<String> topics = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
+                .filter(t -> t.startsWith(prefix)).sorted().toList();
+        Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> request = new HashMap<>();
+        admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).forEach((name, d) ->
+                d.partitions().forEach(p -> request.put(new TopicPartition(name, p.partition()),
+                        org.apache.kafka.clients.admin.OffsetSpec.latest())));
+        Map<String, Long> out = new java.util.TreeMap<>();
+        admin.listOffsets(request).all().get(30, TimeUnit.SECONDS).forEach((tp, info) ->
+                out.merge(tp.topic().substring(prefix.length()).replaceFirst("^-", ""), info.offset(), Long::sum));
+        return out;
+    }
+
+    /** {@code total=N (x per input record): topic=n, ...}. */
+    static String describeWritten(Map<String, Long> written, long inputRecords) {
+        long total = written.values().stream().mapToLong(Long::longValue).sum();
+        StringBuilder b = new StringBuilder(String.format(java.util.Locale.ROOT, "%d (%.2f per input record):",
+                total, (double) total / inputRecords));
+        written.forEach((t, n) -> b.append(' ').append(t).append('=').append(n));
+        return b.toString();
     }
 
     static long awaitRunning(KafkaStreams streams, Duration timeout) throws InterruptedException {
