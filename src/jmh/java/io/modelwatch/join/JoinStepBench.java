@@ -29,7 +29,7 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * Stage "join": one record through {@link DelayedJoinProcessor#process} (get + decode + encode + put of
- * the entry, the expiry index put, the forwarded contributions), alternating predictions and their
+ * the entry, the forwarded contributions; expiry is a scan at watermarks, not per record), alternating predictions and their
  * labels (a label 64 records after its prediction). Stores are bare (no record cache, no changelog):
  * in-memory or RocksDB. The context is Kafka's MockProcessorContext, which captures forwards in a
  * list (cleared every 1024 records), a small cost production does not have.
@@ -71,6 +71,7 @@ public class JoinStepBench {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "jmh");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, dir.getAbsolutePath());
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         context = new MockProcessorContext<>(props, new org.apache.kafka.streams.processor.TaskId(0, 0), dir);
         boolean rocks = store.equals("rocksdb");
         // the stage's own processor and stores (whatever stores it declares), without cache and changelog
@@ -86,6 +87,7 @@ public class JoinStepBench {
         }
         processor = (DelayedJoinProcessor) stage.get();
         processor.init(context);
+        context.setCurrentStreamTimeMs(0); // the processor reads stream time per record
     }
 
     @TearDown(Level.Iteration)

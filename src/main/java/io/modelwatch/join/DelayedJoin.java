@@ -19,7 +19,6 @@ public final class DelayedJoin implements ProcessorSupplier<byte[], JoinInput, A
 
     public static final String PROCESSOR = "delayed-join";
     public static final String PENDING_STORE = "join-pending";
-    public static final String EXPIRY_STORE = "join-expiry-index";
     public static final String CARDINALITY_STORE = "join-cardinality";
     /** The last watermark the partition sent: windows closing at or before it are final downstream. */
     public static final String WATERMARK_STORE = "join-watermark";
@@ -48,8 +47,9 @@ public final class DelayedJoin implements ProcessorSupplier<byte[], JoinInput, A
 
     @Override
     public Processor<byte[], JoinInput, AggregationKey, AggregateInput> get() {
-        return new DelayedJoinProcessor(PENDING_STORE, EXPIRY_STORE, windows, sliceDimensions, labelCap,
-                watermarkInterval, joinPartitions, counters, limits);
+        return new DelayedJoinProcessor(PENDING_STORE, windows, sliceDimensions, labelCap, watermarkInterval,
+                joinPartitions, counters, limits, DelayedJoinProcessor.MIN_SCAN_CHUNK,
+                DelayedJoinProcessor.MAX_SCAN_PER_PUNCTUATION, inMemory);
     }
 
     @Override
@@ -57,8 +57,6 @@ public final class DelayedJoin implements ProcessorSupplier<byte[], JoinInput, A
         // ordered, so the topology description is the same on every run
         return new java.util.LinkedHashSet<>(java.util.List.of(
                 Stores.keyValueStoreBuilder(StateStores.keyValue(PENDING_STORE, inMemory), Serdes.String(),
-                        Serdes.ByteArray()).withCachingEnabled(),
-                Stores.keyValueStoreBuilder(StateStores.keyValue(EXPIRY_STORE, inMemory), Serdes.Bytes(),
                         Serdes.ByteArray()).withCachingEnabled(),
                 Stores.keyValueStoreBuilder(StateStores.keyValue(CARDINALITY_STORE, inMemory), Serdes.String(),
                         Serdes.ByteArray()),

@@ -7,13 +7,10 @@ import io.modelwatch.metrics.Outcome;
 import io.modelwatch.window.AggregateInput;
 import io.modelwatch.window.AggregationKey;
 import io.modelwatch.window.WindowSpec;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -26,8 +23,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * Pairs predictions with their delayed labels by prediction id, in either arrival order.
  * Each change of an entry's outcome goes downstream as a contribution (retract the old outcome,
  * add the new one) for the whole model and for each configured slice. A stream-time punctuator
- * expires entries once their window closed and reports this partition's event time (a watermark)
- * so downstream windows close even when a model goes quiet.
+ * reports this partition's event time (a watermark) so downstream windows close even when a model
+ * goes quiet, and expires entries whose window is final downstream by an incremental scan of the
+ * pending store (no expiry index: see {@link #scanStep}).
  */
 final class DelayedJoinProcessor implements Processor<byte[], JoinInput, AggregationKey, AggregateInput> {
 
@@ -35,7 +33,6 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
     static final AggregationKey WATERMARK_KEY = new AggregationKey("", "", "", "");
 
     private final String pendingStoreName;
-    private final String expiryStoreName;
     private final WindowSpec windows;
     private final long maxDelayMs;
     private final List<String> sliceDimensions;
@@ -46,24 +43,52 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
     private final io.modelwatch.ingest.IngestLimits limits;
     private CardinalityGuard cardinality;
 
-    /** Entries expired per punctuation at most. */
-    static final int EXPIRY_CHUNK = 20_000;
+    /** The least number of entries the expiry scan visits per watermark interval. */
+    static final int MIN_SCAN_CHUNK = 1_000;
+    /** Entries the expiry scan visits per punctuation at most, so its deletes never make a huge transaction. */
+    static final int MAX_SCAN_PER_PUNCTUATION = 100_000;
+
+    private final int minScanChunk;
+    private final int maxScanPerPunctuation;
+    /**
+     * Scan in whole passes, one per pass period, rather than a chunk per watermark: for in-memory
+     * stores (replay), whose range() copies every key from its lower bound to the end of the store,
+     * so a chunk per watermark would cost O(store) each; no changelog, so no transaction to bound.
+     */
+    private final boolean wholePasses;
+    private final long watermarkIntervalMs;
+    /** Event time in which the scan visits the whole pending store once (see {@link #scanStep}). */
+    private final long passPeriodMs;
 
     private ProcessorContext<AggregationKey, AggregateInput> context;
-    private boolean expiryBacklog;
+    /** The last pending key the expiry scan visited; null: the next step starts at the first key. */
+    private String scanCursor;
+    /** Entries the scan still has to visit for the event time passed; over the cap, by wall clock. */
+    private long scanOwed;
+    /** A whole pass is owed: the scan goes on, capped step by capped step, until the last key. */
+    private boolean scanToEnd;
+    /** The largest store size seen in the current pass (0: a new pass), which sizes its chunks. */
+    private long scanPassSize;
     /** Whether this task's pending entries were replayed into the window pre-aggregation (see below). */
     private boolean replayed;
     private KeyValueStore<String, byte[]> pending;
-    private KeyValueStore<Bytes, byte[]> expiryIndex;
     private KeyValueStore<Integer, Long> watermarkStore;
     /** The last watermark sent downstream (persisted): windows closing at or before it are final there. */
     private long lastWatermark = Long.MIN_VALUE;
 
-    DelayedJoinProcessor(String pendingStoreName, String expiryStoreName, WindowSpec windows,
-                         List<String> sliceDimensions, int labelCap, Duration watermarkInterval, int joinPartitions,
-                         JoinCounters counters, io.modelwatch.ingest.IngestLimits limits) {
+    DelayedJoinProcessor(String pendingStoreName, WindowSpec windows, List<String> sliceDimensions, int labelCap,
+                         Duration watermarkInterval, int joinPartitions, JoinCounters counters,
+                         io.modelwatch.ingest.IngestLimits limits) {
+        this(pendingStoreName, windows, sliceDimensions, labelCap, watermarkInterval, joinPartitions, counters, limits,
+                MIN_SCAN_CHUNK, MAX_SCAN_PER_PUNCTUATION, false);
+    }
+
+    /** With the scan's chunk floor, per-punctuation cap and mode given (tests use small ones). */
+    DelayedJoinProcessor(String pendingStoreName, WindowSpec windows, List<String> sliceDimensions, int labelCap,
+                         Duration watermarkInterval, int joinPartitions, JoinCounters counters,
+                         io.modelwatch.ingest.IngestLimits limits, int minScanChunk, int maxScanPerPunctuation,
+                         boolean wholePasses) {
         this.pendingStoreName = pendingStoreName;
-        this.expiryStoreName = expiryStoreName;
         this.windows = windows;
         this.maxDelayMs = windows.maxLabelDelayMs();
         this.sliceDimensions = sliceDimensions;
@@ -72,6 +97,12 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         this.joinPartitions = joinPartitions;
         this.counters = counters;
         this.limits = limits;
+        this.minScanChunk = Math.max(1, minScanChunk);
+        this.maxScanPerPunctuation = Math.max(1, maxScanPerPunctuation);
+        this.wholePasses = wholePasses;
+        this.watermarkIntervalMs = Math.max(1, watermarkInterval.toMillis());
+        // a prediction's entry lives at most window size + max label delay (from its window's start)
+        this.passPeriodMs = Math.max(watermarkIntervalMs, (windows.sizeMs() + maxDelayMs) / 4);
     }
 
     @Override
@@ -80,19 +111,21 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         // recycled): start from the stores alone, as a new instance would
         this.context = context;
         this.replayed = false;
-        this.expiryBacklog = false;
+        this.scanCursor = null;
+        this.scanOwed = 0;
+        this.scanToEnd = false;
+        this.scanPassSize = 0;
         this.lastWatermark = Long.MIN_VALUE;
         this.pending = context.getStateStore(pendingStoreName);
-        this.expiryIndex = context.getStateStore(expiryStoreName);
         this.watermarkStore = context.getStateStore(DelayedJoin.WATERMARK_STORE);
         this.cardinality = new CardinalityGuard(context.getStateStore(DelayedJoin.CARDINALITY_STORE), limits, counters);
         context.schedule(watermarkInterval, PunctuationType.STREAM_TIME, this::onStreamTime);
-        // a large expiry backlog (event time jumped) is worked off in chunks, one per second
+        // what the scan owes beyond the per-punctuation cap (event time jumped, or a huge store)
+        // is worked off here, one capped step per second
         context.schedule(java.time.Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, t -> {
             replayOnce();
-            if (expiryBacklog) {
-                // never past the last watermark: entries of windows not yet final downstream must stay
-                expiryBacklog = expireUpTo(lastWatermark, EXPIRY_CHUNK);
+            if (!wholePasses && (scanToEnd || scanOwed > 0)) {
+                scanStep();
             }
         });
     }
@@ -104,6 +137,13 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         long streamTime = context.currentStreamTimeMs(); // event time: see ingest.EventTimeExtractor
         String id = input.predictionId();
         byte[] stored = pending.get(id);
+        if (stored != null && JoinEntry.expiresAt(stored) <= lastWatermark) {
+            // expired, its window final downstream, not yet reached by the scan: gone, as if deleted at
+            // the watermark (it must not change that window again); rare, so deleted here and counted
+            pending.delete(id);
+            counters.expired();
+            stored = null;
+        }
         JoinEntry entry = stored == null ? new JoinEntry() : JoinEntry.decode(stored);
         JoinEntry.PendingPrediction before = entry.prediction;
         Outcome old = entry.outcome(maxDelayMs);
@@ -136,11 +176,7 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         if (predictionChanged || labelChanged) {
             emitChange(before, old, entry.prediction, now, record.timestamp());
         }
-        long expiry = expiryOf(entry);
-        if (expiry != entry.expiresAt) {
-            entry.expiresAt = expiry;
-            expiryIndex.put(expiryKey(expiry, id), new byte[0]);
-        }
+        entry.expiresAt = expiryOf(entry); // read back by the expiry scan
         pending.put(id, entry.encode());
     }
 
@@ -237,51 +273,96 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
     private void onStreamTime(long punctuationTime) {
         replayOnce();
         long now = context.currentStreamTimeMs();
-        expiryBacklog = expireUpTo(now, EXPIRY_CHUNK);
+        long previous = lastWatermark;
         lastWatermark = now;
         watermarkStore.put(0, now);
         context.forward(new Record<>(WATERMARK_KEY,
                 new AggregateInput.Watermark(context.taskId().partition(), joinPartitions, now), now));
+        // the scan owes a chunk per watermark interval of event time passed (a jump: up to a whole pass);
+        // chunks are sized on the largest store seen in this pass, so the scan's own deletes do not slow it
+        scanPassSize = Math.max(scanPassSize, Math.min(pending.approximateNumEntries(), Integer.MAX_VALUE));
+        long chunk = Math.max(minScanChunk, ceilDiv(scanPassSize * watermarkIntervalMs, passPeriodMs));
+        long pass = Math.max(chunk, scanPassSize);
+        long intervals = previous == Long.MIN_VALUE ? 1 : Math.max(1, (now - previous) / watermarkIntervalMs);
+        if (intervals >= pass / chunk || (wholePasses && scanOwed + intervals * chunk >= pass)) {
+            // a whole pass is owed (event time jumped): an exact one, from the first key to the last,
+            // not a count of the estimated size (RocksDB's estimate may be short, and event time may
+            // not move again to owe the rest)
+            if (!scanToEnd) {
+                scanToEnd = true;
+                scanCursor = null;
+            }
+            scanOwed = 0;
+        } else {
+            scanOwed = Math.min(pass, scanOwed + intervals * chunk);
+        }
+        if (!wholePasses || scanToEnd) {
+            scanStep();
+        }
+    }
+
+    private static long ceilDiv(long a, long b) {
+        return (a + b - 1) / b;
     }
 
     /**
-     * Deletes at most {@code limit} entries whose expiry passed (bounded, so one punctuation never
-     * builds a transaction too large to commit in time); true when more are due.
+     * One step of the expiry scan: visits the next {@code min(scanOwed, cap)} entries of
+     * {@code join-pending} in key order after the cursor, wrapping to the first key at the end (or,
+     * when a whole pass is owed, up to {@code cap} entries of a pass from the first key to the last), and
+     * deletes those whose expiry is at or before the last watermark sent (never later: the replay
+     * needs every entry of a window not yet final downstream).
+     *
+     * <p>Bound: each watermark interval owes a chunk of {@code size * interval / passPeriod} entries
+     * (at least {@link #MIN_SCAN_CHUNK}; size: the largest seen in this pass), so the cursor goes
+     * round the whole store once per {@code passPeriod = max(interval, (window size + max label
+     * delay) / 4)} of event time, a quarter of a prediction entry's lifetime. An expired entry is
+     * therefore deleted at most about one pass period (plus one watermark interval) of event time
+     * after its expiry: the store holds, besides the live entries, about a quarter of a lifetime's
+     * worth of expired ones at most. That holds in event time while a chunk fits the per-punctuation
+     * cap (stores up to {@code cap * passPeriod / interval} entries: 4.5 million per task for hourly
+     * windows, a 2-hour label delay and 1-minute watermarks); beyond that, or after a jump in event
+     * time (which owes a whole pass), the 1-second wall-clock punctuator continues, one capped step
+     * per second.
      */
-    private boolean expireUpTo(long now, int limit) {
-        List<Bytes> due = new ArrayList<>();
-        boolean more = false;
-        try (KeyValueIterator<Bytes, byte[]> it = expiryIndex.range(expiryKey(0, ""), expiryKey(now + 1, ""))) {
-            while (it.hasNext()) {
-                if (due.size() >= limit) {
-                    more = true;
-                    break;
+    private void scanStep() {
+        long budget = wholePasses ? Long.MAX_VALUE
+                : Math.min(scanToEnd ? Long.MAX_VALUE : scanOwed, maxScanPerPunctuation);
+        List<String> due = new ArrayList<>();
+        long visited = 0;
+        boolean passDone = false;
+        // at most one wrap per step: from the cursor to the last key, then (unless a whole pass is
+        // owed, which ends there) from the first key on
+        for (int segment = 0; segment < 2 && visited < budget && !passDone; segment++) {
+            boolean fromStart = scanCursor == null;
+            try (KeyValueIterator<String, byte[]> it = pending.range(scanCursor, null)) {
+                while (visited < budget && it.hasNext()) {
+                    KeyValue<String, byte[]> kv = it.next();
+                    if (kv.key.equals(scanCursor)) {
+                        continue; // range() includes its lower bound, visited in the last step
+                    }
+                    visited++;
+                    scanCursor = kv.key;
+                    if (JoinEntry.expiresAt(kv.value) <= lastWatermark) {
+                        due.add(kv.key);
+                    }
                 }
-                KeyValue<Bytes, byte[]> kv = it.next();
-                due.add(kv.key);
+                if (!it.hasNext()) {
+                    scanCursor = null; // the pass wraps
+                    scanPassSize = 0;
+                    // every entry seen since the whole pass began, or in this step: nothing more is owed
+                    passDone = scanToEnd || fromStart;
+                }
             }
         }
-        return finishExpiry(due, more); // deletes after the iterator is closed
-    }
-
-    private boolean finishExpiry(List<Bytes> due, boolean more) {
-        for (Bytes key : due) {
-            ByteBuffer buf = ByteBuffer.wrap(key.get());
-            long expiry = buf.getLong();
-            String id = new String(key.get(), 8, key.get().length - 8, StandardCharsets.UTF_8);
-            byte[] stored = pending.get(id);
-            if (stored != null && JoinEntry.decode(stored).expiresAt == expiry) {
-                pending.delete(id);
-                counters.expired();
-            }
-            expiryIndex.delete(key);
+        if (passDone) {
+            scanToEnd = false;
+            scanOwed = 0;
+        } else if (!scanToEnd) {
+            scanOwed = Math.max(0, scanOwed - visited);
         }
-        return more;
-    }
-
-    /** Big-endian expiry first, so a range scan yields what is due in time order. */
-    static Bytes expiryKey(long expiry, String id) {
-        byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
-        return Bytes.wrap(ByteBuffer.allocate(8 + idBytes.length).putLong(Math.max(0, expiry)).put(idBytes).array());
+        for (String id : due) { // deletes after the iterator is closed
+            pending.delete(id);
+            counters.expired();
+        }
     }
 }

@@ -123,7 +123,7 @@ final class JoinEntry {
 
     byte[] encode() {
         BinaryWriter w = new BinaryWriter(128);
-        w.writeByte(VERSION).writeLong(expiresAt);
+        w.writeByte(VERSION).writeLong(expiresAt); // first, at a fixed offset: see expiresAt(byte[])
         PendingPrediction p = prediction;
         w.writeByte(p == null ? 0 : 1);
         if (p != null) {
@@ -142,6 +142,22 @@ final class JoinEntry {
             w.writeLong(labelTs[i]).writeString(labelValues[i]);
         }
         return w.toByteArray();
+    }
+
+    /**
+     * The {@link #expiresAt} of an encoded entry, read from bytes 1..8 (big-endian, after the version
+     * byte) without decoding the rest: the expiry scan reads it for every entry it visits.
+     */
+    static long expiresAt(byte[] encoded) {
+        if (encoded.length < 9 || encoded[0] != VERSION) {
+            throw new SerializationException("not a join entry of format version " + VERSION + " ("
+                    + encoded.length + " bytes, version " + (encoded.length == 0 ? "-" : encoded[0]) + ")");
+        }
+        long v = 0;
+        for (int i = 1; i <= 8; i++) {
+            v = (v << 8) | (encoded[i] & 0xFF);
+        }
+        return v;
     }
 
     static JoinEntry decode(byte[] data) {

@@ -77,9 +77,11 @@ class JoinEntryTest {
 
     @Property(tries = 1000)
     void roundTrips(@ForAll("joinEntry") JoinEntry e) {
-        JoinEntry back = JoinEntry.decode(e.encode());
+        byte[] encoded = e.encode();
+        JoinEntry back = JoinEntry.decode(encoded);
         assertEquals(e, back);
         assertEquals(e.expiresAt, back.expiresAt);
+        assertEquals(e.expiresAt, JoinEntry.expiresAt(encoded), "the expiry scan reads it without decoding");
         assertEquals(e.prediction, back.prediction);
         assertArrayEquals(e.labelTs, back.labelTs);
         assertArrayEquals(e.labelValues, back.labelValues);
@@ -125,8 +127,16 @@ class JoinEntryTest {
                 bytes[0] = (byte) version;
                 SerializationException ex = assertThrows(SerializationException.class, () -> JoinEntry.decode(bytes));
                 assertTrue(ex.getMessage().contains("version"), ex.getMessage());
+                ex = assertThrows(SerializationException.class, () -> JoinEntry.expiresAt(bytes));
+                assertTrue(ex.getMessage().contains("version"), ex.getMessage());
             }
         }
+    }
+
+    @Test
+    void expiresAtOfATruncatedEntryIsRejected() {
+        assertThrows(SerializationException.class, () -> JoinEntry.expiresAt(new byte[0]));
+        assertThrows(SerializationException.class, () -> JoinEntry.expiresAt(new byte[] {1, 0, 0, 0, 0, 0, 0, 0}));
     }
 
     // ---- which label wins ----

@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -43,8 +42,6 @@ class JoinReplayTest {
         context = new MockProcessorContext<>();
         addStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(DelayedJoin.PENDING_STORE), Serdes.String(),
                 Serdes.ByteArray()).withLoggingDisabled().build());
-        addStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(DelayedJoin.EXPIRY_STORE), Serdes.Bytes(),
-                Serdes.ByteArray()).withLoggingDisabled().build());
         addStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(DelayedJoin.CARDINALITY_STORE),
                 Serdes.String(), Serdes.ByteArray()).withLoggingDisabled().build());
         addStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(DelayedJoin.WATERMARK_STORE),
@@ -57,8 +54,8 @@ class JoinReplayTest {
     }
 
     private DelayedJoinProcessor start() {
-        DelayedJoinProcessor p = new DelayedJoinProcessor(DelayedJoin.PENDING_STORE, DelayedJoin.EXPIRY_STORE, WINDOWS,
-                List.of(), 8, Duration.ofMinutes(1), 1, counters, IngestLimits.DEFAULTS);
+        DelayedJoinProcessor p = new DelayedJoinProcessor(DelayedJoin.PENDING_STORE, WINDOWS, List.of(), 8,
+                Duration.ofMinutes(1), 1, counters, IngestLimits.DEFAULTS);
         p.init(context);
         return p;
     }

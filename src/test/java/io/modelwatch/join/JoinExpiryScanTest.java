@@ -1,0 +1,309 @@
+package io.modelwatch.join;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.modelwatch.ingest.IngestLimits;
+import io.modelwatch.ingest.JoinInput;
+import io.modelwatch.ingest.Label;
+import io.modelwatch.ingest.Prediction;
+import io.modelwatch.window.AggregateInput;
+import io.modelwatch.window.AggregationKey;
+import io.modelwatch.window.WindowSpec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Expiry without an index: an incremental scan of {@code join-pending} whose cursor moves on with
+ * each watermark, deleting only entries the last watermark sent has passed. One-hour windows, one
+ * hour of label delay: an entry of window [0, 1h) expires at 2h; one pass of the store takes a
+ * quarter of that lifetime (30 minutes) of event time; watermarks every minute.
+ */
+class JoinExpiryScanTest {
+
+    static final long MIN = 60_000;
+    static final long HOUR = 60 * MIN;
+    static final WindowSpec WINDOWS = new WindowSpec(HOUR, HOUR);
+
+    MockProcessorContext<AggregationKey, AggregateInput> context;
+    KeyValueStore<String, byte[]> pending;
+    final JoinCounters counters = new JoinCounters();
+
+    @BeforeEach
+    void stores() {
+        context = new MockProcessorContext<>();
+        pending = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(DelayedJoin.PENDING_STORE),
+                Serdes.String(), Serdes.ByteArray()).withLoggingDisabled().build();
+        addStore(pending);
+        addStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(DelayedJoin.CARDINALITY_STORE),
+                Serdes.String(), Serdes.ByteArray()).withLoggingDisabled().build());
+        addStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(DelayedJoin.WATERMARK_STORE),
+                Serdes.Integer(), Serdes.Long()).withLoggingDisabled().build());
+    }
+
+    private void addStore(KeyValueStore<?, ?> store) {
+        store.init(context.getStateStoreContext(), store);
+        context.addStateStore(store);
+    }
+
+    /** A processor whose scan visits at least {@code minChunk} and at most {@code cap} entries per punctuation. */
+    private DelayedJoinProcessor start(int minChunk, int cap) {
+        return start(minChunk, cap, false);
+    }
+
+    private DelayedJoinProcessor start(int minChunk, int cap, boolean wholePasses) {
+        DelayedJoinProcessor p = new DelayedJoinProcessor(DelayedJoin.PENDING_STORE, WINDOWS, List.of(), 8,
+                Duration.ofMinutes(1), 1, counters, IngestLimits.DEFAULTS, minChunk, cap, wholePasses);
+        p.init(context);
+        return p;
+    }
+
+    private long streamTime;
+
+    private void feed(DelayedJoinProcessor p, Record<byte[], JoinInput> r) {
+        streamTime = Math.max(streamTime, r.timestamp());
+        context.setCurrentStreamTimeMs(streamTime);
+        p.process(r);
+    }
+
+    private void predictions(DelayedJoinProcessor p, String prefix, int n, long ts) {
+        for (int i = 0; i < n; i++) {
+            feed(p, prediction(String.format("%s%03d", prefix, i), ts));
+        }
+    }
+
+    private static Record<byte[], JoinInput> prediction(String id, long ts) {
+        return new Record<>(id.getBytes(), new Prediction(id, "m", "v1", ts, "1", new String[] {"0", "1"},
+                new double[] {0.3, 0.7}, new String[0], new String[0]), ts);
+    }
+
+    private static Record<byte[], JoinInput> label(String id, long ts) {
+        return new Record<>(id.getBytes(), new Label(id, "1", ts), ts);
+    }
+
+    /** The stream-time punctuation at {@code ts}: sends the watermark {@code ts}, then a scan step. */
+    private void watermark(long ts) {
+        streamTime = Math.max(streamTime, ts);
+        context.setCurrentStreamTimeMs(streamTime);
+        punctuator(PunctuationType.STREAM_TIME).punctuate(ts);
+    }
+
+    /** The 1-second wall-clock punctuation: continues a scan the per-punctuation cap cut short. */
+    private void wallClockSecond() {
+        punctuator(PunctuationType.WALL_CLOCK_TIME).punctuate(0);
+    }
+
+    /** The latest scheduled of that type: a re-initialised processor schedules again. */
+    private org.apache.kafka.streams.processor.Punctuator punctuator(PunctuationType type) {
+        var all = context.scheduledPunctuators();
+        for (int i = all.size() - 1; i >= 0; i--) {
+            if (all.get(i).getType() == type) {
+                return all.get(i).getPunctuator();
+            }
+        }
+        throw new AssertionError("no " + type + " punctuator");
+    }
+
+    private List<String> keys() {
+        List<String> out = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it = pending.all()) {
+            it.forEachRemaining(kv -> out.add(kv.key));
+        }
+        return out;
+    }
+
+    private long count(String prefix) {
+        return keys().stream().filter(k -> k.startsWith(prefix)).count();
+    }
+
+    @Test
+    void entriesAreDeletedOnlyOnceTheWatermarkPassedTheirExpiry() {
+        DelayedJoinProcessor p = start(DelayedJoinProcessor.MIN_SCAN_CHUNK, DelayedJoinProcessor.MAX_SCAN_PER_PUNCTUATION);
+        predictions(p, "a", 10, 10 * MIN);      // window [0, 1h): expires at 2h
+        predictions(p, "b", 10, HOUR + 10 * MIN); // window [1h, 2h): expires at 3h
+        feed(p, label("l", 30 * MIN));           // label only: may pair until 1h30, whose window closes at 3h
+        watermark(HOUR + 59 * MIN);
+        assertEquals(21, keys().size(), "nothing expired before 2h");
+
+        feed(p, prediction("z-clock", 2 * HOUR + 30 * MIN)); // stream time past 2h, no watermark yet
+        wallClockSecond();
+        assertEquals(10, count("a"), "stream time passed the expiry, the last watermark (1h59) did not");
+
+        watermark(2 * HOUR + 30 * MIN);
+        assertEquals(0, count("a"));
+        assertEquals(10, count("b"), "entries of open windows stay");
+        assertEquals(1, count("l"));
+        assertEquals(10, counters.expiredEntries());
+
+        watermark(3 * HOUR); // exactly at the expiry of b and l
+        assertEquals(List.of("z-clock"), keys());
+        assertEquals(21, counters.expiredEntries());
+    }
+
+    @Test
+    void aStoreLargerThanOneStepExpiresOverSeveralPunctuationsNeverPastTheWatermark() {
+        DelayedJoinProcessor p = start(10, 25); // at most 25 entries visited per punctuation
+        predictions(p, "p", 100, 10 * MIN);      // expire at 2h
+        predictions(p, "q", 20, HOUR + 10 * MIN); // expire at 3h
+        watermark(HOUR + 10 * MIN);              // first step: one chunk (p000..p009), nothing due
+        assertEquals(120, keys().size());
+
+        feed(p, prediction("z", 2 * HOUR + 30 * MIN)); // expires at 4h
+        // 80 minutes at once: a whole pass is owed, from the first key; the cap cuts it short
+        watermark(2 * HOUR + 30 * MIN);
+        List<Long> pLeft = new ArrayList<>(List.of(count("p")));
+        feed(p, label("z", 5 * HOUR)); // stream time 5h, past q's expiry; the watermark stays 2h30
+        for (int i = 0; i < 5; i++) {
+            int before = keys().size();
+            wallClockSecond();
+            assertTrue(before - keys().size() <= 25, "at most the cap per punctuation");
+            assertEquals(20, count("q"), "never past the last watermark (2h30)");
+            pLeft.add(count("p"));
+        }
+        assertEquals(List.of(75L, 50L, 25L, 0L, 0L, 0L), pLeft);
+        assertEquals(100, counters.expiredEntries());
+
+        watermark(5 * HOUR);
+        assertEquals(List.of(), keys());
+        assertEquals(121, counters.expiredEntries());
+    }
+
+    @Test
+    void aJumpInEventTimeExpiresEveryDueEntryEvenWhenTheSizeEstimateIsShort() {
+        // RocksDB's estimate of the number of keys may be short: a whole pass must not be a count of it
+        context = new MockProcessorContext<>();
+        KeyValueStore<org.apache.kafka.common.utils.Bytes, byte[]> inner =
+                Stores.inMemoryKeyValueStore(DelayedJoin.PENDING_STORE).get();
+        @SuppressWarnings("unchecked")
+        KeyValueStore<org.apache.kafka.common.utils.Bytes, byte[]> shortEstimate =
+                (KeyValueStore<org.apache.kafka.common.utils.Bytes, byte[]>) java.lang.reflect.Proxy.newProxyInstance(
+                        getClass().getClassLoader(), new Class<?>[] {KeyValueStore.class}, (proxy, method, args) -> {
+                            Object r;
+                            try {
+                                r = method.invoke(inner, args);
+                            } catch (java.lang.reflect.InvocationTargetException e) {
+                                throw e.getCause();
+                            }
+                            return method.getName().equals("approximateNumEntries") ? (Long) r / 2 : r;
+                        });
+        pending = Stores.keyValueStoreBuilder(new org.apache.kafka.streams.state.KeyValueBytesStoreSupplier() {
+            @Override
+            public String name() {
+                return DelayedJoin.PENDING_STORE;
+            }
+
+            @Override
+            public KeyValueStore<org.apache.kafka.common.utils.Bytes, byte[]> get() {
+                return shortEstimate;
+            }
+
+            @Override
+            public String metricsScope() {
+                return "in-memory";
+            }
+        }, Serdes.String(), Serdes.ByteArray()).withLoggingDisabled().build();
+        addStore(pending);
+        addStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(DelayedJoin.CARDINALITY_STORE),
+                Serdes.String(), Serdes.ByteArray()).withLoggingDisabled().build());
+        addStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(DelayedJoin.WATERMARK_STORE),
+                Serdes.Integer(), Serdes.Long()).withLoggingDisabled().build());
+
+        DelayedJoinProcessor p = start(10, 1000);
+        predictions(p, "k", 300, 10 * MIN);
+        assertEquals(150, pending.approximateNumEntries());
+        watermark(HOUR);
+        watermark(5 * HOUR); // event time jumped past every expiry, and does not move again
+        assertEquals(List.of(), keys());
+        assertEquals(300, counters.expiredEntries());
+    }
+
+    @Test
+    void theCursorMovesOnWithEachStepAndWrapsAround() {
+        DelayedJoinProcessor p = start(10, 1000);
+        predictions(p, "k", 30, 10 * MIN); // k000..k029, all expire at 2h; a chunk is 10 entries
+        watermark(HOUR + 58 * MIN); // visits k000..k009: not due yet
+        watermark(HOUR + 59 * MIN); // visits k010..k019: not due yet
+        assertEquals(30, keys().size());
+        watermark(2 * HOUR);        // visits k020..k029 and reaches the end
+        assertEquals(20, keys().size());
+        assertEquals("k019", keys().get(keys().size() - 1), "the step went on from the cursor, not the first key");
+        watermark(2 * HOUR + MIN);  // wrapped: k000..k009
+        assertEquals("k010", keys().get(0));
+        assertEquals(10, keys().size());
+        watermark(2 * HOUR + 2 * MIN);
+        assertEquals(List.of(), keys());
+        assertEquals(30, counters.expiredEntries());
+    }
+
+    @Test
+    void aReinitialisedProcessorStartsANewPass() {
+        DelayedJoinProcessor p = start(10, 1000);
+        predictions(p, "k", 30, 10 * MIN);
+        watermark(HOUR + 58 * MIN); // cursor after k009
+        watermark(HOUR + 59 * MIN); // cursor after k019
+        p.init(context);           // Streams re-inits the same instance when a task comes back
+        watermark(2 * HOUR);        // from the first key again
+        assertEquals("k010", keys().get(0));
+        assertEquals(20, keys().size());
+    }
+
+    @Test
+    void aWholePassTakesAQuarterOfTheLifetime() {
+        DelayedJoinProcessor p = start(1, 1000);
+        predictions(p, "k", 300, 10 * MIN); // expire at 2h: 300 entries, 10 per minute of event time
+        for (int m = 0; m < 29; m++) {
+            watermark(2 * HOUR + m * MIN);
+        }
+        assertEquals(10, keys().size(), "a chunk per watermark, however many are due");
+        watermark(2 * HOUR + 29 * MIN);
+        assertEquals(List.of(), keys(), "within 30 minutes (a quarter of the 2-hour lifetime)");
+    }
+
+    @Test
+    void inMemoryStoresAreScannedInWholePassesOncePerPassPeriod() {
+        DelayedJoinProcessor p = start(1, 1000, true); // as for replay's in-memory stores
+        predictions(p, "k", 300, 10 * MIN);
+        for (int m = 0; m < 29; m++) {
+            watermark(2 * HOUR + m * MIN);
+        }
+        assertEquals(300, keys().size(), "no step before a whole pass is owed");
+        wallClockSecond();
+        assertEquals(300, keys().size(), "nothing for the wall clock to continue");
+        watermark(2 * HOUR + 29 * MIN);
+        assertEquals(List.of(), keys(), "one pass, within 30 minutes like the chunked scan");
+        assertEquals(300, counters.expiredEntries());
+    }
+
+    @Test
+    void anExpiredEntryTheScanHasNotReachedYetIsGoneForNewRecords() {
+        DelayedJoinProcessor p = start(1, 1000); // a chunk of one entry per watermark
+        predictions(p, "k", 30, 10 * MIN);
+        watermark(HOUR + 59 * MIN); // visits k000: not due
+        watermark(2 * HOUR);        // window [0, 1h) final downstream; this step deletes k001 only
+        assertEquals(29, keys().size());
+        long expired = counters.expiredEntries();
+        context.resetForwards();
+        // within the delay of k029's old prediction (10 min), but that window is final: no contribution
+        feed(p, label("k029", HOUR + 5 * MIN));
+        assertTrue(context.forwarded().isEmpty(), "nothing for a window final downstream");
+        assertEquals(expired + 1, counters.expiredEntries(), "the old entry counts as expired");
+        // a fresh entry: the new prediction is not a duplicate of the expired one and pairs with the label
+        feed(p, prediction("k029", HOUR + 30 * MIN));
+        List<AggregateInput.Contribution> contributions = context.forwarded().stream().map(f -> f.record().value())
+                .filter(v -> v instanceof AggregateInput.Contribution).map(v -> (AggregateInput.Contribution) v)
+                .toList();
+        assertEquals(1, contributions.size());
+        assertEquals(HOUR, contributions.get(0).windowStart());
+        assertTrue(contributions.get(0).add().labeled());
+    }
+}
