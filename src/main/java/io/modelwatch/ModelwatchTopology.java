@@ -125,14 +125,14 @@ public final class ModelwatchTopology {
     }
 
     /**
-     * Contributions go by the hash of their aggregation key; watermarks to every partition. Public:
+     * Partials go by the hash of their aggregation key; watermarks and resets to every partition. Public:
      * the service routes a key's interactive queries with it (value null: the key's own partition).
      */
     public static final class WatermarkBroadcast implements StreamPartitioner<AggregationKey, AggregateInput> {
         @Override
         public Optional<Set<Integer>> partitions(String topic, AggregationKey key, AggregateInput value,
                                                  int numPartitions) {
-            if (value instanceof AggregateInput.Watermark) {
+            if (value instanceof AggregateInput.Watermark || value instanceof AggregateInput.Reset) {
                 return Optional.of(IntStream.range(0, numPartitions).boxed().collect(Collectors.toSet()));
             }
             return Optional.of(Set.of(Utils.toPositive(Utils.murmur2(key.encode())) % numPartitions));

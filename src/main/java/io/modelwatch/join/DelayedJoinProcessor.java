@@ -240,13 +240,13 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
     }
 
     /**
-     * The window pre-aggregation downstream in this task keeps its partial aggregates in memory only:
-     * they are the sum of the outcomes of the pending entries of open windows. So when a task starts
-     * (first start, restart after a crash, or a move to another instance), before anything else, every
-     * such entry is handed to it once as a contribution, rebuilding exactly the state the store
-     * (restored to the last commit) implies. Windows final downstream (closing at or before the last
-     * watermark sent, which is persisted in the same transaction) are left out: their entries only
-     * await expiry.
+     * The window pre-aggregation downstream in this task holds its unsent deltas in memory only. So when
+     * a task starts (first start, restart after a crash, or a move to another instance), before anything
+     * else, it sends a reset (the merge forgets this partition's partials of windows still open here) and
+     * then hands every pending entry of those windows to the pre-aggregation once as a contribution: the
+     * merge then holds exactly what the store (restored to the last commit) implies. Windows final
+     * downstream (closing at or before the last watermark sent, which is persisted in the same
+     * transaction) are left out: their entries only await expiry.
      */
     private void replayOnce() {
         if (replayed) {
@@ -255,6 +255,10 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         replayed = true;
         Long stored = watermarkStore.get(0);
         lastWatermark = stored == null ? Long.MIN_VALUE : stored;
+        // first the merge forgets what this partition sent for the windows replayed below: it may lack the
+        // deltas the pre-aggregation held unsent when the task stopped, though their entries are committed
+        context.forward(new Record<>(WATERMARK_KEY, new AggregateInput.Reset(context.taskId().partition(),
+                joinPartitions, lastWatermark), Math.max(0, lastWatermark)));
         try (KeyValueIterator<String, byte[]> it = pending.all()) {
             while (it.hasNext()) {
                 JoinEntry entry = JoinEntry.decode(it.next().value);
@@ -268,6 +272,8 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
                 counters.replayed();
             }
         }
+        // the pre-aggregation sends the replayed partials now, right behind the reset
+        context.forward(new Record<>(WATERMARK_KEY, new AggregateInput.Flush(), Math.max(0, lastWatermark)));
     }
 
     private void onStreamTime(long punctuationTime) {

@@ -32,6 +32,25 @@ public final class WindowAggregate implements AggregateCells {
     /** true label to score class to the multiset of scores. */
     final Map<String, Map<String, ScoreHistogram>> scores = new HashMap<>();
 
+    /** False for a window's contents; true for a set of changes to them (see {@link #forChanges()}). */
+    private final boolean changes;
+
+    public WindowAggregate() {
+        this(false);
+    }
+
+    private WindowAggregate(boolean changes) {
+        this.changes = changes;
+    }
+
+    /**
+     * An aggregate of changes (what a join partition sends as a partial): cells may be negative and a
+     * loss sum may be non-zero with a zero count; added to a window's aggregate it gives the new contents.
+     */
+    public static WindowAggregate forChanges() {
+        return new WindowAggregate(true);
+    }
+
     public static WindowAggregate of(Iterable<Outcome> outcomes) {
         WindowAggregate agg = new WindowAggregate();
         for (Outcome o : outcomes) {
@@ -54,10 +73,12 @@ public final class WindowAggregate implements AggregateCells {
         this.brierSum += brierSum;
         this.brierCount += brierCount;
         this.labelDelaySumMs += labelDelaySumMs;
-        if (this.logLossCount == 0) {
-            this.logLossSum = 0; // drop rounding residue once every term is retracted
+        // a window with no term left has a zero sum: drop the rounding residue. Not in a set of changes,
+        // where a zero count with a non-zero sum is real (a relabelled pair changes its loss, not the count)
+        if (!changes && this.logLossCount == 0) {
+            this.logLossSum = 0;
         }
-        if (this.brierCount == 0) {
+        if (!changes && this.brierCount == 0) {
             this.brierSum = 0;
         }
     }

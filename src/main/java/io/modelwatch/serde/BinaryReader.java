@@ -46,6 +46,14 @@ public final class BinaryReader {
         return v;
     }
 
+    public int readInt() {
+        int v = 0;
+        for (int i = 0; i < 4; i++) {
+            v = (v << 8) | (buf[pos++] & 0xFF);
+        }
+        return v;
+    }
+
     public double readDouble() {
         return Double.longBitsToDouble(readLong());
     }

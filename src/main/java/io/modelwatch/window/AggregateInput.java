@@ -3,7 +3,8 @@ package io.modelwatch.window;
 import io.modelwatch.metrics.Outcome;
 
 /** What the join sends to the window aggregation: contributions, and watermarks telling its progress. */
-public sealed interface AggregateInput permits AggregateInput.Contribution, AggregateInput.Partial, AggregateInput.Watermark {
+public sealed interface AggregateInput permits AggregateInput.Contribution, AggregateInput.Partial, AggregateInput.Watermark,
+        AggregateInput.Reset, AggregateInput.Flush {
 
     /**
      * Replace {@code retract} by {@code add} in the window starting at {@code windowStart}; either may be
@@ -13,10 +14,11 @@ public sealed interface AggregateInput permits AggregateInput.Contribution, Aggr
     }
 
     /**
-     * The whole pre-aggregate of one window as join partition {@code sourcePartition} holds it now
-     * ({@link io.modelwatch.metrics.AggregateCodec} form; empty when everything was retracted). The merge keeps the latest per
-     * partition, so a repeated or superseded partial never counts twice. {@code isFinal}: the partition
-     * closed the window and sends nothing more for it.
+     * What changed in one window at join partition {@code sourcePartition} since its previous partial for
+     * that window ({@link io.modelwatch.metrics.AggregateCodec} form; cells may be negative: retractions).
+     * The merge adds every partial of a window; since the last {@link Reset} of the partition they sum to
+     * what the partition's pending entries hold for the window. {@code isFinal}: the partition closed the
+     * window and sends nothing more for it.
      */
     record Partial(long windowStart, int sourcePartition, boolean isFinal, byte[] aggregate) implements AggregateInput {
     }
@@ -26,5 +28,20 @@ public sealed interface AggregateInput permits AggregateInput.Contribution, Aggr
      * {@code streamTimeMs}; windows close when every join partition has passed their close time.
      */
     record Watermark(int sourcePartition, int sourcePartitions, long streamTimeMs) implements AggregateInput {
+    }
+
+    /**
+     * Join partition {@code sourcePartition} (re)started: forget its partials of every window closing after
+     * {@code closedThrough} (its last watermark sent); it sends them again whole, from its stored entries.
+     * Its partials of windows closing at or before that are complete and stay. Sent to every merge partition.
+     */
+    record Reset(int sourcePartition, int sourcePartitions, long closedThrough) implements AggregateInput {
+    }
+
+    /**
+     * Inside the join task only, after its replay: the pre-aggregation sends what it holds now, so the
+     * replayed partials follow the reset at once rather than at the next update interval.
+     */
+    record Flush() implements AggregateInput {
     }
 }

@@ -7,7 +7,7 @@ import io.modelwatch.serde.BinaryWriter;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serde;
 
-/** Binary form (version 1) of {@link AggregateInput}: contributions inside the join task, partials and watermarks on the aggregation repartition topic. */
+/** Binary form (version 1) of {@link AggregateInput}: contributions inside the join task; partials, watermarks and resets on the aggregation repartition topic. */
 public final class AggregateInputSerde {
 
     public static final Serde<AggregateInput> SERDE = BinarySerdes.of(AggregateInputSerde::encode,
@@ -17,6 +17,7 @@ public final class AggregateInputSerde {
     private static final int CONTRIBUTION = 1;
     private static final int WATERMARK = 2;
     private static final int PARTIAL = 3;
+    private static final int RESET = 4;
 
     private AggregateInputSerde() {
     }
@@ -32,6 +33,11 @@ public final class AggregateInputSerde {
         } else if (input instanceof AggregateInput.Partial p) {
             w.writeByte(PARTIAL).writeLong(p.windowStart()).writeVarLong(p.sourcePartition())
                     .writeByte(p.isFinal() ? 1 : 0).writeVarLong(p.aggregate().length).writeBytes(p.aggregate());
+        } else if (input instanceof AggregateInput.Reset reset) {
+            w.writeByte(RESET).writeVarLong(reset.sourcePartition()).writeVarLong(reset.sourcePartitions())
+                    .writeLong(reset.closedThrough());
+        } else if (input instanceof AggregateInput.Flush) {
+            throw new SerializationException("a flush never leaves the join task");
         } else {
             AggregateInput.Watermark m = (AggregateInput.Watermark) input;
             w.writeByte(WATERMARK).writeVarLong(m.sourcePartition()).writeVarLong(m.sourcePartitions())
@@ -52,6 +58,7 @@ public final class AggregateInputSerde {
             case PARTIAL -> new AggregateInput.Partial(r.readLong(), (int) r.readVarLong(), r.readByte() == 1,
                     r.readBytes((int) r.readVarLong()));
             case WATERMARK -> new AggregateInput.Watermark((int) r.readVarLong(), (int) r.readVarLong(), r.readLong());
+            case RESET -> new AggregateInput.Reset((int) r.readVarLong(), (int) r.readVarLong(), r.readLong());
             default -> throw new SerializationException("unknown aggregate input kind " + kind);
         };
     }

@@ -20,12 +20,13 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * The merge: keeps the latest partial aggregate of each window from each join partition (see
- * {@link WindowPreAggregateProcessor}), emits rate-limited updates of open windows (the merge of their
- * partials) and, when every join partition's watermark passed a window's close time, its final record
- * (and the rolling record that merges it with the windows before it). Closed windows are kept only as
- * long as a rolling record still needs them. Its work per window and update is one merge of at most
- * one partial per join partition, whatever the number of pairs.
+ * The merge: keeps every partial (a delta, see {@link WindowPreAggregateProcessor}) of each window from
+ * each join partition, holds each window's sum in memory (rebuilt from the store when missing, after a
+ * restart), emits rate-limited updates of open windows and, when every join partition's watermark passed
+ * a window's close time, its final record (and the rolling record that merges it with the windows before
+ * it). A join partition's {@link AggregateInput.Reset} drops its partials of the windows it re-sends.
+ * Closed windows are kept only as long as a rolling record still needs them. Its work per partial is
+ * one store write and one merge of the delta; per emitted record, the metrics of the window's sum.
  */
 final class WindowAggregateProcessor implements Processor<AggregationKey, AggregateInput, String, String> {
 
@@ -50,6 +51,10 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
     private final Set<Bytes> dirty = new LinkedHashSet<>();
     /** Wall-clock time of each open window's last update record, to emit at most one per update interval. */
     private final java.util.Map<Bytes, Long> lastUpdate = new java.util.HashMap<>();
+    /** The sum of each window's partials, for windows in the index; missing ones are rebuilt from the store. */
+    private final java.util.Map<Bytes, WindowAggregate> sums = new java.util.HashMap<>();
+    /** Tells apart partials without record metadata (tests); with it, the input offset does. */
+    private long localSequence;
 
     WindowAggregateProcessor(WindowSpec windows, int rolling, Duration updateInterval, WindowCounters counters) {
         this.windows = windows;
@@ -65,6 +70,7 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
         knownOpen.clear();
         dirty.clear();
         lastUpdate.clear();
+        sums.clear();
         this.partials = context.getStateStore(WindowAggregation.PARTIALS_STORE);
         this.index = context.getStateStore(WindowAggregation.INDEX_STORE);
         this.watermarks = context.getStateStore(WindowAggregation.WATERMARK_STORE);
@@ -81,6 +87,10 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
             onWatermark(w);
             return;
         }
+        if (record.value() instanceof AggregateInput.Reset r) {
+            onReset(r);
+            return;
+        }
         AggregateInput.Partial p = (AggregateInput.Partial) record.value();
         if (windows.closeTime(p.windowStart()) <= closedThrough) {
             counters.lateContribution();
@@ -94,11 +104,10 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
             }
             knownOpen.add(indexKey);
         }
-        Bytes partialKey = partialKey(prefix, p.sourcePartition());
-        if (p.aggregate().length == 0) {
-            partials.delete(partialKey);
-        } else {
-            partials.put(partialKey, p.aggregate());
+        partials.put(partialKey(prefix, p.sourcePartition(), sequence()), p.aggregate());
+        WindowAggregate sum = sums.get(indexKey);
+        if (sum != null) {
+            AggregateCodec.mergeInto(p.aggregate(), sum);
         }
         if (!p.isFinal() && !updateInterval.isZero()) {
             // a quiet window's first change goes out at once (one interval after the pair, not two);
@@ -115,10 +124,41 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
         dirty.add(indexKey);
     }
 
-    /** {@code [window start][aggregation key][join partition: 4 bytes]}. */
-    static Bytes partialKey(byte[] prefix, int sourcePartition) {
-        return Bytes.wrap(new BinaryWriter(prefix.length + 4).writeBytes(prefix).writeInt(sourcePartition)
-                .toByteArray());
+    /** Unique per partial of a window and join partition, increasing: the input record's offset. */
+    private long sequence() {
+        return context.recordMetadata().map(m -> m.offset()).orElseGet(() -> localSequence++);
+    }
+
+    /**
+     * {@code [window start][aggregation key][join partition: 4 bytes][sequence: 8 bytes]}: a window's
+     * partials under its prefix, each join partition's under a longer one (what a reset drops).
+     */
+    static Bytes partialKey(byte[] prefix, int sourcePartition, long sequence) {
+        return Bytes.wrap(new BinaryWriter(prefix.length + 12).writeBytes(prefix).writeInt(sourcePartition)
+                .writeLong(sequence).toByteArray());
+    }
+
+    /** Join partition {@code r.sourcePartition()} restarted: drop its partials of windows closing after its watermark. */
+    private void onReset(AggregateInput.Reset r) {
+        long firstReplayedStart = r.closedThrough() == Long.MIN_VALUE ? 0
+                : r.closedThrough() - windows.sizeMs() - windows.maxLabelDelayMs() + 1;
+        List<Bytes> windowsToClear = new ArrayList<>();
+        try (KeyValueIterator<Bytes, byte[]> it = index.range(WindowKeys.startKey(firstReplayedStart), null)) {
+            while (it.hasNext()) {
+                KeyValue<Bytes, byte[]> kv = it.next();
+                if (kv.value[0] == OPEN) {
+                    windowsToClear.add(kv.key);
+                }
+            }
+        }
+        for (Bytes window : windowsToClear) {
+            byte[] ofPartition = new BinaryWriter(window.get().length + 4).writeBytes(window.get())
+                    .writeInt(r.sourcePartition()).toByteArray();
+            if (WindowKeys.deleteWindow(partials, ofPartition) > 0) {
+                // no update now: the partition's replayed partials follow right behind the reset
+                sums.remove(window);
+            }
+        }
     }
 
     /** The merge of the partials of one window and how many join partitions sent one. */
@@ -128,23 +168,37 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
     /** The merge of every partial of one window (null aggregate when it has none). */
     static Merged merge(org.apache.kafka.streams.state.ReadOnlyKeyValueStore<Bytes, byte[]> partials, byte[] prefix) {
         WindowAggregate agg = null;
-        int n = 0;
+        Set<Integer> sources = new HashSet<>();
         try (KeyValueIterator<Bytes, byte[]> it = partials.prefixScan(Bytes.wrap(prefix),
                 org.apache.kafka.common.serialization.Serdes.Bytes().serializer())) {
             while (it.hasNext()) {
+                KeyValue<Bytes, byte[]> kv = it.next();
                 if (agg == null) {
                     agg = new WindowAggregate();
                 }
-                AggregateCodec.mergeInto(it.next().value, agg);
-                n++;
+                AggregateCodec.mergeInto(kv.value, agg);
+                sources.add(new BinaryReader(kv.key.get(), prefix.length).readInt());
             }
         }
-        return new Merged(agg, n);
+        return new Merged(agg, sources.size());
     }
 
     static WindowAggregate read(org.apache.kafka.streams.state.ReadOnlyKeyValueStore<Bytes, byte[]> partials,
                                 byte[] prefix) {
         return merge(partials, prefix).aggregate();
+    }
+
+    /** The sum of a window's partials, from memory or rebuilt from the store (null when it has none). */
+    private WindowAggregate sum(byte[] prefix) {
+        Bytes key = Bytes.wrap(prefix);
+        WindowAggregate sum = sums.get(key);
+        if (sum == null) {
+            sum = read(partials, prefix);
+            if (sum != null) {
+                sums.put(key, sum);
+            }
+        }
+        return sum;
     }
 
     private void onWatermark(AggregateInput.Watermark w) {
@@ -201,6 +255,7 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
             if (start + retention <= lastClosableStart) {
                 WindowKeys.deleteWindow(partials, kv.key.get());
                 index.delete(kv.key);
+                sums.remove(kv.key);
             }
         }
     }
@@ -221,13 +276,24 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
         }
     }
 
+    /** How many join partitions sent a partial of the window (keys only, no decoding). */
+    private int sourcePartitions(byte[] prefix) {
+        Set<Integer> sources = new HashSet<>();
+        try (KeyValueIterator<Bytes, byte[]> it = partials.prefixScan(Bytes.wrap(prefix),
+                org.apache.kafka.common.serialization.Serdes.Bytes().serializer())) {
+            while (it.hasNext()) {
+                sources.add(new BinaryReader(it.next().key.get(), prefix.length).readInt());
+            }
+        }
+        return sources.size();
+    }
+
     /** Emits the record of one window (and its rolling record), unless it holds no prediction. */
     private void emit(byte[] prefix, boolean isFinal) {
         BinaryReader r = new BinaryReader(prefix);
         long start = r.readLong();
         AggregationKey key = AggregationKey.readFrom(r);
-        Merged merged = merge(partials, prefix);
-        WindowAggregate agg = merged.aggregate();
+        WindowAggregate agg = sum(prefix);
         if (agg == null || agg.predictions() <= 0) {
             return;
         }
@@ -238,12 +304,12 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
         context.forward(new Record<>(MetricsRecords.key(key, start, 1), single, timestamp));
         counters.emitted(isFinal);
         if (isFinal) {
-            counters.mergedFinal(merged.partials());
+            counters.mergedFinal(sourcePartitions(prefix));
         }
         if (rolling > 1) {
             WindowAggregate span = agg.copy();
             for (int i = 1; i < rolling; i++) {
-                WindowAggregate earlier = read(partials, WindowKeys.prefix(start - i * windows.sizeMs(), key));
+                WindowAggregate earlier = sum(WindowKeys.prefix(start - i * windows.sizeMs(), key));
                 if (earlier != null) {
                     span.merge(earlier, 1);
                 }

@@ -149,4 +149,21 @@ class JoinReplayTest {
         assertEquals(2, out.get(0L)[0], "a replayed, b new");
         assertEquals(1, counters.replayedEntries());
     }
+
+    @Test
+    void theReplayIsFramedByAResetAndAFlush() {
+        // the merge forgets what this partition sent for windows still open here, then gets them whole
+        DelayedJoinProcessor first = start();
+        feed(first, prediction("a", 10 * MIN));
+        context.resetForwards();
+        DelayedJoinProcessor restarted = start();
+        feed(restarted, prediction("b", 20 * MIN));
+        List<AggregateInput> out = context.forwarded().stream().map(f -> (AggregateInput) f.record().value()).toList();
+        AggregateInput.Reset reset = assertInstanceOf(AggregateInput.Reset.class, out.get(0));
+        assertEquals(Long.MIN_VALUE, reset.closedThrough(), "no watermark sent yet: every window is replayed");
+        assertInstanceOf(AggregateInput.Contribution.class, out.get(1)); // a, replayed
+        assertInstanceOf(AggregateInput.Flush.class, out.get(2));
+        assertInstanceOf(AggregateInput.Contribution.class, out.get(3)); // b, new
+        assertEquals(4, out.size());
+    }
 }

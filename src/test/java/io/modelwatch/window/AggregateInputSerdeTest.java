@@ -101,6 +101,16 @@ class AggregateInputSerdeTest {
     }
 
     @Test
+    void resetsRoundTripAndFlushesNeverLeaveTheJoinTask() {
+        for (long closedThrough : new long[] {Long.MIN_VALUE, 0, 1_700_000_000_000L}) {
+            AggregateInput.Reset r = new AggregateInput.Reset(5, 12, closedThrough);
+            assertEquals(r, AggregateInputSerde.decode(AggregateInputSerde.encode(r)));
+        }
+        assertThrows(org.apache.kafka.common.errors.SerializationException.class,
+                () -> AggregateInputSerde.encode(new AggregateInput.Flush()));
+    }
+
+    @Test
     void serdePassesNullThrough() {
         assertNull(AggregateInputSerde.SERDE.serializer().serialize("t", null));
         assertNull(AggregateInputSerde.SERDE.deserializer().deserialize("t", null));
