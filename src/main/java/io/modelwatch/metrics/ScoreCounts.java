@@ -27,41 +27,31 @@ final class ScoreCounts {
     }
 
     static ScoreCounts of(NavigableMap<Double, Long> histogram) {
-        if (histogram.isEmpty()) {
-            return EMPTY;
-        }
         double[] scores = new double[histogram.size()];
         long[] counts = new long[histogram.size()];
         int n = 0;
-        long total = 0;
         for (Map.Entry<Double, Long> e : histogram.entrySet()) {
-            double score = e.getKey() + 0.0; // -0.0 + 0.0 == +0.0, which the TreeMap keeps next to it
-            long count = e.getValue();
-            total += count;
-            if (n > 0 && Double.compare(scores[n - 1], score) == 0) {
-                counts[n - 1] += count;
-            } else {
-                scores[n] = score;
-                counts[n++] = count;
-            }
+            scores[n] = e.getKey();
+            counts[n++] = e.getValue();
         }
-        return new ScoreCounts(scores, counts, n, total);
+        return fold(scores, counts, n);
     }
 
-    /** Folds -0.0 into 0.0 as {@link #of(NavigableMap)} does; the histogram's run is ascending already. */
     static ScoreCounts of(ScoreHistogram histogram) {
-        int size = histogram.size();
+        return fold(histogram.scores(), histogram.counts(), histogram.size());
+    }
+
+    /** From an ascending run (not modified): folds -0.0 into 0.0 (adjacent in the run) and sums the counts. */
+    private static ScoreCounts fold(double[] from, long[] fromCounts, int size) {
         if (size == 0) {
             return EMPTY;
         }
-        double[] from = histogram.scores();
-        long[] fromCounts = histogram.counts();
         double[] scores = new double[size];
         long[] counts = new long[size];
         int n = 0;
         long total = 0;
         for (int i = 0; i < size; i++) {
-            double score = from[i] + 0.0;
+            double score = from[i] + 0.0; // -0.0 + 0.0 == +0.0
             long count = fromCounts[i];
             total += count;
             if (n > 0 && Double.compare(scores[n - 1], score) == 0) {
