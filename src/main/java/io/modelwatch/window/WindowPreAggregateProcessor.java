@@ -18,8 +18,8 @@ import org.apache.kafka.streams.processor.api.Record;
  * Pre-aggregation inside the join task: the pairs of this join partition are summed where they are made,
  * so a busy model's work is spread over every join partition instead of landing on the one task that owns
  * its key, and no record per pair crosses a topic. What goes downstream is the <em>change</em> of each
- * window since its previous partial (a delta, in {@link AggregateCodec} form): for changed windows every
- * update interval, early when a delta grows large (a record stays far below the topic's size limit), and
+ * window since its previous partial (a delta, in {@link AggregateCodec} form): for changed windows four
+ * times per update interval, early when a delta grows large (a record stays far below the topic's size limit), and
  * once more, marked final, when this partition's event time passes the window's close. So a partial
  * costs what changed, not what the window holds, and this stage keeps only the unsent deltas in memory.
  *
@@ -67,7 +67,7 @@ final class WindowPreAggregateProcessor
         closedThrough = Long.MIN_VALUE;
         this.partition = context.taskId().partition();
         if (!updateInterval.isZero()) {
-            context.schedule(updateInterval, PunctuationType.WALL_CLOCK_TIME, t -> sendAll());
+            context.schedule(sendInterval(updateInterval), PunctuationType.WALL_CLOCK_TIME, t -> sendAll());
         }
     }
 
@@ -110,6 +110,15 @@ final class WindowPreAggregateProcessor
             send(c.windowStart(), record.key(), delta, false);
             byKey.remove(record.key());
         }
+    }
+
+    /**
+     * Deltas go four times per update interval: they cost what changed, and the merge still emits at most
+     * one update per interval, so a pair waits a quarter interval here instead of up to a whole one.
+     */
+    static Duration sendInterval(Duration updateInterval) {
+        return updateInterval.dividedBy(4).compareTo(Duration.ofMillis(10)) < 0 ? updateInterval
+                : updateInterval.dividedBy(4);
     }
 
     private static int cells(io.modelwatch.metrics.Outcome o) {
