@@ -161,31 +161,20 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
         }
     }
 
-    /** The merge of the partials of one window and how many join partitions sent one. */
-    record Merged(WindowAggregate aggregate, int partials) {
-    }
-
-    /** The merge of every partial of one window (null aggregate when it has none). */
-    static Merged merge(org.apache.kafka.streams.state.ReadOnlyKeyValueStore<Bytes, byte[]> partials, byte[] prefix) {
+    /** The sum of every partial of one window, read from the store (null when it has none). */
+    static WindowAggregate read(org.apache.kafka.streams.state.ReadOnlyKeyValueStore<Bytes, byte[]> partials,
+                                byte[] prefix) {
         WindowAggregate agg = null;
-        Set<Integer> sources = new HashSet<>();
         try (KeyValueIterator<Bytes, byte[]> it = partials.prefixScan(Bytes.wrap(prefix),
                 org.apache.kafka.common.serialization.Serdes.Bytes().serializer())) {
             while (it.hasNext()) {
-                KeyValue<Bytes, byte[]> kv = it.next();
                 if (agg == null) {
                     agg = new WindowAggregate();
                 }
-                AggregateCodec.mergeInto(kv.value, agg);
-                sources.add(new BinaryReader(kv.key.get(), prefix.length).readInt());
+                AggregateCodec.mergeInto(it.next().value, agg);
             }
         }
-        return new Merged(agg, sources.size());
-    }
-
-    static WindowAggregate read(org.apache.kafka.streams.state.ReadOnlyKeyValueStore<Bytes, byte[]> partials,
-                                byte[] prefix) {
-        return merge(partials, prefix).aggregate();
+        return agg;
     }
 
     /** The sum of a window's partials, from memory or rebuilt from the store (null when it has none). */
