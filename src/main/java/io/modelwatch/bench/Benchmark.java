@@ -45,13 +45,18 @@ public final class Benchmark {
     record TopologyRun(String guarantee, long inputRecords, double seconds, double startupSeconds, long pairs,
                        long finals, long expectedFinals, long mismatches, long latePredictions, long lateLabels,
                        long peakHeapMb, long peakLiveMb, long peakRocksDbMb, Map<String, Long> written,
-                       long midRunLiveMb) {
+                       long midRunLiveMb, double cpuSeconds) {
         double recordsPerSecond() {
             return inputRecords / seconds;
         }
 
         double pairsPerSecond() {
             return pairs / seconds;
+        }
+
+        /** CPU of the whole JVM (app, broker, bench) per input record, in microseconds. */
+        double cpuMicrosPerRecord() {
+            return cpuSeconds * 1e6 / inputRecords;
         }
     }
 
@@ -101,7 +106,8 @@ public final class Benchmark {
                         o.maxLabelDelay(), o.partitions(), o.timeout());
                 floors.put(g, f);
                 out.printf(Locale.ROOT, "(b) windowed count, %s: %d records in %.2f s = %.0f records/s "
-                        + "(startup %.1f s not counted)%n", g, f.records(), f.seconds(), f.perSecond(), f.startupSeconds());
+                        + "(startup %.1f s not counted); CPU %.1f s, %.1f us per input record%n", g, f.records(),
+                        f.seconds(), f.perSecond(), f.startupSeconds(), f.cpuSeconds(), f.cpuMicrosPerRecord());
                 out.printf(Locale.ROOT, "    records it wrote to Kafka: %s%n", Phases.describeWritten(f.written(), total));
             }
 
@@ -113,10 +119,11 @@ public final class Benchmark {
                                 + "pairs = %.0f pairs/s (startup %.1f s not counted); finals %d/%d, mismatching %d, "
                                 + "late predictions %d, late labels %d; peak heap %d MB, max heap after GC %d MB, "
                                 + "live heap at half the finals (after a full GC) %d MB, "
-                                + "RocksDB %s%n", g, r.inputRecords(), r.seconds(), r.recordsPerSecond(), r.pairs(),
+                                + "RocksDB %s; CPU %.1f s, %.1f us per input record%n", g, r.inputRecords(), r.seconds(), r.recordsPerSecond(), r.pairs(),
                         r.pairsPerSecond(), r.startupSeconds(), r.finals(), r.expectedFinals(), r.mismatches(),
                         r.latePredictions(), r.lateLabels(), r.peakHeapMb(), r.peakLiveMb(), r.midRunLiveMb(),
-                        r.peakRocksDbMb() < 0 ? "n/a" : r.peakRocksDbMb() + " MB");
+                        r.peakRocksDbMb() < 0 ? "n/a" : r.peakRocksDbMb() + " MB", r.cpuSeconds(),
+                        r.cpuMicrosPerRecord());
                 out.printf(Locale.ROOT, "    records it wrote to Kafka: %s%n", Phases.describeWritten(r.written(), total));
             }
 
@@ -206,8 +213,10 @@ public final class Benchmark {
             long tStart = System.nanoTime();
             service.start();
             long tRunning = Phases.awaitRunning(service.streams(), o.timeout());
+            long cpuRunning = Phases.processCpuNanos();
             long deadline = System.nanoTime() + o.timeout().toNanos();
             long tEnd = 0;
+            long cpuEnd = 0;
             long midRunLiveMb = -1;
             while (seen.size() < expected.windows.size()) {
                 if (midRunLiveMb < 0 && seen.size() >= expected.windows.size() / 2) {
@@ -230,10 +239,12 @@ public final class Benchmark {
                             n.get("window_start").asLong()), new long[] {n.get("predictions").asLong(),
                                 n.get("labeled").asLong()});
                     tEnd = System.nanoTime();
+                    cpuEnd = Phases.processCpuNanos();
                 }
             }
             if (tEnd == 0) {
                 tEnd = System.nanoTime();
+                cpuEnd = Phases.processCpuNanos();
             }
             long pairs = 0;
             long mismatches = 0;
@@ -256,6 +267,7 @@ public final class Benchmark {
                     closedPredictions += v[0];
                 }
                 tEnd = System.nanoTime();
+                cpuEnd = Phases.processCpuNanos();
                 inputRecords = Math.round((double) total * closedPredictions / expected.predictions);
                 out.printf(Locale.ROOT, "    modelwatch %s DID NOT FINISH: rate estimated from the closed windows "
                         + "(%d of %d predictions)%n", guarantee, closedPredictions, expected.predictions);
@@ -263,7 +275,7 @@ public final class Benchmark {
             TopologyRun r = new TopologyRun(guarantee, inputRecords, (tEnd - tRunning) / 1e9, (tRunning - tStart) / 1e9,
                     pairs, seen.size(), expected.windows.size(), mismatches, join.latePredictions(), join.lateLabels(),
                     sampler.peakHeapUsedMb(), sampler.peakLiveMb(), sampler.peakRocksDbMb(),
-                    Phases.written(admin, run), midRunLiveMb);
+                    Phases.written(admin, run), midRunLiveMb, (cpuEnd - cpuRunning) / 1e9);
             streamsRef.set(null);
             return r;
         } finally {

@@ -39,9 +39,15 @@ final class Phases {
     }
 
     /** {@code written}: records the app wrote to Kafka, per topic (offsets; see {@link #written}). */
-    record Rate(long records, long bytes, double seconds, double startupSeconds, Map<String, Long> written) {
+    record Rate(long records, long bytes, double seconds, double startupSeconds, Map<String, Long> written,
+                double cpuSeconds) {
         double perSecond() {
             return records / seconds;
+        }
+
+        /** CPU of the whole JVM (app, broker, bench) per input record, in microseconds. */
+        double cpuMicrosPerRecord() {
+            return cpuSeconds * 1e6 / records;
         }
 
         double mbPerSecond() {
@@ -71,7 +77,7 @@ final class Phases {
                     bytes += (r.key() == null ? 0 : r.key().length) + (r.value() == null ? 0 : r.value().length);
                 }
             }
-            return new Rate(records, bytes, (System.nanoTime() - t0) / 1e9, 0, Map.of());
+            return new Rate(records, bytes, (System.nanoTime() - t0) / 1e9, 0, Map.of(), -1);
         }
     }
 
@@ -143,6 +149,7 @@ final class Phases {
             long tStart = System.nanoTime();
             streams.start();
             long tRunning = awaitRunning(streams, timeout);
+            long cpuRunning = processCpuNanos();
             long deadline = System.nanoTime() + timeout.toNanos();
             while (seen.sum() < totalRecords) {
                 check(deadline, "floor (" + guarantee + ") saw " + seen.sum() + " of " + totalRecords);
@@ -152,7 +159,9 @@ final class Phases {
                 awaitCommitted(admin, appId, topics, deadline);
             }
             long tEnd = System.nanoTime();
-            return new Rate(seen.sum(), 0, (tEnd - tRunning) / 1e9, (tRunning - tStart) / 1e9, written(admin, appId));
+            double cpu = (processCpuNanos() - cpuRunning) / 1e9;
+            return new Rate(seen.sum(), 0, (tEnd - tRunning) / 1e9, (tRunning - tStart) / 1e9, written(admin, appId),
+                    cpu);
         } finally {
             Utils.delete(stateDir.toFile());
         }
@@ -183,6 +192,15 @@ final class Phases {
                 total, (double) total / inputRecords));
         written.forEach((t, n) -> b.append(' ').append(t).append('=').append(n));
         return b.toString();
+    }
+
+    /**
+     * CPU time of this whole JVM (stream threads, the in-process broker, the bench's own reader), in ns.
+     * Steadier than wall time from run to run, so it is the figure to compare two variants of the code by.
+     */
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     static long awaitRunning(KafkaStreams streams, Duration timeout) throws InterruptedException {
