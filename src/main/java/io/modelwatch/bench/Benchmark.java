@@ -38,14 +38,14 @@ public final class Benchmark {
                           Duration updateInterval, boolean latency, Duration latencyWindow,
                           Duration latencyUpdateInterval, Duration latencyDuration, Duration latencyWarmup,
                           double latencyRate, long seed, Duration timeout, Map<String, String> streamsProperties,
-                          Map<String, String> config) {
+                          Map<String, String> config, boolean references) {
     }
 
     /** One run of the full topology. */
     record TopologyRun(String guarantee, long inputRecords, double seconds, double startupSeconds, long pairs,
                        long finals, long expectedFinals, long mismatches, long latePredictions, long lateLabels,
                        long peakHeapMb, long peakLiveMb, long peakRocksDbMb, Map<String, Long> written,
-                       long midRunLiveMb, double cpuSeconds) {
+                       long midRunLiveMb, double cpuSeconds, String threadCpu) {
         double recordsPerSecond() {
             return inputRecords / seconds;
         }
@@ -96,12 +96,14 @@ public final class Benchmark {
                     total / produced.seconds(), o.windows(), o.window(), o.maxLabelDelay(),
                     produced.expected().windows.size(), produced.expected().labelled);
 
-            Phases.Rate raw = Phases.plainConsumer(bootstrap, inputs);
-            out.printf(Locale.ROOT, "(a) plain consumer: %d records in %.2f s = %.0f records/s, %.1f MB/s%n",
-                    raw.records(), raw.seconds(), raw.perSecond(), raw.mbPerSecond());
+            Phases.Rate raw = o.references() ? Phases.plainConsumer(bootstrap, inputs) : null;
+            if (raw != null) {
+                out.printf(Locale.ROOT, "(a) plain consumer: %d records in %.2f s = %.0f records/s, %.1f MB/s%n",
+                        raw.records(), raw.seconds(), raw.perSecond(), raw.mbPerSecond());
+            }
 
             Map<String, Phases.Rate> floors = new HashMap<>();
-            for (String g : o.guarantees()) {
+            for (String g : o.references() ? o.guarantees() : List.<String>of()) {
                 Phases.Rate f = Phases.windowedCount(bootstrap, admin, inputs, total, g, o.threads(), o.window(),
                         o.maxLabelDelay(), o.partitions(), o.timeout());
                 floors.put(g, f);
@@ -109,6 +111,7 @@ public final class Benchmark {
                         + "(startup %.1f s not counted); CPU %.1f s, %.1f us per input record%n", g, f.records(),
                         f.seconds(), f.perSecond(), f.startupSeconds(), f.cpuSeconds(), f.cpuMicrosPerRecord());
                 out.printf(Locale.ROOT, "    records it wrote to Kafka: %s%n", Phases.describeWritten(f.written(), total));
+                out.printf(Locale.ROOT, "    CPU by thread: %s%n", f.threadCpu());
             }
 
             Map<String, TopologyRun> runs = new HashMap<>();
@@ -125,6 +128,7 @@ public final class Benchmark {
                         r.peakRocksDbMb() < 0 ? "n/a" : r.peakRocksDbMb() + " MB", r.cpuSeconds(),
                         r.cpuMicrosPerRecord());
                 out.printf(Locale.ROOT, "    records it wrote to Kafka: %s%n", Phases.describeWritten(r.written(), total));
+                out.printf(Locale.ROOT, "    CPU by thread: %s%n", r.threadCpu());
             }
 
             String main = o.guarantees().get(0);
@@ -151,8 +155,9 @@ public final class Benchmark {
                         lat.unobserved(), lat.updateRecords());
             }
 
-            double rawRate = raw.perSecond();
-            double floorRate = floors.get(main).perSecond();
+            // -1 when the references were skipped (--no-reference), as p50/p99 are without the latency phase
+            double rawRate = raw != null ? raw.perSecond() : -1;
+            double floorRate = floors.containsKey(main) ? floors.get(main).perSecond() : -1;
             out.printf(Locale.ROOT, "(e) memory, modelwatch %s: peak heap used %d MB, max heap after GC %d MB, "
                             + "live heap at half the finals %d MB (whole JVM: broker and clients included), "
                             + "RocksDB %s%n", main, mw.peakHeapMb(), mw.peakLiveMb(), mw.midRunLiveMb(),
@@ -163,7 +168,8 @@ public final class Benchmark {
             out.printf(Locale.ROOT, "RESULT records_per_s=%d raw_records_per_s=%d floor_records_per_s=%d ratio_raw=%.3f "
                             + "ratio_floor=%.3f pairs_per_s=%d p50_ms=%d p99_ms=%d heap_mb=%d%n",
                     Math.round(mw.recordsPerSecond()), Math.round(rawRate), Math.round(floorRate),
-                    mw.recordsPerSecond() / rawRate, mw.recordsPerSecond() / floorRate,
+                    rawRate > 0 ? mw.recordsPerSecond() / rawRate : -1,
+                    floorRate > 0 ? mw.recordsPerSecond() / floorRate : -1,
                     Math.round(mw.pairsPerSecond()), lat == null ? -1 : Math.round(lat.p50()),
                     lat == null ? -1 : Math.round(lat.p99()), heap);
         }
@@ -214,6 +220,7 @@ public final class Benchmark {
             service.start();
             long tRunning = Phases.awaitRunning(service.streams(), o.timeout());
             long cpuRunning = Phases.processCpuNanos();
+            ThreadCpu threadCpu = ThreadCpu.start();
             long deadline = System.nanoTime() + o.timeout().toNanos();
             long tEnd = 0;
             long cpuEnd = 0;
@@ -275,7 +282,8 @@ public final class Benchmark {
             TopologyRun r = new TopologyRun(guarantee, inputRecords, (tEnd - tRunning) / 1e9, (tRunning - tStart) / 1e9,
                     pairs, seen.size(), expected.windows.size(), mismatches, join.latePredictions(), join.lateLabels(),
                     sampler.peakHeapUsedMb(), sampler.peakLiveMb(), sampler.peakRocksDbMb(),
-                    Phases.written(admin, run), midRunLiveMb, (cpuEnd - cpuRunning) / 1e9);
+                    Phases.written(admin, run), midRunLiveMb, (cpuEnd - cpuRunning) / 1e9,
+                    threadCpu.describeSinceStart());
             streamsRef.set(null);
             return r;
         } finally {

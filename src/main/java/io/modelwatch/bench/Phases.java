@@ -40,7 +40,7 @@ final class Phases {
 
     /** {@code written}: records the app wrote to Kafka, per topic (offsets; see {@link #written}). */
     record Rate(long records, long bytes, double seconds, double startupSeconds, Map<String, Long> written,
-                double cpuSeconds) {
+                double cpuSeconds, String threadCpu) {
         double perSecond() {
             return records / seconds;
         }
@@ -77,7 +77,7 @@ final class Phases {
                     bytes += (r.key() == null ? 0 : r.key().length) + (r.value() == null ? 0 : r.value().length);
                 }
             }
-            return new Rate(records, bytes, (System.nanoTime() - t0) / 1e9, 0, Map.of(), -1);
+            return new Rate(records, bytes, (System.nanoTime() - t0) / 1e9, 0, Map.of(), -1, "");
         }
     }
 
@@ -150,6 +150,7 @@ final class Phases {
             streams.start();
             long tRunning = awaitRunning(streams, timeout);
             long cpuRunning = processCpuNanos();
+            ThreadCpu threadCpu = ThreadCpu.start();
             long deadline = System.nanoTime() + timeout.toNanos();
             while (seen.sum() < totalRecords) {
                 check(deadline, "floor (" + guarantee + ") saw " + seen.sum() + " of " + totalRecords);
@@ -160,8 +161,9 @@ final class Phases {
             }
             long tEnd = System.nanoTime();
             double cpu = (processCpuNanos() - cpuRunning) / 1e9;
+            String byThread = threadCpu.describeSinceStart();
             return new Rate(seen.sum(), 0, (tEnd - tRunning) / 1e9, (tRunning - tStart) / 1e9, written(admin, appId),
-                    cpu);
+                    cpu, byThread);
         } finally {
             Utils.delete(stateDir.toFile());
         }

@@ -60,6 +60,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-latency", negatable = false, description = "skip the latency phase")
     boolean noLatency;
 
+    @Option(names = "--no-reference", negatable = false, description = "skip the plain consumer and the windowed "
+            + "count (RESULT then says -1 for them): for comparing two builds of modelwatch by its own figures")
+    boolean noReference;
+
     @Option(names = "--latency-rate", defaultValue = "0",
             description = "input records/s of the latency phase (default: half the measured modelwatch rate)")
     double latencyRate;
@@ -104,7 +108,7 @@ final class BenchCommand implements Callable<Integer> {
                 latencyDuration != null ? latencyDuration : quick ? Duration.ofSeconds(15) : Duration.ofSeconds(60),
                 quick ? Duration.ofSeconds(5) : Duration.ofSeconds(10), latencyRate, seed,
                 timeout != null ? timeout : quick ? Duration.ofSeconds(50) : Duration.ofMinutes(15),
-                Map.copyOf(streamsProperties), Map.copyOf(config));
+                Map.copyOf(streamsProperties), Map.copyOf(config), !noReference);
         return new Benchmark(options, System.out).run();
     }
 }

@@ -1,0 +1,37 @@
+package io.modelwatch.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+class ThreadCpuTest {
+
+    @Test
+    void groupsThreadsByRoleWithoutAppIdsOrNumbers() {
+        assertEquals("StreamThread-N",
+                ThreadCpu.group("bench-mw-eos-1764661234567-0a1b2c3d-4e5f-6789-abcd-ef0123456789-StreamThread-2"));
+        assertEquals("kafka-producer-network-thread | StreamThread-N-producer", ThreadCpu.group(
+                "kafka-producer-network-thread | bench-floor-alos-1764661234567-0a1b2c3d-4e5f-6789-abcd-ef0123456789-"
+                        + "StreamThread-1-producer"));
+        assertEquals("data-plane-kafka-request-handler-N", ThreadCpu.group("data-plane-kafka-request-handler-7"));
+    }
+
+    @Test
+    void countsTheCpuThisThreadSpentSinceTheStart() {
+        Thread.currentThread().setName("thread-cpu-test-busy");
+        ThreadCpu cpu = ThreadCpu.start();
+        long x = 0;
+        long until = System.nanoTime() + 300_000_000L;
+        while (System.nanoTime() < until) {
+            x += Long.numberOfTrailingZeros(x + System.nanoTime());
+        }
+        String described = cpu.describeSinceStart();
+        Matcher busy = Pattern.compile(" thread-cpu-test-busy=(\\d+\\.\\d)").matcher(described);
+        assertTrue(busy.find(), described + " " + x);
+        assertTrue(Double.parseDouble(busy.group(1)) >= 0.1, described);
+        assertTrue(described.startsWith("threads ") && described.contains("; GC pauses "), described);
+    }
+}
