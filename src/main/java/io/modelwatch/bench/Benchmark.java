@@ -10,6 +10,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -38,7 +39,14 @@ public final class Benchmark {
                           Duration updateInterval, boolean latency, Duration latencyWindow,
                           Duration latencyUpdateInterval, Duration latencyDuration, Duration latencyWarmup,
                           double latencyRate, long seed, Duration timeout, Map<String, String> streamsProperties,
-                          Map<String, String> config, boolean references) {
+                          Map<String, String> config, boolean references, int warmups, int runs) {
+    }
+
+    /** The middle value (the lower middle of an even count). */
+    static double median(double[] values) {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        return sorted[(sorted.length - 1) / 2];
     }
 
     /** One run of the full topology. */
@@ -96,45 +104,83 @@ public final class Benchmark {
                     total / produced.seconds(), o.windows(), o.window(), o.maxLabelDelay(),
                     produced.expected().windows.size(), produced.expected().labelled);
 
-            Phases.Rate raw = o.references() ? Phases.plainConsumer(bootstrap, inputs) : null;
-            if (raw != null) {
-                out.printf(Locale.ROOT, "(a) plain consumer: %d records in %.2f s = %.0f records/s, %.1f MB/s%n",
-                        raw.records(), raw.seconds(), raw.perSecond(), raw.mbPerSecond());
-            }
-
-            Map<String, Phases.Rate> floors = new HashMap<>();
-            for (String g : o.references() ? o.guarantees() : List.<String>of()) {
-                Phases.Rate f = Phases.windowedCount(bootstrap, admin, inputs, total, g, o.threads(), o.window(),
-                        o.maxLabelDelay(), o.partitions(), o.timeout());
-                floors.put(g, f);
-                out.printf(Locale.ROOT, "(b) windowed count, %s: %d records in %.2f s = %.0f records/s "
-                        + "(startup %.1f s not counted); CPU %.1f s, %.1f us per input record%n", g, f.records(),
-                        f.seconds(), f.perSecond(), f.startupSeconds(), f.cpuSeconds(), f.cpuMicrosPerRecord());
-                out.printf(Locale.ROOT, "    records it wrote to Kafka: %s%n", Phases.describeWritten(f.written(), total));
-                out.printf(Locale.ROOT, "    CPU by thread: %s%n", f.threadCpu());
-            }
-
-            Map<String, TopologyRun> runs = new HashMap<>();
-            for (String g : o.guarantees()) {
-                TopologyRun r = topology(kafka, admin, bootstrap, g, total, produced.expected());
-                runs.put(g, r);
-                out.printf(Locale.ROOT, "(c) modelwatch, %s: %d records in %.2f s = %.0f records/s, %d labelled "
-                                + "pairs = %.0f pairs/s (startup %.1f s not counted); finals %d/%d, mismatching %d, "
-                                + "late predictions %d, late labels %d; peak heap %d MB, max heap after GC %d MB, "
-                                + "live heap at half the finals (after a full GC) %d MB, "
-                                + "RocksDB %s; CPU %.1f s, %.1f us per input record%n", g, r.inputRecords(), r.seconds(), r.recordsPerSecond(), r.pairs(),
-                        r.pairsPerSecond(), r.startupSeconds(), r.finals(), r.expectedFinals(), r.mismatches(),
-                        r.latePredictions(), r.lateLabels(), r.peakHeapMb(), r.peakLiveMb(), r.midRunLiveMb(),
-                        r.peakRocksDbMb() < 0 ? "n/a" : r.peakRocksDbMb() + " MB", r.cpuSeconds(),
-                        r.cpuMicrosPerRecord());
-                out.printf(Locale.ROOT, "    records it wrote to Kafka: %s%n", Phases.describeWritten(r.written(), total));
-                out.printf(Locale.ROOT, "    CPU by thread: %s%n", r.threadCpu());
+            // rounds of (a), (b), (c) interleaved, so that drift of the machine touches all three alike. The
+            // warm-up rounds run first and count for nothing: a cold JVM spends a third of its CPU compiling
+            // (C2) during a --quick-sized modelwatch phase, and the two apps' code would warm unevenly
+            List<Phases.Rate> raws = new ArrayList<>();
+            Map<String, List<Phases.Rate>> floors = new HashMap<>();
+            Map<String, List<TopologyRun>> runs = new HashMap<>();
+            for (int round = 1 - o.warmups(); round <= o.runs(); round++) {
+                boolean counted = round >= 1;
+                String tag = !counted ? "[warm-up, not counted] "
+                        : o.runs() > 1 ? String.format(Locale.ROOT, "[round %d/%d] ", round, o.runs()) : "";
+                if (o.references()) {
+                    Phases.Rate raw = Phases.plainConsumer(bootstrap, inputs);
+                    if (counted) {
+                        raws.add(raw);
+                    }
+                    out.printf(Locale.ROOT, "%s(a) plain consumer: %d records in %.2f s = %.0f records/s, %.1f MB/s%n",
+                            tag, raw.records(), raw.seconds(), raw.perSecond(), raw.mbPerSecond());
+                }
+                for (String g : o.references() ? o.guarantees() : List.<String>of()) {
+                    Phases.Rate f = Phases.windowedCount(bootstrap, admin, inputs, total, g, o.threads(), o.window(),
+                            o.maxLabelDelay(), o.partitions(), o.timeout());
+                    if (counted) {
+                        floors.computeIfAbsent(g, k -> new ArrayList<>()).add(f);
+                    }
+                    out.printf(Locale.ROOT, "%s(b) windowed count, %s: %d records in %.2f s = %.0f records/s "
+                            + "(startup %.1f s not counted); CPU %.1f s, %.1f us per input record%n", tag, g,
+                            f.records(), f.seconds(), f.perSecond(), f.startupSeconds(), f.cpuSeconds(),
+                            f.cpuMicrosPerRecord());
+                    out.printf(Locale.ROOT, "    records it wrote to Kafka: %s%n", Phases.describeWritten(f.written(), total));
+                    out.printf(Locale.ROOT, "    CPU by thread: %s%n", f.threadCpu());
+                }
+                for (String g : o.guarantees()) {
+                    TopologyRun r = topology(kafka, admin, bootstrap, g, total, produced.expected());
+                    if (counted) {
+                        runs.computeIfAbsent(g, k -> new ArrayList<>()).add(r);
+                    }
+                    out.printf(Locale.ROOT, "%s(c) modelwatch, %s: %d records in %.2f s = %.0f records/s, %d labelled "
+                                    + "pairs = %.0f pairs/s (startup %.1f s not counted); finals %d/%d, mismatching %d, "
+                                    + "late predictions %d, late labels %d; peak heap %d MB, max heap after GC %d MB, "
+                                    + "live heap at half the finals (after a full GC) %d MB, RocksDB %s; CPU %.1f s, "
+                                    + "%.1f us per input record%n", tag, g, r.inputRecords(), r.seconds(),
+                            r.recordsPerSecond(), r.pairs(), r.pairsPerSecond(), r.startupSeconds(), r.finals(),
+                            r.expectedFinals(), r.mismatches(), r.latePredictions(), r.lateLabels(), r.peakHeapMb(),
+                            r.peakLiveMb(), r.midRunLiveMb(), r.peakRocksDbMb() < 0 ? "n/a" : r.peakRocksDbMb() + " MB",
+                            r.cpuSeconds(), r.cpuMicrosPerRecord());
+                    out.printf(Locale.ROOT, "    records it wrote to Kafka: %s%n", Phases.describeWritten(r.written(), total));
+                    out.printf(Locale.ROOT, "    CPU by thread: %s%n", r.threadCpu());
+                }
             }
 
             String main = o.guarantees().get(0);
-            TopologyRun mw = runs.get(main);
+            List<TopologyRun> mainRuns = runs.get(main);
+            // the median round of the main guarantee stands for it (its memory figures too); the ratios are
+            // medians of each round's own ratio, so that a slow round slows both sides of its ratio alike
+            TopologyRun mw = mainRuns.stream().sorted(java.util.Comparator.comparingDouble(TopologyRun::recordsPerSecond))
+                    .toList().get((mainRuns.size() - 1) / 2);
+            double rawRate = raws.isEmpty() ? -1 : median(raws.stream().mapToDouble(Phases.Rate::perSecond).toArray());
+            List<Phases.Rate> mainFloors = floors.getOrDefault(main, List.of());
+            double floorRate = mainFloors.isEmpty() ? -1
+                    : median(mainFloors.stream().mapToDouble(Phases.Rate::perSecond).toArray());
+            double[] ratioRaw = new double[raws.size()];
+            double[] ratioFloor = new double[mainFloors.size()];
+            for (int i = 0; i < raws.size(); i++) {
+                ratioRaw[i] = mainRuns.get(i).recordsPerSecond() / raws.get(i).perSecond();
+            }
+            for (int i = 0; i < mainFloors.size(); i++) {
+                ratioFloor[i] = mainRuns.get(i).recordsPerSecond() / mainFloors.get(i).perSecond();
+            }
+            if (o.runs() > 1) {
+                out.printf(Locale.ROOT, "medians of %d rounds: modelwatch %.0f records/s, plain consumer %.0f, "
+                                + "windowed count %.0f, ratio_raw %.3f, ratio_floor %.3f%n", o.runs(),
+                        mw.recordsPerSecond(), rawRate, floorRate,
+                        ratioRaw.length == 0 ? -1 : median(ratioRaw), ratioFloor.length == 0 ? -1 : median(ratioFloor));
+            }
             LatencyProbe.Result lat = null;
-            double measured = runs.values().stream().mapToDouble(TopologyRun::recordsPerSecond).max().orElse(0);
+            double measured = runs.values().stream().flatMap(List::stream)
+                    .mapToDouble(TopologyRun::recordsPerSecond).max().orElse(0);
             double rate = o.latencyRate() > 0 ? o.latencyRate()
                     : mw.recordsPerSecond() > 0 ? mw.recordsPerSecond() / 2 : measured / 2;
             if (o.latency() && rate <= 0) {
@@ -155,9 +201,6 @@ public final class Benchmark {
                         lat.unobserved(), lat.updateRecords());
             }
 
-            // -1 when the references were skipped (--no-reference), as p50/p99 are without the latency phase
-            double rawRate = raw != null ? raw.perSecond() : -1;
-            double floorRate = floors.containsKey(main) ? floors.get(main).perSecond() : -1;
             out.printf(Locale.ROOT, "(e) memory, modelwatch %s: peak heap used %d MB, max heap after GC %d MB, "
                             + "live heap at half the finals %d MB (whole JVM: broker and clients included), "
                             + "RocksDB %s%n", main, mw.peakHeapMb(), mw.peakLiveMb(), mw.midRunLiveMb(),
@@ -168,8 +211,8 @@ public final class Benchmark {
             out.printf(Locale.ROOT, "RESULT records_per_s=%d raw_records_per_s=%d floor_records_per_s=%d ratio_raw=%.3f "
                             + "ratio_floor=%.3f pairs_per_s=%d p50_ms=%d p99_ms=%d heap_mb=%d%n",
                     Math.round(mw.recordsPerSecond()), Math.round(rawRate), Math.round(floorRate),
-                    rawRate > 0 ? mw.recordsPerSecond() / rawRate : -1,
-                    floorRate > 0 ? mw.recordsPerSecond() / floorRate : -1,
+                    // -1 when the references were skipped (--no-reference), as p50/p99 without the latency phase
+                    ratioRaw.length == 0 ? -1 : median(ratioRaw), ratioFloor.length == 0 ? -1 : median(ratioFloor),
                     Math.round(mw.pairsPerSecond()), lat == null ? -1 : Math.round(lat.p50()),
                     lat == null ? -1 : Math.round(lat.p99()), heap);
         }

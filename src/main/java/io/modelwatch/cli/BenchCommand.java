@@ -60,6 +60,14 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-latency", negatable = false, description = "skip the latency phase")
     boolean noLatency;
 
+    @Option(names = "--runs", description = "rounds of the plain consumer, the windowed count and modelwatch, "
+            + "interleaved on the same input; RESULT gives medians (default 1; --quick 3)")
+    Integer runs;
+
+    @Option(names = "--warmup", description = "rounds run first and not counted, so that the JIT has compiled both "
+            + "apps' code before anything is timed (default 1)")
+    Integer warmups;
+
     @Option(names = "--no-reference", negatable = false, description = "skip the plain consumer and the windowed "
             + "count (RESULT then says -1 for them): for comparing two builds of modelwatch by its own figures")
     boolean noReference;
@@ -101,6 +109,12 @@ final class BenchCommand implements Callable<Integer> {
                         "--guarantee: exactly_once_v2 or at_least_once, got " + g);
             }
         }
+        int rounds = runs != null ? runs : quick ? 3 : 1;
+        int warmupRounds = warmups != null ? warmups : 1;
+        if (rounds < 1 || warmupRounds < 0) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--runs must be at least 1 and --warmup at least 0, got " + rounds + " and " + warmupRounds);
+        }
         Benchmark.Options options = new Benchmark.Options(
                 predictions != null ? predictions : quick ? 100_000 : 2_000_000, labelled, partitions, models, classes,
                 threads, List.copyOf(guarantees), window, maxLabelDelay, windows != null ? windows : quick ? 8 : 20,
@@ -108,7 +122,7 @@ final class BenchCommand implements Callable<Integer> {
                 latencyDuration != null ? latencyDuration : quick ? Duration.ofSeconds(15) : Duration.ofSeconds(60),
                 quick ? Duration.ofSeconds(5) : Duration.ofSeconds(10), latencyRate, seed,
                 timeout != null ? timeout : quick ? Duration.ofSeconds(50) : Duration.ofMinutes(15),
-                Map.copyOf(streamsProperties), Map.copyOf(config), !noReference);
+                Map.copyOf(streamsProperties), Map.copyOf(config), !noReference, warmupRounds, rounds);
         return new Benchmark(options, System.out).run();
     }
 }
