@@ -22,9 +22,9 @@ import org.apache.kafka.streams.KafkaStreams;
 
 /**
  * Samples, while open, the JVM heap (used, every 100 ms; and the heap left after each GC, from the
- * GC notifications: the live set) and, every 2 s, the RocksDB memory of a Kafka Streams instance (the sum over
- * its stores of {@code size-all-mem-tables}, {@code block-cache-usage} and
- * {@code estimate-table-readers-mem}, KIP-607 metrics recorded at INFO level). The heap is the whole
+ * GC notifications: the live set) and, every 2 s, the RocksDB memory of a Kafka Streams instance (the
+ * shared block cache's {@code block-cache-usage}, memtables included, plus the stores'
+ * {@code estimate-table-readers-mem}: KIP-607 metrics recorded at INFO level). The heap is the whole
  * JVM's: the in-process broker and the benchmark's own clients are in it too.
  */
 final class ResourceSampler implements AutoCloseable {
@@ -87,18 +87,34 @@ final class ResourceSampler implements AutoCloseable {
     }
 
     static long rocksDbBytes(KafkaStreams s) {
-        long sum = 0;
-        boolean any = false;
+        List<Map.Entry<String, Long>> values = new ArrayList<>();
         for (Map.Entry<MetricName, ? extends Metric> e : s.metrics().entrySet()) {
-            if (ROCKSDB_METRICS.contains(e.getKey().name()) && e.getKey().group().equals("stream-state-metrics")) {
-                Object v = e.getValue().metricValue();
-                if (v instanceof Number n) {
-                    sum += n.longValue();
-                    any = true;
-                }
+            if (ROCKSDB_METRICS.contains(e.getKey().name()) && e.getKey().group().equals("stream-state-metrics")
+                    && e.getValue().metricValue() instanceof Number n) {
+                values.add(Map.entry(e.getKey().name(), n.longValue()));
             }
         }
-        return any ? sum : -1;
+        return rocksDbBytes(values);
+    }
+
+    /**
+     * RocksDB memory from per-store metric values (name, bytes). Every store reports the usage of the one
+     * block cache they all share ({@code BoundedRocksDbConfig}), which also holds the memtables (charged to
+     * it by the write buffer manager): so the cache counts once, as its largest reading, not once per
+     * store (summing it overstated the memory by the number of stores, 40 to 50 times). Table readers
+     * outside the cache add up per store. -1 without any value.
+     */
+    static long rocksDbBytes(List<Map.Entry<String, Long>> values) {
+        long cache = -1;
+        long readers = 0;
+        for (Map.Entry<String, Long> v : values) {
+            switch (v.getKey()) {
+                case "block-cache-usage" -> cache = Math.max(cache, v.getValue());
+                case "estimate-table-readers-mem" -> readers += v.getValue();
+                default -> { } // size-all-mem-tables: already inside the cache's usage
+            }
+        }
+        return values.isEmpty() ? -1 : Math.max(0, cache) + readers;
     }
 
     private void onGc(Notification n, Object handback) {
