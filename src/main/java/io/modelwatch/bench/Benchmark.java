@@ -336,6 +336,7 @@ public final class Benchmark {
             return r;
         } finally {
             Utils.delete(stateDir.toFile());
+            Phases.deleteTopics(admin, run);
         }
     }
 

@@ -166,6 +166,21 @@ final class Phases {
                     cpu, byThread);
         } finally {
             Utils.delete(stateDir.toFile());
+            deleteTopics(admin, appId);
+        }
+    }
+
+    /**
+     * Deletes an app's topics once its phase is over, so that later phases do not share the broker with
+     * their log cleaning and retention (the compacted changelogs of every earlier round otherwise pile up).
+     */
+    static void deleteTopics(Admin admin, String prefix) {
+        try {
+            List<String> topics = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
+                    .filter(t -> t.startsWith(prefix)).toList();
+            admin.deleteTopics(topics).all().get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            System.err.println("bench: could not delete the topics of " + prefix + ": " + e);
         }
     }
 

@@ -87,6 +87,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--latency-duration", description = "how long to produce in the latency phase (default PT60S; --quick PT15S)")
     Duration latencyDuration;
 
+    @Option(names = "--latency-warmup", description = "first part of the latency phase that gives no sample "
+            + "(default PT10S; --quick PT5S)")
+    Duration latencyWarmup;
+
     @Option(names = "--seed", defaultValue = "42", description = "default ${DEFAULT-VALUE}")
     long seed;
 
@@ -120,7 +124,8 @@ final class BenchCommand implements Callable<Integer> {
                 threads, List.copyOf(guarantees), window, maxLabelDelay, windows != null ? windows : quick ? 8 : 20,
                 updateInterval, !noLatency, latencyWindow, latencyUpdateInterval,
                 latencyDuration != null ? latencyDuration : quick ? Duration.ofSeconds(15) : Duration.ofSeconds(60),
-                quick ? Duration.ofSeconds(5) : Duration.ofSeconds(10), latencyRate, seed,
+                latencyWarmup != null ? latencyWarmup : quick ? Duration.ofSeconds(5) : Duration.ofSeconds(10),
+                latencyRate, seed,
                 timeout != null ? timeout : quick ? Duration.ofSeconds(50) : Duration.ofMinutes(15),
                 Map.copyOf(streamsProperties), Map.copyOf(config), !noReference, warmupRounds, rounds);
         return new Benchmark(options, System.out).run();
