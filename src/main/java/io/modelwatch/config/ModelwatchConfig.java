@@ -205,6 +205,7 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
             problems.add("rocksdb.write-buffer-bytes: the write buffers are counted within the block cache, so "
                     + writeBufferBytes + " must not exceed rocksdb.block-cache-bytes " + cacheBytes);
         }
+        checkTaskIdle(kafka.get(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG), problems);
         String advertisedHost = r.string("http.advertised-host");
         if (advertisedHost.isEmpty() || advertisedHost.contains(":") || advertisedHost.contains("/")) {
             problems.add("http.advertised-host: must be a host name or IPv4 address, got '" + advertisedHost + "'");
@@ -218,6 +219,28 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
             throw new ConfigException(problems);
         }
         return config;
+    }
+
+    /**
+     * {@code max.task.idle.ms} below 0 lets a task take whichever input has records buffered, not the
+     * earliest in event time: labels, timed after their predictions, then run ahead, move stream time past
+     * windows whose predictions have not been read, and those predictions all count as late. Seen with
+     * the bench: every prediction late.
+     */
+    static void checkTaskIdle(String value, List<String> problems) {
+        if (value == null) {
+            return;
+        }
+        try {
+            if (Long.parseLong(value.trim()) < 0) {
+                problems.add("kafka.properties " + StreamsConfig.MAX_TASK_IDLE_MS_CONFIG + ": must not be negative, got "
+                        + value.trim() + " (a negative value lets labels run ahead of their predictions in event "
+                        + "time, and the predictions then count as late)");
+            }
+        } catch (NumberFormatException e) {
+            problems.add("kafka.properties " + StreamsConfig.MAX_TASK_IDLE_MS_CONFIG + ": must be a number of "
+                    + "milliseconds, got '" + value + "'");
+        }
     }
 
     /** Largest record on the internal topics: about 500k distinct scores in one window of one join partition. */

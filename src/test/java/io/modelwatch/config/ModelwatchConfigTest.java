@@ -121,4 +121,16 @@ class ModelwatchConfigTest {
                 () -> ModelwatchConfig.load(null, Map.of("MODELWATCH_RULES_FILE", rules.toString())));
         assertTrue(e.getMessage().contains("f1-floor") && e.getMessage().contains("for_windows"), e.getMessage());
     }
+
+    @Test
+    void aNegativeTaskIdleTimeIsRefusedBecauseLabelsWouldRunAheadOfPredictions() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ModelwatchConfig.load(null, Map.of("MODELWATCH_KAFKA_PROPERTY_MAX_TASK_IDLE_MS", "-1")));
+        assertTrue(e.getMessage().contains("max.task.idle.ms: must not be negative, got -1"), e.getMessage());
+        ConfigException notANumber = assertThrows(ConfigException.class,
+                () -> ModelwatchConfig.load(null, Map.of("MODELWATCH_KAFKA_PROPERTY_MAX_TASK_IDLE_MS", "soon")));
+        assertTrue(notANumber.getMessage().contains("max.task.idle.ms: must be a number"), notANumber.getMessage());
+        ModelwatchConfig waiting = ModelwatchConfig.load(null, Map.of("MODELWATCH_KAFKA_PROPERTY_MAX_TASK_IDLE_MS", "500"));
+        assertEquals("500", waiting.streamsProperties().get("max.task.idle.ms"));
+    }
 }
