@@ -35,25 +35,20 @@ class JoinExpiryScanTest {
     static final long HOUR = 60 * MIN;
     static final WindowSpec WINDOWS = new WindowSpec(HOUR, HOUR);
 
+    JoinTestContext join;
     MockProcessorContext<AggregationKey, AggregateInput> context;
     KeyValueStore<String, byte[]> pending;
     final JoinCounters counters = new JoinCounters();
 
     @BeforeEach
     void stores() {
-        context = new MockProcessorContext<>();
-        pending = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(DelayedJoin.PENDING_STORE),
-                Serdes.String(), Serdes.ByteArray()).withLoggingDisabled().build();
-        addStore(pending);
-        addStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(DelayedJoin.CARDINALITY_STORE),
-                Serdes.String(), Serdes.ByteArray()).withLoggingDisabled().build());
-        addStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(DelayedJoin.WATERMARK_STORE),
-                Serdes.Integer(), Serdes.Long()).withLoggingDisabled().build());
+        use(new JoinTestContext());
     }
 
-    private void addStore(KeyValueStore<?, ?> store) {
-        store.init(context.getStateStoreContext(), store);
-        context.addStateStore(store);
+    private void use(JoinTestContext j) {
+        join = j;
+        context = j.context;
+        pending = j.pending;
     }
 
     /** A processor whose scan visits at least {@code minChunk} and at most {@code cap} entries per punctuation. */
@@ -68,12 +63,8 @@ class JoinExpiryScanTest {
         return p;
     }
 
-    private long streamTime;
-
     private void feed(DelayedJoinProcessor p, Record<byte[], JoinInput> r) {
-        streamTime = Math.max(streamTime, r.timestamp());
-        context.setCurrentStreamTimeMs(streamTime);
-        p.process(r);
+        join.feed(p, r);
     }
 
     private void predictions(DelayedJoinProcessor p, String prefix, int n, long ts) {
@@ -93,8 +84,7 @@ class JoinExpiryScanTest {
 
     /** The stream-time punctuation at {@code ts}: sends the watermark {@code ts}, then a scan step. */
     private void watermark(long ts) {
-        streamTime = Math.max(streamTime, ts);
-        context.setCurrentStreamTimeMs(streamTime);
+        join.advanceStreamTime(ts);
         punctuator(PunctuationType.STREAM_TIME).punctuate(ts);
     }
 
@@ -181,7 +171,6 @@ class JoinExpiryScanTest {
     @Test
     void aJumpInEventTimeExpiresEveryDueEntryEvenWhenTheSizeEstimateIsShort() {
         // RocksDB's estimate of the number of keys may be short: a whole pass must not be a count of it
-        context = new MockProcessorContext<>();
         KeyValueStore<org.apache.kafka.common.utils.Bytes, byte[]> inner =
                 Stores.inMemoryKeyValueStore(DelayedJoin.PENDING_STORE).get();
         @SuppressWarnings("unchecked")
@@ -196,7 +185,7 @@ class JoinExpiryScanTest {
                             }
                             return method.getName().equals("approximateNumEntries") ? (Long) r / 2 : r;
                         });
-        pending = Stores.keyValueStoreBuilder(new org.apache.kafka.streams.state.KeyValueBytesStoreSupplier() {
+        use(new JoinTestContext(Stores.keyValueStoreBuilder(new org.apache.kafka.streams.state.KeyValueBytesStoreSupplier() {
             @Override
             public String name() {
                 return DelayedJoin.PENDING_STORE;
@@ -211,12 +200,7 @@ class JoinExpiryScanTest {
             public String metricsScope() {
                 return "in-memory";
             }
-        }, Serdes.String(), Serdes.ByteArray()).withLoggingDisabled().build();
-        addStore(pending);
-        addStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(DelayedJoin.CARDINALITY_STORE),
-                Serdes.String(), Serdes.ByteArray()).withLoggingDisabled().build());
-        addStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(DelayedJoin.WATERMARK_STORE),
-                Serdes.Integer(), Serdes.Long()).withLoggingDisabled().build());
+        }, Serdes.String(), Serdes.ByteArray()).withLoggingDisabled().build()));
 
         DelayedJoinProcessor p = start(10, 1000);
         predictions(p, "k", 300, 10 * MIN);

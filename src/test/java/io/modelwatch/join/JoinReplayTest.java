@@ -15,11 +15,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -34,23 +31,14 @@ class JoinReplayTest {
     static final long HOUR = 60 * MIN;
     static final WindowSpec WINDOWS = new WindowSpec(HOUR, HOUR); // a window closes 2 h after its start
 
+    JoinTestContext join;
     MockProcessorContext<AggregationKey, AggregateInput> context;
     final JoinCounters counters = new JoinCounters();
 
     @BeforeEach
     void stores() {
-        context = new MockProcessorContext<>();
-        addStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(DelayedJoin.PENDING_STORE), Serdes.String(),
-                Serdes.ByteArray()).withLoggingDisabled().build());
-        addStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(DelayedJoin.CARDINALITY_STORE),
-                Serdes.String(), Serdes.ByteArray()).withLoggingDisabled().build());
-        addStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(DelayedJoin.WATERMARK_STORE),
-                Serdes.Integer(), Serdes.Long()).withLoggingDisabled().build());
-    }
-
-    private void addStore(KeyValueStore<?, ?> store) {
-        store.init(context.getStateStoreContext(), store);
-        context.addStateStore(store);
+        join = new JoinTestContext();
+        context = join.context;
     }
 
     private DelayedJoinProcessor start() {
@@ -60,13 +48,8 @@ class JoinReplayTest {
         return p;
     }
 
-    private long streamTime;
-
-    /** As Streams does: the task's stream time covers a record before it is processed. */
     private void feed(DelayedJoinProcessor p, Record<byte[], JoinInput> r) {
-        streamTime = Math.max(streamTime, r.timestamp());
-        context.setCurrentStreamTimeMs(streamTime);
-        p.process(r);
+        join.feed(p, r);
     }
 
     private static Record<byte[], JoinInput> prediction(String id, long ts) {
