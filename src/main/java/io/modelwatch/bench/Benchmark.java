@@ -270,10 +270,7 @@ public final class Benchmark {
             long midRunLiveMb = -1;
             while (seen.size() < expected.windows.size()) {
                 if (midRunLiveMb < 0 && seen.size() >= expected.windows.size() / 2) {
-                    // the live set, once, mid-run: a full GC (one pause) then the heap in use. The heap left
-                    // after young GCs includes old-generation garbage and overstates it several-fold
-                    System.gc();
-                    midRunLiveMb = usedHeapMb();
+                    midRunLiveMb = liveHeapMb();
                 }
                 if (System.nanoTime() > deadline || service.streams().state() == KafkaStreams.State.ERROR) {
                     out.printf(Locale.ROOT, "    modelwatch %s: gave up after %s with %d of %d final records (state %s)%n",
@@ -298,8 +295,7 @@ public final class Benchmark {
             }
             if (midRunLiveMb < 0 && !seen.isEmpty()) {
                 // the second half of the finals came in one poll: take the live set now, the app still running
-                System.gc();
-                midRunLiveMb = usedHeapMb();
+                midRunLiveMb = liveHeapMb();
             }
             long pairs = 0;
             long mismatches = 0;
@@ -376,6 +372,15 @@ public final class Benchmark {
         kafka.createTopic(run + "-dlq", o.partitions(), 1);
         kafka.createTopic(run + "-alerts", o.partitions(), 1);
         kafka.createTopic(run + "-rules", 1, 1, Map.of("cleanup.policy", "compact"));
+    }
+
+    /**
+     * The live set: a full GC (one pause), then the heap in use. The heap left after young GCs includes
+     * old-generation garbage and overstates it several-fold.
+     */
+    static long liveHeapMb() {
+        System.gc();
+        return usedHeapMb();
     }
 
     static long usedHeapMb() {

@@ -176,12 +176,15 @@ final class Phases {
      */
     static void deleteTopics(Admin admin, String prefix) {
         try {
-            List<String> topics = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
-                    .filter(t -> t.startsWith(prefix)).toList();
-            admin.deleteTopics(topics).all().get(60, TimeUnit.SECONDS);
+            admin.deleteTopics(topicsWithPrefix(admin, prefix)).all().get(60, TimeUnit.SECONDS);
         } catch (Exception e) {
             System.err.println("bench: could not delete the topics of " + prefix + ": " + e);
         }
+    }
+
+    static List<String> topicsWithPrefix(Admin admin, String prefix) throws Exception {
+        return admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
+                .filter(t -> t.startsWith(prefix)).sorted().toList();
     }
 
     /**
@@ -190,8 +193,7 @@ final class Phases {
      * exactly-once it includes one transaction marker per partition and transaction.
      */
     static Map<String, Long> written(Admin admin, String prefix) throws Exception {
-        List<String> topics = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
-                .filter(t -> t.startsWith(prefix)).sorted().toList();
+        List<String> topics = topicsWithPrefix(admin, prefix);
         Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> request = new HashMap<>();
         admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).forEach((name, d) ->
                 d.partitions().forEach(p -> request.put(new TopicPartition(name, p.partition()),
