@@ -3,9 +3,11 @@ package io.modelwatch;
 import io.modelwatch.alerts.AlertCounters;
 import io.modelwatch.alerts.AlertStage;
 import io.modelwatch.ingest.Ingest;
+import io.modelwatch.ingest.IngestProgress;
 import io.modelwatch.ingest.IngestCounters;
 import io.modelwatch.ingest.JoinInput;
 import io.modelwatch.ingest.JoinInputSerde;
+import io.modelwatch.ingest.JoinPartitioner;
 import io.modelwatch.ingest.Parsed;
 import io.modelwatch.join.DelayedJoin;
 import io.modelwatch.join.JoinCounters;
@@ -66,21 +68,28 @@ public final class ModelwatchTopology {
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(minimal(props))));
 
+        // not repartitioned: an event must sit on its join partition already, or it is rejected
+        int keyedJoinPartitions = s.repartitionInputs() ? 0 : s.joinPartitions();
         KStream<byte[], JoinInput> predictions = ingest(builder, s.predictionsTopic(), "predictions",
-                Ingest.predictionParser(s.limits(), counters.ingest()), s.deadLetterTopic(), s.limits());
+                Ingest.predictionParser(s.limits(), counters.ingest(), keyedJoinPartitions), s.deadLetterTopic(),
+                s.limits());
         KStream<byte[], JoinInput> labels = ingest(builder, s.labelsTopic(), "labels",
-                Ingest.labelParser(s.limits(), counters.ingest()), s.deadLetterTopic(), s.limits());
+                Ingest.labelParser(s.limits(), counters.ingest(), keyedJoinPartitions), s.deadLetterTopic(),
+                s.limits());
         KStream<byte[], JoinInput> joinInput = predictions.merge(labels, Named.as("merge-events"));
         if (s.repartitionInputs()) {
-            joinInput = joinInput.repartition(Repartitioned.with(Serdes.ByteArray(), JoinInputSerde.SERDE)
-                    .withName(JOIN_INPUT_TOPIC).withNumberOfPartitions(s.joinPartitions()));
+            // each ingest task's progress goes along, so the join counts time by the slowest of them
+            joinInput = joinInput.process(new IngestProgress(s.watermarkInterval()), Named.as(IngestProgress.PROCESSOR))
+                    .repartition(Repartitioned.with(Serdes.ByteArray(), JoinInputSerde.SERDE)
+                    .withName(JOIN_INPUT_TOPIC).withNumberOfPartitions(s.joinPartitions())
+                    .withStreamPartitioner(JoinPartitioner.INSTANCE));
         }
 
         WindowSpec windows = new WindowSpec(s.windowSize().toMillis(), s.maxLabelDelay().toMillis());
         KStream<String, String> metrics = joinInput
                 .process(new DelayedJoin(windows, s.sliceDimensions(), s.maxLabelsPerPrediction(),
                         s.watermarkInterval(), s.joinPartitions(), counters.join(), s.inMemoryState(),
-                        s.limits()), Named.as(DelayedJoin.PROCESSOR))
+                        s.limits(), s.repartitionInputs()), Named.as(DelayedJoin.PROCESSOR))
                 // windows are pre-aggregated per join partition, then merged by key downstream
                 .process(new WindowPreAggregation(windows, s.updateInterval(), counters.window()),
                         Named.as(WindowPreAggregation.PROCESSOR))

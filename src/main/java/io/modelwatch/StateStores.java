@@ -3,7 +3,10 @@ package io.modelwatch;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.Stores;
 
-/** Chooses the key-value store backend: RocksDB (changelogged) in service, in-memory in replay. */
+/**
+ * Chooses the key-value store backend: RocksDB (changelogged) in service, in-memory in replay; and
+ * in-memory (changelogged) everywhere for the small stores whose size the configuration bounds.
+ */
 public final class StateStores {
 
     private StateStores() {
@@ -11,5 +14,15 @@ public final class StateStores {
 
     public static KeyValueBytesStoreSupplier keyValue(String name, boolean inMemory) {
         return inMemory ? Stores.inMemoryKeyValueStore(name) : Stores.persistentKeyValueStore(name);
+    }
+
+    /**
+     * A store of a few entries per task (watermarks, cardinality, alert episodes): in memory and restored
+     * from its changelog, not RocksDB. Kafka Streams flushes every RocksDB store on every commit, which
+     * writes and syncs a tiny SST file per store with changes and feeds compactions; for these stores
+     * that I/O bought nothing.
+     */
+    public static KeyValueBytesStoreSupplier small(String name) {
+        return Stores.inMemoryKeyValueStore(name);
     }
 }

@@ -50,14 +50,14 @@ public final class AlertStage implements ProcessorSupplier<String, String, Strin
 
     @Override
     public Set<StoreBuilder<?>> stores() {
-        return Set.of(Stores.keyValueStoreBuilder(StateStores.keyValue(STATE_STORE, inMemory), Serdes.String(),
+        return Set.of(Stores.keyValueStoreBuilder(StateStores.small(STATE_STORE), Serdes.String(),
                 Serdes.ByteArray()));
     }
 
     /** Adds the rules topic as the global store every evaluator reads (rule name → rule JSON). */
     public static void addRulesStore(Topology topology, String rulesTopic, boolean inMemory) {
         StoreBuilder<KeyValueStore<String, String>> store = Stores.keyValueStoreBuilder(
-                StateStores.keyValue(RULES_STORE, inMemory), Serdes.String(), Serdes.String()).withLoggingDisabled();
+                StateStores.small(RULES_STORE), Serdes.String(), Serdes.String()).withLoggingDisabled();
         topology.addGlobalStore(store, RULES_SOURCE, new StringDeserializer(), new StringDeserializer(), rulesTopic,
                 RULES_PROCESSOR, RulesUpdate::new);
     }

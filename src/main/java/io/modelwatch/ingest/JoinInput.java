@@ -1,7 +1,10 @@
 package io.modelwatch.ingest;
 
-/** What the delayed join consumes: a prediction or a label, keyed by prediction id. */
-public sealed interface JoinInput permits Prediction, Label {
+/**
+ * What the delayed join consumes: a prediction or a label, keyed by prediction id; and, when the inputs
+ * are repartitioned, the ingest tasks' watermarks ({@link IngestWatermark}).
+ */
+public sealed interface JoinInput permits Prediction, Label, IngestWatermark {
 
     String predictionId();
 

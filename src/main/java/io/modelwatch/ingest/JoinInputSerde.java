@@ -15,6 +15,7 @@ public final class JoinInputSerde {
     private static final int VERSION = 1;
     private static final int PREDICTION = 1;
     private static final int LABEL = 2;
+    private static final int WATERMARK = 3;
 
     public static final Serde<JoinInput> SERDE = BinarySerdes.of(JoinInputSerde::encode, JoinInputSerde::decode);
 
@@ -27,9 +28,11 @@ public final class JoinInputSerde {
         if (input instanceof Prediction p) {
             w.writeByte(PREDICTION);
             writePrediction(w, p);
-        } else {
-            Label l = (Label) input;
+        } else if (input instanceof Label l) {
             w.writeByte(LABEL).writeString(l.predictionId()).writeString(l.label()).writeLong(l.timestampMs());
+        } else {
+            IngestWatermark m = (IngestWatermark) input;
+            w.writeByte(WATERMARK).writeVarLong(m.sourcePartition()).writeLong(m.timestampMs());
         }
         return w.toByteArray();
     }
@@ -80,6 +83,7 @@ public final class JoinInputSerde {
         return switch (kind) {
             case PREDICTION -> readPrediction(r);
             case LABEL -> new Label(r.readString(), r.readString(), r.readLong());
+            case WATERMARK -> new IngestWatermark((int) r.readVarLong(), r.readLong());
             default -> throw new SerializationException("unknown join input kind " + kind);
         };
     }

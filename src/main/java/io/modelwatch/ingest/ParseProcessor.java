@@ -16,12 +16,15 @@ final class ParseProcessor implements Processor<byte[], byte[], byte[], Parsed> 
     private final EventParser parser;
     private final boolean predictions;
     private final IngestCounters counters;
+    /** The join partitions events must already sit on (inputs not repartitioned); 0: no check. */
+    private final int keyedJoinPartitions;
     private ProcessorContext<byte[], Parsed> context;
 
-    ParseProcessor(EventParser parser, boolean predictions, IngestCounters counters) {
+    ParseProcessor(EventParser parser, boolean predictions, IngestCounters counters, int keyedJoinPartitions) {
         this.parser = parser;
         this.predictions = predictions;
         this.counters = counters;
+        this.keyedJoinPartitions = keyedJoinPartitions;
     }
 
     @Override
@@ -45,9 +48,21 @@ final class ParseProcessor implements Processor<byte[], byte[], byte[], Parsed> 
             reject(record, new BadInputException(RejectReason.UNREADABLE, "unreadable record: " + e));
             return;
         }
+        byte[] key = event.predictionId().getBytes(StandardCharsets.UTF_8);
+        if (keyedJoinPartitions > 0 && !onJoinPartition(key)) {
+            reject(record, new BadInputException(RejectReason.NOT_ON_JOIN_PARTITION, "prediction_id '"
+                    + event.predictionId() + "' is joined on partition "
+                    + JoinPartitioner.partitionOf(key, keyedJoinPartitions) + ", not on this one: with "
+                    + "repartition-inputs false, key both topics by prediction_id (default partitioner)"));
+            return;
+        }
         counters.accepted(event);
-        context.forward(new Record<>(event.predictionId().getBytes(StandardCharsets.UTF_8),
-                new Parsed.Valid(event), event.timestampMs(), record.headers()));
+        context.forward(new Record<>(key, new Parsed.Valid(event), event.timestampMs(), record.headers()));
+    }
+
+    private boolean onJoinPartition(byte[] key) {
+        RecordMetadata meta = context.recordMetadata().orElse(null);
+        return meta == null || meta.partition() == JoinPartitioner.partitionOf(key, keyedJoinPartitions);
     }
 
     private void reject(Record<byte[], byte[]> record, BadInputException e) {

@@ -17,6 +17,12 @@ public enum RejectReason {
     SCORES_NOT_NORMALISED("scores_not_normalised"),
     OVERSIZED_FIELD("oversized_field"),
     TOO_MANY_TAGS("too_many_tags"),
+    /**
+     * With {@code repartition-inputs: false} only: the event was read from another partition than the one
+     * that joins its prediction id (the producer did not key it by prediction_id with the default
+     * partitioner), so joining it here would pair it with nothing.
+     */
+    NOT_ON_JOIN_PARTITION("not_on_join_partition"),
     /** Anything the parser did not anticipate: still a reject, never a stopped stream. */
     UNREADABLE("unreadable");
 

@@ -31,10 +31,15 @@ public final class DelayedJoin implements ProcessorSupplier<byte[], JoinInput, A
     private final JoinCounters counters;
     private final boolean inMemory;
     private final io.modelwatch.ingest.IngestLimits limits;
+    private final boolean ingestWatermarks;
 
+    /**
+     * ingestWatermarks: the inputs arrive through the join-input topic, with the ingest tasks' watermarks
+     * ({@code ingest.IngestProgress}); false when this task reads the inputs itself.
+     */
     public DelayedJoin(WindowSpec windows, List<String> sliceDimensions, int labelCap, Duration watermarkInterval,
                        int joinPartitions, JoinCounters counters, boolean inMemory,
-                       io.modelwatch.ingest.IngestLimits limits) {
+                       io.modelwatch.ingest.IngestLimits limits, boolean ingestWatermarks) {
         this.windows = windows;
         this.sliceDimensions = List.copyOf(sliceDimensions);
         this.labelCap = labelCap;
@@ -43,13 +48,14 @@ public final class DelayedJoin implements ProcessorSupplier<byte[], JoinInput, A
         this.counters = counters;
         this.inMemory = inMemory;
         this.limits = limits;
+        this.ingestWatermarks = ingestWatermarks;
     }
 
     @Override
     public Processor<byte[], JoinInput, AggregationKey, AggregateInput> get() {
         return new DelayedJoinProcessor(PENDING_STORE, windows, sliceDimensions, labelCap, watermarkInterval,
                 joinPartitions, counters, limits, DelayedJoinProcessor.MIN_SCAN_CHUNK,
-                DelayedJoinProcessor.MAX_SCAN_PER_PUNCTUATION, inMemory);
+                DelayedJoinProcessor.MAX_SCAN_PER_PUNCTUATION, inMemory, ingestWatermarks);
     }
 
     @Override
@@ -57,10 +63,10 @@ public final class DelayedJoin implements ProcessorSupplier<byte[], JoinInput, A
         // ordered, so the topology description is the same on every run
         return new java.util.LinkedHashSet<>(java.util.List.of(
                 Stores.keyValueStoreBuilder(StateStores.keyValue(PENDING_STORE, inMemory), Serdes.String(),
-                        Serdes.ByteArray()).withCachingEnabled(),
-                Stores.keyValueStoreBuilder(StateStores.keyValue(CARDINALITY_STORE, inMemory), Serdes.String(),
                         Serdes.ByteArray()),
-                Stores.keyValueStoreBuilder(StateStores.keyValue(WATERMARK_STORE, inMemory), Serdes.Integer(),
+                Stores.keyValueStoreBuilder(StateStores.small(CARDINALITY_STORE), Serdes.String(),
+                        Serdes.ByteArray()),
+                Stores.keyValueStoreBuilder(StateStores.small(WATERMARK_STORE), Serdes.Integer(),
                         Serdes.Long())));
     }
 

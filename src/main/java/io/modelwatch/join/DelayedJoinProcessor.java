@@ -1,5 +1,6 @@
 package io.modelwatch.join;
 
+import io.modelwatch.ingest.IngestWatermark;
 import io.modelwatch.ingest.JoinInput;
 import io.modelwatch.ingest.Label;
 import io.modelwatch.ingest.Prediction;
@@ -56,6 +57,13 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
      * so a chunk per watermark would cost O(store) each; no changelog, so no transaction to bound.
      */
     private final boolean wholePasses;
+    /**
+     * The inputs come through the join-input topic from {@code joinPartitions} ingest tasks: time is the least
+     * of their {@link IngestWatermark}s, not this task's stream time (the largest event time any of them sent).
+     */
+    private final boolean ingestWatermarks;
+    /** The latest watermark of each ingest partition (Long.MIN_VALUE: none yet); persisted at key 1 + partition. */
+    private long[] ingestTimes;
     private final long watermarkIntervalMs;
     /** Event time in which the scan visits the whole pending store once (see {@link #scanStep}). */
     private final long passPeriodMs;
@@ -80,14 +88,14 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
                          Duration watermarkInterval, int joinPartitions, JoinCounters counters,
                          io.modelwatch.ingest.IngestLimits limits) {
         this(pendingStoreName, windows, sliceDimensions, labelCap, watermarkInterval, joinPartitions, counters, limits,
-                MIN_SCAN_CHUNK, MAX_SCAN_PER_PUNCTUATION, false);
+                MIN_SCAN_CHUNK, MAX_SCAN_PER_PUNCTUATION, false, false);
     }
 
     /** With the scan's chunk floor, per-punctuation cap and mode given (tests use small ones). */
     DelayedJoinProcessor(String pendingStoreName, WindowSpec windows, List<String> sliceDimensions, int labelCap,
                          Duration watermarkInterval, int joinPartitions, JoinCounters counters,
                          io.modelwatch.ingest.IngestLimits limits, int minScanChunk, int maxScanPerPunctuation,
-                         boolean wholePasses) {
+                         boolean wholePasses, boolean ingestWatermarks) {
         this.pendingStoreName = pendingStoreName;
         this.windows = windows;
         this.maxDelayMs = windows.maxLabelDelayMs();
@@ -100,6 +108,7 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         this.minScanChunk = Math.max(1, minScanChunk);
         this.maxScanPerPunctuation = Math.max(1, maxScanPerPunctuation);
         this.wholePasses = wholePasses;
+        this.ingestWatermarks = ingestWatermarks;
         this.watermarkIntervalMs = Math.max(1, watermarkInterval.toMillis());
         // a prediction's entry lives at most window size + max label delay (from its window's start)
         this.passPeriodMs = Math.max(watermarkIntervalMs, (windows.sizeMs() + maxDelayMs) / 4);
@@ -119,7 +128,10 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         this.pending = context.getStateStore(pendingStoreName);
         this.watermarkStore = context.getStateStore(DelayedJoin.WATERMARK_STORE);
         this.cardinality = new CardinalityGuard(context.getStateStore(DelayedJoin.CARDINALITY_STORE), limits, counters);
-        context.schedule(watermarkInterval, PunctuationType.STREAM_TIME, this::onStreamTime);
+        if (!ingestWatermarks) {
+            // the inputs are read in this task: its own stream time is the time
+            context.schedule(watermarkInterval, PunctuationType.STREAM_TIME, t -> advance(context.currentStreamTimeMs()));
+        }
         // what the scan owes beyond the per-punctuation cap (event time jumped, or a huge store)
         // is worked off here, one capped step per second
         context.schedule(java.time.Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, t -> {
@@ -134,7 +146,13 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
     public void process(Record<byte[], JoinInput> record) {
         replayOnce();
         JoinInput input = record.value();
-        long streamTime = context.currentStreamTimeMs(); // event time: see ingest.EventTimeExtractor
+        if (input instanceof IngestWatermark w) {
+            onIngestWatermark(w);
+            return;
+        }
+        // event time (see ingest.EventTimeExtractor): with ingest watermarks, late means "its window is final
+        // downstream already"; without, this task's stream time, which its own inputs set
+        long streamTime = ingestWatermarks ? lastWatermark : context.currentStreamTimeMs();
         String id = input.predictionId();
         byte[] stored = pending.get(id);
         if (stored != null && JoinEntry.expiresAt(stored) <= lastWatermark) {
@@ -255,6 +273,11 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         replayed = true;
         Long stored = watermarkStore.get(0);
         lastWatermark = stored == null ? Long.MIN_VALUE : stored;
+        ingestTimes = new long[joinPartitions];
+        for (int p = 0; p < joinPartitions; p++) {
+            Long t = ingestWatermarks ? watermarkStore.get(1 + p) : null;
+            ingestTimes[p] = t == null ? Long.MIN_VALUE : t;
+        }
         // first the merge forgets what this partition sent for the windows replayed below: it may lack the
         // deltas the pre-aggregation held unsent when the task stopped, though their entries are committed
         context.forward(new Record<>(WATERMARK_KEY, new AggregateInput.Reset(context.taskId().partition(),
@@ -276,9 +299,30 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         context.forward(new Record<>(WATERMARK_KEY, new AggregateInput.Flush(), Math.max(0, lastWatermark)));
     }
 
-    private void onStreamTime(long punctuationTime) {
+    /**
+     * An ingest partition's progress. Time moves to the least over all ingest partitions (once each has
+     * reported), in steps of at least one watermark interval, as the stream-time punctuator would.
+     */
+    private void onIngestWatermark(IngestWatermark w) {
+        int p = w.sourcePartition();
+        if (p < 0 || p >= ingestTimes.length || w.timestampMs() <= ingestTimes[p]) {
+            return; // not newer (or from a partition this join does not count: the counts disagree)
+        }
+        ingestTimes[p] = w.timestampMs();
+        watermarkStore.put(1 + p, w.timestampMs());
+        long least = Long.MAX_VALUE;
+        for (long t : ingestTimes) {
+            least = Math.min(least, t);
+        }
+        if (least != Long.MIN_VALUE && (lastWatermark == Long.MIN_VALUE
+                || Math.floorDiv(least, watermarkIntervalMs) > Math.floorDiv(lastWatermark, watermarkIntervalMs))) {
+            advance(least);
+        }
+    }
+
+    /** Time is now {@code now}: persist and send the watermark, then run the expiry scan's step. */
+    private void advance(long now) {
         replayOnce();
-        long now = context.currentStreamTimeMs();
         long previous = lastWatermark;
         lastWatermark = now;
         watermarkStore.put(0, now);

@@ -53,9 +53,9 @@ public final class WindowAggregation implements ProcessorSupplier<AggregationKey
         return new java.util.LinkedHashSet<>(java.util.List.of(
                 Stores.keyValueStoreBuilder(StateStores.keyValue(PARTIALS_STORE, inMemory), Serdes.Bytes(),
                         Serdes.ByteArray()).withCachingEnabled(),
-                Stores.keyValueStoreBuilder(StateStores.keyValue(INDEX_STORE, inMemory), Serdes.Bytes(),
+                Stores.keyValueStoreBuilder(StateStores.small(INDEX_STORE), Serdes.Bytes(),
                         Serdes.ByteArray()).withCachingEnabled(),
-                Stores.keyValueStoreBuilder(StateStores.keyValue(WATERMARK_STORE, inMemory), Serdes.Integer(),
+                Stores.keyValueStoreBuilder(StateStores.small(WATERMARK_STORE), Serdes.Integer(),
                         Serdes.Long()),
                 Stores.keyValueStoreBuilder(StateStores.keyValue(HISTORY_STORE, inMemory), Serdes.Bytes(),
                         Serdes.String()).withCachingEnabled()));

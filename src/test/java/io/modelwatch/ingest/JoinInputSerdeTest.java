@@ -71,6 +71,13 @@ class JoinInputSerdeTest {
     }
 
     @Property(tries = 200)
+    void ingestWatermarkRoundTrips(@ForAll @net.jqwik.api.constraints.IntRange(min = 0, max = 100_000) int partition,
+                                   @ForAll long ts) {
+        IngestWatermark w = new IngestWatermark(partition, ts);
+        assertEquals(w, JoinInputSerde.decode(JoinInputSerde.encode(w)));
+    }
+
+    @Property(tries = 200)
     void kafkaSerdeRoundTrips(@ForAll("prediction") Prediction p, @ForAll("label") Label l) {
         for (JoinInput in : List.<JoinInput>of(p, l)) {
             byte[] bytes = JoinInputSerde.SERDE.serializer().serialize("topic", in);
@@ -145,7 +152,7 @@ class JoinInputSerdeTest {
     @Test
     void unknownKindIsRejected() {
         byte[] bytes = JoinInputSerde.encode(new Label("id", "1", 5L));
-        bytes[1] = 3;
+        bytes[1] = 4;
         SerializationException e = assertThrows(SerializationException.class, () -> JoinInputSerde.decode(bytes));
         assertTrue(e.getMessage().contains("kind"), e.getMessage());
     }

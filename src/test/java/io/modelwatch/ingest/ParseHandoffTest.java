@@ -79,7 +79,7 @@ class ParseHandoffTest {
 
     /** Runs {@code value} through a fresh ParseProcessor and returns what it forwarded. */
     private static Parsed process(EventParser parser, boolean predictions, byte[] value, IngestCounters counters) {
-        ParseProcessor processor = new ParseProcessor(parser, predictions, counters);
+        ParseProcessor processor = new ParseProcessor(parser, predictions, counters, 0);
         MockProcessorContext<byte[], Parsed> context = new MockProcessorContext<>(config());
         context.setRecordMetadata("t", 0, 7);
         context.setCurrentSystemTimeMs(1_000L);
@@ -255,11 +255,11 @@ class ParseHandoffTest {
         List<Parsed> out = new ArrayList<>();
         builder.stream("predictions", Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
                         .withTimestampExtractor(new EventTimeExtractor(LIMITS, true)))
-                .process(Ingest.predictionParser(LIMITS, counters))
+                .process(Ingest.predictionParser(LIMITS, counters, 0))
                 .foreach((k, v) -> out.add(v));
         builder.stream("labels", Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
                         .withTimestampExtractor(new EventTimeExtractor(LIMITS, false)))
-                .process(Ingest.labelParser(LIMITS, counters))
+                .process(Ingest.labelParser(LIMITS, counters, 0))
                 .foreach((k, v) -> out.add(v));
         try (TopologyTestDriver driver = new TopologyTestDriver(builder.build(), config())) {
             TestInputTopic<byte[], byte[]> predictions = driver.createInputTopic("predictions",

@@ -58,7 +58,7 @@ class JoinExpiryScanTest {
 
     private DelayedJoinProcessor start(int minChunk, int cap, boolean wholePasses) {
         DelayedJoinProcessor p = new DelayedJoinProcessor(DelayedJoin.PENDING_STORE, WINDOWS, List.of(), 8,
-                Duration.ofMinutes(1), 1, counters, IngestLimits.DEFAULTS, minChunk, cap, wholePasses);
+                Duration.ofMinutes(1), 1, counters, IngestLimits.DEFAULTS, minChunk, cap, wholePasses, false);
         p.init(context);
         return p;
     }

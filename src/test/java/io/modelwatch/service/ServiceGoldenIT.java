@@ -55,7 +55,9 @@ class ServiceGoldenIT {
             ModelwatchConfig config = ModelwatchConfig.load(null, env);
             assertEquals("exactly_once_v2", config.processingGuarantee());
 
-            long lastTs = produceReferenceStream(kafka.bootstrapServers());
+            long[] offPartition = new long[1];
+            long lastTs = produceReferenceStream(kafka.bootstrapServers(), offPartition);
+            assertTrue(offPartition[0] > 100, "labels off their prediction's partition: " + offPartition[0]);
             try (ModelwatchService service = new ModelwatchService(config).start()) {
                 assertTrue(service.awaitRunning(Duration.ofSeconds(60)), "service did not reach RUNNING");
                 long end = lastTs + Duration.parse(params.get("window").asText()).toMillis()
@@ -74,13 +76,18 @@ class ServiceGoldenIT {
                     assertEquals(want.size(), check.matched, file);
                 }
                 assertEquals(0, service.counters().join().latePredictions(), "nothing dropped as late");
+                assertEquals(0, service.counters().join().lateLabels(), "no label dropped as late");
                 assertTrue(service.view().latestMetrics().size() > 0, "interactive queries answer");
             }
         }
     }
 
-    /** Produces both files keyed by prediction id, merged by timestamp as producers would. */
-    private static long produceReferenceStream(String bootstrap) {
+    /**
+     * Produces both files merged by timestamp as producers would: predictions keyed by prediction id, labels
+     * by a ticket id of their own (the default repartitions the inputs, so any keying must give the same
+     * result). Returns the last timestamp; {@code offPartition[0]}: labels not on their prediction's partition.
+     */
+    private static long produceReferenceStream(String bootstrap, long[] offPartition) {
         List<String> predictions = GoldenResources.lines("basic", "predictions.jsonl");
         List<String> labels = GoldenResources.lines("basic", "labels.jsonl");
         long last = 0;
@@ -93,8 +100,12 @@ class ServiceGoldenIT {
                 String line = takePrediction ? predictions.get(p++) : labels.get(l++);
                 JsonNode event = GoldenResources.parse(line);
                 last = Math.max(last, GoldenResources.timestamp(event));
-                producer.send(new ProducerRecord<>(takePrediction ? "predictions" : "labels",
-                        event.get("prediction_id").asText(), line));
+                String id = event.get("prediction_id").asText();
+                String key = takePrediction ? id : "ticket-" + id;
+                if (partition(key) != partition(id)) {
+                    offPartition[0]++;
+                }
+                producer.send(new ProducerRecord<>(takePrediction ? "predictions" : "labels", key, line));
             }
             producer.flush();
         }
@@ -108,7 +119,7 @@ class ServiceGoldenIT {
         try (KafkaProducer<String, String> producer = producer(bootstrap)) {
             for (int i = 0; n < PARTITIONS; i++) {
                 String id = "__clock__" + i;
-                int partition = Utils.toPositive(Utils.murmur2(id.getBytes(StandardCharsets.UTF_8))) % PARTITIONS;
+                int partition = partition(id);
                 if (!covered[partition]) {
                     covered[partition] = true;
                     n++;
@@ -117,6 +128,11 @@ class ServiceGoldenIT {
                 }
             }
         }
+    }
+
+    /** The default partitioner's choice for a string key. */
+    private static int partition(String key) {
+        return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % PARTITIONS;
     }
 
     private static long ts(String line) {

@@ -1,0 +1,117 @@
+package io.modelwatch.join;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.modelwatch.ingest.IngestLimits;
+import io.modelwatch.ingest.IngestWatermark;
+import io.modelwatch.ingest.JoinInput;
+import io.modelwatch.ingest.Label;
+import io.modelwatch.ingest.Prediction;
+import io.modelwatch.window.AggregateInput;
+import io.modelwatch.window.WindowSpec;
+import java.time.Duration;
+import java.util.List;
+import org.apache.kafka.streams.processor.api.Record;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * With repartitioned inputs the join counts time by the slowest ingest task's watermark, not by the largest
+ * event time any ingest task sent: an ingest task that lags behind another (a backlog, a late start) must
+ * not find its events late. Late now means: the window is final downstream already.
+ */
+class IngestWatermarkJoinTest {
+
+    static final long MIN = 60_000;
+    static final long HOUR = 60 * MIN;
+    static final long T0 = 1_767_225_600_000L; // an hour boundary
+    static final WindowSpec WINDOWS = new WindowSpec(HOUR, HOUR); // a window closes 2 h after its start
+
+    JoinTestContext join;
+    final JoinCounters counters = new JoinCounters();
+
+    @BeforeEach
+    void stores() {
+        join = new JoinTestContext();
+    }
+
+    private DelayedJoinProcessor start() {
+        DelayedJoinProcessor p = new DelayedJoinProcessor(DelayedJoin.PENDING_STORE, WINDOWS, List.of(), 8,
+                Duration.ofMinutes(1), 2, counters, IngestLimits.DEFAULTS, 1000, 100_000, false, true);
+        p.init(join.context);
+        return p;
+    }
+
+    @Test
+    void aLaggingIngestTasksLabelStillPairsAfterAnotherRanAhead() {
+        DelayedJoinProcessor p = start();
+        join.feed(p, prediction("a", T0 + 10 * MIN));
+        // ingest task 0 runs five hours ahead: this task's stream time follows it
+        for (int i = 0; i < 10; i++) {
+            join.feed(p, prediction("ahead-" + i, T0 + 5 * HOUR + i));
+        }
+        join.feed(p, watermark(0, T0 + 5 * HOUR));
+        assertEquals(0, watermarksSent(), "ingest task 1 has not reported: time has not moved");
+        // ingest task 1 is still at T0 + 20 min: its label for "a" is not late
+        join.feed(p, label("a", T0 + 20 * MIN));
+        assertEquals(0, counters.lateLabels());
+        assertTrue(join.context.forwarded().stream().anyMatch(f -> f.record().value()
+                instanceof AggregateInput.Contribution c && c.add() != null && c.add().labeled()),
+                "the pair was counted");
+    }
+
+    @Test
+    void timeIsTheLeastIngestWatermarkAndLateMeansFinalDownstream() {
+        DelayedJoinProcessor p = start();
+        join.feed(p, watermark(0, T0 + 5 * HOUR));
+        join.feed(p, watermark(1, T0 + 3 * HOUR));
+        assertEquals(List.of(T0 + 3 * HOUR), watermarkTimes());
+        // the window of T0 + 20 min closed at T0 + 2 h, before the watermark sent: late
+        join.feed(p, label("b", T0 + 20 * MIN));
+        assertEquals(1, counters.lateLabels());
+        // the window of T0 + 2 h closes at T0 + 4 h: open, though this task's stream time is T0 + 5 h
+        join.feed(p, prediction("c", T0 + 2 * HOUR + MIN));
+        assertEquals(0, counters.latePredictions());
+        // less than a watermark interval further: no new watermark
+        join.feed(p, watermark(1, T0 + 3 * HOUR + 30_000));
+        assertEquals(1, watermarksSent());
+    }
+
+    @Test
+    void theIngestWatermarksSurviveARestart() {
+        DelayedJoinProcessor p = start();
+        join.feed(p, watermark(0, T0 + 5 * HOUR));
+        join.feed(p, watermark(1, T0 + 3 * HOUR));
+        join.context.resetForwards();
+        DelayedJoinProcessor restarted = start();
+        // ingest task 0 moves on; task 1, still at T0 + 3 h as stored, holds time back
+        join.feed(restarted, watermark(0, T0 + 6 * HOUR));
+        assertEquals(List.of(), watermarkTimes());
+        join.feed(restarted, watermark(1, T0 + 4 * HOUR));
+        assertEquals(List.of(T0 + 4 * HOUR), watermarkTimes());
+    }
+
+    private long watermarksSent() {
+        return watermarkTimes().size();
+    }
+
+    private List<Long> watermarkTimes() {
+        return join.context.forwarded().stream().map(f -> f.record().value())
+                .filter(v -> v instanceof AggregateInput.Watermark)
+                .map(v -> ((AggregateInput.Watermark) v).streamTimeMs()).toList();
+    }
+
+    private static Record<byte[], JoinInput> watermark(int ingestPartition, long ts) {
+        return new Record<>(new byte[0], new IngestWatermark(ingestPartition, ts), ts);
+    }
+
+    private static Record<byte[], JoinInput> prediction(String id, long ts) {
+        return new Record<>(id.getBytes(), new Prediction(id, "m", "v1", ts, "1", new String[] {"0", "1"},
+                new double[] {0.3, 0.7}, new String[0], new String[0]), ts);
+    }
+
+    private static Record<byte[], JoinInput> label(String id, long ts) {
+        return new Record<>(id.getBytes(), new Label(id, "1", ts), ts);
+    }
+}
