@@ -9,12 +9,15 @@ import org.apache.kafka.streams.processor.api.Record;
 
 /**
  * Passes the ingest task's events on and, every {@code interval} of its stream time, an
- * {@link IngestWatermark} behind them, which the join-input partitioner sends to every join partition.
+ * {@link IngestWatermark} behind them, which the join-input partitioner sends to every join partition;
+ * when it has read nothing for {@link #IDLE_AFTER} of wall-clock time, an idle one.
  */
 public final class IngestProgress implements ProcessorSupplier<byte[], JoinInput, byte[], JoinInput> {
 
     public static final String PROCESSOR = "ingest-watermark";
     private static final byte[] NO_KEY = new byte[0];
+    /** Wall-clock time without a record after which an ingest task says it is idle. */
+    public static final Duration IDLE_AFTER = Duration.ofSeconds(30);
 
     private final Duration interval;
 
@@ -26,18 +29,30 @@ public final class IngestProgress implements ProcessorSupplier<byte[], JoinInput
     public Processor<byte[], JoinInput, byte[], JoinInput> get() {
         return new Processor<>() {
             private ProcessorContext<byte[], JoinInput> context;
+            /** Whether a record came since the last wall-clock check. */
+            private boolean active;
 
             @Override
             public void init(ProcessorContext<byte[], JoinInput> context) {
                 this.context = context;
-                context.schedule(interval, PunctuationType.STREAM_TIME, t -> {
-                    long now = context.currentStreamTimeMs();
-                    context.forward(new Record<>(NO_KEY, new IngestWatermark(context.taskId().partition(), now), now));
+                this.active = false;
+                context.schedule(interval, PunctuationType.STREAM_TIME, t -> send(false));
+                context.schedule(IDLE_AFTER, PunctuationType.WALL_CLOCK_TIME, t -> {
+                    if (!active) {
+                        send(true);
+                    }
+                    active = false;
                 });
+            }
+
+            private void send(boolean idle) {
+                long now = Math.max(0, context.currentStreamTimeMs());
+                context.forward(new Record<>(NO_KEY, new IngestWatermark(context.taskId().partition(), now, idle), now));
             }
 
             @Override
             public void process(Record<byte[], JoinInput> record) {
+                active = true;
                 context.forward(record);
             }
         };

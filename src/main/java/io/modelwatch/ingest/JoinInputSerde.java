@@ -32,7 +32,8 @@ public final class JoinInputSerde {
             w.writeByte(LABEL).writeString(l.predictionId()).writeString(l.label()).writeLong(l.timestampMs());
         } else {
             IngestWatermark m = (IngestWatermark) input;
-            w.writeByte(WATERMARK).writeVarLong(m.sourcePartition()).writeLong(m.timestampMs());
+            w.writeByte(WATERMARK).writeVarLong(m.sourcePartition()).writeLong(m.timestampMs())
+                    .writeByte(m.idle() ? 1 : 0);
         }
         return w.toByteArray();
     }
@@ -83,7 +84,7 @@ public final class JoinInputSerde {
         return switch (kind) {
             case PREDICTION -> readPrediction(r);
             case LABEL -> new Label(r.readString(), r.readString(), r.readLong());
-            case WATERMARK -> new IngestWatermark((int) r.readVarLong(), r.readLong());
+            case WATERMARK -> new IngestWatermark((int) r.readVarLong(), r.readLong(), r.readByte() == 1);
             default -> throw new SerializationException("unknown join input kind " + kind);
         };
     }

@@ -64,6 +64,8 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
     private final boolean ingestWatermarks;
     /** The latest watermark of each ingest partition (Long.MIN_VALUE: none yet); persisted at key 1 + partition. */
     private long[] ingestTimes;
+    /** Ingest partitions that last said they are idle: left out of the least until they report again. */
+    private boolean[] ingestIdle;
     private final long watermarkIntervalMs;
     /** Event time in which the scan visits the whole pending store once (see {@link #scanStep}). */
     private final long passPeriodMs;
@@ -274,6 +276,7 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         Long stored = watermarkStore.get(0);
         lastWatermark = stored == null ? Long.MIN_VALUE : stored;
         ingestTimes = new long[joinPartitions];
+        ingestIdle = new boolean[joinPartitions];
         for (int p = 0; p < joinPartitions; p++) {
             Long t = ingestWatermarks ? watermarkStore.get(1 + p) : null;
             ingestTimes[p] = t == null ? Long.MIN_VALUE : t;
@@ -300,21 +303,32 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
     }
 
     /**
-     * An ingest partition's progress. Time moves to the least over all ingest partitions (once each has
-     * reported), in steps of at least one watermark interval, as the stream-time punctuator would.
+     * An ingest partition's progress. Time moves to the least over the ingest partitions not idle (once each
+     * of them has reported), in steps of at least one watermark interval, as the stream-time punctuator would.
+     * Idle partitions are left out, so one without traffic does not hold windows open; the events it reads
+     * when it wakes up may find their windows final already (late), as with any event that far behind.
      */
     private void onIngestWatermark(IngestWatermark w) {
         int p = w.sourcePartition();
-        if (p < 0 || p >= ingestTimes.length || w.timestampMs() <= ingestTimes[p]) {
-            return; // not newer (or from a partition this join does not count: the counts disagree)
+        if (p < 0 || p >= ingestTimes.length) {
+            return; // from a partition this join does not count: the partition counts disagree
         }
-        ingestTimes[p] = w.timestampMs();
-        watermarkStore.put(1 + p, w.timestampMs());
+        if (w.idle()) {
+            ingestIdle[p] = true;
+        } else {
+            ingestIdle[p] = false;
+            if (w.timestampMs() > ingestTimes[p]) {
+                ingestTimes[p] = w.timestampMs();
+                watermarkStore.put(1 + p, w.timestampMs());
+            }
+        }
         long least = Long.MAX_VALUE;
-        for (long t : ingestTimes) {
-            least = Math.min(least, t);
+        for (int i = 0; i < ingestTimes.length; i++) {
+            if (!ingestIdle[i]) {
+                least = Math.min(least, ingestTimes[i]);
+            }
         }
-        if (least != Long.MIN_VALUE && (lastWatermark == Long.MIN_VALUE
+        if (least != Long.MAX_VALUE && least != Long.MIN_VALUE && (lastWatermark == Long.MIN_VALUE
                 || Math.floorDiv(least, watermarkIntervalMs) > Math.floorDiv(lastWatermark, watermarkIntervalMs))) {
             advance(least);
         }

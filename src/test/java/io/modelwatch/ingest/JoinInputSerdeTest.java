@@ -72,8 +72,8 @@ class JoinInputSerdeTest {
 
     @Property(tries = 200)
     void ingestWatermarkRoundTrips(@ForAll @net.jqwik.api.constraints.IntRange(min = 0, max = 100_000) int partition,
-                                   @ForAll long ts) {
-        IngestWatermark w = new IngestWatermark(partition, ts);
+                                   @ForAll long ts, @ForAll boolean idle) {
+        IngestWatermark w = new IngestWatermark(partition, ts, idle);
         assertEquals(w, JoinInputSerde.decode(JoinInputSerde.encode(w)));
     }
 

@@ -92,6 +92,25 @@ class IngestWatermarkJoinTest {
         assertEquals(List.of(T0 + 4 * HOUR), watermarkTimes());
     }
 
+    @Test
+    void anIdleIngestPartitionDoesNotHoldTimeBackUntilItReportsAgain() {
+        DelayedJoinProcessor p = start();
+        join.feed(p, watermark(0, T0 + 5 * HOUR));
+        join.feed(p, idle(1));
+        assertEquals(List.of(T0 + 5 * HOUR), watermarkTimes(), "partition 1 never reported and is idle");
+        join.feed(p, watermark(1, T0 + 5 * HOUR + 10 * MIN));
+        join.feed(p, watermark(0, T0 + 7 * HOUR));
+        assertEquals(List.of(T0 + 5 * HOUR, T0 + 5 * HOUR + 10 * MIN), watermarkTimes(),
+                "awake again, partition 1 holds time at its own watermark");
+        join.feed(p, idle(1));
+        join.feed(p, watermark(0, T0 + 8 * HOUR));
+        assertEquals(T0 + 8 * HOUR, watermarkTimes().get(watermarkTimes().size() - 1));
+    }
+
+    private static Record<byte[], JoinInput> idle(int ingestPartition) {
+        return new Record<>(new byte[0], new IngestWatermark(ingestPartition, 0, true), 0);
+    }
+
     private long watermarksSent() {
         return watermarkTimes().size();
     }
