@@ -133,6 +133,7 @@
   // ------------------------------------------------------------------ alerts
 
   function alertText(a) {
+    if (a.reason === "rule_withdrawn") return "rule deleted or disabled while firing";
     var parts = [];
     parts.push((a.metric || "value") + " " + fmt(num(a.value)));
     if (num(a.threshold) !== null) parts.push("threshold " + fmt(a.threshold));

@@ -100,11 +100,11 @@ public final class ModelwatchTopology {
                         Named.as(WindowAggregation.PROCESSOR));
         metrics.to(s.metricsTopic(), Produced.with(Serdes.String(), Serdes.String()).withName("metrics-sink"));
         // alerts: judged per emitted metrics record (finals, rate-limited updates), in window-aggregate's task
-        metrics.process(new AlertStage(s.alertRules(), s.rolling(), counters.alerts(), s.inMemoryState()),
+        metrics.process(new AlertStage(s.alertRules(), s.rolling(), counters.alerts()),
                         Named.as(AlertStage.PROCESSOR))
                 .to(s.alertsTopic(), Produced.with(Serdes.String(), Serdes.String()).withName(AlertStage.SINK));
         Topology topology = builder.build();
-        AlertStage.addRulesStore(topology, s.rulesTopic(), s.inMemoryState());
+        AlertStage.addRulesStore(topology, s.rulesTopic());
         return topology;
     }
 

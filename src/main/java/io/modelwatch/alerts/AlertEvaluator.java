@@ -1,5 +1,6 @@
 package io.modelwatch.alerts;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -8,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -51,6 +53,45 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
         this.context = context;
         this.state = context.getStateStore(AlertStage.STATE_STORE);
         this.rulesStore = context.getStateStore(AlertStage.RULES_STORE);
+        context.schedule(WITHDRAWN_CHECK, PunctuationType.WALL_CLOCK_TIME, t -> resolveWithdrawn());
+    }
+
+    /** How often firing episodes are checked for a rule that was deleted or disabled since. */
+    static final Duration WITHDRAWN_CHECK = Duration.ofSeconds(10);
+
+    /**
+     * An episode firing under a rule that no longer applies (deleted from the topic and not in the file, or
+     * disabled) would never see the healthy streak that resolves it: it is RESOLVED here, with reason
+     * {@code rule_withdrawn}, and its streaks start over (the episode count stays, so alert ids stay unique).
+     * Reads the alert state store (a few entries per rule and key) every {@link #WITHDRAWN_CHECK}.
+     */
+    private void resolveWithdrawn() {
+        Map<String, AlertRule> enabled = new HashMap<>();
+        for (AlertRule r : currentRules()) {
+            if (r.enabled()) {
+                enabled.put(r.name(), r);
+            }
+        }
+        List<KeyValue<String, AlertState>> withdrawn = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it = state.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, byte[]> kv = it.next();
+                AlertState s = AlertState.decode(kv.value);
+                if (s.firing && !enabled.containsKey(AlertRecords.ruleOf(kv.key))) {
+                    withdrawn.add(KeyValue.pair(kv.key, s));
+                }
+            }
+        }
+        long now = context.currentSystemTimeMs();
+        for (KeyValue<String, AlertState> kv : withdrawn) {
+            AlertState s = kv.value;
+            s.firing = false;
+            s.breaches = 0;
+            s.healthy = 0;
+            state.put(kv.key, s.encode());
+            counters.emitted(Lifecycle.Event.RESOLVED);
+            context.forward(new Record<>(kv.key, AlertRecords.withdrawn(kv.key, s.alertId, now), now));
+        }
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.modelwatch.alerts;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -25,6 +26,37 @@ public final class AlertRecords {
         } else {
             o.set("slice", v.slice);
         }
+        return o.toString();
+    }
+
+    /** The rule name of an alert key. */
+    static String ruleOf(String key) {
+        try {
+            return JSON.readTree(key).path("rule").asText();
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+
+    /**
+     * The RESOLVED record of an episode whose rule was deleted or disabled while it fired: the key's fields,
+     * the episode's id, {@code "reason": "rule_withdrawn"}, and no judgement (no metric, value or window).
+     */
+    static String withdrawn(String key, String alertId, long timestamp) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("alert_id", alertId);
+        try {
+            JsonNode k = JSON.readTree(key);
+            o.set("rule", k.path("rule"));
+            o.set("model_id", k.path("model_id"));
+            o.set("model_version", k.path("model_version"));
+            o.set("slice", k.path("slice"));
+        } catch (java.io.IOException e) {
+            o.put("rule", "");
+        }
+        o.put("state", "RESOLVED");
+        o.put("reason", "rule_withdrawn");
+        o.put("timestamp", timestamp);
         return o.toString();
     }
 

@@ -32,15 +32,13 @@ public final class AlertStage implements ProcessorSupplier<String, String, Strin
     private final List<AlertRule> rules;
     private final int topologyRolling;
     private final AlertCounters counters;
-    private final boolean inMemory;
 
     /** Validates the rules against the topology (a {@link RulesException} at start-up). */
-    public AlertStage(List<AlertRule> rules, int topologyRolling, AlertCounters counters, boolean inMemory) {
+    public AlertStage(List<AlertRule> rules, int topologyRolling, AlertCounters counters) {
         Rules.checkAgainst(rules, topologyRolling);
         this.rules = List.copyOf(rules);
         this.topologyRolling = topologyRolling;
         this.counters = counters;
-        this.inMemory = inMemory;
     }
 
     @Override
@@ -55,7 +53,7 @@ public final class AlertStage implements ProcessorSupplier<String, String, Strin
     }
 
     /** Adds the rules topic as the global store every evaluator reads (rule name → rule JSON). */
-    public static void addRulesStore(Topology topology, String rulesTopic, boolean inMemory) {
+    public static void addRulesStore(Topology topology, String rulesTopic) {
         StoreBuilder<KeyValueStore<String, String>> store = Stores.keyValueStoreBuilder(
                 StateStores.small(RULES_STORE), Serdes.String(), Serdes.String()).withLoggingDisabled();
         topology.addGlobalStore(store, RULES_SOURCE, new StringDeserializer(), new StringDeserializer(), rulesTopic,

@@ -435,6 +435,49 @@ class AlertScenarioTest {
     }
 
     @Test
+    void aRuleDeletedOrDisabledWhileFiringResolvesItsEpisode() {
+        try (AlertFixture f = new AlertFixture(AlertFixture.hourly(List.of()).build())) {
+            List<Integer> at = new ArrayList<>();
+            f.publishRule("f1-topic", "{\"models\":[\"fraud*\"],\"metric\":\"f1\",\"below\":0.8,"
+                    + "\"min_labeled\":50}");
+            f.publishRule("acc-topic", "{\"models\":[\"fraud*\"],\"metric\":\"accuracy\",\"below\":0.8,"
+                    + "\"min_labeled\":50}");
+            List<JsonNode> fired = wholeModel(runWindows(f, 0, 1, 100, 0.6, at));
+            assertEquals(2, fired.size(), fired.toString());
+            f.driver.advanceWallClockTime(AlertEvaluator.WITHDRAWN_CHECK);
+            assertEquals(List.of(), f.alerts(), "both rules still apply: nothing to resolve");
+
+            f.publishRule("f1-topic", null); // deleted (not in the file either)
+            f.publishRule("acc-topic", "{\"models\":[\"fraud*\"],\"metric\":\"accuracy\",\"below\":0.8,"
+                    + "\"min_labeled\":50,\"enabled\":false}");
+            f.driver.advanceWallClockTime(AlertEvaluator.WITHDRAWN_CHECK);
+            List<JsonNode> resolved = wholeModel(f.alerts());
+            assertEquals(2, resolved.size(), resolved.toString());
+            for (JsonNode r : resolved) {
+                assertEquals("RESOLVED", r.get("state").asText());
+                assertEquals("rule_withdrawn", r.get("reason").asText());
+                String rule = r.get("rule").asText();
+                JsonNode firing = fired.stream().filter(a -> a.get("rule").asText().equals(rule)).findFirst()
+                        .orElseThrow();
+                assertEquals(firing.get("alert_id").asText(), r.get("alert_id").asText(), "the episode it ends");
+                assertEquals(firing.get("model_id").asText(), r.get("model_id").asText());
+            }
+            f.driver.advanceWallClockTime(AlertEvaluator.WITHDRAWN_CHECK);
+            assertEquals(List.of(), f.alerts(), "resolved once");
+
+            // enabled again, the breach streak starts over: a new episode with a new id
+            f.publishRule("acc-topic", "{\"models\":[\"fraud*\"],\"metric\":\"accuracy\",\"below\":0.8,"
+                    + "\"min_labeled\":50}");
+            List<JsonNode> again = wholeModel(runWindows(f, 1, 2, 100, 0.6, at));
+            assertEquals(1, again.size(), again.toString());
+            assertEquals("FIRING", again.get(0).get("state").asText());
+            assertFalse(again.get(0).get("alert_id").asText().equals(
+                    resolved.stream().filter(r -> r.get("rule").asText().equals("acc-topic")).findFirst()
+                            .orElseThrow().get("alert_id").asText()));
+        }
+    }
+
+    @Test
     void rulesApplyPerSliceWithTheSliceInTheKey() {
         try (AlertFixture f = new AlertFixture(AlertFixture.hourly(rules("""
                 rules:
