@@ -39,18 +39,6 @@ public record TopologySettings(String predictionsTopic, String labelsTopic, Stri
         alertRules = alertRules == null ? List.of() : List.copyOf(alertRules);
     }
 
-    /** The settings without alert rules and with the default alert topics. */
-    public TopologySettings(String predictionsTopic, String labelsTopic, String metricsTopic, String deadLetterTopic,
-                            Duration windowSize, Duration maxLabelDelay, int rolling, Duration updateInterval,
-                            Duration watermarkInterval, List<String> sliceDimensions, boolean repartitionInputs,
-                            int joinPartitions, int maxLabelsPerPrediction, boolean inMemoryState,
-                            IngestLimits limits) {
-        this(predictionsTopic, labelsTopic, metricsTopic, deadLetterTopic, windowSize, maxLabelDelay, rolling,
-                updateInterval, watermarkInterval, sliceDimensions, repartitionInputs, joinPartitions,
-                maxLabelsPerPrediction, inMemoryState, limits, Builder.DEFAULT_ALERTS_TOPIC, Builder.DEFAULT_RULES_TOPIC,
-                List.of());
-    }
-
     public static Builder builder() {
         return new Builder();
     }
