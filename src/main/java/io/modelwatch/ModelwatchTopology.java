@@ -21,10 +21,7 @@ import io.modelwatch.window.WindowSpec;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
-import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -142,9 +139,9 @@ public final class ModelwatchTopology {
         public Optional<Set<Integer>> partitions(String topic, AggregationKey key, AggregateInput value,
                                                  int numPartitions) {
             if (value instanceof AggregateInput.Watermark || value instanceof AggregateInput.Reset) {
-                return Optional.of(IntStream.range(0, numPartitions).boxed().collect(Collectors.toSet()));
+                return JoinPartitioner.everyPartition(numPartitions);
             }
-            return Optional.of(Set.of(Utils.toPositive(Utils.murmur2(key.encode())) % numPartitions));
+            return Optional.of(Set.of(JoinPartitioner.partitionOf(key.encode(), numPartitions)));
         }
     }
 }

@@ -11,7 +11,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.utils.Utils;
 
 /**
  * The bulk input of the throughput phases: {@code predictions} predictions spread evenly over
@@ -130,7 +129,7 @@ public final class Workload {
         int found = 0;
         for (int n = 0; found < partitions; n++) {
             String id = "bench-clock-" + n;
-            int p = Utils.toPositive(Utils.murmur2(id.getBytes(StandardCharsets.UTF_8))) % partitions;
+            int p = io.modelwatch.ingest.JoinPartitioner.partitionOf(id.getBytes(StandardCharsets.UTF_8), partitions);
             if (ids[p] == null) {
                 ids[p] = id;
                 found++;

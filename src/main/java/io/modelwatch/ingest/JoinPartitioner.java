@@ -27,8 +27,13 @@ public final class JoinPartitioner implements StreamPartitioner<byte[], JoinInpu
     @Override
     public Optional<Set<Integer>> partitions(String topic, byte[] key, JoinInput value, int numPartitions) {
         if (value instanceof IngestWatermark) {
-            return Optional.of(IntStream.range(0, numPartitions).boxed().collect(Collectors.toSet()));
+            return everyPartition(numPartitions);
         }
         return Optional.of(Set.of(partitionOf(key, numPartitions)));
+    }
+
+    /** A partitioner's answer for a record broadcast to all {@code partitions}. */
+    public static Optional<Set<Integer>> everyPartition(int partitions) {
+        return Optional.of(IntStream.range(0, partitions).boxed().collect(Collectors.toSet()));
     }
 }
