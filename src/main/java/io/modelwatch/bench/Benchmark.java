@@ -199,6 +199,8 @@ public final class Benchmark {
                         main, o.latencyWindow(), o.latencyUpdateInterval(), lat.targetRate(), lat.achievedRate(),
                         lat.p50(), lat.p90(), lat.p99(), lat.max(), lat.samples(), o.latencyWarmup(),
                         lat.unobserved(), lat.updateRecords());
+                out.printf(Locale.ROOT, "    p50/p99 ms by %d s of label appends: %s%n",
+                        LatencyProbe.SLICE_NANOS / 1_000_000_000L, lat.timeline());
             }
 
             out.printf(Locale.ROOT, "(e) memory, modelwatch %s: peak heap used %d MB, max heap after GC %d MB, "
@@ -354,12 +356,65 @@ public final class Benchmark {
         try (ModelwatchService service = new ModelwatchService(config)) {
             service.start();
             Phases.awaitRunning(service.streams(), o.timeout());
-            return LatencyProbe.run(service, bootstrap, run + "-predictions", run + "-labels",
+            LatencyProbe.Result result = LatencyProbe.run(service, bootstrap, run + "-predictions", run + "-labels",
                     config.topology().metricsTopic(), models, o.labelled(), rate, o.latencyWindow().toMillis(),
                     o.latencyDuration().toMillis(), o.latencyWarmup().toMillis(), o.seed() + 1);
+            out.printf(Locale.ROOT, "    stream threads, end of (d) (Streams metrics, last 30-60 s): %s%n", threadMetrics(service.streams()));
+            out.printf(Locale.ROOT, "    production -> read, avg/max ms (Streams e2e metrics, last 30-60 s): %s%n", inputLatency(service.streams()));
+            return result;
         } finally {
             Utils.delete(stateDir.toFile());
         }
+    }
+
+    /**
+     * Kafka Streams' end-to-end latency at the nodes that read the live input (event time = wall clock at
+     * production in phase d): avg/max ms from production to being read by the ingest task and by the join.
+     * Further nodes carry window times, not production times, and are left out.
+     */
+    static String inputLatency(KafkaStreams streams) {
+        List<String> nodes = List.of("predictions-source", "labels-source", "join-input-repartition-source");
+        Map<String, double[]> acc = new java.util.LinkedHashMap<>(); // node -> sum of avgs, count, max
+        for (String n : nodes) {
+            acc.put(n, new double[3]);
+        }
+        streams.metrics().forEach((name, metric) -> {
+            double[] a = acc.get(name.tags().get("processor-node-id"));
+            if (a != null && metric.metricValue() instanceof Double v && !v.isNaN()) {
+                if (name.name().equals("record-e2e-latency-avg")) {
+                    a[0] += v;
+                    a[1]++;
+                } else if (name.name().equals("record-e2e-latency-max")) {
+                    a[2] = Math.max(a[2], v);
+                }
+            }
+        });
+        StringBuilder b = new StringBuilder();
+        acc.forEach((n, a) -> b.append(b.isEmpty() ? "" : ", ").append(n).append(' ')
+                .append(a[1] == 0 ? "n/a" : String.format(Locale.ROOT, "%.0f/%.0f", a[0] / a[1], a[2])));
+        return b.toString();
+    }
+
+    /** What a stream thread's loop spends its time on (Kafka Streams' thread metrics, averaged over threads). */
+    static String threadMetrics(KafkaStreams streams) {
+        String[] names = {"commit-latency-avg", "commit-latency-max", "commit-rate", "poll-latency-avg",
+                "poll-records-avg", "process-records-avg", "punctuate-latency-avg", "punctuate-latency-max"};
+        Map<String, double[]> sums = new java.util.LinkedHashMap<>();
+        for (String n : names) {
+            sums.put(n, new double[2]);
+        }
+        streams.metrics().forEach((name, metric) -> {
+            double[] acc = sums.get(name.name());
+            if (acc != null && "stream-thread-metrics".equals(name.group())
+                    && metric.metricValue() instanceof Double v && !v.isNaN()) {
+                acc[0] += v;
+                acc[1]++;
+            }
+        });
+        StringBuilder b = new StringBuilder();
+        sums.forEach((n, acc) -> b.append(b.isEmpty() ? "" : ", ").append(n).append('=')
+                .append(acc[1] == 0 ? "n/a" : String.format(Locale.ROOT, "%.1f", acc[0] / acc[1])));
+        return b.toString();
     }
 
     /**

@@ -38,8 +38,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 final class LatencyProbe {
 
     record Result(double targetRate, double achievedRate, long samples, long unobserved, double p50, double p90,
-                  double p99, double max, long updateRecords) {
+                  double p99, double max, long updateRecords, String timeline) {
     }
+
+    /** Length of a slice of the timeline: p50/p99 per slice tell a growing backlog from periodic spikes. */
+    static final long SLICE_NANOS = 5_000_000_000L;
 
     private record Ack(String window, long nanos, boolean sample) {
     }
@@ -166,6 +169,7 @@ final class LatencyProbe {
         watcher.join(5000);
 
         List<Double> latencies = new ArrayList<>();
+        Map<Long, List<Double>> bySlice = new java.util.TreeMap<>();
         long unobserved = 0;
         Map<String, List<Ack>> acksByWindow = new HashMap<>();
         for (Ack a : acks) {
@@ -193,15 +197,24 @@ final class LatencyProbe {
                     if (u >= ups.size()) {
                         unobserved++;
                     } else {
-                        latencies.add((ups.get(u).nanos - a.nanos) / 1e6);
+                        double ms = (ups.get(u).nanos - a.nanos) / 1e6;
+                        latencies.add(ms);
+                        bySlice.computeIfAbsent((a.nanos - start) / SLICE_NANOS, s -> new ArrayList<>()).add(ms);
                     }
                 }
             }
         }
         Collections.sort(latencies);
+        StringBuilder timeline = new StringBuilder();
+        for (var e : bySlice.entrySet()) {
+            List<Double> slice = e.getValue();
+            Collections.sort(slice);
+            timeline.append(String.format(java.util.Locale.ROOT, "%s%ds %.0f/%.0f", timeline.isEmpty() ? "" : ", ",
+                    e.getKey() * SLICE_NANOS / 1_000_000_000L, pct(slice, 0.50), pct(slice, 0.99)));
+        }
         return new Result(rate, achieved, latencies.size(), unobserved, pct(latencies, 0.50), pct(latencies, 0.90),
                 pct(latencies, 0.99), latencies.isEmpty() ? Double.NaN : latencies.get(latencies.size() - 1),
-                updateRecords[0]);
+                updateRecords[0], timeline.toString());
     }
 
     private static volatile boolean volatileStop;
