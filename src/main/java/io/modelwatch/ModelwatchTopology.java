@@ -26,7 +26,6 @@ import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyConfig;
-import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
@@ -66,14 +65,14 @@ public final class ModelwatchTopology {
         StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(minimal(props))));
 
         // not repartitioned: an event must sit on its join partition already, or it is rejected
-        int keyedJoinPartitions = s.repartitionInputs() ? 0 : s.joinPartitions();
+        boolean keyedInputs = !s.repartitionInputs();
         KStream<byte[], JoinInput> predictions = ingest(builder, s.predictionsTopic(), "predictions",
-                Ingest.predictionParser(s.limits(), counters.ingest(), keyedJoinPartitions), s.deadLetterTopic(),
-                s.limits());
+                Ingest.predictionParser(s.limits(), counters.ingest(), s.joinPartitions(), keyedInputs),
+                s.deadLetterTopic(), s.limits());
         KStream<byte[], JoinInput> labels = ingest(builder, s.labelsTopic(), "labels",
-                Ingest.labelParser(s.limits(), counters.ingest(), keyedJoinPartitions), s.deadLetterTopic(),
-                s.limits());
-        KStream<byte[], JoinInput> joinInput = predictions.merge(labels, Named.as("merge-events"));
+                Ingest.labelParser(s.limits(), counters.ingest(), s.joinPartitions(), keyedInputs),
+                s.deadLetterTopic(), s.limits());
+        KStream<byte[], JoinInput> joinInput = predictions.merge(labels, Named.as(Ingest.EVENTS));
         if (s.repartitionInputs()) {
             // each ingest task's progress goes along, so the join counts time by the slowest of them
             joinInput = joinInput.process(new IngestProgress(s.watermarkInterval()), Named.as(IngestProgress.PROCESSOR))
@@ -113,15 +112,12 @@ public final class ModelwatchTopology {
                         .withTimestampExtractor(new io.modelwatch.ingest.EventTimeExtractor(limits,
                                 name.equals("predictions"))))
                 .process(parser, Named.as("parse-" + name));
-        var branches = parsed.split(Named.as("route-" + name))
-                .branch((k, v) -> v instanceof Parsed.Valid, Branched.as("-valid"))
-                .defaultBranch(Branched.as("-rejected"));
-        branches.get("route-" + name + "-rejected")
-                .mapValues(v -> ((Parsed.Rejected) v).original(), Named.as("dead-letter-" + name))
-                .to(deadLetterTopic, Produced.with(Serdes.ByteArray(), Serdes.ByteArray())
-                        .withName("dead-letter-" + name + "-sink"));
-        return branches.get("route-" + name + "-valid")
-                .mapValues(v -> ((Parsed.Valid) v).event(), Named.as("events-" + name));
+        // the parser sends rejects to this sink and events to the merge, each by its node name
+        parsed.to(deadLetterTopic, Produced.with(Serdes.ByteArray(), Parsed.DEAD_LETTER_SERDE)
+                .withName(Ingest.deadLetterSink(name)));
+        @SuppressWarnings("unchecked") // what reaches the merge is a JoinInput: the parser's events child
+        KStream<byte[], JoinInput> events = (KStream<byte[], JoinInput>) (KStream<?, ?>) parsed;
+        return events;
     }
 
     private static Properties minimal(Properties props) {

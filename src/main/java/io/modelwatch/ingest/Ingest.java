@@ -5,22 +5,32 @@ import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 /** The ingest stage: parsers for the two input topics. */
 public final class Ingest {
 
+    /** The node both topics' valid events go to (their merge). */
+    public static final String EVENTS = "merge-events";
+
+    /** The sink of the topic's rejects ({@code name}: predictions or labels). */
+    public static String deadLetterSink(String name) {
+        return "dead-letter-" + name + "-sink";
+    }
+
     private Ingest() {
     }
 
     /**
-     * keyedJoinPartitions: when the inputs are not repartitioned, the join partition count, and events not on
-     * their join partition are rejected; 0 when they are repartitioned (no check).
+     * joinPartitions: the join stage's partition count (events on their join partition are counted);
+     * keyedInputs: the inputs are not repartitioned, and an event not on its join partition is rejected.
      */
     public static ProcessorSupplier<byte[], byte[], byte[], Parsed> predictionParser(IngestLimits limits,
-                                                                                    IngestCounters counters, int keyedJoinPartitions) {
+            IngestCounters counters, int joinPartitions, boolean keyedInputs) {
         EventParser parser = new EventParser(limits);
-        return () -> new ParseProcessor(parser, true, counters, keyedJoinPartitions);
+        return () -> new ParseProcessor(parser, true, counters, joinPartitions, keyedInputs, EVENTS,
+                deadLetterSink("predictions"));
     }
 
     public static ProcessorSupplier<byte[], byte[], byte[], Parsed> labelParser(IngestLimits limits,
-                                                                               IngestCounters counters, int keyedJoinPartitions) {
+            IngestCounters counters, int joinPartitions, boolean keyedInputs) {
         EventParser parser = new EventParser(limits);
-        return () -> new ParseProcessor(parser, false, counters, keyedJoinPartitions);
+        return () -> new ParseProcessor(parser, false, counters, joinPartitions, keyedInputs, EVENTS,
+                deadLetterSink("labels"));
     }
 }

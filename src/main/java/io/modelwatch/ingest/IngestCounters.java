@@ -9,6 +9,7 @@ public final class IngestCounters {
 
     private final LongAdder predictions = new LongAdder();
     private final LongAdder labels = new LongAdder();
+    private final LongAdder onJoinPartition = new LongAdder();
     private final Map<RejectReason, LongAdder> rejected = new EnumMap<>(RejectReason.class);
 
     public IngestCounters() {
@@ -21,6 +22,10 @@ public final class IngestCounters {
         (input instanceof Prediction ? predictions : labels).increment();
     }
 
+    void countOnJoinPartition() {
+        onJoinPartition.increment();
+    }
+
     void reject(RejectReason reason) {
         rejected.get(reason).increment();
     }
@@ -31,6 +36,15 @@ public final class IngestCounters {
 
     public long labels() {
         return labels.sum();
+    }
+
+    /**
+     * Accepted events read from the partition their prediction_id is joined on. Equal to all accepted
+     * events when producers key both topics by prediction_id: then {@code repartition-inputs: false} can
+     * skip the repartition.
+     */
+    public long onJoinPartition() {
+        return onJoinPartition.sum();
     }
 
     public long rejected(RejectReason reason) {

@@ -1,13 +1,22 @@
 package io.modelwatch.ingest;
 
-/** The outcome of parsing one input record: a valid event, or a reject bound for the dead-letter topic. */
-public sealed interface Parsed permits Parsed.Valid, Parsed.Rejected {
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
 
-    record Valid(JoinInput event) implements Parsed {
-    }
+/**
+ * The outcome of parsing one input record: a valid event (a {@link JoinInput} itself, so that it travels
+ * on without a wrapper), or a reject bound for the dead-letter topic.
+ */
+public sealed interface Parsed permits JoinInput, Parsed.Rejected {
 
     /** The original bytes, why they were rejected, and where they came from. */
     record Rejected(byte[] original, RejectReason reason, String message, String topic, int partition, long offset)
             implements Parsed {
     }
+
+    /** Writes a reject as its original bytes, for the dead-letter sink (which receives nothing else). */
+    Serde<Parsed> DEAD_LETTER_SERDE = Serdes.serdeFrom((topic, parsed) -> ((Rejected) parsed).original(),
+            (topic, bytes) -> {
+                throw new UnsupportedOperationException("dead letters are only written");
+            });
 }

@@ -38,9 +38,9 @@ class JoinRoutingTest {
             String id = "p-" + i;
             int home = JoinPartitioner.partitionOf(id.getBytes(StandardCharsets.UTF_8), JOIN_PARTITIONS);
             for (int partition = 0; partition < JOIN_PARTITIONS; partition++) {
-                Parsed out = parse(id, partition, JOIN_PARTITIONS, counters);
+                Parsed out = parse(id, partition, true, counters);
                 if (partition == home) {
-                    assertEquals(id, assertInstanceOf(Parsed.Valid.class, out).event().predictionId());
+                    assertEquals(id, assertInstanceOf(JoinInput.class, out).predictionId());
                 } else {
                     Parsed.Rejected r = assertInstanceOf(Parsed.Rejected.class, out, id + " on " + partition);
                     assertEquals(RejectReason.NOT_ON_JOIN_PARTITION, r.reason());
@@ -53,21 +53,25 @@ class JoinRoutingTest {
         assertEquals(40 * (JOIN_PARTITIONS - 1), rejected);
         assertEquals(rejected, counters.rejected(RejectReason.NOT_ON_JOIN_PARTITION));
         assertEquals(40, counters.labels());
+        assertEquals(40, counters.onJoinPartition());
     }
 
     @Test
-    void repartitionedEveryPartitionIsFine() {
+    void repartitionedEveryPartitionIsFineAndThoseOnTheirJoinPartitionAreCounted() {
         IngestCounters counters = new IngestCounters();
+        int home = JoinPartitioner.partitionOf("p-1".getBytes(StandardCharsets.UTF_8), JOIN_PARTITIONS);
         for (int partition = 0; partition < JOIN_PARTITIONS; partition++) {
-            assertInstanceOf(Parsed.Valid.class, parse("p-1", partition, 0, counters));
+            assertInstanceOf(JoinInput.class, parse("p-1", partition, false, counters));
+            // what tells an operator whether the inputs are keyed: only the home partition's event counts
+            assertEquals(partition >= home ? 1 : 0, counters.onJoinPartition(), "after partition " + partition);
         }
         assertEquals(0, counters.rejectedTotal());
         assertEquals(JOIN_PARTITIONS, counters.labels());
     }
 
-    private static Parsed parse(String id, int partition, int keyedJoinPartitions, IngestCounters counters) {
+    private static Parsed parse(String id, int partition, boolean keyedInputs, IngestCounters counters) {
         ParseProcessor processor = new ParseProcessor(new EventParser(IngestLimits.DEFAULTS), false, counters,
-                keyedJoinPartitions);
+                JOIN_PARTITIONS, keyedInputs, "events", "dead-letters");
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "routing-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -79,6 +83,9 @@ class JoinRoutingTest {
                 .getBytes(StandardCharsets.UTF_8);
         processor.process(new Record<>("some-other-key".getBytes(StandardCharsets.UTF_8), label, 1L));
         assertEquals(1, context.forwarded().size());
-        return context.forwarded().get(0).record().value();
+        var forwarded = context.forwarded().get(0);
+        assertEquals(forwarded.record().value() instanceof JoinInput ? "events" : "dead-letters",
+                forwarded.childName().orElseThrow(), "events and rejects go to their own child");
+        return forwarded.record().value();
     }
 }

@@ -22,6 +22,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.junit.jupiter.api.AfterEach;
@@ -79,14 +80,17 @@ class ParseHandoffTest {
 
     /** Runs {@code value} through a fresh ParseProcessor and returns what it forwarded. */
     private static Parsed process(EventParser parser, boolean predictions, byte[] value, IngestCounters counters) {
-        ParseProcessor processor = new ParseProcessor(parser, predictions, counters, 0);
+        ParseProcessor processor = new ParseProcessor(parser, predictions, counters, 0, false, "events", "dead-letters");
         MockProcessorContext<byte[], Parsed> context = new MockProcessorContext<>(config());
         context.setRecordMetadata("t", 0, 7);
         context.setCurrentSystemTimeMs(1_000L);
         processor.init(context);
         processor.process(new Record<>("k".getBytes(StandardCharsets.UTF_8), value, 1L));
         assertEquals(1, context.forwarded().size());
-        return context.forwarded().get(0).record().value();
+        var forwarded = context.forwarded().get(0);
+        assertEquals(forwarded.record().value() instanceof JoinInput ? "events" : "dead-letters",
+                forwarded.childName().orElseThrow(), "events and rejects go to their own child");
+        return forwarded.record().value();
     }
 
     private static Properties config() {
@@ -112,7 +116,7 @@ class ParseHandoffTest {
         Parsed out = process(parser, true, value);
         assertEquals(1, parses.get(), "the processor took the extractor's parse");
         assertEquals(0, ParseHandoff.pending());
-        assertEquals(new Parsed.Valid(parser.parsePrediction(value)).event(), ((Parsed.Valid) out).event());
+        assertEquals(parser.parsePrediction(value), ((JoinInput) out));
     }
 
     @Test
@@ -122,7 +126,7 @@ class ParseHandoffTest {
         assertEquals(TS + 5, extract(extractor, value, -1));
         Parsed out = process(new EventParser(LIMITS), false, value);
         assertEquals(1, parses.get());
-        assertEquals(new Label("p-2", "1", TS + 5), ((Parsed.Valid) out).event());
+        assertEquals(new Label("p-2", "1", TS + 5), ((JoinInput) out));
     }
 
     @Test
@@ -150,7 +154,7 @@ class ParseHandoffTest {
         byte[] value = prediction("p-4");
         Parsed out = process(parser, true, value);
         assertEquals(1, parses.get());
-        assertEquals(parser.parsePrediction(value), ((Parsed.Valid) out).event());
+        assertEquals(parser.parsePrediction(value), ((JoinInput) out));
     }
 
     @Test
@@ -161,7 +165,7 @@ class ParseHandoffTest {
         byte[] copy = value.clone();
         Parsed out = process(new EventParser(LIMITS), true, copy);
         assertEquals(2, parses.get(), "equal bytes, another array: parsed again");
-        assertEquals("p-5", ((Parsed.Valid) out).event().predictionId());
+        assertEquals("p-5", ((JoinInput) out).predictionId());
         assertEquals(1, ParseHandoff.pending(), "the extractor's entry is still there");
         process(new EventParser(LIMITS), true, value);
         assertEquals(2, parses.get());
@@ -188,7 +192,7 @@ class ParseHandoffTest {
                 LIMITS.maxModels(), LIMITS.maxVersionsPerModel(), LIMITS.maxSliceValues(), LIMITS.maxFutureMs());
         out = process(new EventParser(equal), true, value);
         assertEquals(3, parses.get());
-        assertInstanceOf(Parsed.Valid.class, out);
+        assertInstanceOf(JoinInput.class, out);
     }
 
     @Test
@@ -201,7 +205,7 @@ class ParseHandoffTest {
         assertEquals(0, ParseHandoff.pending());
         Parsed out = process(new EventParser(LIMITS), true, value);
         assertEquals(1, parses.get());
-        assertEquals("p-7", ((Parsed.Valid) out).event().predictionId());
+        assertEquals("p-7", ((JoinInput) out).predictionId());
     }
 
     @Test
@@ -220,7 +224,7 @@ class ParseHandoffTest {
             int n = parses.get();
             Parsed out = process(new EventParser(LIMITS), true, values.get(i));
             missed += parses.get() - n;
-            assertEquals("p-" + i, ((Parsed.Valid) out).event().predictionId(), "evicted or not, the right event");
+            assertEquals("p-" + i, ((JoinInput) out).predictionId(), "evicted or not, the right event");
         }
         assertEquals(values.size() - pending, missed, "what was still pending was handed over, the rest parsed");
         assertTrue(missed > 0 && missed < values.size(), "some were evicted, some handed over: " + missed);
@@ -245,7 +249,7 @@ class ParseHandoffTest {
                 new BadInputException(RejectReason.TIMESTAMP_OUT_OF_RANGE, "timestamp is more than 1h ahead"));
         assertNull(ParseHandoff.take(value, false, parser));
         Parsed out = process(parser, false, value);
-        assertEquals(new Label("p-8", "1", TS + 5), ((Parsed.Valid) out).event());
+        assertEquals(new Label("p-8", "1", TS + 5), ((JoinInput) out));
     }
 
     @Test
@@ -253,14 +257,16 @@ class ParseHandoffTest {
         StreamsBuilder builder = new StreamsBuilder();
         IngestCounters counters = new IngestCounters();
         List<Parsed> out = new ArrayList<>();
-        builder.stream("predictions", Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
+        // the parsers' two children, by the names they forward to
+        var parsedPredictions = builder.stream("predictions", Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
                         .withTimestampExtractor(new EventTimeExtractor(LIMITS, true)))
-                .process(Ingest.predictionParser(LIMITS, counters, 0))
-                .foreach((k, v) -> out.add(v));
-        builder.stream("labels", Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
+                .process(Ingest.predictionParser(LIMITS, counters, 0, false));
+        var parsedLabels = builder.stream("labels", Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
                         .withTimestampExtractor(new EventTimeExtractor(LIMITS, false)))
-                .process(Ingest.labelParser(LIMITS, counters, 0))
-                .foreach((k, v) -> out.add(v));
+                .process(Ingest.labelParser(LIMITS, counters, 0, false));
+        parsedPredictions.foreach((k, v) -> out.add(v), Named.as(Ingest.deadLetterSink("predictions")));
+        parsedLabels.foreach((k, v) -> out.add(v), Named.as(Ingest.deadLetterSink("labels")));
+        parsedPredictions.merge(parsedLabels, Named.as(Ingest.EVENTS)).foreach((k, v) -> out.add(v));
         try (TopologyTestDriver driver = new TopologyTestDriver(builder.build(), config())) {
             TestInputTopic<byte[], byte[]> predictions = driver.createInputTopic("predictions",
                     new ByteArraySerializer(), new ByteArraySerializer());

@@ -77,6 +77,9 @@ class ServiceGoldenIT {
                 }
                 assertEquals(0, service.counters().join().latePredictions(), "nothing dropped as late");
                 assertEquals(0, service.counters().join().lateLabels(), "no label dropped as late");
+                var ingest = service.counters().ingest();
+                assertEquals(ingest.predictions() + ingest.labels() - offPartition[0], ingest.onJoinPartition(),
+                        "every event counted on its join partition but the labels keyed by another id");
                 assertTrue(service.view().latestMetrics().size() > 0, "interactive queries answer");
             }
         }

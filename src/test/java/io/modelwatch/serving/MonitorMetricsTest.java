@@ -209,6 +209,7 @@ class MonitorMetricsTest {
         List<Sample> s = parse(metrics.scrape());
         assertEquals(0.0, find(s, "modelwatch_ingest_accepted_total", "kind", "prediction").value());
         assertEquals(0.0, find(s, "modelwatch_ingest_accepted_total", "kind", "label").value());
+        assertEquals(0.0, find(s, "modelwatch_ingest_on_join_partition_total").value());
         for (RejectReason r : RejectReason.values()) {
             assertEquals(0.0, find(s, "modelwatch_ingest_rejected_total", "reason", r.code).value());
         }
