@@ -84,11 +84,11 @@ final class BenchCommand implements Callable<Integer> {
             description = "update-interval of the latency phase (default ${DEFAULT-VALUE})")
     Duration latencyUpdateInterval;
 
-    @Option(names = "--latency-duration", description = "how long to produce in the latency phase (default PT60S; --quick PT45S)")
+    @Option(names = "--latency-duration", description = "how long to produce in the latency phase (default PT90S; --quick PT55S)")
     Duration latencyDuration;
 
-    @Option(names = "--latency-warmup", description = "first part of the latency phase that gives no sample "
-            + "(default PT10S; --quick PT5S)")
+    @Option(names = "--latency-warmup", description = "first part of the latency phase that gives no sample: "
+            + "the JIT re-profiles broker and clients for the new load then (default PT30S; --quick PT15S)")
     Duration latencyWarmup;
 
     @Option(names = "--seed", defaultValue = "42", description = "default ${DEFAULT-VALUE}")
@@ -123,8 +123,8 @@ final class BenchCommand implements Callable<Integer> {
                 predictions != null ? predictions : quick ? 100_000 : 2_000_000, labelled, partitions, models, classes,
                 threads, List.copyOf(guarantees), window, maxLabelDelay, windows != null ? windows : quick ? 8 : 20,
                 updateInterval, !noLatency, latencyWindow, latencyUpdateInterval,
-                latencyDuration != null ? latencyDuration : quick ? Duration.ofSeconds(45) : Duration.ofSeconds(60),
-                latencyWarmup != null ? latencyWarmup : quick ? Duration.ofSeconds(5) : Duration.ofSeconds(10),
+                latencyDuration != null ? latencyDuration : quick ? Duration.ofSeconds(55) : Duration.ofSeconds(90),
+                latencyWarmup != null ? latencyWarmup : quick ? Duration.ofSeconds(15) : Duration.ofSeconds(30),
                 latencyRate, seed,
                 timeout != null ? timeout : quick ? Duration.ofSeconds(50) : Duration.ofMinutes(15),
                 Map.copyOf(streamsProperties), Map.copyOf(config), !noReference, warmupRounds, rounds);
