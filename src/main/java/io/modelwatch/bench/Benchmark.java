@@ -359,8 +359,10 @@ public final class Benchmark {
             LatencyProbe.Result result = LatencyProbe.run(service, bootstrap, run + "-predictions", run + "-labels",
                     config.topology().metricsTopic(), models, o.labelled(), rate, o.latencyWindow().toMillis(),
                     o.latencyDuration().toMillis(), o.latencyWarmup().toMillis(), o.seed() + 1);
-            out.printf(Locale.ROOT, "    stream threads, end of (d) (Streams metrics, last 30-60 s): %s%n", threadMetrics(service.streams()));
-            out.printf(Locale.ROOT, "    production -> read, avg/max ms (Streams e2e metrics, last 30-60 s): %s%n", inputLatency(service.streams()));
+            out.printf(Locale.ROOT, "    stream threads, end of (d) (Streams metrics, last 30-60 s): %s%n",
+                    threadMetrics(service.streams()));
+            out.printf(Locale.ROOT, "    production -> read, avg/max ms (Streams e2e metrics, last 30-60 s): %s%n",
+                    inputLatency(service.streams()));
             return result;
         } finally {
             Utils.delete(stateDir.toFile());
