@@ -5,12 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Properties;
 import java.util.Set;
 import org.apache.kafka.common.utils.Utils;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.processor.api.MockProcessorContext;
-import org.apache.kafka.streams.processor.api.Record;
 import org.junit.jupiter.api.Test;
 
 /** The join partition of an event, and the check made when the inputs are not repartitioned. */
@@ -70,22 +66,9 @@ class JoinRoutingTest {
     }
 
     private static Parsed parse(String id, int partition, boolean keyedInputs, IngestCounters counters) {
-        ParseProcessor processor = new ParseProcessor(new EventParser(IngestLimits.DEFAULTS), false, counters,
-                JOIN_PARTITIONS, keyedInputs, "events", "dead-letters");
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "routing-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        MockProcessorContext<byte[], Parsed> context = new MockProcessorContext<>(props);
-        context.setRecordMetadata("labels", partition, 7);
-        context.setCurrentSystemTimeMs(TS);
-        processor.init(context);
         byte[] label = ("{\"prediction_id\":\"" + id + "\",\"label\":\"1\",\"timestamp\":" + TS + "}")
                 .getBytes(StandardCharsets.UTF_8);
-        processor.process(new Record<>("some-other-key".getBytes(StandardCharsets.UTF_8), label, 1L));
-        assertEquals(1, context.forwarded().size());
-        var forwarded = context.forwarded().get(0);
-        assertEquals(forwarded.record().value() instanceof JoinInput ? "events" : "dead-letters",
-                forwarded.childName().orElseThrow(), "events and rejects go to their own child");
-        return forwarded.record().value();
+        return ParseRun.once(new EventParser(IngestLimits.DEFAULTS), false, counters, JOIN_PARTITIONS, keyedInputs,
+                "labels", partition, TS, "some-other-key".getBytes(StandardCharsets.UTF_8), label);
     }
 }

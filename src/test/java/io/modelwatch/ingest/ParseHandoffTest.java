@@ -23,8 +23,6 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Named;
-import org.apache.kafka.streams.processor.api.MockProcessorContext;
-import org.apache.kafka.streams.processor.api.Record;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -80,17 +78,8 @@ class ParseHandoffTest {
 
     /** Runs {@code value} through a fresh ParseProcessor and returns what it forwarded. */
     private static Parsed process(EventParser parser, boolean predictions, byte[] value, IngestCounters counters) {
-        ParseProcessor processor = new ParseProcessor(parser, predictions, counters, 0, false, "events", "dead-letters");
-        MockProcessorContext<byte[], Parsed> context = new MockProcessorContext<>(config());
-        context.setRecordMetadata("t", 0, 7);
-        context.setCurrentSystemTimeMs(1_000L);
-        processor.init(context);
-        processor.process(new Record<>("k".getBytes(StandardCharsets.UTF_8), value, 1L));
-        assertEquals(1, context.forwarded().size());
-        var forwarded = context.forwarded().get(0);
-        assertEquals(forwarded.record().value() instanceof JoinInput ? "events" : "dead-letters",
-                forwarded.childName().orElseThrow(), "events and rejects go to their own child");
-        return forwarded.record().value();
+        return ParseRun.once(parser, predictions, counters, 0, false, "t", 0, 1_000L,
+                "k".getBytes(StandardCharsets.UTF_8), value);
     }
 
     private static Properties config() {
