@@ -4,7 +4,7 @@ import io.modelwatch.metrics.Outcome;
 
 /** What the join sends to the window aggregation: contributions, and watermarks telling its progress. */
 public sealed interface AggregateInput permits AggregateInput.Contribution, AggregateInput.Partial, AggregateInput.Watermark,
-        AggregateInput.Reset, AggregateInput.Flush {
+        AggregateInput.Reset, AggregateInput.Replayed, AggregateInput.Flush {
 
     /**
      * Replace {@code retract} by {@code add} in the window starting at {@code windowStart}; either may be
@@ -36,6 +36,15 @@ public sealed interface AggregateInput permits AggregateInput.Contribution, Aggr
      * Its partials of windows closing at or before that are complete and stay. Sent to every merge partition.
      */
     record Reset(int sourcePartition, int sourcePartitions, long closedThrough) implements AggregateInput {
+    }
+
+    /**
+     * Join partition {@code sourcePartition} finished its replay: every partial it re-sent after its last
+     * {@link Reset} is ahead of this on every merge partition (the same transaction carries both). Until it
+     * arrives the merge holds its updates, which would show the windows without that partition's entries.
+     * Sent to every merge partition.
+     */
+    record Replayed(int sourcePartition) implements AggregateInput {
     }
 
     /**

@@ -7,7 +7,7 @@ import io.modelwatch.serde.BinaryWriter;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serde;
 
-/** Binary form (version 1) of {@link AggregateInput}: contributions inside the join task; partials, watermarks and resets on the aggregation repartition topic. */
+/** Binary form (version 1) of {@link AggregateInput}: contributions inside the join task; partials, watermarks, resets and replay ends on the aggregation repartition topic. */
 public final class AggregateInputSerde {
 
     public static final Serde<AggregateInput> SERDE = BinarySerdes.of(AggregateInputSerde::encode,
@@ -18,6 +18,7 @@ public final class AggregateInputSerde {
     private static final int WATERMARK = 2;
     private static final int PARTIAL = 3;
     private static final int RESET = 4;
+    private static final int REPLAYED = 5;
 
     private AggregateInputSerde() {
     }
@@ -36,6 +37,8 @@ public final class AggregateInputSerde {
         } else if (input instanceof AggregateInput.Reset reset) {
             w.writeByte(RESET).writeVarLong(reset.sourcePartition()).writeVarLong(reset.sourcePartitions())
                     .writeLong(reset.closedThrough());
+        } else if (input instanceof AggregateInput.Replayed replayed) {
+            w.writeByte(REPLAYED).writeVarLong(replayed.sourcePartition());
         } else if (input instanceof AggregateInput.Flush) {
             throw new SerializationException("a flush never leaves the join task");
         } else {
@@ -59,6 +62,7 @@ public final class AggregateInputSerde {
                     r.readBytes((int) r.readVarLong()));
             case WATERMARK -> new AggregateInput.Watermark((int) r.readVarLong(), (int) r.readVarLong(), r.readLong());
             case RESET -> new AggregateInput.Reset((int) r.readVarLong(), (int) r.readVarLong(), r.readLong());
+            case REPLAYED -> new AggregateInput.Replayed((int) r.readVarLong());
             default -> throw new SerializationException("unknown aggregate input kind " + kind);
         };
     }

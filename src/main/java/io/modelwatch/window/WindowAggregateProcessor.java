@@ -24,7 +24,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * each join partition, holds each window's sum in memory (rebuilt from the store when missing, after a
  * restart), emits rate-limited updates of open windows and, when every join partition's watermark passed
  * a window's close time, its final record (and the rolling record that merges it with the windows before
- * it). A join partition's {@link AggregateInput.Reset} drops its partials of the windows it re-sends.
+ * it). A join partition's {@link AggregateInput.Reset} drops its partials of the windows it re-sends; until
+ * its {@link AggregateInput.Replayed} follows, updates are held (a replay fence), so none shows a window
+ * without that partition's entries.
  * Closed windows are kept only as long as a rolling record still needs them. Its work per partial is
  * one store write and one merge of the delta; per emitted record, the metrics of the window's sum.
  */
@@ -53,6 +55,16 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
     private final java.util.Map<Bytes, Long> lastUpdate = new java.util.HashMap<>();
     /** The sum of each window's partials, for windows in the index; missing ones are rebuilt from the store. */
     private final java.util.Map<Bytes, WindowAggregate> sums = new java.util.HashMap<>();
+    /**
+     * Join partitions whose replay is under way (reset read, its end not yet), with the wall-clock time of the
+     * reset; persisted beside the watermarks (key {@link #fenceKey}) so a restart of this task keeps them.
+     */
+    private final java.util.Map<Integer, Long> replaying = new java.util.HashMap<>();
+    /**
+     * A replay's end comes in the transaction of its reset, so a fence lasts one batch of input. One open this
+     * long lost its end (a join task of a version without it): updates resume, rather than stay silent.
+     */
+    static final Duration REPLAY_FENCE_TIMEOUT = Duration.ofSeconds(30);
     /** Tells apart partials without record metadata (tests); with it, the input offset does. */
     private long localSequence;
 
@@ -71,11 +83,18 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
         dirty.clear();
         lastUpdate.clear();
         sums.clear();
+        replaying.clear();
         this.partials = context.getStateStore(WindowAggregation.PARTIALS_STORE);
         this.index = context.getStateStore(WindowAggregation.INDEX_STORE);
         this.watermarks = context.getStateStore(WindowAggregation.WATERMARK_STORE);
         this.history = context.getStateStore(WindowAggregation.HISTORY_STORE);
         this.closedThrough = storedClosedThrough();
+        try (KeyValueIterator<Integer, Long> it = watermarks.range(Integer.MIN_VALUE, fenceKey(0))) {
+            while (it.hasNext()) {
+                KeyValue<Integer, Long> fence = it.next();
+                replaying.put(fenceKey(fence.key), fence.value);
+            }
+        }
         if (!updateInterval.isZero()) {
             context.schedule(updateInterval, PunctuationType.WALL_CLOCK_TIME, t -> emitUpdates());
         }
@@ -89,6 +108,10 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
         }
         if (record.value() instanceof AggregateInput.Reset r) {
             onReset(r);
+            return;
+        }
+        if (record.value() instanceof AggregateInput.Replayed r) {
+            onReplayed(r);
             return;
         }
         AggregateInput.Partial p = (AggregateInput.Partial) record.value();
@@ -109,7 +132,7 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
         if (sum != null) {
             AggregateCodec.mergeInto(p.aggregate(), sum);
         }
-        if (!p.isFinal() && !updateInterval.isZero()) {
+        if (!p.isFinal() && !updateInterval.isZero() && !holdingUpdates()) {
             // a quiet window's first change goes out at once (one interval after the pair, not two);
             // further changes within the interval wait for the punctuator
             long now = context.currentSystemTimeMs();
@@ -155,10 +178,47 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
             byte[] ofPartition = new BinaryWriter(window.get().length + 4).writeBytes(window.get())
                     .writeInt(r.sourcePartition()).toByteArray();
             if (WindowKeys.deleteWindow(partials, ofPartition) > 0) {
-                // no update now: the partition's replayed partials follow right behind the reset
                 sums.remove(window);
             }
         }
+        // the partition's replayed partials follow behind the reset, but other partitions' partials may come
+        // between them: no update until the replay's end
+        long now = context.currentSystemTimeMs();
+        replaying.put(r.sourcePartition(), now);
+        watermarks.put(fenceKey(r.sourcePartition()), now);
+    }
+
+    /** Join partition {@code r.sourcePartition()} re-sent all it holds: its fence goes, held updates go out. */
+    private void onReplayed(AggregateInput.Replayed r) {
+        if (replaying.remove(r.sourcePartition()) != null) {
+            watermarks.delete(fenceKey(r.sourcePartition()));
+        }
+        if (replaying.isEmpty() && !updateInterval.isZero()) {
+            emitUpdates();
+        }
+    }
+
+    /** Whether a replay fence is up; one older than {@link #REPLAY_FENCE_TIMEOUT} is taken down first. */
+    private boolean holdingUpdates() {
+        if (replaying.isEmpty()) {
+            return false;
+        }
+        long now = context.currentSystemTimeMs();
+        java.util.Iterator<java.util.Map.Entry<Integer, Long>> it = replaying.entrySet().iterator();
+        while (it.hasNext()) {
+            java.util.Map.Entry<Integer, Long> fence = it.next();
+            if (now - fence.getValue() >= REPLAY_FENCE_TIMEOUT.toMillis()) {
+                it.remove();
+                watermarks.delete(fenceKey(fence.getKey()));
+                counters.replayFenceExpired();
+            }
+        }
+        return !replaying.isEmpty();
+    }
+
+    /** The watermark store's key of join partition {@code partition}'s replay fence (and back): -2 - partition. */
+    static int fenceKey(int partition) {
+        return -2 - partition;
     }
 
     /** The sum of every partial of one window, read from the store (null when it has none). */
@@ -250,7 +310,7 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
     }
 
     private void emitUpdates() {
-        if (dirty.isEmpty()) {
+        if (dirty.isEmpty() || holdingUpdates()) {
             return;
         }
         List<Bytes> changed = new ArrayList<>(dirty);

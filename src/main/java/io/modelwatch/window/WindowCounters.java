@@ -10,6 +10,7 @@ public final class WindowCounters {
     private final LongAdder updates = new LongAdder();
     private final LongAdder partials = new LongAdder();
     private final LongAdder mergedPartials = new LongAdder();
+    private final LongAdder replayFencesExpired = new LongAdder();
 
     void lateContribution() {
         lateContributions.increment();
@@ -21,6 +22,18 @@ public final class WindowCounters {
 
     void partialSent() {
         partials.increment();
+    }
+
+    void replayFenceExpired() {
+        replayFencesExpired.increment();
+    }
+
+    /**
+     * Replay fences taken down after {@code REPLAY_FENCE_TIMEOUT} without the replay's end: a join task that
+     * does not send one (another version) or a lost end; updates then resumed without waiting for it.
+     */
+    public long replayFencesExpired() {
+        return replayFencesExpired.sum();
     }
 
     void mergedFinal(int partialCount) {

@@ -86,7 +86,9 @@ final class WindowPreAggregateProcessor
             return;
         }
         if (value instanceof AggregateInput.Flush) {
+            // the replay's end: its partials, then the marker that lets the merge show updates again
             sendAll();
+            context.forward(record.withValue(new AggregateInput.Replayed(partition)));
             return;
         }
         AggregateInput.Contribution c = (AggregateInput.Contribution) value;

@@ -111,6 +111,16 @@ class AggregateInputSerdeTest {
     }
 
     @Test
+    void replayEndsRoundTrip() {
+        for (int partition : new int[] {0, 5, 127, 128, 10_000}) {
+            AggregateInput.Replayed r = new AggregateInput.Replayed(partition);
+            byte[] bytes = AggregateInputSerde.encode(r);
+            assertEquals(r, AggregateInputSerde.decode(bytes));
+            assertTrue(bytes.length <= 5, "version, kind and a varint: " + bytes.length);
+        }
+    }
+
+    @Test
     void serdePassesNullThrough() {
         assertNull(AggregateInputSerde.SERDE.serializer().serialize("t", null));
         assertNull(AggregateInputSerde.SERDE.deserializer().deserialize("t", null));

@@ -63,16 +63,7 @@ class DeltaMergeTest {
 
     private void runScenario(Random random, long seed) throws Exception {
         MockProcessorContext<String, String> mergeContext = new MockProcessorContext<>();
-        mergeContext.setCurrentStreamTimeMs(MIN);
-        mergeContext.setCurrentSystemTimeMs(0);
-        WindowAggregation stage = new WindowAggregation(WINDOWS, 1, Duration.ofSeconds(1), new WindowCounters(), true);
-        for (StoreBuilder<?> b : stage.stores()) {
-            org.apache.kafka.streams.processor.StateStore s = b.withCachingDisabled().withLoggingDisabled().build();
-            s.init(mergeContext.getStateStoreContext(), s);
-            mergeContext.addStateStore(s);
-        }
-        WindowAggregateProcessor merge = (WindowAggregateProcessor) stage.get();
-        merge.init(mergeContext);
+        WindowAggregateProcessor merge = merge(mergeContext);
 
         List<JoinPartition> joins = new ArrayList<>();
         for (int p = 0; p < PARTITIONS; p++) {
@@ -139,6 +130,171 @@ class DeltaMergeTest {
         }
         assertEquals(MetricsCalculator.compute(expected).metrics().get("roc_auc"),
                 fin.path("metrics").path("roc_auc").isNull() ? null : fin.path("metrics").path("roc_auc").asDouble());
+    }
+
+    /**
+     * While a restarted join partition's replay is on its way (its reset read, its re-sent partials not yet),
+     * the merge holds its updates: with pairs only ever added, no update may show fewer predictions than one
+     * before it, however the partitions' records interleave on the merge's input and however often they restart.
+     */
+    @Test
+    void noUpdateShowsAWindowWithoutARestartedPartitionsPairs() throws Exception {
+        for (long seed = 1; seed <= 40; seed++) {
+            Random random = new Random(seed);
+            MockProcessorContext<String, String> mergeContext = new MockProcessorContext<>();
+            WindowAggregateProcessor merge = merge(mergeContext);
+            List<JoinPartition> joins = new ArrayList<>();
+            for (int p = 0; p < PARTITIONS; p++) {
+                joins.add(new JoinPartition(p));
+            }
+            int restarts = 0;
+            for (int pair = 0; pair < 600; pair++) {
+                JoinPartition join = joins.get(pair % PARTITIONS);
+                Outcome o = labelled(Math.round(random.nextDouble() * 50) / 50.0, random.nextBoolean() ? "1" : "0",
+                        random);
+                join.standing.put(pair, o);
+                join.preAggregate.process(new Record<>(KEY, new AggregateInput.Contribution(0, null, o), MIN));
+                if (random.nextInt(10) == 0) {
+                    sendUpdates(joins.get(random.nextInt(PARTITIONS)));
+                }
+                if (random.nextInt(60) == 0) {
+                    restart(joins.get(random.nextInt(PARTITIONS)));
+                    restarts++;
+                }
+                if (random.nextInt(4) == 0) {
+                    interleave(joins, merge, random);
+                }
+                mergeContext.setCurrentSystemTimeMs(pair * 300L); // quiet windows update at once, others wait
+                if (random.nextInt(5) == 0) {
+                    mergeContext.scheduledPunctuators().get(0).getPunctuator().punctuate(pair * 300L);
+                }
+            }
+            interleave(joins, merge, random);
+            long shown = 0;
+            int updates = 0;
+            for (var f : mergeContext.forwarded()) {
+                JsonNode n = JSON.readTree(f.record().value());
+                if (!n.path("final").asBoolean()) {
+                    long predictions = n.get("predictions").asLong();
+                    assertTrue(predictions >= shown, "seed " + seed + ": an update showed " + predictions
+                            + " predictions after one that showed " + shown);
+                    shown = predictions;
+                    updates++;
+                }
+            }
+            assertTrue(restarts > 0 && updates > 10, "seed " + seed + ": the scenario restarts and updates");
+        }
+    }
+
+    /**
+     * The fence in detail: the replay's end follows its partials out of the pre-aggregation; a fence survives a
+     * restart of the merge (it is in the store); one whose end never comes is taken down after
+     * {@link WindowAggregateProcessor#REPLAY_FENCE_TIMEOUT}, counted, and the held update goes out then.
+     */
+    @Test
+    void aReplayFenceHoldsUpdatesUntilTheReplaysEndOrItsTimeout() throws Exception {
+        JoinPartition a = new JoinPartition(0);
+        JoinPartition b = new JoinPartition(1);
+        a.preAggregate.process(new Record<>(KEY, new AggregateInput.Contribution(0, null, labelled(0.9, "1", new Random(1))), MIN));
+        a.preAggregate.process(new Record<>(DelayedJoinWatermarkKey.KEY, new AggregateInput.Flush(), 0));
+        List<AggregateInput> sent = new ArrayList<>();
+        a.context.forwarded().forEach(f -> sent.add(f.record().value()));
+        assertEquals(2, sent.size(), sent.toString());
+        assertTrue(sent.get(0) instanceof AggregateInput.Partial, sent.toString());
+        assertEquals(new AggregateInput.Replayed(0), sent.get(1), "the replay's end follows its partials");
+        a.context.resetForwards();
+
+        MockProcessorContext<String, String> mergeContext = new MockProcessorContext<>();
+        WindowCounters counters = new WindowCounters();
+        WindowAggregateProcessor merge = merge(mergeContext, counters);
+        merge.process(new Record<>(DelayedJoinWatermarkKey.KEY, new AggregateInput.Reset(0, PARTITIONS, Long.MIN_VALUE), 0));
+        b.preAggregate.process(new Record<>(KEY, new AggregateInput.Contribution(0, null, labelled(0.2, "0", new Random(2))), MIN));
+        sendUpdates(b);
+        mergeContext.setRecordMetadata("aggregate-input", 0, 1); // partials are told apart by input offset
+        interleave(List.of(b), merge, null);
+        assertEquals(0, mergeContext.forwarded().size(), "a fence is up: no update of a window without partition 0");
+
+        // the merge task restarts on its stores: the fence is still up
+        mergeContext.setCurrentSystemTimeMs(5_000);
+        merge = (WindowAggregateProcessor) new WindowAggregation(WINDOWS, 1, Duration.ofSeconds(1), counters, true).get();
+        merge.init(mergeContext);
+        b.preAggregate.process(new Record<>(KEY, new AggregateInput.Contribution(0, null, labelled(0.3, "0", new Random(3))), MIN));
+        sendUpdates(b);
+        mergeContext.setRecordMetadata("aggregate-input", 0, 2);
+        interleave(List.of(b), merge, null);
+        mergeContext.scheduledPunctuators().get(mergeContext.scheduledPunctuators().size() - 1).getPunctuator()
+                .punctuate(5_000);
+        assertEquals(0, mergeContext.forwarded().size(), "the fence outlives a restart of the merge");
+        assertEquals(0, counters.replayFencesExpired());
+
+        // no end comes: the fence goes after the timeout and the held update goes out
+        long timeout = WindowAggregateProcessor.REPLAY_FENCE_TIMEOUT.toMillis();
+        mergeContext.setCurrentSystemTimeMs(timeout);
+        mergeContext.scheduledPunctuators().get(mergeContext.scheduledPunctuators().size() - 1).getPunctuator()
+                .punctuate(timeout);
+        assertEquals(1, counters.replayFencesExpired());
+        assertEquals(1, mergeContext.forwarded().size(), "the held update, after the timeout");
+        assertEquals(2, JSON.readTree(mergeContext.forwarded().get(0).record().value()).get("predictions").asInt());
+    }
+
+    /** With the replay's end, held updates go out at once. */
+    @Test
+    void theReplaysEndReleasesHeldUpdatesAtOnce() throws Exception {
+        JoinPartition b = new JoinPartition(1);
+        MockProcessorContext<String, String> mergeContext = new MockProcessorContext<>();
+        WindowAggregateProcessor merge = merge(mergeContext, new WindowCounters());
+        merge.process(new Record<>(DelayedJoinWatermarkKey.KEY, new AggregateInput.Reset(0, PARTITIONS, Long.MIN_VALUE), 0));
+        b.preAggregate.process(new Record<>(KEY, new AggregateInput.Contribution(0, null, labelled(0.2, "0", new Random(2))), MIN));
+        sendUpdates(b);
+        interleave(List.of(b), merge, null);
+        assertEquals(0, mergeContext.forwarded().size());
+        merge.process(new Record<>(DelayedJoinWatermarkKey.KEY, new AggregateInput.Replayed(0), 0));
+        assertEquals(1, mergeContext.forwarded().size(), "the held update goes out with the replay's end");
+    }
+
+    /** A merge with its stores, initialised (update interval 1 s). */
+    private static WindowAggregateProcessor merge(MockProcessorContext<String, String> mergeContext) {
+        return merge(mergeContext, new WindowCounters());
+    }
+
+    private static WindowAggregateProcessor merge(MockProcessorContext<String, String> mergeContext,
+                                                  WindowCounters counters) {
+        mergeContext.setCurrentStreamTimeMs(MIN);
+        mergeContext.setCurrentSystemTimeMs(0);
+        WindowAggregation stage = new WindowAggregation(WINDOWS, 1, Duration.ofSeconds(1), counters, true);
+        for (StoreBuilder<?> b : stage.stores()) {
+            org.apache.kafka.streams.processor.StateStore s = b.withCachingDisabled().withLoggingDisabled().build();
+            s.init(mergeContext.getStateStoreContext(), s);
+            mergeContext.addStateStore(s);
+        }
+        WindowAggregateProcessor merge = (WindowAggregateProcessor) stage.get();
+        merge.init(mergeContext);
+        return merge;
+    }
+
+    /**
+     * Moves what the join partitions forwarded to the merge as one input partition would hold it: each join
+     * partition's records in their order, the partitions' records interleaved at random.
+     */
+    private static void interleave(List<JoinPartition> joins, WindowAggregateProcessor merge, Random random) {
+        List<java.util.ArrayDeque<Record<AggregationKey, AggregateInput>>> queues = new ArrayList<>();
+        for (JoinPartition join : joins) {
+            java.util.ArrayDeque<Record<AggregationKey, AggregateInput>> q = new java.util.ArrayDeque<>();
+            for (var f : join.context.forwarded()) {
+                q.add(new Record<>(f.record().key(), f.record().value(), f.record().timestamp()));
+            }
+            join.context.resetForwards();
+            queues.add(q);
+        }
+        queues.removeIf(java.util.ArrayDeque::isEmpty);
+        while (!queues.isEmpty()) {
+            java.util.ArrayDeque<Record<AggregationKey, AggregateInput>> q =
+                    queues.get(random == null ? 0 : random.nextInt(queues.size()));
+            merge.process(q.poll());
+            if (q.isEmpty()) {
+                queues.remove(q);
+            }
+        }
     }
 
     private static void sendUpdates(JoinPartition join) {
