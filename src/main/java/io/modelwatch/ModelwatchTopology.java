@@ -127,15 +127,14 @@ public final class ModelwatchTopology {
     }
 
     /**
-     * Partials go by the hash of their aggregation key; watermarks, resets and replay ends to every partition. Public:
+     * Partials go by the hash of their aggregation key; the markers (watermarks, resets, replay ends, idle) to every partition. Public:
      * the service routes a key's interactive queries with it (value null: the key's own partition).
      */
     public static final class WatermarkBroadcast implements StreamPartitioner<AggregationKey, AggregateInput> {
         @Override
         public Optional<Set<Integer>> partitions(String topic, AggregationKey key, AggregateInput value,
                                                  int numPartitions) {
-            if (value instanceof AggregateInput.Watermark || value instanceof AggregateInput.Reset
-                    || value instanceof AggregateInput.Replayed) {
+            if (!(value instanceof AggregateInput.Partial)) {
                 return JoinPartitioner.everyPartition(numPartitions);
             }
             return Optional.of(Set.of(JoinPartitioner.partitionOf(key.encode(), numPartitions)));

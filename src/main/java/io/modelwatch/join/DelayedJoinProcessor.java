@@ -83,6 +83,8 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
     private boolean replayed;
     private KeyValueStore<String, byte[]> pending;
     private KeyValueStore<Integer, Long> watermarkStore;
+    /** Whether an input record came since the last idle check (repartition-inputs: false only). */
+    private boolean active;
     /** The last watermark sent downstream (persisted): windows closing at or before it are final there. */
     private long lastWatermark = Long.MIN_VALUE;
 
@@ -130,6 +132,7 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         this.pending = context.getStateStore(pendingStoreName);
         this.watermarkStore = context.getStateStore(DelayedJoin.WATERMARK_STORE);
         this.cardinality = new CardinalityGuard(context.getStateStore(DelayedJoin.CARDINALITY_STORE), limits, counters);
+        this.active = false;
         if (!ingestWatermarks) {
             // the inputs are read in this task: its own stream time is the time
             context.schedule(watermarkInterval, PunctuationType.STREAM_TIME, t -> advance(context.currentStreamTimeMs()));
@@ -142,11 +145,26 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
                 scanStep();
             }
         });
+        if (!ingestWatermarks) {
+            // without input this task's time stands still, and a partition without traffic would hold every
+            // window open: when it has read nothing for an idle period it says so, and the merge closes
+            // windows without it until its next watermark
+            context.schedule(io.modelwatch.ingest.IngestProgress.IDLE_AFTER, PunctuationType.WALL_CLOCK_TIME,
+                    t -> {
+                        if (!active) {
+                            replayOnce();
+                            forward(WATERMARK_KEY, new AggregateInput.Idle(context.taskId().partition(),
+                                    joinPartitions), Math.max(0, lastWatermark));
+                        }
+                        active = false;
+                    });
+        }
     }
 
     @Override
     public void process(Record<byte[], JoinInput> record) {
         replayOnce();
+        active = true;
         JoinInput input = record.value();
         if (input instanceof IngestWatermark w) {
             onIngestWatermark(w);

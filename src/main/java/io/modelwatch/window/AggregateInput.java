@@ -4,7 +4,7 @@ import io.modelwatch.metrics.Outcome;
 
 /** What the join sends to the window aggregation: contributions, and watermarks telling its progress. */
 public sealed interface AggregateInput permits AggregateInput.Contribution, AggregateInput.Partial, AggregateInput.Watermark,
-        AggregateInput.Reset, AggregateInput.Replayed, AggregateInput.Flush {
+        AggregateInput.Reset, AggregateInput.Replayed, AggregateInput.Idle, AggregateInput.Flush {
 
     /**
      * Replace {@code retract} by {@code add} in the window starting at {@code windowStart}; either may be
@@ -40,11 +40,20 @@ public sealed interface AggregateInput permits AggregateInput.Contribution, Aggr
 
     /**
      * Join partition {@code sourcePartition} finished its replay: every partial it re-sent after its last
-     * {@link Reset} is ahead of this on every merge partition (the same transaction carries both). Until it
+     * {@link Reset} is ahead of this on every merge partition (with exactly-once, in the same transaction). Until it
      * arrives the merge holds its updates, which would show the windows without that partition's entries.
      * Sent to every merge partition.
      */
     record Replayed(int sourcePartition) implements AggregateInput {
+    }
+
+    /**
+     * Join partition {@code sourcePartition} of {@code sourcePartitions} has read nothing for a while. Only
+     * with {@code repartition-inputs: false}, where a join task's time is its own input partition's: windows
+     * then close without it (as if it had no traffic at all) until it sends a watermark again; it says so
+     * again every idle period while quiet. Sent to every merge partition.
+     */
+    record Idle(int sourcePartition, int sourcePartitions) implements AggregateInput {
     }
 
     /**

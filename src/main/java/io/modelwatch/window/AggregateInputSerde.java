@@ -7,7 +7,7 @@ import io.modelwatch.serde.BinaryWriter;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serde;
 
-/** Binary form (version 1) of {@link AggregateInput}: contributions inside the join task; partials, watermarks, resets and replay ends on the aggregation repartition topic. */
+/** Binary form (version 1) of {@link AggregateInput}: contributions inside the join task; partials and the markers (watermarks, resets, replay ends, idle) on the aggregation repartition topic. */
 public final class AggregateInputSerde {
 
     public static final Serde<AggregateInput> SERDE = BinarySerdes.of(AggregateInputSerde::encode,
@@ -19,6 +19,7 @@ public final class AggregateInputSerde {
     private static final int PARTIAL = 3;
     private static final int RESET = 4;
     private static final int REPLAYED = 5;
+    private static final int IDLE = 6;
 
     private AggregateInputSerde() {
     }
@@ -39,6 +40,8 @@ public final class AggregateInputSerde {
                     .writeLong(reset.closedThrough());
         } else if (input instanceof AggregateInput.Replayed replayed) {
             w.writeByte(REPLAYED).writeVarLong(replayed.sourcePartition());
+        } else if (input instanceof AggregateInput.Idle idle) {
+            w.writeByte(IDLE).writeVarLong(idle.sourcePartition()).writeVarLong(idle.sourcePartitions());
         } else if (input instanceof AggregateInput.Flush) {
             throw new SerializationException("a flush never leaves the join task");
         } else {
@@ -63,6 +66,7 @@ public final class AggregateInputSerde {
             case WATERMARK -> new AggregateInput.Watermark((int) r.readVarLong(), (int) r.readVarLong(), r.readLong());
             case RESET -> new AggregateInput.Reset((int) r.readVarLong(), (int) r.readVarLong(), r.readLong());
             case REPLAYED -> new AggregateInput.Replayed((int) r.readVarLong());
+            case IDLE -> new AggregateInput.Idle((int) r.readVarLong(), (int) r.readVarLong());
             default -> throw new SerializationException("unknown aggregate input kind " + kind);
         };
     }

@@ -61,10 +61,17 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
      */
     private final java.util.Map<Integer, Long> replaying = new java.util.HashMap<>();
     /**
-     * A replay's end comes in the transaction of its reset, so a fence lasts one batch of input. One open this
-     * long lost its end (a join task of a version without it): updates resume, rather than stay silent.
+     * A replay's end comes in the transaction of its reset (exactly-once), so a fence lasts one batch of input.
+     * One open this long (counted from its reset, or from this task's start for a fence restored from the
+     * store) lost its end: a join task of a version without it, or at-least-once and a crash mid-replay.
+     * Updates then resume, rather than stay silent.
      */
     static final Duration REPLAY_FENCE_TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * Join partitions that said they are idle ({@code repartition-inputs: false} only): left out of the least
+     * watermark until their next one. In memory: an idle partition says so again every idle period.
+     */
+    private final Set<Integer> idle = new HashSet<>();
     /** Tells apart partials without record metadata (tests); with it, the input offset does. */
     private long localSequence;
 
@@ -84,15 +91,18 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
         lastUpdate.clear();
         sums.clear();
         replaying.clear();
+        idle.clear();
         this.partials = context.getStateStore(WindowAggregation.PARTIALS_STORE);
         this.index = context.getStateStore(WindowAggregation.INDEX_STORE);
         this.watermarks = context.getStateStore(WindowAggregation.WATERMARK_STORE);
         this.history = context.getStateStore(WindowAggregation.HISTORY_STORE);
         this.closedThrough = storedClosedThrough();
+        // fences of the previous incarnation; their timeout counts from now: a restart can take longer than
+        // it (failure detection, restore), and their ends are still ahead in the input
+        long now = context.currentSystemTimeMs();
         try (KeyValueIterator<Integer, Long> it = watermarks.range(Integer.MIN_VALUE, fenceKey(0))) {
             while (it.hasNext()) {
-                KeyValue<Integer, Long> fence = it.next();
-                replaying.put(fenceKey(fence.key), fence.value);
+                replaying.put(fenceKey(it.next().key), now);
             }
         }
         if (!updateInterval.isZero()) {
@@ -112,6 +122,11 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
         }
         if (record.value() instanceof AggregateInput.Replayed r) {
             onReplayed(r);
+            return;
+        }
+        if (record.value() instanceof AggregateInput.Idle i) {
+            idle.add(i.sourcePartition());
+            closeThroughLeast(i.sourcePartitions());
             return;
         }
         AggregateInput.Partial p = (AggregateInput.Partial) record.value();
@@ -190,9 +205,10 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
 
     /** Join partition {@code r.sourcePartition()} re-sent all it holds: its fence goes, held updates go out. */
     private void onReplayed(AggregateInput.Replayed r) {
-        if (replaying.remove(r.sourcePartition()) != null) {
-            watermarks.delete(fenceKey(r.sourcePartition()));
+        if (replaying.remove(r.sourcePartition()) == null) {
+            return; // its fence timed out, or its reset came before this task's stores
         }
+        watermarks.delete(fenceKey(r.sourcePartition()));
         if (replaying.isEmpty() && !updateInterval.isZero()) {
             emitUpdates();
         }
@@ -255,15 +271,24 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
         if (old == null || w.streamTimeMs() > old) {
             watermarks.put(w.sourcePartition(), w.streamTimeMs());
         }
+        idle.remove(w.sourcePartition());
+        closeThroughLeast(w.sourcePartitions());
+    }
+
+    /** Closes windows through the least watermark of the join partitions that are not idle. */
+    private void closeThroughLeast(int sourcePartitions) {
         long least = Long.MAX_VALUE;
-        for (int p = 0; p < w.sourcePartitions(); p++) {
+        for (int p = 0; p < sourcePartitions; p++) {
+            if (idle.contains(p)) {
+                continue;
+            }
             Long t = watermarks.get(p);
             if (t == null) {
                 return; // a join partition has not reported yet: nothing can close
             }
             least = Math.min(least, t);
         }
-        if (least > closedThrough) {
+        if (least != Long.MAX_VALUE && least > closedThrough) {
             closedThrough = least;
             watermarks.put(CLOSED_THROUGH_KEY, closedThrough);
             closeWindows();

@@ -85,6 +85,10 @@ final class WindowPreAggregateProcessor
             context.forward(record);
             return;
         }
+        if (value instanceof AggregateInput.Idle) {
+            context.forward(record);
+            return;
+        }
         if (value instanceof AggregateInput.Flush) {
             // the replay's end: its partials, then the marker that lets the merge show updates again
             sendAll();

@@ -93,11 +93,15 @@ class JoinExpiryScanTest {
         punctuator(PunctuationType.WALL_CLOCK_TIME).punctuate(0);
     }
 
-    /** The latest scheduled of that type: a re-initialised processor schedules again. */
+    /**
+     * The latest scheduled of that type (a re-initialised processor schedules again), not the idle check
+     * (a wall-clock one too, every {@code IngestProgress.IDLE_AFTER}).
+     */
     private org.apache.kafka.streams.processor.Punctuator punctuator(PunctuationType type) {
         var all = context.scheduledPunctuators();
         for (int i = all.size() - 1; i >= 0; i--) {
-            if (all.get(i).getType() == type) {
+            if (all.get(i).getType() == type
+                    && !all.get(i).getInterval().equals(io.modelwatch.ingest.IngestProgress.IDLE_AFTER)) {
                 return all.get(i).getPunctuator();
             }
         }

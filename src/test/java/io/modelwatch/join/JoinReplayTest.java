@@ -98,6 +98,42 @@ class JoinReplayTest {
         assertEquals(1, contributions().get(HOUR)[0], "the replay happens once per task start");
     }
 
+    /**
+     * With the inputs read in the join task (repartition-inputs: false) its time is its own input's: a task
+     * that read nothing for an idle period says so (the merge then closes windows without it); one that
+     * read something does not.
+     */
+    @Test
+    void aTaskReadingItsOwnInputsSaysWhenItIsIdle() {
+        DelayedJoinProcessor p = start();
+        var idleCheck = context.scheduledPunctuators().stream()
+                .filter(s -> s.getInterval().equals(io.modelwatch.ingest.IngestProgress.IDLE_AFTER))
+                .findFirst().orElseThrow().getPunctuator();
+        idleCheck.punctuate(0);
+        assertEquals(List.of(new AggregateInput.Idle(0, 1)), idles(), "nothing read: idle");
+        feed(p, prediction("a", 10 * MIN));
+        idleCheck.punctuate(30_000);
+        assertEquals(List.of(), idles(), "a record since the last check: not idle");
+        idleCheck.punctuate(60_000);
+        assertEquals(List.of(new AggregateInput.Idle(0, 1)), idles(), "quiet again: idle again");
+    }
+
+    @Test
+    void aTaskFedByIngestWatermarksHasNoIdleCheck() {
+        new DelayedJoinProcessor(DelayedJoin.PENDING_STORE, WINDOWS, List.of(), 8, Duration.ofMinutes(1), 1,
+                counters, IngestLimits.DEFAULTS, DelayedJoinProcessor.MIN_SCAN_CHUNK,
+                DelayedJoinProcessor.MAX_SCAN_PER_PUNCTUATION, false, true).init(context);
+        assertEquals(List.of(Duration.ofSeconds(1)), context.scheduledPunctuators().stream().map(s -> s.getInterval()).toList(),
+                "only the 1-second scan continuation: its time comes from the ingest tasks' idle-aware watermarks");
+    }
+
+    private List<AggregateInput.Idle> idles() {
+        List<AggregateInput.Idle> out = context.forwarded().stream().map(f -> f.record().value())
+                .filter(v -> v instanceof AggregateInput.Idle).map(v -> (AggregateInput.Idle) v).toList();
+        context.resetForwards();
+        return out;
+    }
+
     @Test
     void windowsFinalDownstreamAreNotReplayed() {
         DelayedJoinProcessor first = start();

@@ -426,7 +426,9 @@ final class GoldenKafka {
 
     /**
      * Nothing this instance processed was dropped as late: not at the join (predictions, labels)
-     * and not at the window stage (contributions to a window already closed).
+     * and not at the window stage (contributions to a window already closed); and every replay fence
+     * (updates held while a restarted join partition re-sends its entries) came down by its end marker,
+     * none by timeout.
      */
     static void assertNothingLate(String instance, io.modelwatch.ModelwatchTopology.Counters c) {
         log("%s: %d late predictions, %d late labels, %d late contributions, %d duplicate predictions, "
@@ -436,6 +438,7 @@ final class GoldenKafka {
         assertEquals(0, c.join().latePredictions(), instance + ": late predictions");
         assertEquals(0, c.join().lateLabels(), instance + ": late labels");
         assertEquals(0, c.window().lateContributions(), instance + ": late contributions");
+        assertEquals(0, c.window().replayFencesExpired(), instance + ": replay fences timed out");
     }
 
     /** model/version@window[slice] rolling K: what identifies a window's final record. */

@@ -8,6 +8,7 @@ import io.modelwatch.GoldenResources;
 import io.modelwatch.ReferenceCheck;
 import io.modelwatch.config.ModelwatchConfig;
 import io.modelwatch.embedded.EmbeddedKafkaCluster;
+import io.modelwatch.replay.Replay;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The reference stream through the real service on a real (in-process KRaft) broker with
- * exactly_once_v2 and several partitions: the final metrics on the topic equal scikit-learn's.
+ * exactly_once_v2 and several partitions: the final metrics on the topic equal scikit-learn's, with the
+ * default topology and with {@code repartition-inputs: false} (inputs keyed by prediction id).
  */
 class ServiceGoldenIT {
 
@@ -42,17 +44,7 @@ class ServiceGoldenIT {
             kafka.createTopic("predictions", PARTITIONS, 1);
             kafka.createTopic("labels", PARTITIONS, 1);
             JsonNode params = GoldenResources.params("basic");
-            Map<String, String> env = new HashMap<>();
-            env.put("MODELWATCH_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
-            env.put("MODELWATCH_APPLICATION_ID", "modelwatch-golden-it");
-            env.put("MODELWATCH_STATE_DIR", stateDir.toString());
-            env.put("MODELWATCH_WINDOW", params.get("window").asText());
-            env.put("MODELWATCH_MAX_LABEL_DELAY", params.get("max_label_delay").asText());
-            env.put("MODELWATCH_ROLLING", params.get("rolling").asText());
-            env.put("MODELWATCH_SLICES", "cloud");
-            env.put("MODELWATCH_UPDATE_INTERVAL", "PT1S");
-            env.put("MODELWATCH_TOPICS_PARTITIONS", Integer.toString(PARTITIONS));
-            ModelwatchConfig config = ModelwatchConfig.load(null, env);
+            ModelwatchConfig config = ModelwatchConfig.load(null, env(kafka, stateDir, params));
             assertEquals("exactly_once_v2", config.processingGuarantee());
 
             long[] offPartition = new long[1];
@@ -60,21 +52,8 @@ class ServiceGoldenIT {
             assertTrue(offPartition[0] > 100, "labels off their prediction's partition: " + offPartition[0]);
             try (ModelwatchService service = new ModelwatchService(config).start()) {
                 assertTrue(service.awaitRunning(Duration.ofSeconds(60)), "service did not reach RUNNING");
-                long end = lastTs + Duration.parse(params.get("window").asText()).toMillis()
-                        + 2 * Duration.parse(params.get("max_label_delay").asText()).toMillis() + 120_000;
-                advanceEveryPartition(kafka.bootstrapServers(), end);
-
-                List<JsonNode> expected = GoldenResources.records("basic", "expected.jsonl");
-                // every whole-model and slice window has a single and a rolling final record
-                int total = 2 * (expected.size() + GoldenResources.records("basic", "expected_slices.jsonl").size());
-                List<JsonNode> finals = readFinals(kafka.bootstrapServers(), total, Duration.ofMinutes(3));
-                assertEquals(total, finals.size(), "final records on the topic");
-                for (String file : List.of("expected.jsonl", "expected_rolling.jsonl", "expected_slices.jsonl")) {
-                    List<JsonNode> want = GoldenResources.records("basic", file);
-                    ReferenceCheck check = ReferenceCheck.compare(want, finals, 1e-9);
-                    assertTrue(check.ok(), file + ": " + check);
-                    assertEquals(want.size(), check.matched, file);
-                }
+                advancePartitions(kafka.bootstrapServers(), clockTime(params, lastTs), PARTITIONS);
+                assertFinalsMatchTheReference(kafka.bootstrapServers());
                 assertEquals(0, service.counters().join().latePredictions(), "nothing dropped as late");
                 assertEquals(0, service.counters().join().lateLabels(), "no label dropped as late");
                 var ingest = service.counters().ingest();
@@ -86,13 +65,107 @@ class ServiceGoldenIT {
     }
 
     /**
+     * With {@code repartition-inputs: false} each join task reads its own input partitions, and its time is
+     * theirs. Here the last partition gets no traffic at all (the reference stream without the predictions
+     * and labels whose id hashes there): its join task says it is idle after {@code IngestProgress.IDLE_AFTER}
+     * without input, and windows close without it. (Before that marker such a partition held every window
+     * open: no final, ever.) The finals equal those of {@code replay} over the same events.
+     */
+    @Test
+    void keyedInputsWithAPartitionWithoutTrafficCloseEveryWindow(@TempDir Path stateDir) throws Exception {
+        int quiet = PARTITIONS - 1;
+        List<String> predictions = GoldenResources.lines("basic", "predictions.jsonl").stream()
+                .filter(l -> partition(id(l)) != quiet).toList();
+        List<String> labels = GoldenResources.lines("basic", "labels.jsonl").stream()
+                .filter(l -> partition(id(l)) != quiet).toList();
+        Path predictionsFile = Files.write(stateDir.resolve("predictions.jsonl"), predictions);
+        Path labelsFile = Files.write(stateDir.resolve("labels.jsonl"), labels);
+        java.io.StringWriter replayed = new java.io.StringWriter();
+        Replay.run(GoldenResources.settings("basic").slices(List.of("cloud")).build(), predictionsFile, labelsFile,
+                replayed, null);
+        List<JsonNode> want = replayed.toString().lines().filter(l -> !l.isBlank()).map(GoldenResources::parse)
+                .toList();
+        assertTrue(want.size() > 100, "replay's finals: " + want.size());
+
+        try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start(1)) {
+            kafka.createTopic("predictions", PARTITIONS, 1);
+            kafka.createTopic("labels", PARTITIONS, 1);
+            JsonNode params = GoldenResources.params("basic");
+            Map<String, String> env = env(kafka, stateDir.resolve("state"), params);
+            env.put("MODELWATCH_REPARTITION_INPUTS", "false");
+            env.put("MODELWATCH_APPLICATION_ID", "modelwatch-golden-keyed-it");
+            ModelwatchConfig config = ModelwatchConfig.load(null, env);
+            assertEquals(false, config.topology().repartitionInputs());
+
+            long[] offPartition = new long[1];
+            long lastTs = produce(kafka.bootstrapServers(), predictions, labels, offPartition, true);
+            assertEquals(0, offPartition[0], "every label on its prediction's partition");
+            try (ModelwatchService service = new ModelwatchService(config).start()) {
+                assertTrue(service.awaitRunning(Duration.ofSeconds(60)), "service did not reach RUNNING");
+                advancePartitions(kafka.bootstrapServers(), clockTime(params, lastTs), quiet);
+                List<JsonNode> finals = readFinals(kafka.bootstrapServers(), want.size(), Duration.ofMinutes(3));
+                assertEquals(want.size(), finals.size(), "final records on the topic");
+                ReferenceCheck check = ReferenceCheck.compare(want, finals, 1e-9);
+                assertTrue(check.ok(), check.toString());
+                assertEquals(want.size(), check.matched);
+                assertEquals(0, service.counters().join().latePredictions(), "nothing dropped as late");
+                assertEquals(0, service.counters().join().lateLabels(), "no label dropped as late");
+                assertEquals(0, service.counters().window().lateContributions(), "no contribution came too late");
+            }
+        }
+    }
+
+    private static String id(String line) {
+        return GoldenResources.parse(line).get("prediction_id").asText();
+    }
+
+    /** Every whole-model and slice window has a single and a rolling final record, equal to scikit-learn's. */
+    private static void assertFinalsMatchTheReference(String bootstrap) {
+        List<JsonNode> expected = GoldenResources.records("basic", "expected.jsonl");
+        int total = 2 * (expected.size() + GoldenResources.records("basic", "expected_slices.jsonl").size());
+        List<JsonNode> finals = readFinals(bootstrap, total, Duration.ofMinutes(3));
+        assertEquals(total, finals.size(), "final records on the topic");
+        for (String file : List.of("expected.jsonl", "expected_rolling.jsonl", "expected_slices.jsonl")) {
+            List<JsonNode> want = GoldenResources.records("basic", file);
+            ReferenceCheck check = ReferenceCheck.compare(want, finals, 1e-9);
+            assertTrue(check.ok(), file + ": " + check);
+            assertEquals(want.size(), check.matched, file);
+        }
+    }
+
+    /** Past the close of the last window: its end plus twice the label delay, and two minutes. */
+    private static long clockTime(JsonNode params, long lastTs) {
+        return lastTs + Duration.parse(params.get("window").asText()).toMillis()
+                + 2 * Duration.parse(params.get("max_label_delay").asText()).toMillis() + 120_000;
+    }
+
+    private static Map<String, String> env(EmbeddedKafkaCluster kafka, Path stateDir, JsonNode params) {
+            Map<String, String> env = new HashMap<>();
+            env.put("MODELWATCH_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+            env.put("MODELWATCH_APPLICATION_ID", "modelwatch-golden-it");
+            env.put("MODELWATCH_STATE_DIR", stateDir.toString());
+            env.put("MODELWATCH_WINDOW", params.get("window").asText());
+            env.put("MODELWATCH_MAX_LABEL_DELAY", params.get("max_label_delay").asText());
+            env.put("MODELWATCH_ROLLING", params.get("rolling").asText());
+            env.put("MODELWATCH_SLICES", "cloud");
+            env.put("MODELWATCH_UPDATE_INTERVAL", "PT1S");
+            env.put("MODELWATCH_TOPICS_PARTITIONS", Integer.toString(PARTITIONS));
+            return env;
+    }
+
+    /**
      * Produces both files merged by timestamp as producers would: predictions keyed by prediction id, labels
      * by a ticket id of their own (the default repartitions the inputs, so any keying must give the same
-     * result). Returns the last timestamp; {@code offPartition[0]}: labels not on their prediction's partition.
+     * result) or, with {@code keyedLabels}, by prediction id too. Returns the last timestamp;
+     * {@code offPartition[0]}: labels not on their prediction's partition.
      */
     private static long produceReferenceStream(String bootstrap, long[] offPartition) {
-        List<String> predictions = GoldenResources.lines("basic", "predictions.jsonl");
-        List<String> labels = GoldenResources.lines("basic", "labels.jsonl");
+        return produce(bootstrap, GoldenResources.lines("basic", "predictions.jsonl"),
+                GoldenResources.lines("basic", "labels.jsonl"), offPartition, false);
+    }
+
+    private static long produce(String bootstrap, List<String> predictions, List<String> labels, long[] offPartition,
+                                boolean keyedLabels) {
         long last = 0;
         try (KafkaProducer<String, String> producer = producer(bootstrap)) {
             int p = 0;
@@ -104,7 +177,7 @@ class ServiceGoldenIT {
                 JsonNode event = GoldenResources.parse(line);
                 last = Math.max(last, GoldenResources.timestamp(event));
                 String id = event.get("prediction_id").asText();
-                String key = takePrediction ? id : "ticket-" + id;
+                String key = takePrediction || keyedLabels ? id : "ticket-" + id;
                 if (partition(key) != partition(id)) {
                     offPartition[0]++;
                 }
@@ -115,15 +188,18 @@ class ServiceGoldenIT {
         return last;
     }
 
-    /** Labels that match nothing, one into every partition, to move event time past the last window. */
-    private static void advanceEveryPartition(String bootstrap, long ts) {
+    /**
+     * Labels that match nothing, one into each of the first {@code count} partitions, to move their event time
+     * past the last window.
+     */
+    private static void advancePartitions(String bootstrap, long ts, int count) {
         boolean[] covered = new boolean[PARTITIONS];
         int n = 0;
         try (KafkaProducer<String, String> producer = producer(bootstrap)) {
-            for (int i = 0; n < PARTITIONS; i++) {
+            for (int i = 0; n < count; i++) {
                 String id = "__clock__" + i;
                 int partition = partition(id);
-                if (!covered[partition]) {
+                if (partition < count && !covered[partition]) {
                     covered[partition] = true;
                     n++;
                     producer.send(new ProducerRecord<>("labels", id,

@@ -111,12 +111,14 @@ class AggregateInputSerdeTest {
     }
 
     @Test
-    void replayEndsRoundTrip() {
+    void replayEndsAndIdleMarkersRoundTrip() {
         for (int partition : new int[] {0, 5, 127, 128, 10_000}) {
             AggregateInput.Replayed r = new AggregateInput.Replayed(partition);
             byte[] bytes = AggregateInputSerde.encode(r);
             assertEquals(r, AggregateInputSerde.decode(bytes));
             assertTrue(bytes.length <= 5, "version, kind and a varint: " + bytes.length);
+            AggregateInput.Idle idle = new AggregateInput.Idle(partition, partition + 1);
+            assertEquals(idle, AggregateInputSerde.decode(AggregateInputSerde.encode(idle)));
         }
     }
 

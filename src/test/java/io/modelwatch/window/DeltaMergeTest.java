@@ -189,7 +189,8 @@ class DeltaMergeTest {
     /**
      * The fence in detail: the replay's end follows its partials out of the pre-aggregation; a fence survives a
      * restart of the merge (it is in the store); one whose end never comes is taken down after
-     * {@link WindowAggregateProcessor#REPLAY_FENCE_TIMEOUT}, counted, and the held update goes out then.
+     * {@link WindowAggregateProcessor#REPLAY_FENCE_TIMEOUT} (from the restart, for a restored one), counted,
+     * and the held update goes out then.
      */
     @Test
     void aReplayFenceHoldsUpdatesUntilTheReplaysEndOrItsTimeout() throws Exception {
@@ -227,11 +228,16 @@ class DeltaMergeTest {
         assertEquals(0, mergeContext.forwarded().size(), "the fence outlives a restart of the merge");
         assertEquals(0, counters.replayFencesExpired());
 
-        // no end comes: the fence goes after the timeout and the held update goes out
+        // no end comes: the fence goes after the timeout, counted from the restart (5 s), and the held update
+        // goes out
         long timeout = WindowAggregateProcessor.REPLAY_FENCE_TIMEOUT.toMillis();
         mergeContext.setCurrentSystemTimeMs(timeout);
         mergeContext.scheduledPunctuators().get(mergeContext.scheduledPunctuators().size() - 1).getPunctuator()
                 .punctuate(timeout);
+        assertEquals(0, mergeContext.forwarded().size(), "a restored fence's timeout counts from the restart");
+        mergeContext.setCurrentSystemTimeMs(5_000 + timeout);
+        mergeContext.scheduledPunctuators().get(mergeContext.scheduledPunctuators().size() - 1).getPunctuator()
+                .punctuate(5_000 + timeout);
         assertEquals(1, counters.replayFencesExpired());
         assertEquals(1, mergeContext.forwarded().size(), "the held update, after the timeout");
         assertEquals(2, JSON.readTree(mergeContext.forwarded().get(0).record().value()).get("predictions").asInt());
@@ -250,6 +256,47 @@ class DeltaMergeTest {
         assertEquals(0, mergeContext.forwarded().size());
         merge.process(new Record<>(DelayedJoinWatermarkKey.KEY, new AggregateInput.Replayed(0), 0));
         assertEquals(1, mergeContext.forwarded().size(), "the held update goes out with the replay's end");
+    }
+
+    /**
+     * A join partition that never reads anything (repartition-inputs: false, a partition without traffic)
+     * holds every window open until it says it is idle; then windows close on the others' watermarks, and
+     * its next watermark counts again.
+     */
+    @Test
+    void anIdleJoinPartitionNoLongerHoldsWindowsOpen() throws Exception {
+        MockProcessorContext<String, String> mergeContext = new MockProcessorContext<>();
+        WindowAggregateProcessor merge = merge(mergeContext);
+        JoinPartition a = new JoinPartition(0);
+        a.preAggregate.process(new Record<>(KEY, new AggregateInput.Contribution(0, null, labelled(0.9, "1", new Random(1))), MIN));
+        long closed = WINDOWS.closeTime(0);
+        a.preAggregate.process(new Record<>(DelayedJoinWatermarkKey.KEY, new AggregateInput.Watermark(0, 2, closed), closed));
+        interleave(List.of(a), merge, null);
+        assertEquals(0, finals(mergeContext), "partition 1 has not reported: nothing closes");
+
+        merge.process(new Record<>(DelayedJoinWatermarkKey.KEY, new AggregateInput.Idle(1, 2), 0));
+        assertEquals(1, finals(mergeContext), "partition 1 idle: the window closes on partition 0's watermark");
+
+        // partition 1 wakes up behind: it counts again, and holds the next window until it catches up
+        a.preAggregate.process(new Record<>(KEY, new AggregateInput.Contribution(WINDOWS.sizeMs(), null,
+                labelled(0.4, "0", new Random(2))), closed));
+        long next = WINDOWS.closeTime(WINDOWS.sizeMs());
+        a.preAggregate.process(new Record<>(DelayedJoinWatermarkKey.KEY, new AggregateInput.Watermark(0, 2, next), next));
+        merge.process(new Record<>(DelayedJoinWatermarkKey.KEY, new AggregateInput.Watermark(1, 2, closed), closed));
+        interleave(List.of(a), merge, null);
+        assertEquals(1, finals(mergeContext), "partition 1 is back, at the first window's close: the second stays open");
+        merge.process(new Record<>(DelayedJoinWatermarkKey.KEY, new AggregateInput.Watermark(1, 2, next), next));
+        assertEquals(2, finals(mergeContext));
+    }
+
+    private static long finals(MockProcessorContext<String, String> mergeContext) throws Exception {
+        long n = 0;
+        for (var f : mergeContext.forwarded()) {
+            if (JSON.readTree(f.record().value()).path("final").asBoolean()) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** A merge with its stores, initialised (update interval 1 s). */
