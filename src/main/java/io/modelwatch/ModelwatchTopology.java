@@ -68,10 +68,10 @@ public final class ModelwatchTopology {
         boolean keyedInputs = !s.repartitionInputs();
         KStream<byte[], JoinInput> predictions = ingest(builder, s.predictionsTopic(), "predictions",
                 Ingest.predictionParser(s.limits(), counters.ingest(), s.joinPartitions(), keyedInputs),
-                s.deadLetterTopic(), s.limits());
+                s.deadLetterTopic(), s.limits(), keyedInputs ? s.joinPartitions() : 0);
         KStream<byte[], JoinInput> labels = ingest(builder, s.labelsTopic(), "labels",
                 Ingest.labelParser(s.limits(), counters.ingest(), s.joinPartitions(), keyedInputs),
-                s.deadLetterTopic(), s.limits());
+                s.deadLetterTopic(), s.limits(), keyedInputs ? s.joinPartitions() : 0);
         KStream<byte[], JoinInput> joinInput = predictions.merge(labels, Named.as(Ingest.EVENTS));
         if (s.repartitionInputs()) {
             // each ingest task's progress goes along, so the join counts time by the slowest of them
@@ -106,11 +106,11 @@ public final class ModelwatchTopology {
 
     private static KStream<byte[], JoinInput> ingest(StreamsBuilder builder, String topic, String name,
             org.apache.kafka.streams.processor.api.ProcessorSupplier<byte[], byte[], byte[], Parsed> parser,
-            String deadLetterTopic, io.modelwatch.ingest.IngestLimits limits) {
+            String deadLetterTopic, io.modelwatch.ingest.IngestLimits limits, int keyedJoinPartitions) {
         KStream<byte[], Parsed> parsed = builder
                 .stream(topic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(name + "-source")
                         .withTimestampExtractor(new io.modelwatch.ingest.EventTimeExtractor(limits,
-                                name.equals("predictions"))))
+                                name.equals("predictions"), keyedJoinPartitions)))
                 .process(parser, Named.as("parse-" + name));
         // the parser sends rejects to this sink and events to the merge, each by its node name
         parsed.to(deadLetterTopic, Produced.with(Serdes.ByteArray(), Parsed.DEAD_LETTER_SERDE)

@@ -23,12 +23,15 @@ public final class EventTimeExtractor implements TimestampExtractor {
     /** When set, only a record the parser accepts gives its event time (see the two-argument constructor). */
     private final EventParser parser;
     private final boolean predictions;
+    /** With repartition-inputs false, the join partition count (an event off its join partition is rejected); else 0. */
+    private final int keyedJoinPartitions;
 
     /** The cheap scan: a readable top-level timestamp within the limits, else the record's timestamp. */
     public EventTimeExtractor(IngestLimits limits) {
         this.limits = limits;
         this.parser = null;
         this.predictions = false;
+        this.keyedJoinPartitions = 0;
     }
 
     /**
@@ -39,9 +42,20 @@ public final class EventTimeExtractor implements TimestampExtractor {
      * whole topology) nor changes the order in which the task takes the two input topics.
      */
     public EventTimeExtractor(IngestLimits limits, boolean predictions) {
+        this(limits, predictions, 0);
+    }
+
+    /**
+     * As {@link #EventTimeExtractor(IngestLimits, boolean)}, for inputs that must already sit on their join
+     * partition ({@code repartition-inputs: false}, {@code keyedJoinPartitions} partitions): an event read
+     * from another partition is rejected downstream ({@code not_on_join_partition}), so like any reject it
+     * keeps the partition's time, and a mis-keyed record stamped ahead cannot close windows early there.
+     */
+    public EventTimeExtractor(IngestLimits limits, boolean predictions, int keyedJoinPartitions) {
         this.limits = limits;
         this.parser = new EventParser(limits);
         this.predictions = predictions;
+        this.keyedJoinPartitions = keyedJoinPartitions;
     }
 
     /** The validating parser (null for the cheap scan); tests. */
@@ -61,6 +75,10 @@ public final class EventTimeExtractor implements TimestampExtractor {
             try {
                 JoinInput event = predictions ? parser.parsePrediction(value) : parser.parseLabel(value);
                 ParseHandoff.offer(value, predictions, limits, event); // the ParseProcessor will not parse again
+                if (keyedJoinPartitions > 0 && record.partition() != JoinPartitioner.partitionOf(
+                        event.predictionId().getBytes(StandardCharsets.UTF_8), keyedJoinPartitions)) {
+                    return Math.max(0, partitionTime); // rejected downstream: not_on_join_partition
+                }
                 return event.timestampMs();
             } catch (BadInputException e) {
                 ParseHandoff.offer(value, predictions, limits, e);

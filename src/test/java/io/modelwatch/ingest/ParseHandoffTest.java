@@ -76,6 +76,31 @@ class ParseHandoffTest {
         return extractor.extract(r, partitionTime);
     }
 
+    /**
+     * With repartition-inputs false an event off its join partition is rejected downstream, so it keeps the
+     * partition's time like any reject: a mis-keyed record stamped ahead must not close windows early.
+     */
+    @Test
+    void anEventOffItsJoinPartitionKeepsThePartitionsTimeWithKeyedInputs() {
+        int partitions = 3;
+        String id = "p-1";
+        int home = JoinPartitioner.partitionOf(id.getBytes(StandardCharsets.UTF_8), partitions);
+        byte[] value = ("{\"prediction_id\":\"" + id + "\",\"model_id\":\"m\",\"timestamp\":1793577600000,"
+                + "\"predicted\":\"1\"}").getBytes(StandardCharsets.UTF_8);
+        EventTimeExtractor keyed = new EventTimeExtractor(LIMITS, true, partitions);
+        assertEquals(1793577600000L, keyed.extract(onPartition(home, value), 1234),
+                "on its join partition: its own time");
+        assertEquals(1234, keyed.extract(onPartition((home + 1) % partitions, value), 1234),
+                "off its join partition: the partition's time");
+        assertEquals(1793577600000L, new EventTimeExtractor(LIMITS, true)
+                .extract(onPartition((home + 1) % partitions, value), 1234), "repartitioned inputs: any partition is fine");
+    }
+
+    private static ConsumerRecord<Object, Object> onPartition(int partition, byte[] value) {
+        return new ConsumerRecord<>("t", partition, 7, 1L, TimestampType.CREATE_TIME, 0, 0, null, value,
+                new RecordHeaders(), Optional.empty());
+    }
+
     /** Runs {@code value} through a fresh ParseProcessor and returns what it forwarded. */
     private static Parsed process(EventParser parser, boolean predictions, byte[] value, IngestCounters counters) {
         return ParseRun.once(parser, predictions, counters, 0, false, "t", 0, 1_000L,
