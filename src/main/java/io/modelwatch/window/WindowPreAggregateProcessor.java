@@ -86,6 +86,9 @@ final class WindowPreAggregateProcessor
             return;
         }
         if (value instanceof AggregateInput.Idle) {
+            // the merge will close windows without this partition: first everything it holds for them
+            // (with a zero update interval nothing else would send it before this partition's own close)
+            sendAll();
             context.forward(record);
             return;
         }

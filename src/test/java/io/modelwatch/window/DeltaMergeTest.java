@@ -289,6 +289,19 @@ class DeltaMergeTest {
         assertEquals(2, finals(mergeContext));
     }
 
+    /** An idle notice leaves the pre-aggregation behind everything it held, so the merge closes nothing short. */
+    @Test
+    void anIdleNoticeFollowsThePartitionsUnsentDeltas() {
+        JoinPartition a = new JoinPartition(0);
+        a.preAggregate.process(new Record<>(KEY, new AggregateInput.Contribution(0, null, labelled(0.9, "1", new Random(1))), MIN));
+        a.preAggregate.process(new Record<>(DelayedJoinWatermarkKey.KEY, new AggregateInput.Idle(0, 2), MIN));
+        List<AggregateInput> sent = new ArrayList<>();
+        a.context.forwarded().forEach(f -> sent.add(f.record().value()));
+        assertEquals(2, sent.size(), sent.toString());
+        assertTrue(sent.get(0) instanceof AggregateInput.Partial p && !p.isFinal(), sent.toString());
+        assertEquals(new AggregateInput.Idle(0, 2), sent.get(1));
+    }
+
     private static long finals(MockProcessorContext<String, String> mergeContext) throws Exception {
         long n = 0;
         for (var f : mergeContext.forwarded()) {
