@@ -134,7 +134,8 @@ public final class ModelwatchTopology {
         @Override
         public Optional<Set<Integer>> partitions(String topic, AggregationKey key, AggregateInput value,
                                                  int numPartitions) {
-            if (!(value instanceof AggregateInput.Partial)) {
+            // a null value: the service asks where a key lives (interactive queries), which is one partition
+            if (value != null && !(value instanceof AggregateInput.Partial)) {
                 return JoinPartitioner.everyPartition(numPartitions);
             }
             return Optional.of(Set.of(JoinPartitioner.partitionOf(key.encode(), numPartitions)));

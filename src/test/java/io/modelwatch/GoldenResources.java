@@ -50,6 +50,28 @@ public final class GoldenResources {
         return parse(String.join("\n", lines(stream, "params.json")));
     }
 
+    /**
+     * The service configuration (environment form) for the {@code basic} stream: its window, label delay and
+     * rolling span, slices by {@code cloud}, a 1 s update interval, exactly-once, any free HTTP port.
+     */
+    public static java.util.Map<String, String> serviceEnv(String bootstrap, String applicationId,
+                                                           java.nio.file.Path stateDir, int partitions) {
+        JsonNode params = params("basic");
+        java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
+        env.put("MODELWATCH_KAFKA_BOOTSTRAP_SERVERS", bootstrap);
+        env.put("MODELWATCH_APPLICATION_ID", applicationId);
+        env.put("MODELWATCH_PROCESSING_GUARANTEE", "exactly_once_v2");
+        env.put("MODELWATCH_STATE_DIR", stateDir.toString());
+        env.put("MODELWATCH_WINDOW", params.get("window").asText());
+        env.put("MODELWATCH_MAX_LABEL_DELAY", params.get("max_label_delay").asText());
+        env.put("MODELWATCH_ROLLING", params.get("rolling").asText());
+        env.put("MODELWATCH_SLICES", "cloud");
+        env.put("MODELWATCH_UPDATE_INTERVAL", "PT1S");
+        env.put("MODELWATCH_TOPICS_PARTITIONS", Integer.toString(partitions));
+        env.put("MODELWATCH_HTTP_PORT", "0");
+        return env;
+    }
+
     public static TopologySettings.Builder settings(String stream) {
         JsonNode p = params(stream);
         return TopologySettings.builder().window(Duration.parse(p.get("window").asText()),

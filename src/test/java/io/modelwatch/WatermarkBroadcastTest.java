@@ -34,5 +34,7 @@ class WatermarkBroadcastTest {
         assertEquals(1, chosen.size());
         assertEquals(chosen, partitioner.partitions("t", key, new AggregateInput.Partial(3_600_000, 5, true,
                 new byte[0]), 6).orElseThrow(), "by key, whatever the window or source");
+        // interactive queries ask with no value (KafkaStreams#queryMetadataForKey): the key's own partition
+        assertEquals(chosen, partitioner.partitions("t", key, null, 6).orElseThrow());
     }
 }

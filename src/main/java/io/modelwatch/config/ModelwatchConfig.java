@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.modelwatch.TopologySettings;
+import io.modelwatch.ingest.IngestProgress;
 import io.modelwatch.service.BoundedRocksDbConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -205,7 +206,7 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
             problems.add("rocksdb.write-buffer-bytes: the write buffers are counted within the block cache, so "
                     + writeBufferBytes + " must not exceed rocksdb.block-cache-bytes " + cacheBytes);
         }
-        checkTaskIdle(kafka.get(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG), problems);
+        checkTaskIdle(kafka.get(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG), b.repartitionInputs, problems);
         String advertisedHost = r.string("http.advertised-host");
         if (advertisedHost.isEmpty() || advertisedHost.contains(":") || advertisedHost.contains("/")) {
             problems.add("http.advertised-host: must be a host name or IPv4 address, got '" + advertisedHost + "'");
@@ -228,14 +229,28 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
      * the bench: every prediction late.
      */
     static void checkTaskIdle(String value, List<String> problems) {
+        checkTaskIdle(value, true, problems);
+    }
+
+    /**
+     * As {@link #checkTaskIdle(String, List)}; with keyed inputs ({@code repartition-inputs: false}) also below
+     * {@code IngestProgress.IDLE_AFTER}: a join task waiting that long on one input with records buffered on
+     * the other would read nothing for an idle period and tell the merge it is idle while it is not.
+     */
+    static void checkTaskIdle(String value, boolean repartitionInputs, List<String> problems) {
         if (value == null) {
             return;
         }
         try {
-            if (Long.parseLong(value.trim()) < 0) {
+            long ms = Long.parseLong(value.trim());
+            if (ms < 0) {
                 problems.add("kafka.properties " + StreamsConfig.MAX_TASK_IDLE_MS_CONFIG + ": must not be negative, got "
                         + value.trim() + " (a negative value lets labels run ahead of their predictions in event "
                         + "time, and the predictions then count as late)");
+            } else if (!repartitionInputs && ms >= IngestProgress.IDLE_AFTER.toMillis()) {
+                problems.add("kafka.properties " + StreamsConfig.MAX_TASK_IDLE_MS_CONFIG + ": must be below "
+                        + IngestProgress.IDLE_AFTER.toMillis() + " with repartition-inputs false, got " + value.trim()
+                        + " (a join task waiting that long on one input reads nothing and would count as idle)");
             }
         } catch (NumberFormatException e) {
             problems.add("kafka.properties " + StreamsConfig.MAX_TASK_IDLE_MS_CONFIG + ": must be a number of "

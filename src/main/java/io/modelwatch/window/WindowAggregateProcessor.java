@@ -68,10 +68,14 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
      */
     static final Duration REPLAY_FENCE_TIMEOUT = Duration.ofSeconds(30);
     /**
-     * Join partitions that said they are idle ({@code repartition-inputs: false} only): left out of the least
-     * watermark until their next one. In memory: an idle partition says so again every idle period.
+     * Join partitions that said they are idle ({@code repartition-inputs: false} only), with the wall-clock
+     * time they last said so: left out of the least watermark until their next watermark or reset, or until
+     * the notice is {@link #IDLE_NOTICE_VALIDITY} old (an idle task says so again every idle period; one that
+     * stopped saying so died or moved, and its partition counts again). In memory: after a restart of this
+     * task an idle partition holds windows until its next notice.
      */
-    private final Set<Integer> idle = new HashSet<>();
+    private final java.util.Map<Integer, Long> idle = new java.util.HashMap<>();
+    static final Duration IDLE_NOTICE_VALIDITY = io.modelwatch.ingest.IngestProgress.IDLE_AFTER.multipliedBy(2);
     /** Tells apart partials without record metadata (tests); with it, the input offset does. */
     private long localSequence;
 
@@ -125,7 +129,7 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
             return;
         }
         if (record.value() instanceof AggregateInput.Idle i) {
-            idle.add(i.sourcePartition());
+            idle.put(i.sourcePartition(), context.currentSystemTimeMs());
             closeThroughLeast(i.sourcePartitions());
             return;
         }
@@ -197,7 +201,8 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
             }
         }
         // the partition's replayed partials follow behind the reset, but other partitions' partials may come
-        // between them: no update until the replay's end
+        // between them: no update until the replay's end. A restarted partition is not idle any more.
+        idle.remove(r.sourcePartition());
         long now = context.currentSystemTimeMs();
         replaying.put(r.sourcePartition(), now);
         watermarks.put(fenceKey(r.sourcePartition()), now);
@@ -278,8 +283,10 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
     /** Closes windows through the least watermark of the join partitions that are not idle. */
     private void closeThroughLeast(int sourcePartitions) {
         long least = Long.MAX_VALUE;
+        long now = context.currentSystemTimeMs();
         for (int p = 0; p < sourcePartitions; p++) {
-            if (idle.contains(p)) {
+            Long idleSince = idle.get(p);
+            if (idleSince != null && now - idleSince < IDLE_NOTICE_VALIDITY.toMillis()) {
                 continue;
             }
             Long t = watermarks.get(p);
@@ -288,6 +295,7 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
             }
             least = Math.min(least, t);
         }
+        // every partition idle: no time to close by (not Long.MAX_VALUE, which would close everything for good)
         if (least != Long.MAX_VALUE && least > closedThrough) {
             closedThrough = least;
             watermarks.put(CLOSED_THROUGH_KEY, closedThrough);

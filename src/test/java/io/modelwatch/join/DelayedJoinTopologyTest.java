@@ -216,6 +216,42 @@ class DelayedJoinTopologyTest {
         }
     }
 
+    /**
+     * Without the repartition, an event off its join partition is rejected; its timestamp must not move the
+     * task's time either: here a label keyed to the other partition, stamped ten hours ahead, would close
+     * the first window before the label of its second prediction is read.
+     */
+    @Test
+    void withoutTheRepartitionAnEventOffItsJoinPartitionDoesNotMoveTime() {
+        io.modelwatch.TopologySettings.Builder b = io.modelwatch.TopologySettings.builder()
+                .window(Duration.ofHours(1), Duration.ofHours(2)).joinPartitions(2);
+        b.repartitionInputs = false;
+        // the driver reads partition 0: ids joined there, and one joined on partition 1
+        List<String> home = new java.util.ArrayList<>();
+        String away = null;
+        for (int i = 0; home.size() < 2 || away == null; i++) {
+            String id = "id-" + i;
+            if (io.modelwatch.ingest.JoinPartitioner.partitionOf(
+                    id.getBytes(java.nio.charset.StandardCharsets.UTF_8), 2) == 0) {
+                home.add(id);
+            } else if (away == null) {
+                away = id;
+            }
+        }
+        try (TopologyFixture direct = new TopologyFixture(b.build())) {
+            direct.prediction(home.get(0), T0 + MIN, "1", 0.8);
+            direct.prediction(home.get(1), T0 + 2 * MIN, "1", 0.8);
+            direct.label(home.get(0), T0 + 30 * MIN, "1");
+            direct.label(away, T0 + 10 * HOUR, "0"); // rejected: not_on_join_partition
+            direct.label(home.get(1), T0 + 40 * MIN, "0");
+            assertEquals(1, direct.counters.ingest().rejected(
+                    io.modelwatch.ingest.RejectReason.NOT_ON_JOIN_PARTITION));
+            // (no final here: the driver runs join partition 0 only, and the merge waits for partition 1 too)
+            assertEquals(0, direct.counters.join().lateLabels(), "no label late: the rejected one moved no time");
+            assertEquals(0, direct.counters.join().latePredictions());
+        }
+    }
+
     @Test
     void modelsBeyondTheCardinalityLimitCountUnderTheOverflowName() {
         io.modelwatch.ingest.IngestLimits limits = io.modelwatch.ingest.IngestLimits.DEFAULTS.withCardinality(2, 1, 10);

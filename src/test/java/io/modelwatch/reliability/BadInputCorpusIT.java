@@ -106,7 +106,7 @@ class BadInputCorpusIT {
              KafkaProducer<byte[], byte[]> producer = GoldenKafka.producer(kafka.bootstrapServers())) {
             kafka.createTopic(GoldenKafka.PREDICTIONS, PARTITIONS, 1);
             kafka.createTopic(GoldenKafka.LABELS, PARTITIONS, 1);
-            Map<String, String> env = GoldenKafka.serviceEnv(kafka.bootstrapServers(), APP_ID, dir.resolve("state"),
+            Map<String, String> env = io.modelwatch.GoldenResources.serviceEnv(kafka.bootstrapServers(), APP_ID, dir.resolve("state"),
                     PARTITIONS);
             try (ModelwatchService service = new ModelwatchService(ModelwatchConfig.load(null, env)).start()) {
                 assertTrue(service.awaitRunning(Duration.ofSeconds(60)), "service did not reach RUNNING");

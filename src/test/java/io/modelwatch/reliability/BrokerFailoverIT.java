@@ -52,7 +52,7 @@ class BrokerFailoverIT {
             kafka.createTopic(GoldenKafka.PREDICTIONS, PARTITIONS, 3, minIsr);
             kafka.createTopic(GoldenKafka.LABELS, PARTITIONS, 3, minIsr);
             log("cluster of 3 up");
-            Map<String, String> env = GoldenKafka.serviceEnv(kafka.bootstrapServers(), APP_ID, dir.resolve("state"),
+            Map<String, String> env = io.modelwatch.GoldenResources.serviceEnv(kafka.bootstrapServers(), APP_ID, dir.resolve("state"),
                     PARTITIONS);
             env.put("MODELWATCH_TOPICS_REPLICATION_FACTOR", "3");
             try (ModelwatchService service = new ModelwatchService(ModelwatchConfig.load(null, env)).start()) {

@@ -138,7 +138,7 @@ class FailoverIT {
     }
 
     private static Map<String, String> env(String bootstrap, Path stateDir) {
-        Map<String, String> env = GoldenKafka.serviceEnv(bootstrap, APP_ID, stateDir, PARTITIONS);
+        Map<String, String> env = io.modelwatch.GoldenResources.serviceEnv(bootstrap, APP_ID, stateDir, PARTITIONS);
         // a dead member leaves the group after 3 s instead of 45 s
         env.put("MODELWATCH_KAFKA_PROPERTY_SESSION_TIMEOUT_MS", "3000");
         env.put("MODELWATCH_KAFKA_PROPERTY_HEARTBEAT_INTERVAL_MS", "500");

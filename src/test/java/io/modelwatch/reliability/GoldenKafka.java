@@ -239,24 +239,6 @@ final class GoldenKafka {
         return out;
     }
 
-    /** The service configuration (environment form) for the golden stream. */
-    static Map<String, String> serviceEnv(String bootstrap, String applicationId, Path stateDir, int partitions) {
-        JsonNode params = params();
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put("MODELWATCH_KAFKA_BOOTSTRAP_SERVERS", bootstrap);
-        env.put("MODELWATCH_APPLICATION_ID", applicationId);
-        env.put("MODELWATCH_PROCESSING_GUARANTEE", "exactly_once_v2");
-        env.put("MODELWATCH_STATE_DIR", stateDir.toString());
-        env.put("MODELWATCH_WINDOW", params.get("window").asText());
-        env.put("MODELWATCH_MAX_LABEL_DELAY", params.get("max_label_delay").asText());
-        env.put("MODELWATCH_ROLLING", params.get("rolling").asText());
-        env.put("MODELWATCH_SLICES", "cloud");
-        env.put("MODELWATCH_UPDATE_INTERVAL", "PT1S");
-        env.put("MODELWATCH_TOPICS_PARTITIONS", Integer.toString(partitions));
-        env.put("MODELWATCH_HTTP_PORT", "0");
-        return env;
-    }
-
     static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);

@@ -97,7 +97,7 @@ class RestorationIT {
 
     private static ModelwatchService start(EmbeddedKafkaCluster kafka, String appId, Path state, int standbys)
             throws InterruptedException {
-        Map<String, String> env = GoldenKafka.serviceEnv(kafka.bootstrapServers(), appId, state, PARTITIONS);
+        Map<String, String> env = io.modelwatch.GoldenResources.serviceEnv(kafka.bootstrapServers(), appId, state, PARTITIONS);
         env.put("MODELWATCH_STANDBY_REPLICAS", Integer.toString(standbys));
         ModelwatchService s = new ModelwatchService(ModelwatchConfig.load(null, env)).start();
         assertTrue(s.awaitRunning(Duration.ofSeconds(60)), "service did not reach RUNNING");

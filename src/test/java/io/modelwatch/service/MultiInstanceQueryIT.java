@@ -66,8 +66,8 @@ class MultiInstanceQueryIT {
                 // the stream is on the broker before processing starts, so Kafka Streams reads the two
                 // topics of a task in timestamp order (it waits for data already there, not for new data)
                 long lastTs = produceReferenceStream(kafka.bootstrapServers());
-                a = new ModelwatchService(config(kafka.bootstrapServers(), dir.resolve("state-a"), params));
-                b = new ModelwatchService(config(kafka.bootstrapServers(), dir.resolve("state-b"), params));
+                a = new ModelwatchService(config(kafka.bootstrapServers(), dir.resolve("state-a")));
+                b = new ModelwatchService(config(kafka.bootstrapServers(), dir.resolve("state-b")));
                 a.start();
                 b.start();
                 awaitSharedWork(a, b);
@@ -148,19 +148,9 @@ class MultiInstanceQueryIT {
         }
     }
 
-    private static ModelwatchConfig config(String bootstrap, Path stateDir, JsonNode params) {
-        Map<String, String> env = new HashMap<>();
-        env.put("MODELWATCH_KAFKA_BOOTSTRAP_SERVERS", bootstrap);
-        env.put("MODELWATCH_APPLICATION_ID", APP_ID);
-        env.put("MODELWATCH_STATE_DIR", stateDir.toString());
-        env.put("MODELWATCH_WINDOW", params.get("window").asText());
-        env.put("MODELWATCH_MAX_LABEL_DELAY", params.get("max_label_delay").asText());
-        env.put("MODELWATCH_ROLLING", params.get("rolling").asText());
-        env.put("MODELWATCH_SLICES", "cloud");
-        env.put("MODELWATCH_UPDATE_INTERVAL", "PT1S");
-        env.put("MODELWATCH_TOPICS_PARTITIONS", Integer.toString(PARTITIONS));
-        env.put("MODELWATCH_HTTP_PORT", "0");
-        return ModelwatchConfig.load(null, env);
+    private static ModelwatchConfig config(String bootstrap, Path stateDir) {
+        return ModelwatchConfig.load(null, io.modelwatch.GoldenResources.serviceEnv(bootstrap, APP_ID, stateDir,
+                PARTITIONS));
     }
 
     /** Waits until both instances run and Streams metadata shows each hosting part of the window state. */

@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -44,7 +43,8 @@ class ServiceGoldenIT {
             kafka.createTopic("predictions", PARTITIONS, 1);
             kafka.createTopic("labels", PARTITIONS, 1);
             JsonNode params = GoldenResources.params("basic");
-            ModelwatchConfig config = ModelwatchConfig.load(null, env(kafka, stateDir, params));
+            ModelwatchConfig config = ModelwatchConfig.load(null,
+                    GoldenResources.serviceEnv(kafka.bootstrapServers(), "modelwatch-golden-it", stateDir, PARTITIONS));
             assertEquals("exactly_once_v2", config.processingGuarantee());
 
             long[] offPartition = new long[1];
@@ -91,9 +91,9 @@ class ServiceGoldenIT {
             kafka.createTopic("predictions", PARTITIONS, 1);
             kafka.createTopic("labels", PARTITIONS, 1);
             JsonNode params = GoldenResources.params("basic");
-            Map<String, String> env = env(kafka, stateDir.resolve("state"), params);
+            Map<String, String> env = GoldenResources.serviceEnv(kafka.bootstrapServers(), "modelwatch-golden-keyed-it",
+                    stateDir.resolve("state"), PARTITIONS);
             env.put("MODELWATCH_REPARTITION_INPUTS", "false");
-            env.put("MODELWATCH_APPLICATION_ID", "modelwatch-golden-keyed-it");
             ModelwatchConfig config = ModelwatchConfig.load(null, env);
             assertEquals(false, config.topology().repartitionInputs());
 
@@ -137,20 +137,6 @@ class ServiceGoldenIT {
     private static long clockTime(JsonNode params, long lastTs) {
         return lastTs + Duration.parse(params.get("window").asText()).toMillis()
                 + 2 * Duration.parse(params.get("max_label_delay").asText()).toMillis() + 120_000;
-    }
-
-    private static Map<String, String> env(EmbeddedKafkaCluster kafka, Path stateDir, JsonNode params) {
-            Map<String, String> env = new HashMap<>();
-            env.put("MODELWATCH_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
-            env.put("MODELWATCH_APPLICATION_ID", "modelwatch-golden-it");
-            env.put("MODELWATCH_STATE_DIR", stateDir.toString());
-            env.put("MODELWATCH_WINDOW", params.get("window").asText());
-            env.put("MODELWATCH_MAX_LABEL_DELAY", params.get("max_label_delay").asText());
-            env.put("MODELWATCH_ROLLING", params.get("rolling").asText());
-            env.put("MODELWATCH_SLICES", "cloud");
-            env.put("MODELWATCH_UPDATE_INTERVAL", "PT1S");
-            env.put("MODELWATCH_TOPICS_PARTITIONS", Integer.toString(PARTITIONS));
-            return env;
     }
 
     /**

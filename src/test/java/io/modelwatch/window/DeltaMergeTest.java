@@ -289,6 +289,50 @@ class DeltaMergeTest {
         assertEquals(2, finals(mergeContext));
     }
 
+    /**
+     * Idle notices do not outlive what they say: every partition idle closes nothing (there is no time to
+     * close by); a partition's reset counts it again at once; a notice older than
+     * {@link WindowAggregateProcessor#IDLE_NOTICE_VALIDITY} (its task died or moved) no longer counts.
+     */
+    @Test
+    void idleNoticesCloseNothingAloneAndLapse() throws Exception {
+        MockProcessorContext<String, String> mergeContext = new MockProcessorContext<>();
+        WindowAggregateProcessor merge = merge(mergeContext);
+        JoinPartition a = new JoinPartition(0);
+        a.preAggregate.process(new Record<>(KEY, new AggregateInput.Contribution(0, null, labelled(0.9, "1", new Random(1))), MIN));
+        sendUpdates(a);
+        interleave(List.of(a), merge, null);
+        merge.process(new Record<>(DelayedJoinWatermarkKey.KEY, new AggregateInput.Idle(0, 2), 0));
+        merge.process(new Record<>(DelayedJoinWatermarkKey.KEY, new AggregateInput.Idle(1, 2), 0));
+        assertEquals(0, finals(mergeContext), "all idle: nothing closes");
+        long closed = WINDOWS.closeTime(0);
+        merge.process(new Record<>(DelayedJoinWatermarkKey.KEY, new AggregateInput.Watermark(0, 2, closed), closed));
+        assertEquals(1, finals(mergeContext), "partition 1 idle: closes on partition 0's time");
+
+        // a later window: partition 1 restarts (reset) and counts again, until a new notice
+        a.preAggregate.process(new Record<>(KEY, new AggregateInput.Contribution(WINDOWS.sizeMs(), null,
+                labelled(0.4, "0", new Random(2))), closed));
+        sendUpdates(a);
+        interleave(List.of(a), merge, null);
+        long next = WINDOWS.closeTime(WINDOWS.sizeMs());
+        merge.process(new Record<>(DelayedJoinWatermarkKey.KEY, new AggregateInput.Reset(1, 2, closed), 0));
+        merge.process(new Record<>(DelayedJoinWatermarkKey.KEY, new AggregateInput.Replayed(1), 0));
+        merge.process(new Record<>(DelayedJoinWatermarkKey.KEY, new AggregateInput.Watermark(0, 2, next), next));
+        assertEquals(1, finals(mergeContext), "a restarted partition is not idle: the next window waits for it");
+
+        // it says idle again, then nothing for longer than a notice lasts: it holds windows again
+        merge.process(new Record<>(DelayedJoinWatermarkKey.KEY, new AggregateInput.Idle(1, 2), 0));
+        assertEquals(2, finals(mergeContext), "idle again: the next window closes");
+        a.preAggregate.process(new Record<>(KEY, new AggregateInput.Contribution(2 * WINDOWS.sizeMs(), null,
+                labelled(0.4, "0", new Random(3))), next));
+        sendUpdates(a);
+        interleave(List.of(a), merge, null);
+        mergeContext.setCurrentSystemTimeMs(WindowAggregateProcessor.IDLE_NOTICE_VALIDITY.toMillis());
+        long third = WINDOWS.closeTime(2 * WINDOWS.sizeMs());
+        merge.process(new Record<>(DelayedJoinWatermarkKey.KEY, new AggregateInput.Watermark(0, 2, third), third));
+        assertEquals(2, finals(mergeContext), "the notice lapsed: partition 1 holds the third window");
+    }
+
     /** An idle notice leaves the pre-aggregation behind everything it held, so the merge closes nothing short. */
     @Test
     void anIdleNoticeFollowsThePartitionsUnsentDeltas() {
