@@ -74,6 +74,28 @@ class MultiInstanceQueryIT {
                 // the clock labels go in only once everything else was consumed: else a prediction still
                 // unread in one partition would count as late once event time passed its window
                 awaitConsumed(kafka.bootstrapServers());
+                // a window's curves live with the instance owning its key, in state while the window is open
+                // or kept for rolling: asked now (before the clock labels close and drop everything), both
+                // instances answer the same, the other one's asked where the key lives (when the partitioner
+                // sent every marker to every partition, a null value too, that lookup failed and each
+                // instance answered from its own state only: 404 on one of them)
+                long lastFraudWindow = GoldenResources.records("basic", "expected.jsonl").stream()
+                        .filter(r -> r.get("model_id").asText().equals("fraud")
+                                && r.get("model_version").asText().equals("v1"))
+                        .mapToLong(r -> r.get("window_start").asLong()).max().orElseThrow();
+                String curvesPath = "/api/models/fraud/curves?version=v1&window=" + lastFraudWindow;
+                Answer curvesA = get(a, curvesPath);
+                Answer curvesB = get(b, curvesPath);
+                long curvesDeadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while ((curvesA.status != 200 || !curvesA.body.equals(curvesB.body))
+                        && System.nanoTime() < curvesDeadline) {
+                    Thread.sleep(500); // the last deltas reach the merge within an update interval
+                    curvesA = get(a, curvesPath);
+                    curvesB = get(b, curvesPath);
+                }
+                assertEquals(200, curvesA.status, curvesA.body.toString());
+                assertEquals(200, curvesB.status, curvesB.body.toString());
+                assertEquals(curvesA.body, curvesB.body, "the same curves from either instance");
                 advanceEveryPartition(kafka.bootstrapServers(), lastTs
                         + Duration.parse(params.get("window").asText()).toMillis()
                         + 2 * Duration.parse(params.get("max_label_delay").asText()).toMillis() + 120_000);
