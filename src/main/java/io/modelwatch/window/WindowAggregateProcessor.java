@@ -76,14 +76,33 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
      */
     private final java.util.Map<Integer, Long> idle = new java.util.HashMap<>();
     static final Duration IDLE_NOTICE_VALIDITY = io.modelwatch.ingest.IngestProgress.IDLE_AFTER.multipliedBy(2);
+    /**
+     * Partials a join partition may leave of one window and key before the merge folds them into one: a long
+     * window changes every send interval for (window + label delay), thousands of deltas per partition, which a
+     * restart would decode one by one. Folding is exact (the deltas' sum is kept, retractions included).
+     */
+    static final int COMPACT_AFTER = 32;
+    private final int compactAfter;
+    /**
+     * Partials stored per open window (index key) and join partition, the folded one included. In memory:
+     * after a restart it counts from zero, so a fold comes later, never wrong.
+     */
+    private final java.util.Map<Bytes, java.util.Map<Integer, Integer>> unfolded = new java.util.HashMap<>();
     /** Tells apart partials without record metadata (tests); with it, the input offset does. */
     private long localSequence;
 
     WindowAggregateProcessor(WindowSpec windows, int rolling, Duration updateInterval, WindowCounters counters) {
+        this(windows, rolling, updateInterval, counters, COMPACT_AFTER);
+    }
+
+    /** With the number of partials per window, key and join partition that triggers a fold (tests use small ones). */
+    WindowAggregateProcessor(WindowSpec windows, int rolling, Duration updateInterval, WindowCounters counters,
+                             int compactAfter) {
         this.windows = windows;
         this.rolling = rolling;
         this.updateInterval = updateInterval;
         this.counters = counters;
+        this.compactAfter = Math.max(2, compactAfter);
     }
 
     @Override
@@ -96,6 +115,7 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
         sums.clear();
         replaying.clear();
         idle.clear();
+        unfolded.clear();
         this.partials = context.getStateStore(WindowAggregation.PARTIALS_STORE);
         this.index = context.getStateStore(WindowAggregation.INDEX_STORE);
         this.watermarks = context.getStateStore(WindowAggregation.WATERMARK_STORE);
@@ -147,6 +167,12 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
             knownOpen.add(indexKey);
         }
         partials.put(partialKey(prefix, p.sourcePartition(), sequence()), p.aggregate());
+        int stored = unfolded.computeIfAbsent(indexKey, k -> new java.util.HashMap<>())
+                .merge(p.sourcePartition(), 1, Integer::sum);
+        if (stored >= compactAfter) {
+            fold(prefix, p.sourcePartition());
+            unfolded.get(indexKey).put(p.sourcePartition(), 1); // the folded one
+        }
         WindowAggregate sum = sums.get(indexKey);
         if (sum != null) {
             AggregateCodec.mergeInto(p.aggregate(), sum);
@@ -199,6 +225,10 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
             if (WindowKeys.deleteWindow(partials, ofPartition) > 0) {
                 sums.remove(window);
             }
+            java.util.Map<Integer, Integer> counts = unfolded.get(window);
+            if (counts != null) {
+                counts.remove(r.sourcePartition());
+            }
         }
         // the partition's replayed partials follow behind the reset, but other partitions' partials may come
         // between them: no update until the replay's end. A restarted partition is not idle any more.
@@ -240,6 +270,34 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
     /** The watermark store's key of join partition {@code partition}'s replay fence (and back): -2 - partition. */
     static int fenceKey(int partition) {
         return -2 - partition;
+    }
+
+    /**
+     * Replaces a join partition's partials of one window and key by their sum, under the last one's key (so a
+     * reset's prefix still finds it, and a later partial still sorts after it). The window's sum is unchanged.
+     */
+    private void fold(byte[] prefix, int sourcePartition) {
+        byte[] ofPartition = new BinaryWriter(prefix.length + 4).writeBytes(prefix).writeInt(sourcePartition)
+                .toByteArray();
+        WindowAggregate folded = WindowAggregate.forChanges();
+        List<Bytes> keys = new ArrayList<>();
+        try (KeyValueIterator<Bytes, byte[]> it = partials.prefixScan(Bytes.wrap(ofPartition),
+                org.apache.kafka.common.serialization.Serdes.Bytes().serializer())) {
+            while (it.hasNext()) {
+                KeyValue<Bytes, byte[]> kv = it.next();
+                keys.add(kv.key);
+                AggregateCodec.mergeInto(kv.value, folded);
+            }
+        }
+        if (keys.size() < 2) {
+            return;
+        }
+        Bytes last = keys.get(keys.size() - 1);
+        for (int i = 0; i < keys.size() - 1; i++) {
+            partials.delete(keys.get(i));
+        }
+        partials.put(last, AggregateCodec.encode(folded));
+        counters.partialsFolded(keys.size() - 1);
     }
 
     /** The sum of every partial of one window, read from the store (null when it has none). */
@@ -326,6 +384,7 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
                 emit(kv.key.get(), true);
                 index.put(kv.key, new byte[] {CLOSED});
                 knownOpen.remove(kv.key);
+                unfolded.remove(kv.key);
                 dirty.remove(kv.key);
                 lastUpdate.remove(kv.key);
             }

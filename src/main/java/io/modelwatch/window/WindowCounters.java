@@ -11,6 +11,7 @@ public final class WindowCounters {
     private final LongAdder partials = new LongAdder();
     private final LongAdder mergedPartials = new LongAdder();
     private final LongAdder replayFencesExpired = new LongAdder();
+    private final LongAdder partialsFolded = new LongAdder();
 
     void lateContribution() {
         lateContributions.increment();
@@ -22,6 +23,15 @@ public final class WindowCounters {
 
     void partialSent() {
         partials.increment();
+    }
+
+    void partialsFolded(int n) {
+        partialsFolded.add(n);
+    }
+
+    /** Partials the merge folded into others (a window's deltas from one join partition summed in its store). */
+    public long partialsFolded() {
+        return partialsFolded.sum();
     }
 
     void replayFenceExpired() {

@@ -221,6 +221,7 @@ class MonitorMetricsTest {
         find(s, "modelwatch_window_records_total", "kind", "final");
         find(s, "modelwatch_window_records_total", "kind", "update");
         assertEquals(0.0, find(s, "modelwatch_window_replay_fences_expired_total").value());
+        assertEquals(0.0, find(s, "modelwatch_window_partials_folded_total").value());
 
         assertTrue(has(s, "jvm_memory_used_bytes", "area", "heap"));
         assertTrue(s.stream().anyMatch(x -> x.name().equals("jvm_threads_live_threads") && x.value() > 0));

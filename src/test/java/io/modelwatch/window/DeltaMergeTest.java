@@ -57,13 +57,26 @@ class DeltaMergeTest {
     @Test
     void anyMixOfDeltasRestartsAndRelabelsMergesToTheStandingPairs() throws Exception {
         for (long seed = 1; seed <= 40; seed++) {
-            runScenario(new Random(seed), seed);
+            runScenario(new Random(seed), seed, WindowAggregateProcessor.COMPACT_AFTER);
         }
     }
 
-    private void runScenario(Random random, long seed) throws Exception {
+    /**
+     * The same with the merge folding a partition's partials of a window every 2 or 3 (the default is
+     * {@link WindowAggregateProcessor#COMPACT_AFTER}): the finals are the same, and the store keeps at most
+     * that many partials per join partition.
+     */
+    @Test
+    void foldingPartialsChangesNoFinal() throws Exception {
+        for (long seed = 1; seed <= 40; seed++) {
+            runScenario(new Random(seed), seed, 2 + (int) (seed % 2));
+        }
+    }
+
+    private void runScenario(Random random, long seed, int compactAfter) throws Exception {
         MockProcessorContext<String, String> mergeContext = new MockProcessorContext<>();
-        WindowAggregateProcessor merge = merge(mergeContext);
+        WindowCounters mergeCounters = new WindowCounters();
+        WindowAggregateProcessor merge = merge(mergeContext, mergeCounters, compactAfter);
 
         List<JoinPartition> joins = new ArrayList<>();
         for (int p = 0; p < PARTITIONS; p++) {
@@ -98,6 +111,22 @@ class DeltaMergeTest {
             }
             deliver(joins, merge, random);
             mergeContext.setCurrentSystemTimeMs(step * 100L); // some updates go out at once, others wait
+        }
+        Map<Integer, Integer> stored = new HashMap<>();
+        org.apache.kafka.streams.state.KeyValueStore<org.apache.kafka.common.utils.Bytes, byte[]> partials =
+                mergeContext.getStateStore(WindowAggregation.PARTIALS_STORE);
+        try (var it = partials.all()) {
+            while (it.hasNext()) {
+                byte[] key = it.next().key.get();
+                stored.merge(java.nio.ByteBuffer.wrap(key, key.length - 12, 4).getInt(), 1, Integer::sum);
+            }
+        }
+        for (var e : stored.entrySet()) {
+            assertTrue(e.getValue() < compactAfter, "seed " + seed + ": partition " + e.getKey() + " keeps "
+                    + e.getValue() + " partials, folding after " + compactAfter);
+        }
+        if (compactAfter < 4) {
+            assertTrue(mergeCounters.partialsFolded() > 0, "seed " + seed + ": folds happened");
         }
         for (JoinPartition join : joins) {
             join.preAggregate.process(new Record<>(DelayedJoinWatermarkKey.KEY,
@@ -363,6 +392,11 @@ class DeltaMergeTest {
 
     private static WindowAggregateProcessor merge(MockProcessorContext<String, String> mergeContext,
                                                   WindowCounters counters) {
+        return merge(mergeContext, counters, WindowAggregateProcessor.COMPACT_AFTER);
+    }
+
+    private static WindowAggregateProcessor merge(MockProcessorContext<String, String> mergeContext,
+                                                  WindowCounters counters, int compactAfter) {
         mergeContext.setCurrentStreamTimeMs(MIN);
         mergeContext.setCurrentSystemTimeMs(0);
         WindowAggregation stage = new WindowAggregation(WINDOWS, 1, Duration.ofSeconds(1), counters, true);
@@ -371,7 +405,8 @@ class DeltaMergeTest {
             s.init(mergeContext.getStateStoreContext(), s);
             mergeContext.addStateStore(s);
         }
-        WindowAggregateProcessor merge = (WindowAggregateProcessor) stage.get();
+        WindowAggregateProcessor merge = new WindowAggregateProcessor(WINDOWS, 1, Duration.ofSeconds(1), counters,
+                compactAfter);
         merge.init(mergeContext);
         return merge;
     }
