@@ -32,6 +32,8 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
     private final AlertCounters counters;
     /** Parsed topic rules by name, re-parsed only when their JSON changes; rule = null when invalid. */
     private final Map<String, Parsed> topicRules = new HashMap<>();
+    /** Names on the rules topic whose value is unreadable and of which no readable version was seen. */
+    private final Set<String> unreadableTopicRules = new HashSet<>();
 
     private ProcessorContext<String, String> context;
     private KeyValueStore<String, byte[]> state;
@@ -60,10 +62,12 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
     static final Duration WITHDRAWN_CHECK = Duration.ofSeconds(10);
 
     /**
-     * An episode firing under a rule that no longer applies (deleted from the topic and not in the file, or
-     * disabled) would never see the healthy streak that resolves it: it is RESOLVED here, with reason
-     * {@code rule_withdrawn}, and its streaks start over (the episode count stays, so alert ids stay unique).
-     * Reads the alert state store (a few entries per rule and key) every {@link #WITHDRAWN_CHECK}.
+     * An episode firing under a rule that no longer applies (deleted from the topic and not in the file,
+     * disabled, or edited so that its models or versions no longer match the episode's) would never see the
+     * healthy streak that resolves it: it is RESOLVED here, with reason {@code rule_withdrawn}, and its streaks
+     * start over (the episode count stays, so alert ids stay unique). A rule whose topic value cannot be read
+     * (and no readable one was seen since start) withdraws nothing: it is broken, not deleted. Reads the alert
+     * state store (a few entries per rule and key) every {@link #WITHDRAWN_CHECK}.
      */
     private void resolveWithdrawn() {
         Map<String, AlertRule> enabled = new HashMap<>();
@@ -77,7 +81,14 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
             while (it.hasNext()) {
                 KeyValue<String, byte[]> kv = it.next();
                 AlertState s = AlertState.decode(kv.value);
-                if (s.firing && !enabled.containsKey(AlertRecords.ruleOf(kv.key))) {
+                if (!s.firing) {
+                    continue;
+                }
+                String name = AlertRecords.ruleOf(kv.key);
+                AlertRule rule = enabled.get(name);
+                boolean applies = rule != null && rule.appliesTo(AlertRecords.modelOf(kv.key),
+                        AlertRecords.versionOf(kv.key));
+                if (!applies && !unreadableTopicRules.contains(name)) {
                     withdrawn.add(KeyValue.pair(kv.key, s));
                 }
             }
@@ -140,6 +151,7 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
     private List<AlertRule> currentRules() {
         Map<String, AlertRule> rules = fileRules;
         Set<String> seen = null;
+        unreadableTopicRules.clear();
         try (KeyValueIterator<String, String> it = rulesStore.all()) {
             while (it.hasNext()) {
                 KeyValue<String, String> kv = it.next();
@@ -148,7 +160,8 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
                 }
                 Parsed p = topicRules.get(kv.key);
                 if (p == null || !p.json().equals(kv.value)) {
-                    p = parse(kv.key, kv.value);
+                    // an unreadable edit keeps the last readable version of the rule in force
+                    p = parse(kv.key, kv.value, p == null ? null : p.rule());
                     topicRules.put(kv.key, p);
                 }
                 if (seen == null) {
@@ -158,6 +171,8 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
                 seen.add(kv.key);
                 if (p.rule() != null) {
                     rules.put(kv.key, p.rule());
+                } else {
+                    unreadableTopicRules.add(kv.key);
                 }
             }
         }
@@ -169,16 +184,19 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
         return new ArrayList<>(rules.values());
     }
 
-    private Parsed parse(String name, String json) {
+    /** Parses a topic value; an unreadable one keeps {@code inForce} (the last readable version, or null). */
+    private Parsed parse(String name, String json, AlertRule inForce) {
         try {
             AlertRule rule = Rules.parseJson(name, json);
             Rules.checkAgainst(rule, topologyRolling);
             return new Parsed(json, rule);
         } catch (RulesException e) {
-            // once per distinct invalid value: the file's rule of that name (if any) stays in force
+            // once per distinct invalid value: the rule in force (this topic's last readable version, else
+            // the file's of that name, if any) stays
             counters.invalidTopicRule();
-            LOG.warn("ignoring rule '{}' from the rules topic: {}", name, e.getMessage());
-            return new Parsed(json, null);
+            LOG.warn("ignoring rule '{}' from the rules topic, {}: {}", name,
+                    inForce == null ? "no earlier version seen" : "its last readable version stays", e.getMessage());
+            return new Parsed(json, inForce);
         }
     }
 }

@@ -31,8 +31,22 @@ public final class AlertRecords {
 
     /** The rule name of an alert key. */
     static String ruleOf(String key) {
+        return field(key, "rule");
+    }
+
+    /** The model id of an alert key. */
+    static String modelOf(String key) {
+        return field(key, "model_id");
+    }
+
+    /** The model version of an alert key. */
+    static String versionOf(String key) {
+        return field(key, "model_version");
+    }
+
+    private static String field(String key, String name) {
         try {
-            return JSON.readTree(key).path("rule").asText();
+            return JSON.readTree(key).path(name).asText();
         } catch (java.io.IOException e) {
             return "";
         }

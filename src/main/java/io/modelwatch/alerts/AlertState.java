@@ -11,7 +11,8 @@ import java.util.Objects;
  */
 public final class AlertState {
 
-    private static final int FORMAT = 1;
+    /** 2 adds {@code lastTransitionStart}; format 1 states read with none. */
+    private static final int FORMAT = 2;
 
     /** An episode is open: FIRING was emitted and RESOLVED not yet. */
     boolean firing;
@@ -25,6 +26,12 @@ public final class AlertState {
     String alertId = "";
     /** Window start of the last final record seen; older or equal ones are ignored. */
     long lastFinalStart = Long.MIN_VALUE;
+    /**
+     * Window start of the record that decided the last FIRING or RESOLVED: a record of an older window may
+     * still move the streaks but not undo that decision (with a label delay longer than the window, finals of
+     * old windows arrive while updates of a newer one are judged).
+     */
+    long lastTransitionStart = Long.MIN_VALUE;
     /** What the learned baseline was learned for ({@link AlertRule#baselineSpec()}), "" when none. */
     String baselineSpec = "";
     long baselineCount;
@@ -41,6 +48,7 @@ public final class AlertState {
         c.episodes = episodes;
         c.alertId = alertId;
         c.lastFinalStart = lastFinalStart;
+        c.lastTransitionStart = lastTransitionStart;
         c.baselineSpec = baselineSpec;
         c.baselineCount = baselineCount;
         c.baselineSum = baselineSum;
@@ -75,13 +83,14 @@ public final class AlertState {
     byte[] encode() {
         return new BinaryWriter(64).writeByte(FORMAT).writeByte(firing ? 1 : 0).writeVarLong(breaches)
                 .writeVarLong(healthy).writeVarLong(episodes).writeString(alertId).writeLong(lastFinalStart)
-                .writeString(baselineSpec).writeVarLong(baselineCount).writeDouble(baselineSum).toByteArray();
+                .writeString(baselineSpec).writeVarLong(baselineCount).writeDouble(baselineSum)
+                .writeLong(lastTransitionStart).toByteArray();
     }
 
     static AlertState decode(byte[] bytes) {
         BinaryReader r = new BinaryReader(bytes);
         int format = r.readByte();
-        if (format != FORMAT) {
+        if (format != 1 && format != FORMAT) {
             throw new IllegalStateException("unknown alert state format " + format);
         }
         AlertState s = new AlertState();
@@ -94,6 +103,7 @@ public final class AlertState {
         s.baselineSpec = r.readString();
         s.baselineCount = r.readVarLong();
         s.baselineSum = r.readDouble();
+        s.lastTransitionStart = format >= 2 ? r.readLong() : Long.MIN_VALUE;
         return s;
     }
 
@@ -101,6 +111,7 @@ public final class AlertState {
     public boolean equals(Object o) {
         return o instanceof AlertState s && firing == s.firing && breaches == s.breaches && healthy == s.healthy
                 && episodes == s.episodes && alertId.equals(s.alertId) && lastFinalStart == s.lastFinalStart
+                && lastTransitionStart == s.lastTransitionStart
                 && baselineSpec.equals(s.baselineSpec) && baselineCount == s.baselineCount
                 && Double.compare(baselineSum, s.baselineSum) == 0;
     }

@@ -12,6 +12,10 @@ package io.modelwatch.alerts;
  *   <li>Firing and {@code healthy >= resolve_after}: RESOLVED, and the counters start again.</li>
  *   <li>Update records (rules with {@code on_updates}) count the open window as one more window on
  *       top of the committed counters, without committing it: its final record does that.</li>
+ *   <li>A record of an older window than the one that decided the last FIRING or RESOLVED moves the
+ *       counters but emits nothing: with a label delay longer than the window, finals of old windows
+ *       keep arriving while a newer window's updates are judged, and would otherwise resolve (and the
+ *       next update fire again) an episode on every close.</li>
  * </ul>
  */
 public final class Lifecycle {
@@ -53,16 +57,22 @@ public final class Lifecycle {
             next.breaches = breaches;
             next.healthy = healthy;
         }
+        if (windowStart < next.lastTransitionStart) {
+            // an older window than the one that decided the last transition: it counts, it does not decide
+            return new Step(next, Event.NONE);
+        }
         if (!next.firing && breach && breaches >= forWindows) {
             next.firing = true;
             next.episodes++;
             next.healthy = 0;
+            next.lastTransitionStart = windowStart;
             return new Step(next, Event.FIRING);
         }
         if (next.firing && !breach && healthy >= resolveAfter) {
             next.firing = false;
             next.breaches = 0;
             next.healthy = 0;
+            next.lastTransitionStart = windowStart;
             return new Step(next, Event.RESOLVED);
         }
         return new Step(next, Event.NONE);

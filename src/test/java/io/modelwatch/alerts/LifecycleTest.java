@@ -112,8 +112,24 @@ class LifecycleTest {
         s.baselineSpec = "f1|1|6|100";
         s.baselineCount = 6;
         s.baselineSum = 5.4;
+        s.lastTransitionStart = 1793574000000L;
         assertEquals(s, AlertState.decode(s.encode()));
         assertEquals(new AlertState(), AlertState.decode(new AlertState().encode()));
+    }
+
+    /** State written by the format-1 version reads back, with no transition window yet. */
+    @Test
+    void formatOneStateStillReads() {
+        byte[] v1 = new io.modelwatch.serde.BinaryWriter(64).writeByte(1).writeByte(1).writeVarLong(2)
+                .writeVarLong(0).writeVarLong(3).writeString("id-3").writeLong(1793577600000L).writeString("")
+                .writeVarLong(0).writeDouble(0).toByteArray();
+        AlertState s = AlertState.decode(v1);
+        assertTrue(s.firing());
+        assertEquals(2, s.breaches());
+        assertEquals(3, s.episodes());
+        assertEquals("id-3", s.alertId());
+        assertEquals(1793577600000L, s.lastFinalStart);
+        assertEquals(Long.MIN_VALUE, s.lastTransitionStart);
     }
 
     /** Whatever the verdicts: events alternate FIRING, RESOLVED, FIRING, ... starting with FIRING. */
