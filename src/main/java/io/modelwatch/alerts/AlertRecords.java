@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 
-/** The alert record and its key, as JSON (docs/alerts.md, "Alert record"). */
+/** The alert record and its key, as JSON (README, "Alert record"). */
 public final class AlertRecords {
 
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * One validated alert rule (see docs/alerts.md). Built by {@link Rules}, never directly from
+ * One validated alert rule (see the README, "Rules"). Built by {@link Rules}, never directly from
  * user input.
  *
  * @param name            unique name; the key of the rule on the rules topic and part of the alert key

@@ -9,7 +9,7 @@ package io.modelwatch.alerts;
  *   <li>F1 of the positive class, 2TP / (2TP + FP + FN): the Wilson interval of 2TP "successes" in
  *       2TP + FP + FN "trials". This treats F1 as a proportion, which it is only approximately (TP
  *       is counted twice, so the effective sample size is overstated by up to a factor of 2 and the
- *       interval is somewhat narrow); it is documented as such in docs/alerts.md.</li>
+ *       interval is somewhat narrow); it is documented as such in the README ("Rules").</li>
  *   <li>ROC AUC: A ± z·SE with the Hanley–McNeil (1982) standard error from the number of
  *       positive and negative true labels, clipped to [0, 1].</li>
  * </ul>
