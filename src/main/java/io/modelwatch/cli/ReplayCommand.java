@@ -50,7 +50,7 @@ final class ReplayCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--rules", description = "alert rules file (YAML, see the README, "Alerts")")
+    @Option(names = "--rules", description = "alert rules file (YAML, see the README, section Alerts)")
     Path rules;
 
     @Option(names = "--alerts-out", description = "where to write every alert record (FIRING / RESOLVED), in order")
