@@ -7,6 +7,11 @@ public final class Outcomes {
     static final double EPS = 2.220446049250313e-16;
     public static final String POSITIVE = "1";
     public static final String NEGATIVE = "0";
+    /**
+     * The score "class" under which each true label counts its scored pairs (one cell at 0.0 per pair): no
+     * model class can be named so (a NUL character). A class a pair does not list then scores 0 for it.
+     */
+    static final String SCORED_PAIRS = "\u0000scored";
 
     private Outcomes() {
     }
@@ -69,6 +74,8 @@ public final class Outcomes {
             for (int i = 0; i < o.scoreClasses().length; i++) {
                 sink.score(o.label(), o.scoreClasses()[i], o.scores()[i], sign);
             }
+            // how many scored pairs have this true label: a class a pair does not list then scores 0 for it
+            sink.score(o.label(), SCORED_PAIRS, 0.0, sign);
         }
     }
 
@@ -79,11 +86,12 @@ public final class Outcomes {
                 return new LossTerms(0, 0, 0, 0);
             }
             double logLoss = logLossTerm(o.scoreClasses(), o.scores(), o.label());
-            int positive = binaryPositiveIndex(o.scoreClasses());
-            if (positive < 0) {
+            if (!binaryRow(o.scoreClasses())) {
                 return new LossTerms(logLoss, 1, 0, 0);
             }
-            double d = o.scores()[positive] - (POSITIVE.equals(o.label()) ? 1.0 : 0.0);
+            int positive = binaryPositiveIndex(o.scoreClasses());
+            double s1 = positive < 0 ? 0.0 : o.scores()[positive]; // a row without "1" gives it probability 0
+            double d = s1 - (POSITIVE.equals(o.label()) ? 1.0 : 0.0);
             return new LossTerms(logLoss, 1, d * d, 1);
         }
     }
@@ -111,6 +119,16 @@ public final class Outcomes {
     }
 
     /** Index of class "1" when the row's classes are a subset of {"0", "1"} containing "1", else -1. */
+    /** Whether a row's score classes are within {"0", "1"} (a binary model's row). */
+    static boolean binaryRow(String[] classes) {
+        for (String c : classes) {
+            if (!POSITIVE.equals(c) && !NEGATIVE.equals(c)) {
+                return false;
+            }
+        }
+        return classes.length > 0;
+    }
+
     static int binaryPositiveIndex(String[] classes) {
         int positive = -1;
         for (int i = 0; i < classes.length; i++) {

@@ -41,6 +41,34 @@ final class ScoreCounts {
         return fold(histogram.scores(), histogram.counts(), histogram.size());
     }
 
+    /**
+     * These counts with {@code zeros} more pairs at score 0.0 (pairs that list no score for the class: a
+     * probability of 0, as log loss reads it).
+     */
+    ScoreCounts withZeros(long zeros) {
+        if (zeros <= 0) {
+            return this;
+        }
+        int at = 0;
+        while (at < size && scores[at] < 0.0) {
+            at++;
+        }
+        if (at < size && scores[at] == 0.0) {
+            long[] more = java.util.Arrays.copyOf(counts, size);
+            more[at] += zeros;
+            return new ScoreCounts(scores, more, size, total + zeros);
+        }
+        double[] s = new double[size + 1];
+        long[] c = new long[size + 1];
+        System.arraycopy(scores, 0, s, 0, at);
+        System.arraycopy(counts, 0, c, 0, at);
+        s[at] = 0.0;
+        c[at] = zeros;
+        System.arraycopy(scores, at, s, at + 1, size - at);
+        System.arraycopy(counts, at, c, at + 1, size - at);
+        return new ScoreCounts(s, c, size + 1, total + zeros);
+    }
+
     /** From an ascending run (not modified): folds -0.0 into 0.0 (adjacent in the run) and sums the counts. */
     private static ScoreCounts fold(double[] from, long[] fromCounts, int size) {
         if (size == 0) {

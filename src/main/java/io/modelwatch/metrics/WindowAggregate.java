@@ -228,11 +228,24 @@ public final class WindowAggregate implements AggregateCells {
         return row == null ? 0 : row.getOrDefault(predicted, 0L);
     }
 
-    /** Scores for {@code scoreClass} of the pairs whose true label is {@code y}, ascending, as primitive arrays. */
+    /**
+     * Scores for {@code scoreClass} of the pairs whose true label is {@code y}, ascending, as primitive arrays;
+     * a scored pair that lists no score for the class counts at 0.0 (its probability, as log loss reads it).
+     */
     ScoreCounts scoreCounts(String y, String scoreClass) {
         Map<String, ScoreHistogram> byClass = scores.get(y);
         ScoreHistogram h = byClass == null ? null : byClass.get(scoreClass);
-        return h == null ? ScoreCounts.EMPTY : ScoreCounts.of(h);
+        ScoreCounts listed = h == null ? ScoreCounts.EMPTY : ScoreCounts.of(h);
+        ScoreHistogram scored = byClass == null ? null : byClass.get(Outcomes.SCORED_PAIRS);
+        return scored == null ? listed : listed.withZeros(total(scored) - listed.total);
+    }
+
+    private static long total(ScoreHistogram h) {
+        long n = 0;
+        for (int i = 0; i < h.size(); i++) {
+            n += h.counts()[i];
+        }
+        return n;
     }
 
     /** Scores for {@code scoreClass} of the pairs whose true label is {@code y}: score to count, ascending. */

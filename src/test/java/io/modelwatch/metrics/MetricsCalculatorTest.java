@@ -41,6 +41,35 @@ class MetricsCalculatorTest {
         return MetricsCalculator.compute(WindowAggregate.of(List.of(outcomes)));
     }
 
+    /**
+     * A row that does not list a class gives it probability 0, for the ranking figures and Brier as for log
+     * loss (which clips it to eps): the same figures as the row written out with a 0.
+     */
+    @Test
+    void aClassARowDoesNotListScoresZero() {
+        // binary: a lists only "0"; with "1": 0.0 written out, the figures must be the same
+        Outcome partial = new Outcome("0", "1", new String[] {"0"}, new double[] {1.0}, 0);
+        MetricsResult r = compute(partial, bin("1", "1", 0.2, 0.8), bin("0", "0", 0.9, 0.1));
+        MetricsResult full = compute(bin("1", "0", 1.0, 0.0), bin("1", "1", 0.2, 0.8), bin("0", "0", 0.9, 0.1));
+        assertMetric(r, "brier_score", 0.35);        // (1 + 0.04 + 0.01) / 3
+        assertMetric(r, "roc_auc", 0.5);             // positives 0.0 and 0.8 against the negative's 0.1
+        assertMetric(r, "average_precision", 5.0 / 6);
+        for (String key : List.of("brier_score", "roc_auc", "average_precision", "log_loss")) {
+            assertEquals(full.metrics().get(key), r.metrics().get(key), TOL, key);
+        }
+        // multiclass: r1 lists only "x"
+        Outcome r1 = new Outcome("x", "y", new String[] {"x"}, new double[] {1.0}, 0);
+        MetricsResult m = compute(r1, xyz("y", "y", 0.2, 0.5, 0.3), xyz("z", "z", 0.1, 0.2, 0.7),
+                xyz("x", "x", 0.6, 0.2, 0.2));
+        assertMetric(m, "roc_auc_ovr", (2.0 / 3 + 0.5 + 1.0) / 3);
+        assertMetric(m, "roc_auc_ovr_weighted", (2.0 / 3 + 2 * 0.5 + 1.0) / 4);
+        MetricsResult mFull = compute(xyz("y", "x", 1.0, 0.0, 0.0), xyz("y", "y", 0.2, 0.5, 0.3),
+                xyz("z", "z", 0.1, 0.2, 0.7), xyz("x", "x", 0.6, 0.2, 0.2));
+        for (String key : List.of("roc_auc_ovr", "roc_auc_ovr_weighted", "roc_auc_ovo", "log_loss")) {
+            assertEquals(mFull.metrics().get(key), m.metrics().get(key), TOL, key);
+        }
+    }
+
     static void assertMetric(MetricsResult r, String key, double expected) {
         assertTrue(r.metrics().containsKey(key), key + " missing");
         Double got = r.metrics().get(key);
