@@ -24,7 +24,10 @@ public final class AlertState {
     long episodes;
     /** The id of the open (or last) episode, "" before the first. */
     String alertId = "";
-    /** Window start of the last final record seen; older or equal ones are ignored. */
+    /**
+     * Newest single window start of the last final record seen ({@link MetricsView#newestWindowStart()});
+     * older or equal ones are ignored. (The 6th session's versions stored a rolling record's span start here.)
+     */
     long lastFinalStart = Long.MIN_VALUE;
     /**
      * Window start of the record that decided the last FIRING or RESOLVED: a record of an older window may

@@ -25,7 +25,8 @@ final class Evaluation {
     }
 
     static Result evaluate(AlertRule rule, MetricsView v, AlertState state) {
-        boolean fresh = v.windowStart > state.lastFinalStart;
+        long position = v.newestWindowStart();
+        boolean fresh = position > state.lastFinalStart;
         if (!fresh) {
             return new Result(state, Lifecycle.Event.NONE, Judgement.NOT_JUDGED); // re-delivered or already final
         }
@@ -54,13 +55,13 @@ final class Evaluation {
                         working.baselineSum += value;
                     }
                     Lifecycle.Step step = Lifecycle.step(working, Lifecycle.Verdict.NOT_JUDGED, v.isFinal,
-                            v.windowStart, rule.forWindows(), rule.resolveAfter());
+                            position, rule.forWindows(), rule.resolveAfter());
                     return new Result(step.state(), step.event(), Judgement.NOT_JUDGED);
                 }
             }
         }
         Judgement j = judge(rule, v, value, enoughLabels, baseline);
-        Lifecycle.Step step = Lifecycle.step(working, j.verdict(), v.isFinal, v.windowStart, rule.forWindows(),
+        Lifecycle.Step step = Lifecycle.step(working, j.verdict(), v.isFinal, position, rule.forWindows(),
                 rule.resolveAfter());
         return new Result(step.state(), step.event(), j);
     }

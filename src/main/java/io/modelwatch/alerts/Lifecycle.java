@@ -35,7 +35,8 @@ public final class Lifecycle {
      * @param state        the current state (not modified)
      * @param verdict      the verdict on the record
      * @param isFinal      a final record of a closed window (else an open-window update)
-     * @param windowStart  the record's window start: finals at or before the last final are ignored,
+     * @param windowStart  the start of the newest single window the record covers (its own start, or a
+     *                     rolling record's last window's): finals at or before the last final are ignored,
      *                     and so are updates of windows already final
      */
     public static Step step(AlertState state, Verdict verdict, boolean isFinal, long windowStart, int forWindows,

@@ -22,6 +22,15 @@ final class MetricsView {
     final long windowEnd;
     /** 1 for a single window, K for a rolling record. */
     final int rolling;
+
+    /**
+     * The start of the newest single window the record covers: its own start for a single window, the last
+     * of the K for a rolling record. Where an alert stands in window order, whatever the rule's span: a rule
+     * changed from single windows to rolling (or back) keeps its place.
+     */
+    long newestWindowStart() {
+        return rolling <= 1 ? windowStart : windowEnd - (windowEnd - windowStart) / rolling;
+    }
     final boolean isFinal;
     final long labeled;
     final long predictions;

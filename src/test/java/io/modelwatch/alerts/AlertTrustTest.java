@@ -60,6 +60,35 @@ class AlertTrustTest {
         assertEquals(List.of("NONE", "FIRING", "NONE", "NONE", "NONE", "NONE", "RESOLVED"), events);
     }
 
+    /**
+     * A rule changed from single windows to {@code rolling: 3} keeps its place in window order: the next
+     * rolling final (span start two windows earlier) is judged, not taken as already seen.
+     */
+    @Test
+    void aRuleChangedToRollingJudgesTheNextWindow() {
+        AlertRule single = Rules.parseJson("r", "{\"models\":[\"*\"],\"metric\":\"f1\",\"below\":0.8}");
+        AlertRule rolled = Rules.parseJson("r", "{\"models\":[\"*\"],\"metric\":\"f1\",\"below\":0.8,\"rolling\":3}");
+        AlertState state = Evaluation.evaluate(single, record(10 * H, true, 0.9), new AlertState()).state();
+        List<String> events = new ArrayList<>();
+        for (int w = 10; w <= 12; w++) {
+            // the rolling record of window w spans [w - 2, w + 1) hours; window 10's was seen as a single one
+            ObjectNode r = new ObjectMapper().createObjectNode();
+            r.put("model_id", "fraud-eu");
+            r.put("model_version", "v1");
+            r.put("window_start", (w - 2) * H);
+            r.put("window_end", (w + 1) * H);
+            r.put("rolling", 3);
+            r.put("final", true);
+            r.put("predictions", 100);
+            r.put("labeled", 100);
+            r.putObject("metrics").put("f1", 0.5);
+            Evaluation.Result result = Evaluation.evaluate(rolled, MetricsView.of(r), state);
+            state = result.state();
+            events.add(result.event() + "/" + result.judgement().verdict());
+        }
+        assertEquals(List.of("NONE/NOT_JUDGED", "FIRING/BREACH", "NONE/BREACH"), events);
+    }
+
     /** The same through the topology: hourly windows, 3 h of label delay, 10 s updates. */
     @Test
     void oneDegradationFiresOnceThroughTheTopologyWhileOlderWindowsClose() {
