@@ -73,22 +73,15 @@ final class JoinEntry {
     /**
      * Appends a label. Beyond {@code cap} labels one is forgotten: one that can no longer pair
      * (outside the delay bound of the prediction, when it arrived), else the oldest; a new label
-     * that would be that one is not kept.
+     * that would be that one is not kept. Before the prediction arrived no label is known to be out of
+     * bound; a prediction comes before its labels in event time as a rule, and then no label later than
+     * the earliest one plus the delay can pair: the latest of those goes first, else the oldest.
      */
     void addLabel(long ts, String label, int cap, long maxDelayMs) {
         int n = labelTs.length;
         if (n >= cap) {
-            int victim = -1; // -1 stands for the new label
-            boolean victimOut = outOfBound(ts, maxDelayMs);
-            long victimTs = ts;
-            for (int i = 0; i < n; i++) {
-                boolean out = outOfBound(labelTs[i], maxDelayMs);
-                if ((out && !victimOut) || (out == victimOut && labelTs[i] <= victimTs)) {
-                    victim = i;
-                    victimOut = out;
-                    victimTs = labelTs[i];
-                }
-            }
+            int victim = prediction == null ? unlikeliestWithoutPrediction(ts, maxDelayMs) : outOfBoundOrOldest(ts,
+                    maxDelayMs);
             if (victim < 0) {
                 return;
             }
@@ -99,6 +92,55 @@ final class JoinEntry {
         labelValues = Arrays.copyOf(labelValues, n + 1);
         labelTs[n] = ts;
         labelValues[n] = label;
+    }
+
+    /** The label to forget with a prediction known: out of its bound first, else the oldest (-1: the new one). */
+    private int outOfBoundOrOldest(long ts, long maxDelayMs) {
+        int victim = -1; // -1 stands for the new label
+        boolean victimOut = outOfBound(ts, maxDelayMs);
+        long victimTs = ts;
+        for (int i = 0; i < labelTs.length; i++) {
+            boolean out = outOfBound(labelTs[i], maxDelayMs);
+            if ((out && !victimOut) || (out == victimOut && labelTs[i] <= victimTs)) {
+                victim = i;
+                victimOut = out;
+                victimTs = labelTs[i];
+            }
+        }
+        return victim;
+    }
+
+    /**
+     * The label to forget before the prediction is known: the latest of those later than the earliest label
+     * plus the delay (none of them pairs with a prediction that precedes its labels), else the oldest
+     * (-1: the new one).
+     */
+    private int unlikeliestWithoutPrediction(long ts, long maxDelayMs) {
+        long earliest = ts;
+        for (long t : labelTs) {
+            earliest = Math.min(earliest, t);
+        }
+        long reach = earliest > Long.MAX_VALUE - maxDelayMs ? Long.MAX_VALUE : earliest + maxDelayMs;
+        int latestBeyond = ts > reach ? -1 : Integer.MIN_VALUE;
+        long latestBeyondTs = ts > reach ? ts : Long.MIN_VALUE;
+        for (int i = 0; i < labelTs.length; i++) {
+            if (labelTs[i] > reach && labelTs[i] > latestBeyondTs) {
+                latestBeyond = i;
+                latestBeyondTs = labelTs[i];
+            }
+        }
+        if (latestBeyond != Integer.MIN_VALUE) {
+            return latestBeyond;
+        }
+        int oldest = -1;
+        long oldestTs = ts;
+        for (int i = 0; i < labelTs.length; i++) {
+            if (labelTs[i] <= oldestTs) {
+                oldest = i;
+                oldestTs = labelTs[i];
+            }
+        }
+        return oldest;
     }
 
     private boolean outOfBound(long ts, long maxDelayMs) {

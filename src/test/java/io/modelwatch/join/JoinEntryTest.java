@@ -317,4 +317,28 @@ class JoinEntryTest {
     void latestLabelTsWithoutLabelsIsMinValue() {
         assertEquals(Long.MIN_VALUE, new JoinEntry().latestLabelTs());
     }
+
+    /**
+     * Labels ahead of their prediction beyond the cap: the one that can pair (within the delay of a
+     * prediction that precedes its labels) is kept, those later than the earliest label plus the delay go.
+     */
+    @Test
+    void beyondTheCapBeforeThePredictionTheLabelThatCanPairStays() {
+        long hour = 3_600_000L;
+        JoinEntry e = new JoinEntry();
+        e.addLabel(90 * 60_000L, "1", 16, hour);              // 1.5 h: pairs with a prediction at 1 h
+        for (int i = 0; i < 16; i++) {
+            e.addLabel(3 * hour + i * 60_000L, "0", 16, hour); // 3 h and later: out of any such bound
+        }
+        assertEquals(16, e.labelTs.length);
+        e.prediction = new JoinEntry.PendingPrediction("fraud", "v1", hour, "1", new String[] {"0", "1"},
+                new double[] {0.2, 0.8}, new String[0], new String[0]);
+        assertEquals("1", e.outcome(hour).label(), "the label within the bound won");
+        // all within reach of the earliest: the oldest goes, as before
+        JoinEntry f = new JoinEntry();
+        for (int i = 0; i < 17; i++) {
+            f.addLabel(i * 60_000L, "L" + i, 16, hour);
+        }
+        assertEquals(60_000L, java.util.Arrays.stream(f.labelTs).min().orElseThrow());
+    }
 }
