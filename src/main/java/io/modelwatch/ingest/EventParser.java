@@ -216,7 +216,7 @@ public final class EventParser {
         } catch (JsonEOFException e) {
             throw new BadInputException(RejectReason.TRUNCATED_JSON, "JSON ends early: " + firstLine(e));
         } catch (IOException e) {
-            if (!isUtf8(value)) {
+            if (!isUtf8Text(value)) {
                 throw new BadInputException(RejectReason.NOT_UTF8, "record value is not valid UTF-8");
             }
             if (e instanceof JsonParseException && e.getMessage() != null && e.getMessage().contains("end-of-input")) {
@@ -227,7 +227,7 @@ public final class EventParser {
         if (root != OBJECT) {
             throw new BadInputException(RejectReason.NOT_AN_OBJECT, "expected a JSON object, got " + typeName(root));
         }
-        if (!isUtf8(value)) {
+        if (!isUtf8Text(value)) {
             throw new BadInputException(RejectReason.NOT_UTF8, "record value is not valid UTF-8");
         }
         return s;
@@ -372,6 +372,26 @@ public final class EventParser {
 
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
+    /**
+     * Strictly valid UTF-8 with no NUL byte: a NUL is never in UTF-8 JSON text (JSON escapes it) but fills
+     * UTF-16 and UTF-32 text, which the JSON parser would otherwise read by guessing the encoding.
+     */
+    static boolean isUtf8Text(byte[] v) {
+        int n = v.length;
+        int i = 0;
+        long zero = 0;
+        for (; i + 8 <= n; i += 8) {
+            long x = (long) LONGS.get(v, i);
+            zero |= (x - 0x0101010101010101L) & ~x & 0x8080808080808080L; // non-zero iff a byte is 0
+        }
+        for (; i < n; i++) {
+            if (v[i] == 0) {
+                return false;
+            }
+        }
+        return zero == 0 && isUtf8(v);
+    }
+
     /** Strictly valid UTF-8, as the JDK's decoder reports it (no overlong forms, surrogates or beyond U+10FFFF). */
     static boolean isUtf8(byte[] v) {
         int n = v.length;
@@ -483,6 +503,9 @@ public final class EventParser {
                 return checkedLength(field, Long.toString(n.lng));
             case BIG_INT:
                 return checkedLength(field, n.big.toString());
+            case FLOAT:
+                throw new BadInputException(RejectReason.WRONG_TYPE, "field '" + field
+                        + "' must be a string or an integer, got a non-integer number " + NumberOutput.toString(n.dbl));
             default:
                 throw new BadInputException(RejectReason.WRONG_TYPE,
                         "field '" + field + "' must be a string or an integer, got " + typeName(n.kind));
@@ -497,6 +520,7 @@ public final class EventParser {
     }
 
     private String checkedLength(String field, String text) throws BadInputException {
+        checkSurrogates(field, text);
         int max = limits.maxFieldBytes();
         // at most 3 UTF-8 bytes a char (a surrogate pair is 4 for 2): short text needs no count
         if (text.length() > max || (text.length() > max / 3 && utf8Length(text) > max)) {
@@ -504,6 +528,22 @@ public final class EventParser {
                     "field '" + field + "' is longer than " + max + " bytes");
         }
         return text;
+    }
+
+    /**
+     * A {@code \\u} escape can spell half a surrogate pair, which no UTF-8 encodes: written out again (as the
+     * join key, in state) it would become '?', and distinct ids or classes would merge.
+     */
+    private static void checkSurrogates(String field, String text) throws BadInputException {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new BadInputException(RejectReason.NOT_UTF8, "field '" + field + "' holds an unpaired surrogate "
+                        + String.format("\\u%04X", (int) c) + " (not encodable as UTF-8)");
+            }
+        }
     }
 
     private static int utf8Length(String s) {
@@ -526,9 +566,15 @@ public final class EventParser {
             case BIG_INT:
             case FLOAT: {
                 double d = n.kind == FLOAT ? n.dbl : n.big.doubleValue();
-                if (!Double.isFinite(d) || d != Math.rint(d) || Math.abs(d) > 9e15) {
+                if (!Double.isFinite(d) || d != Math.rint(d)) {
                     throw new BadInputException(RejectReason.BAD_TIMESTAMP, "timestamp must be whole epoch milliseconds, got "
                             + (n.kind == FLOAT ? NumberOutput.toString(d) : n.big.toString()));
+                }
+                if (Math.abs(d) > 9e15) {
+                    throw new BadInputException(RejectReason.TIMESTAMP_OUT_OF_RANGE, "timestamp "
+                            + (n.kind == FLOAT ? NumberOutput.toString(d) : n.big.toString()) + " is outside ["
+                            + Instant.ofEpochMilli(limits.minTimestampMs()) + ", "
+                            + Instant.ofEpochMilli(limits.maxTimestampMs()) + ")");
                 }
                 ts = (long) d;
                 break;
@@ -559,11 +605,13 @@ public final class EventParser {
     }
 
     private static long parseInstant(String text) throws BadInputException {
+        // ISO-8601 allows a comma as the decimal sign (java.time does not)
+        String iso = text.indexOf(',') >= 0 ? text.replace(',', '.') : text;
         try {
             try {
-                return Instant.parse(text).toEpochMilli();
+                return Instant.parse(iso).toEpochMilli();
             } catch (DateTimeParseException e) {
-                return OffsetDateTime.parse(text).toInstant().toEpochMilli();
+                return OffsetDateTime.parse(iso).toInstant().toEpochMilli();
             }
         } catch (DateTimeParseException e) {
             throw new BadInputException(RejectReason.BAD_TIMESTAMP,

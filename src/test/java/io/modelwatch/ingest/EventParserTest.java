@@ -371,7 +371,11 @@ class EventParserTest {
     void fractionalOrAbsurdNumericTimestamp() {
         rejectPrediction(bytes(prediction(n -> n.put("timestamp", TS + 0.5))), RejectReason.BAD_TIMESTAMP,
                 "timestamp", "whole");
-        rejectPrediction(bytes(prediction(n -> n.put("timestamp", 1e300))), RejectReason.BAD_TIMESTAMP, "timestamp");
+        // whole but beyond any instant: out of range, as a long of that size would be
+        rejectPrediction(bytes(prediction(n -> n.put("timestamp", 1e300))), RejectReason.TIMESTAMP_OUT_OF_RANGE,
+                "timestamp", "outside");
+        rejectPrediction(bytes(prediction(n -> n.put("timestamp", Double.POSITIVE_INFINITY))),
+                RejectReason.BAD_TIMESTAMP, "timestamp");
     }
 
     @Test

@@ -84,7 +84,13 @@ final class LegacyEventParser {
         return root;
     }
 
+    /** UTF-8 JSON text: decodes as UTF-8 and holds no NUL byte (UTF-16 and UTF-32 text do). */
     private static boolean isUtf8(byte[] value) {
+        for (byte b : value) {
+            if (b == 0) {
+                return false;
+            }
+        }
         try {
             StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(value));
@@ -138,6 +144,10 @@ final class LegacyEventParser {
         if (n.isIntegralNumber()) {
             return checkedLength(field, n.bigIntegerValue().toString());
         }
+        if (n.isNumber()) {
+            throw new BadInputException(RejectReason.WRONG_TYPE,
+                    "field '" + field + "' must be a string or an integer, got a non-integer number " + n.asText());
+        }
         throw new BadInputException(RejectReason.WRONG_TYPE,
                 "field '" + field + "' must be a string or an integer, got " + n.getNodeType().name().toLowerCase());
     }
@@ -150,6 +160,17 @@ final class LegacyEventParser {
     }
 
     private String checkedLength(String field, String text) throws BadInputException {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean pair = Character.isHighSurrogate(c) && i + 1 < text.length()
+                    && Character.isLowSurrogate(text.charAt(i + 1));
+            if (pair) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new BadInputException(RejectReason.NOT_UTF8, "field '" + field + "' holds an unpaired surrogate "
+                        + String.format("\\u%04X", (int) c) + " (not encodable as UTF-8)");
+            }
+        }
         if (text.length() > limits.maxFieldBytes() || utf8Length(text) > limits.maxFieldBytes()) {
             throw new BadInputException(RejectReason.OVERSIZED_FIELD,
                     "field '" + field + "' is longer than " + limits.maxFieldBytes() + " bytes");
@@ -176,9 +197,14 @@ final class LegacyEventParser {
             ts = n.longValue();
         } else if (n.isNumber()) {
             double d = n.doubleValue();
-            if (!Double.isFinite(d) || d != Math.rint(d) || Math.abs(d) > 9e15) {
+            if (!Double.isFinite(d) || d != Math.rint(d)) {
                 throw new BadInputException(RejectReason.BAD_TIMESTAMP,
                         "timestamp must be whole epoch milliseconds, got " + n.asText());
+            }
+            if (Math.abs(d) > 9e15) {
+                throw new BadInputException(RejectReason.TIMESTAMP_OUT_OF_RANGE, "timestamp " + n.asText()
+                        + " is outside [" + Instant.ofEpochMilli(limits.minTimestampMs()) + ", "
+                        + Instant.ofEpochMilli(limits.maxTimestampMs()) + ")");
             }
             ts = (long) d;
         } else if (n.isTextual()) {
@@ -201,11 +227,12 @@ final class LegacyEventParser {
     }
 
     private static long parseInstant(String text) throws BadInputException {
+        String iso = text.replace(',', '.'); // ISO-8601's decimal comma
         try {
             try {
-                return Instant.parse(text).toEpochMilli();
+                return Instant.parse(iso).toEpochMilli();
             } catch (DateTimeParseException e) {
-                return OffsetDateTime.parse(text).toInstant().toEpochMilli();
+                return OffsetDateTime.parse(iso).toInstant().toEpochMilli();
             }
         } catch (DateTimeParseException e) {
             throw new BadInputException(RejectReason.BAD_TIMESTAMP,

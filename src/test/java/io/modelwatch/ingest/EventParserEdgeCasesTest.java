@@ -1,0 +1,85 @@
+package io.modelwatch.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Inputs an audit found mishandled: text no UTF-8 can hold, other encodings, a timestamp's reason depending on
+ * its spelling, ISO-8601's decimal comma, and a clear word for a fractional class label.
+ */
+class EventParserEdgeCasesTest {
+
+    private static final EventParser P = new EventParser(IngestLimits.DEFAULTS);
+    private static final String TS = "1793577601426";
+
+    private static byte[] label(String idJson, String labelJson, String ts) {
+        return ("{\"prediction_id\":" + idJson + ",\"label\":" + labelJson + ",\"timestamp\":" + ts + "}")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Half a surrogate pair spelled as a {@code \\u} escape: no UTF-8 holds it, and written out again it
+     * would become '?' (so "a\\ud800", "a\\udbff" and "a?" would be one id). Rejected like its raw bytes are.
+     */
+    @Test
+    void anUnpairedSurrogateEscapeIsNotUtf8() throws Exception {
+        for (String id : new String[] {"\"a\\ud800\"", "\"a\\udbff\"", "\"\\udc00b\""}) {
+            BadInputException e = assertThrows(BadInputException.class, () -> P.parseLabel(label(id, "\"1\"", TS)));
+            assertEquals(RejectReason.NOT_UTF8, e.reason(), id);
+            assertTrue(e.getMessage().contains("field 'prediction_id' holds an unpaired surrogate"), e.getMessage());
+        }
+        BadInputException cls = assertThrows(BadInputException.class,
+                () -> P.parseLabel(label("\"x\"", "\"\\udc00\"", TS)));
+        assertEquals(RejectReason.NOT_UTF8, cls.reason());
+        // a whole pair, escaped or not, is an ordinary character
+        assertEquals("a\uD83D\uDE00", P.parseLabel(label("\"a\\ud83d\\ude00\"", "\"1\"", TS)).predictionId());
+        assertEquals("a\uD83D\uDE00", P.parseLabel(label("\"a\uD83D\uDE00\"", "\"1\"", TS)).predictionId());
+        byte[] raw = {'{', '"', 'p', 'r', 'e', 'd', 'i', 'c', 't', 'i', 'o', 'n', '_', 'i', 'd', '"', ':', '"', 'a',
+                (byte) 0xED, (byte) 0xA0, (byte) 0x80, '"', '}'};
+        assertEquals(RejectReason.NOT_UTF8, assertThrows(BadInputException.class, () -> P.parseLabel(raw)).reason());
+    }
+
+    /** UTF-16 and UTF-32 text is not UTF-8, whatever its content (the JSON parser would guess and read it). */
+    @Test
+    void utf16AndUtf32RecordsAreNotUtf8() {
+        String json = "{\"prediction_id\":\"a\",\"model_id\":\"m\",\"timestamp\":" + TS + ",\"predicted\":\"1\"}";
+        for (Charset cs : new Charset[] {StandardCharsets.UTF_16, StandardCharsets.UTF_16LE, StandardCharsets.UTF_16BE,
+                Charset.forName("UTF-32BE"), Charset.forName("UTF-32LE")}) {
+            byte[] v = json.getBytes(cs);
+            BadInputException e = assertThrows(BadInputException.class, () -> P.parsePrediction(v), cs.name());
+            assertEquals(RejectReason.NOT_UTF8, e.reason(), cs.name());
+        }
+    }
+
+    /** A timestamp beyond any instant is out of range however it is written, not "not whole". */
+    @Test
+    void aHugeTimestampIsOutOfRangeWhateverItsSpelling() {
+        for (String ts : new String[] {"10000000000000000", "1e16", "1.0E16", "99999999999999999999"}) {
+            BadInputException e = assertThrows(BadInputException.class, () -> P.parseLabel(label("\"a\"", "\"1\"", ts)));
+            assertEquals(RejectReason.TIMESTAMP_OUT_OF_RANGE, e.reason(), ts + ": " + e.getMessage());
+        }
+        BadInputException fractional = assertThrows(BadInputException.class,
+                () -> P.parseLabel(label("\"a\"", "\"1\"", "1793577601426.5")));
+        assertEquals(RejectReason.BAD_TIMESTAMP, fractional.reason());
+    }
+
+    /** ISO-8601 allows a comma as the decimal sign. */
+    @Test
+    void anIsoInstantWithADecimalCommaIsRead() throws Exception {
+        assertEquals(1_793_577_601_500L, P.parseLabel(label("\"a\"", "\"1\"", "\"2026-11-02T00:00:01,5Z\"")).timestampMs());
+        assertEquals(1_793_574_001_500L,
+                P.parseLabel(label("\"a\"", "\"1\"", "\"2026-11-02T00:00:01,5+01:00\"")).timestampMs());
+    }
+
+    @Test
+    void aFractionalClassLabelSaysSo() {
+        BadInputException e = assertThrows(BadInputException.class, () -> P.parseLabel(label("\"a\"", "1.0", TS)));
+        assertEquals(RejectReason.WRONG_TYPE, e.reason());
+        assertEquals("field 'label' must be a string or an integer, got a non-integer number 1.0", e.getMessage());
+    }
+}
