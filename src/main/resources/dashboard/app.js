@@ -408,15 +408,19 @@
     var ready = fetch("/ready", {cache: "no-store"}).then(function (r) { return r.ok; }).catch(function () { return false; });
     Promise.all([getJson("/api/models"), getJson("/api/alerts"), ready]).then(function (res) {
       var models = res[0].models || [], alerts = res[1], isReady = res[2];
+      var partial = (res[0].unreachable || []).length > 0;
       renderAlerts(alerts);
       var seen = {};
       models.forEach(function (m) { seen[m.model_id] = true; });
-      Object.keys(state.sections).forEach(function (id) {
-        if (!seen[id]) {
-          state.sections[id].root.remove();
-          delete state.sections[id];
-        }
-      });
+      // an answer without some instance's state (rebalancing, down) is no news that a model went away
+      if (!partial) {
+        Object.keys(state.sections).forEach(function (id) {
+          if (!seen[id]) {
+            state.sections[id].root.remove();
+            delete state.sections[id];
+          }
+        });
+      }
       document.getElementById("empty").hidden = models.length > 0;
       return Promise.all(models.map(function (m) { return refreshModel(m, alerts); })).then(function () {
         state.refreshes++;

@@ -187,26 +187,44 @@ public final class StreamsMonitorView implements MonitorView {
 
     private <V> Optional<ReadOnlyKeyValueStore<Bytes, V>> store(String name) {
         KafkaStreams streams = instance.streams;
-        if (streams == null
-                || (streams.state() != KafkaStreams.State.RUNNING && streams.state() != KafkaStreams.State.REBALANCING)) {
+        if (streams == null) {
+            return Optional.empty();
+        }
+        KafkaStreams.State state = streams.state();
+        if (state != KafkaStreams.State.RUNNING && state != KafkaStreams.State.REBALANCING) {
+            if (localOnly) {
+                // asked for this instance's state alone (by another instance, or for /metrics): "not now" (503),
+                // not "nothing" (404), or the asker would take it for a model no instance knows
+                throw new InvalidStateStoreException("Kafka Streams is " + state);
+            }
             return Optional.empty();
         }
         try {
             return Optional.of(streams.store(StoreQueryParameters.fromNameAndType(name,
                     QueryableStoreTypes.<Bytes, V>keyValueStore())));
         } catch (InvalidStateStoreException e) {
+            if (localOnly) {
+                throw e;
+            }
+            if (unreachable != null) {
+                unreachable.add("local (state migrating)");
+            }
             return Optional.empty(); // migrating or restoring: answer with what is available
         }
     }
 
     /**
      * Runs a read of local stores; a store that migrates or restores in the middle of it (a
-     * rebalance) gives {@code fallback}, and this instance is named among the unreachable.
+     * rebalance) gives {@code fallback}, and this instance is named among the unreachable; for a
+     * local-only view it fails instead (503 to the asker, the previous values kept by /metrics).
      */
     private <T> T tolerant(java.util.function.Supplier<T> read, T fallback) {
         try {
             return read.get();
         } catch (InvalidStateStoreException e) {
+            if (localOnly) {
+                throw e; // see store(): a local answer is all or "not now"
+            }
             if (unreachable != null) {
                 unreachable.add("local (state migrating)");
             }

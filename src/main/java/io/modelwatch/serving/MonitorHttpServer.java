@@ -79,6 +79,8 @@ public final class MonitorHttpServer implements AutoCloseable {
     private final Map<String, byte[]> assets = new ConcurrentHashMap<>();
     private HttpServer server;
     private ExecutorService executor;
+    /** Threads for answers that wait on the other instances (see {@link #route}). */
+    private volatile ExecutorService fanOut;
 
     /**
      * A server whose /metrics exports the view's gauges and JVM metrics only (no pipeline counters);
@@ -124,8 +126,14 @@ public final class MonitorHttpServer implements AutoCloseable {
             return t;
         };
         executor = Executors.newFixedThreadPool(threads, tf);
+        AtomicInteger m = new AtomicInteger();
+        fanOut = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "modelwatch-http-cluster-" + m.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
         s.setExecutor(executor);
-        s.createContext("/", this::handle);
+        s.createContext("/", this::route);
         s.start();
         server = s;
         LOG.info("HTTP server listening on port {}", port());
@@ -154,6 +162,10 @@ public final class MonitorHttpServer implements AutoCloseable {
             server.stop(0);
             server = null;
         }
+        if (fanOut != null) {
+            fanOut.shutdownNow();
+            fanOut = null;
+        }
         if (executor != null) {
             executor.shutdownNow();
             try {
@@ -169,6 +181,32 @@ public final class MonitorHttpServer implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------- dispatch
+
+    /**
+     * An answer for the whole cluster waits for the other instances' local answers; were it to wait on a
+     * server thread, two instances each busy with such requests would wait for each other's free threads
+     * (both answering partially after their timeouts). So those run on their own threads, and the server's
+     * threads stay free for local answers.
+     */
+    private void route(HttpExchange ex) {
+        ExecutorService cluster = fanOut;
+        if (cluster != null && asksTheCluster(ex)) {
+            try {
+                cluster.execute(() -> handle(ex));
+                return;
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // closing: answer here
+            }
+        }
+        handle(ex);
+    }
+
+    /** An API request not restricted to this instance ({@code scope=local}). */
+    private static boolean asksTheCluster(HttpExchange ex) {
+        String path = ex.getRequestURI().getRawPath();
+        String query = ex.getRequestURI().getRawQuery();
+        return path != null && path.startsWith("/api/") && (query == null || !query.contains("scope=local"));
+    }
 
     private void handle(HttpExchange ex) {
         try (ex) {

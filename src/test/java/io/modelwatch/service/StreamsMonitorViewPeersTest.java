@@ -1,0 +1,210 @@
+package io.modelwatch.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.modelwatch.serde.BinaryWriter;
+import io.modelwatch.serving.MonitorHttpServer;
+import io.modelwatch.serving.MonitorMetrics;
+import io.modelwatch.window.AggregationKey;
+import io.modelwatch.window.WindowAggregation;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.StreamsMetadata;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.apache.kafka.streams.state.internals.StreamsMetadataImpl;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two instances' views and HTTP servers over stub Kafka Streams clients (real servers, real HTTP between
+ * them): what one answers while the other's store migrates, and that concurrent requests to both do not make
+ * each wait for the other's threads.
+ */
+class StreamsMonitorViewPeersTest {
+
+    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    /** The history store as a sorted map; while {@code migrating}, reads fail as Streams' do mid-rebalance. */
+    static final class History implements ReadOnlyKeyValueStore<Bytes, String> {
+        final TreeMap<Bytes, String> map = new TreeMap<>();
+        volatile boolean migrating;
+
+        void put(String model, String version, long start, String json) {
+            BinaryWriter w = new BinaryWriter(48);
+            AggregationKey.wholeModel(model, version).writeTo(w);
+            map.put(Bytes.wrap(w.writeLong(start).writeVarLong(1).toByteArray()), json);
+        }
+
+        private KeyValueIterator<Bytes, String> iter(Map<Bytes, String> m) {
+            if (migrating) {
+                throw new InvalidStateStoreException("Cannot get state store metrics-history because the stream thread is PARTITIONS_ASSIGNED, not RUNNING");
+            }
+            Iterator<Map.Entry<Bytes, String>> it = new ArrayList<>(m.entrySet()).iterator();
+            return new KeyValueIterator<>() {
+                public boolean hasNext() { return it.hasNext(); }
+                public KeyValue<Bytes, String> next() { var e = it.next(); return KeyValue.pair(e.getKey(), e.getValue()); }
+                public void close() { }
+                public Bytes peekNextKey() { throw new UnsupportedOperationException(); }
+            };
+        }
+
+        public String get(Bytes k) { return map.get(k); }
+        public KeyValueIterator<Bytes, String> range(Bytes a, Bytes b) { return iter(map.subMap(a, true, b, true)); }
+        public KeyValueIterator<Bytes, String> all() { return iter(map); }
+        public <PS extends Serializer<P>, P> KeyValueIterator<Bytes, String> prefixScan(P prefix, PS ser) {
+            byte[] p = ser.serialize(null, prefix);
+            TreeMap<Bytes, String> m = new TreeMap<>();
+            map.forEach((k, v) -> { if (k.get().length >= p.length && java.util.Arrays.equals(k.get(), 0, p.length, p, 0, p.length)) m.put(k, v); });
+            return iter(m);
+        }
+        public long approximateNumEntries() { return map.size(); }
+    }
+
+    static final class StubStreams extends KafkaStreams {
+        final History history;
+        volatile List<StreamsMetadata> metadata = List.of();
+
+        StubStreams(Path dir, History history) {
+            super(topology(), props(dir));
+            this.history = history;
+        }
+
+        static org.apache.kafka.streams.Topology topology() {
+            StreamsBuilder b = new StreamsBuilder();
+            b.stream("in").to("out");
+            return b.build();
+        }
+
+        static Properties props(Path dir) {
+            Properties p = new Properties();
+            p.put(StreamsConfig.APPLICATION_ID_CONFIG, "peers-test-" + System.nanoTime());
+            p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:1");
+            p.put(StreamsConfig.STATE_DIR_CONFIG, dir.toString());
+            return p;
+        }
+
+        @Override public State state() { return State.RUNNING; }
+        @SuppressWarnings("unchecked")
+        @Override public <T> T store(StoreQueryParameters<T> q) { return (T) history; }
+        @Override public Collection<StreamsMetadata> streamsMetadataForStore(String store) { return metadata; }
+    }
+
+    static StreamsMetadata meta(HostInfo h) {
+        return new StreamsMetadataImpl(h, Set.of(WindowAggregation.HISTORY_STORE), Set.of(), Set.of(), Set.of());
+    }
+
+    static HttpResponse<String> get(MonitorHttpServer s, String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + s.port() + path))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static String record(String model, String version, long start) {
+        return "{\"model_id\":\"" + model + "\",\"model_version\":\"" + version + "\",\"window_start\":" + start
+                + ",\"window_end\":" + (start + 60_000) + ",\"final\":true,\"predictions\":10,\"labeled\":8,"
+                + "\"metrics\":{\"f1\":0.9}}";
+    }
+
+    /** B holds model "fraud"; its store migrates: A says B did not answer (not that fraud is unknown). */
+    @Test
+    void aPeerWhoseStoreIsMigratingIsNamedNotTakenForOneWithoutTheModel(@TempDir Path dir) throws Exception {
+        long start = (System.currentTimeMillis() / 60_000 - 5) * 60_000;
+        History ha = new History();
+        History hb = new History();
+        hb.put("fraud", "v1", start, record("fraud", "v1", start));
+        StreamsMonitorView va = new StreamsMonitorView(List::of);
+        StreamsMonitorView vb = new StreamsMonitorView(List::of);
+        try (StubStreams sa = new StubStreams(dir.resolve("a"), ha); StubStreams sb = new StubStreams(dir.resolve("b"), hb);
+             MonitorMetrics mb = new MonitorMetrics(vb.scoped(true));
+             MonitorHttpServer a = new MonitorHttpServer(va).start(0);
+             MonitorHttpServer b = new MonitorHttpServer(vb, mb).start(0)) {
+            HostInfo ia = new HostInfo("localhost", a.port());
+            HostInfo ib = new HostInfo("localhost", b.port());
+            sa.metadata = List.of(meta(ia), meta(ib));
+            sb.metadata = List.of(meta(ia), meta(ib));
+            va.attach(sa, ia);
+            vb.attach(sb, ib);
+
+            HttpResponse<String> ok = get(a, "/api/models/fraud/metrics");
+            assertEquals(200, ok.statusCode(), ok.body());
+            assertTrue(ok.body().contains("\"fraud\""), ok.body());
+            assertTrue(mb.scrape().lines().anyMatch(l -> l.startsWith("modelwatch_model_f1{")), "B exports fraud's f1");
+
+            hb.migrating = true; // B's thread is PARTITIONS_ASSIGNED (rebalance / restoration)
+            HttpResponse<String> localB = get(b, "/api/models/fraud/metrics?scope=local");
+            assertEquals(503, localB.statusCode(), "B alone: not now, not 'unknown': " + localB.body());
+            assertEquals("1", localB.headers().firstValue("Retry-After").orElse(null));
+            HttpResponse<String> viaA = get(a, "/api/models/fraud/metrics");
+            assertTrue(viaA.body().contains("unreachable") && viaA.body().contains("localhost:" + b.port()),
+                    "A names B as not answering, not the model as unknown: " + viaA.statusCode() + " " + viaA.body());
+            HttpResponse<String> modelsA = get(a, "/api/models");
+            assertEquals(200, modelsA.statusCode());
+            assertTrue(modelsA.body().contains("\"unreachable\""), modelsA.body());
+            assertTrue(mb.scrape().lines().anyMatch(l -> l.startsWith("modelwatch_model_f1{")),
+                    "B's /metrics keeps the last values while its store migrates");
+        }
+    }
+
+    /** Concurrent cluster-scope requests to two instances: none waits for the other's busy threads. */
+    @Test
+    void concurrentRequestsOnTwoInstancesAllAnswerWhole(@TempDir Path dir) throws Exception {
+        long start = (System.currentTimeMillis() / 60_000 - 5) * 60_000;
+        History ha = new History();
+        History hb = new History();
+        ha.put("fraud", "v1", start, record("fraud", "v1", start));
+        hb.put("spam", "v1", start, record("spam", "v1", start));
+        StreamsMonitorView va = new StreamsMonitorView(List::of);
+        StreamsMonitorView vb = new StreamsMonitorView(List::of);
+        try (StubStreams sa = new StubStreams(dir.resolve("a"), ha); StubStreams sb = new StubStreams(dir.resolve("b"), hb);
+             MonitorHttpServer a = new MonitorHttpServer(va).start(0);
+             MonitorHttpServer b = new MonitorHttpServer(vb).start(0)) {
+            HostInfo ia = new HostInfo("localhost", a.port());
+            HostInfo ib = new HostInfo("localhost", b.port());
+            sa.metadata = List.of(meta(ia), meta(ib));
+            sb.metadata = List.of(meta(ia), meta(ib));
+            va.attach(sa, ia);
+            vb.attach(sb, ib);
+            assertTrue(get(a, "/api/models").body().contains("spam"), "A answers for B's model too");
+            // two dashboards, or one behind a load balancer: 6 concurrent /api/models on each instance,
+            // more than each server's threads
+            List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                for (MonitorHttpServer s : List.of(a, b)) {
+                    all.add(HTTP.sendAsync(HttpRequest.newBuilder(URI.create("http://localhost:" + s.port() + "/api/models"))
+                            .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString()));
+                }
+            }
+            int partial = 0;
+            for (var f : all) {
+                HttpResponse<String> r = f.join();
+                assertEquals(200, r.statusCode());
+                if (r.body().contains("unreachable")) {
+                    partial++;
+                }
+            }
+            assertEquals(0, partial, "both instances are up");
+        }
+    }
+}
