@@ -373,23 +373,17 @@ public final class EventParser {
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     /**
-     * Strictly valid UTF-8 with no NUL byte: a NUL is never in UTF-8 JSON text (JSON escapes it) but fills
-     * UTF-16 and UTF-32 text, which the JSON parser would otherwise read by guessing the encoding.
+     * Strictly valid UTF-8 that the JSON parser reads as UTF-8: it guesses UTF-16 or UTF-32 from a NUL among
+     * the first four bytes (which UTF-8 JSON text never starts with) and would read such text happily. A NUL
+     * further on is no encoding question: the parser refuses it as JSON.
      */
     static boolean isUtf8Text(byte[] v) {
-        int n = v.length;
-        int i = 0;
-        long zero = 0;
-        for (; i + 8 <= n; i += 8) {
-            long x = (long) LONGS.get(v, i);
-            zero |= (x - 0x0101010101010101L) & ~x & 0x8080808080808080L; // non-zero iff a byte is 0
-        }
-        for (; i < n; i++) {
+        for (int i = 0; i < Math.min(4, v.length); i++) {
             if (v[i] == 0) {
                 return false;
             }
         }
-        return zero == 0 && isUtf8(v);
+        return isUtf8(v);
     }
 
     /** Strictly valid UTF-8, as the JDK's decoder reports it (no overlong forms, surrogates or beyond U+10FFFF). */

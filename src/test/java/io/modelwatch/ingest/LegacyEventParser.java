@@ -84,10 +84,10 @@ final class LegacyEventParser {
         return root;
     }
 
-    /** UTF-8 JSON text: decodes as UTF-8 and holds no NUL byte (UTF-16 and UTF-32 text do). */
+    /** UTF-8 JSON text: decodes as UTF-8 and does not open like UTF-16 or UTF-32 text (a NUL in 4 bytes). */
     private static boolean isUtf8(byte[] value) {
-        for (byte b : value) {
-            if (b == 0) {
+        for (int i = 0; i < value.length && i < 4; i++) {
+            if (value[i] == 0) {
                 return false;
             }
         }
