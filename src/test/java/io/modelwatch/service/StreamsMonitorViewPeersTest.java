@@ -127,6 +127,40 @@ class StreamsMonitorViewPeersTest {
                 + "\"metrics\":{\"f1\":0.9}}";
     }
 
+    /** Instances A and B: stub Streams clients over the given history stores, views, servers; B's /metrics. */
+    static final class TwoInstances implements AutoCloseable {
+        final StubStreams sa;
+        final StubStreams sb;
+        final MonitorMetrics mb;
+        final MonitorHttpServer a;
+        final MonitorHttpServer b;
+
+        TwoInstances(Path dir, History ha, History hb) throws Exception {
+            StreamsMonitorView va = new StreamsMonitorView(List::of);
+            StreamsMonitorView vb = new StreamsMonitorView(List::of);
+            sa = new StubStreams(dir.resolve("a"), ha);
+            sb = new StubStreams(dir.resolve("b"), hb);
+            mb = new MonitorMetrics(vb.scoped(true));
+            a = new MonitorHttpServer(va).start(0);
+            b = new MonitorHttpServer(vb, mb).start(0);
+            HostInfo ia = new HostInfo("localhost", a.port());
+            HostInfo ib = new HostInfo("localhost", b.port());
+            sa.metadata = List.of(meta(ia), meta(ib));
+            sb.metadata = List.of(meta(ia), meta(ib));
+            va.attach(sa, ia);
+            vb.attach(sb, ib);
+        }
+
+        @Override
+        public void close() {
+            b.close();
+            a.close();
+            mb.close();
+            sb.close();
+            sa.close();
+        }
+    }
+
     /** B holds model "fraud"; its store migrates: A says B did not answer (not that fraud is unknown). */
     @Test
     void aPeerWhoseStoreIsMigratingIsNamedNotTakenForOneWithoutTheModel(@TempDir Path dir) throws Exception {
@@ -134,18 +168,10 @@ class StreamsMonitorViewPeersTest {
         History ha = new History();
         History hb = new History();
         hb.put("fraud", "v1", start, record("fraud", "v1", start));
-        StreamsMonitorView va = new StreamsMonitorView(List::of);
-        StreamsMonitorView vb = new StreamsMonitorView(List::of);
-        try (StubStreams sa = new StubStreams(dir.resolve("a"), ha); StubStreams sb = new StubStreams(dir.resolve("b"), hb);
-             MonitorMetrics mb = new MonitorMetrics(vb.scoped(true));
-             MonitorHttpServer a = new MonitorHttpServer(va).start(0);
-             MonitorHttpServer b = new MonitorHttpServer(vb, mb).start(0)) {
-            HostInfo ia = new HostInfo("localhost", a.port());
-            HostInfo ib = new HostInfo("localhost", b.port());
-            sa.metadata = List.of(meta(ia), meta(ib));
-            sb.metadata = List.of(meta(ia), meta(ib));
-            va.attach(sa, ia);
-            vb.attach(sb, ib);
+        try (TwoInstances two = new TwoInstances(dir, ha, hb)) {
+            MonitorHttpServer a = two.a;
+            MonitorHttpServer b = two.b;
+            MonitorMetrics mb = two.mb;
 
             HttpResponse<String> ok = get(a, "/api/models/fraud/metrics");
             assertEquals(200, ok.statusCode(), ok.body());
@@ -175,17 +201,9 @@ class StreamsMonitorViewPeersTest {
         History hb = new History();
         ha.put("fraud", "v1", start, record("fraud", "v1", start));
         hb.put("spam", "v1", start, record("spam", "v1", start));
-        StreamsMonitorView va = new StreamsMonitorView(List::of);
-        StreamsMonitorView vb = new StreamsMonitorView(List::of);
-        try (StubStreams sa = new StubStreams(dir.resolve("a"), ha); StubStreams sb = new StubStreams(dir.resolve("b"), hb);
-             MonitorHttpServer a = new MonitorHttpServer(va).start(0);
-             MonitorHttpServer b = new MonitorHttpServer(vb).start(0)) {
-            HostInfo ia = new HostInfo("localhost", a.port());
-            HostInfo ib = new HostInfo("localhost", b.port());
-            sa.metadata = List.of(meta(ia), meta(ib));
-            sb.metadata = List.of(meta(ia), meta(ib));
-            va.attach(sa, ia);
-            vb.attach(sb, ib);
+        try (TwoInstances two = new TwoInstances(dir, ha, hb)) {
+            MonitorHttpServer a = two.a;
+            MonitorHttpServer b = two.b;
             assertTrue(get(a, "/api/models").body().contains("spam"), "A answers for B's model too");
             // two dashboards, or one behind a load balancer: 6 concurrent /api/models on each instance,
             // more than each server's threads
