@@ -84,25 +84,35 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
     static final int COMPACT_AFTER = 32;
     private final int compactAfter;
     /**
-     * Partials stored per open window (index key) and join partition, the folded one included. In memory:
-     * after a restart it counts from zero, so a fold comes later, never wrong.
+     * Encoded size a fold keeps each sum below (far below the internal topics' record limit,
+     * {@code ModelwatchConfig.PARTIAL_RECORD_BYTES}); a partial this large is a full chunk and is not folded.
+     */
+    static final int FOLD_CHUNK_BYTES = 1 << 20;
+    private final int foldChunkBytes;
+    /**
+     * Partials per open window (index key) and join partition since the last fold (which counts as one).
+     * In memory: after a restart it counts from zero, so a fold comes later, never wrong.
      */
     private final java.util.Map<Bytes, java.util.Map<Integer, Integer>> unfolded = new java.util.HashMap<>();
     /** Tells apart partials without record metadata (tests); with it, the input offset does. */
     private long localSequence;
 
     WindowAggregateProcessor(WindowSpec windows, int rolling, Duration updateInterval, WindowCounters counters) {
-        this(windows, rolling, updateInterval, counters, COMPACT_AFTER);
+        this(windows, rolling, updateInterval, counters, COMPACT_AFTER, FOLD_CHUNK_BYTES);
     }
 
-    /** With the number of partials per window, key and join partition that triggers a fold (tests use small ones). */
+    /**
+     * With the number of partials per window, key and join partition that triggers a fold, and the size a
+     * fold's sums stay below (tests use small ones).
+     */
     WindowAggregateProcessor(WindowSpec windows, int rolling, Duration updateInterval, WindowCounters counters,
-                             int compactAfter) {
+                             int compactAfter, int foldChunkBytes) {
         this.windows = windows;
         this.rolling = rolling;
         this.updateInterval = updateInterval;
         this.counters = counters;
         this.compactAfter = Math.max(2, compactAfter);
+        this.foldChunkBytes = foldChunkBytes;
     }
 
     @Override
@@ -273,31 +283,49 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
     }
 
     /**
-     * Replaces a join partition's partials of one window and key by their sum, under the last one's key (so a
-     * reset's prefix still finds it, and a later partial still sorts after it). The window's sum is unchanged.
+     * Replaces runs of a join partition's partials of one window and key by their sums, each under its run's
+     * last key (so a reset's prefix still finds it, and a later partial still sorts after it). A run stays
+     * below {@link #FOLD_CHUNK_BYTES} encoded: a window with many distinct scores ends up in a few full chunks,
+     * which are left alone, instead of one record that outgrows the changelog's record limit and is re-encoded
+     * whole at every fold. The window's sum is unchanged.
      */
     private void fold(byte[] prefix, int sourcePartition) {
         byte[] ofPartition = new BinaryWriter(prefix.length + 4).writeBytes(prefix).writeInt(sourcePartition)
                 .toByteArray();
-        WindowAggregate folded = WindowAggregate.forChanges();
-        List<Bytes> keys = new ArrayList<>();
+        List<List<KeyValue<Bytes, byte[]>>> runs = new ArrayList<>();
+        List<KeyValue<Bytes, byte[]>> run = new ArrayList<>();
+        long runBytes = 0;
         try (KeyValueIterator<Bytes, byte[]> it = partials.prefixScan(Bytes.wrap(ofPartition),
                 org.apache.kafka.common.serialization.Serdes.Bytes().serializer())) {
             while (it.hasNext()) {
                 KeyValue<Bytes, byte[]> kv = it.next();
-                keys.add(kv.key);
-                AggregateCodec.mergeInto(kv.value, folded);
+                boolean full = kv.value.length >= foldChunkBytes;
+                if (full || runBytes + kv.value.length > foldChunkBytes) {
+                    runs.add(run);
+                    run = new ArrayList<>();
+                    runBytes = 0;
+                }
+                if (!full) {
+                    run.add(kv);
+                    runBytes += kv.value.length;
+                }
             }
         }
-        if (keys.size() < 2) {
-            return;
+        runs.add(run);
+        for (List<KeyValue<Bytes, byte[]>> r : runs) {
+            if (r.size() < 2) {
+                continue;
+            }
+            WindowAggregate folded = WindowAggregate.forChanges();
+            for (int i = 0; i < r.size(); i++) {
+                AggregateCodec.mergeInto(r.get(i).value, folded);
+                if (i < r.size() - 1) {
+                    partials.delete(r.get(i).key);
+                }
+            }
+            partials.put(r.get(r.size() - 1).key, AggregateCodec.encode(folded));
+            counters.partialsFolded(r.size() - 1);
         }
-        Bytes last = keys.get(keys.size() - 1);
-        for (int i = 0; i < keys.size() - 1; i++) {
-            partials.delete(keys.get(i));
-        }
-        partials.put(last, AggregateCodec.encode(folded));
-        counters.partialsFolded(keys.size() - 1);
     }
 
     /** The sum of every partial of one window, read from the store (null when it has none). */

@@ -11,9 +11,11 @@ import io.modelwatch.metrics.WindowAggregate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -57,7 +59,8 @@ class DeltaMergeTest {
     @Test
     void anyMixOfDeltasRestartsAndRelabelsMergesToTheStandingPairs() throws Exception {
         for (long seed = 1; seed <= 40; seed++) {
-            runScenario(new Random(seed), seed, WindowAggregateProcessor.COMPACT_AFTER);
+            runScenario(new Random(seed), seed, WindowAggregateProcessor.COMPACT_AFTER,
+                    WindowAggregateProcessor.FOLD_CHUNK_BYTES);
         }
     }
 
@@ -69,14 +72,32 @@ class DeltaMergeTest {
     @Test
     void foldingPartialsChangesNoFinal() throws Exception {
         for (long seed = 1; seed <= 40; seed++) {
-            runScenario(new Random(seed), seed, 2 + (int) (seed % 2));
+            runScenario(new Random(seed), seed, 2 + (int) (seed % 2), WindowAggregateProcessor.FOLD_CHUNK_BYTES);
         }
     }
 
-    private void runScenario(Random random, long seed, int compactAfter) throws Exception {
+    /**
+     * Folding with a small chunk size: no fold writes a sum larger than the chunk size (a window with many
+     * distinct scores must not grow one record past the topic's limit), and the finals are still the same.
+     */
+    @Test
+    void foldsStayBelowTheChunkSize() throws Exception {
+        for (long seed = 1; seed <= 40; seed++) {
+            runScenario(new Random(seed), seed, 3, CHUNK_BYTES);
+        }
+        assertTrue(foldsSeen > 20, "folded sums were in the store at the end of " + foldsSeen + " of 40 runs");
+    }
+
+    /** Runs whose store held a folded sum at the end (a reset may have dropped them in others). */
+    private int foldsSeen;
+
+    private static final int CHUNK_BYTES = 800;
+
+    private void runScenario(Random random, long seed, int compactAfter, int chunkBytes) throws Exception {
+        delivered.clear();
         MockProcessorContext<String, String> mergeContext = new MockProcessorContext<>();
         WindowCounters mergeCounters = new WindowCounters();
-        WindowAggregateProcessor merge = merge(mergeContext, mergeCounters, compactAfter);
+        WindowAggregateProcessor merge = merge(mergeContext, mergeCounters, compactAfter, chunkBytes);
 
         List<JoinPartition> joins = new ArrayList<>();
         for (int p = 0; p < PARTITIONS; p++) {
@@ -115,13 +136,29 @@ class DeltaMergeTest {
         Map<Integer, Integer> stored = new HashMap<>();
         org.apache.kafka.streams.state.KeyValueStore<org.apache.kafka.common.utils.Bytes, byte[]> partials =
                 mergeContext.getStateStore(WindowAggregation.PARTIALS_STORE);
+        int largestFold = 0;
         try (var it = partials.all()) {
             while (it.hasNext()) {
-                byte[] key = it.next().key.get();
+                var kv = it.next();
+                byte[] key = kv.key.get();
                 stored.merge(java.nio.ByteBuffer.wrap(key, key.length - 12, 4).getInt(), 1, Integer::sum);
+                if (!delivered.contains(java.nio.ByteBuffer.wrap(kv.value))) {
+                    largestFold = Math.max(largestFold, kv.value.length); // not a partial as it came
+                }
             }
         }
+        if (chunkBytes < WindowAggregateProcessor.FOLD_CHUNK_BYTES) {
+            assertTrue(largestFold <= chunkBytes,
+                    "seed " + seed + ": the largest folded sum has " + largestFold + " bytes, chunks " + chunkBytes);
+            foldsSeen += largestFold > 0 ? 1 : 0;
+
+        } else if (compactAfter < 4) {
+            assertTrue(mergeCounters.partialsFolded() > 0, "seed " + seed + ": folds happened");
+        }
         for (var e : stored.entrySet()) {
+            if (chunkBytes < WindowAggregateProcessor.FOLD_CHUNK_BYTES) {
+                break; // full chunks stay beside the unfolded partials
+            }
             assertTrue(e.getValue() < compactAfter, "seed " + seed + ": partition " + e.getKey() + " keeps "
                     + e.getValue() + " partials, folding after " + compactAfter);
         }
@@ -392,11 +429,12 @@ class DeltaMergeTest {
 
     private static WindowAggregateProcessor merge(MockProcessorContext<String, String> mergeContext,
                                                   WindowCounters counters) {
-        return merge(mergeContext, counters, WindowAggregateProcessor.COMPACT_AFTER);
+        return merge(mergeContext, counters, WindowAggregateProcessor.COMPACT_AFTER,
+                WindowAggregateProcessor.FOLD_CHUNK_BYTES);
     }
 
     private static WindowAggregateProcessor merge(MockProcessorContext<String, String> mergeContext,
-                                                  WindowCounters counters, int compactAfter) {
+                                                  WindowCounters counters, int compactAfter, int chunkBytes) {
         mergeContext.setCurrentStreamTimeMs(MIN);
         mergeContext.setCurrentSystemTimeMs(0);
         WindowAggregation stage = new WindowAggregation(WINDOWS, 1, Duration.ofSeconds(1), counters, true);
@@ -406,7 +444,7 @@ class DeltaMergeTest {
             mergeContext.addStateStore(s);
         }
         WindowAggregateProcessor merge = new WindowAggregateProcessor(WINDOWS, 1, Duration.ofSeconds(1), counters,
-                compactAfter);
+                compactAfter, chunkBytes);
         merge.init(mergeContext);
         return merge;
     }
@@ -452,13 +490,19 @@ class DeltaMergeTest {
     }
 
     /** Moves what the join partitions forwarded to the merge, interleaving partitions in a random order. */
-    private static void deliver(List<JoinPartition> joins, WindowAggregateProcessor merge, Random random) {
+    /** Every partial the merge was given, by content: what a stored value that is not one of them was folded from. */
+    private final Set<java.nio.ByteBuffer> delivered = new HashSet<>();
+
+    private void deliver(List<JoinPartition> joins, WindowAggregateProcessor merge, Random random) {
         List<JoinPartition> order = new ArrayList<>(joins);
         if (random != null) {
             java.util.Collections.shuffle(order, random);
         }
         for (JoinPartition join : order) {
             for (var f : join.context.forwarded()) {
+                if (f.record().value() instanceof AggregateInput.Partial p) {
+                    delivered.add(java.nio.ByteBuffer.wrap(p.aggregate()));
+                }
                 merge.process(new Record<>(f.record().key(), f.record().value(), f.record().timestamp()));
             }
             join.context.resetForwards();
