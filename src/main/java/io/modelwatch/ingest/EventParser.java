@@ -514,7 +514,7 @@ public final class EventParser {
     }
 
     private String checkedLength(String field, String text) throws BadInputException {
-        checkSurrogates(field, text);
+        checkText(field, text);
         int max = limits.maxFieldBytes();
         // at most 3 UTF-8 bytes a char (a surrogate pair is 4 for 2): short text needs no count
         if (text.length() > max || (text.length() > max / 3 && utf8Length(text) > max)) {
@@ -526,11 +526,16 @@ public final class EventParser {
 
     /**
      * A {@code \\u} escape can spell half a surrogate pair, which no UTF-8 encodes: written out again (as the
-     * join key, in state) it would become '?', and distinct ids or classes would merge.
+     * join key, in state) it would become '?', and distinct ids or classes would merge. U+0000 separates
+     * names in state and series keys, so no name may hold it.
      */
-    private static void checkSurrogates(String field, String text) throws BadInputException {
+    private static void checkText(String field, String text) throws BadInputException {
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
+            if (c == 0) {
+                throw new BadInputException(RejectReason.NUL_CHARACTER, "field '" + field
+                        + "' holds the NUL character U+0000 (not allowed in ids, names, classes and tags)");
+            }
             if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
                 i++;
             } else if (Character.isSurrogate(c)) {

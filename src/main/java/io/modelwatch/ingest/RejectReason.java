@@ -18,6 +18,11 @@ public enum RejectReason {
     OVERSIZED_FIELD("oversized_field"),
     TOO_MANY_TAGS("too_many_tags"),
     /**
+     * A text field (id, model, version, class, tag) holds U+0000: names are joined with it in state and
+     * series keys, so "a\u0000b" could pass for two names.
+     */
+    NUL_CHARACTER("nul_character"),
+    /**
      * With {@code repartition-inputs: false} only: the event was read from another partition than the one
      * that joins its prediction id (the producer did not key it by prediction_id with the default
      * partitioner), so joining it here would pair it with nothing.

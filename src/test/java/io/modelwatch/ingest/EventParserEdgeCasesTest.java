@@ -82,4 +82,29 @@ class EventParserEdgeCasesTest {
         assertEquals(RejectReason.WRONG_TYPE, e.reason());
         assertEquals("field 'label' must be a string or an integer, got a non-integer number 1.0", e.getMessage());
     }
+
+    /**
+     * U+0000 separates names in state and series keys: a score class spelled like the scored-pairs marker,
+     * or a model "a\u0000b", would pass for something else.
+     */
+    @Test
+    void aNulCharacterInAnyNameIsRejected() {
+        String[] predictions = {
+            "{\"prediction_id\":\"a\",\"model_id\":\"m\",\"timestamp\":" + TS
+                + ",\"predicted\":\"1\",\"scores\":{\"\\u0000scored\":0.5,\"1\":0.5}}",
+            "{\"prediction_id\":\"a\",\"model_id\":\"m\\u0000v\",\"timestamp\":" + TS + ",\"predicted\":\"1\"}",
+            "{\"prediction_id\":\"a\",\"model_id\":\"m\",\"timestamp\":" + TS
+                + ",\"predicted\":\"1\",\"tags\":{\"region\":\"eu\\u0000\"}}",
+        };
+        String[] fields = {"scores key", "model_id", "tag region"};
+        for (int i = 0; i < predictions.length; i++) {
+            byte[] v = predictions[i].getBytes(StandardCharsets.UTF_8);
+            BadInputException e = assertThrows(BadInputException.class, () -> P.parsePrediction(v), predictions[i]);
+            assertEquals(RejectReason.NUL_CHARACTER, e.reason(), predictions[i]);
+            assertTrue(e.getMessage().startsWith("field '" + fields[i] + "' holds the NUL character"), e.getMessage());
+        }
+        BadInputException label = assertThrows(BadInputException.class,
+                () -> P.parseLabel(label("\"a\"", "\"1\\u0000\"", TS)));
+        assertEquals(RejectReason.NUL_CHARACTER, label.reason());
+    }
 }

@@ -460,6 +460,12 @@ class EventParserTest {
     }
 
     @Test
+    void nulCharacterInAName() {
+        rejectPrediction(bytes(prediction(n -> n.put("model_id", "fraud\u0000v2"))), RejectReason.NUL_CHARACTER,
+                "model_id", "U+0000");
+    }
+
+    @Test
     void everyRejectReasonIsCovered() {
         // run the reject tests once more here, so this holds whatever order the tests run in
         nullValue();
@@ -481,6 +487,7 @@ class EventParserTest {
         scoresNotNormalised();
         oversizedField();
         tooManyTags();
+        nulCharacterInAName();
         // UNREADABLE is ParseProcessor's answer to an exception the parser did not anticipate, and
         // NOT_ON_JOIN_PARTITION its check of where an event was read (JoinRoutingTest)
         assertEquals(EnumSet.complementOf(EnumSet.of(RejectReason.UNREADABLE, RejectReason.NOT_ON_JOIN_PARTITION)),

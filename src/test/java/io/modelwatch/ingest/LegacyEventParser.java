@@ -162,6 +162,10 @@ final class LegacyEventParser {
     private String checkedLength(String field, String text) throws BadInputException {
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
+            if (c == 0) {
+                throw new BadInputException(RejectReason.NUL_CHARACTER, "field '" + field
+                        + "' holds the NUL character U+0000 (not allowed in ids, names, classes and tags)");
+            }
             boolean pair = Character.isHighSurrogate(c) && i + 1 < text.length()
                     && Character.isLowSurrogate(text.charAt(i + 1));
             if (pair) {
