@@ -192,11 +192,13 @@ public final class StreamsMonitorView implements MonitorView {
         }
         KafkaStreams.State state = streams.state();
         if (state != KafkaStreams.State.RUNNING && state != KafkaStreams.State.REBALANCING) {
-            if (localOnly) {
-                // asked for this instance's state alone (by another instance, or for /metrics): "not now" (503),
-                // not "nothing" (404), or the asker would take it for a model no instance knows
+            if (localOnly && state == KafkaStreams.State.CREATED) {
+                // asked for this instance's state alone (by another instance, or for /metrics) while it starts:
+                // "not now" (503), not "nothing" (404), or the asker would take it for a model no instance knows
                 throw new InvalidStateStoreException("Kafka Streams is " + state);
             }
+            // stopping or stopped (shut down, or failed): it holds no state any more, and its partitions go to
+            // other instances; /metrics drops its gauges instead of exporting the last values for ever
             return Optional.empty();
         }
         try {

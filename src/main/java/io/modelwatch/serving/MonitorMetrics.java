@@ -154,13 +154,31 @@ public final class MonitorMetrics implements AutoCloseable {
         }
         try {
             refreshModels(view.latestMetrics());
+            recovered("model");
         } catch (RuntimeException e) {
-            LOG.warn("could not refresh model gauges, keeping the previous values: {}", e.toString());
+            failed("model", e);
         }
         try {
             refreshAlerts(view.alerts());
+            recovered("alert");
         } catch (RuntimeException e) {
-            LOG.warn("could not refresh alert gauges, keeping the previous values: {}", e.toString());
+            failed("alert", e);
+        }
+    }
+
+    /** Gauge kinds whose last refresh failed: logged once when they start failing and once when they recover. */
+    private final java.util.Set<String> failing = new java.util.HashSet<>();
+
+    private void failed(String gauges, RuntimeException e) {
+        if (failing.add(gauges)) {
+            LOG.warn("could not refresh {} gauges, keeping the previous values until a refresh succeeds: {}",
+                    gauges, e.toString());
+        }
+    }
+
+    private void recovered(String gauges) {
+        if (failing.remove(gauges)) {
+            LOG.info("{} gauges refreshed again", gauges);
         }
     }
 

@@ -86,6 +86,7 @@ class StreamsMonitorViewPeersTest {
     static final class StubStreams extends KafkaStreams {
         final History history;
         volatile List<StreamsMetadata> metadata = List.of();
+        volatile State state = State.RUNNING;
 
         StubStreams(Path dir, History history) {
             super(topology(), props(dir));
@@ -106,7 +107,7 @@ class StreamsMonitorViewPeersTest {
             return p;
         }
 
-        @Override public State state() { return State.RUNNING; }
+        @Override public State state() { return state; }
         @SuppressWarnings("unchecked")
         @Override public <T> T store(StoreQueryParameters<T> q) { return (T) history; }
         @Override public Collection<StreamsMetadata> streamsMetadataForStore(String store) { return metadata; }
@@ -190,6 +191,31 @@ class StreamsMonitorViewPeersTest {
             assertTrue(modelsA.body().contains("\"unreachable\""), modelsA.body());
             assertTrue(mb.scrape().lines().anyMatch(l -> l.startsWith("modelwatch_model_f1{")),
                     "B's /metrics keeps the last values while its store migrates");
+        }
+    }
+
+    /**
+     * B's Streams client failed (or was shut down): it holds no state any more, so its /metrics drops the
+     * model gauges rather than export their last values for ever; while it starts, they are kept.
+     */
+    @Test
+    void aStoppedInstanceExportsNoModelGauges(@TempDir Path dir) throws Exception {
+        long start = (System.currentTimeMillis() / 60_000 - 5) * 60_000;
+        History hb = new History();
+        hb.put("fraud", "v1", start, record("fraud", "v1", start));
+        try (TwoInstances two = new TwoInstances(dir, new History(), hb)) {
+            assertTrue(two.mb.scrape().lines().anyMatch(l -> l.startsWith("modelwatch_model_f1{")), "B exports f1");
+            two.sb.state = KafkaStreams.State.CREATED;
+            assertEquals(503, get(two.b, "/api/models/fraud/metrics?scope=local").statusCode(), "starting: not now");
+            assertTrue(two.mb.scrape().lines().anyMatch(l -> l.startsWith("modelwatch_model_f1{")),
+                    "starting: the last values are kept");
+            for (KafkaStreams.State stopped : List.of(KafkaStreams.State.ERROR, KafkaStreams.State.NOT_RUNNING)) {
+                two.sb.state = KafkaStreams.State.RUNNING;
+                assertTrue(two.mb.scrape().lines().anyMatch(l -> l.startsWith("modelwatch_model_f1{")), "running");
+                two.sb.state = stopped;
+                assertTrue(two.mb.scrape().lines().noneMatch(l -> l.startsWith("modelwatch_model_f1{")),
+                        stopped + ": no stale model gauges");
+            }
         }
     }
 
