@@ -190,7 +190,7 @@ public final class MonitorHttpServer implements AutoCloseable {
      */
     private void route(HttpExchange ex) {
         ExecutorService cluster = fanOut;
-        if (cluster != null && asksTheCluster(ex)) {
+        if (cluster != null && asksTheCluster(ex.getRequestURI())) {
             try {
                 cluster.execute(() -> handle(ex));
                 return;
@@ -201,11 +201,21 @@ public final class MonitorHttpServer implements AutoCloseable {
         handle(ex);
     }
 
-    /** An API request not restricted to this instance ({@code scope=local}). */
-    private static boolean asksTheCluster(HttpExchange ex) {
-        String path = ex.getRequestURI().getRawPath();
-        String query = ex.getRequestURI().getRawQuery();
-        return path != null && path.startsWith("/api/") && (query == null || !query.contains("scope=local"));
+    /**
+     * A request about models not restricted to this instance ({@code scope=local}): its answer asks the others.
+     * Not {@code /api/alerts} (it follows a topic every instance reads), and not a request with a bad query
+     * (answered at once with 400).
+     */
+    static boolean asksTheCluster(java.net.URI uri) {
+        String path = uri.getRawPath();
+        if (path == null || !(path.equals("/api/models") || path.startsWith("/api/models/"))) {
+            return false;
+        }
+        try {
+            return !Query.parse(uri.getRawQuery()).localScope();
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     private void handle(HttpExchange ex) {

@@ -102,6 +102,19 @@ class MonitorHttpServerTest {
 
     // ------------------------------------------------------------------ probes
 
+    /** Which requests wait on the other instances (and so run on their own threads): decided on the parsed query. */
+    @Test
+    void onlyClusterWideModelRequestsAskTheOthers() {
+        assertTrue(MonitorHttpServer.asksTheCluster(URI.create("/api/models")));
+        assertTrue(MonitorHttpServer.asksTheCluster(URI.create("/api/models/fraud/metrics?scope=cluster")));
+        // a slice value that spells the parameter is not the parameter
+        assertTrue(MonitorHttpServer.asksTheCluster(URI.create("/api/models/fraud/metrics?slice=note%3Dscope=local")));
+        assertFalse(MonitorHttpServer.asksTheCluster(URI.create("/api/models/fraud/metrics?version=v1&scope=local")));
+        assertFalse(MonitorHttpServer.asksTheCluster(URI.create("/api/alerts")), "the alerts topic is already whole");
+        assertFalse(MonitorHttpServer.asksTheCluster(URI.create("/api/models?scope=local&scope=local")), "a 400");
+        assertFalse(MonitorHttpServer.asksTheCluster(URI.create("/metrics")));
+    }
+
     @Test
     void healthIsAlwaysUp() throws Exception {
         view.ready = false;
