@@ -22,15 +22,6 @@ final class MetricsView {
     final long windowEnd;
     /** 1 for a single window, K for a rolling record. */
     final int rolling;
-
-    /**
-     * The start of the newest single window the record covers: its own start for a single window, the last
-     * of the K for a rolling record. Where an alert stands in window order, whatever the rule's span: a rule
-     * changed from single windows to rolling (or back) keeps its place.
-     */
-    long newestWindowStart() {
-        return rolling <= 1 ? windowStart : windowEnd - (windowEnd - windowStart) / rolling;
-    }
     final boolean isFinal;
     final long labeled;
     final long predictions;
@@ -70,6 +61,15 @@ final class MetricsView {
 
     static MetricsView of(JsonNode record) {
         return new MetricsView(record);
+    }
+
+    /**
+     * The start of the newest single window the record covers: its own start for a single window, the last
+     * of the K for a rolling record. Where an alert stands in window order, whatever the rule's span: a rule
+     * changed from single windows to rolling (or back) keeps its place.
+     */
+    long newestWindowStart() {
+        return rolling <= 1 ? windowStart : windowEnd - (windowEnd - windowStart) / rolling;
     }
 
     /** The figure, or null when the record does not define it (undefined or another kind of model). */

@@ -226,16 +226,9 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
      * {@code max.task.idle.ms} below 0 lets a task take whichever input has records buffered, not the
      * earliest in event time: labels, timed after their predictions, then run ahead, move stream time past
      * windows whose predictions have not been read, and those predictions all count as late. Seen with
-     * the bench: every prediction late.
-     */
-    static void checkTaskIdle(String value, List<String> problems) {
-        checkTaskIdle(value, true, problems);
-    }
-
-    /**
-     * As {@link #checkTaskIdle(String, List)}; with keyed inputs ({@code repartition-inputs: false}) also below
-     * {@code IngestProgress.IDLE_AFTER}: a join task waiting that long on one input with records buffered on
-     * the other would read nothing for an idle period and tell the merge it is idle while it is not.
+     * the bench: every prediction late. With keyed inputs ({@code repartition-inputs: false}) it must also
+     * stay below {@code IngestProgress.IDLE_AFTER}: a join task waiting that long on one input with records
+     * buffered on the other would read nothing for an idle period and tell the merge it is idle while it is not.
      */
     static void checkTaskIdle(String value, boolean repartitionInputs, List<String> problems) {
         if (value == null) {

@@ -1,5 +1,7 @@
 package io.modelwatch.join;
 
+import io.modelwatch.ingest.IngestLimits;
+import io.modelwatch.ingest.IngestProgress;
 import io.modelwatch.ingest.IngestWatermark;
 import io.modelwatch.ingest.JoinInput;
 import io.modelwatch.ingest.Label;
@@ -10,6 +12,7 @@ import io.modelwatch.window.AggregationKey;
 import io.modelwatch.window.WindowSpec;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import org.apache.kafka.streams.KeyValue;
@@ -41,7 +44,7 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
     private final Duration watermarkInterval;
     private final int joinPartitions;
     private final JoinCounters counters;
-    private final io.modelwatch.ingest.IngestLimits limits;
+    private final IngestLimits limits;
     private CardinalityGuard cardinality;
 
     /** The least number of entries the expiry scan visits per watermark interval. */
@@ -90,7 +93,7 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
 
     DelayedJoinProcessor(String pendingStoreName, WindowSpec windows, List<String> sliceDimensions, int labelCap,
                          Duration watermarkInterval, int joinPartitions, JoinCounters counters,
-                         io.modelwatch.ingest.IngestLimits limits) {
+                         IngestLimits limits) {
         this(pendingStoreName, windows, sliceDimensions, labelCap, watermarkInterval, joinPartitions, counters, limits,
                 MIN_SCAN_CHUNK, MAX_SCAN_PER_PUNCTUATION, false, false);
     }
@@ -98,7 +101,7 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
     /** With the scan's chunk floor, per-punctuation cap and mode given (tests use small ones). */
     DelayedJoinProcessor(String pendingStoreName, WindowSpec windows, List<String> sliceDimensions, int labelCap,
                          Duration watermarkInterval, int joinPartitions, JoinCounters counters,
-                         io.modelwatch.ingest.IngestLimits limits, int minScanChunk, int maxScanPerPunctuation,
+                         IngestLimits limits, int minScanChunk, int maxScanPerPunctuation,
                          boolean wholePasses, boolean ingestWatermarks) {
         this.pendingStoreName = pendingStoreName;
         this.windows = windows;
@@ -149,7 +152,7 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
             // without input this task's time stands still, and a partition without traffic would hold every
             // window open: when it has read nothing for an idle period it says so, and the merge closes
             // windows without it until its next watermark
-            context.schedule(io.modelwatch.ingest.IngestProgress.IDLE_AFTER, PunctuationType.WALL_CLOCK_TIME,
+            context.schedule(IngestProgress.IDLE_AFTER, PunctuationType.WALL_CLOCK_TIME,
                     t -> {
                         if (!active) {
                             replayOnce();
@@ -230,8 +233,8 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
             }
         }
         if (n < names.length) {
-            names = java.util.Arrays.copyOf(names, n);
-            values = java.util.Arrays.copyOf(values, n);
+            names = Arrays.copyOf(names, n);
+            values = Arrays.copyOf(values, n);
         }
         String model = cardinality.model(p.modelId());
         String version = cardinality.version(model, p.modelVersion());

@@ -118,7 +118,6 @@ public final class Outcomes {
         return -Math.log(trueScore / sum);
     }
 
-    /** Index of class "1" when the row's classes are a subset of {"0", "1"} containing "1", else -1. */
     /** Whether a row's score classes are within {"0", "1"} (a binary model's row). */
     static boolean binaryRow(String[] classes) {
         for (String c : classes) {
@@ -129,6 +128,7 @@ public final class Outcomes {
         return classes.length > 0;
     }
 
+    /** Index of class "1" when the row's classes are a subset of {"0", "1"} containing "1", else -1. */
     static int binaryPositiveIndex(String[] classes) {
         int positive = -1;
         for (int i = 0; i < classes.length; i++) {

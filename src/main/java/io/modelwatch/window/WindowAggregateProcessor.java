@@ -6,10 +6,14 @@ import io.modelwatch.serde.BinaryReader;
 import io.modelwatch.serde.BinaryWriter;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -18,6 +22,7 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
  * The merge: keeps every partial (a delta, see {@link WindowPreAggregateProcessor}) of each window from
@@ -32,6 +37,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 final class WindowAggregateProcessor implements Processor<AggregationKey, AggregateInput, String, String> {
 
+    private static final Serializer<Bytes> BYTES = Serdes.Bytes().serializer();
     private static final byte OPEN = 0;
     private static final byte CLOSED = 1;
 
@@ -52,30 +58,11 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
     /** Open windows changed since their last update record. Lost on restart: only an update is skipped. */
     private final Set<Bytes> dirty = new LinkedHashSet<>();
     /** Wall-clock time of each open window's last update record, to emit at most one per update interval. */
-    private final java.util.Map<Bytes, Long> lastUpdate = new java.util.HashMap<>();
+    private final Map<Bytes, Long> lastUpdate = new HashMap<>();
     /** The sum of each window's partials, for windows in the index; missing ones are rebuilt from the store. */
-    private final java.util.Map<Bytes, WindowAggregate> sums = new java.util.HashMap<>();
-    /**
-     * Join partitions whose replay is under way (reset read, its end not yet), with the wall-clock time of the
-     * reset; persisted beside the watermarks (key {@link #fenceKey}) so a restart of this task keeps them.
-     */
-    private final java.util.Map<Integer, Long> replaying = new java.util.HashMap<>();
-    /**
-     * A replay's end comes in the transaction of its reset (exactly-once), so a fence lasts one batch of input.
-     * One open this long (counted from its reset, or from this task's start for a fence restored from the
-     * store) lost its end: a join task of a version without it, or at-least-once and a crash mid-replay.
-     * Updates then resume, rather than stay silent.
-     */
-    static final Duration REPLAY_FENCE_TIMEOUT = Duration.ofSeconds(30);
-    /**
-     * Join partitions that said they are idle ({@code repartition-inputs: false} only), with the wall-clock
-     * time they last said so: left out of the least watermark until their next watermark or reset, or until
-     * the notice is {@link #IDLE_NOTICE_VALIDITY} old (an idle task says so again every idle period; one that
-     * stopped saying so died or moved, and its partition counts again). In memory: after a restart of this
-     * task an idle partition holds windows until its next notice.
-     */
-    private final java.util.Map<Integer, Long> idle = new java.util.HashMap<>();
-    static final Duration IDLE_NOTICE_VALIDITY = io.modelwatch.ingest.IngestProgress.IDLE_AFTER.multipliedBy(2);
+    private final Map<Bytes, WindowAggregate> sums = new HashMap<>();
+    /** Replay fences and idle notices of the join partitions. */
+    private final JoinPartitionStatus status;
     /**
      * Partials a join partition may leave of one window and key before the merge folds them into one: a long
      * window changes every send interval for (window + label delay), thousands of deltas per partition, which a
@@ -93,7 +80,7 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
      * Partials per open window (index key) and join partition since the last fold (which counts as one).
      * In memory: after a restart it counts from zero, so a fold comes later, never wrong.
      */
-    private final java.util.Map<Bytes, java.util.Map<Integer, Integer>> unfolded = new java.util.HashMap<>();
+    private final Map<Bytes, Map<Integer, Integer>> unfolded = new HashMap<>();
     /** Tells apart partials without record metadata (tests); with it, the input offset does. */
     private long localSequence;
 
@@ -111,6 +98,7 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
         this.rolling = rolling;
         this.updateInterval = updateInterval;
         this.counters = counters;
+        this.status = new JoinPartitionStatus(counters);
         this.compactAfter = Math.max(2, compactAfter);
         this.foldChunkBytes = foldChunkBytes;
     }
@@ -123,22 +111,13 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
         dirty.clear();
         lastUpdate.clear();
         sums.clear();
-        replaying.clear();
-        idle.clear();
         unfolded.clear();
         this.partials = context.getStateStore(WindowAggregation.PARTIALS_STORE);
         this.index = context.getStateStore(WindowAggregation.INDEX_STORE);
         this.watermarks = context.getStateStore(WindowAggregation.WATERMARK_STORE);
         this.history = context.getStateStore(WindowAggregation.HISTORY_STORE);
         this.closedThrough = storedClosedThrough();
-        // fences of the previous incarnation; their timeout counts from now: a restart can take longer than
-        // it (failure detection, restore), and their ends are still ahead in the input
-        long now = context.currentSystemTimeMs();
-        try (KeyValueIterator<Integer, Long> it = watermarks.range(Integer.MIN_VALUE, fenceKey(0))) {
-            while (it.hasNext()) {
-                replaying.put(fenceKey(it.next().key), now);
-            }
-        }
+        status.restore(watermarks, context.currentSystemTimeMs());
         if (!updateInterval.isZero()) {
             context.schedule(updateInterval, PunctuationType.WALL_CLOCK_TIME, t -> emitUpdates());
         }
@@ -159,7 +138,7 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
             return;
         }
         if (record.value() instanceof AggregateInput.Idle i) {
-            idle.put(i.sourcePartition(), context.currentSystemTimeMs());
+            status.idle(i.sourcePartition(), context.currentSystemTimeMs());
             closeThroughLeast(i.sourcePartitions());
             return;
         }
@@ -177,7 +156,7 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
             knownOpen.add(indexKey);
         }
         partials.put(partialKey(prefix, p.sourcePartition(), sequence()), p.aggregate());
-        int stored = unfolded.computeIfAbsent(indexKey, k -> new java.util.HashMap<>())
+        int stored = unfolded.computeIfAbsent(indexKey, k -> new HashMap<>())
                 .merge(p.sourcePartition(), 1, Integer::sum);
         if (stored >= compactAfter) {
             fold(prefix, p.sourcePartition());
@@ -187,7 +166,8 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
         if (sum != null) {
             AggregateCodec.mergeInto(p.aggregate(), sum);
         }
-        if (!p.isFinal() && !updateInterval.isZero() && !holdingUpdates()) {
+        if (!p.isFinal() && !updateInterval.isZero()
+                && !status.holdingUpdates(context.currentSystemTimeMs())) {
             // a quiet window's first change goes out at once (one interval after the pair, not two);
             // further changes within the interval wait for the punctuator
             long now = context.currentSystemTimeMs();
@@ -235,51 +215,21 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
             if (WindowKeys.deleteWindow(partials, ofPartition) > 0) {
                 sums.remove(window);
             }
-            java.util.Map<Integer, Integer> counts = unfolded.get(window);
+            Map<Integer, Integer> counts = unfolded.get(window);
             if (counts != null) {
                 counts.remove(r.sourcePartition());
             }
         }
         // the partition's replayed partials follow behind the reset, but other partitions' partials may come
         // between them: no update until the replay's end. A restarted partition is not idle any more.
-        idle.remove(r.sourcePartition());
-        long now = context.currentSystemTimeMs();
-        replaying.put(r.sourcePartition(), now);
-        watermarks.put(fenceKey(r.sourcePartition()), now);
+        status.replayStarted(r.sourcePartition(), context.currentSystemTimeMs());
     }
 
     /** Join partition {@code r.sourcePartition()} re-sent all it holds: its fence goes, held updates go out. */
     private void onReplayed(AggregateInput.Replayed r) {
-        if (replaying.remove(r.sourcePartition()) == null) {
-            return; // its fence timed out, or its reset came before this task's stores
-        }
-        watermarks.delete(fenceKey(r.sourcePartition()));
-        if (replaying.isEmpty() && !updateInterval.isZero()) {
+        if (status.replayEnded(r.sourcePartition()) && !updateInterval.isZero()) {
             emitUpdates();
         }
-    }
-
-    /** Whether a replay fence is up; one older than {@link #REPLAY_FENCE_TIMEOUT} is taken down first. */
-    private boolean holdingUpdates() {
-        if (replaying.isEmpty()) {
-            return false;
-        }
-        long now = context.currentSystemTimeMs();
-        java.util.Iterator<java.util.Map.Entry<Integer, Long>> it = replaying.entrySet().iterator();
-        while (it.hasNext()) {
-            java.util.Map.Entry<Integer, Long> fence = it.next();
-            if (now - fence.getValue() >= REPLAY_FENCE_TIMEOUT.toMillis()) {
-                it.remove();
-                watermarks.delete(fenceKey(fence.getKey()));
-                counters.replayFenceExpired();
-            }
-        }
-        return !replaying.isEmpty();
-    }
-
-    /** The watermark store's key of join partition {@code partition}'s replay fence (and back): -2 - partition. */
-    static int fenceKey(int partition) {
-        return -2 - partition;
     }
 
     /**
@@ -296,7 +246,7 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
         List<KeyValue<Bytes, byte[]>> run = new ArrayList<>();
         long runBytes = 0;
         try (KeyValueIterator<Bytes, byte[]> it = partials.prefixScan(Bytes.wrap(ofPartition),
-                org.apache.kafka.common.serialization.Serdes.Bytes().serializer())) {
+                BYTES)) {
             while (it.hasNext()) {
                 KeyValue<Bytes, byte[]> kv = it.next();
                 boolean full = kv.value.length >= foldChunkBytes;
@@ -329,11 +279,11 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
     }
 
     /** The sum of every partial of one window, read from the store (null when it has none). */
-    static WindowAggregate read(org.apache.kafka.streams.state.ReadOnlyKeyValueStore<Bytes, byte[]> partials,
+    static WindowAggregate read(ReadOnlyKeyValueStore<Bytes, byte[]> partials,
                                 byte[] prefix) {
         WindowAggregate agg = null;
         try (KeyValueIterator<Bytes, byte[]> it = partials.prefixScan(Bytes.wrap(prefix),
-                org.apache.kafka.common.serialization.Serdes.Bytes().serializer())) {
+                BYTES)) {
             while (it.hasNext()) {
                 if (agg == null) {
                     agg = new WindowAggregate();
@@ -362,7 +312,7 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
         if (old == null || w.streamTimeMs() > old) {
             watermarks.put(w.sourcePartition(), w.streamTimeMs());
         }
-        idle.remove(w.sourcePartition());
+        status.active(w.sourcePartition());
         closeThroughLeast(w.sourcePartitions());
     }
 
@@ -371,8 +321,7 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
         long least = Long.MAX_VALUE;
         long now = context.currentSystemTimeMs();
         for (int p = 0; p < sourcePartitions; p++) {
-            Long idleSince = idle.get(p);
-            if (idleSince != null && now - idleSince < IDLE_NOTICE_VALIDITY.toMillis()) {
+            if (!status.holdsWindows(p, now)) {
                 continue;
             }
             Long t = watermarks.get(p);
@@ -430,7 +379,7 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
     }
 
     private void emitUpdates() {
-        if (dirty.isEmpty() || holdingUpdates()) {
+        if (dirty.isEmpty() || status.holdingUpdates(context.currentSystemTimeMs())) {
             return;
         }
         List<Bytes> changed = new ArrayList<>(dirty);
@@ -449,7 +398,7 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
     private int sourcePartitions(byte[] prefix) {
         Set<Integer> sources = new HashSet<>();
         try (KeyValueIterator<Bytes, byte[]> it = partials.prefixScan(Bytes.wrap(prefix),
-                org.apache.kafka.common.serialization.Serdes.Bytes().serializer())) {
+                BYTES)) {
             while (it.hasNext()) {
                 sources.add(new BinaryReader(it.next().key.get(), prefix.length).readInt());
             }

@@ -255,7 +255,7 @@ class DeltaMergeTest {
     /**
      * The fence in detail: the replay's end follows its partials out of the pre-aggregation; a fence survives a
      * restart of the merge (it is in the store); one whose end never comes is taken down after
-     * {@link WindowAggregateProcessor#REPLAY_FENCE_TIMEOUT} (from the restart, for a restored one), counted,
+     * {@link JoinPartitionStatus#REPLAY_FENCE_TIMEOUT} (from the restart, for a restored one), counted,
      * and the held update goes out then.
      */
     @Test
@@ -296,7 +296,7 @@ class DeltaMergeTest {
 
         // no end comes: the fence goes after the timeout, counted from the restart (5 s), and the held update
         // goes out
-        long timeout = WindowAggregateProcessor.REPLAY_FENCE_TIMEOUT.toMillis();
+        long timeout = JoinPartitionStatus.REPLAY_FENCE_TIMEOUT.toMillis();
         mergeContext.setCurrentSystemTimeMs(timeout);
         mergeContext.scheduledPunctuators().get(mergeContext.scheduledPunctuators().size() - 1).getPunctuator()
                 .punctuate(timeout);
@@ -358,7 +358,7 @@ class DeltaMergeTest {
     /**
      * Idle notices do not outlive what they say: every partition idle closes nothing (there is no time to
      * close by); a partition's reset counts it again at once; a notice older than
-     * {@link WindowAggregateProcessor#IDLE_NOTICE_VALIDITY} (its task died or moved) no longer counts.
+     * {@link JoinPartitionStatus#IDLE_NOTICE_VALIDITY} (its task died or moved) no longer counts.
      */
     @Test
     void idleNoticesCloseNothingAloneAndLapse() throws Exception {
@@ -393,7 +393,7 @@ class DeltaMergeTest {
                 labelled(0.4, "0", new Random(3))), next));
         sendUpdates(a);
         interleave(List.of(a), merge, null);
-        mergeContext.setCurrentSystemTimeMs(WindowAggregateProcessor.IDLE_NOTICE_VALIDITY.toMillis());
+        mergeContext.setCurrentSystemTimeMs(JoinPartitionStatus.IDLE_NOTICE_VALIDITY.toMillis());
         long third = WINDOWS.closeTime(2 * WINDOWS.sizeMs());
         merge.process(new Record<>(DelayedJoinWatermarkKey.KEY, new AggregateInput.Watermark(0, 2, third), third));
         assertEquals(2, finals(mergeContext), "the notice lapsed: partition 1 holds the third window");
