@@ -416,7 +416,10 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
             return;
         }
         long end = start + windows.sizeMs();
-        long timestamp = Math.max(end - 1, 0);
+        // stamped when emitted, not with the window's event time: a final comes a label delay after its window
+        // (days, for chargebacks), and a record (or the alert it raises) stamped that far back would fall to the
+        // topic's time-based retention as soon as its segment rolls; the window is in the value
+        long timestamp = context.currentSystemTimeMs();
         String single = MetricsRecords.value(key, start, end, 1, isFinal, agg);
         history.put(MetricsHistory.key(key, start, 1), single);
         context.forward(new Record<>(MetricsRecords.key(key, start, 1), single, timestamp));

@@ -153,6 +153,16 @@ final class AlertFixture implements AutoCloseable {
     }
 
     /** Alert records emitted since the last call, parsed, in order. */
+    /** The alert records since the last read, with their Kafka timestamps. */
+    List<TestRecord<String, String>> alertRecords() {
+        return alerts.readRecordsToList();
+    }
+
+    /** The metrics records since the last read, with their Kafka timestamps. */
+    List<TestRecord<String, String>> metricRecords() {
+        return metrics.readRecordsToList();
+    }
+
     List<JsonNode> alerts() {
         List<JsonNode> out = new ArrayList<>();
         for (var kv : alerts.readKeyValuesToList()) {
