@@ -34,7 +34,7 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
                                boolean createTopics, int topicPartitions, int httpPort, String httpAdvertisedHost,
                                String rulesFile,
                                TopologySettings topology, long rocksDbBlockCacheBytes, long rocksDbWriteBufferBytes,
-                               int standbyReplicas) {
+                               int standbyReplicas, boolean leaveGroupOnStop) {
 
     /** Keys of the file, with their defaults ("" = none). */
     static final Map<String, String> KEYS = new LinkedHashMap<>();
@@ -67,6 +67,7 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         KEYS.put("rocksdb.block-cache-bytes", Long.toString(64L << 20));
         KEYS.put("rocksdb.write-buffer-bytes", Long.toString(16L << 20));
         KEYS.put("standby-replicas", "0");
+        KEYS.put("leave-group-on-stop", "true");
         KEYS.put("limits.max-record-bytes", "65536");
         KEYS.put("limits.max-field-bytes", "256");
         KEYS.put("limits.max-tags", "32");
@@ -215,7 +216,8 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
                 r.string("state-dir"), r.integer("stream-threads", 1, 64), r.integer("topics.replication-factor", 1, 10),
                 r.bool("topics.create"), partitions, r.integer("http.port", 0, 65535), advertisedHost,
                 r.string("rules-file"),
-                b.build(), cacheBytes, writeBufferBytes, r.integer("standby-replicas", 0, 10));
+                b.build(), cacheBytes, writeBufferBytes, r.integer("standby-replicas", 0, 10),
+                r.bool("leave-group-on-stop"));
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }

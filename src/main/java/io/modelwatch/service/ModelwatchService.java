@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -145,7 +146,11 @@ public final class ModelwatchService implements AutoCloseable {
     @Override
     public void close() {
         http.close();
-        streams.close(Duration.ofSeconds(30));
+        // leaving the group hands the tasks to the other instances at once; remaining in it (Kafka Streams'
+        // default, for quick bounces) leaves them idle until the session timeout, 45 s by default
+        streams.close(CloseOptions.timeout(Duration.ofSeconds(30)).withGroupMembershipOperation(
+                config.leaveGroupOnStop() ? CloseOptions.GroupMembershipOperation.LEAVE_GROUP
+                        : CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP));
         alertFeed.close();
         metrics.close();
     }

@@ -33,6 +33,15 @@ class ModelwatchConfigTest {
         assertEquals(Duration.ofDays(7), c.topology().maxLabelDelay());
         assertEquals("predictions", c.topology().predictionsTopic());
         assertEquals(8080, c.httpPort());
+        assertTrue(c.leaveGroupOnStop(), "a clean stop hands the tasks over at once by default");
+    }
+
+    @Test
+    void leavingTheGroupOnStopCanBeTurnedOff() {
+        assertFalse(ModelwatchConfig.load(null, Map.of("MODELWATCH_LEAVE_GROUP_ON_STOP", "false")).leaveGroupOnStop());
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ModelwatchConfig.load(null, Map.of("MODELWATCH_LEAVE_GROUP_ON_STOP", "sometimes")));
+        assertTrue(e.getMessage().contains("leave-group-on-stop: must be true or false"), e.getMessage());
     }
 
     @Test

@@ -23,14 +23,15 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.TaskMetadata;
 import org.apache.kafka.streams.ThreadMetadata;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * State restoration when an instance is lost: two instances share the work, one leaves mid-stream, and
- * the survivor takes over every task, restoring their state from the changelogs (no standby) or
- * promoting its warm standby copies ({@code standby-replicas: 1}). The time until the survivor runs
+ * State restoration when an instance is lost: two instances share the work, one stops mid-stream without
+ * leaving the group (as a crashed one would), and the survivor takes over every task, restoring their
+ * state from the changelogs (no standby) or promoting its warm standby copies ({@code standby-replicas: 1}). The time until the survivor runs
  * every task is measured and printed ({@code RESTORATION ...} line; a measurement, not an assertion);
  * what is asserted is that the final metrics still equal the reference.
  */
@@ -42,7 +43,22 @@ class RestorationIT {
     @ParameterizedTest(name = "standby-replicas {0}")
     @ValueSource(ints = {0, 1})
     void theSurvivorTakesOverEveryTask(int standbys, @TempDir Path dir) throws Exception {
-        String appId = "modelwatch-restoration-it-" + standbys;
+        // the lost instance does not leave the group (as after a crash): noticed by the session timeout
+        takeOver("modelwatch-restoration-it-" + standbys, standbys, false, null, Duration.ofMinutes(3), dir);
+    }
+
+    /**
+     * A clean stop leaves the group ({@code leave-group-on-stop}, the default): the survivor takes over at
+     * once. The session timeout is two minutes here, longer than the wait, so only the leave can explain
+     * the takeover.
+     */
+    @Test
+    void aCleanStopHandsOverWithoutWaitingForTheSessionTimeout(@TempDir Path dir) throws Exception {
+        takeOver("modelwatch-restoration-it-stop", 0, true, "120000", Duration.ofSeconds(60), dir);
+    }
+
+    private void takeOver(String appId, int standbys, boolean leaveOnStop, String sessionTimeoutMs,
+                          Duration takeoverTimeout, Path dir) throws Exception {
         GoldenKafka.Golden golden = GoldenKafka.Golden.firstWindows(WINDOWS);
         List<List<Event>> chunks = GoldenKafka.chunks(golden.events());
         try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start(1);
@@ -50,8 +66,8 @@ class RestorationIT {
              KafkaProducer<byte[], byte[]> producer = GoldenKafka.producer(kafka.bootstrapServers())) {
             kafka.createTopic(GoldenKafka.PREDICTIONS, PARTITIONS, 1);
             kafka.createTopic(GoldenKafka.LABELS, PARTITIONS, 1);
-            ModelwatchService a = start(kafka, appId, dir.resolve("a"), standbys);
-            ModelwatchService b = start(kafka, appId, dir.resolve("b"), standbys);
+            ModelwatchService a = start(kafka, appId, dir.resolve("a"), standbys, true, sessionTimeoutMs);
+            ModelwatchService b = start(kafka, appId, dir.resolve("b"), standbys, leaveOnStop, sessionTimeoutMs);
             try {
                 awaitTasks(b, t -> !t.isEmpty(), Duration.ofSeconds(90));
                 int half = chunks.size() / 2;
@@ -65,17 +81,18 @@ class RestorationIT {
                 Set<String> bTasks = activeTasks(b);
 
                 long lost = System.nanoTime();
-                b.close(); // Streams does not leave the group on close: the loss is detected by session timeout
+                b.close();
                 rebalanceSeen = 0;
-                Set<String> all = awaitTasks(a, t -> t.containsAll(bTasks), Duration.ofMinutes(3));
+                Set<String> all = awaitTasks(a, t -> t.containsAll(bTasks), takeoverTimeout);
                 long done = System.nanoTime();
                 long tookMs = (done - lost) / 1_000_000;
                 long afterRebalanceMs = rebalanceSeen == 0 ? -1 : (done - rebalanceSeen) / 1_000_000;
-                System.out.printf("RESTORATION standby_replicas=%d took_ms=%d after_rebalance_began_ms=%d tasks_moved=%d "
-                        + "changelog_records=%d%n", standbys, tookMs, afterRebalanceMs, bTasks.size(), changelogRecords);
-                log("standby %d: survivor runs all %d tasks %d ms after the loss, %d ms after its rebalance began "
-                        + "(%d moved, %d changelog records)", standbys, all.size(), tookMs, afterRebalanceMs,
+                System.out.printf("RESTORATION standby_replicas=%d left_group=%b took_ms=%d after_rebalance_began_ms=%d "
+                        + "tasks_moved=%d changelog_records=%d%n", standbys, leaveOnStop, tookMs, afterRebalanceMs,
                         bTasks.size(), changelogRecords);
+                log("standby %d, left group %b: survivor runs all %d tasks %d ms after the stop, %d ms after its "
+                        + "rebalance began (%d moved, %d changelog records)", standbys, leaveOnStop, all.size(), tookMs,
+                        afterRebalanceMs, bTasks.size(), changelogRecords);
 
                 for (List<Event> chunk : chunks.subList(half, chunks.size())) {
                     GoldenKafka.send(producer, chunk);
@@ -95,10 +112,14 @@ class RestorationIT {
         }
     }
 
-    private static ModelwatchService start(EmbeddedKafkaCluster kafka, String appId, Path state, int standbys)
-            throws InterruptedException {
+    private static ModelwatchService start(EmbeddedKafkaCluster kafka, String appId, Path state, int standbys,
+                                           boolean leaveOnStop, String sessionTimeoutMs) throws InterruptedException {
         Map<String, String> env = io.modelwatch.GoldenResources.serviceEnv(kafka.bootstrapServers(), appId, state, PARTITIONS);
         env.put("MODELWATCH_STANDBY_REPLICAS", Integer.toString(standbys));
+        env.put("MODELWATCH_LEAVE_GROUP_ON_STOP", Boolean.toString(leaveOnStop));
+        if (sessionTimeoutMs != null) {
+            env.put("MODELWATCH_KAFKA_PROPERTY_SESSION_TIMEOUT_MS", sessionTimeoutMs);
+        }
         ModelwatchService s = new ModelwatchService(ModelwatchConfig.load(null, env)).start();
         assertTrue(s.awaitRunning(Duration.ofSeconds(60)), "service did not reach RUNNING");
         return s;
