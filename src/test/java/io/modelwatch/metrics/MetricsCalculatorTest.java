@@ -298,6 +298,31 @@ class MetricsCalculatorTest {
         assertTrue(r.metrics().get("log_loss") > 8);
     }
 
+    /**
+     * A window knows the model's classes from its own score rows only: a class no row of the window names
+     * is not a class of the model there, even if other windows' rows name it (the figures are those of the
+     * classes named). Writing out a 0 for it in one row makes it a class of that window.
+     */
+    @Test
+    void theModelClassesOfAWindowAreTheClassesItsRowsName() {
+        String[] ab = {"a", "b"};
+        MetricsResult named = compute(new Outcome("a", "a", ab, new double[]{0.8, 0.2}, 0),
+                new Outcome("b", "b", ab, new double[]{0.3, 0.7}, 0),
+                new Outcome("a", "b", ab, new double[]{0.6, 0.4}, 0));
+        assertFalse(named.binary());
+        assertMetric(named, "roc_auc_ovr", 1.0); // over a and b: c is not named in this window
+        String[] abc = {"a", "b", "c"};
+        MetricsResult writtenOut = compute(new Outcome("a", "a", abc, new double[]{0.8, 0.2, 0.0}, 0),
+                new Outcome("b", "b", ab, new double[]{0.3, 0.7}, 0),
+                new Outcome("a", "b", ab, new double[]{0.6, 0.4}, 0));
+        assertUndefined(writtenOut, "roc_auc_ovr", "roc_auc_ovr_weighted", "roc_auc_ovo"); // c: no true sample
+
+        // an integer model whose window names only 0 and 1 is binary in that window
+        MetricsResult binaryHere = compute(bin("0", "0", 0.8, 0.2), bin("1", "1", 0.3, 0.7), bin("1", "0", 0.6, 0.4));
+        assertTrue(binaryHere.binary());
+        assertMetric(binaryHere, "roc_auc", 1.0);
+    }
+
     @Test
     void binaryIsDecidedByScoreRowsAndLabels() {
         String[] three = {"0", "1", "2"};
