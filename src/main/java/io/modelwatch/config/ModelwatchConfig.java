@@ -96,12 +96,61 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
                 values.put(key, v);
             }
         }
+        checkEnvironmentNames(env.keySet(), problems);
         env.forEach((k, v) -> {
             if (k.startsWith("MODELWATCH_KAFKA_PROPERTY_")) {
                 kafka.put(k.substring("MODELWATCH_KAFKA_PROPERTY_".length()).toLowerCase(Locale.ROOT).replace('_', '.'), v);
             }
         });
         return bind(values, kafka, problems);
+    }
+
+    /**
+     * A misspelt override ({@code MODELWATCH_WINDW}) would otherwise leave the default in force without a
+     * word. Kubernetes' service-link variables of a service named modelwatch ({@code MODELWATCH_PORT...},
+     * {@code MODELWATCH_SERVICE_...}) are not ours and pass.
+     */
+    static void checkEnvironmentNames(Set<String> names, List<String> problems) {
+        Set<String> known = new java.util.HashSet<>();
+        KEYS.keySet().forEach(k -> known.add(envName(k)));
+        for (String name : new java.util.TreeSet<>(names)) {
+            if (!name.startsWith("MODELWATCH_") || known.contains(name) || name.startsWith("MODELWATCH_KAFKA_PROPERTY_")
+                    || name.equals("MODELWATCH_PORT") || name.startsWith("MODELWATCH_PORT_")
+                    || name.startsWith("MODELWATCH_SERVICE_")) {
+                continue;
+            }
+            String closest = null;
+            int best = Integer.MAX_VALUE;
+            for (String k : known) {
+                int d = editDistance(name, k);
+                if (d < best) {
+                    best = d;
+                    closest = k;
+                }
+            }
+            problems.add("environment " + name + ": not a modelwatch setting" + (best <= 3 ? " (did you mean "
+                    + closest + "?)" : "") + "; the variables are MODELWATCH_<KEY> for the keys of "
+                    + "modelwatch.example.yaml, and MODELWATCH_KAFKA_PROPERTY_<NAME> for Kafka properties");
+        }
+    }
+
+    private static int editDistance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitute = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                cur[j] = Math.min(substitute, Math.min(prev[j], cur[j - 1]) + 1);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
     }
 
     public static String envName(String key) {
@@ -181,6 +230,9 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
             }
         }
         b.sliceDimensions = r.list("slices");
+        if (new java.util.HashSet<>(b.sliceDimensions).size() < b.sliceDimensions.size()) {
+            problems.add("slices: a tag is named twice, got " + b.sliceDimensions);
+        }
         b.repartitionInputs = r.bool("repartition-inputs");
         b.maxLabelsPerPrediction = r.integer("max-labels-per-prediction", 1, 1000);
         b.rolling = rolling;
@@ -188,10 +240,16 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         if (maxFuture != null && maxFuture.isNegative()) {
             problems.add("limits.max-future: must not be negative, got " + maxFuture);
         }
+        long minTimestamp = r.instant("limits.min-timestamp");
+        long maxTimestamp = r.instant("limits.max-timestamp");
+        if (minTimestamp != Long.MIN_VALUE && maxTimestamp != Long.MIN_VALUE && minTimestamp >= maxTimestamp) {
+            problems.add("limits.min-timestamp: must be before limits.max-timestamp (every event would be rejected), got "
+                    + r.string("limits.min-timestamp") + " and " + r.string("limits.max-timestamp"));
+        }
         b.limits = new io.modelwatch.ingest.IngestLimits(r.integer("limits.max-record-bytes", 256, 16 << 20),
                 r.integer("limits.max-field-bytes", 16, 65535), r.integer("limits.max-tags", 0, 1000),
-                io.modelwatch.ingest.IngestLimits.DEFAULTS.maxScoreClasses(), r.instant("limits.min-timestamp"),
-                r.instant("limits.max-timestamp"), io.modelwatch.ingest.IngestLimits.DEFAULTS.scoreSumTolerance(),
+                io.modelwatch.ingest.IngestLimits.DEFAULTS.maxScoreClasses(), minTimestamp, maxTimestamp,
+                io.modelwatch.ingest.IngestLimits.DEFAULTS.scoreSumTolerance(),
                 r.integer("limits.max-models", 1, 1_000_000), r.integer("limits.max-versions-per-model", 1, 1_000_000),
                 r.integer("limits.max-slice-values", 1, 1_000_000), maxFuture == null ? 0 : maxFuture.toMillis());
         b.joinPartitions = partitions;
@@ -199,7 +257,11 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
             b.window(window, delay);
         }
         if (update != null) {
-            b.updateInterval = update;
+            if (update.isZero() || update.isNegative()) {
+                problems.add("update-interval: must be positive, got " + update);
+            } else {
+                b.updateInterval = update;
+            }
         }
         long cacheBytes = r.bytes("rocksdb.block-cache-bytes", 1L << 20);
         long writeBufferBytes = r.bytes("rocksdb.write-buffer-bytes", 1L << 20);
@@ -358,7 +420,7 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
                 return java.time.Instant.parse(v).toEpochMilli();
             } catch (DateTimeParseException e) {
                 problems.add(key + ": must be an ISO-8601 instant such as 2000-01-01T00:00:00Z, got '" + v + "'");
-                return 0;
+                return Long.MIN_VALUE; // the config is refused; no range check on it
             }
         }
 

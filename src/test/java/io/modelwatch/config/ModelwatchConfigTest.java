@@ -37,6 +37,36 @@ class ModelwatchConfigTest {
     }
 
     @Test
+    void aMisspeltEnvironmentOverrideIsRefusedWithTheNameItMeant() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ModelwatchConfig.load(null, Map.of("MODELWATCH_WINDW", "PT5M", "MODELWATCH_KAFKA_BOOTSTRAP_SERVER", "b:9092")));
+        assertTrue(e.getMessage().contains("environment MODELWATCH_WINDW: not a modelwatch setting (did you mean "
+                + "MODELWATCH_WINDOW?)"), e.getMessage());
+        assertTrue(e.getMessage().contains("did you mean MODELWATCH_KAFKA_BOOTSTRAP_SERVERS?"), e.getMessage());
+        // other programs' variables, Kafka properties and Kubernetes' service links of a service named modelwatch pass
+        ModelwatchConfig c = ModelwatchConfig.load(null, Map.of("PATH", "/bin", "MODELWATCH_PORT", "tcp://10.0.0.1:8080",
+                "MODELWATCH_PORT_8080_TCP_ADDR", "10.0.0.1", "MODELWATCH_SERVICE_HOST", "10.0.0.1",
+                "MODELWATCH_KAFKA_PROPERTY_LINGER_MS", "5"));
+        assertEquals("5", c.streamsProperties().getProperty("linger.ms"));
+    }
+
+    @Test
+    void settingsThatCannotWorkAreRefused() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(null, Map.of(
+                "MODELWATCH_LIMITS_MIN_TIMESTAMP", "2300-01-01T00:00:00Z",
+                "MODELWATCH_SLICES", "cloud,region,cloud",
+                "MODELWATCH_UPDATE_INTERVAL", "PT0S")));
+        assertTrue(e.getMessage().contains("limits.min-timestamp: must be before limits.max-timestamp"), e.getMessage());
+        assertTrue(e.getMessage().contains("slices: a tag is named twice"), e.getMessage());
+        assertTrue(e.getMessage().contains("update-interval: must be positive"), e.getMessage());
+        // an unreadable bound is reported as such, not also as out of order
+        ConfigException unreadable = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(null,
+                Map.of("MODELWATCH_LIMITS_MAX_TIMESTAMP", "soon")));
+        assertTrue(unreadable.getMessage().contains("limits.max-timestamp: must be an ISO-8601 instant"));
+        assertFalse(unreadable.getMessage().contains("must be before"), unreadable.getMessage());
+    }
+
+    @Test
     void leavingTheGroupOnStopCanBeTurnedOff() {
         assertFalse(ModelwatchConfig.load(null, Map.of("MODELWATCH_LEAVE_GROUP_ON_STOP", "false")).leaveGroupOnStop());
         ConfigException e = assertThrows(ConfigException.class,
