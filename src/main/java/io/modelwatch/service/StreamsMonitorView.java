@@ -183,6 +183,17 @@ public final class StreamsMonitorView implements MonitorView {
         return s != null && s.state() == KafkaStreams.State.RUNNING;
     }
 
+    @Override
+    public boolean stopped() {
+        KafkaStreams s = instance.streams;
+        return s != null && stopped(s.state());
+    }
+
+    private static boolean stopped(KafkaStreams.State state) {
+        return state == KafkaStreams.State.PENDING_SHUTDOWN || state == KafkaStreams.State.NOT_RUNNING
+                || state == KafkaStreams.State.PENDING_ERROR || state == KafkaStreams.State.ERROR;
+    }
+
     // ---------------------------------------------------------------- this instance's stores
 
     private <V> Optional<ReadOnlyKeyValueStore<Bytes, V>> store(String name) {
@@ -192,14 +203,14 @@ public final class StreamsMonitorView implements MonitorView {
         }
         KafkaStreams.State state = streams.state();
         if (state != KafkaStreams.State.RUNNING && state != KafkaStreams.State.REBALANCING) {
-            if (localOnly && state == KafkaStreams.State.CREATED) {
-                // asked for this instance's state alone (by another instance, or for /metrics) while it starts:
-                // "not now" (503), not "nothing" (404), or the asker would take it for a model no instance knows
+            if (localOnly && (state == KafkaStreams.State.CREATED || stopped(state))) {
+                // asked for this instance's state alone (by another instance, or for /metrics) while it starts, or
+                // after its client failed (other instances may still name it as the host until the session
+                // timeout): "not here" (503, the asker names it unreachable), not "nothing" (404), or the asker
+                // would take its models for ones no instance knows. /metrics drops the gauges of a stopped client
                 throw new InvalidStateStoreException("Kafka Streams is " + state);
             }
-            // stopping or stopped (shut down, or failed): it holds no state any more, and its partitions go to
-            // other instances; /metrics drops its gauges instead of exporting the last values for ever
-            return Optional.empty();
+            return Optional.empty(); // this instance's own cluster-wide answer: the others' part alone
         }
         try {
             return Optional.of(streams.store(StoreQueryParameters.fromNameAndType(name,

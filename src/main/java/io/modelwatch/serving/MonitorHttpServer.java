@@ -263,8 +263,9 @@ public final class MonitorHttpServer implements AutoCloseable {
         switch (seg.get(0)) {
             case "health" -> {
                 only(seg, 1, rawPath);
-                ObjectNode body = JSON.createObjectNode().put("status", "UP");
-                sendJson(ex, 200, body);
+                // a failed Kafka Streams client never processes again: liveness fails so the process is restarted
+                boolean down = view.stopped();
+                sendJson(ex, down ? 503 : 200, JSON.createObjectNode().put("status", down ? "DOWN" : "UP"));
             }
             case "ready" -> {
                 only(seg, 1, rawPath);

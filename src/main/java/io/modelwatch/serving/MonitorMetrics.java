@@ -153,7 +153,8 @@ public final class MonitorMetrics implements AutoCloseable {
             ready = 0;
         }
         try {
-            refreshModels(view.latestMetrics());
+            // a stopped or failed client holds no state: no model gauges rather than its last values for ever
+            refreshModels(view.stopped() ? List.of() : view.latestMetrics());
             recovered("model");
         } catch (RuntimeException e) {
             failed("model", e);

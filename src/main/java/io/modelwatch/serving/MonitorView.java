@@ -39,6 +39,14 @@ public interface MonitorView {
     boolean ready();
 
     /**
+     * True when the service's Kafka Streams client stopped or failed: it holds no state any more and will
+     * not process again without a restart (liveness fails; the model gauges go).
+     */
+    default boolean stopped() {
+        return false;
+    }
+
+    /**
      * The view one request (or one reader) uses. {@code localOnly}: answers from this instance's own
      * state only, never asking another instance (the API's {@code scope=local}, with which instances
      * ask each other; also the Prometheus gauges, which every instance exports for its own state).

@@ -196,7 +196,9 @@ class StreamsMonitorViewPeersTest {
 
     /**
      * B's Streams client failed (or was shut down): it holds no state any more, so its /metrics drops the
-     * model gauges rather than export their last values for ever; while it starts, they are kept.
+     * model gauges rather than export their last values for ever, its liveness fails, and asked by A for
+     * its own state it says "not here" (503), so that A names it unreachable instead of taking its models
+     * for unknown ones; while it starts, the gauges are kept.
      */
     @Test
     void aStoppedInstanceExportsNoModelGauges(@TempDir Path dir) throws Exception {
@@ -212,9 +214,18 @@ class StreamsMonitorViewPeersTest {
             for (KafkaStreams.State stopped : List.of(KafkaStreams.State.ERROR, KafkaStreams.State.NOT_RUNNING)) {
                 two.sb.state = KafkaStreams.State.RUNNING;
                 assertTrue(two.mb.scrape().lines().anyMatch(l -> l.startsWith("modelwatch_model_f1{")), "running");
+                assertEquals(200, get(two.b, "/health").statusCode());
                 two.sb.state = stopped;
                 assertTrue(two.mb.scrape().lines().noneMatch(l -> l.startsWith("modelwatch_model_f1{")),
                         stopped + ": no stale model gauges");
+                HttpResponse<String> health = get(two.b, "/health");
+                assertEquals(503, health.statusCode(), stopped + ": " + health.body());
+                assertTrue(health.body().contains("DOWN"), health.body());
+                assertEquals(503, get(two.b, "/api/models/fraud/metrics?scope=local").statusCode(), stopped + ": not here");
+                HttpResponse<String> viaA = get(two.a, "/api/models/fraud/metrics");
+                assertTrue(viaA.body().contains("unreachable") && viaA.body().contains("localhost:" + two.b.port()),
+                        stopped + ": A names B as not answering, not fraud as unknown: " + viaA.statusCode() + " "
+                                + viaA.body());
             }
         }
     }
