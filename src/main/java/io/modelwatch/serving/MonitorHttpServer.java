@@ -207,14 +207,13 @@ public final class MonitorHttpServer implements AutoCloseable {
      * (answered at once with 400).
      */
     static boolean asksTheCluster(java.net.URI uri) {
-        String path = uri.getRawPath();
-        if (path == null || !(path.equals("/api/models") || path.startsWith("/api/models/"))) {
-            return false;
-        }
         try {
-            return !Query.parse(uri.getRawQuery()).localScope();
+            // decided on the segments the router reads (decoded, empty ones skipped: /api/%6Dodels, /api//models)
+            List<String> seg = segments(uri.getRawPath() == null ? "/" : uri.getRawPath());
+            return seg.size() >= 2 && seg.get(0).equals("api") && seg.get(1).equals("models")
+                    && !Query.parse(uri.getRawQuery()).localScope();
         } catch (RuntimeException e) {
-            return false;
+            return false; // a bad path or query: answered at once with 400
         }
     }
 

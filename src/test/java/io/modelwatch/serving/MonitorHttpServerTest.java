@@ -113,10 +113,14 @@ class MonitorHttpServerTest {
         assertFalse(MonitorHttpServer.asksTheCluster(URI.create("/api/alerts")), "the alerts topic is already whole");
         assertFalse(MonitorHttpServer.asksTheCluster(URI.create("/api/models?scope=local&scope=local")), "a 400");
         assertFalse(MonitorHttpServer.asksTheCluster(URI.create("/metrics")));
+        // the router decodes segments and skips empty ones: so does the choice
+        assertTrue(MonitorHttpServer.asksTheCluster(URI.create("/api/%6Dodels")));
+        assertTrue(MonitorHttpServer.asksTheCluster(URI.create("/api//models/fraud/metrics")));
+        assertFalse(MonitorHttpServer.asksTheCluster(URI.create("/api/modelsx")));
     }
 
     @Test
-    void healthIsAlwaysUp() throws Exception {
+    void healthIsUpWhileTheStreamsClientLives() throws Exception {
         view.ready = false;
         Reply r = get("/health");
         assertEquals(200, r.status());
