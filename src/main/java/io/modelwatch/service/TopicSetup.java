@@ -44,6 +44,14 @@ final class TopicSetup {
         }
     }
 
+    /**
+     * The alerts topic keeps every alert record for a week, then the latest per alert key (rule, model,
+     * version, slice) for good: an alert FIRING for a model that went quiet (nothing re-emits it) must not
+     * fall to time-based retention, or the alert feed of a restarted instance would lose it.
+     */
+    static final Map<String, String> ALERTS_TOPIC_CONFIG = Map.of("cleanup.policy", "compact",
+            "min.compaction.lag.ms", Long.toString(java.time.Duration.ofDays(7).toMillis()));
+
     /** Returns the number of partitions of the input topics. */
     static int prepare(ModelwatchConfig config, Properties adminProps) {
         TopologySettings t = config.topology();
@@ -58,6 +66,8 @@ final class TopicSetup {
                             (short) config.replicationFactor());
                     if (topic.equals(t.rulesTopic())) {
                         created.configs(Map.of("cleanup.policy", "compact")); // latest rule per name
+                    } else if (topic.equals(t.alertsTopic())) {
+                        created.configs(ALERTS_TOPIC_CONFIG);
                     }
                     missing.add(created);
                 }

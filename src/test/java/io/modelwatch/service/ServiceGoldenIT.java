@@ -61,6 +61,19 @@ class ServiceGoldenIT {
                         "every event counted on its join partition but the labels keyed by another id");
                 assertTrue(service.view().latestMetrics().size() > 0, "interactive queries answer");
             }
+            assertAlertsTopicIsCompacted(kafka.bootstrapServers());
+        }
+    }
+
+    /** A FIRING alert of a model gone quiet is never re-emitted: time-based retention must not take it. */
+    private static void assertAlertsTopicIsCompacted(String bootstrap) throws Exception {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of("bootstrap.servers", bootstrap))) {
+            var resource = new org.apache.kafka.common.config.ConfigResource(
+                    org.apache.kafka.common.config.ConfigResource.Type.TOPIC, "model-alerts");
+            var config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
+            assertEquals("compact", config.get("cleanup.policy").value());
+            assertEquals(Long.toString(Duration.ofDays(7).toMillis()), config.get("min.compaction.lag.ms").value());
         }
     }
 
