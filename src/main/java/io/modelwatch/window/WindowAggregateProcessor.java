@@ -235,9 +235,9 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
     /**
      * Replaces runs of a join partition's partials of one window and key by their sums, each under its run's
      * last key (so a reset's prefix still finds it, and a later partial still sorts after it). A run stays
-     * below {@link #FOLD_CHUNK_BYTES} encoded: a window with many distinct scores ends up in a few full chunks,
-     * which are left alone, instead of one record that outgrows the changelog's record limit and is re-encoded
-     * whole at every fold. The window's sum is unchanged.
+     * below {@link #FOLD_CHUNK_BYTES} encoded: a window with many distinct scores ends up in a few full chunks
+     * (half a chunk or more), which are left alone and not held in memory, instead of one record that outgrows
+     * the changelog's record limit and is re-encoded whole at every fold. The window's sum is unchanged.
      */
     private void fold(byte[] prefix, int sourcePartition) {
         byte[] ofPartition = new BinaryWriter(prefix.length + 4).writeBytes(prefix).writeInt(sourcePartition)
@@ -249,7 +249,9 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
                 BYTES)) {
             while (it.hasNext()) {
                 KeyValue<Bytes, byte[]> kv = it.next();
-                boolean full = kv.value.length >= foldChunkBytes;
+                // a value of half a chunk or more could only ever pair with small ones: full, never re-encoded
+                // (a fold's own sums stay below a chunk, so with "a whole chunk" none would count as full)
+                boolean full = kv.value.length >= foldChunkBytes / 2;
                 if (full || runBytes + kv.value.length > foldChunkBytes) {
                     runs.add(run);
                     run = new ArrayList<>();

@@ -162,7 +162,8 @@ class DeltaMergeTest {
             assertTrue(e.getValue() < compactAfter, "seed " + seed + ": partition " + e.getKey() + " keeps "
                     + e.getValue() + " partials, folding after " + compactAfter);
         }
-        if (compactAfter < 4) {
+        if (compactAfter < 4 && chunkBytes >= WindowAggregateProcessor.FOLD_CHUNK_BYTES) {
+            // (with small chunks a partial of half a chunk is full, and a run may fold nothing)
             assertTrue(mergeCounters.partialsFolded() > 0, "seed " + seed + ": folds happened");
         }
         for (JoinPartition join : joins) {
