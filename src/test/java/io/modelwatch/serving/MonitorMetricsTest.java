@@ -222,6 +222,12 @@ class MonitorMetricsTest {
         find(s, "modelwatch_window_records_total", "kind", "update");
         assertEquals(0.0, find(s, "modelwatch_window_replay_fences_expired_total").value());
         assertEquals(0.0, find(s, "modelwatch_window_partials_folded_total").value());
+        assertEquals(0.0, find(s, "modelwatch_alert_rules_invalid_total").value());
+        for (String verdict : List.of("breach", "healthy", "not_judged")) {
+            assertEquals(0.0, find(s, "modelwatch_alert_evaluations_total", "verdict", verdict).value());
+        }
+        find(s, "modelwatch_alert_records_total", "state", "FIRING");
+        find(s, "modelwatch_alert_records_total", "state", "RESOLVED");
 
         assertTrue(has(s, "jvm_memory_used_bytes", "area", "heap"));
         assertTrue(s.stream().anyMatch(x -> x.name().equals("jvm_threads_live_threads") && x.value() > 0));
