@@ -83,13 +83,21 @@ public final class Rules {
         List<AlertRule> rules = new ArrayList<>();
         Set<String> names = new HashSet<>();
         int position = 0;
+        List<RulesException> problems = new ArrayList<>();
         for (JsonNode node : list) {
             position++;
-            AlertRule rule = parseRule(node, "#" + position, null);
-            if (!names.add(rule.name())) {
-                throw new RulesException(rule.name(), "name", "duplicate rule name");
+            try {
+                AlertRule rule = parseRule(node, "#" + position, null);
+                if (!names.add(rule.name())) {
+                    throw new RulesException(rule.name(), "name", "duplicate rule name");
+                }
+                rules.add(rule);
+            } catch (RulesException e) {
+                problems.add(e); // every rule's problem at once, not one fix and restart at a time
             }
-            rules.add(rule);
+        }
+        if (!problems.isEmpty()) {
+            throw RulesException.all(problems);
         }
         return List.copyOf(rules);
     }

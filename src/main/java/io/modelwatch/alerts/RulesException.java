@@ -15,6 +15,22 @@ public final class RulesException extends RuntimeException {
         this.field = field;
     }
 
+    private RulesException(String message) {
+        super(message);
+        this.rule = null;
+        this.field = null;
+    }
+
+    /** Every problem of a rules file at once, one a line (a single one as it is). */
+    static RulesException all(java.util.List<RulesException> problems) {
+        if (problems.size() == 1) {
+            return problems.get(0);
+        }
+        StringBuilder b = new StringBuilder(problems.size() + " invalid rules:");
+        problems.forEach(p -> b.append("\n  ").append(p.getMessage()));
+        return new RulesException(b.toString());
+    }
+
     private static String prefix(String rule, String field) {
         StringBuilder b = new StringBuilder();
         if (rule != null) {

@@ -165,6 +165,21 @@ class RulesTest {
     }
 
     @Test
+    void everyInvalidRuleOfAFileIsReportedAtOnce() {
+        RulesException e = assertThrows(RulesException.class, () -> Rules.parseYaml("""
+                rules:
+                  - {name: a, models: ["*"], metric: f1, below: high}
+                  - {name: ok, models: ["*"], metric: f1, below: 0.8}
+                  - {name: b, models: ["*"], metric: f2, below: 0.8}
+                  - {models: ["*"], metric: f1, below: 0.8}
+                """));
+        assertTrue(e.getMessage().startsWith("3 invalid rules:"), e.getMessage());
+        assertTrue(e.getMessage().contains("rule 'a': field 'below'"), e.getMessage());
+        assertTrue(e.getMessage().contains("rule 'b': field 'metric'"), e.getMessage());
+        assertTrue(e.getMessage().contains("rule #4: field 'name'"), e.getMessage());
+    }
+
+    @Test
     void rejectsDuplicateNamesAndMalformedFiles() {
         RulesException dup = assertThrows(RulesException.class, () -> Rules.parseYaml("""
                 rules:
