@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Starts, in this process, a real single-node Kafka broker (KRaft), a simulator of two models "
-                + "with delayed labels (fraud v2 degrades after about a minute) and the monitor with its dashboard.")
+                + "with delayed labels (fraud v2 degrades after 50 s) and the monitor with its dashboard.")
 final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--duration", description = "stop after this long, ISO-8601 (e.g. PT3M); default: until Ctrl-C")
@@ -33,8 +33,30 @@ final class DemoCommand implements Callable<Integer> {
             description = "when fraud v2 degrades, ISO-8601 (default ${DEFAULT-VALUE})")
     Duration dropAfter;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+        // checked before a broker starts
+        if (httpPort < 0 || httpPort > 65535) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--http-port must be between 0 and 65535 (0: any free port), got " + httpPort);
+        }
+        if (!(rate > 0) || Double.isInfinite(rate)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--rate must be positive, got " + rate);
+        }
+        if (dropAfter.isNegative()) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--drop-after must not be negative");
+        }
+        if (httpPort != 0) {
+            try (java.net.ServerSocket probe = new java.net.ServerSocket(httpPort)) {
+                probe.setReuseAddress(true);
+            } catch (java.io.IOException e) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "port " + httpPort
+                        + " is in use (" + e.getMessage() + "): choose another with --http-port, or 0 for any");
+            }
+        }
         DemoRun.Options defaults = DemoRun.Options.defaults();
         DemoRun.Options options = new DemoRun.Options(defaults.window(), defaults.maxLabelDelay(), rate, dropAfter,
                 httpPort, seed);

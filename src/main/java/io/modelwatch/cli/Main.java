@@ -14,7 +14,33 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).execute(args));
+        System.exit(new CommandLine(new Main()).setExecutionExceptionHandler(Main::failed).execute(args));
+    }
+
+    /**
+     * A command that fails (Kafka unreachable, a topic missing, a file unreadable) says why in a line or two,
+     * naming the command, and exits with 1; {@code -Dmodelwatch.trace=true} adds the stack trace.
+     */
+    static int failed(Exception e, CommandLine command, CommandLine.ParseResult parsed) {
+        StringBuilder b = new StringBuilder("modelwatch ").append(command.getCommandName()).append(": ")
+                .append(describe(e));
+        for (Throwable cause = e.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
+            String line = describe(cause);
+            if (b.indexOf(line) < 0) {
+                b.append(System.lineSeparator()).append("  caused by: ").append(line);
+            }
+        }
+        System.err.println(b);
+        if (Boolean.getBoolean("modelwatch.trace")) {
+            e.printStackTrace();
+        } else {
+            System.err.println("  (-Dmodelwatch.trace=true prints the stack trace)");
+        }
+        return 1;
+    }
+
+    private static String describe(Throwable t) {
+        return t.getMessage() == null || t.getMessage().isBlank() ? t.getClass().getSimpleName() : t.getMessage();
     }
 
     @Override

@@ -59,14 +59,26 @@ final class ReplayCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (window.isNegative() || window.isZero()) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--window must be positive");
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--window must be positive");
         }
         if (maxLabelDelay.isNegative()) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--max-label-delay must not be negative");
         }
         if (rolling < 1) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--rolling must be >= 1");
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--rolling must be >= 1");
+        }
+        for (Path input : List.of(predictions, labels)) {
+            if (!java.nio.file.Files.isReadable(input)) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), input + ": not a readable file");
+            }
+        }
+        for (Path output : java.util.Arrays.asList(out, deadLetter, alertsOut)) {
+            Path dir = output == null ? null : output.toAbsolutePath().getParent();
+            if (dir != null && !java.nio.file.Files.isDirectory(dir)) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), output + ": its directory "
+                        + dir + " does not exist");
+            }
         }
         List<AlertRule> alertRules = List.of();
         if (rules != null) {

@@ -103,8 +103,8 @@ final class TopicSetup {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while preparing topics", e);
         } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot reach Kafka to prepare topics: " + e.getCause().getMessage(),
-                    e.getCause());
+            throw new IllegalStateException("cannot reach Kafka at " + config.bootstrapServers()
+                    + " (kafka.bootstrap-servers) to prepare topics: " + e.getCause().getMessage(), e.getCause());
         }
     }
 }

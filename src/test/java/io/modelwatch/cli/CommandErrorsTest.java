@@ -1,0 +1,70 @@
+package io.modelwatch.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** A command that cannot start says why in a line, with the key or option to fix, and no stack trace. */
+class CommandErrorsTest {
+
+    private static String[] run(String... args) {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream previous = System.err;
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            CommandLine cli = new CommandLine(new Main()).setExecutionExceptionHandler(Main::failed);
+            cli.setErr(new java.io.PrintWriter(System.err, true));
+            int code = cli.execute(args);
+            return new String[] {Integer.toString(code), err.toString(StandardCharsets.UTF_8)};
+        } finally {
+            System.setErr(previous);
+        }
+    }
+
+    @Test
+    void aFailingCommandPrintsItsCausesNotAStackTrace() {
+        Exception e = new IllegalStateException("cannot reach Kafka at b:9092 (kafka.bootstrap-servers) to prepare topics",
+                new RuntimeException("Timed out waiting for a node assignment"));
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream previous = System.err;
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = Main.failed(e, new CommandLine(new Main()).getSubcommands().get("run"), null);
+        } finally {
+            System.setErr(previous);
+        }
+        String text = err.toString(StandardCharsets.UTF_8);
+        assertEquals(1, code);
+        assertTrue(text.startsWith("modelwatch run: cannot reach Kafka at b:9092 (kafka.bootstrap-servers)"), text);
+        assertTrue(text.contains("caused by: Timed out waiting for a node assignment"), text);
+        assertFalse(text.contains("\tat "), "no stack trace: " + text);
+    }
+
+    @Test
+    void replayRefusesMissingInputsAndOutputDirectoriesBeforeItStarts(@TempDir Path dir) {
+        String[] missingInput = run("replay", "--predictions", dir.resolve("none.jsonl").toString(),
+                "--labels", dir.resolve("none.jsonl").toString(), "--out", dir.resolve("out.jsonl").toString());
+        assertEquals("2", missingInput[0]);
+        assertTrue(missingInput[1].contains("none.jsonl: not a readable file"), missingInput[1]);
+        assertTrue(missingInput[1].contains("Usage: modelwatch replay"), missingInput[1]);
+    }
+
+    @Test
+    void demoRefusesOptionsThatCannotWorkBeforeItStartsABroker() {
+        String[] rate = run("demo", "--rate", "0");
+        assertEquals("2", rate[0]);
+        assertTrue(rate[1].contains("--rate must be positive"), rate[1]);
+        String[] port = run("demo", "--http-port", "99999");
+        assertEquals("2", port[0]);
+        assertTrue(port[1].contains("--http-port must be between 0 and 65535"), port[1]);
+    }
+}
