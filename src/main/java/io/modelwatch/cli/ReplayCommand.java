@@ -102,6 +102,10 @@ final class ReplayCommand implements Callable<Integer> {
         System.err.printf("replay: %d final metrics records to %s, %d rejected input records, %d alert records%s, "
                         + "in %.1f s%n", result.finalRecords(), out, result.deadLetters(), result.alerts(),
                 alertsOut == null ? "" : " to " + alertsOut, (System.nanoTime() - started) / 1e9);
+        if (result.lateEvents() > 0) {
+            System.err.printf("replay: %d events dropped as late: their windows had closed when they were read; "
+                    + "each input file must be in time order (sort them by timestamp)%n", result.lateEvents());
+        }
         return 0;
     }
 }

@@ -43,6 +43,7 @@ public final class Replay implements AutoCloseable {
     private final TopologySettings settings;
     private final Path stateDir;
     private final TopologyTestDriver driver;
+    private final ModelwatchTopology.Counters counters = new ModelwatchTopology.Counters();
     private final TestInputTopic<byte[], byte[]> predictions;
     private final TestInputTopic<byte[], byte[]> labels;
     private final TestOutputTopic<String, String> metrics;
@@ -65,8 +66,7 @@ public final class Replay implements AutoCloseable {
         props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         // the simulated wall clock starts now: it stamps alert records ("timestamp") and never advances
-        driver = new TopologyTestDriver(ModelwatchTopology.build(this.settings, new ModelwatchTopology.Counters()),
-                props, Instant.now());
+        driver = new TopologyTestDriver(ModelwatchTopology.build(this.settings, counters), props, Instant.now());
         predictions = driver.createInputTopic(settings.predictionsTopic(), new ByteArraySerializer(),
                 new ByteArraySerializer());
         labels = driver.createInputTopic(settings.labelsTopic(), new ByteArraySerializer(), new ByteArraySerializer());
@@ -152,6 +152,7 @@ public final class Replay implements AutoCloseable {
         long finals = 0;
         long rejects = 0;
         long alertRecords = 0;
+        long late;
         try (Replay replay = new Replay(settings);
              BufferedReader p = Files.newBufferedReader(predictionsFile, StandardCharsets.ISO_8859_1);
              BufferedReader l = Files.newBufferedReader(labelsFile, StandardCharsets.ISO_8859_1)) {
@@ -178,6 +179,7 @@ public final class Replay implements AutoCloseable {
             finals += writeFinals(replay, out);
             rejects += writeDeadLetters(replay, deadLetterOut);
             alertRecords += writeAlerts(replay, alertsOut);
+            late = replay.counters.join().latePredictions() + replay.counters.join().lateLabels();
         }
         out.flush();
         if (deadLetterOut != null) {
@@ -186,12 +188,13 @@ public final class Replay implements AutoCloseable {
         if (alertsOut != null) {
             alertsOut.flush();
         }
-        return new ReplayResult(finals, rejects, alertRecords);
+        return new ReplayResult(finals, rejects, alertRecords, late);
     }
 
-    public record ReplayResult(long finalRecords, long deadLetters, long alerts) {
+    /** lateEvents: predictions and labels the join dropped as too late (input files out of time order). */
+    public record ReplayResult(long finalRecords, long deadLetters, long alerts, long lateEvents) {
         public ReplayResult(long finalRecords, long deadLetters) {
-            this(finalRecords, deadLetters, 0);
+            this(finalRecords, deadLetters, 0, 0);
         }
     }
 
