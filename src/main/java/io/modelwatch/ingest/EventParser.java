@@ -455,7 +455,30 @@ public final class EventParser {
     private static String firstLine(IOException e) {
         String m = e instanceof com.fasterxml.jackson.core.JacksonException je ? je.getOriginalMessage() : e.getMessage();
         int nl = m.indexOf('\n');
-        return nl < 0 ? m : m.substring(0, nl);
+        return plain(nl < 0 ? m : m.substring(0, nl));
+    }
+
+    /**
+     * The JSON parser's message without its advice to the programmer (features to enable, the class it would
+     * bind to), which an operator reading the dead-letter topic cannot act on.
+     */
+    static String plain(String message) {
+        if (message.startsWith("Trailing token")) {
+            return "more content after the JSON object (one JSON object per record)";
+        }
+        if (message.startsWith("Non-standard token '")) {
+            int end = message.indexOf('\'', "Non-standard token '".length());
+            String token = end < 0 ? "?" : message.substring("Non-standard token '".length(), end);
+            return token + " is not a JSON number (nor is Infinity)";
+        }
+        for (String advice : new String[] {": enable `", " (not recognized as one since Feature", "; enable `",
+                " (or enable `", " (for Object value)"}) {
+            int i = message.indexOf(advice);
+            if (i > 0) {
+                message = message.substring(0, i);
+            }
+        }
+        return message;
     }
 
     // ------------------------------------------------------------------ checks

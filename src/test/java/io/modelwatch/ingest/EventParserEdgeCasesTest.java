@@ -44,6 +44,28 @@ class EventParserEdgeCasesTest {
         assertEquals(RejectReason.NOT_UTF8, assertThrows(BadInputException.class, () -> P.parseLabel(raw)).reason());
     }
 
+    /** A dead-letter message an operator can act on: no advice to enable parser features, no class names. */
+    @Test
+    void notJsonMessagesSpeakToTheOperator() {
+        String p = "{\"prediction_id\":\"a\",\"model_id\":\"m\",\"timestamp\":" + TS + ",\"predicted\":\"1\"";
+        String[][] cases = {
+            {p + "} {}", "more content after the JSON object"},
+            {p + ",\"scores\":{\"1\":NaN}}", "NaN is not a JSON number"},
+            {p + ",\"scores\":{\"1\":-Infinity}}", "is not a JSON number"},
+            {p + ",\"scores\":{\"1\":01}}", "Leading zeroes not allowed"},
+            {p + " /* a comment */ }", "maybe a (non-standard) comment?"},
+        };
+        for (String[] c : cases) {
+            BadInputException e = assertThrows(BadInputException.class,
+                    () -> P.parsePrediction(c[0].getBytes(StandardCharsets.UTF_8)), c[0]);
+            assertEquals(RejectReason.NOT_JSON, e.reason(), c[0]);
+            assertTrue(e.getMessage().contains(c[1]), e.getMessage());
+            for (String internal : new String[] {"enable", "Feature", "jackson", "JsonNode"}) {
+                assertTrue(!e.getMessage().contains(internal), "'" + internal + "' in: " + e.getMessage());
+            }
+        }
+    }
+
     /** UTF-16 and UTF-32 text is not UTF-8, whatever its content (the JSON parser would guess and read it). */
     @Test
     void utf16AndUtf32RecordsAreNotUtf8() {

@@ -103,7 +103,7 @@ final class LegacyEventParser {
     private static String firstLine(IOException e) {
         String m = e instanceof com.fasterxml.jackson.core.JacksonException je ? je.getOriginalMessage() : e.getMessage();
         int nl = m.indexOf('\n');
-        return nl < 0 ? m : m.substring(0, nl);
+        return EventParser.plain(nl < 0 ? m : m.substring(0, nl));
     }
 
     private String requiredString(JsonNode root, String field) throws BadInputException {
