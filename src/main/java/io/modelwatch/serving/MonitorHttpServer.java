@@ -489,8 +489,12 @@ public final class MonitorHttpServer implements AutoCloseable {
                         + Instant.ofEpochMilli(window) + ": the instance holding it did not answer ("
                         + String.join(", ", new TreeSet<>(view.unreachable())) + "); retry shortly");
             }
+            boolean multiclass = latest.stream().anyMatch(r -> model.equals(Records.modelId(r))
+                    && version.equals(Records.version(r)) && "multiclass".equals(Records.kind(r)));
             throw ApiError.notFound("no curves for model '" + model + "' version '" + version + "' window "
-                    + Instant.ofEpochMilli(window) + ": the window is unknown or no longer held in state");
+                    + Instant.ofEpochMilli(window) + (multiclass
+                    ? ": curves are for binary models, and this one is multiclass"
+                    : ": the window is unknown or no longer held in state"));
         }
         ObjectNode root = JSON.createObjectNode();
         root.put("model_id", model);

@@ -295,6 +295,8 @@ class MonitorHttpServerTest {
     void curvesOfAnUnknownWindowAre404() throws Exception {
         assertJsonError(get("/api/models/fraud/curves?version=v1&window=" + scenario.window(2)), 404, "no curves");
         assertJsonError(get("/api/models/fraud/curves?version=v9&window=" + scenario.window(8)), 404, "no curves");
+        assertJsonError(get("/api/models/churn/curves?window=" + scenario.window(8)), 404,
+                "curves are for binary models, and this one is multiclass");
     }
 
     @Test
