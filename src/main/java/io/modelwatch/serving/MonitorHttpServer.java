@@ -489,8 +489,9 @@ public final class MonitorHttpServer implements AutoCloseable {
                         + Instant.ofEpochMilli(window) + ": the instance holding it did not answer ("
                         + String.join(", ", new TreeSet<>(view.unreachable())) + "); retry shortly");
             }
+            String asked = version;
             boolean multiclass = latest.stream().anyMatch(r -> model.equals(Records.modelId(r))
-                    && version.equals(Records.version(r)) && "multiclass".equals(Records.kind(r)));
+                    && asked.equals(Records.version(r)) && "multiclass".equals(Records.kind(r)));
             throw ApiError.notFound("no curves for model '" + model + "' version '" + version + "' window "
                     + Instant.ofEpochMilli(window) + (multiclass
                     ? ": curves are for binary models, and this one is multiclass"
