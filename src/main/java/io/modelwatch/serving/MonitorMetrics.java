@@ -302,6 +302,9 @@ public final class MonitorMetrics implements AutoCloseable {
         FunctionCounter.builder("modelwatch.window.partials.folded", window, WindowCounters::partialsFolded)
                 .description("Partials the merge folded into one per window, key and join partition (bounded store)")
                 .register(registry);
+        FunctionCounter.builder("modelwatch.window.partials.redelivered", window, WindowCounters::redeliveredPartials)
+                .description("Partials read again (at-least-once after a crash) and ignored: already in the store")
+                .register(registry);
         FunctionCounter.builder("modelwatch.window.replay.fences.expired", window, WindowCounters::replayFencesExpired)
                 .description("Replay fences (updates held while a restarted join partition re-sends its entries) "
                         + "taken down after 30 s without the replay's end").register(registry);

@@ -155,7 +155,14 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
             }
             knownOpen.add(indexKey);
         }
-        partials.put(partialKey(prefix, p.sourcePartition(), sequence()), p.aggregate());
+        Bytes partialKey = partialKey(prefix, p.sourcePartition(), sequence());
+        if (partials.get(partialKey) != null) {
+            // the same input record again (at-least-once after a crash): the store holds it already, as itself
+            // or within a fold's sum stored under its key; overwriting would forget the sum's other partials
+            counters.redeliveredPartial();
+            return;
+        }
+        partials.put(partialKey, p.aggregate());
         int stored = unfolded.computeIfAbsent(indexKey, k -> new HashMap<>())
                 .merge(p.sourcePartition(), 1, Integer::sum);
         if (stored >= compactAfter) {

@@ -12,6 +12,7 @@ public final class WindowCounters {
     private final LongAdder mergedPartials = new LongAdder();
     private final LongAdder replayFencesExpired = new LongAdder();
     private final LongAdder partialsFolded = new LongAdder();
+    private final LongAdder redeliveredPartials = new LongAdder();
 
     void lateContribution() {
         lateContributions.increment();
@@ -32,6 +33,15 @@ public final class WindowCounters {
     /** Partials the merge folded into others (a window's deltas from one join partition summed in its store). */
     public long partialsFolded() {
         return partialsFolded.sum();
+    }
+
+    void redeliveredPartial() {
+        redeliveredPartials.increment();
+    }
+
+    /** Partials read again (at-least-once after a crash) and ignored: the store held them already. */
+    public long redeliveredPartials() {
+        return redeliveredPartials.sum();
     }
 
     void replayFenceExpired() {

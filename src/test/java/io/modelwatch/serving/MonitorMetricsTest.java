@@ -223,6 +223,7 @@ class MonitorMetricsTest {
         assertEquals(0.0, find(s, "modelwatch_window_replay_fences_expired_total").value());
         assertEquals(0.0, find(s, "modelwatch_window_partials_folded_total").value());
         assertEquals(0.0, find(s, "modelwatch_alert_rules_invalid_total").value());
+        assertEquals(0.0, find(s, "modelwatch_window_partials_redelivered_total").value());
         for (String verdict : List.of("breach", "healthy", "not_judged")) {
             assertEquals(0.0, find(s, "modelwatch_alert_evaluations_total", "verdict", verdict).value());
         }
