@@ -152,7 +152,6 @@ final class AlertFixture implements AutoCloseable {
         rules.pipeInput(name, json);
     }
 
-    /** Alert records emitted since the last call, parsed, in order. */
     /** The alert records since the last read, with their Kafka timestamps. */
     List<TestRecord<String, String>> alertRecords() {
         return alerts.readRecordsToList();
@@ -163,6 +162,7 @@ final class AlertFixture implements AutoCloseable {
         return metrics.readRecordsToList();
     }
 
+    /** Alert records emitted since the last call, parsed, in order. */
     List<JsonNode> alerts() {
         List<JsonNode> out = new ArrayList<>();
         for (var kv : alerts.readKeyValuesToList()) {
