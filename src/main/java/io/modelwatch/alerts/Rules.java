@@ -43,6 +43,18 @@ public final class Rules {
     private Rules() {
     }
 
+    /**
+     * A threshold or baseline the metric cannot reach is a typo (f1 {@code below: 1.5}, meant 0.15), and would
+     * make a rule that breaches on every window or never.
+     */
+    private static void checkRange(String rule, String field, String metric, double value) {
+        boolean unbounded = metric.equals("log_loss") || metric.equals("label_delay_mean_ms");
+        if (unbounded ? value < 0 : value < 0 || value > 1) {
+            throw new RulesException(rule, field, metric + (unbounded ? " is never negative" : " lies in [0, 1]")
+                    + ", got " + value);
+        }
+    }
+
     public static List<AlertRule> load(Path file) {
         String text;
         try {
@@ -192,6 +204,9 @@ public final class Rules {
                     + "is required");
         }
         double limit = f.number(condition.field);
+        if (!condition.usesBaseline()) {
+            checkRange(name, condition.field, metric, limit);
+        }
         int baselineWindows = 0;
         Double pinned = null;
         if (condition.usesBaseline()) {
@@ -209,6 +224,7 @@ public final class Rules {
                 baselineWindows = (int) f.integer("baseline_windows", 1, 1, 10_000);
             } else {
                 pinned = f.number("baseline");
+                checkRange(name, "baseline", metric, pinned);
             }
         } else {
             for (String only : List.of("baseline_windows", "baseline")) {

@@ -165,6 +165,22 @@ class RulesTest {
     }
 
     @Test
+    void aThresholdTheMetricCannotReachIsRefused() {
+        RulesException e = assertThrows(RulesException.class, () -> Rules.parseYaml("""
+                rules:
+                  - {name: a, models: ["*"], metric: f1, below: 1.5}
+                  - {name: b, models: ["*"], metric: label_delay_mean_ms, above: -5}
+                  - {name: c, models: ["*"], metric: roc_auc, drop_from_baseline: 0.05, baseline: 93}
+                  - {name: ok, models: ["*"], metric: log_loss, above: 2.5}
+                """));
+        assertTrue(e.getMessage().contains("rule 'a': field 'below': f1 lies in [0, 1], got 1.5"), e.getMessage());
+        assertTrue(e.getMessage().contains("rule 'b': field 'above': label_delay_mean_ms is never negative"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("rule 'c': field 'baseline': roc_auc lies in [0, 1]"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("3 invalid rules"), e.getMessage());
+    }
+
+    @Test
     void everyInvalidRuleOfAFileIsReportedAtOnce() {
         RulesException e = assertThrows(RulesException.class, () -> Rules.parseYaml("""
                 rules:
