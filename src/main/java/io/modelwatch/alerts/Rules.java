@@ -37,7 +37,9 @@ public final class Rules {
             "drop_from_baseline", "rise_from_baseline", "baseline_windows", "baseline", "min_labeled", "for_windows",
             "resolve_after", "severity", "confidence", "rolling", "on_updates", "enabled"));
 
-    private static final ObjectMapper YAML = new YAMLMapper();
+    /** A field written twice is refused (the parser would keep the last one without a word). */
+    private static final ObjectMapper YAML = YAMLMapper.builder()
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private Rules() {

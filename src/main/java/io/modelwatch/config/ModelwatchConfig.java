@@ -80,7 +80,9 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
     }
 
     private static final Set<String> GUARANTEES = Set.of(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE);
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    /** A key written twice is refused (the parser would keep the last one without a word). */
+    private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
 
     /** Loads {@code file} (may be null: defaults only), then applies the environment. */
     public static ModelwatchConfig load(Path file, Map<String, String> env) {
@@ -162,6 +164,9 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         JsonNode root;
         try {
             root = YAML.readTree(Files.readAllBytes(file));
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new ConfigException(List.of(file + ": not valid YAML: " + e.getOriginalMessage()
+                    + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")")));
         } catch (IOException e) {
             throw new ConfigException(List.of(file + ": cannot read: " + e.getMessage()));
         }

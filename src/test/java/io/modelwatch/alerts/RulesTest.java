@@ -165,6 +165,19 @@ class RulesTest {
     }
 
     @Test
+    void aFieldWrittenTwiceIsRefused() {
+        RulesException e = assertThrows(RulesException.class, () -> Rules.parseYaml("""
+                rules:
+                  - name: a
+                    models: ["*"]
+                    metric: f1
+                    below: 0.8
+                    below: 0.6
+                """));
+        assertTrue(e.getMessage().contains("Duplicate field 'below'"), e.getMessage());
+    }
+
+    @Test
     void aThresholdTheMetricCannotReachIsRefused() {
         RulesException e = assertThrows(RulesException.class, () -> Rules.parseYaml("""
                 rules:

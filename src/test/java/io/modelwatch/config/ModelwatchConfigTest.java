@@ -51,6 +51,18 @@ class ModelwatchConfigTest {
     }
 
     @Test
+    void aKeyWrittenTwiceIsRefused() throws IOException {
+        Path f = file("""
+                window: PT1H
+                rolling: 3
+                window: PT2H
+                """);
+        ConfigException e = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(f, Map.of()));
+        assertTrue(e.getMessage().contains("not valid YAML: Duplicate field 'window'"), e.getMessage());
+        assertTrue(e.getMessage().contains("(line 3)"), e.getMessage());
+    }
+
+    @Test
     void settingsThatCannotWorkAreRefused() {
         ConfigException e = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(null, Map.of(
                 "MODELWATCH_LIMITS_MIN_TIMESTAMP", "2300-01-01T00:00:00Z",
