@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.modelwatch.alerts.AlertCounters;
 import io.modelwatch.ModelwatchTopology;
 import io.modelwatch.ingest.IngestCounters;
 import io.modelwatch.ingest.RejectReason;
@@ -40,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * latest metrics records, the pipeline's counters, JVM metrics and (once bound) the Kafka Streams
  * client metrics, in one Micrometer registry. The set of model gauges is refreshed from
  * {@link MonitorView#latestMetrics()} at every scrape, so models that appear later are exported and
- * series that are no longer known are removed. the README, "Prometheus metrics", lists every name.
+ * series that are no longer known are removed. The README, "Prometheus metrics", lists every name.
  */
 public final class MonitorMetrics implements AutoCloseable {
 
@@ -312,21 +313,19 @@ public final class MonitorMetrics implements AutoCloseable {
                 .tag("kind", "final").description("Metrics records emitted").register(registry);
         FunctionCounter.builder("modelwatch.window.records", window, WindowCounters::updateRecords)
                 .tag("kind", "update").description("Metrics records emitted").register(registry);
-        io.modelwatch.alerts.AlertCounters alerts = counters.alerts();
-        for (var verdict : List.<Map.Entry<String, java.util.function.ToDoubleFunction<io.modelwatch.alerts.AlertCounters>>>of(
-                Map.entry("breach", io.modelwatch.alerts.AlertCounters::breaching),
-                Map.entry("healthy", io.modelwatch.alerts.AlertCounters::healthy),
-                Map.entry("not_judged", io.modelwatch.alerts.AlertCounters::notJudged))) {
-            FunctionCounter.builder("modelwatch.alert.evaluations", alerts, verdict.getValue())
-                    .tag("verdict", verdict.getKey())
-                    .description("Rule evaluations of metrics records, by verdict").register(registry);
-        }
-        FunctionCounter.builder("modelwatch.alert.records", alerts, io.modelwatch.alerts.AlertCounters::firing)
+        AlertCounters alerts = counters.alerts();
+        FunctionCounter.builder("modelwatch.alert.evaluations", alerts, AlertCounters::breaching)
+                .tag("verdict", "breach").description("Rule evaluations of metrics records, by verdict").register(registry);
+        FunctionCounter.builder("modelwatch.alert.evaluations", alerts, AlertCounters::healthy)
+                .tag("verdict", "healthy").description("Rule evaluations of metrics records, by verdict").register(registry);
+        FunctionCounter.builder("modelwatch.alert.evaluations", alerts, AlertCounters::notJudged)
+                .tag("verdict", "not_judged").description("Rule evaluations of metrics records, by verdict")
+                .register(registry);
+        FunctionCounter.builder("modelwatch.alert.records", alerts, AlertCounters::firing)
                 .tag("state", "FIRING").description("Alert records emitted").register(registry);
-        FunctionCounter.builder("modelwatch.alert.records", alerts, io.modelwatch.alerts.AlertCounters::resolved)
+        FunctionCounter.builder("modelwatch.alert.records", alerts, AlertCounters::resolved)
                 .tag("state", "RESOLVED").description("Alert records emitted").register(registry);
-        FunctionCounter.builder("modelwatch.alert.rules.invalid", alerts,
-                        io.modelwatch.alerts.AlertCounters::invalidTopicRules)
+        FunctionCounter.builder("modelwatch.alert.rules.invalid", alerts, AlertCounters::invalidTopicRules)
                 .description("Rules read from the rules topic that were invalid and ignored (the rule in force stays)")
                 .register(registry);
     }
