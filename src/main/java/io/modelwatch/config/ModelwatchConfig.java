@@ -262,8 +262,8 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
             b.window(window, delay);
         }
         if (update != null) {
-            if (update.isZero() || update.isNegative()) {
-                problems.add("update-interval: must be positive, got " + update);
+            if (update.isNegative()) {
+                problems.add("update-interval: must not be negative (PT0S: final records only), got " + update);
             } else {
                 b.updateInterval = update;
             }

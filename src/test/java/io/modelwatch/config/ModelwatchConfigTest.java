@@ -67,10 +67,12 @@ class ModelwatchConfigTest {
         ConfigException e = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(null, Map.of(
                 "MODELWATCH_LIMITS_MIN_TIMESTAMP", "2300-01-01T00:00:00Z",
                 "MODELWATCH_SLICES", "cloud,region,cloud",
-                "MODELWATCH_UPDATE_INTERVAL", "PT0S")));
+                "MODELWATCH_UPDATE_INTERVAL", "-PT1S")));
         assertTrue(e.getMessage().contains("limits.min-timestamp: must be before limits.max-timestamp"), e.getMessage());
         assertTrue(e.getMessage().contains("slices: a tag is named twice"), e.getMessage());
-        assertTrue(e.getMessage().contains("update-interval: must be positive"), e.getMessage());
+        assertTrue(e.getMessage().contains("update-interval: must not be negative"), e.getMessage());
+        assertEquals(Duration.ZERO, ModelwatchConfig.load(null, Map.of("MODELWATCH_UPDATE_INTERVAL", "PT0S"))
+                .topology().updateInterval(), "PT0S: final records only");
         // an unreadable bound is reported as such, not also as out of order
         ConfigException unreadable = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(null,
                 Map.of("MODELWATCH_LIMITS_MAX_TIMESTAMP", "soon")));
