@@ -121,19 +121,25 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
                     || name.startsWith("MODELWATCH_SERVICE_")) {
                 continue;
             }
-            String closest = null;
-            int best = Integer.MAX_VALUE;
-            for (String k : known) {
-                int d = editDistance(name, k);
-                if (d < best) {
-                    best = d;
-                    closest = k;
-                }
-            }
-            problems.add("environment " + name + ": not a modelwatch setting" + (best <= 3 ? " (did you mean "
+            String closest = closest(name, known);
+            problems.add("environment " + name + ": not a modelwatch setting" + (closest != null ? " (did you mean "
                     + closest + "?)" : "") + "; the variables are MODELWATCH_<KEY> for the keys of "
                     + "modelwatch.example.yaml, and MODELWATCH_KAFKA_PROPERTY_<NAME> for Kafka properties");
         }
+    }
+
+    /** The known name within 3 edits of {@code name} (the nearest), or null. */
+    private static String closest(String name, Set<String> known) {
+        String closest = null;
+        int best = 4;
+        for (String k : known) {
+            int d = editDistance(name, k);
+            if (d < best) {
+                best = d;
+                closest = k;
+            }
+        }
+        return closest;
     }
 
     private static int editDistance(String a, String b) {
@@ -320,6 +326,41 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         }
     }
 
+    /** Prefixes Kafka Streams reads client settings under; {@code topic.} (internal topics) is passed on unchecked. */
+    private static final List<String> CLIENT_PREFIXES = List.of("main.consumer.", "restore.consumer.",
+            "global.consumer.", "consumer.", "producer.", "admin.");
+
+    /**
+     * The {@code kafka.properties} that no Kafka Streams, consumer, producer or admin client defines, each
+     * with the known name it probably meant: Kafka would only say, among its start-up logs, that they were
+     * "supplied but are not used". Warned about, not refused: plugins (SASL callbacks, interceptors) read
+     * settings of their own.
+     */
+    public List<String> unknownKafkaProperties() {
+        Set<String> known = new java.util.HashSet<>(StreamsConfig.configDef().names());
+        known.addAll(org.apache.kafka.clients.consumer.ConsumerConfig.configNames());
+        known.addAll(org.apache.kafka.clients.producer.ProducerConfig.configNames());
+        known.addAll(org.apache.kafka.clients.admin.AdminClientConfig.configNames());
+        List<String> out = new ArrayList<>();
+        for (String key : new java.util.TreeSet<>(kafkaProperties.keySet())) {
+            String name = key;
+            for (String prefix : CLIENT_PREFIXES) {
+                if (name.startsWith(prefix)) {
+                    name = name.substring(prefix.length());
+                    break;
+                }
+            }
+            if (known.contains(name) || key.startsWith("topic.")) {
+                continue;
+            }
+            String closest = closest(name, known);
+            out.add("kafka.properties " + key + ": no Kafka client or Streams setting of that name" + (closest != null
+                    ? " (did you mean " + key.substring(0, key.length() - name.length()) + closest + "?)" : "")
+                    + "; passed on as given");
+        }
+        return out;
+    }
+
     /** Largest record on the internal topics: about 500k distinct scores in one window of one join partition. */
     public static final int PARTIAL_RECORD_BYTES = 8 << 20;
 
@@ -355,7 +396,9 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
                 + processingGuarantee + " window=" + topology.windowSize() + " max-label-delay="
                 + topology.maxLabelDelay() + " rolling=" + topology.rolling() + " slices=" + topology.sliceDimensions()
                 + " topics=[" + topology.predictionsTopic() + ", " + topology.labelsTopic() + " -> "
-                + topology.metricsTopic() + "] http.port=" + httpPort + " kafka.properties=" + shown;
+                + topology.metricsTopic() + "] alert-rules=" + topology.alertRules().size()
+                + (rulesFile.isEmpty() ? "" : " from " + rulesFile) + " http.port=" + httpPort
+                + " kafka.properties=" + shown;
     }
 
     static boolean isSecret(String key) {

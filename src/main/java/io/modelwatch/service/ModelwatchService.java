@@ -92,6 +92,7 @@ public final class ModelwatchService implements AutoCloseable {
 
     public ModelwatchService start() {
         LOG.info("starting modelwatch: {}", config.describeForLog());
+        config.unknownKafkaProperties().forEach(LOG::warn);
         if (config.leaveGroupOnStop() && config.kafkaProperties().containsKey("group.instance.id")) {
             LOG.warn("group.instance.id is set (static membership) but leave-group-on-stop is true: a clean stop "
                     + "leaves the group and moves the tasks anyway; set leave-group-on-stop: false to keep them");

@@ -63,6 +63,20 @@ class ModelwatchConfigTest {
     }
 
     @Test
+    void aMisspeltKafkaPropertyIsNamedWithTheOneItProbablyMeant() {
+        ModelwatchConfig c = ModelwatchConfig.load(null, Map.of("MODELWATCH_KAFKA_PROPERTY_COMIT_INTERVAL_MS", "200",
+                "MODELWATCH_KAFKA_PROPERTY_PRODUCER_LINGR_MS", "5", "MODELWATCH_KAFKA_PROPERTY_SASL_MECHANISM", "PLAIN",
+                "MODELWATCH_KAFKA_PROPERTY_CONSUMER_MAX_POLL_RECORDS", "500", "MODELWATCH_KAFKA_PROPERTY_COMMIT_INTERVAL_MS",
+                "100", "MODELWATCH_KAFKA_PROPERTY_TOPIC_SEGMENT_MS", "1000"));
+        assertEquals(List.of(
+                "kafka.properties comit.interval.ms: no Kafka client or Streams setting of that name (did you mean "
+                        + "commit.interval.ms?); passed on as given",
+                "kafka.properties producer.lingr.ms: no Kafka client or Streams setting of that name (did you mean "
+                        + "producer.linger.ms?); passed on as given"), c.unknownKafkaProperties());
+        assertEquals("200", c.streamsProperties().getProperty("comit.interval.ms"), "passed on all the same");
+    }
+
+    @Test
     void settingsThatCannotWorkAreRefused() {
         ConfigException e = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(null, Map.of(
                 "MODELWATCH_LIMITS_MIN_TIMESTAMP", "2300-01-01T00:00:00Z",
