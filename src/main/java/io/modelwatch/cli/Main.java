@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "modelwatch", mixinStandardHelpOptions = true, version = "modelwatch 0.1.0",
         description = "Streaming model-quality monitor: joins predictions with delayed labels and computes "
                 + "windowed quality metrics on Kafka Streams.",
-        subcommands = {DemoCommand.class, BenchCommand.class, RunCommand.class, ReplayCommand.class, DescribeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, RunCommand.class, BrokerCommand.class, SimulateCommand.class, ReplayCommand.class,
+            BenchCommand.class, DescribeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -157,6 +157,18 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
      * (for example {@code num.partitions}, {@code offsets.topic.num.partitions}).
      */
     public static EmbeddedKafkaCluster start(int brokers, Map<String, ?> overrides) {
+        return start(brokers, overrides, 0);
+    }
+
+    /** One node whose broker listens on {@code brokerPort} (its controller on a free port): {@code modelwatch broker}. */
+    public static EmbeddedKafkaCluster startOnPort(int brokerPort, Map<String, ?> overrides) {
+        if (brokerPort < 1 || brokerPort > 65535) {
+            throw new IllegalArgumentException("port must be between 1 and 65535: " + brokerPort);
+        }
+        return start(1, overrides, brokerPort);
+    }
+
+    private static EmbeddedKafkaCluster start(int brokers, Map<String, ?> overrides, int fixedBrokerPort) {
         if (brokers < 1 || brokers > MAX_NODES) {
             throw new IllegalArgumentException("brokers must be between 1 and " + MAX_NODES + ": " + brokers);
         }
@@ -168,6 +180,9 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
         try {
             base = Files.createTempDirectory("embedded-kafka-");
             int[] ports = freePorts(2 * brokers);
+            if (fixedBrokerPort > 0) {
+                ports[0] = fixedBrokerPort; // the controller keeps its free port, which is never the fixed one in use
+            }
             List<NodeSpec> specs = new ArrayList<>(brokers);
             for (int id = 0; id < brokers; id++) {
                 specs.add(new NodeSpec(id, ports[2 * id], ports[2 * id + 1], base.resolve("node-" + id)));
