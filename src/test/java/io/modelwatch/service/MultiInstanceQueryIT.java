@@ -66,8 +66,10 @@ class MultiInstanceQueryIT {
                 // the stream is on the broker before processing starts, so Kafka Streams reads the two
                 // topics of a task in timestamp order (it waits for data already there, not for new data)
                 long lastTs = produceReferenceStream(kafka.bootstrapServers());
-                a = new ModelwatchService(config(kafka.bootstrapServers(), dir.resolve("state-a")));
-                b = new ModelwatchService(config(kafka.bootstrapServers(), dir.resolve("state-b")));
+                a = new ModelwatchService(config(kafka.bootstrapServers(), dir.resolve("state-a"), Map.of()));
+                // b does not leave the group when it stops, as after a crash: a still names it as a host then
+                b = new ModelwatchService(config(kafka.bootstrapServers(), dir.resolve("state-b"),
+                        Map.of("MODELWATCH_LEAVE_GROUP_ON_STOP", "false")));
                 a.start();
                 b.start();
                 awaitSharedWork(a, b);
@@ -170,9 +172,10 @@ class MultiInstanceQueryIT {
         }
     }
 
-    private static ModelwatchConfig config(String bootstrap, Path stateDir) {
-        return ModelwatchConfig.load(null, io.modelwatch.GoldenResources.serviceEnv(bootstrap, APP_ID, stateDir,
-                PARTITIONS));
+    private static ModelwatchConfig config(String bootstrap, Path stateDir, Map<String, String> extra) {
+        Map<String, String> env = io.modelwatch.GoldenResources.serviceEnv(bootstrap, APP_ID, stateDir, PARTITIONS);
+        env.putAll(extra);
+        return ModelwatchConfig.load(null, env);
     }
 
     /** Waits until both instances run and Streams metadata shows each hosting part of the window state. */
