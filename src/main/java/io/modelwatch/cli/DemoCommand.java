@@ -23,15 +23,8 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--http-port", defaultValue = "8080", description = "dashboard and API port (default ${DEFAULT-VALUE})")
     int httpPort;
 
-    @Option(names = "--seed", defaultValue = "42", description = "simulator random seed (default ${DEFAULT-VALUE})")
-    long seed;
-
-    @Option(names = "--rate", defaultValue = "300", description = "predictions per second (default ${DEFAULT-VALUE})")
-    double rate;
-
-    @Option(names = "--drop-after", defaultValue = "PT50S",
-            description = "when fraud v2 degrades, ISO-8601 (default ${DEFAULT-VALUE})")
-    Duration dropAfter;
+    @picocli.CommandLine.Mixin
+    SimulatorOptions simulator;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -43,12 +36,7 @@ final class DemoCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--http-port must be between 0 and 65535 (0: any free port), got " + httpPort);
         }
-        if (!(rate > 0) || Double.isInfinite(rate)) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--rate must be positive, got " + rate);
-        }
-        if (dropAfter.isNegative()) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--drop-after must not be negative");
-        }
+        simulator.check(spec.commandLine());
         if (httpPort != 0) {
             try (java.net.ServerSocket probe = new java.net.ServerSocket(httpPort)) {
                 probe.setReuseAddress(true);
@@ -58,8 +46,8 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         DemoRun.Options defaults = DemoRun.Options.defaults();
-        DemoRun.Options options = new DemoRun.Options(defaults.window(), defaults.maxLabelDelay(), rate, dropAfter,
-                httpPort, seed);
+        DemoRun.Options options = new DemoRun.Options(defaults.window(), defaults.maxLabelDelay(), simulator.rate,
+                simulator.dropAfter, httpPort, simulator.seed);
         System.out.println("modelwatch demo: starting an in-process Kafka broker (KRaft), the monitor and a simulator...");
         try (DemoRun demo = DemoRun.start(options)) {
             ModelwatchService service = demo.service();
@@ -67,7 +55,7 @@ final class DemoCommand implements Callable<Integer> {
                             + "  broker:     %s%n%n  windows of %d s, labels up to %d s late; fraud v2 degrades after %d s."
                             + " Ctrl-C stops.%n%n", service.url(), service.url(), service.url(),
                     demo.kafka().bootstrapServers(), options.window().toSeconds(), options.maxLabelDelay().toSeconds(),
-                    dropAfter.toSeconds());
+                    simulator.dropAfter.toSeconds());
             CountDownLatch stop = new CountDownLatch(1);
             Thread hook = new Thread(stop::countDown, "demo-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);

@@ -35,22 +35,15 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--labels-topic", defaultValue = "labels", description = "default ${DEFAULT-VALUE}")
     String labelsTopic;
 
-    @Option(names = "--rate", defaultValue = "300", description = "predictions per second (default ${DEFAULT-VALUE})")
-    double rate;
-
     @Option(names = "--max-label-delay", defaultValue = "PT10S",
             description = "labels come up to this long after their prediction, ISO-8601 (default ${DEFAULT-VALUE})")
     Duration maxLabelDelay;
 
-    @Option(names = "--drop-after", defaultValue = "PT50S",
-            description = "when fraud v2 degrades, ISO-8601 (default ${DEFAULT-VALUE})")
-    Duration dropAfter;
-
     @Option(names = "--duration", description = "stop after this long, ISO-8601; default: until Ctrl-C")
     Duration duration;
 
-    @Option(names = "--seed", defaultValue = "42", description = "random seed (default ${DEFAULT-VALUE})")
-    long seed;
+    @picocli.CommandLine.Mixin
+    SimulatorOptions simulator;
 
     @Option(names = "--partitions", defaultValue = "6",
             description = "partitions of the two topics when they do not exist yet (default ${DEFAULT-VALUE})")
@@ -61,12 +54,9 @@ final class SimulateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!(rate > 0) || Double.isInfinite(rate)) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--rate must be positive, got " + rate);
-        }
-        if (maxLabelDelay.isNegative() || dropAfter.isNegative()) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--max-label-delay and --drop-after must not be negative");
+        simulator.check(spec.commandLine());
+        if (maxLabelDelay.isNegative()) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--max-label-delay must not be negative");
         }
         if (partitions < 1) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--partitions must be at least 1");
@@ -79,16 +69,16 @@ final class SimulateCommand implements Callable<Integer> {
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(),
                 new StringSerializer())) {
-            Simulator simulator = new Simulator(producer, predictionsTopic, labelsTopic, rate, dropAfter.toMillis(),
-                    maxLabelDelay.toMillis(), seed);
-            Thread thread = new Thread(simulator, "simulator");
+            Simulator events = new Simulator(producer, predictionsTopic, labelsTopic, simulator.rate,
+                    simulator.dropAfter.toMillis(), maxLabelDelay.toMillis(), simulator.seed);
+            Thread thread = new Thread(events, "simulator");
             thread.start();
-            Thread hook = new Thread(simulator::stop, "simulator-shutdown");
+            Thread hook = new Thread(events::stop, "simulator-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
-            System.out.printf("modelwatch simulate: %.0f predictions/s to %s at %s, labels to %s%n", rate,
+            System.out.printf("modelwatch simulate: %.0f predictions/s to %s at %s, labels to %s%n", simulator.rate,
                     predictionsTopic, bootstrap, labelsTopic);
             thread.join(duration == null ? 0 : duration.toMillis());
-            simulator.stop();
+            events.stop();
             thread.join();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
@@ -96,7 +86,7 @@ final class SimulateCommand implements Callable<Integer> {
                 // the hook has run
             }
             System.out.printf("modelwatch simulate: %d predictions and %d labels sent%n",
-                    simulator.predictionsSent.sum(), simulator.labelsSent.sum());
+                    events.predictionsSent.sum(), events.labelsSent.sum());
         }
         return 0;
     }
