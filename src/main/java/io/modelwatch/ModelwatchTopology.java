@@ -43,6 +43,8 @@ public final class ModelwatchTopology {
 
     public static final String JOIN_INPUT_TOPIC = "join-input";
     public static final String AGGREGATE_INPUT_TOPIC = "aggregate-input";
+    /** The node where the join's events meet: those read on their join partition and the join-input topic's. */
+    static final String JOIN_EVENTS = "merge-join-events";
 
     /** Live counters of every stage, for the Prometheus endpoint and the demo's summary line. */
     public record Counters(IngestCounters ingest, JoinCounters join, WindowCounters window, AlertCounters alerts) {
@@ -74,11 +76,16 @@ public final class ModelwatchTopology {
                 s.deadLetterTopic(), s.limits(), keyedInputs ? s.joinPartitions() : 0);
         KStream<byte[], JoinInput> joinInput = predictions.merge(labels, Named.as(Ingest.EVENTS));
         if (s.repartitionInputs()) {
-            // each ingest task's progress goes along, so the join counts time by the slowest of them
-            joinInput = joinInput.process(new IngestProgress(s.watermarkInterval()), Named.as(IngestProgress.PROCESSOR))
-                    .repartition(Repartitioned.with(Serdes.ByteArray(), JoinInputSerde.SERDE)
+            // an event read on its join partition goes straight to the join (same task); the others, and each
+            // ingest task's progress (the join counts time by the slowest), go through the join-input topic
+            KStream<byte[], JoinInput> routed = joinInput.process(new IngestProgress(s.watermarkInterval(),
+                    s.joinPartitions(), JOIN_EVENTS, JOIN_INPUT_TOPIC + "-repartition-filter"),
+                    Named.as(IngestProgress.PROCESSOR));
+            KStream<byte[], JoinInput> viaTopic = routed.repartition(
+                    Repartitioned.with(Serdes.ByteArray(), JoinInputSerde.SERDE)
                     .withName(JOIN_INPUT_TOPIC).withNumberOfPartitions(s.joinPartitions())
                     .withStreamPartitioner(JoinPartitioner.INSTANCE));
+            joinInput = routed.merge(viaTopic, Named.as(JOIN_EVENTS));
         }
 
         WindowSpec windows = new WindowSpec(s.windowSize().toMillis(), s.maxLabelDelay().toMillis());

@@ -8,9 +8,20 @@ import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.processor.api.Record;
 
 /**
- * Passes the ingest task's events on and, every {@code interval} of its stream time, an
- * {@link IngestWatermark} behind them, which the join-input partitioner sends to every join partition;
- * when it has read nothing for {@link #IDLE_AFTER} of wall-clock time, an idle one.
+ * Routes the ingest task's events to their join partition and sends its progress behind them.
+ *
+ * <p>The ingest and the join of partition {@code p} run in one task (the join also reads partition {@code p}
+ * of the join-input topic), so an event whose prediction id is joined on the partition it was read from
+ * goes straight to the join ({@code direct} child): no write to the join-input topic, no second read, no
+ * second transaction. Every other event goes through the join-input topic ({@code remote} child), which
+ * the join-input partitioner sends to its join partition. With producers keying both topics by prediction
+ * id (default partitioner) every event goes straight; otherwise about one in {@code joinPartitions}.
+ *
+ * <p>Every {@code interval} of this partition's event time (the largest event time of the events it read,
+ * not the task's stream time, which the join-input records from other partitions move too) an
+ * {@link IngestWatermark} follows the events through the join-input topic to every join partition; when it
+ * has read nothing for {@link #IDLE_AFTER} of wall-clock time, an idle one. A watermark sent to this very
+ * partition comes after its direct events, which were joined before it was written.
  */
 public final class IngestProgress implements ProcessorSupplier<byte[], JoinInput, byte[], JoinInput> {
 
@@ -19,41 +30,69 @@ public final class IngestProgress implements ProcessorSupplier<byte[], JoinInput
     /** Wall-clock time without a record after which an ingest task says it is idle. */
     public static final Duration IDLE_AFTER = Duration.ofSeconds(30);
 
-    private final Duration interval;
+    private final long intervalMs;
+    private final int joinPartitions;
+    private final String direct;
+    private final String remote;
 
-    public IngestProgress(Duration interval) {
-        this.interval = interval;
+    /**
+     * @param joinPartitions the join-input topic's partition count
+     * @param direct the child on the way to this task's join
+     * @param remote the child that writes the join-input topic
+     */
+    public IngestProgress(Duration interval, int joinPartitions, String direct, String remote) {
+        this.intervalMs = Math.max(1, interval.toMillis());
+        this.joinPartitions = joinPartitions;
+        this.direct = direct;
+        this.remote = remote;
     }
 
     @Override
     public Processor<byte[], JoinInput, byte[], JoinInput> get() {
         return new Processor<>() {
             private ProcessorContext<byte[], JoinInput> context;
+            private int partition;
             /** Whether a record came since the last wall-clock check. */
             private boolean active;
+            /** The largest event time of this partition's events (Long.MIN_VALUE: none yet). */
+            private long eventTime;
+            /** The event time of the last watermark sent (Long.MIN_VALUE: none yet). */
+            private long sent;
 
             @Override
             public void init(ProcessorContext<byte[], JoinInput> context) {
                 this.context = context;
+                this.partition = context.taskId().partition();
                 this.active = false;
-                context.schedule(interval, PunctuationType.STREAM_TIME, t -> send(false));
+                this.eventTime = Long.MIN_VALUE;
+                this.sent = Long.MIN_VALUE;
                 context.schedule(IDLE_AFTER, PunctuationType.WALL_CLOCK_TIME, t -> {
                     if (!active) {
-                        send(true);
+                        send(true); // also before any event: the joins must not wait for this partition
                     }
                     active = false;
                 });
             }
 
-            private void send(boolean idle) {
-                long now = Math.max(0, context.currentStreamTimeMs());
-                context.forward(new Record<>(NO_KEY, new IngestWatermark(context.taskId().partition(), now, idle), now));
-            }
-
             @Override
             public void process(Record<byte[], JoinInput> record) {
                 active = true;
-                context.forward(record);
+                boolean onThisPartition = JoinPartitioner.partitionOf(record.key(), joinPartitions) == partition;
+                context.forward(record, onThisPartition ? direct : remote);
+                long ts = record.timestamp(); // the event time (see ParseProcessor)
+                if (ts > eventTime) {
+                    eventTime = ts;
+                    // as a stream-time punctuator would: the first event, then once per interval passed
+                    if (sent == Long.MIN_VALUE || Math.floorDiv(ts, intervalMs) > Math.floorDiv(sent, intervalMs)) {
+                        send(false);
+                    }
+                }
+            }
+
+            private void send(boolean idle) {
+                long now = Math.max(0, eventTime);
+                sent = eventTime;
+                context.forward(new Record<>(NO_KEY, new IngestWatermark(partition, now, idle), now), remote);
             }
         };
     }

@@ -3,6 +3,7 @@ package io.modelwatch.ingest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
@@ -14,24 +15,53 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.Record;
 import org.junit.jupiter.api.Test;
 
-/** The ingest task's watermarks: on stream time, behind its events; idle ones when it reads nothing. */
+/**
+ * The ingest task's routing and watermarks: an event read on its join partition goes straight to the join,
+ * the others through the join-input topic; watermarks of this partition's own event time go behind them,
+ * idle ones when it reads nothing.
+ */
 class IngestProgressTest {
 
     private static final long TS = 1_767_225_600_000L;
+    private static final int PARTITION = 2;
+    private static final int JOIN_PARTITIONS = 4;
 
-    private final MockProcessorContext<byte[], JoinInput> context = new MockProcessorContext<>(config(), new TaskId(0, 2), null);
+    private final MockProcessorContext<byte[], JoinInput> context =
+            new MockProcessorContext<>(config(), new TaskId(0, PARTITION), null);
     private final Processor<byte[], JoinInput, byte[], JoinInput> progress =
-            new IngestProgress(Duration.ofMinutes(1)).get();
+            new IngestProgress(Duration.ofMinutes(1), JOIN_PARTITIONS, "direct", "remote").get();
 
     @Test
-    void eventsPassUnchangedAndStreamTimeSendsAWatermarkOfThisPartition() {
+    void anEventOnItsJoinPartitionGoesStraightToTheJoinAndOthersThroughTheTopic() {
         progress.init(context);
-        Record<byte[], JoinInput> label = new Record<>("a".getBytes(), new Label("a", "1", TS), TS);
-        progress.process(label);
-        assertSame(label.value(), context.forwarded().get(0).record().value());
-        context.setCurrentStreamTimeMs(TS + 60_000);
-        punctuator(PunctuationType.STREAM_TIME).getPunctuator().punctuate(TS + 60_000);
-        assertEquals(new IngestWatermark(2, TS + 60_000, false), context.forwarded().get(1).record().value());
+        String here = idJoinedOn(PARTITION);
+        String elsewhere = idJoinedOn(PARTITION + 1);
+        Record<byte[], JoinInput> local = label(here, TS);
+        Record<byte[], JoinInput> remote = label(elsewhere, TS);
+        progress.process(local);
+        progress.process(remote);
+        List<MockProcessorContext.CapturedForward<? extends byte[], ? extends JoinInput>> out = context.forwarded();
+        assertSame(local.value(), out.get(0).record().value());
+        assertEquals("direct", out.get(0).childName().orElseThrow());
+        // the first event's watermark, then the second event
+        assertEquals(new IngestWatermark(PARTITION, TS, false), out.get(1).record().value());
+        assertEquals("remote", out.get(1).childName().orElseThrow());
+        assertSame(remote.value(), out.get(2).record().value());
+        assertEquals("remote", out.get(2).childName().orElseThrow());
+        assertEquals(3, out.size());
+    }
+
+    @Test
+    void aWatermarkFollowsOncePerIntervalOfThisPartitionsOwnEventTime() {
+        progress.init(context);
+        // the task's stream time, which join-input records from other partitions move too, is not this one's
+        context.setCurrentStreamTimeMs(TS + 3_600_000);
+        progress.process(label(idJoinedOn(PARTITION), TS));
+        progress.process(label(idJoinedOn(PARTITION), TS + 30_000)); // same minute: no watermark
+        progress.process(label(idJoinedOn(PARTITION), TS + 10_000)); // behind: no watermark
+        progress.process(label(idJoinedOn(PARTITION), TS + 61_000)); // the next minute
+        assertEquals(List.of(new IngestWatermark(PARTITION, TS, false), new IngestWatermark(PARTITION, TS + 61_000,
+                false)), watermarks());
     }
 
     @Test
@@ -39,13 +69,36 @@ class IngestProgressTest {
         progress.init(context);
         var wallClock = punctuator(PunctuationType.WALL_CLOCK_TIME);
         assertEquals(IngestProgress.IDLE_AFTER, wallClock.getInterval());
-        progress.process(new Record<>("a".getBytes(), new Label("a", "1", TS), TS));
-        context.setCurrentStreamTimeMs(TS);
+        progress.process(label(idJoinedOn(PARTITION), TS));
         wallClock.getPunctuator().punctuate(0);
-        assertEquals(1, context.forwarded().size(), "a record came in the period: not idle");
+        assertEquals(1, watermarks().size(), "a record came in the period: not idle");
         wallClock.getPunctuator().punctuate(0);
-        assertEquals(List.of(new IngestWatermark(2, TS, true)), context.forwarded().stream().skip(1)
-                .map(f -> f.record().value()).toList());
+        assertEquals(new IngestWatermark(PARTITION, TS, true), watermarks().get(1));
+    }
+
+    @Test
+    void aPartitionThatNeverReadAnythingSaysItIsIdle() {
+        progress.init(context);
+        punctuator(PunctuationType.WALL_CLOCK_TIME).getPunctuator().punctuate(0);
+        assertEquals(List.of(new IngestWatermark(PARTITION, 0, true)), watermarks());
+    }
+
+    private List<JoinInput> watermarks() {
+        return context.forwarded().stream().map(f -> (JoinInput) f.record().value())
+                .filter(v -> v instanceof IngestWatermark).toList();
+    }
+
+    private static Record<byte[], JoinInput> label(String id, long ts) {
+        return new Record<>(id.getBytes(StandardCharsets.UTF_8), new Label(id, "1", ts), ts);
+    }
+
+    private static String idJoinedOn(int partition) {
+        for (int i = 0; ; i++) {
+            String id = "p" + i;
+            if (JoinPartitioner.partitionOf(id.getBytes(StandardCharsets.UTF_8), JOIN_PARTITIONS) == partition) {
+                return id;
+            }
+        }
     }
 
     private MockProcessorContext.CapturedPunctuator punctuator(PunctuationType type) {
