@@ -13,7 +13,9 @@ public final class StateStores {
     }
 
     public static KeyValueBytesStoreSupplier keyValue(String name, boolean inMemory) {
-        return inMemory ? Stores.inMemoryKeyValueStore(name) : Stores.persistentKeyValueStore(name);
+        // RocksDB without a copy of its position per write (see PositionlessKeyValueStore)
+        return inMemory ? Stores.inMemoryKeyValueStore(name)
+                : PositionlessKeyValueStore.wrap(Stores.persistentKeyValueStore(name));
     }
 
     /**
