@@ -280,7 +280,7 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
             problems.add("rocksdb.write-buffer-bytes: the write buffers are counted within the block cache, so "
                     + writeBufferBytes + " must not exceed rocksdb.block-cache-bytes " + cacheBytes);
         }
-        checkTaskIdle(kafka.get(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG), b.repartitionInputs, problems);
+        checkTaskIdle(kafka.get(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG), problems);
         String advertisedHost = r.string("http.advertised-host");
         if (advertisedHost.isEmpty() || advertisedHost.contains(":") || advertisedHost.contains("/")) {
             problems.add("http.advertised-host: must be a host name or IPv4 address, got '" + advertisedHost + "'");
@@ -301,11 +301,12 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
      * {@code max.task.idle.ms} below 0 lets a task take whichever input has records buffered, not the
      * earliest in event time: labels, timed after their predictions, then run ahead, move stream time past
      * windows whose predictions have not been read, and those predictions all count as late. Seen with
-     * the bench: every prediction late. With keyed inputs ({@code repartition-inputs: false}) it must also
-     * stay below {@code IngestProgress.IDLE_AFTER}: a join task waiting that long on one input with records
-     * buffered on the other would read nothing for an idle period and tell the merge it is idle while it is not.
+     * the bench: every prediction late. It must also stay below {@code IngestProgress.IDLE_AFTER}: a task
+     * reads an input partition and the join partition beside it, and one waiting that long on an empty
+     * partition with records buffered on another would read nothing for an idle period and say it is idle
+     * while it is not.
      */
-    static void checkTaskIdle(String value, boolean repartitionInputs, List<String> problems) {
+    static void checkTaskIdle(String value, List<String> problems) {
         if (value == null) {
             return;
         }
@@ -315,10 +316,10 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
                 problems.add("kafka.properties " + StreamsConfig.MAX_TASK_IDLE_MS_CONFIG + ": must not be negative, got "
                         + value.trim() + " (a negative value lets labels run ahead of their predictions in event "
                         + "time, and the predictions then count as late)");
-            } else if (!repartitionInputs && ms >= IngestProgress.IDLE_AFTER.toMillis()) {
+            } else if (ms >= IngestProgress.IDLE_AFTER.toMillis()) {
                 problems.add("kafka.properties " + StreamsConfig.MAX_TASK_IDLE_MS_CONFIG + ": must be below "
-                        + IngestProgress.IDLE_AFTER.toMillis() + " with repartition-inputs false, got " + value.trim()
-                        + " (a join task waiting that long on one input reads nothing and would count as idle)");
+                        + IngestProgress.IDLE_AFTER.toMillis() + ", got " + value.trim()
+                        + " (a task waiting that long on one input reads nothing and would count as idle)");
             }
         } catch (NumberFormatException e) {
             problems.add("kafka.properties " + StreamsConfig.MAX_TASK_IDLE_MS_CONFIG + ": must be a number of "

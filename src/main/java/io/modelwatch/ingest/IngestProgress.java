@@ -58,6 +58,8 @@ public final class IngestProgress implements ProcessorSupplier<byte[], JoinInput
             private long eventTime;
             /** The event time of the last watermark sent (Long.MIN_VALUE: none yet). */
             private long sent;
+            /** Whether the last watermark sent said idle: the joins leave this partition out until the next. */
+            private boolean saidIdle;
 
             @Override
             public void init(ProcessorContext<byte[], JoinInput> context) {
@@ -66,6 +68,7 @@ public final class IngestProgress implements ProcessorSupplier<byte[], JoinInput
                 this.active = false;
                 this.eventTime = Long.MIN_VALUE;
                 this.sent = Long.MIN_VALUE;
+                this.saidIdle = false;
                 context.schedule(IDLE_AFTER, PunctuationType.WALL_CLOCK_TIME, t -> {
                     if (!active) {
                         send(true); // also before any event: the joins must not wait for this partition
@@ -80,19 +83,25 @@ public final class IngestProgress implements ProcessorSupplier<byte[], JoinInput
                 boolean onThisPartition = JoinPartitioner.partitionOf(record.key(), joinPartitions) == partition;
                 context.forward(record, onThisPartition ? direct : remote);
                 long ts = record.timestamp(); // the event time (see ParseProcessor)
+                boolean crossed = false;
                 if (ts > eventTime) {
-                    eventTime = ts;
                     // as a stream-time punctuator would: the first event, then once per interval passed
-                    if (sent == Long.MIN_VALUE || Math.floorDiv(ts, intervalMs) > Math.floorDiv(sent, intervalMs)) {
-                        send(false);
-                    }
+                    crossed = sent == Long.MIN_VALUE || Math.floorDiv(ts, intervalMs) > Math.floorDiv(sent, intervalMs);
+                    eventTime = ts;
+                }
+                if (crossed || saidIdle) {
+                    send(false); // after an idle one at once: the joins count this partition again
                 }
             }
 
             private void send(boolean idle) {
-                long now = Math.max(0, eventTime);
                 sent = eventTime;
-                context.forward(new Record<>(NO_KEY, new IngestWatermark(partition, now, idle), now), remote);
+                saidIdle = idle;
+                long time = eventTime != Long.MIN_VALUE ? eventTime : context.currentStreamTimeMs();
+                // nothing read yet (an idle one at start-up): a timestamp no broker refuses as too old
+                long timestamp = time >= 0 ? time : context.currentSystemTimeMs();
+                context.forward(new Record<>(NO_KEY, new IngestWatermark(partition, Math.max(0, time), idle),
+                        timestamp), remote);
             }
         };
     }

@@ -202,13 +202,13 @@ class ModelwatchConfigTest {
     }
 
     @Test
-    void withKeyedInputsATaskIdleTimeOfAnIdlePeriodIsRefused() {
-        ConfigException e = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(null, Map.of(
-                "MODELWATCH_REPARTITION_INPUTS", "false", "MODELWATCH_KAFKA_PROPERTY_MAX_TASK_IDLE_MS", "30000")));
-        assertTrue(e.getMessage().contains("max.task.idle.ms: must be below 30000 with repartition-inputs false"),
-                e.getMessage());
-        ModelwatchConfig.load(null, Map.of("MODELWATCH_REPARTITION_INPUTS", "false",
-                "MODELWATCH_KAFKA_PROPERTY_MAX_TASK_IDLE_MS", "29999"));
-        ModelwatchConfig.load(null, Map.of("MODELWATCH_KAFKA_PROPERTY_MAX_TASK_IDLE_MS", "60000"));
+    void aTaskIdleTimeOfAnIdlePeriodIsRefusedInBothInputModes() {
+        for (String repartition : List.of("true", "false")) {
+            ConfigException e = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(null, Map.of(
+                    "MODELWATCH_REPARTITION_INPUTS", repartition, "MODELWATCH_KAFKA_PROPERTY_MAX_TASK_IDLE_MS", "30000")));
+            assertTrue(e.getMessage().contains("max.task.idle.ms: must be below 30000, got 30000"), e.getMessage());
+            ModelwatchConfig.load(null, Map.of("MODELWATCH_REPARTITION_INPUTS", repartition,
+                    "MODELWATCH_KAFKA_PROPERTY_MAX_TASK_IDLE_MS", "29999"));
+        }
     }
 }

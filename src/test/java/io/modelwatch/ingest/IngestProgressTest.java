@@ -77,10 +77,39 @@ class IngestProgressTest {
     }
 
     @Test
-    void aPartitionThatNeverReadAnythingSaysItIsIdle() {
+    void theFirstEventAfterAnIdleWatermarkSaysThePartitionIsBackAtOnce() {
         progress.init(context);
-        punctuator(PunctuationType.WALL_CLOCK_TIME).getPunctuator().punctuate(0);
+        var wallClock = punctuator(PunctuationType.WALL_CLOCK_TIME).getPunctuator();
+        progress.process(label(idJoinedOn(PARTITION), TS + 30_000));
+        wallClock.punctuate(0);
+        wallClock.punctuate(0);
+        // same minute and behind the largest event time: only the idle watermark before it makes this one
+        progress.process(label(idJoinedOn(PARTITION), TS));
+        progress.process(label(idJoinedOn(PARTITION), TS + 40_000));
+        assertEquals(List.of(new IngestWatermark(PARTITION, TS + 30_000, false),
+                new IngestWatermark(PARTITION, TS + 30_000, true),
+                new IngestWatermark(PARTITION, TS + 30_000, false)), watermarks());
+    }
+
+    @Test
+    void aPartitionThatNeverReadAnythingSaysItIsIdleUnderAValidTimestamp() {
+        progress.init(context);
+        context.setCurrentStreamTimeMs(-1); // a task that never read a record
+        context.setCurrentSystemTimeMs(TS);
+        punctuator(PunctuationType.WALL_CLOCK_TIME).getPunctuator().punctuate(TS);
         assertEquals(List.of(new IngestWatermark(PARTITION, 0, true)), watermarks());
+        // a broker may refuse old timestamps (log.message.timestamp.before.max.ms): not 0, the wall clock
+        assertEquals(TS, context.forwarded().get(0).record().timestamp());
+    }
+
+    @Test
+    void afterARestartAnIdleWatermarkCarriesTheRestoredStreamTime() {
+        progress.init(context);
+        context.setCurrentStreamTimeMs(TS - 60_000); // restored from the committed offsets' metadata
+        context.setCurrentSystemTimeMs(TS);
+        punctuator(PunctuationType.WALL_CLOCK_TIME).getPunctuator().punctuate(TS);
+        assertEquals(List.of(new IngestWatermark(PARTITION, TS - 60_000, true)), watermarks());
+        assertEquals(TS - 60_000, context.forwarded().get(0).record().timestamp());
     }
 
     private List<JoinInput> watermarks() {
