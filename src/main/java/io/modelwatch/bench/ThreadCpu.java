@@ -1,9 +1,14 @@
 package io.modelwatch.bench;
 
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -12,18 +17,28 @@ import java.util.regex.Pattern;
  * CPU time per group of threads (stream threads, their producers' I/O threads, broker request handlers,
  * ...) between two snapshots: where a phase's CPU went, without a profiler. Threads that end between the
  * snapshots are missed; the phases keep theirs until the second snapshot.
+ *
+ * <p>On Linux it also reads the threads the JVM does not list ({@code /proc/self/task}): the JIT compilers,
+ * the GC's workers and RocksDB's background threads. On two cores the JIT compilers took about a third of
+ * a {@code --quick} run's CPU, much of it during measured rounds, which is why rounds of one build vary.
  */
 final class ThreadCpu {
 
     private static final Pattern UUID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
     private static final Pattern NUMBER = Pattern.compile("\\d+");
 
+    /** Clock ticks per second of {@code /proc} times (USER_HZ, 100 on Linux for every architecture). */
+    private static final double TICKS_PER_SECOND = 100;
+    private static final Path TASKS = Path.of("/proc/self/task");
+
     private final Map<Long, Long> startNanos;
     private final long startGcMillis;
+    private final Map<String, Long> startNativeTicks;
 
-    private ThreadCpu(Map<Long, Long> startNanos, long startGcMillis) {
+    private ThreadCpu(Map<Long, Long> startNanos, long startGcMillis, Map<String, Long> startNativeTicks) {
         this.startNanos = startNanos;
         this.startGcMillis = startGcMillis;
+        this.startNativeTicks = startNativeTicks;
     }
 
     static ThreadCpu start() {
@@ -32,7 +47,7 @@ final class ThreadCpu {
         for (long id : mx.getAllThreadIds()) {
             now.put(id, Math.max(0, mx.getThreadCpuTime(id)));
         }
-        return new ThreadCpu(now, gcMillis());
+        return new ThreadCpu(now, gcMillis(), nativeTicks());
     }
 
     /** {@code group=seconds, ...} for the groups above 2% of the total, largest first, and GC pause time. */
@@ -59,7 +74,65 @@ final class ThreadCpu {
                 .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
                 .forEach(e -> b.append(String.format(Locale.ROOT, " %s=%.1f", e.getKey(), e.getValue() / 1e9)));
         b.append(String.format(Locale.ROOT, "; GC pauses %.1f s", (gcMillis() - startGcMillis) / 1e3));
+        Map<String, Long> nativeNow = nativeTicks();
+        if (!nativeNow.isEmpty()) {
+            b.append("; threads the JVM does not list:");
+            for (String g : NATIVE_GROUPS) {
+                long ticks = nativeNow.getOrDefault(g, 0L) - startNativeTicks.getOrDefault(g, 0L);
+                b.append(String.format(Locale.ROOT, " %s=%.1f", g, ticks / TICKS_PER_SECOND));
+            }
+        }
         return b.toString();
+    }
+
+    private static final List<String> NATIVE_GROUPS = List.of("JIT", "GC", "RocksDB");
+
+    /** The group of a thread the JVM does not list, by its Linux name, or null (a Java thread, or another). */
+    static String nativeGroup(String comm) {
+        if (comm.contains("CompilerThre")) {
+            return "JIT";
+        }
+        if (comm.startsWith("GC Thread") || comm.startsWith("G1 ")) {
+            return "GC";
+        }
+        if (comm.startsWith("rocksdb:")) {
+            return "RocksDB";
+        }
+        return null;
+    }
+
+    /**
+     * CPU clock ticks of the JIT compiler, GC and RocksDB threads alive now, per group; empty where
+     * {@code /proc} is not there. Threads ended since are missed (RocksDB's and the GC's live as long as
+     * their store and the JVM).
+     */
+    static Map<String, Long> nativeTicks() {
+        Map<String, Long> ticks = new HashMap<>();
+        if (!Files.isDirectory(TASKS)) {
+            return ticks;
+        }
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(TASKS)) {
+            for (Path task : tasks) {
+                String stat;
+                try {
+                    stat = Files.readString(task.resolve("stat"));
+                } catch (IOException e) {
+                    continue; // ended meanwhile
+                }
+                // pid (comm) state ...: comm may hold spaces and parentheses, so split after its last ')'
+                int open = stat.indexOf('(');
+                int close = stat.lastIndexOf(')');
+                String group = open < 0 || close < open ? null : nativeGroup(stat.substring(open + 1, close));
+                if (group == null) {
+                    continue;
+                }
+                String[] fields = stat.substring(close + 2).split(" ");
+                ticks.merge(group, Long.parseLong(fields[11]) + Long.parseLong(fields[12]), Long::sum);
+            }
+        } catch (IOException | RuntimeException e) {
+            return Map.of(); // not Linux's format: leave the figures out
+        }
+        return ticks;
     }
 
     /** The thread's role: app ids, UUIDs and numbers taken out. */

@@ -1,8 +1,12 @@
 package io.modelwatch.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -33,5 +37,23 @@ class ThreadCpuTest {
         assertTrue(busy.find(), described + " " + x);
         assertTrue(Double.parseDouble(busy.group(1)) >= 0.1, described);
         assertTrue(described.startsWith("threads ") && described.contains("; GC pauses "), described);
+    }
+
+    @Test
+    void namesTheThreadsTheJvmDoesNotListByTheirLinuxNames() {
+        assertEquals("JIT", ThreadCpu.nativeGroup("C2 CompilerThre"));
+        assertEquals("JIT", ThreadCpu.nativeGroup("C1 CompilerThre"));
+        assertEquals("GC", ThreadCpu.nativeGroup("GC Thread#1"));
+        assertEquals("GC", ThreadCpu.nativeGroup("G1 Conc#0"));
+        assertEquals("RocksDB", ThreadCpu.nativeGroup("rocksdb:low"));
+        assertNull(ThreadCpu.nativeGroup("bench-mw-eos-17"));
+    }
+
+    @Test
+    void onLinuxTheJitCompilersHaveSpentCpuByTheTimeATestRuns() {
+        assumeTrue(Files.isDirectory(Path.of("/proc/self/task")), "Linux only");
+        // this JVM compiled JUnit's and this class's code before it got here
+        assertTrue(ThreadCpu.nativeTicks().getOrDefault("JIT", 0L) > 0, ThreadCpu.nativeTicks().toString());
+        assertTrue(ThreadCpu.start().describeSinceStart().contains("; threads the JVM does not list: JIT="));
     }
 }
