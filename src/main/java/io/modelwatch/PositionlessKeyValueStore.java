@@ -29,6 +29,10 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  * ingest-and-join task, whose store sees three input topics, those copies took about 5% of the stream
  * threads' CPU samples (JFR, {@code bench --quick}). Everything else, including IQv2 queries, which carry
  * the inner store's own position, goes to the inner store unchanged.
+ *
+ * <p>Two limits of that: with the consistency-vector option on, the changelog headers would carry an
+ * empty vector (so do not set it for this application); and only plain key-value suppliers may be
+ * wrapped, since a timestamped store must keep its own type for the timestamped layers above it.
  */
 final class PositionlessKeyValueStore implements KeyValueStore<Bytes, byte[]> {
 
