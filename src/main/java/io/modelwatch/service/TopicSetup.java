@@ -1,7 +1,9 @@
 package io.modelwatch.service;
 
+import io.modelwatch.ModelwatchTopology;
 import io.modelwatch.TopologySettings;
 import io.modelwatch.config.ModelwatchConfig;
+import io.modelwatch.join.DelayedJoin;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -52,6 +54,34 @@ final class TopicSetup {
     static final Map<String, String> ALERTS_TOPIC_CONFIG = Map.of("cleanup.policy", "compact",
             "min.compaction.lag.ms", Long.toString(java.time.Duration.ofDays(7).toMillis()));
 
+    /**
+     * The internal topics partitioned as the inputs are, which Kafka Streams does not resize: with a count
+     * other than the inputs' its stream threads fail at every rebalance, are replaced, and fail again.
+     */
+    static List<String> partitionedAsTheInputs(String applicationId) {
+        return List.of(applicationId + "-" + ModelwatchTopology.JOIN_INPUT_TOPIC + "-repartition",
+                applicationId + "-" + DelayedJoin.PENDING_STORE + "-changelog",
+                applicationId + "-" + ModelwatchTopology.AGGREGATE_INPUT_TOPIC + "-repartition");
+    }
+
+    /** Refuses to start when input partitions were added (or removed) since the internal topics were made. */
+    private static void checkInternalTopics(Admin admin, String applicationId, int inputPartitions, Set<String> existing)
+            throws InterruptedException, ExecutionException {
+        List<String> internal = partitionedAsTheInputs(applicationId).stream().filter(existing::contains).toList();
+        if (internal.isEmpty()) {
+            return;
+        }
+        for (var d : admin.describeTopics(internal).allTopicNames().get().values()) {
+            if (d.partitions().size() != inputPartitions) {
+                throw new IllegalStateException("internal topic " + d.name() + " has " + d.partitions().size()
+                        + " partitions but the input topics have " + inputPartitions + ": the number of input "
+                        + "partitions is fixed for an application-id; stop every instance, reset the application "
+                        + "(kafka-streams-application-reset.sh --application-id " + applicationId + "), empty the "
+                        + "state-dir and start again, or use a new application-id (README, Scale-out)");
+            }
+        }
+    }
+
     /** Returns the number of partitions of the input topics. */
     static int prepare(ModelwatchConfig config, Properties adminProps) {
         TopologySettings t = config.topology();
@@ -98,7 +128,9 @@ final class TopicSetup {
                         + predictions + " partitions and " + t.labelsTopic() + " " + labels
                         + ": co-partitioned inputs need the same count");
             }
-            return Math.max(predictions, labels);
+            int inputPartitions = Math.max(predictions, labels);
+            checkInternalTopics(admin, config.applicationId(), inputPartitions, existing);
+            return inputPartitions;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while preparing topics", e);

@@ -1,0 +1,74 @@
+package io.modelwatch.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.modelwatch.config.ModelwatchConfig;
+import io.modelwatch.embedded.EmbeddedKafkaCluster;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Start-up against a real broker when the input topics no longer have the partition count the application's
+ * internal topics were made with (partitions added to the inputs): a clear refusal, not stream threads that
+ * fail at every rebalance.
+ */
+class TopicSetupIT {
+
+    private static EmbeddedKafkaCluster kafka;
+
+    @BeforeAll
+    static void startBroker() {
+        kafka = EmbeddedKafkaCluster.start(1);
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        kafka.close();
+    }
+
+    @Test
+    void inputsWithMorePartitionsThanTheInternalTopicsAreRefusedWithTheWayOut() {
+        ModelwatchConfig config = config("grown", "grown-predictions", "grown-labels");
+        kafka.createTopic("grown-predictions", 6, 1);
+        kafka.createTopic("grown-labels", 6, 1);
+        // made by a first start with 3 input partitions
+        kafka.createTopic("grown-app-join-input-repartition", 3, 1);
+        kafka.createTopic("grown-app-join-pending-changelog", 3, 1);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> TopicSetup.prepare(config, admin()));
+        assertTrue(e.getMessage().contains("has 3 partitions but the input topics have 6"), e.getMessage());
+        assertTrue(e.getMessage().contains("kafka-streams-application-reset.sh --application-id grown-app"),
+                e.getMessage());
+    }
+
+    @Test
+    void internalTopicsPartitionedAsTheInputsPass() {
+        ModelwatchConfig config = config("same", "same-predictions", "same-labels");
+        kafka.createTopic("same-predictions", 3, 1);
+        kafka.createTopic("same-labels", 3, 1);
+        for (String internal : TopicSetup.partitionedAsTheInputs("same-app")) {
+            kafka.createTopic(internal, 3, 1);
+        }
+        assertEquals(3, TopicSetup.prepare(config, admin()));
+    }
+
+    private static ModelwatchConfig config(String prefix, String predictions, String labels) {
+        return ModelwatchConfig.load(null, Map.of("MODELWATCH_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
+                "MODELWATCH_APPLICATION_ID", prefix + "-app", "MODELWATCH_TOPICS_PREDICTIONS", predictions,
+                "MODELWATCH_TOPICS_LABELS", labels, "MODELWATCH_TOPICS_METRICS", prefix + "-metrics",
+                "MODELWATCH_TOPICS_DEAD_LETTER", prefix + "-dlq", "MODELWATCH_TOPICS_ALERTS", prefix + "-alerts",
+                "MODELWATCH_TOPICS_RULES", prefix + "-rules"));
+    }
+
+    private static Properties admin() {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        return p;
+    }
+}
