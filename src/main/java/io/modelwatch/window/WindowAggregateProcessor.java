@@ -155,10 +155,9 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
             }
             knownOpen.add(indexKey);
         }
-        Bytes partialKey = partialKey(prefix, p.sourcePartition(), sequence());
-        if (partials.get(partialKey) != null) {
-            // the same input record again (at-least-once after a crash): the store holds it already, as itself
-            // or within a fold's sum stored under its key; overwriting would forget the sum's other partials
+        long sequence = sequence();
+        Bytes partialKey = partialKey(prefix, p.sourcePartition(), sequence);
+        if (alreadyStored(prefix, p.sourcePartition(), sequence)) {
             counters.redeliveredPartial();
             return;
         }
@@ -187,6 +186,25 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
             }
         }
         dirty.add(indexKey);
+    }
+
+    /**
+     * Whether the store holds this partial already (at-least-once, read again after a crash): as itself, or
+     * summed into a fold stored under the key of the fold's last partial. A window's partials from one join
+     * partition all come through one input partition, so they arrive in sequence order and a new one has a
+     * larger sequence than any stored; one at or below the largest stored was read before (its own key may
+     * have gone with a fold). Overwriting a fold's sum would also forget the partials folded into it.
+     */
+    private boolean alreadyStored(byte[] prefix, int sourcePartition, long sequence) {
+        try (KeyValueIterator<Bytes, byte[]> last = partials.reverseRange(partialKey(prefix, sourcePartition, 0),
+                partialKey(prefix, sourcePartition, Long.MAX_VALUE))) {
+            return last.hasNext() && sequenceOf(last.next().key) >= sequence;
+        }
+    }
+
+    private static long sequenceOf(Bytes partialKey) {
+        byte[] k = partialKey.get();
+        return java.nio.ByteBuffer.wrap(k, k.length - Long.BYTES, Long.BYTES).getLong();
     }
 
     /** Unique per partial of a window and join partition, increasing: the input record's offset. */
