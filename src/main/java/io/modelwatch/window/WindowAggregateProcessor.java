@@ -155,9 +155,8 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
             }
             knownOpen.add(indexKey);
         }
-        long sequence = sequence();
-        Bytes partialKey = partialKey(prefix, p.sourcePartition(), sequence);
-        if (alreadyStored(prefix, p.sourcePartition(), sequence)) {
+        Bytes partialKey = partialKey(prefix, p.sourcePartition(), sequence());
+        if (alreadyStored(prefix, p.sourcePartition(), partialKey)) {
             counters.redeliveredPartial();
             return;
         }
@@ -193,18 +192,14 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
      * summed into a fold stored under the key of the fold's last partial. A window's partials from one join
      * partition all come through one input partition, so they arrive in sequence order and a new one has a
      * larger sequence than any stored; one at or below the largest stored was read before (its own key may
-     * have gone with a fold). Overwriting a fold's sum would also forget the partials folded into it.
+     * have gone with a fold). Overwriting a fold's sum would also forget the partials folded into it. Keys
+     * of one window and join partition order as their sequences (big-endian, never negative).
      */
-    private boolean alreadyStored(byte[] prefix, int sourcePartition, long sequence) {
+    private boolean alreadyStored(byte[] prefix, int sourcePartition, Bytes partialKey) {
         try (KeyValueIterator<Bytes, byte[]> last = partials.reverseRange(partialKey(prefix, sourcePartition, 0),
                 partialKey(prefix, sourcePartition, Long.MAX_VALUE))) {
-            return last.hasNext() && sequenceOf(last.next().key) >= sequence;
+            return last.hasNext() && last.next().key.compareTo(partialKey) >= 0;
         }
-    }
-
-    private static long sequenceOf(Bytes partialKey) {
-        byte[] k = partialKey.get();
-        return java.nio.ByteBuffer.wrap(k, k.length - Long.BYTES, Long.BYTES).getLong();
     }
 
     /** Unique per partial of a window and join partition, increasing: the input record's offset. */
