@@ -49,6 +49,9 @@ final class DemoCommand implements Callable<Integer> {
         DemoRun.Options options = new DemoRun.Options(defaults.window(), defaults.maxLabelDelay(), simulator.rate,
                 simulator.dropAfter, httpPort, simulator.seed);
         System.out.println("modelwatch demo: starting an in-process Kafka broker (KRaft), the monitor and a simulator...");
+        // on Ctrl-C / SIGTERM the hook stops the loop and holds the JVM until the demo is closed in order
+        // (simulator, monitor, then broker): the JVM halts once its hooks return
+        CountDownLatch closed = new CountDownLatch(1);
         try (DemoRun demo = DemoRun.start(options)) {
             ModelwatchService service = demo.service();
             System.out.printf(Locale.ROOT, "%n  dashboard:  %s/%n  API:        %s/api/models%n  Prometheus: %s/metrics%n"
@@ -57,7 +60,14 @@ final class DemoCommand implements Callable<Integer> {
                     demo.kafka().bootstrapServers(), options.window().toSeconds(), options.maxLabelDelay().toSeconds(),
                     simulator.dropAfter.toSeconds());
             CountDownLatch stop = new CountDownLatch(1);
-            Thread hook = new Thread(stop::countDown, "demo-shutdown");
+            Thread hook = new Thread(() -> {
+                stop.countDown();
+                try {
+                    closed.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "demo-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             long end = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
             long lastSent = 0;
@@ -79,6 +89,8 @@ final class DemoCommand implements Callable<Integer> {
                 // the JVM is already stopping
             }
             System.out.println("stopping...");
+        } finally {
+            closed.countDown();
         }
         return 0;
     }

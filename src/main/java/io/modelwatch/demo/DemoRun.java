@@ -10,7 +10,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Comparator;
 import java.util.Properties;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -34,10 +36,13 @@ public final class DemoRun implements AutoCloseable {
     private final KafkaProducer<String, String> producer;
     private final Simulator simulator;
     private final Thread simulatorThread;
+    /** The monitor's state and the demo's rules: a demo starts fresh, so nothing in it outlives the run. */
+    private final Path stateDir;
 
     private DemoRun(EmbeddedKafkaCluster kafka, ModelwatchService service, KafkaProducer<String, String> producer,
-                    Simulator simulator) {
+                    Simulator simulator, Path stateDir) {
         this.kafka = kafka;
+        this.stateDir = stateDir;
         this.service = service;
         this.producer = producer;
         this.simulator = simulator;
@@ -70,7 +75,8 @@ public final class DemoRun implements AutoCloseable {
             KafkaProducer<String, String> producer = producer(kafka.bootstrapServers());
             Simulator simulator = new Simulator(producer, "predictions", "labels", options.eventsPerSecond(),
                     options.dropAfter().toMillis(), options.maxLabelDelay().toMillis(), options.seed());
-            DemoRun run = new DemoRun(kafka, service, producer, simulator);
+            DemoRun run = new DemoRun(kafka, service, producer, simulator, stateDir);
+            kafka.closedByOwner(); // close() stops it after the simulator and the service
             run.simulatorThread.start();
             return run;
         } catch (RuntimeException | IOException | InterruptedException e) {
@@ -78,6 +84,7 @@ public final class DemoRun implements AutoCloseable {
                 service.close();
             }
             kafka.close();
+            deleteQuietly(stateDir);
             throw e;
         }
     }
@@ -109,6 +116,11 @@ public final class DemoRun implements AutoCloseable {
         return service;
     }
 
+    /** Where the monitor keeps its state during the run; removed by {@link #close()}. */
+    public Path stateDir() {
+        return stateDir;
+    }
+
     public Simulator simulator() {
         return simulator;
     }
@@ -124,5 +136,14 @@ public final class DemoRun implements AutoCloseable {
         producer.close(Duration.ofSeconds(5));
         service.close();
         kafka.close();
+        deleteQuietly(stateDir);
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException | RuntimeException e) {
+            // a temp directory left behind is harmless
+        }
     }
 }

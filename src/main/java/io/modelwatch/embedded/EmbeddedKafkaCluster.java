@@ -136,6 +136,15 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
+    /**
+     * The owner stops this cluster itself, after its clients, also when the JVM shuts down: the cluster's
+     * own hook would stop the broker at the same moment as the owner's hook closes the clients (the JVM runs
+     * hooks concurrently), and every client would log its lost connections.
+     */
+    public void closedByOwner() {
+        removeShutdownHook();
+    }
+
     private void removeShutdownHook() {
         if (Thread.currentThread() == shutdownHook) {
             return;

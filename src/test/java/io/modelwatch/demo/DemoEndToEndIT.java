@@ -1,6 +1,7 @@
 package io.modelwatch.demo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,6 +10,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
@@ -31,7 +34,10 @@ class DemoEndToEndIT {
     void eventsInMetricsAndAlertsOut() throws Exception {
         DemoRun.Options options = new DemoRun.Options(Duration.ofSeconds(3), Duration.ofSeconds(4), 400,
                 Duration.ofSeconds(15), 0, 7);
+        Path state;
         try (DemoRun demo = DemoRun.start(options)) {
+            state = demo.stateDir();
+            assertTrue(Files.isDirectory(state), "the monitor's state directory while it runs");
             String url = demo.service().url();
             assertEquals(200, get(url + "/health").statusCode());
             await(Duration.ofSeconds(60), () -> get(url + "/ready").statusCode() == 200, "service ready");
@@ -59,6 +65,7 @@ class DemoEndToEndIT {
                 }
             }
         }
+        assertFalse(Files.exists(state), "the demo leaves no state behind: " + state);
     }
 
     private long finalWindows(String url, String model) {
