@@ -376,6 +376,10 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, replicationFactor);
         p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        // Kafka Streams 4.4 checks the flag again in a StreamsConfig it builds from the main consumer's
+        // configuration (the partition assignor's), which does not carry it: without this copy every
+        // start warns that the handler is off for the global thread although it is on
+        p.put(StreamsConfig.mainConsumerPrefix(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG), true);
         p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, standbyReplicas);
         // every RocksDB store of the instance shares one bounded block cache, memtables charged to it
         p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbConfig.class.getName());

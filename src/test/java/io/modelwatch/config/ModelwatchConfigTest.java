@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -210,5 +211,15 @@ class ModelwatchConfigTest {
             ModelwatchConfig.load(null, Map.of("MODELWATCH_REPARTITION_INPUTS", repartition,
                     "MODELWATCH_KAFKA_PROPERTY_MAX_TASK_IDLE_MS", "29999"));
         }
+    }
+
+    @Test
+    void theGlobalProcessingHandlerIsOnAlsoWhereTheAssignorReadsIt() {
+        // Kafka Streams' partition assignor builds a StreamsConfig from the main consumer's configuration
+        // and warns there when the flag is off; the consumer's map must carry it too
+        StreamsConfig streams = new StreamsConfig(ModelwatchConfig.load(null, Map.of()).streamsProperties());
+        assertTrue(streams.getBoolean(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG));
+        Map<String, Object> consumer = streams.getMainConsumerConfigs("group", "client", 0);
+        assertEquals(true, consumer.get(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG));
     }
 }
