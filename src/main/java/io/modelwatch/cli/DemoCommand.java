@@ -100,7 +100,15 @@ final class DemoCommand implements Callable<Integer> {
                 .map(a -> a.path("alert_id").asText()).distinct().count();
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "[%s] %6.0f events/s, alerts firing: %d%s",
                 java.time.LocalTime.now().withNano(0), eventsPerSecond, firing, degraded ? " (fraud v2 degraded)" : ""));
-        for (JsonNode open : service.view().latestMetrics()) {
+        List<JsonNode> latest = service.view().latestMetrics();
+        if (latest.isEmpty()) {
+            // say what the monitor is doing rather than nothing: before its first metrics it is starting up
+            // (group join, internal topics) or has not yet sent a window's first update
+            line.append(String.format(Locale.ROOT, "; no metrics yet (monitor %s, %d events read)",
+                    service.streams().state(), service.counters().ingest().predictions()
+                            + service.counters().ingest().labels()));
+        }
+        for (JsonNode open : latest) {
             if (open.has("slice")) {
                 continue;
             }
