@@ -222,4 +222,14 @@ class ModelwatchConfigTest {
         Map<String, Object> consumer = streams.getMainConsumerConfigs("group", "client", 0);
         assertEquals(true, consumer.get(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG));
     }
+
+    @Test
+    void theUncommittedBytesCheckIsOffUnlessTransactionalStoresAreOn() {
+        StreamsConfig plain = new StreamsConfig(ModelwatchConfig.load(null, Map.of()).streamsProperties());
+        assertEquals(-1L, plain.getLong(StreamsConfig.STATESTORE_UNCOMMITTED_MAX_BYTES_CONFIG));
+        // with transactional stores the early commit on uncommitted bytes matters: Kafka's default stays
+        StreamsConfig transactional = new StreamsConfig(ModelwatchConfig.load(null,
+                Map.of("MODELWATCH_KAFKA_PROPERTY_ENABLE_TRANSACTIONAL_STATESTORES", "true")).streamsProperties());
+        assertEquals(64L << 20, transactional.getLong(StreamsConfig.STATESTORE_UNCOMMITTED_MAX_BYTES_CONFIG));
+    }
 }
