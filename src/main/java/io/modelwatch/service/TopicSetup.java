@@ -65,8 +65,9 @@ final class TopicSetup {
     }
 
     /** Refuses to start when input partitions were added (or removed) since the internal topics were made. */
-    private static void checkInternalTopics(Admin admin, String applicationId, int inputPartitions, Set<String> existing)
-            throws InterruptedException, ExecutionException {
+    private static void checkInternalTopics(Admin admin, ModelwatchConfig config, int inputPartitions,
+                                            Set<String> existing) throws InterruptedException, ExecutionException {
+        String applicationId = config.applicationId();
         List<String> internal = partitionedAsTheInputs(applicationId).stream().filter(existing::contains).toList();
         if (internal.isEmpty()) {
             return;
@@ -76,7 +77,9 @@ final class TopicSetup {
                 throw new IllegalStateException("internal topic " + d.name() + " has " + d.partitions().size()
                         + " partitions but the input topics have " + inputPartitions + ": the number of input "
                         + "partitions is fixed for an application-id; stop every instance, reset the application "
-                        + "(kafka-streams-application-reset.sh --application-id " + applicationId + "), empty the "
+                        + "(kafka-streams-application-reset.sh --bootstrap-server " + config.bootstrapServers()
+                        + " --application-id " + applicationId + " --input-topics " + config.topology().predictionsTopic()
+                        + "," + config.topology().labelsTopic() + " --to-earliest), empty the "
                         + "state-dir and start again, or use a new application-id (README, Scale-out)");
             }
         }
@@ -129,7 +132,7 @@ final class TopicSetup {
                         + ": co-partitioned inputs need the same count");
             }
             int inputPartitions = Math.max(predictions, labels);
-            checkInternalTopics(admin, config.applicationId(), inputPartitions, existing);
+            checkInternalTopics(admin, config, inputPartitions, existing);
             return inputPartitions;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -43,8 +43,10 @@ class TopicSetupIT {
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> TopicSetup.prepare(config, admin()));
         assertTrue(e.getMessage().contains("has 3 partitions but the input topics have 6"), e.getMessage());
-        assertTrue(e.getMessage().contains("kafka-streams-application-reset.sh --application-id grown-app"),
-                e.getMessage());
+        // a command to copy: this cluster, this application, its input topics
+        assertTrue(e.getMessage().contains("kafka-streams-application-reset.sh --bootstrap-server "
+                + config.bootstrapServers() + " --application-id grown-app --input-topics grown-predictions,grown-labels"
+                + " --to-earliest"), e.getMessage());
     }
 
     @Test
