@@ -31,7 +31,8 @@ import org.apache.kafka.streams.StreamsConfig;
  */
 public record ModelwatchConfig(String bootstrapServers, String applicationId, Map<String, String> kafkaProperties,
                                String processingGuarantee, String stateDir, int streamThreads, int replicationFactor,
-                               boolean createTopics, int topicPartitions, int httpPort, String httpAdvertisedHost,
+                               boolean createTopics, int topicPartitions, int httpPort, String httpBindAddress,
+                               String httpAdvertisedHost,
                                String rulesFile,
                                TopologySettings topology, long rocksDbBlockCacheBytes, long rocksDbWriteBufferBytes,
                                int standbyReplicas, boolean leaveGroupOnStop) {
@@ -62,6 +63,7 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         KEYS.put("repartition-inputs", "true");
         KEYS.put("max-labels-per-prediction", "16");
         KEYS.put("http.port", "8080");
+        KEYS.put("http.bind-address", "0.0.0.0");
         KEYS.put("http.advertised-host", "localhost");
         KEYS.put("rules-file", "");
         KEYS.put("rocksdb.block-cache-bytes", Long.toString(64L << 20));
@@ -285,9 +287,14 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         if (advertisedHost.isEmpty() || advertisedHost.contains(":") || advertisedHost.contains("/")) {
             problems.add("http.advertised-host: must be a host name or IPv4 address, got '" + advertisedHost + "'");
         }
+        String bindAddress = r.string("http.bind-address");
+        if (bindAddress.isEmpty() || bindAddress.contains("/") || bindAddress.contains(" ")) {
+            problems.add("http.bind-address: must be the IP address or host name of a local interface (0.0.0.0: "
+                    + "every interface), got '" + bindAddress + "'");
+        }
         ModelwatchConfig config = new ModelwatchConfig(bootstrap, appId, Map.copyOf(kafka), guarantee,
                 r.string("state-dir"), r.integer("stream-threads", 1, 64), r.integer("topics.replication-factor", 1, 10),
-                r.bool("topics.create"), partitions, r.integer("http.port", 0, 65535), advertisedHost,
+                r.bool("topics.create"), partitions, r.integer("http.port", 0, 65535), bindAddress, advertisedHost,
                 r.string("rules-file"),
                 b.build(), cacheBytes, writeBufferBytes, r.integer("standby-replicas", 0, 10),
                 r.bool("leave-group-on-stop"));

@@ -50,11 +50,17 @@ public final class ModelwatchService implements AutoCloseable {
         this.metrics = new MonitorMetrics(view.scoped(true), counters);
         // HTTP first: with http.port 0 its actual port is known only once it listens
         try {
-            this.http = new MonitorHttpServer(view, metrics).start(config.httpPort());
+            java.net.InetSocketAddress address = new java.net.InetSocketAddress(config.httpBindAddress(),
+                    config.httpPort());
+            if (address.isUnresolved()) {
+                throw new IOException("http.bind-address " + config.httpBindAddress() + " does not resolve");
+            }
+            this.http = new MonitorHttpServer(view, metrics).start(address);
         } catch (IOException e) {
             metrics.close();
             alertFeed.close();
-            throw new UncheckedIOException("cannot serve HTTP on port " + config.httpPort() + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot serve HTTP on " + config.httpBindAddress() + " port "
+                    + config.httpPort() + ": " + e.getMessage(), e);
         }
         try {
             // kafka.properties may set application.server itself (e.g. behind a proxy)

@@ -232,4 +232,14 @@ class ModelwatchConfigTest {
                 Map.of("MODELWATCH_KAFKA_PROPERTY_ENABLE_TRANSACTIONAL_STATESTORES", "true")).streamsProperties());
         assertEquals(64L << 20, transactional.getLong(StreamsConfig.STATESTORE_UNCOMMITTED_MAX_BYTES_CONFIG));
     }
+
+    @Test
+    void theHttpServerListensOnEveryInterfaceUnlessToldOtherwise() {
+        assertEquals("0.0.0.0", ModelwatchConfig.load(null, Map.of()).httpBindAddress());
+        assertEquals("127.0.0.1", ModelwatchConfig.load(null, Map.of("MODELWATCH_HTTP_BIND_ADDRESS", "127.0.0.1"))
+                .httpBindAddress());
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ModelwatchConfig.load(null, Map.of("MODELWATCH_HTTP_BIND_ADDRESS", "10.0.0.0/8")));
+        assertTrue(e.getMessage().contains("http.bind-address"), e.getMessage());
+    }
 }

@@ -68,8 +68,10 @@ class MultiInstanceQueryIT {
                 long lastTs = produceReferenceStream(kafka.bootstrapServers());
                 a = new ModelwatchService(config(kafka.bootstrapServers(), dir.resolve("state-a"), Map.of()));
                 // b does not leave the group when it stops, as after a crash: a still names it as a host then
+                // b also listens on the loopback interface only, where a reaches it by its advertised address
                 b = new ModelwatchService(config(kafka.bootstrapServers(), dir.resolve("state-b"),
-                        Map.of("MODELWATCH_LEAVE_GROUP_ON_STOP", "false")));
+                        Map.of("MODELWATCH_LEAVE_GROUP_ON_STOP", "false", "MODELWATCH_HTTP_BIND_ADDRESS", "127.0.0.1",
+                                "MODELWATCH_HTTP_ADVERTISED_HOST", "127.0.0.1")));
                 a.start();
                 b.start();
                 awaitSharedWork(a, b);
@@ -147,7 +149,7 @@ class MultiInstanceQueryIT {
                 }
 
                 // an instance that is down: the other answers with what it holds, naming the missing one
-                String bAddress = "localhost:" + URI.create(b.url()).getPort();
+                String bAddress = "127.0.0.1:" + URI.create(b.url()).getPort(); // its advertised host
                 b.close();
                 b = null;
                 Answer partial = get(a, "/api/models");
