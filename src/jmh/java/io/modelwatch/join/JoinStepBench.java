@@ -77,7 +77,7 @@ public class JoinStepBench {
         // the stage's own processor and stores (whatever stores it declares), without cache and changelog
         DelayedJoin stage = new DelayedJoin(new WindowSpec(Duration.ofHours(1).toMillis(), Duration.ofDays(1).toMillis()),
                 List.<String>of(), 16, Duration.ofMinutes(6), 6, new JoinCounters(), !rocks,
-                io.modelwatch.ingest.IngestLimits.DEFAULTS);
+                io.modelwatch.ingest.IngestLimits.DEFAULTS, false); // false: the task's own stream time
         stores = new java.util.ArrayList<>();
         for (org.apache.kafka.streams.state.StoreBuilder<?> b : stage.stores()) {
             org.apache.kafka.streams.processor.StateStore s = b.withCachingDisabled().withLoggingDisabled().build();
