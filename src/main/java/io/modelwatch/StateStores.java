@@ -9,6 +9,12 @@ import org.apache.kafka.streams.state.Stores;
  */
 public final class StateStores {
 
+    /**
+     * RocksDB stores per partition in service: {@code join-pending}, {@code window-partials} and
+     * {@code metrics-history} (the memtable budget is shared among them; a topology test keeps it true).
+     */
+    public static final int ROCKSDB_STORES_PER_PARTITION = 3;
+
     private StateStores() {
     }
 

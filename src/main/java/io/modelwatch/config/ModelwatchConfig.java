@@ -3,6 +3,7 @@ package io.modelwatch.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.modelwatch.StateStores;
 import io.modelwatch.TopologySettings;
 import io.modelwatch.ingest.IngestProgress;
 import io.modelwatch.service.BoundedRocksDbConfig;
@@ -397,6 +398,9 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbConfig.class.getName());
         p.put(BoundedRocksDbConfig.BLOCK_CACHE_BYTES_CONFIG, Long.toString(rocksDbBlockCacheBytes));
         p.put(BoundedRocksDbConfig.WRITE_BUFFER_BYTES_CONFIG, Long.toString(rocksDbWriteBufferBytes));
+        // one instance may hold every partition's RocksDB stores: the memtables are sized to share the budget
+        p.put(BoundedRocksDbConfig.MAX_STORES_CONFIG,
+                Long.toString((long) StateStores.ROCKSDB_STORES_PER_PARTITION * topology.joinPartitions()));
         // a window's partial aggregate travels as one record (and rests as one changelog value): allow
         // PARTIAL_RECORD_BYTES on the internal topics instead of the broker's 1 MB default
         p.put(StreamsConfig.topicPrefix("max.message.bytes"), Integer.toString(PARTIAL_RECORD_BYTES));

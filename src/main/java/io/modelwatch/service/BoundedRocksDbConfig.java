@@ -20,8 +20,16 @@ import org.slf4j.LoggerFactory;
  * overheads that RocksDB does not account), however many partitions and stores it hosts.
  *
  * <p>Sizes come from the Streams configuration ({@link #BLOCK_CACHE_BYTES_CONFIG},
- * {@link #WRITE_BUFFER_BYTES_CONFIG}; {@code config.ModelwatchConfig#streamsProperties()} sets
- * them from {@code rocksdb.block-cache-bytes} and {@code rocksdb.write-buffer-bytes}). The cache
+ * {@link #WRITE_BUFFER_BYTES_CONFIG}, {@link #MAX_STORES_CONFIG}; {@code config.ModelwatchConfig#streamsProperties()}
+ * sets them from {@code rocksdb.block-cache-bytes}, {@code rocksdb.write-buffer-bytes} and the partition count).
+ *
+ * <p>Memtables are sized so that all of them together stay under half the write buffer manager's budget
+ * ({@link #memtableBytes}). When the manager is over budget, RocksDB flushes the memtable of whichever
+ * store is being written at that moment, however small, not the largest: with memtables so large that
+ * the idle ones alone keep the manager over budget, every write to a busy store flushed a memtable of
+ * one entry, RocksDB stopped writes at two unflushed memtables, and a round of the bench spent 6 to 16 s
+ * of CPU in RocksDB's threads (10,418 flushes of one store instead of about 30; see docs/performance.md,
+ * 14th session). The cache
  * and the manager are created by the first store that opens and are static: later stores, and
  * other Kafka Streams instances in the same JVM, share them (a different size asked later is
  * logged and ignored). {@link #close} never closes them: they live as long as the JVM.
@@ -33,7 +41,14 @@ public final class BoundedRocksDbConfig implements RocksDBConfigSetter {
     /** Streams config entry: memtable memory of all stores together, counted within the cache (bytes). */
     public static final String WRITE_BUFFER_BYTES_CONFIG = "modelwatch.rocksdb.write.buffer.bytes";
 
+    /** Streams config entry: the most RocksDB stores one instance can hold open (sizes the memtables). */
+    public static final String MAX_STORES_CONFIG = "modelwatch.rocksdb.max.stores";
+
     public static final long DEFAULT_BLOCK_CACHE_BYTES = 64L * 1024 * 1024;
+    /** Without {@link #MAX_STORES_CONFIG}: three RocksDB stores of each of six partitions. */
+    public static final long DEFAULT_MAX_STORES = 18;
+    static final long MIN_MEMTABLE_BYTES = 256 * 1024;
+    static final long MAX_MEMTABLE_BYTES = 16L << 20;
     public static final long DEFAULT_WRITE_BUFFER_BYTES = 16L * 1024 * 1024;
 
     /** Share of the cache reserved for index and filter blocks (high priority: evicted last). */
@@ -73,7 +88,7 @@ public final class BoundedRocksDbConfig implements RocksDBConfigSetter {
         // memtables of every store are charged to the cache; the manager flushes when their total is reached
         options.setWriteBufferManager(s.writeBufferManager());
         options.setMaxWriteBufferNumber(MEMTABLES_PER_STORE);
-        options.setWriteBufferSize(memtableBytes(s.writeBufferBytes()));
+        options.setWriteBufferSize(memtableBytes(s.writeBufferBytes(), bytes(configs, MAX_STORES_CONFIG, DEFAULT_MAX_STORES)));
     }
 
     @Override
@@ -81,9 +96,14 @@ public final class BoundedRocksDbConfig implements RocksDBConfigSetter {
         // the cache and the write buffer manager are shared by every store of the JVM: never closed here
     }
 
-    /** Size of one memtable: a quarter of the total, between 1 and 16 MiB. */
-    static long memtableBytes(long writeBufferBytes) {
-        return Math.max(1L << 20, Math.min(16L << 20, writeBufferBytes / 4));
+    /**
+     * Size of one memtable: the budget shared by {@code maxStores} stores so that their memtables together
+     * fill at most half of it (RocksDB flushes on any write once the mutable memtables pass 7/8 of the budget,
+     * or half of it with the flushing ones over the whole), between 256 KiB and 16 MiB.
+     */
+    static long memtableBytes(long writeBufferBytes, long maxStores) {
+        long share = writeBufferBytes / (2 * Math.max(1, maxStores));
+        return Math.max(MIN_MEMTABLE_BYTES, Math.min(MAX_MEMTABLE_BYTES, share));
     }
 
     private static synchronized Shared shared(long cacheBytes, long writeBufferBytes) {

@@ -242,4 +242,10 @@ class ModelwatchConfigTest {
                 () -> ModelwatchConfig.load(null, Map.of("MODELWATCH_HTTP_BIND_ADDRESS", "10.0.0.0/8")));
         assertTrue(e.getMessage().contains("http.bind-address"), e.getMessage());
     }
+
+    @Test
+    void theRocksDbMemtablesAreSizedForThreeStoresOfEveryPartition() {
+        ModelwatchConfig c = ModelwatchConfig.load(null, Map.of("MODELWATCH_TOPICS_PARTITIONS", "12"));
+        assertEquals("36", c.streamsProperties().getProperty(io.modelwatch.service.BoundedRocksDbConfig.MAX_STORES_CONFIG));
+    }
 }
