@@ -68,7 +68,7 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         KEYS.put("http.advertised-host", "localhost");
         KEYS.put("rules-file", "");
         KEYS.put("rocksdb.block-cache-bytes", Long.toString(64L << 20));
-        KEYS.put("rocksdb.write-buffer-bytes", Long.toString(16L << 20));
+        KEYS.put("rocksdb.write-buffer-bytes", Long.toString(32L << 20));
         KEYS.put("standby-replicas", "0");
         KEYS.put("leave-group-on-stop", "true");
         KEYS.put("limits.max-record-bytes", "65536");

@@ -13,13 +13,13 @@ class BoundedRocksDbConfigTest {
 
     @Test
     void theMemtablesOfEveryStoreTogetherFillAtMostHalfTheWriteBufferBudget() {
-        long budget = 16L << 20;
+        long budget = BoundedRocksDbConfig.DEFAULT_WRITE_BUFFER_BYTES;
         for (long stores : new long[] {1, 3, 18, 30}) {
             long memtable = BoundedRocksDbConfig.memtableBytes(budget, stores);
             assertTrue(stores * memtable <= budget / 2, stores + " stores of " + memtable + " bytes");
         }
-        // defaults: 18 stores (3 per partition, 6 partitions) in 16 MiB: 455 KiB each
-        assertEquals(466_033, BoundedRocksDbConfig.memtableBytes(budget, 18));
+        // defaults: 18 stores (3 per partition, 6 partitions) in 32 MiB: 910 KiB each
+        assertEquals(932_067, BoundedRocksDbConfig.memtableBytes(budget, BoundedRocksDbConfig.DEFAULT_MAX_STORES));
     }
 
     @Test
