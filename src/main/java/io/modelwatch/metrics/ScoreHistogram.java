@@ -27,6 +27,7 @@ final class ScoreHistogram {
     private long[] pendingCounts;
     private boolean[] used;
     private int pending;
+    private long rebuilds;
 
     /** Adds {@code count} (negative retracts) to one score. */
     void add(double score, long count) {
@@ -51,17 +52,38 @@ final class ScoreHistogram {
         pendingCounts[i] = count;
         pending++;
         // settle once the adds are a fair share of the run, so its linear merge is amortised over them
-        if (pending >= Math.max(MIN_PENDING, size / 4)) {
+        if (pending >= settleThreshold()) {
             settle();
         } else if (pending * 2 >= pendingBits.length) {
             growPending();
         }
     }
 
-    /** Adds an ascending run of distinct scores with their counts (as {@link AggregateCodec} writes it). */
+    /**
+     * Adds an ascending run of distinct scores with their counts (as {@link AggregateCodec} writes it). A run
+     * small against the settled one (a join partition's delta merged into a window's histogram, many times
+     * per update interval) goes through the pending table like single adds: a linear merge would rebuild
+     * the whole window's run for a few new scores. A large run is merged linearly.
+     */
     void addRun(double[] runScores, long[] runCounts, int n, long sign) {
+        if (n < settleThreshold()) {
+            for (int k = 0; k < n; k++) {
+                add(runScores[k], sign * runCounts[k]);
+            }
+            return;
+        }
         settle();
         mergeRun(runScores, runCounts, n, sign);
+    }
+
+    /** Pending adds that make a settle worth its linear merge: a fair share of the run (amortised). */
+    private int settleThreshold() {
+        return Math.max(MIN_PENDING, size / 4);
+    }
+
+    /** How many times the settled run was rebuilt (tests: what a stream of small runs costs). */
+    long rebuilds() {
+        return rebuilds;
     }
 
     /** Adds ({@code sign} 1) or retracts ({@code sign} -1) another histogram. */
@@ -159,6 +181,7 @@ final class ScoreHistogram {
         if (n == 0) {
             return;
         }
+        rebuilds++;
         if (size == 0 && sign == 1) {
             scores = Arrays.copyOf(runScores, n);
             counts = Arrays.copyOf(runCounts, n);

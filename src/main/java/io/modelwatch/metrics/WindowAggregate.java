@@ -150,17 +150,15 @@ public final class WindowAggregate implements AggregateCells {
 
     /**
      * Adds a whole (true label, score class) histogram given as an ascending run of distinct scores
-     * with their counts (see {@link AggregateCodec}): one linear merge.
+     * with their counts (see {@link AggregateCodec}): a linear merge for a large run, the histogram's pending
+     * table for a small one (see {@link ScoreHistogram#addRun}).
      */
     void addHistogram(String y, String scoreClass, double[] runScores, long[] runCounts, int n) {
         if (n == 0) {
             return;
         }
-        ScoreHistogram h = histogram(y, scoreClass);
-        h.addRun(runScores, runCounts, n, 1);
-        if (h.isEmpty()) {
-            pruneEmptyHistograms();
-        }
+        // an emptied histogram is pruned when read, as in score(): isEmpty() here would settle it per run
+        histogram(y, scoreClass).addRun(runScores, runCounts, n, 1);
     }
 
     static <K> void addCount(Map<K, Long> map, K key, long delta) {

@@ -84,6 +84,39 @@ class ScoreHistogramTest {
         assertEquals(3, folded.total);
     }
 
+    @Test
+    void smallRunsIntoALargeHistogramDoNotRebuildItPerRun() {
+        // a window's histogram receiving join partitions' deltas: a few scores each, many times
+        ScoreHistogram h = new ScoreHistogram();
+        TreeMap<Double, Long> model = new TreeMap<>();
+        int n = 40_000;
+        double[] big = new double[n];
+        long[] ones = new long[n];
+        for (int i = 0; i < n; i++) {
+            big[i] = i / (double) n;
+            ones[i] = 1;
+            model.put(big[i], 1L);
+        }
+        h.addRun(big, ones, n, 1);
+        long afterFirst = h.rebuilds();
+        java.util.Random random = new java.util.Random(7);
+        for (int run = 0; run < 1_000; run++) {
+            double[] scores = new double[8];
+            long[] counts = new long[8];
+            double s = random.nextInt(n) / (double) n; // an existing score: retract or add
+            for (int k = 0; k < 8; k++) {
+                scores[k] = s + k * 1e-7; // ascending, mostly new scores
+                counts[k] = k == 0 ? -1 : 1 + random.nextInt(3);
+                add(model, scores[k], counts[k]);
+            }
+            h.addRun(scores, counts, 8, 1);
+        }
+        // 8000 pending adds stay below the settle threshold (a quarter of 40000): no rebuild until read
+        assertEquals(afterFirst, h.rebuilds(), "small runs went through the pending table");
+        assertSame(model, h);
+        assertEquals(afterFirst + 1, h.rebuilds(), "reading settles them in one merge");
+    }
+
     private static void add(TreeMap<Double, Long> model, double score, long count) {
         long v = model.getOrDefault(score, 0L) + count;
         if (v == 0) {
