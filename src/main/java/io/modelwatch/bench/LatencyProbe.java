@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Random;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -43,13 +42,68 @@ final class LatencyProbe {
     /** Length of a slice of the timeline: p50/p99 per slice tell a growing backlog from periodic spikes. */
     static final long SLICE_NANOS = 5_000_000_000L;
 
-    private record Ack(String window, long nanos, boolean sample) {
+    /**
+     * The acknowledged appends of labels, per window: primitive arrays, since a full run keeps about a
+     * million of them in the measured JVM (as objects, with a window string each, they were a few hundred
+     * MB of live heap that every young collection had to scan and copy).
+     */
+    private static final class AckLog {
+        private final List<String> windows = new ArrayList<>();
+        private final Map<String, Integer> index = new HashMap<>();
+        /** Per window: (nanos since start) << 1 | sample bit, in the order the callbacks came. */
+        private long[][] acks = new long[0][];
+        private int[] sizes = new int[0];
+
+        /** The number of a window (the producing thread, before its labels are sent). */
+        synchronized int window(String key) {
+            Integer i = index.get(key);
+            if (i != null) {
+                return i;
+            }
+            windows.add(key);
+            index.put(key, windows.size() - 1);
+            if (acks.length < windows.size()) {
+                acks = java.util.Arrays.copyOf(acks, windows.size() * 2);
+                sizes = java.util.Arrays.copyOf(sizes, windows.size() * 2);
+            }
+            acks[windows.size() - 1] = new long[1024];
+            return windows.size() - 1;
+        }
+
+        /** The producer's I/O thread, for each acknowledged label. */
+        synchronized void add(int window, long sinceStartNanos, boolean sample) {
+            long[] a = acks[window];
+            if (sizes[window] == a.length) {
+                a = java.util.Arrays.copyOf(a, a.length * 2);
+                acks[window] = a;
+            }
+            a[sizes[window]++] = sinceStartNanos << 1 | (sample ? 1 : 0);
+        }
+
+        synchronized int windowCount() {
+            return windows.size();
+        }
+
+        synchronized String key(int window) {
+            return windows.get(window);
+        }
+
+        synchronized int size(int window) {
+            return sizes[window];
+        }
+
+        /** The window's acks sorted by time (each: nanos since start << 1 | sample bit). */
+        synchronized long[] sorted(int window) {
+            long[] a = java.util.Arrays.copyOf(acks[window], sizes[window]);
+            java.util.Arrays.sort(a);
+            return a;
+        }
     }
 
     private record Update(long nanos, long labeled) {
     }
 
-    private record Pending(long dueMs, long seq, String id, String label, String window)
+    private record Pending(long dueMs, long seq, String id, String label, int window)
             implements Comparable<Pending> {
         @Override
         public int compareTo(Pending o) {
@@ -98,7 +152,7 @@ final class LatencyProbe {
         }, "bench-latency-watcher");
         watcher.start();
 
-        ConcurrentLinkedQueue<Ack> acks = new ConcurrentLinkedQueue<>();
+        AckLog acks = new AckLog();
         Random random = new Random(seed);
         PriorityQueue<Pending> labels = new PriorityQueue<>();
         double predictionRate = rate / (1 + labelledFraction);
@@ -128,8 +182,8 @@ final class LatencyProbe {
                         sent++;
                         if (random.nextDouble() < labelledFraction) {
                             long delay = Math.min((long) (-Math.log(1 - random.nextDouble()) * 1000), 5000);
-                            labels.add(new Pending(wall + delay, seq++, id, g.truth(),
-                                    windowKey(m.id(), m.version(), Math.floorDiv(wall, windowMs) * windowMs)));
+                            labels.add(new Pending(wall + delay, seq++, id, g.truth(), acks.window(
+                                    windowKey(m.id(), m.version(), Math.floorDiv(wall, windowMs) * windowMs))));
                         }
                     }
                 } else if (labels.isEmpty()) {
@@ -145,7 +199,7 @@ final class LatencyProbe {
                                     bytes(Events.label(l.id, l.label, wall))),
                             (meta, e) -> {
                                 if (e == null) {
-                                    acks.add(new Ack(l.window, System.nanoTime(), sample));
+                                    acks.add(l.window, System.nanoTime() - start, sample);
                                 }
                             });
                     sent++;
@@ -158,12 +212,8 @@ final class LatencyProbe {
         double achieved = sentWhileProducing / (durationMs / 1e3);
 
         // let the last updates out: until every window's count reached its labels, at most 15 s
-        Map<String, List<Long>> byWindow = new HashMap<>();
-        for (Ack a : acks) {
-            byWindow.computeIfAbsent(a.window, k -> new ArrayList<>()).add(a.nanos);
-        }
         long drainDeadline = System.nanoTime() + 15_000_000_000L;
-        while (System.nanoTime() < drainDeadline && !allCounted(byWindow, updates)) {
+        while (System.nanoTime() < drainDeadline && !allCounted(acks, updates)) {
             Thread.sleep(100);
         }
         volatileStop = true;
@@ -172,35 +222,31 @@ final class LatencyProbe {
         List<Double> latencies = new ArrayList<>();
         Map<Long, List<Double>> bySlice = new java.util.TreeMap<>();
         long unobserved = 0;
-        Map<String, List<Ack>> acksByWindow = new HashMap<>();
-        for (Ack a : acks) {
-            acksByWindow.computeIfAbsent(a.window, k -> new ArrayList<>()).add(a);
-        }
         synchronized (updates) {
-            for (var e : acksByWindow.entrySet()) {
-                List<Ack> list = e.getValue();
-                list.sort((x, y) -> Long.compare(x.nanos, y.nanos));
-                List<Update> ups = new ArrayList<>(updates.getOrDefault(e.getKey(), List.of()));
+            for (int w = 0; w < acks.windowCount(); w++) {
+                long[] list = acks.sorted(w);
+                List<Update> ups = new ArrayList<>(updates.getOrDefault(acks.key(w), List.of()));
                 ups.sort((x, y) -> Long.compare(x.nanos, y.nanos));
                 int u = 0;
                 long maxLabeled = 0;
-                for (int k = 1; k <= list.size(); k++) {
+                for (int k = 1; k <= list.length; k++) {
                     while (u < ups.size() && maxLabeled < k) {
                         maxLabeled = Math.max(maxLabeled, ups.get(u).labeled);
                         if (maxLabeled < k) {
                             u++;
                         }
                     }
-                    Ack a = list.get(k - 1);
-                    if (!a.sample) {
-                        continue;
+                    long ack = list[k - 1];
+                    if ((ack & 1) == 0) {
+                        continue; // appended in the warm-up
                     }
+                    long sinceStart = ack >>> 1;
                     if (u >= ups.size()) {
                         unobserved++;
                     } else {
-                        double ms = (ups.get(u).nanos - a.nanos) / 1e6;
+                        double ms = (ups.get(u).nanos - start - sinceStart) / 1e6;
                         latencies.add(ms);
-                        bySlice.computeIfAbsent((a.nanos - start) / SLICE_NANOS, s -> new ArrayList<>()).add(ms);
+                        bySlice.computeIfAbsent(sinceStart / SLICE_NANOS, s -> new ArrayList<>()).add(ms);
                     }
                 }
             }
@@ -220,14 +266,14 @@ final class LatencyProbe {
 
     private static volatile boolean volatileStop;
 
-    private static boolean allCounted(Map<String, List<Long>> acks, Map<String, List<Update>> updates) {
+    private static boolean allCounted(AckLog acks, Map<String, List<Update>> updates) {
         synchronized (updates) {
-            for (var e : acks.entrySet()) {
+            for (int w = 0; w < acks.windowCount(); w++) {
                 long max = 0;
-                for (Update u : updates.getOrDefault(e.getKey(), List.of())) {
+                for (Update u : updates.getOrDefault(acks.key(w), List.of())) {
                     max = Math.max(max, u.labeled);
                 }
-                if (max < e.getValue().size()) {
+                if (max < acks.size(w)) {
                     return false;
                 }
             }
