@@ -356,6 +356,7 @@ public final class Benchmark {
         try (ModelwatchService service = new ModelwatchService(config)) {
             service.start();
             Phases.awaitRunning(service.streams(), o.timeout());
+            ThreadCpu threadCpu = ThreadCpu.start();
             LatencyProbe.Result result = LatencyProbe.run(service, bootstrap, run + "-predictions", run + "-labels",
                     config.topology().metricsTopic(), models, o.labelled(), rate, o.latencyWindow().toMillis(),
                     o.latencyDuration().toMillis(), o.latencyWarmup().toMillis(), o.seed() + 1);
@@ -363,6 +364,8 @@ public final class Benchmark {
                     threadMetrics(service.streams()));
             out.printf(Locale.ROOT, "    production -> read, avg/max ms (Streams e2e metrics, last 30-60 s): %s%n",
                     inputLatency(service.streams()));
+            // "main" is the bench's own producer of the live input, which competes with the monitor here
+            out.printf(Locale.ROOT, "    CPU by thread, (d): %s%n", threadCpu.describeSinceStart());
             return result;
         } finally {
             Utils.delete(stateDir.toFile());

@@ -237,15 +237,15 @@ final class LatencyProbe {
                         }
                     }
                     long ack = list[k - 1];
-                    if ((ack & 1) == 0) {
-                        continue; // appended in the warm-up
-                    }
+                    boolean sample = (ack & 1) == 1; // else appended in the warm-up: in the timeline only
                     long sinceStart = ack >>> 1;
                     if (u >= ups.size()) {
-                        unobserved++;
+                        unobserved += sample ? 1 : 0;
                     } else {
                         double ms = (ups.get(u).nanos - start - sinceStart) / 1e6;
-                        latencies.add(ms);
+                        if (sample) {
+                            latencies.add(ms);
+                        }
                         bySlice.computeIfAbsent(sinceStart / SLICE_NANOS, s -> new ArrayList<>()).add(ms);
                     }
                 }
@@ -256,8 +256,10 @@ final class LatencyProbe {
         for (var e : bySlice.entrySet()) {
             List<Double> slice = e.getValue();
             Collections.sort(slice);
-            timeline.append(String.format(java.util.Locale.ROOT, "%s%ds %.0f/%.0f", timeline.isEmpty() ? "" : ", ",
-                    e.getKey() * SLICE_NANOS / 1_000_000_000L, pct(slice, 0.50), pct(slice, 0.99)));
+            long from = e.getKey() * SLICE_NANOS;
+            timeline.append(String.format(java.util.Locale.ROOT, "%s%s%ds %.0f/%.0f", timeline.isEmpty() ? "" : ", ",
+                    from < warmupMs * 1_000_000 ? "(warm-up) " : "", from / 1_000_000_000L, pct(slice, 0.50),
+                    pct(slice, 0.99)));
         }
         return new Result(rate, achieved, latencies.size(), unobserved, pct(latencies, 0.50), pct(latencies, 0.90),
                 pct(latencies, 0.99), latencies.isEmpty() ? Double.NaN : latencies.get(latencies.size() - 1),
