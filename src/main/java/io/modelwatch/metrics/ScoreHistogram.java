@@ -6,9 +6,9 @@ import java.util.Arrays;
  * An exact multiset of scores: each distinct double with its (signed) count, held in primitive
  * arrays. A sorted run of distinct scores with non-zero counts is the settled state; single adds
  * (the pre-aggregation adds one score per labelled pair) go to a small hash table first and are
- * sorted into the run in batches, so an add costs amortised O(log n) without boxing, and merging
- * a whole histogram (decoding a partial, rolling windows) is one linear merge of two sorted runs
- * instead of a tree insert per score. Scores are ordered and told apart like {@link Double#compare}
+ * sorted into the run in batches, so an add costs amortised O(log n) without boxing. A large run
+ * (decoding a partial into a fresh aggregate, rolling windows) is one linear merge of two sorted runs
+ * instead of a tree insert per score; a small one (a delta into a window) goes the way of single adds. Scores are ordered and told apart like {@link Double#compare}
  * (so -0.0 and 0.0 are distinct cells here, as in a {@code TreeMap<Double, Long>}).
  */
 final class ScoreHistogram {
