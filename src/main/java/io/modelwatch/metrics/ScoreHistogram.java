@@ -8,8 +8,9 @@ import java.util.Arrays;
  * (the pre-aggregation adds one score per labelled pair) go to a small hash table first and are
  * sorted into the run in batches, so an add costs amortised O(log n) without boxing. A large run
  * (decoding a partial into a fresh aggregate, rolling windows) is one linear merge of two sorted runs
- * instead of a tree insert per score; a small one (a delta into a window) goes the way of single adds. Scores are ordered and told apart like {@link Double#compare}
- * (so -0.0 and 0.0 are distinct cells here, as in a {@code TreeMap<Double, Long>}).
+ * instead of a tree insert per score; a small one (a delta into a window) goes the way of single adds.
+ * Scores are ordered and told apart like {@link Double#compare} (so -0.0 and 0.0 are distinct cells
+ * here, as in a {@code TreeMap<Double, Long>}).
  */
 final class ScoreHistogram {
 
