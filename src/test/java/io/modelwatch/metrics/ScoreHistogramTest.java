@@ -117,6 +117,45 @@ class ScoreHistogramTest {
         assertEquals(afterFirst + 1, h.rebuilds(), "reading settles them in one merge");
     }
 
+    @Test
+    void aRunOfAQuarterOfTheHistogramOrMoreIsMergedLinearly() {
+        ScoreHistogram h = new ScoreHistogram();
+        TreeMap<Double, Long> model = new TreeMap<>();
+        addRun(h, model, 0, 2_000, 1); // the first run: copied
+        long before = h.rebuilds();
+        addRun(h, model, 1_000, 600, -1); // 600 >= 2000 / 4: one linear merge, overlapping half the scores
+        assertEquals(before + 1, h.rebuilds(), "a large run is merged at once");
+        addRun(h, model, 5_000, 100, 1); // 100 < max(256, size / 4): pending, no rebuild until read
+        assertEquals(before + 1, h.rebuilds());
+        assertSame(model, h);
+    }
+
+    @Test
+    void mergingAHistogramWithItselfDoublesOrEmptiesIt() {
+        for (int n : new int[] {100, 3_000}) { // below the pending threshold, and a linear merge
+            ScoreHistogram h = new ScoreHistogram();
+            TreeMap<Double, Long> model = new TreeMap<>();
+            addRun(h, model, 0, n, 1);
+            h.merge(h, 1);
+            model.replaceAll((score, count) -> 2 * count);
+            assertSame(model, h);
+            h.merge(h, -1);
+            assertTrue(h.isEmpty(), "retracting a histogram from itself leaves nothing (" + n + " scores)");
+        }
+    }
+
+    /** Adds the run of scores first/10000 .. (first+n-1)/10000, counts 1 + i % 3, with the sign. */
+    private static void addRun(ScoreHistogram h, TreeMap<Double, Long> model, int first, int n, long sign) {
+        double[] scores = new double[n];
+        long[] counts = new long[n];
+        for (int i = 0; i < n; i++) {
+            scores[i] = (first + i) / 10_000.0;
+            counts[i] = 1 + i % 3;
+            add(model, scores[i], sign * counts[i]);
+        }
+        h.addRun(scores, counts, n, sign);
+    }
+
     private static void add(TreeMap<Double, Long> model, double score, long count) {
         long v = model.getOrDefault(score, 0L) + count;
         if (v == 0) {
