@@ -26,7 +26,8 @@ import java.util.Map;
  * ({@code ObjectMapper.readTree} with {@code FAIL_ON_TRAILING_TOKENS}): the same token calls in the same
  * order (so the same exceptions and messages), duplicate keys keep the last value, numbers keep their
  * tree semantics (int / long / big integer / double). Then the fields are checked in the same order with
- * the same reasons and messages.
+ * the same reasons and messages. The common shape (ASCII strings without escapes, plain decimals) is read
+ * first by {@link PlainJsonReader}, without Jackson; anything else falls back to the Jackson pass.
  */
 public final class EventParser {
 
@@ -72,17 +73,17 @@ public final class EventParser {
     // ------------------------------------------------------------------ reading
 
     /** What a field held: absent, or the JSON type of its (last) value, with the value for scalars. */
-    private static final byte ABSENT = 0;
-    private static final byte NULL = 1;
-    private static final byte STRING = 2;
+    static final byte ABSENT = 0;
+    static final byte NULL = 1;
+    static final byte STRING = 2;
     /** An integer that fits a long (an int or long node of the tree). */
-    private static final byte INT = 3;
+    static final byte INT = 3;
     /** An integer beyond a long (a big integer node). */
-    private static final byte BIG_INT = 4;
-    private static final byte FLOAT = 5;
-    private static final byte BOOLEAN = 6;
-    private static final byte OBJECT = 7;
-    private static final byte ARRAY = 8;
+    static final byte BIG_INT = 4;
+    static final byte FLOAT = 5;
+    static final byte BOOLEAN = 6;
+    static final byte OBJECT = 7;
+    static final byte ARRAY = 8;
 
     private static String typeName(byte kind) {
         return switch (kind) {
@@ -97,7 +98,7 @@ public final class EventParser {
     }
 
     /** One top-level field. */
-    private static final class Slot {
+    static final class Slot {
         byte kind;
         String text;
         long lng;
@@ -106,7 +107,7 @@ public final class EventParser {
     }
 
     /** An object of name -> value (scores, tags), entries in document order, duplicates included. */
-    private static final class Entries {
+    static final class Entries {
         byte kind;
         int count;
         String[] keys = new String[8];
@@ -152,7 +153,7 @@ public final class EventParser {
         }
     }
 
-    private static final class Scratch {
+    static final class Scratch {
         final Slot predictionId = new Slot();
         final Slot modelId = new Slot();
         final Slot modelVersion = new Slot();
@@ -161,6 +162,7 @@ public final class EventParser {
         final Slot label = new Slot();
         final Entries scores = new Entries();
         final Entries tags = new Entries();
+        final PlainJsonReader plain = new PlainJsonReader();
 
         void reset() {
             predictionId.kind = ABSENT;
@@ -195,6 +197,10 @@ public final class EventParser {
             hook.run();
         }
         Scratch s = SCRATCH.get();
+        s.reset();
+        if (s.plain.read(value, s, prediction)) {
+            return s; // the common shape, read without Jackson (all ASCII, so valid UTF-8)
+        }
         s.reset();
         byte root;
         try (JsonParser p = JSON.createParser(value)) {

@@ -287,6 +287,8 @@ class EventParserEquivalenceTest {
     }
 
     private int compared;
+    /** Inputs the fast path ({@link PlainJsonReader}) read on its own, without falling back to Jackson. */
+    private int readPlain;
     private final java.util.Map<String, Integer> kinds = new java.util.TreeMap<>();
 
     private void compare(byte[] value) {
@@ -303,6 +305,9 @@ class EventParserEquivalenceTest {
                             + abbreviate(value) + "\nbefore: " + da + "\nnow:    " + db);
                 }
                 compared++;
+                if (value != null && new PlainJsonReader().read(value, new EventParser.Scratch(), prediction)) {
+                    readPlain++;
+                }
                 kinds.merge(a instanceof BadInputException e ? e.reason().code : a instanceof Throwable t
                         ? t.getClass().getSimpleName() : "valid", 1, Integer::sum);
             }
@@ -363,7 +368,11 @@ class EventParserEquivalenceTest {
         assertTrue(compared >= 4 * mutations, "compared " + compared);
         // the mutations reach every stage of the checks, not only the JSON reader
         assertTrue(kinds.size() >= 14 && kinds.getOrDefault("valid", 0) > 1000, kinds::toString);
-        System.out.println("EventParserEquivalenceTest outcomes: " + kinds);
+        // and both readers: the fast path's subset, and Jackson for the rest
+        assertTrue(readPlain > compared / 10 && readPlain < compared * 9 / 10, "read by the fast path: " + readPlain
+                + " of " + compared);
+        System.out.println("EventParserEquivalenceTest outcomes: " + kinds + ", read by the fast path: " + readPlain
+                + " of " + compared);
     }
 
     @Test
