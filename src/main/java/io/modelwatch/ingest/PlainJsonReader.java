@@ -1,5 +1,6 @@
 package io.modelwatch.ingest;
 
+import io.modelwatch.serde.StringCache;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -366,36 +367,5 @@ final class PlainJsonReader {
 
     private boolean is(byte[] name, int start, int len) {
         return len == name.length && Arrays.equals(in, start, start + len, name, 0, len);
-    }
-
-    /**
-     * The last string seen for each of 1024 slots of a hash of its bytes: a repeated short string costs a
-     * hash and a compare instead of a new object. Collisions just replace; memory stays bounded.
-     */
-    static final class StringCache {
-        private static final int SLOTS = 1024;
-        private static final int MAX_CACHED_BYTES = 64;
-        private final byte[][] keys = new byte[SLOTS][];
-        private final String[] values = new String[SLOTS];
-
-        String get(byte[] in, int start, int end) {
-            int len = end - start;
-            if (len > MAX_CACHED_BYTES) {
-                return new String(in, start, len, StandardCharsets.ISO_8859_1);
-            }
-            int h = len;
-            for (int i = start; i < end; i++) {
-                h = 31 * h + in[i];
-            }
-            int slot = (h ^ (h >>> 10)) & (SLOTS - 1);
-            byte[] k = keys[slot];
-            if (k != null && Arrays.equals(k, 0, k.length, in, start, end)) {
-                return values[slot];
-            }
-            String s = new String(in, start, len, StandardCharsets.ISO_8859_1);
-            keys[slot] = Arrays.copyOfRange(in, start, end);
-            values[slot] = s;
-            return s;
-        }
     }
 }

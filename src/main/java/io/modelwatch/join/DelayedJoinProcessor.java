@@ -7,6 +7,7 @@ import io.modelwatch.ingest.JoinInput;
 import io.modelwatch.ingest.Label;
 import io.modelwatch.ingest.Prediction;
 import io.modelwatch.metrics.Outcome;
+import io.modelwatch.serde.StringCache;
 import io.modelwatch.window.AggregateInput;
 import io.modelwatch.window.AggregationKey;
 import io.modelwatch.window.WindowSpec;
@@ -46,6 +47,8 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
     private final JoinCounters counters;
     private final IngestLimits limits;
     private CardinalityGuard cardinality;
+    /** The names in decoded entries (models, classes, tags, labels) repeat: decoded once, not per record. */
+    private final StringCache strings = new StringCache();
 
     /** The least number of entries the expiry scan visits per watermark interval. */
     static final int MIN_SCAN_CHUNK = 1_000;
@@ -185,7 +188,7 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
             counters.expired();
             stored = null;
         }
-        JoinEntry entry = stored == null ? new JoinEntry() : JoinEntry.decode(stored);
+        JoinEntry entry = stored == null ? new JoinEntry() : JoinEntry.decode(stored, strings);
         JoinEntry.PendingPrediction before = entry.prediction;
         Outcome old = entry.outcome(maxDelayMs);
         int oldLabel = entry.winningLabel(maxDelayMs);
@@ -308,7 +311,7 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
                 joinPartitions, lastWatermark), Math.max(0, lastWatermark)));
         try (KeyValueIterator<String, byte[]> it = pending.all()) {
             while (it.hasNext()) {
-                JoinEntry entry = JoinEntry.decode(it.next().value);
+                JoinEntry entry = JoinEntry.decode(it.next().value, strings);
                 JoinEntry.PendingPrediction p = entry.prediction;
                 if (p == null || windows.closeTimeOf(p.timestampMs()) <= lastWatermark) {
                     continue;

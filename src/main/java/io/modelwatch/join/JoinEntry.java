@@ -3,6 +3,7 @@ package io.modelwatch.join;
 import io.modelwatch.metrics.Outcome;
 import io.modelwatch.serde.BinaryReader;
 import io.modelwatch.serde.BinaryWriter;
+import io.modelwatch.serde.StringCache;
 import java.util.Arrays;
 import java.util.Objects;
 import org.apache.kafka.common.errors.SerializationException;
@@ -203,6 +204,11 @@ final class JoinEntry {
     }
 
     static JoinEntry decode(byte[] data) {
+        return decode(data, null);
+    }
+
+    /** Decodes with the names (not ids) taken from {@code strings} when given: they repeat from entry to entry. */
+    static JoinEntry decode(byte[] data, StringCache strings) {
         BinaryReader r = new BinaryReader(data);
         int version = r.readByte();
         if (version != VERSION) {
@@ -211,23 +217,23 @@ final class JoinEntry {
         JoinEntry e = new JoinEntry();
         e.expiresAt = r.readLong();
         if (r.readByte() == 1) {
-            String model = r.readString();
-            String modelVersion = r.readString();
+            String model = text(r, strings);
+            String modelVersion = text(r, strings);
             long ts = r.readLong();
-            String predicted = r.readString();
+            String predicted = text(r, strings);
             int n = (int) r.readVarLong();
             String[] classes = new String[n];
             double[] scores = new double[n];
             for (int i = 0; i < n; i++) {
-                classes[i] = r.readString();
+                classes[i] = text(r, strings);
                 scores[i] = r.readDouble();
             }
             int s = (int) r.readVarLong();
             String[] names = new String[s];
             String[] values = new String[s];
             for (int i = 0; i < s; i++) {
-                names[i] = r.readString();
-                values[i] = r.readString();
+                names[i] = text(r, strings);
+                values[i] = text(r, strings);
             }
             e.prediction = new PendingPrediction(model, modelVersion, ts, predicted, classes, scores, names, values);
         }
@@ -236,9 +242,13 @@ final class JoinEntry {
         e.labelValues = new String[labels];
         for (int i = 0; i < labels; i++) {
             e.labelTs[i] = r.readLong();
-            e.labelValues[i] = r.readString();
+            e.labelValues[i] = text(r, strings);
         }
         return e;
+    }
+
+    private static String text(BinaryReader r, StringCache strings) {
+        return strings == null ? r.readString() : r.readString(strings);
     }
 
     @Override

@@ -86,6 +86,17 @@ public final class BinaryReader {
         return s;
     }
 
+    /** As {@link #readString()}, through {@code cache} (for names that repeat from entry to entry). */
+    public String readString(StringCache cache) {
+        int len = (int) readVarLong();
+        if (len < 0 || len > buf.length - pos) {
+            throw new IllegalStateException("truncated: a string of " + len + " bytes, " + (buf.length - pos) + " left");
+        }
+        String s = cache.get(buf, pos, pos + len);
+        pos += len;
+        return s;
+    }
+
     public String readShortString() {
         int len = ((buf[pos] & 0xFF) << 8) | (buf[pos + 1] & 0xFF);
         pos += 2;

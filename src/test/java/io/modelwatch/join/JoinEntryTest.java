@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.modelwatch.metrics.Outcome;
+import io.modelwatch.serde.StringCache;
 import java.util.List;
 import java.util.TreeMap;
 import net.jqwik.api.Arbitraries;
@@ -94,6 +95,12 @@ class JoinEntryTest {
             assertArrayEquals(e.prediction.sliceValues(), back.prediction.sliceValues());
         }
         assertEquals(e.hashCode(), back.hashCode());
+        // through a cache of names, as the join decodes (twice: the second from the cache, names may collide)
+        StringCache cache = new StringCache();
+        assertEquals(e, JoinEntry.decode(encoded, cache));
+        JoinEntry again = JoinEntry.decode(encoded, cache);
+        assertEquals(e, again);
+        assertArrayEquals(e.labelValues, again.labelValues);
     }
 
     @Test
