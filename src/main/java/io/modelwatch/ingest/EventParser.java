@@ -543,12 +543,17 @@ public final class EventParser {
     }
 
     private String checkedLength(String field, String text) throws BadInputException {
-        checkText(field, text);
+        return checkedLength("", field, text);
+    }
+
+    /** The field is named {@code prefix + field} in messages, joined only for one (tags: per record otherwise). */
+    private String checkedLength(String prefix, String field, String text) throws BadInputException {
+        checkText(prefix, field, text);
         int max = limits.maxFieldBytes();
         // at most 3 UTF-8 bytes a char (a surrogate pair is 4 for 2): short text needs no count
         if (text.length() > max || (text.length() > max / 3 && utf8Length(text) > max)) {
             throw new BadInputException(RejectReason.OVERSIZED_FIELD,
-                    "field '" + field + "' is longer than " + max + " bytes");
+                    "field '" + prefix + field + "' is longer than " + max + " bytes");
         }
         return text;
     }
@@ -558,17 +563,17 @@ public final class EventParser {
      * join key, in state) it would become '?', and distinct ids or classes would merge. U+0000 separates
      * names in state and series keys, so no name may hold it.
      */
-    private static void checkText(String field, String text) throws BadInputException {
+    private static void checkText(String prefix, String field, String text) throws BadInputException {
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
             if (c == 0) {
-                throw new BadInputException(RejectReason.NUL_CHARACTER, "field '" + field
+                throw new BadInputException(RejectReason.NUL_CHARACTER, "field '" + prefix + field
                         + "' holds the NUL character U+0000 (not allowed in ids, names, classes and tags)");
             }
             if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
                 i++;
             } else if (Character.isSurrogate(c)) {
-                throw new BadInputException(RejectReason.NOT_UTF8, "field '" + field + "' holds an unpaired surrogate "
+                throw new BadInputException(RejectReason.NOT_UTF8, "field '" + prefix + field + "' holds an unpaired surrogate "
                         + String.format("\\u%04X", (int) c) + " (not encodable as UTF-8)");
             }
         }
@@ -807,7 +812,7 @@ public final class EventParser {
             if (e.kinds[at] != STRING) {
                 throw new BadInputException(RejectReason.WRONG_TYPE, "tag '" + names[i] + "' must be a string");
             }
-            values[i] = checkedLength("tag " + names[i], (String) e.objs[at]);
+            values[i] = checkedLength("tag ", names[i], (String) e.objs[at]);
         }
         e.outKeys = names;
         e.outValues = values;
