@@ -11,7 +11,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
-/** Stage "parse": EventParser on the contract's JSON (one streaming Jackson pass plus validation). */
+/** Stage "parse": EventParser on the contract's JSON (the plain-JSON fast path, Jackson for the rest, plus validation). */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
