@@ -49,6 +49,13 @@ final class PlainJsonReader {
     private byte[] in;
     private int pos;
 
+    private static final int BAD = -1;
+    private static final int END = 0;
+    private static final int MORE = 1;
+
+    // the member name just read by readName
+    private int nameStart;
+    private int nameEnd;
     // the value just read by readScalar
     private byte kind;
     private int textStart;
@@ -78,22 +85,12 @@ final class PlainJsonReader {
         if (!skipSpaceTo('{')) {
             return false;
         }
-        pos++;
-        if (!skipSpace()) {
-            return false;
-        }
-        if (in[pos] == '}') {
-            pos++;
-            return atEnd();
+        int open = openObject();
+        if (open != MORE) {
+            return open == END && atEnd();
         }
         while (true) {
-            int nameStart = pos + 1;
-            int nameEnd = stringEnd();
-            if (nameEnd < 0 || !skipSpaceTo(':')) {
-                return false;
-            }
-            pos++;
-            if (!skipSpace()) {
+            if (!readName()) {
                 return false;
             }
             EventParser.Slot slot = null;
@@ -132,15 +129,9 @@ final class PlainJsonReader {
                     fill(slot, cached);
                 }
             }
-            if (!skipSpace()) {
-                return false;
-            }
-            byte b = in[pos++];
-            if (b == '}') {
-                return atEnd();
-            }
-            if (b != ',' || !skipSpace() || in[pos] != '"') {
-                return false;
+            int next = afterMember();
+            if (next != MORE) {
+                return next == END && atEnd();
             }
         }
     }
@@ -168,22 +159,12 @@ final class PlainJsonReader {
             return true;
         }
         e.kind = EventParser.OBJECT;
-        pos++;
-        if (!skipSpace()) {
-            return false;
-        }
-        if (in[pos] == '}') {
-            pos++;
-            return true;
+        int open = openObject();
+        if (open != MORE) {
+            return open == END;
         }
         while (true) {
-            int nameStart = pos + 1;
-            int nameEnd = stringEnd();
-            if (nameEnd < 0 || !skipSpaceTo(':')) {
-                return false;
-            }
-            pos++;
-            if (!skipSpace() || !readScalar()) {
+            if (!readName() || !readScalar()) {
                 return false;
             }
             int i = e.add(strings.get(in, nameStart, nameEnd));
@@ -198,17 +179,47 @@ final class PlainJsonReader {
                 }
             }
             e.kinds[i] = kind;
-            if (!skipSpace()) {
-                return false;
-            }
-            byte b = in[pos++];
-            if (b == '}') {
-                return true;
-            }
-            if (b != ',' || !skipSpace() || in[pos] != '"') {
-                return false;
+            int next = afterMember();
+            if (next != MORE) {
+                return next == END;
             }
         }
+    }
+
+    /** At a '{': END if the object is empty (and read), MORE if a member follows, BAD otherwise. */
+    private int openObject() {
+        pos++;
+        if (!skipSpace()) {
+            return BAD;
+        }
+        if (in[pos] == '}') {
+            pos++;
+            return END;
+        }
+        return MORE;
+    }
+
+    /** A member's {@code "name" :} and the space after, into {@link #nameStart} and {@link #nameEnd}. */
+    private boolean readName() {
+        nameStart = pos + 1;
+        nameEnd = stringEnd();
+        if (nameEnd < 0 || !skipSpaceTo(':')) {
+            return false;
+        }
+        pos++;
+        return skipSpace();
+    }
+
+    /** After a member's value: END (the object closed), MORE (a comma, then a name) or BAD. */
+    private int afterMember() {
+        if (!skipSpace()) {
+            return BAD;
+        }
+        byte b = in[pos++];
+        if (b == '}') {
+            return END;
+        }
+        return b == ',' && skipSpace() && in[pos] == '"' ? MORE : BAD;
     }
 
     private String text(boolean cached) {
