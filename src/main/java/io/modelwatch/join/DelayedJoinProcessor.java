@@ -120,7 +120,8 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         this.wholePasses = wholePasses;
         this.ingestWatermarks = ingestWatermarks;
         this.watermarkIntervalMs = Math.max(1, watermarkInterval.toMillis());
-        this.passPeriodMs = passPeriod(watermarkIntervalMs, windows.sizeMs(), maxDelayMs);
+        // a prediction's entry lives at most window size + max label delay (from its window's start)
+        this.passPeriodMs = Math.max(watermarkIntervalMs, (windows.sizeMs() + maxDelayMs) / 4);
     }
 
     @Override
@@ -388,18 +389,6 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         }
     }
 
-    /**
-     * The event time in which the scan goes round the whole store: a quarter of an entry's lifetime (it lives
-     * at most window size + max label delay from its window's start), and at least a window. All entries of a
-     * window expire together, at its close; with a pass shorter than a window they would be deleted in a
-     * burst (a tombstone each, in the changelog too) in the first part of every window period, and latency
-     * would rise with it (seen with 10 s windows and a 10 s delay: a 5 s pass, and every other 5 s of label
-     * appends 100 ms slower at the median). A pass of a window spreads them over the whole period.
-     */
-    static long passPeriod(long watermarkIntervalMs, long windowSizeMs, long maxDelayMs) {
-        return Math.max(watermarkIntervalMs, Math.max(windowSizeMs, (windowSizeMs + maxDelayMs) / 4));
-    }
-
     private static long ceilDiv(long a, long b) {
         return (a + b - 1) / b;
     }
@@ -413,13 +402,13 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
      *
      * <p>Bound: each watermark interval owes a chunk of {@code size * interval / passPeriod} entries
      * (at least {@link #MIN_SCAN_CHUNK}; size: the largest seen in this pass), so the cursor goes
-     * round the whole store once per {@link #passPeriod} {@code = max(interval, window size, (window size
-     * + max label delay) / 4)} of event time. An expired entry is therefore deleted at most about one
-     * pass period (plus one watermark interval) of event time after its expiry: the store holds, besides
-     * the live entries, at most about a pass period's worth of expired ones (a quarter of a lifetime, or
-     * a window when the delay is under three windows). That holds in event time while a chunk fits the
-     * per-punctuation cap (stores up to {@code cap * passPeriod / interval} entries: 6 million per task
-     * for hourly windows, a 2-hour label delay and 1-minute watermarks); beyond that, or after a jump in event
+     * round the whole store once per {@code passPeriod = max(interval, (window size + max label
+     * delay) / 4)} of event time, a quarter of a prediction entry's lifetime. An expired entry is
+     * therefore deleted at most about one pass period (plus one watermark interval) of event time
+     * after its expiry: the store holds, besides the live entries, about a quarter of a lifetime's
+     * worth of expired ones at most. That holds in event time while a chunk fits the per-punctuation
+     * cap (stores up to {@code cap * passPeriod / interval} entries: 4.5 million per task for hourly
+     * windows, a 2-hour label delay and 1-minute watermarks); beyond that, or after a jump in event
      * time (which owes a whole pass), the 1-second wall-clock punctuator continues, one capped step
      * per second.
      */

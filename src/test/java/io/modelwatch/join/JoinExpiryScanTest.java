@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * Expiry without an index: an incremental scan of {@code join-pending} whose cursor moves on with
  * each watermark, deleting only entries the last watermark sent has passed. One-hour windows, one
  * hour of label delay: an entry of window [0, 1h) expires at 2h; one pass of the store takes a
- * window (an hour; a quarter of the lifetime would be shorter) of event time; watermarks every minute.
+ * quarter of that lifetime (30 minutes) of event time; watermarks every minute.
  */
 class JoinExpiryScanTest {
 
@@ -57,11 +57,7 @@ class JoinExpiryScanTest {
     }
 
     private DelayedJoinProcessor start(int minChunk, int cap, boolean wholePasses) {
-        return start(WINDOWS, minChunk, cap, wholePasses);
-    }
-
-    private DelayedJoinProcessor start(WindowSpec windows, int minChunk, int cap, boolean wholePasses) {
-        DelayedJoinProcessor p = new DelayedJoinProcessor(DelayedJoin.PENDING_STORE, windows, List.of(), 8,
+        DelayedJoinProcessor p = new DelayedJoinProcessor(DelayedJoin.PENDING_STORE, WINDOWS, List.of(), 8,
                 Duration.ofMinutes(1), 1, counters, IngestLimits.DEFAULTS, minChunk, cap, wholePasses, false);
         p.init(context);
         return p;
@@ -250,51 +246,29 @@ class JoinExpiryScanTest {
     }
 
     @Test
-    void aWholePassTakesAWindowWhenTheDelayIsUnderThreeWindows() {
+    void aWholePassTakesAQuarterOfTheLifetime() {
         DelayedJoinProcessor p = start(1, 1000);
-        predictions(p, "k", 300, 10 * MIN); // expire at 2h, all at once: 300 entries, 5 per minute of event time
-        for (int m = 0; m < 59; m++) {
+        predictions(p, "k", 300, 10 * MIN); // expire at 2h: 300 entries, 10 per minute of event time
+        for (int m = 0; m < 29; m++) {
             watermark(2 * HOUR + m * MIN);
         }
-        assertEquals(5, keys().size(), "a chunk per watermark, however many are due: spread over the window");
-        watermark(2 * HOUR + 59 * MIN);
-        assertEquals(List.of(), keys(), "within an hour (a window; a quarter of the 2-hour lifetime is 30 minutes)");
-    }
-
-    @Test
-    void aWholePassTakesAQuarterOfTheLifetimeWhenTheDelayIsLonger() {
-        // one-hour windows, 7 hours of delay: an entry of window [0, 1h) expires at 8h
-        DelayedJoinProcessor p = start(new WindowSpec(HOUR, 7 * HOUR), 1, 1000, false);
-        predictions(p, "k", 240, 10 * MIN); // 2 per minute of a two-hour pass
-        for (int m = 0; m < 119; m++) {
-            watermark(8 * HOUR + m * MIN);
-        }
-        assertEquals(2, keys().size());
-        watermark(8 * HOUR + 119 * MIN);
-        assertEquals(List.of(), keys(), "within 2 hours (a quarter of the 8-hour lifetime)");
-    }
-
-    @Test
-    void thePassPeriodIsAQuarterOfTheLifetimeAndAtLeastAWindowAndAnInterval() {
-        assertEquals(HOUR, DelayedJoinProcessor.passPeriod(MIN, HOUR, HOUR));
-        assertEquals(HOUR, DelayedJoinProcessor.passPeriod(MIN, HOUR, 3 * HOUR));
-        assertEquals(2 * HOUR, DelayedJoinProcessor.passPeriod(MIN, HOUR, 7 * HOUR));
-        assertEquals(10_000, DelayedJoinProcessor.passPeriod(1_000, 10_000, 10_000), "the bench's latency phase");
-        assertEquals(5 * MIN, DelayedJoinProcessor.passPeriod(5 * MIN, MIN, 0));
+        assertEquals(10, keys().size(), "a chunk per watermark, however many are due");
+        watermark(2 * HOUR + 29 * MIN);
+        assertEquals(List.of(), keys(), "within 30 minutes (a quarter of the 2-hour lifetime)");
     }
 
     @Test
     void inMemoryStoresAreScannedInWholePassesOncePerPassPeriod() {
         DelayedJoinProcessor p = start(1, 1000, true); // as for replay's in-memory stores
         predictions(p, "k", 300, 10 * MIN);
-        for (int m = 0; m < 59; m++) {
+        for (int m = 0; m < 29; m++) {
             watermark(2 * HOUR + m * MIN);
         }
         assertEquals(300, keys().size(), "no step before a whole pass is owed");
         wallClockSecond();
         assertEquals(300, keys().size(), "nothing for the wall clock to continue");
-        watermark(2 * HOUR + 59 * MIN);
-        assertEquals(List.of(), keys(), "one pass, within an hour like the chunked scan");
+        watermark(2 * HOUR + 29 * MIN);
+        assertEquals(List.of(), keys(), "one pass, within 30 minutes like the chunked scan");
         assertEquals(300, counters.expiredEntries());
     }
 
