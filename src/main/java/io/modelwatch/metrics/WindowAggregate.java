@@ -83,9 +83,17 @@ public final class WindowAggregate implements AggregateCells {
         }
     }
 
+    /** The class set last named, and its key: a model's rows repeat it, so it is joined once, not per row. */
+    private String[] lastClasses;
+    private String lastUniverse;
+
     @Override
     public void universe(String[] classes, long count) {
-        addCount(universes, String.join("\u0000", classes), count);
+        if (lastClasses == null || !Arrays.equals(classes, lastClasses)) {
+            lastUniverse = String.join("\u0000", classes);
+            lastClasses = classes.clone();
+        }
+        addCount(universes, lastUniverse, count);
     }
 
     @Override

@@ -151,4 +151,50 @@ class WindowAggregatePropertiesTest {
             }
         }
     }
+
+    @Property(tries = 500)
+    void universesCountEachClassSetByItsJoinedNames(@ForAll("window") List<Outcome> one,
+                                                     @ForAll("window") List<Outcome> two,
+                                                     @ForAll("mask") List<Boolean> retract) {
+        // two models' rows interleaved, so the class set changes from row to row
+        List<Outcome> rows = new java.util.ArrayList<>();
+        for (int i = 0; i < Math.max(one.size(), two.size()); i++) {
+            if (i < one.size()) {
+                rows.add(one.get(i));
+            }
+            if (i < two.size()) {
+                rows.add(two.get(i));
+            }
+        }
+        WindowAggregate agg = new WindowAggregate();
+        java.util.Map<String, Long> model = new java.util.HashMap<>();
+        for (Outcome o : rows) {
+            agg.add(o, 1);
+            if (o.hasScores()) {
+                model.merge(String.join("\u0000", o.scoreClasses()), 1L, Long::sum);
+            }
+        }
+        for (int i = rows.size() - 1; i >= 0; i--) {
+            if (retract.get(i % retract.size())) {
+                Outcome o = rows.get(i);
+                agg.add(o, -1);
+                if (o.hasScores()) {
+                    model.merge(String.join("\u0000", o.scoreClasses()), -1L, Long::sum);
+                }
+            }
+        }
+        model.values().removeIf(v -> v == 0);
+        assertEquals(model, agg.universes);
+    }
+
+    @org.junit.jupiter.api.Test
+    void aClassSetChangedByItsCallerAfterwardsIsNotTakenForTheOldOne() {
+        WindowAggregate agg = new WindowAggregate();
+        String[] classes = {"a", "b"};
+        agg.universe(classes, 1);
+        classes[1] = "c"; // the same array, other names
+        agg.universe(classes, 1);
+        agg.universe(new String[] {"a", "b"}, 1);
+        assertEquals(java.util.Map.of("a\u0000b", 2L, "a\u0000c", 1L), agg.universes);
+    }
 }
