@@ -27,13 +27,16 @@ import java.util.List;
  * @param alertsTopic            output topic of alert records (FIRING / RESOLVED)
  * @param rulesTopic             compacted topic of run-time rule changes (rule name → rule JSON, tombstone deletes)
  * @param alertRules             the rules of the rules file (validated; see {@code alerts.Rules})
+ * @param inputsInArrivalOrder   Kafka Streams takes a task's inputs as they arrive, not in event-time order
+ *                               ({@code max.task.idle.ms} below 0; repartitioned inputs only): each ingest
+ *                               partition's event time is then the least of its two inputs'
  */
 public record TopologySettings(String predictionsTopic, String labelsTopic, String metricsTopic, String deadLetterTopic,
                                Duration windowSize, Duration maxLabelDelay, int rolling, Duration updateInterval,
                                Duration watermarkInterval, List<String> sliceDimensions, boolean repartitionInputs,
                                int joinPartitions, int maxLabelsPerPrediction, boolean inMemoryState,
                                IngestLimits limits, String alertsTopic, String rulesTopic,
-                               List<AlertRule> alertRules) {
+                               List<AlertRule> alertRules, boolean inputsInArrivalOrder) {
 
     public TopologySettings {
         alertRules = alertRules == null ? List.of() : List.copyOf(alertRules);
@@ -63,6 +66,7 @@ public record TopologySettings(String predictionsTopic, String labelsTopic, Stri
         b.alertsTopic = alertsTopic;
         b.rulesTopic = rulesTopic;
         b.alertRules = alertRules;
+        b.inputsInArrivalOrder = inputsInArrivalOrder;
         return b;
     }
 
@@ -88,6 +92,7 @@ public record TopologySettings(String predictionsTopic, String labelsTopic, Stri
         public String alertsTopic = DEFAULT_ALERTS_TOPIC;
         public String rulesTopic = DEFAULT_RULES_TOPIC;
         public List<AlertRule> alertRules = List.of();
+        public boolean inputsInArrivalOrder;
 
         public Builder window(Duration size, Duration delay) {
             this.windowSize = size;
@@ -142,7 +147,7 @@ public record TopologySettings(String predictionsTopic, String labelsTopic, Stri
             return new TopologySettings(predictionsTopic, labelsTopic, metricsTopic, deadLetterTopic, windowSize,
                     maxLabelDelay, rolling, updateInterval, watermark, sliceDimensions, repartitionInputs,
                     joinPartitions, maxLabelsPerPrediction, inMemoryState, limits, alertsTopic, rulesTopic,
-                    alertRules);
+                    alertRules, inputsInArrivalOrder && repartitionInputs);
         }
     }
 

@@ -97,7 +97,7 @@ public final class Benchmark {
                     o.predictions(), o.labelled(), models, o.window().toMillis(), o.maxLabelDelay().toMillis(),
                     o.windows(), o.seed());
             long total = produced.records();
-            out.printf(Locale.ROOT, "produced %d records (%d predictions, %d labels incl. %d clock labels), %.1f MB "
+            out.printf(Locale.ROOT, "produced %d records (%d predictions, %d labels, each incl. %d clock events), %.1f MB "
                             + "in %.1f s (%.0f records/s); %d windows of %s, max label delay %s; %d final records "
                             + "expected, %d labelled pairs%n", total, produced.predictionRecords(),
                     produced.labelRecords(), o.partitions(), produced.bytes() / 1048576.0, produced.seconds(),

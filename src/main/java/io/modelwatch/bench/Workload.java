@@ -17,8 +17,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * {@code windows} windows of event time, their labels after exponential delays (mean a sixth of the
  * maximum delay, capped below it), produced in event-time order as a live fleet would produce them.
  * 1% of predictions are sent twice (an at-least-once producer), 2% of labels are first sent wrong
- * and corrected later. The input ends with one clock label per join partition whose event time is
- * past the close of the last window, so every join partition's watermark passes every window.
+ * and corrected later. The input ends with one clock prediction and one clock label per join partition
+ * whose event time is past the close of the last window, so every join partition's watermark passes every
+ * window.
  * Record timestamps are the events' timestamps.
  */
 public final class Workload {
@@ -51,6 +52,9 @@ public final class Workload {
             return c != 0 ? c : Long.compare(seq, o.seq);
         }
     }
+
+    /** The model of the clock predictions: its one window (past the last) never closes, so it has no final. */
+    static final Events.Model CLOCK_MODEL = new Events.Model("bench-clock", "0", new String[] {"0", "1"});
 
     private Workload() {
     }
@@ -111,9 +115,13 @@ public final class Workload {
                 bytes += sendLabel(producer, labelsTopic, labels.poll());
                 labelRecords++;
             }
-            // one clock label per join partition, past the close time of the last window
+            // one clock prediction and label per join partition, past the close time of the last window: the
+            // ingest watermark is the least of the two inputs' event times, so both must pass it
             long clock = base + span + maxDelayMs + windowMs + 1000;
             for (String id : clockIds(partitions)) {
+                bytes += send(producer, predictionsTopic, id, Events.prediction(id, CLOCK_MODEL, clock, random).json(),
+                        clock);
+                predictionRecords++;
                 bytes += send(producer, labelsTopic, id, Events.label(id, "0", clock), clock);
                 labelRecords++;
             }

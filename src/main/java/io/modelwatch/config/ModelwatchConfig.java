@@ -283,7 +283,9 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
             problems.add("rocksdb.write-buffer-bytes: the write buffers are counted within the block cache, so "
                     + writeBufferBytes + " must not exceed rocksdb.block-cache-bytes " + cacheBytes);
         }
-        checkTaskIdle(kafka.get(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG), problems);
+        String taskIdle = kafka.get(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG);
+        checkTaskIdle(taskIdle, b.repartitionInputs, problems);
+        b.inputsInArrivalOrder = b.repartitionInputs && (taskIdle == null || taskIdle.trim().startsWith("-"));
         String advertisedHost = r.string("http.advertised-host");
         if (advertisedHost.isEmpty() || advertisedHost.contains(":") || advertisedHost.contains("/")) {
             problems.add("http.advertised-host: must be a host name or IPv4 address, got '" + advertisedHost + "'");
@@ -307,23 +309,25 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
 
     /**
      * {@code max.task.idle.ms} below 0 lets a task take whichever input has records buffered, not the
-     * earliest in event time: labels, timed after their predictions, then run ahead, move stream time past
-     * windows whose predictions have not been read, and those predictions all count as late. Seen with
-     * the bench: every prediction late. It must also stay below {@code IngestProgress.IDLE_AFTER}: a task
-     * reads an input partition and the join partition beside it, and one waiting that long on an empty
-     * partition with records buffered on another would read nothing for an idle period and say it is idle
-     * while it is not.
+     * earliest in event time. With repartitioned inputs (the default, and then the default value) each ingest
+     * partition counts its event time as the least of its two inputs' ({@code ingest.IngestProgress}), so
+     * labels that run ahead of their predictions do not move it. With keyed inputs the join counts the task's
+     * own stream time, which they would move past windows whose predictions have not been read, and those
+     * predictions would all count as late (seen with the bench: every prediction late): refused there. It
+     * must also stay below {@code IngestProgress.IDLE_AFTER}: a task reads an input partition and the join
+     * partition beside it, and one waiting that long on an empty partition with records buffered on another
+     * would read nothing for an idle period and say it is idle while it is not.
      */
-    static void checkTaskIdle(String value, List<String> problems) {
+    static void checkTaskIdle(String value, boolean repartitionInputs, List<String> problems) {
         if (value == null) {
             return;
         }
         try {
             long ms = Long.parseLong(value.trim());
-            if (ms < 0) {
-                problems.add("kafka.properties " + StreamsConfig.MAX_TASK_IDLE_MS_CONFIG + ": must not be negative, got "
-                        + value.trim() + " (a negative value lets labels run ahead of their predictions in event "
-                        + "time, and the predictions then count as late)");
+            if (ms < 0 && !repartitionInputs) {
+                problems.add("kafka.properties " + StreamsConfig.MAX_TASK_IDLE_MS_CONFIG + ": must not be negative "
+                        + "with repartition-inputs: false, got " + value.trim() + " (a negative value lets labels run "
+                        + "ahead of their predictions in event time, and the predictions then count as late)");
             } else if (ms >= IngestProgress.IDLE_AFTER.toMillis()) {
                 problems.add("kafka.properties " + StreamsConfig.MAX_TASK_IDLE_MS_CONFIG + ": must be below "
                         + IngestProgress.IDLE_AFTER.toMillis() + ", got " + value.trim()
@@ -389,6 +393,13 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         // start warns that the handler is off for the global thread although it is on
         p.put(StreamsConfig.mainConsumerPrefix(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG), true);
         p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, standbyReplicas);
+        if (topology.inputsInArrivalOrder()) {
+            // a task takes what it has buffered without checking, per record, whether an empty input partition
+            // should be waited for (Kafka Streams 4.4 formats two log strings per record and empty partition for
+            // that check, which the join-input partition beside the inputs almost always is); the ingest
+            // watermark is the least of the two inputs' event times, so the order does not matter
+            p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
+        }
         if (!Boolean.parseBoolean(String.valueOf(kafkaProperties.get(StreamsConfig.TRANSACTIONAL_STATE_STORES_CONFIG)))) {
             // without transactional state stores the uncommitted bytes are always 0, yet each stream thread sums
             // them over every store after each batch it processes (1% of its CPU samples); -1 skips that sum

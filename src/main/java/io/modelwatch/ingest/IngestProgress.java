@@ -34,6 +34,7 @@ public final class IngestProgress implements ProcessorSupplier<byte[], JoinInput
     private final int joinPartitions;
     private final String direct;
     private final String remote;
+    private final boolean leastOfInputs;
 
     /**
      * @param joinPartitions the join-input topic's partition count
@@ -41,10 +42,21 @@ public final class IngestProgress implements ProcessorSupplier<byte[], JoinInput
      * @param remote the child that writes the join-input topic
      */
     public IngestProgress(Duration interval, int joinPartitions, String direct, String remote) {
+        this(interval, joinPartitions, direct, remote, false);
+    }
+
+    /**
+     * @param leastOfInputs true when Kafka Streams takes the task's inputs in arrival order rather than in
+     *                      event-time order ({@code max.task.idle.ms} below 0): this partition's event time is
+     *                      then the least of its two inputs' (predictions, labels), not the largest of both
+     */
+    public IngestProgress(Duration interval, int joinPartitions, String direct, String remote,
+                          boolean leastOfInputs) {
         this.intervalMs = Math.max(1, interval.toMillis());
         this.joinPartitions = joinPartitions;
         this.direct = direct;
         this.remote = remote;
+        this.leastOfInputs = leastOfInputs;
     }
 
     @Override
@@ -52,9 +64,15 @@ public final class IngestProgress implements ProcessorSupplier<byte[], JoinInput
         return new Processor<>() {
             private ProcessorContext<byte[], JoinInput> context;
             private int partition;
-            /** Whether a record came since the last wall-clock check. */
-            private boolean active;
-            /** The largest event time of this partition's events (Long.MIN_VALUE: none yet). */
+            /**
+             * Per input (one, or predictions and labels with leastOfInputs): the largest event time read
+             * (Long.MIN_VALUE: none yet), whether one came since the last wall-clock check, and whether the
+             * last check found it silent (left out of the least until its next event).
+             */
+            private final long[] inputTime = new long[leastOfInputs ? 2 : 1];
+            private final boolean[] inputActive = new boolean[inputTime.length];
+            private final boolean[] inputIdle = new boolean[inputTime.length];
+            /** This partition's event time: the least over the inputs not idle of their largest event time. */
             private long eventTime;
             /** The event time of the last watermark sent (Long.MIN_VALUE: none yet). */
             private long sent;
@@ -65,32 +83,73 @@ public final class IngestProgress implements ProcessorSupplier<byte[], JoinInput
             public void init(ProcessorContext<byte[], JoinInput> context) {
                 this.context = context;
                 this.partition = context.taskId().partition();
-                this.active = false;
+                java.util.Arrays.fill(inputTime, Long.MIN_VALUE);
+                java.util.Arrays.fill(inputActive, false);
+                java.util.Arrays.fill(inputIdle, false);
                 this.eventTime = Long.MIN_VALUE;
                 this.sent = Long.MIN_VALUE;
                 this.saidIdle = false;
-                context.schedule(IDLE_AFTER, PunctuationType.WALL_CLOCK_TIME, t -> {
-                    if (!active) {
-                        send(true); // also before any event: the joins must not wait for this partition
-                    }
-                    active = false;
-                });
+                context.schedule(IDLE_AFTER, PunctuationType.WALL_CLOCK_TIME, t -> onIdleCheck());
             }
 
             @Override
             public void process(Record<byte[], JoinInput> record) {
-                active = true;
                 boolean onThisPartition = JoinPartitioner.partitionOf(record.key(), joinPartitions) == partition;
                 context.forward(record, onThisPartition ? direct : remote);
+                int input = leastOfInputs && record.value() instanceof Label ? 1 : 0;
+                inputActive[input] = true;
                 long ts = record.timestamp(); // the event time (see ParseProcessor)
-                boolean crossed = false;
-                if (ts > eventTime) {
-                    // as a stream-time punctuator would: the first event, then once per interval passed
-                    crossed = sent == Long.MIN_VALUE || Math.floorDiv(ts, intervalMs) > Math.floorDiv(sent, intervalMs);
-                    eventTime = ts;
+                if (ts > inputTime[input] || inputIdle[input]) {
+                    inputTime[input] = Math.max(ts, inputTime[input]);
+                    inputIdle[input] = false;
+                    maybeSend();
+                } else if (saidIdle) {
+                    send(false);
                 }
-                if (crossed || saidIdle) {
+            }
+
+            /** Sends a watermark when the event time crossed an interval (as a stream-time punctuator would). */
+            private void maybeSend() {
+                long least = least();
+                boolean crossed = false;
+                if (least > eventTime) {
+                    crossed = sent == Long.MIN_VALUE || Math.floorDiv(least, intervalMs) > Math.floorDiv(sent, intervalMs);
+                    eventTime = least;
+                }
+                if ((crossed || saidIdle) && eventTime != Long.MIN_VALUE) {
                     send(false); // after an idle one at once: the joins count this partition again
+                }
+            }
+
+            /** The least over the inputs not idle (Long.MIN_VALUE while one of them has read nothing). */
+            private long least() {
+                long least = Long.MAX_VALUE;
+                for (int i = 0; i < inputTime.length; i++) {
+                    if (!inputIdle[i]) {
+                        least = Math.min(least, inputTime[i]);
+                    }
+                }
+                return least;
+            }
+
+            /**
+             * An input that read nothing in a whole period is left out of the least (it may have stopped, and
+             * would hold every window open); when all are, this partition says it is idle, also before any
+             * event: the joins must not wait for it.
+             */
+            private void onIdleCheck() {
+                boolean allIdle = true;
+                for (int i = 0; i < inputTime.length; i++) {
+                    if (!inputActive[i]) {
+                        inputIdle[i] = true;
+                    }
+                    inputActive[i] = false;
+                    allIdle &= inputIdle[i];
+                }
+                if (allIdle) {
+                    send(true);
+                } else {
+                    maybeSend();
                 }
             }
 

@@ -2,6 +2,7 @@ package io.modelwatch.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -191,15 +192,31 @@ class ModelwatchConfigTest {
     }
 
     @Test
-    void aNegativeTaskIdleTimeIsRefusedBecauseLabelsWouldRunAheadOfPredictions() {
-        ConfigException e = assertThrows(ConfigException.class,
-                () -> ModelwatchConfig.load(null, Map.of("MODELWATCH_KAFKA_PROPERTY_MAX_TASK_IDLE_MS", "-1")));
-        assertTrue(e.getMessage().contains("max.task.idle.ms: must not be negative, got -1"), e.getMessage());
+    void repartitionedInputsAreTakenInArrivalOrderByDefaultWithTheLeastOfTheInputsAsEventTime() {
+        ModelwatchConfig defaults = ModelwatchConfig.load(null, Map.of());
+        assertEquals(-1L, defaults.streamsProperties().get("max.task.idle.ms"));
+        assertTrue(defaults.topology().inputsInArrivalOrder());
+        ModelwatchConfig explicit = ModelwatchConfig.load(null, Map.of("MODELWATCH_KAFKA_PROPERTY_MAX_TASK_IDLE_MS", "-1"));
+        assertEquals("-1", explicit.streamsProperties().get("max.task.idle.ms"));
+        assertTrue(explicit.topology().inputsInArrivalOrder());
+        // a value of 0 or more: Kafka Streams orders the inputs by event time, the largest is the event time
+        ModelwatchConfig waiting = ModelwatchConfig.load(null, Map.of("MODELWATCH_KAFKA_PROPERTY_MAX_TASK_IDLE_MS", "500"));
+        assertEquals("500", waiting.streamsProperties().get("max.task.idle.ms"));
+        assertFalse(waiting.topology().inputsInArrivalOrder());
+        ModelwatchConfig keyed = ModelwatchConfig.load(null, Map.of("MODELWATCH_REPARTITION_INPUTS", "false"));
+        assertNull(keyed.streamsProperties().get("max.task.idle.ms"), "keyed inputs keep Kafka Streams' default");
+        assertFalse(keyed.topology().inputsInArrivalOrder());
+    }
+
+    @Test
+    void aNegativeTaskIdleTimeIsRefusedWithKeyedInputsBecauseLabelsWouldRunAheadOfPredictions() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(null, Map.of(
+                "MODELWATCH_REPARTITION_INPUTS", "false", "MODELWATCH_KAFKA_PROPERTY_MAX_TASK_IDLE_MS", "-1")));
+        assertTrue(e.getMessage().contains("max.task.idle.ms: must not be negative with repartition-inputs: false, "
+                + "got -1"), e.getMessage());
         ConfigException notANumber = assertThrows(ConfigException.class,
                 () -> ModelwatchConfig.load(null, Map.of("MODELWATCH_KAFKA_PROPERTY_MAX_TASK_IDLE_MS", "soon")));
         assertTrue(notANumber.getMessage().contains("max.task.idle.ms: must be a number"), notANumber.getMessage());
-        ModelwatchConfig waiting = ModelwatchConfig.load(null, Map.of("MODELWATCH_KAFKA_PROPERTY_MAX_TASK_IDLE_MS", "500"));
-        assertEquals("500", waiting.streamsProperties().get("max.task.idle.ms"));
     }
 
     @Test

@@ -112,6 +112,84 @@ class IngestProgressTest {
         assertEquals(TS - 60_000, context.forwarded().get(0).record().timestamp());
     }
 
+    // inputs in arrival order (max.task.idle.ms -1): this partition's event time is the least of its two inputs'
+
+    private final Processor<byte[], JoinInput, byte[], JoinInput> leastOfInputs =
+            new IngestProgress(Duration.ofMinutes(1), JOIN_PARTITIONS, "direct", "remote", true).get();
+
+    @Test
+    void labelsReadAheadOfTheirPredictionsDoNotMoveTheEventTime() {
+        leastOfInputs.init(context);
+        String id = idJoinedOn(PARTITION);
+        leastOfInputs.process(label(id, TS + 300_000)); // a label five minutes ahead: predictions not read yet
+        assertEquals(List.of(), watermarks(), "one input has read nothing: no event time yet");
+        leastOfInputs.process(prediction(id, TS));
+        leastOfInputs.process(label(id, TS + 600_000));
+        leastOfInputs.process(prediction(id, TS + 120_000));
+        assertEquals(List.of(new IngestWatermark(PARTITION, TS, false), new IngestWatermark(PARTITION, TS + 120_000,
+                false)), watermarks());
+        // the same events with one input (Kafka Streams ordering them): the largest, the label's
+        Processor<byte[], JoinInput, byte[], JoinInput> largest = progress;
+        MockProcessorContext<byte[], JoinInput> other = new MockProcessorContext<>(config(), new TaskId(0, PARTITION),
+                null);
+        largest.init(other);
+        largest.process(label(id, TS + 300_000));
+        assertEquals(new IngestWatermark(PARTITION, TS + 300_000, false), other.forwarded().get(1).record().value());
+    }
+
+    @Test
+    void anInputSilentForAWholePeriodIsLeftOutUntilItsNextEvent() {
+        leastOfInputs.init(context);
+        var wallClock = punctuator(PunctuationType.WALL_CLOCK_TIME).getPunctuator();
+        String id = idJoinedOn(PARTITION);
+        leastOfInputs.process(prediction(id, TS));
+        leastOfInputs.process(label(id, TS + 60_000));
+        leastOfInputs.process(label(id, TS + 180_000));
+        wallClock.punctuate(0); // both read in this period: nothing changes
+        assertEquals(List.of(new IngestWatermark(PARTITION, TS, false)), watermarks());
+        leastOfInputs.process(label(id, TS + 240_000));
+        wallClock.punctuate(0); // the predictions stopped: the labels' event time counts alone
+        assertEquals(new IngestWatermark(PARTITION, TS + 240_000, false), watermarks().get(1));
+        // a prediction again: the least again, the event time never goes back
+        leastOfInputs.process(prediction(id, TS + 200_000));
+        leastOfInputs.process(label(id, TS + 420_000));
+        leastOfInputs.process(prediction(id, TS + 300_000));
+        assertEquals(List.of(new IngestWatermark(PARTITION, TS, false), new IngestWatermark(PARTITION, TS + 240_000,
+                false), new IngestWatermark(PARTITION, TS + 300_000, false)), watermarks());
+        wallClock.punctuate(0);
+        wallClock.punctuate(0); // both silent: idle
+        assertEquals(new IngestWatermark(PARTITION, TS + 300_000, true), watermarks().get(3));
+    }
+
+    @Test
+    void anInputThatNeverReadAnythingIsLeftOutAfterAWholePeriod() {
+        leastOfInputs.init(context);
+        var wallClock = punctuator(PunctuationType.WALL_CLOCK_TIME).getPunctuator();
+        context.setCurrentStreamTimeMs(-1);
+        context.setCurrentSystemTimeMs(TS);
+        wallClock.punctuate(0); // nothing read at all: idle, as with one input
+        assertEquals(List.of(new IngestWatermark(PARTITION, 0, true)), watermarks());
+        // the first label: both inputs were silent, the predictions stay left out until their first event
+        leastOfInputs.process(label(idJoinedOn(PARTITION), TS));
+        assertEquals(new IngestWatermark(PARTITION, TS, false), watermarks().get(1));
+        leastOfInputs.process(label(idJoinedOn(PARTITION), TS + 60_000));
+        leastOfInputs.process(prediction(idJoinedOn(PARTITION), TS + 30_000));
+        leastOfInputs.process(label(idJoinedOn(PARTITION), TS + 180_000));
+        assertEquals(List.of(new IngestWatermark(PARTITION, 0, true), new IngestWatermark(PARTITION, TS, false),
+                new IngestWatermark(PARTITION, TS + 60_000, false)), watermarks(), "the least again from "
+                + "the first prediction on");
+    }
+
+    @Test
+    void anInputNotReadYetHoldsTheEventTimeUntilAWholePeriodPasses() {
+        leastOfInputs.init(context);
+        var wallClock = punctuator(PunctuationType.WALL_CLOCK_TIME).getPunctuator();
+        leastOfInputs.process(label(idJoinedOn(PARTITION), TS));
+        assertEquals(List.of(), watermarks(), "the predictions were never read: they still count");
+        wallClock.punctuate(0);
+        assertEquals(List.of(new IngestWatermark(PARTITION, TS, false)), watermarks());
+    }
+
     private List<JoinInput> watermarks() {
         return context.forwarded().stream().map(f -> (JoinInput) f.record().value())
                 .filter(v -> v instanceof IngestWatermark).toList();
@@ -119,6 +197,11 @@ class IngestProgressTest {
 
     private static Record<byte[], JoinInput> label(String id, long ts) {
         return new Record<>(id.getBytes(StandardCharsets.UTF_8), new Label(id, "1", ts), ts);
+    }
+
+    private static Record<byte[], JoinInput> prediction(String id, long ts) {
+        return new Record<>(id.getBytes(StandardCharsets.UTF_8), new Prediction(id, "m", "v1", ts, "1",
+                new String[] {"0", "1"}, new double[] {0.25, 0.75}, new String[0], new String[0]), ts);
     }
 
     private static String idJoinedOn(int partition) {

@@ -134,7 +134,7 @@ class BadInputCorpusIT {
                 }
                 assertEquals(corpus.size(), sent.size(), "bad records produced");
                 log("stream produced and consumed");
-                GoldenKafka.sendClockLabels(producer, PARTITIONS, GoldenKafka.clockTime(golden.lastTimestamp()));
+                GoldenKafka.sendClockEvents(producer, PARTITIONS, GoldenKafka.clockTime(golden.lastTimestamp()));
 
                 List<JsonNode> finals = GoldenKafka.readFinals(kafka.bootstrapServers(), golden.expectedFinals(),
                         Duration.ofMinutes(2), Duration.ofSeconds(1));

@@ -85,7 +85,7 @@ class BrokerFailoverIT {
                 for (String topic : List.of(GoldenKafka.PREDICTIONS, GoldenKafka.LABELS, GoldenKafka.METRICS)) {
                     kafka.awaitInSyncReplicas(topic, Duration.ofSeconds(60));
                 }
-                GoldenKafka.sendClockLabels(producer, PARTITIONS, GoldenKafka.clockTime(golden.lastTimestamp()));
+                GoldenKafka.sendClockEvents(producer, PARTITIONS, GoldenKafka.clockTime(golden.lastTimestamp()));
                 List<JsonNode> finals = GoldenKafka.readFinals(kafka.bootstrapServers(), golden.expectedFinals(),
                         Duration.ofMinutes(2), Duration.ofSeconds(2));
                 golden.assertMatches(finals);

@@ -122,7 +122,7 @@ class FailoverIT {
                 assertEquals(3, b.kills, "hard kills");
                 assertEquals(3, deadWithAnswers.size());
 
-                GoldenKafka.sendClockLabels(producer, PARTITIONS, GoldenKafka.clockTime(golden.lastTimestamp()));
+                GoldenKafka.sendClockEvents(producer, PARTITIONS, GoldenKafka.clockTime(golden.lastTimestamp()));
                 List<JsonNode> finals = GoldenKafka.readFinals(kafka.bootstrapServers(), golden.expectedFinals(),
                         Duration.ofMinutes(2), Duration.ofSeconds(2));
                 golden.assertMatches(finals);

@@ -36,12 +36,11 @@ import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.utils.Utils;
 
 /**
  * What the reliability tests share: the golden {@code basic} stream as Kafka records (merged by
  * event time, keyed by prediction id), cut into one chunk per window of event time; the service's
- * environment; waiting until the application consumed its inputs; the clock labels that close
+ * environment; waiting until the application consumed its inputs; the clock events that close
  * every window; and reading and checking the final metrics records.
  *
  * <p><b>Why chunks aligned to the windows.</b> Every time-based decision of the topology compares
@@ -330,21 +329,16 @@ final class GoldenKafka {
     }
 
     /**
-     * Labels that match nothing, one into every input partition (so every join partition), at
-     * {@code ts}: event time passes every window's close in every join partition, so all windows
-     * close. Sent only after everything else was consumed (see {@link #awaitConsumed}).
+     * A prediction and a label that match nothing else, one of each into every input partition (so every join
+     * partition), at {@code ts}: event time passes every window's close in every join partition, so all
+     * windows close (see {@link io.modelwatch.ClockEvents}). Sent only after everything else was consumed
+     * (see {@link #awaitConsumed}).
      */
-    static void sendClockLabels(KafkaProducer<byte[], byte[]> producer, int partitions, long ts) {
-        boolean[] covered = new boolean[partitions];
+    static void sendClockEvents(KafkaProducer<byte[], byte[]> producer, int partitions, long ts) {
         List<Event> clocks = new ArrayList<>();
-        for (int i = 0; clocks.size() < partitions; i++) {
-            String id = "__clock__" + i;
-            int partition = Utils.toPositive(Utils.murmur2(id.getBytes(StandardCharsets.UTF_8))) % partitions;
-            if (!covered[partition]) {
-                covered[partition] = true;
-                clocks.add(new Event(LABELS, id, "{\"prediction_id\":\"" + id + "\",\"label\":\"0\",\"timestamp\":"
-                        + ts + "}", ts));
-            }
+        for (String id : io.modelwatch.ClockEvents.ids(partitions, partitions)) {
+            clocks.add(new Event(PREDICTIONS, id, io.modelwatch.ClockEvents.prediction(id, ts), ts));
+            clocks.add(new Event(LABELS, id, io.modelwatch.ClockEvents.label(id, ts), ts));
         }
         send(producer, clocks);
     }

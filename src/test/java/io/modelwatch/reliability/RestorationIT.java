@@ -99,7 +99,7 @@ class RestorationIT {
                 }
                 GoldenKafka.awaitConsumed(admin, appId, List.of(GoldenKafka.PREDICTIONS, GoldenKafka.LABELS),
                         Duration.ofMinutes(2), null);
-                GoldenKafka.sendClockLabels(producer, PARTITIONS, GoldenKafka.clockTime(golden.lastTimestamp()));
+                GoldenKafka.sendClockEvents(producer, PARTITIONS, GoldenKafka.clockTime(golden.lastTimestamp()));
                 List<JsonNode> finals = GoldenKafka.readFinals(kafka.bootstrapServers(), golden.expectedFinals(),
                         Duration.ofMinutes(2), Duration.ofSeconds(2));
                 golden.assertMatches(finals);

@@ -30,7 +30,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -233,25 +232,19 @@ class BoundedStateIT {
         return n < 10 ? "0" + n : Integer.toString(n);
     }
 
-    /** Labels that match nothing, one into every partition, to move event time past the last window. */
+    /** Clock events (see {@link io.modelwatch.ClockEvents}), into every partition, to move event time past the last window. */
     private static void advanceEveryPartition(String bootstrap, long ts) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
-        boolean[] covered = new boolean[PARTITIONS];
-        int n = 0;
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
                 new ByteArraySerializer())) {
-            for (int i = 0; n < PARTITIONS; i++) {
-                String id = "__clock__" + i;
+            for (String id : io.modelwatch.ClockEvents.ids(PARTITIONS, PARTITIONS)) {
                 byte[] key = id.getBytes(StandardCharsets.UTF_8);
-                int partition = Utils.toPositive(Utils.murmur2(key)) % PARTITIONS;
-                if (!covered[partition]) {
-                    covered[partition] = true;
-                    n++;
-                    producer.send(new ProducerRecord<>("labels", key, ("{\"prediction_id\":\"" + id
-                            + "\",\"label\":\"0\",\"timestamp\":" + ts + "}").getBytes(StandardCharsets.UTF_8)));
-                }
+                producer.send(new ProducerRecord<>("predictions", key,
+                        io.modelwatch.ClockEvents.prediction(id, ts).getBytes(StandardCharsets.UTF_8)));
+                producer.send(new ProducerRecord<>("labels", key,
+                        io.modelwatch.ClockEvents.label(id, ts).getBytes(StandardCharsets.UTF_8)));
             }
         }
     }

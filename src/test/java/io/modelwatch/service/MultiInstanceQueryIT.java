@@ -37,7 +37,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsMetadata;
 import org.junit.jupiter.api.Test;
@@ -75,11 +74,11 @@ class MultiInstanceQueryIT {
                 a.start();
                 b.start();
                 awaitSharedWork(a, b);
-                // the clock labels go in only once everything else was consumed: else a prediction still
+                // the clock events go in only once everything else was consumed: else a prediction still
                 // unread in one partition would count as late once event time passed its window
                 awaitConsumed(kafka.bootstrapServers());
                 // a window's curves live with the instance owning its key, in state while the window is open
-                // or kept for rolling: asked now (before the clock labels close and drop everything), both
+                // or kept for rolling: asked now (before the clock events close and drop everything), both
                 // instances answer the same, the other one's asked where the key lives (when the partitioner
                 // sent every marker to every partition, a null value too, that lookup failed and each
                 // instance answered from its own state only: 404 on one of them)
@@ -143,8 +142,9 @@ class MultiInstanceQueryIT {
                     JsonNode models = get(s, "/api/models").body;
                     List<String> names = new ArrayList<>();
                     models.get("models").forEach(m -> names.add(m.get("model_id").asText()));
-                    assertEquals(List.of("fraud", "intent"), names, "models on " + s.url());
-                    assertEquals("[\"v1\",\"v2\"]", models.get("models").get(0).get("versions").toString());
+                    assertEquals(List.of(io.modelwatch.ClockEvents.MODEL, "fraud", "intent"), names, "models on " + s.url()
+                            + " (the clock events' model too: its one window is open)");
+                    assertEquals("[\"v1\",\"v2\"]", models.get("models").get(names.indexOf("fraud")).get("versions").toString());
                     assertEquals(ownA + ownB, s.view().latestMetrics().size(), "latest series on " + s.url());
                 }
 
@@ -288,20 +288,12 @@ class MultiInstanceQueryIT {
         return last;
     }
 
-    /** Labels that match nothing, one into every partition, to move event time past the last window. */
+    /** Clock events (see {@link io.modelwatch.ClockEvents}), into every partition, to move event time past the last window. */
     private static void advanceEveryPartition(String bootstrap, long ts) {
-        boolean[] covered = new boolean[PARTITIONS];
-        int n = 0;
         try (KafkaProducer<String, String> producer = producer(bootstrap)) {
-            for (int i = 0; n < PARTITIONS; i++) {
-                String id = "__clock__" + i;
-                int partition = Utils.toPositive(Utils.murmur2(id.getBytes(StandardCharsets.UTF_8))) % PARTITIONS;
-                if (!covered[partition]) {
-                    covered[partition] = true;
-                    n++;
-                    producer.send(new ProducerRecord<>("labels", id,
-                            "{\"prediction_id\":\"" + id + "\",\"label\":\"0\",\"timestamp\":" + ts + "}"));
-                }
+            for (String id : io.modelwatch.ClockEvents.ids(PARTITIONS, PARTITIONS)) {
+                producer.send(new ProducerRecord<>("predictions", id, io.modelwatch.ClockEvents.prediction(id, ts)));
+                producer.send(new ProducerRecord<>("labels", id, io.modelwatch.ClockEvents.label(id, ts)));
             }
         }
     }

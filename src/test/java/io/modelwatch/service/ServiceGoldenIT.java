@@ -220,22 +220,14 @@ class ServiceGoldenIT {
     }
 
     /**
-     * Labels that match nothing, one into each of the first {@code count} partitions, to move their event time
-     * past the last window.
+     * Clock events (see {@link io.modelwatch.ClockEvents}), into each of the first {@code count} partitions, to move
+     * their event time past the last window.
      */
     private static void advancePartitions(String bootstrap, long ts, int count) {
-        boolean[] covered = new boolean[PARTITIONS];
-        int n = 0;
         try (KafkaProducer<String, String> producer = producer(bootstrap)) {
-            for (int i = 0; n < count; i++) {
-                String id = "__clock__" + i;
-                int partition = partition(id);
-                if (partition < count && !covered[partition]) {
-                    covered[partition] = true;
-                    n++;
-                    producer.send(new ProducerRecord<>("labels", id,
-                            "{\"prediction_id\":\"" + id + "\",\"label\":\"0\",\"timestamp\":" + ts + "}"));
-                }
+            for (String id : io.modelwatch.ClockEvents.ids(PARTITIONS, count)) {
+                producer.send(new ProducerRecord<>("predictions", id, io.modelwatch.ClockEvents.prediction(id, ts)));
+                producer.send(new ProducerRecord<>("labels", id, io.modelwatch.ClockEvents.label(id, ts)));
             }
         }
     }
