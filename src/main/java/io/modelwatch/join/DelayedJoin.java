@@ -62,7 +62,7 @@ public final class DelayedJoin implements ProcessorSupplier<byte[], JoinInput, A
     public Set<StoreBuilder<?>> stores() {
         // ordered, so the topology description is the same on every run
         return new java.util.LinkedHashSet<>(java.util.List.of(
-                Stores.keyValueStoreBuilder(StateStores.keyValue(PENDING_STORE, inMemory), Serdes.String(),
+                Stores.keyValueStoreBuilder(StateStores.keyValue(PENDING_STORE, inMemory), Serdes.Bytes(),
                         Serdes.ByteArray()),
                 Stores.keyValueStoreBuilder(StateStores.small(CARDINALITY_STORE), Serdes.String(),
                         Serdes.ByteArray()),

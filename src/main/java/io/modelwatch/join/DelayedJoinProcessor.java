@@ -11,11 +11,13 @@ import io.modelwatch.serde.StringCache;
 import io.modelwatch.window.AggregateInput;
 import io.modelwatch.window.AggregationKey;
 import io.modelwatch.window.WindowSpec;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -78,16 +80,19 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
 
     private ProcessorContext<AggregationKey, AggregateInput> context;
     /** The last pending key the expiry scan visited; null: the next step starts at the first key. */
-    private String scanCursor;
+    private Bytes scanCursor;
     /** Entries the scan still has to visit for the event time passed; over the cap, by wall clock. */
     private long scanOwed;
     /** A whole pass is owed: the scan goes on, capped step by capped step, until the last key. */
     private boolean scanToEnd;
     /** The largest store size seen in the current pass (0: a new pass), which sizes its chunks. */
     private long scanPassSize;
+    /** The keys one scan step found expired (kept: a step may find tens of thousands). */
+    private final List<Bytes> due = new ArrayList<>();
     /** Whether this task's pending entries were replayed into the window pre-aggregation (see below). */
     private boolean replayed;
-    private KeyValueStore<String, byte[]> pending;
+    /** Keyed by the prediction id's UTF-8 bytes: the scan visits keys without decoding them into strings. */
+    private KeyValueStore<Bytes, byte[]> pending;
     private KeyValueStore<Integer, Long> watermarkStore;
     /** Whether an input record came since the last idle check (repartition-inputs: false only). */
     private boolean active;
@@ -179,7 +184,7 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         // event time (see ingest.EventTimeExtractor): with ingest watermarks, late means "its window is final
         // downstream already"; without, this task's stream time, which its own inputs set
         long streamTime = ingestWatermarks ? lastWatermark : context.currentStreamTimeMs();
-        String id = input.predictionId();
+        Bytes id = Bytes.wrap(input.predictionId().getBytes(StandardCharsets.UTF_8));
         byte[] stored = pending.get(id);
         if (stored != null && JoinEntry.expiresAt(stored) <= lastWatermark) {
             // expired, its window final downstream, not yet reached by the scan: gone, as if deleted at
@@ -309,7 +314,7 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         // deltas the pre-aggregation held unsent when the task stopped, though their entries are committed
         context.forward(new Record<>(WATERMARK_KEY, new AggregateInput.Reset(context.taskId().partition(),
                 joinPartitions, lastWatermark), Math.max(0, lastWatermark)));
-        try (KeyValueIterator<String, byte[]> it = pending.all()) {
+        try (KeyValueIterator<Bytes, byte[]> it = pending.all()) {
             while (it.hasNext()) {
                 JoinEntry entry = JoinEntry.decode(it.next().value, strings);
                 JoinEntry.PendingPrediction p = entry.prediction;
@@ -415,16 +420,17 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
     private void scanStep() {
         long budget = wholePasses ? Long.MAX_VALUE
                 : Math.min(scanToEnd ? Long.MAX_VALUE : scanOwed, maxScanPerPunctuation);
-        List<String> due = new ArrayList<>();
+        List<Bytes> due = this.due;
+        due.clear();
         long visited = 0;
         boolean passDone = false;
         // at most one wrap per step: from the cursor to the last key, then (unless a whole pass is
         // owed, which ends there) from the first key on
         for (int segment = 0; segment < 2 && visited < budget && !passDone; segment++) {
             boolean fromStart = scanCursor == null;
-            try (KeyValueIterator<String, byte[]> it = pending.range(scanCursor, null)) {
+            try (KeyValueIterator<Bytes, byte[]> it = pending.range(scanCursor, null)) {
                 while (visited < budget && it.hasNext()) {
-                    KeyValue<String, byte[]> kv = it.next();
+                    KeyValue<Bytes, byte[]> kv = it.next();
                     if (kv.key.equals(scanCursor)) {
                         continue; // range() includes its lower bound, visited in the last step
                     }
@@ -448,9 +454,10 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         } else if (!scanToEnd) {
             scanOwed = Math.max(0, scanOwed - visited);
         }
-        for (String id : due) { // deletes after the iterator is closed
+        for (Bytes id : due) { // deletes after the iterator is closed
             pending.delete(id);
             counters.expired();
         }
+        due.clear();
     }
 }

@@ -177,13 +177,14 @@ class DelayedJoinTopologyTest {
             }
         }
         t.label("ghost", T0 + 10 * MIN, "1");
-        KeyValueStore<String, byte[]> pending = t.driver.getKeyValueStore(DelayedJoin.PENDING_STORE);
+        KeyValueStore<org.apache.kafka.common.utils.Bytes, byte[]> pending =
+                t.driver.getKeyValueStore(DelayedJoin.PENDING_STORE);
         assertEquals(51, count(pending));
         t.advanceEventTime(T0 + 12 * HOUR);
         // only the clock labels of the last hours remain; every prediction and the ghost label expired
-        try (KeyValueIterator<String, byte[]> it = pending.all()) {
+        try (KeyValueIterator<org.apache.kafka.common.utils.Bytes, byte[]> it = pending.all()) {
             while (it.hasNext()) {
-                assertTrue(it.next().key.startsWith("__clock__"));
+                assertTrue(new String(it.next().key.get(), java.nio.charset.StandardCharsets.UTF_8).startsWith("__clock__"));
             }
         }
         assertTrue(t.counters.join().expiredEntries() >= 51);
@@ -275,9 +276,9 @@ class DelayedJoinTopologyTest {
         }
     }
 
-    private static long count(KeyValueStore<String, byte[]> store) {
+    private static long count(KeyValueStore<?, byte[]> store) {
         long n = 0;
-        try (KeyValueIterator<String, byte[]> it = store.all()) {
+        try (KeyValueIterator<?, byte[]> it = store.all()) {
             while (it.hasNext()) {
                 it.next();
                 n++;

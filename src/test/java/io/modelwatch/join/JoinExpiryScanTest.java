@@ -37,7 +37,7 @@ class JoinExpiryScanTest {
 
     JoinTestContext join;
     MockProcessorContext<AggregationKey, AggregateInput> context;
-    KeyValueStore<String, byte[]> pending;
+    KeyValueStore<org.apache.kafka.common.utils.Bytes, byte[]> pending;
     final JoinCounters counters = new JoinCounters();
 
     @BeforeEach
@@ -110,8 +110,8 @@ class JoinExpiryScanTest {
 
     private List<String> keys() {
         List<String> out = new ArrayList<>();
-        try (KeyValueIterator<String, byte[]> it = pending.all()) {
-            it.forEachRemaining(kv -> out.add(kv.key));
+        try (KeyValueIterator<org.apache.kafka.common.utils.Bytes, byte[]> it = pending.all()) {
+            it.forEachRemaining(kv -> out.add(new String(kv.key.get(), java.nio.charset.StandardCharsets.UTF_8)));
         }
         return out;
     }
@@ -204,7 +204,7 @@ class JoinExpiryScanTest {
             public String metricsScope() {
                 return "in-memory";
             }
-        }, Serdes.String(), Serdes.ByteArray()).withLoggingDisabled().build()));
+        }, Serdes.Bytes(), Serdes.ByteArray()).withLoggingDisabled().build()));
 
         DelayedJoinProcessor p = start(10, 1000);
         predictions(p, "k", 300, 10 * MIN);

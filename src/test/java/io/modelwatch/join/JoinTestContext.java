@@ -4,6 +4,7 @@ import io.modelwatch.ingest.JoinInput;
 import io.modelwatch.window.AggregateInput;
 import io.modelwatch.window.AggregationKey;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -16,16 +17,16 @@ import org.apache.kafka.streams.state.Stores;
 final class JoinTestContext {
 
     final MockProcessorContext<AggregationKey, AggregateInput> context = new MockProcessorContext<>();
-    final KeyValueStore<String, byte[]> pending;
+    final KeyValueStore<Bytes, byte[]> pending;
     private long streamTime;
 
     JoinTestContext() {
-        this(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(DelayedJoin.PENDING_STORE), Serdes.String(),
+        this(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(DelayedJoin.PENDING_STORE), Serdes.Bytes(),
                 Serdes.ByteArray()).withLoggingDisabled().build());
     }
 
     /** With the given pending store (named {@link DelayedJoin#PENDING_STORE}). */
-    JoinTestContext(KeyValueStore<String, byte[]> pending) {
+    JoinTestContext(KeyValueStore<Bytes, byte[]> pending) {
         this.pending = add(pending);
         add(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(DelayedJoin.CARDINALITY_STORE),
                 Serdes.String(), Serdes.ByteArray()).withLoggingDisabled().build());
