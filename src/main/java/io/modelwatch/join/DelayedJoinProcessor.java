@@ -184,7 +184,9 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         // event time (see ingest.EventTimeExtractor): with ingest watermarks, late means "its window is final
         // downstream already"; without, this task's stream time, which its own inputs set
         long streamTime = ingestWatermarks ? lastWatermark : context.currentStreamTimeMs();
-        Bytes id = Bytes.wrap(input.predictionId().getBytes(StandardCharsets.UTF_8));
+        // the record key is the id's UTF-8 bytes already (the parser keyed it so, the join-input topic keeps it)
+        byte[] key = record.key();
+        Bytes id = Bytes.wrap(key != null ? key : input.predictionId().getBytes(StandardCharsets.UTF_8));
         byte[] stored = pending.get(id);
         if (stored != null && JoinEntry.expiresAt(stored) <= lastWatermark) {
             // expired, its window final downstream, not yet reached by the scan: gone, as if deleted at
