@@ -378,8 +378,13 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         scanPassSize = Math.max(scanPassSize, Math.min(pending.approximateNumEntries(), Integer.MAX_VALUE));
         long chunk = Math.max(minScanChunk, ceilDiv(scanPassSize * watermarkIntervalMs, passPeriodMs));
         long pass = Math.max(chunk, scanPassSize);
+        // the first of the ingest watermarks may come after a long backlog (with inputs in arrival order an
+        // ingest partition sends none until both of its inputs have read, or one was silent for an idle period):
+        // nothing tells how far event time moved over the entries already stored, so it owes a whole pass, as a
+        // jump does (this task's own stream-time punctuator, without them, fires at its first record)
+        boolean first = previous == Long.MIN_VALUE && ingestWatermarks;
         long intervals = previous == Long.MIN_VALUE ? 1 : Math.max(1, (now - previous) / watermarkIntervalMs);
-        if (intervals >= pass / chunk || (wholePasses && scanOwed + intervals * chunk >= pass)) {
+        if (first || intervals >= pass / chunk || (wholePasses && scanOwed + intervals * chunk >= pass)) {
             // a whole pass is owed (event time jumped): an exact one, from the first key to the last,
             // not a count of the estimated size (RocksDB's estimate may be short, and event time may
             // not move again to owe the rest)

@@ -107,6 +107,21 @@ class IngestWatermarkJoinTest {
         assertEquals(T0 + 8 * HOUR, watermarkTimes().get(watermarkTimes().size() - 1));
     }
 
+    @Test
+    void theFirstWatermarkAfterABacklogExpiresEveryDueEntryAtOnce() {
+        // with inputs in arrival order an ingest partition may send its first watermark only after a backlog
+        // was read: time jumps from nothing to past the entries' expiry, and the scan owes a whole pass
+        DelayedJoinProcessor p = start();
+        for (int i = 0; i < 5000; i++) {
+            join.feed(p, prediction(String.format("k%04d", i), T0 + 10 * MIN));
+        }
+        join.feed(p, watermark(0, T0 + 5 * HOUR));
+        join.feed(p, watermark(1, T0 + 5 * HOUR));
+        assertEquals(List.of(T0 + 5 * HOUR), watermarkTimes());
+        assertEquals(5000, counters.expiredEntries(), "a whole pass, not a chunk of 1000");
+        assertEquals(0, join.pending.approximateNumEntries());
+    }
+
     private static Record<byte[], JoinInput> idle(int ingestPartition) {
         return new Record<>(new byte[0], new IngestWatermark(ingestPartition, 0, true), 0);
     }
