@@ -85,6 +85,8 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
     private long scanOwed;
     /** A whole pass is owed: the scan goes on, capped step by capped step, until the last key. */
     private boolean scanToEnd;
+    /** Event time jumped again while a whole pass was under way: the keys it visited before may be due now. */
+    private boolean passAgain;
     /** The largest store size seen in the current pass (0: a new pass), which sizes its chunks. */
     private long scanPassSize;
     /** The keys one scan step found expired (kept: a step may find tens of thousands). */
@@ -138,6 +140,7 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         this.scanCursor = null;
         this.scanOwed = 0;
         this.scanToEnd = false;
+        this.passAgain = false;
         this.scanPassSize = 0;
         this.lastWatermark = Long.MIN_VALUE;
         this.pending = context.getStateStore(pendingStoreName);
@@ -391,6 +394,8 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
             if (!scanToEnd) {
                 scanToEnd = true;
                 scanCursor = null;
+            } else if (scanCursor != null) {
+                passAgain = true; // this pass goes on to the last key, then one more from the first
             }
             scanOwed = 0;
         } else {
@@ -455,7 +460,9 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
                 }
             }
         }
-        if (passDone) {
+        if (passDone && passAgain) {
+            passAgain = false; // scanToEnd stays: the next step starts a whole pass from the first key
+        } else if (passDone) {
             scanToEnd = false;
             scanOwed = 0;
         } else if (!scanToEnd) {

@@ -37,8 +37,13 @@ class IngestWatermarkJoinTest {
     }
 
     private DelayedJoinProcessor start() {
+        return start(100_000);
+    }
+
+    /** With at most {@code cap} entries visited per scan step. */
+    private DelayedJoinProcessor start(int cap) {
         DelayedJoinProcessor p = new DelayedJoinProcessor(DelayedJoin.PENDING_STORE, WINDOWS, List.of(), 8,
-                Duration.ofMinutes(1), 2, counters, IngestLimits.DEFAULTS, 1000, 100_000, false, true);
+                Duration.ofMinutes(1), 2, counters, IngestLimits.DEFAULTS, 1000, cap, false, true);
         p.init(join.context);
         return p;
     }
@@ -120,6 +125,35 @@ class IngestWatermarkJoinTest {
         assertEquals(List.of(T0 + 5 * HOUR), watermarkTimes());
         assertEquals(5000, counters.expiredEntries(), "a whole pass, not a chunk of 1000");
         assertEquals(0, join.pending.approximateNumEntries());
+    }
+
+    @Test
+    void aJumpWhileAWholePassIsUnderWayMakesTheScanPassAgain() {
+        DelayedJoinProcessor p = start(1000);
+        for (int i = 0; i < 5000; i++) {
+            join.feed(p, prediction(String.format("k%04d", i), T0 + 10 * MIN));
+        }
+        // the first watermark, before the entries' expiry (2 h): a whole pass, 1000 entries a step
+        join.feed(p, watermark(0, T0 + 30 * MIN));
+        join.feed(p, watermark(1, T0 + 30 * MIN));
+        wallClockSecond();
+        assertEquals(0, counters.expiredEntries());
+        // a jump past the expiry with the pass at k1999: k0000..k1999 are due too, though visited
+        join.feed(p, watermark(0, T0 + 5 * HOUR));
+        join.feed(p, watermark(1, T0 + 5 * HOUR));
+        for (int s = 0; s < 10; s++) {
+            wallClockSecond();
+        }
+        assertEquals(5000, counters.expiredEntries());
+        assertEquals(0, join.pending.approximateNumEntries());
+    }
+
+    /** One second of the wall clock: the scan's next capped step. */
+    private void wallClockSecond() {
+        join.context.scheduledPunctuators().stream()
+                .filter(c -> c.getType() == org.apache.kafka.streams.processor.PunctuationType.WALL_CLOCK_TIME
+                        && c.getInterval().equals(Duration.ofSeconds(1)))
+                .reduce((a, b) -> b).orElseThrow().getPunctuator().punctuate(0);
     }
 
     private static Record<byte[], JoinInput> idle(int ingestPartition) {
