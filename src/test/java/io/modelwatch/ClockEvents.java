@@ -1,9 +1,9 @@
 package io.modelwatch;
 
+import io.modelwatch.ingest.JoinPartitioner;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.kafka.common.utils.Utils;
 
 /**
  * Events that move input partitions' event time past the last window, so every window closes: a prediction
@@ -24,7 +24,7 @@ public final class ClockEvents {
         List<String> ids = new ArrayList<>();
         for (int i = 0; ids.size() < count; i++) {
             String id = "__clock__" + i;
-            int p = Utils.toPositive(Utils.murmur2(id.getBytes(StandardCharsets.UTF_8))) % partitions;
+            int p = JoinPartitioner.partitionOf(id.getBytes(StandardCharsets.UTF_8), partitions);
             if (p < count && byPartition[p] == null) {
                 byPartition[p] = id;
                 ids.add(id);

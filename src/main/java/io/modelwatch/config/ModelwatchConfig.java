@@ -284,8 +284,8 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
                     + writeBufferBytes + " must not exceed rocksdb.block-cache-bytes " + cacheBytes);
         }
         String taskIdle = kafka.get(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG);
-        checkTaskIdle(taskIdle, b.repartitionInputs, problems);
-        b.inputsInArrivalOrder = b.repartitionInputs && (taskIdle == null || taskIdle.trim().startsWith("-"));
+        Long taskIdleMs = checkTaskIdle(taskIdle, b.repartitionInputs, problems);
+        b.inputsInArrivalOrder = b.repartitionInputs && (taskIdle == null || (taskIdleMs != null && taskIdleMs < 0));
         String advertisedHost = r.string("http.advertised-host");
         if (advertisedHost.isEmpty() || advertisedHost.contains(":") || advertisedHost.contains("/")) {
             problems.add("http.advertised-host: must be a host name or IPv4 address, got '" + advertisedHost + "'");
@@ -317,10 +317,12 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
      * must also stay below {@code IngestProgress.IDLE_AFTER}: a task reads an input partition and the join
      * partition beside it, and one waiting that long on an empty partition with records buffered on another
      * would read nothing for an idle period and say it is idle while it is not.
+     *
+     * @return the value in milliseconds; null when not given or not a number
      */
-    static void checkTaskIdle(String value, boolean repartitionInputs, List<String> problems) {
+    static Long checkTaskIdle(String value, boolean repartitionInputs, List<String> problems) {
         if (value == null) {
-            return;
+            return null;
         }
         try {
             long ms = Long.parseLong(value.trim());
@@ -333,9 +335,11 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
                         + IngestProgress.IDLE_AFTER.toMillis() + ", got " + value.trim()
                         + " (a task waiting that long on one input reads nothing and would count as idle)");
             }
+            return ms;
         } catch (NumberFormatException e) {
             problems.add("kafka.properties " + StreamsConfig.MAX_TASK_IDLE_MS_CONFIG + ": must be a number of "
                     + "milliseconds, got '" + value + "'");
+            return null;
         }
     }
 

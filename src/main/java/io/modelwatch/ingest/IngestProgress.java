@@ -1,6 +1,7 @@
 package io.modelwatch.ingest;
 
 import java.time.Duration;
+import java.util.Arrays;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -83,9 +84,9 @@ public final class IngestProgress implements ProcessorSupplier<byte[], JoinInput
             public void init(ProcessorContext<byte[], JoinInput> context) {
                 this.context = context;
                 this.partition = context.taskId().partition();
-                java.util.Arrays.fill(inputTime, Long.MIN_VALUE);
-                java.util.Arrays.fill(inputActive, false);
-                java.util.Arrays.fill(inputIdle, false);
+                Arrays.fill(inputTime, Long.MIN_VALUE);
+                Arrays.fill(inputActive, false);
+                Arrays.fill(inputIdle, false);
                 this.eventTime = Long.MIN_VALUE;
                 this.sent = Long.MIN_VALUE;
                 this.saidIdle = false;
