@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Expiry without an index: an incremental scan of {@code join-pending} whose cursor moves on with
  * each watermark, deleting only entries the last watermark sent has passed. One-hour windows, one
- * hour of label delay: an entry of window [0, 1h) expires at 2h; one pass of the store takes a
- * quarter of that lifetime (30 minutes) of event time; watermarks every minute.
+ * hour of label delay: an entry of window [0, 1h) expires at 2h; one pass of the store takes
+ * half of that lifetime (an hour) of event time; watermarks every minute.
  */
 class JoinExpiryScanTest {
 
@@ -246,29 +246,29 @@ class JoinExpiryScanTest {
     }
 
     @Test
-    void aWholePassTakesAQuarterOfTheLifetime() {
+    void aWholePassTakesHalfTheLifetime() {
         DelayedJoinProcessor p = start(1, 1000);
         predictions(p, "k", 300, 10 * MIN); // expire at 2h: 300 entries, 10 per minute of event time
-        for (int m = 0; m < 29; m++) {
+        for (int m = 0; m < 59; m++) {
             watermark(2 * HOUR + m * MIN);
         }
-        assertEquals(10, keys().size(), "a chunk per watermark, however many are due");
-        watermark(2 * HOUR + 29 * MIN);
-        assertEquals(List.of(), keys(), "within 30 minutes (a quarter of the 2-hour lifetime)");
+        assertEquals(5, keys().size(), "a chunk (300 entries / 60 minutes) per watermark, however many are due");
+        watermark(2 * HOUR + 59 * MIN);
+        assertEquals(List.of(), keys(), "within an hour (half the 2-hour lifetime)");
     }
 
     @Test
     void inMemoryStoresAreScannedInWholePassesOncePerPassPeriod() {
         DelayedJoinProcessor p = start(1, 1000, true); // as for replay's in-memory stores
         predictions(p, "k", 300, 10 * MIN);
-        for (int m = 0; m < 29; m++) {
+        for (int m = 0; m < 59; m++) {
             watermark(2 * HOUR + m * MIN);
         }
         assertEquals(300, keys().size(), "no step before a whole pass is owed");
         wallClockSecond();
         assertEquals(300, keys().size(), "nothing for the wall clock to continue");
-        watermark(2 * HOUR + 29 * MIN);
-        assertEquals(List.of(), keys(), "one pass, within 30 minutes like the chunked scan");
+        watermark(2 * HOUR + 59 * MIN);
+        assertEquals(List.of(), keys(), "one pass, within an hour like the chunked scan");
         assertEquals(300, counters.expiredEntries());
     }
 
