@@ -12,7 +12,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * Caps the distinct models, versions and slice values one join partition admits, so a producer
  * that puts ids into {@code model_id} or a tag cannot grow state without bound. Admitted names are
  * remembered in a changelogged store (the same names stay admitted after a restart) and mirrored
- * in memory, so the per-record check is a hash lookup.
+ * in memory by the names themselves, so the per-record check is a hash lookup of strings whose hash
+ * is already known (the parser's cached names), with no key built per record; the store key
+ * ({@code m\0model}, {@code v\0model\0version}, {@code s\0dimension\0value}) is built on admission only.
  */
 final class CardinalityGuard {
 
@@ -20,51 +22,71 @@ final class CardinalityGuard {
     private final KeyValueStore<String, byte[]> store;
     private final IngestLimits limits;
     private final JoinCounters counters;
-    private final Set<String> admitted = new HashSet<>();
-    private final Map<String, Integer> counts = new HashMap<>();
+    private final Set<String> models = new HashSet<>();
+    /** Admitted versions by (admitted) model name; admitted values by slice dimension. */
+    private final Map<String, Set<String>> versions = new HashMap<>();
+    private final Map<String, Set<String>> slices = new HashMap<>();
 
     CardinalityGuard(KeyValueStore<String, byte[]> store, IngestLimits limits, JoinCounters counters) {
         this.store = store;
         this.limits = limits;
         this.counters = counters;
         try (KeyValueIterator<String, byte[]> it = store.all()) {
-            it.forEachRemaining(kv -> {
-                admitted.add(kv.key);
-                counts.merge(group(kv.key), 1, Integer::sum);
-            });
+            it.forEachRemaining(kv -> restore(kv.key));
         }
+    }
+
+    private void restore(String key) {
+        String rest = key.substring(2);
+        if (key.charAt(0) == 'm') {
+            models.add(rest);
+            return;
+        }
+        // the group is all but the last part, as it was counted when admitted
+        int last = rest.lastIndexOf('\u0000');
+        Map<String, Set<String>> groups = key.charAt(0) == 'v' ? versions : slices;
+        groups.computeIfAbsent(rest.substring(0, last), g -> new HashSet<>()).add(rest.substring(last + 1));
     }
 
     String model(String modelId) {
-        return admit("m\u0000" + modelId, modelId, limits.maxModels(), "model");
+        if (models.contains(modelId)) {
+            return modelId;
+        }
+        return admit(models, modelId, limits.maxModels(), "model", "m\u0000" + modelId);
     }
 
     String version(String modelId, String version) {
-        return admit("v\u0000" + modelId + "\u0000" + version, version, limits.maxVersionsPerModel(), "version");
+        Set<String> admitted = versions.get(modelId);
+        if (admitted != null && admitted.contains(version)) {
+            return version;
+        }
+        if (admitted == null) {
+            admitted = new HashSet<>(); // modelId is admitted or the overflow name: bounded
+            versions.put(modelId, admitted);
+        }
+        return admit(admitted, version, limits.maxVersionsPerModel(), "version",
+                "v\u0000" + modelId + "\u0000" + version);
     }
 
     String sliceValue(String dimension, String value) {
-        return admit("s\u0000" + dimension + "\u0000" + value, value, limits.maxSliceValues(), "slice");
+        Set<String> admitted = slices.get(dimension);
+        if (admitted != null && admitted.contains(value)) {
+            return value;
+        }
+        if (admitted == null) {
+            admitted = new HashSet<>(); // dimensions are configured: bounded
+            slices.put(dimension, admitted);
+        }
+        return admit(admitted, value, limits.maxSliceValues(), "slice", "s\u0000" + dimension + "\u0000" + value);
     }
 
-    private String admit(String key, String name, int limit, String kind) {
-        if (admitted.contains(key)) {
-            return name;
-        }
-        String group = group(key);
-        int n = counts.getOrDefault(group, 0);
-        if (n >= limit) {
+    private String admit(Set<String> admitted, String name, int limit, String kind, String storeKey) {
+        if (admitted.size() >= limit) {
             counters.overflowed(kind);
             return IngestLimits.OVERFLOW;
         }
-        admitted.add(key);
-        counts.put(group, n + 1);
-        store.put(key, PRESENT);
+        admitted.add(name);
+        store.put(storeKey, PRESENT);
         return name;
-    }
-
-    /** The key without its last part: what the limit counts within (all models; one model's versions; ...). */
-    private static String group(String key) {
-        return key.substring(0, key.lastIndexOf('\u0000'));
     }
 }
