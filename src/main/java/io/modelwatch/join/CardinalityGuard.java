@@ -56,28 +56,26 @@ final class CardinalityGuard {
     }
 
     String version(String modelId, String version) {
-        Set<String> admitted = versions.get(modelId);
-        if (admitted != null && admitted.contains(version)) {
-            return version;
-        }
-        if (admitted == null) {
-            admitted = new HashSet<>(); // modelId is admitted or the overflow name: bounded
-            versions.put(modelId, admitted);
-        }
-        return admit(admitted, version, limits.maxVersionsPerModel(), "version",
-                "v\u0000" + modelId + "\u0000" + version);
+        return admitIn(versions, modelId, version, limits.maxVersionsPerModel(), "version", 'v');
     }
 
     String sliceValue(String dimension, String value) {
-        Set<String> admitted = slices.get(dimension);
-        if (admitted != null && admitted.contains(value)) {
-            return value;
+        return admitIn(slices, dimension, value, limits.maxSliceValues(), "slice", 's');
+    }
+
+    /** A name within its group (a model's versions, a dimension's values), its store key built on admission. */
+    private String admitIn(Map<String, Set<String>> groups, String group, String name, int limit, String kind,
+                           char prefix) {
+        Set<String> admitted = groups.get(group);
+        if (admitted != null && admitted.contains(name)) {
+            return name;
         }
         if (admitted == null) {
-            admitted = new HashSet<>(); // dimensions are configured: bounded
-            slices.put(dimension, admitted);
+            // groups are bounded: admitted models (and the overflow name), configured dimensions
+            admitted = new HashSet<>();
+            groups.put(group, admitted);
         }
-        return admit(admitted, value, limits.maxSliceValues(), "slice", "s\u0000" + dimension + "\u0000" + value);
+        return admit(admitted, name, limit, kind, prefix + "\u0000" + group + "\u0000" + name);
     }
 
     private String admit(Set<String> admitted, String name, int limit, String kind, String storeKey) {
