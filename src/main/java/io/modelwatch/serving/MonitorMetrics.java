@@ -9,7 +9,6 @@ import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -22,7 +21,6 @@ import io.modelwatch.join.JoinCounters;
 import io.modelwatch.window.WindowCounters;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -30,18 +28,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The Prometheus side of modelwatch: per model/version/slice gauges of the main figures of the
- * latest metrics records, the pipeline's counters, JVM metrics and (once bound) the Kafka Streams
- * client metrics, in one Micrometer registry. The set of model gauges is refreshed from
- * {@link MonitorView#latestMetrics()} at every scrape, so models that appear later are exported and
- * series that are no longer known are removed. The README, "Prometheus metrics", lists every name.
+ * latest metrics records, the pipeline's counters, JVM metrics and (once bound) a chosen set of
+ * the Kafka Streams client metrics ({@link KafkaClientMetrics}), in one Micrometer registry. The
+ * set of model gauges is refreshed from {@link MonitorView#latestMetrics()} at every scrape, so
+ * models that appear later are exported and series that are no longer known are removed. The README, "Prometheus metrics", lists every name.
  */
 public final class MonitorMetrics implements AutoCloseable {
 
@@ -51,9 +47,6 @@ public final class MonitorMetrics implements AutoCloseable {
             "labeled", "predictions");
 
     public static final String MODEL_PREFIX = "modelwatch.model.";
-
-    /** How often new Kafka client metrics (e.g. of newly assigned tasks) are looked for. */
-    public static final Duration KAFKA_METRICS_REFRESH = Duration.ofSeconds(30);
 
     /** Content type of the Prometheus text exposition format 0.0.4. */
     public static final String TEXT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -69,8 +62,7 @@ public final class MonitorMetrics implements AutoCloseable {
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private volatile int firingCount;
     private volatile double ready;
-    private KafkaStreamsMetrics kafkaStreamsMetrics;
-    private ScheduledExecutorService kafkaScheduler;
+    private KafkaClientMetrics kafkaClientMetrics;
 
     public MonitorMetrics(MonitorView view) {
         this(view, null);
@@ -90,36 +82,32 @@ public final class MonitorMetrics implements AutoCloseable {
                 .description("1 when the monitor processes records (Kafka Streams RUNNING), else 0").register(registry);
     }
 
+    /** The Kafka client series exported once a client is bound (each where the client has the metric). */
+    public static List<String> kafkaClientSeries() {
+        return KafkaClientMetrics.WANTED.stream().map(KafkaClientMetrics.Wanted::prometheusName).toList();
+    }
+
     public PrometheusMeterRegistry registry() {
         return registry;
     }
 
     /**
-     * Exports the Kafka Streams client metrics (client, threads, tasks, stores, and the embedded
-     * consumers, producers and admin client). Call it once the client is created, before or after
-     * {@code start()}: metrics that Kafka adds later (tasks assigned after a rebalance) are picked
-     * up every {@link #KAFKA_METRICS_REFRESH}. Binding another client replaces the previous one.
+     * Exports the chosen Kafka Streams client metrics ({@link KafkaClientMetrics#WANTED}: client,
+     * threads, stores, and the embedded consumers and producers). Call it once the client is
+     * created, before or after {@code start()}: each scrape binds the metrics Kafka added since
+     * (tasks assigned after a rebalance) and drops those it removed. Binding another client
+     * replaces the previous one.
      */
     public synchronized void bindKafkaStreams(KafkaStreams streams) {
-        closeKafkaStreamsMetrics();
-        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "modelwatch-kafka-metrics");
-            t.setDaemon(true);
-            return t;
-        });
-        kafkaScheduler = scheduler;
-        kafkaStreamsMetrics = new KafkaStreamsMetrics(streams, Tags.empty(), scheduler, KAFKA_METRICS_REFRESH);
-        kafkaStreamsMetrics.bindTo(registry);
+        closeKafkaClientMetrics();
+        kafkaClientMetrics = new KafkaClientMetrics(streams::metrics, registry);
+        kafkaClientMetrics.refresh();
     }
 
-    private void closeKafkaStreamsMetrics() {
-        if (kafkaStreamsMetrics != null) {
-            kafkaStreamsMetrics.close(); // removes its meters; the scheduler is ours to stop
-            kafkaStreamsMetrics = null;
-        }
-        if (kafkaScheduler != null) {
-            kafkaScheduler.shutdownNow();
-            kafkaScheduler = null;
+    private void closeKafkaClientMetrics() {
+        if (kafkaClientMetrics != null) {
+            kafkaClientMetrics.close();
+            kafkaClientMetrics = null;
         }
     }
 
@@ -165,6 +153,14 @@ public final class MonitorMetrics implements AutoCloseable {
             recovered("alert");
         } catch (RuntimeException e) {
             failed("alert", e);
+        }
+        if (kafkaClientMetrics != null) {
+            try {
+                kafkaClientMetrics.refresh();
+                recovered("Kafka client");
+            } catch (RuntimeException e) {
+                failed("Kafka client", e);
+            }
         }
     }
 
@@ -341,7 +337,7 @@ public final class MonitorMetrics implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        closeKafkaStreamsMetrics();
+        closeKafkaClientMetrics();
         for (AutoCloseable c : closeables) {
             try {
                 c.close();

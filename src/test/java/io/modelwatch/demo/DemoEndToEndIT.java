@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.modelwatch.serving.MonitorMetrics;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -64,6 +65,12 @@ class DemoEndToEndIT {
                     assertTrue(a.get("value").asDouble() < 0.75, a.toString());
                 }
             }
+
+            // a running client has every chosen Kafka series: a name Kafka does not have would stay empty
+            String later = get(url + "/metrics").body();
+            List<String> missing = MonitorMetrics.kafkaClientSeries().stream()
+                    .filter(n -> !later.contains("\n" + n + "{")).toList();
+            assertTrue(missing.isEmpty(), "Kafka client series missing from /metrics: " + missing);
         }
         assertFalse(Files.exists(state), "the demo leaves no state behind: " + state);
     }

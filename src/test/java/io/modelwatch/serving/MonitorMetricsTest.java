@@ -10,10 +10,12 @@ import io.modelwatch.ingest.RejectReason;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.common.serialization.Serdes;
@@ -259,6 +261,18 @@ class MonitorMetricsTest {
             String text = metrics.scrape();
             assertTrue(text.contains("kafka_stream_"), "Kafka Streams client metrics exported");
             assertTrue(text.contains("modelwatch_model_f1{"));
+            Matcher state = Pattern.compile("(?m)^kafka_stream_client_state\\{.*} (\\S+)$").matcher(text);
+            assertTrue(state.find(), text);
+            assertEquals(0.0, Double.parseDouble(state.group(1)), "an unstarted client is CREATED (0)");
+            Set<String> names = new HashSet<>();
+            Pattern.compile("(?m)^(kafka_\\w+)\\{").matcher(text).results().forEach(r -> names.add(r.group(1)));
+            assertTrue(MonitorMetrics.kafkaClientSeries().containsAll(names), "only the chosen series: " + names);
+            assertTrue(names.containsAll(List.of("kafka_stream_alive_stream_threads", "kafka_stream_thread_process_rate",
+                    "kafka_consumer_fetch_manager_records_lag_max", "kafka_producer_record_error_total")), names.toString());
+
+            metrics.bindKafkaStreams(streams); // again: the previous meters go, the same come back once
+            assertEquals(text.lines().filter(l -> l.startsWith("kafka_")).count(),
+                    metrics.scrape().lines().filter(l -> l.startsWith("kafka_")).count());
         }
     }
 }
