@@ -192,12 +192,14 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         byte[] key = record.key();
         Bytes id = Bytes.wrap(key != null ? key : input.predictionId().getBytes(StandardCharsets.UTF_8));
         byte[] stored = pending.get(id);
+        boolean expiredHere = false;
         if (stored != null && JoinEntry.expiresAt(stored) <= lastWatermark) {
             // expired, its window final downstream, not yet reached by the scan: gone, as if deleted at
-            // the watermark (it must not change that window again); rare, so deleted here and counted
-            pending.delete(id);
+            // the watermark (it must not change that window again); rare. Counted here; the put of the
+            // new entry below replaces it, or dropExpired writes the tombstone when nothing is stored
             counters.expired();
             stored = null;
+            expiredHere = true;
         }
         JoinEntry entry = stored == null ? new JoinEntry() : JoinEntry.decode(stored, strings);
         JoinEntry.PendingPrediction before = entry.prediction;
@@ -207,17 +209,19 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         if (input instanceof Prediction p) {
             if (windows.closeTimeOf(p.timestampMs()) <= streamTime) {
                 counters.latePrediction();
+                dropExpired(expiredHere, id);
                 return;
             }
             if (entry.prediction != null && entry.prediction.timestampMs() <= p.timestampMs()) {
                 counters.duplicatePrediction();
-                return; // the earliest copy wins
+                return; // the earliest copy wins (entry is a stored one: expiredHere is false)
             }
             entry.prediction = pendingOf(p);
         } else {
             Label l = (Label) input;
             if (windows.closeTimeOf(l.timestampMs() + maxDelayMs) <= streamTime) {
                 counters.lateLabel();
+                dropExpired(expiredHere, id);
                 return; // every window this label could pair into is closed
             }
             entry.addLabel(l.timestampMs(), l.label(), labelCap, maxDelayMs);
@@ -233,6 +237,13 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         }
         entry.expiresAt = expiryOf(entry); // read back by the expiry scan
         pending.put(id, entry.encode());
+    }
+
+    /** The tombstone of an entry process() found expired and stores nothing in place of. */
+    private void dropExpired(boolean expiredHere, Bytes id) {
+        if (expiredHere) {
+            pending.put(id, null); // not delete(): it reads the old value first
+        }
     }
 
     private JoinEntry.PendingPrediction pendingOf(Prediction p) {

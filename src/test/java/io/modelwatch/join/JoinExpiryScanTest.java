@@ -1,6 +1,7 @@
 package io.modelwatch.join;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.modelwatch.ingest.IngestLimits;
@@ -293,5 +294,23 @@ class JoinExpiryScanTest {
         assertEquals(1, contributions.size());
         assertEquals(HOUR, contributions.get(0).windowStart());
         assertTrue(contributions.get(0).add().labeled());
+    }
+
+    @Test
+    void anExpiredEntryMetByALateRecordIsDeletedThere() {
+        DelayedJoinProcessor p = start(1, 1000);
+        predictions(p, "k", 30, 10 * MIN);
+        watermark(HOUR + 59 * MIN);
+        watermark(2 * HOUR); // k001 deleted by the scan, the other 28 expired but not reached
+        assertEquals(29, keys().size());
+        long expired = counters.expiredEntries();
+        feed(p, prediction("z", 3 * HOUR)); // stream time 3h; the last watermark stays at 2h
+        feed(p, label("k028", 10 * MIN)); // every window it could pair into ([0, 2h)) is closed: late
+        feed(p, prediction("k027", 20 * MIN)); // its window is closed: late
+        assertEquals(1, counters.lateLabels());
+        assertEquals(1, counters.latePredictions());
+        assertEquals(expired + 2, counters.expiredEntries());
+        assertFalse(keys().contains("k028") || keys().contains("k027"), "deleted, not left for the scan: " + keys());
+        assertEquals(28, keys().size());
     }
 }
