@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -238,7 +239,12 @@ public final class MonitorMetrics implements AutoCloseable {
                     .description("1 for each alert currently firing")
                     .register(registry));
         }
-        for (var it = firingAlerts.entrySet().iterator(); it.hasNext(); ) {
+        removeAllBut(firingAlerts, keep, registry);
+    }
+
+    /** Removes from {@code registry} and from {@code meters} every meter whose key is not in {@code keep}. */
+    static <K> void removeAllBut(Map<K, Meter> meters, Set<K> keep, MeterRegistry registry) {
+        for (var it = meters.entrySet().iterator(); it.hasNext(); ) {
             var e = it.next();
             if (!keep.contains(e.getKey())) {
                 registry.remove(e.getValue());
