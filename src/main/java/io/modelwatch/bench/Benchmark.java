@@ -329,7 +329,8 @@ public final class Benchmark {
                     pairs, seen.size(), expected.windows.size(), mismatches, join.latePredictions(), join.lateLabels(),
                     sampler.peakHeapUsedMb(), sampler.peakLiveMb(), sampler.peakRocksDbMb(),
                     Phases.written(admin, run), midRunLiveMb, (cpuEnd - cpuRunning) / 1e9,
-                    threadCpu.describeSinceStart());
+                    threadCpu.describeSinceStart() + "; stream threads' loop (Streams metrics, last 30-60 s): "
+                            + threadMetrics(service.streams()));
             streamsRef.set(null);
             return r;
         } finally {
@@ -402,8 +403,9 @@ public final class Benchmark {
 
     /** What a stream thread's loop spends its time on (Kafka Streams' thread metrics, averaged over threads). */
     static String threadMetrics(KafkaStreams streams) {
-        String[] names = {"commit-latency-avg", "commit-latency-max", "commit-rate", "poll-latency-avg",
-                "poll-records-avg", "process-records-avg", "punctuate-latency-avg", "punctuate-latency-max"};
+        String[] names = {"commit-latency-avg", "commit-latency-max", "commit-rate", "poll-rate", "poll-latency-avg",
+                "poll-records-avg", "process-rate", "process-records-avg", "punctuate-latency-avg",
+                "punctuate-latency-max"};
         Map<String, double[]> sums = new java.util.LinkedHashMap<>();
         for (String n : names) {
             sums.put(n, new double[2]);
