@@ -79,7 +79,8 @@ public final class ModelwatchTopology {
             // an event read on its join partition goes straight to the join (same task); the others, and each
             // ingest task's progress (the join counts time by the slowest), go through the join-input topic
             KStream<byte[], JoinInput> routed = joinInput.process(new IngestProgress(s.watermarkInterval(),
-                    s.joinPartitions(), JOIN_EVENTS, JOIN_INPUT_TOPIC + "-repartition-filter", s.inputsInArrivalOrder()),
+                    s.joinPartitions(), JOIN_EVENTS, JOIN_INPUT_TOPIC + "-repartition-filter", s.inputsInArrivalOrder(),
+                    s.watermarkMinSpacing()),
                     Named.as(IngestProgress.PROCESSOR));
             KStream<byte[], JoinInput> viaTopic = routed.repartition(
                     Repartitioned.with(Serdes.ByteArray(), JoinInputSerde.SERDE)

@@ -30,13 +30,17 @@ import java.util.List;
  * @param inputsInArrivalOrder   Kafka Streams takes a task's inputs as they arrive, not in event-time order
  *                               ({@code max.task.idle.ms} below 0; repartitioned inputs only): each ingest
  *                               partition's event time is then the least of its two inputs'
+ * @param watermarkMinSpacing    least wall-clock time between two watermarks of an ingest partition (zero: one per
+ *                               watermark interval of event time, however fast that passes; see
+ *                               {@code ingest.IngestProgress})
  */
 public record TopologySettings(String predictionsTopic, String labelsTopic, String metricsTopic, String deadLetterTopic,
                                Duration windowSize, Duration maxLabelDelay, int rolling, Duration updateInterval,
                                Duration watermarkInterval, List<String> sliceDimensions, boolean repartitionInputs,
                                int joinPartitions, int maxLabelsPerPrediction, boolean inMemoryState,
                                IngestLimits limits, String alertsTopic, String rulesTopic,
-                               List<AlertRule> alertRules, boolean inputsInArrivalOrder) {
+                               List<AlertRule> alertRules, boolean inputsInArrivalOrder,
+                               Duration watermarkMinSpacing) {
 
     public TopologySettings {
         alertRules = alertRules == null ? List.of() : List.copyOf(alertRules);
@@ -67,6 +71,7 @@ public record TopologySettings(String predictionsTopic, String labelsTopic, Stri
         b.rulesTopic = rulesTopic;
         b.alertRules = alertRules;
         b.inputsInArrivalOrder = inputsInArrivalOrder;
+        b.watermarkMinSpacing = watermarkMinSpacing;
         return b;
     }
 
@@ -93,6 +98,11 @@ public record TopologySettings(String predictionsTopic, String labelsTopic, Stri
         public String rulesTopic = DEFAULT_RULES_TOPIC;
         public List<AlertRule> alertRules = List.of();
         public boolean inputsInArrivalOrder;
+        /**
+         * Zero here, for drivers without a wall clock (replay, topology tests); the service's configuration
+         * sets {@link #SERVICE_WATERMARK_MIN_SPACING} unless told otherwise.
+         */
+        public Duration watermarkMinSpacing = Duration.ZERO;
 
         public Builder window(Duration size, Duration delay) {
             this.windowSize = size;
@@ -147,9 +157,12 @@ public record TopologySettings(String predictionsTopic, String labelsTopic, Stri
             return new TopologySettings(predictionsTopic, labelsTopic, metricsTopic, deadLetterTopic, windowSize,
                     maxLabelDelay, rolling, updateInterval, watermark, sliceDimensions, repartitionInputs,
                     joinPartitions, maxLabelsPerPrediction, inMemoryState, limits, alertsTopic, rulesTopic,
-                    alertRules, inputsInArrivalOrder && repartitionInputs);
+                    alertRules, inputsInArrivalOrder && repartitionInputs, watermarkMinSpacing);
         }
     }
+
+    /** The service's default least wall-clock time between two watermarks of an ingest partition. */
+    public static final Duration SERVICE_WATERMARK_MIN_SPACING = Duration.ofSeconds(1);
 
     /** A tenth of the window, at most a minute: windows close promptly without flooding watermarks. */
     public static Duration defaultWatermarkInterval(Duration windowSize) {

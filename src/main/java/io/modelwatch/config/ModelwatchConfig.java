@@ -60,6 +60,7 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         KEYS.put("max-label-delay", "P7D");
         KEYS.put("rolling", "1");
         KEYS.put("update-interval", "PT10S");
+        KEYS.put("watermark-min-spacing", TopologySettings.SERVICE_WATERMARK_MIN_SPACING.toString());
         KEYS.put("slices", "");
         KEYS.put("repartition-inputs", "true");
         KEYS.put("max-labels-per-prediction", "16");
@@ -269,6 +270,15 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         b.joinPartitions = partitions;
         if (window != null && delay != null) {
             b.window(window, delay);
+        }
+        Duration spacing = r.duration("watermark-min-spacing");
+        if (spacing != null) {
+            if (spacing.isNegative()) {
+                problems.add("watermark-min-spacing: must not be negative (PT0S: a watermark every interval), got "
+                        + spacing);
+            } else {
+                b.watermarkMinSpacing = spacing;
+            }
         }
         if (update != null) {
             if (update.isNegative()) {

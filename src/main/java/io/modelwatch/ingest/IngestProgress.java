@@ -23,6 +23,15 @@ import org.apache.kafka.streams.processor.api.Record;
  * {@link IngestWatermark} follows the events through the join-input topic to every join partition; when it
  * has read nothing for {@link #IDLE_AFTER} of wall-clock time, an idle one. A watermark sent to this very
  * partition comes after its direct events, which were joined before it was written.
+ *
+ * <p>At most one watermark per {@code minSpacing} of wall-clock time: one crossing the interval sooner is held
+ * and sent by a wall-clock punctuator (with the event time reached by then). Live, event time passes as the
+ * wall clock does and the interval (at least a second for windows of ten seconds and more) comes first. When
+ * the service reads a backlog (a first start, a catch-up after downtime) event time runs tens of times faster,
+ * and each watermark is a record to every join partition that puts every partition of the join-input topic
+ * (and, behind it, of the aggregate-input topic) into the next transaction: the spacing bounds that traffic
+ * by the wall clock. Windows then close up to {@code minSpacing} later. Zero: every interval (for drivers
+ * without a wall clock: replay, topology tests).
  */
 public final class IngestProgress implements ProcessorSupplier<byte[], JoinInput, byte[], JoinInput> {
 
@@ -32,6 +41,7 @@ public final class IngestProgress implements ProcessorSupplier<byte[], JoinInput
     public static final Duration IDLE_AFTER = Duration.ofSeconds(30);
 
     private final long intervalMs;
+    private final long minSpacingMs;
     private final int joinPartitions;
     private final String direct;
     private final String remote;
@@ -43,17 +53,19 @@ public final class IngestProgress implements ProcessorSupplier<byte[], JoinInput
      * @param remote the child that writes the join-input topic
      */
     public IngestProgress(Duration interval, int joinPartitions, String direct, String remote) {
-        this(interval, joinPartitions, direct, remote, false);
+        this(interval, joinPartitions, direct, remote, false, Duration.ZERO);
     }
 
     /**
      * @param leastOfInputs true when Kafka Streams takes the task's inputs in arrival order rather than in
      *                      event-time order ({@code max.task.idle.ms} below 0): this partition's event time is
      *                      then the least of its two inputs' (predictions, labels), not the largest of both
+     * @param minSpacing    least wall-clock time between two watermarks (zero: none; see above)
      */
     public IngestProgress(Duration interval, int joinPartitions, String direct, String remote,
-                          boolean leastOfInputs) {
+                          boolean leastOfInputs, Duration minSpacing) {
         this.intervalMs = Math.max(1, interval.toMillis());
+        this.minSpacingMs = Math.max(0, minSpacing.toMillis());
         this.joinPartitions = joinPartitions;
         this.direct = direct;
         this.remote = remote;
@@ -79,6 +91,10 @@ public final class IngestProgress implements ProcessorSupplier<byte[], JoinInput
             private long sent;
             /** Whether the last watermark sent said idle: the joins leave this partition out until the next. */
             private boolean saidIdle;
+            /** Wall-clock time of the last watermark sent (Long.MIN_VALUE: none yet). */
+            private long sentAtMs;
+            /** A watermark is due but came within minSpacing of the last: the wall-clock punctuator sends it. */
+            private boolean held;
 
             @Override
             public void init(ProcessorContext<byte[], JoinInput> context) {
@@ -90,7 +106,16 @@ public final class IngestProgress implements ProcessorSupplier<byte[], JoinInput
                 this.eventTime = Long.MIN_VALUE;
                 this.sent = Long.MIN_VALUE;
                 this.saidIdle = false;
+                this.sentAtMs = Long.MIN_VALUE;
+                this.held = false;
                 context.schedule(IDLE_AFTER, PunctuationType.WALL_CLOCK_TIME, t -> onIdleCheck());
+                if (minSpacingMs > 0) {
+                    context.schedule(Duration.ofMillis(minSpacingMs), PunctuationType.WALL_CLOCK_TIME, t -> {
+                        if (held) {
+                            send(false);
+                        }
+                    });
+                }
             }
 
             @Override
@@ -118,7 +143,12 @@ public final class IngestProgress implements ProcessorSupplier<byte[], JoinInput
                     eventTime = least;
                 }
                 if ((crossed || saidIdle) && eventTime != Long.MIN_VALUE) {
-                    send(false); // after an idle one at once: the joins count this partition again
+                    if (saidIdle || minSpacingMs == 0 || sentAtMs == Long.MIN_VALUE
+                            || context.currentSystemTimeMs() - sentAtMs >= minSpacingMs) {
+                        send(false); // after an idle one at once: the joins count this partition again
+                    } else {
+                        held = true;
+                    }
                 }
             }
 
@@ -157,6 +187,10 @@ public final class IngestProgress implements ProcessorSupplier<byte[], JoinInput
             private void send(boolean idle) {
                 sent = eventTime;
                 saidIdle = idle;
+                held = false;
+                if (minSpacingMs > 0) {
+                    sentAtMs = context.currentSystemTimeMs();
+                }
                 long time = eventTime != Long.MIN_VALUE ? eventTime : context.currentStreamTimeMs();
                 // nothing read yet (an idle one at start-up): a timestamp no broker refuses as too old
                 long timestamp = time >= 0 ? time : context.currentSystemTimeMs();

@@ -52,7 +52,9 @@ public final class Replay implements AutoCloseable {
     private long maxTimestamp = Long.MIN_VALUE;
 
     public Replay(TopologySettings settings) {
-        this.settings = settings.toBuilder().joinPartitions(1).inMemoryState(true).build();
+        TopologySettings.Builder b = settings.toBuilder().joinPartitions(1).inMemoryState(true);
+        b.watermarkMinSpacing = java.time.Duration.ZERO; // no wall clock here: a watermark every interval
+        this.settings = b.build();
         try {
             this.stateDir = Files.createTempDirectory("modelwatch-replay");
         } catch (IOException e) {

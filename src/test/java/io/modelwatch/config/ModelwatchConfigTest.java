@@ -97,6 +97,18 @@ class ModelwatchConfigTest {
     }
 
     @Test
+    void theServiceSpacesWatermarksBySecondByDefault() {
+        assertEquals(Duration.ofSeconds(1), ModelwatchConfig.load(null, Map.of()).topology().watermarkMinSpacing());
+        assertEquals(Duration.ZERO, ModelwatchConfig.load(null, Map.of("MODELWATCH_WATERMARK_MIN_SPACING", "PT0S"))
+                .topology().watermarkMinSpacing());
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ModelwatchConfig.load(null, Map.of("MODELWATCH_WATERMARK_MIN_SPACING", "-PT1S")));
+        assertTrue(e.getMessage().contains("watermark-min-spacing: must not be negative"), e.getMessage());
+        // drivers without a wall clock (replay, topology tests) build their settings with none
+        assertEquals(Duration.ZERO, io.modelwatch.TopologySettings.builder().build().watermarkMinSpacing());
+    }
+
+    @Test
     void leavingTheGroupOnStopCanBeTurnedOff() {
         assertFalse(ModelwatchConfig.load(null, Map.of("MODELWATCH_LEAVE_GROUP_ON_STOP", "false")).leaveGroupOnStop());
         ConfigException e = assertThrows(ConfigException.class,

@@ -65,6 +65,49 @@ class IngestProgressTest {
     }
 
     @Test
+    void whenEventTimeRunsAheadOfTheWallClockAWatermarkComesAtMostOncePerSpacing() {
+        Processor<byte[], JoinInput, byte[], JoinInput> spaced = new IngestProgress(Duration.ofMinutes(1),
+                JOIN_PARTITIONS, "direct", "remote", false, Duration.ofSeconds(1)).get();
+        context.setCurrentSystemTimeMs(5_000);
+        spaced.init(context);
+        var spacing = context.scheduledPunctuators().stream()
+                .filter(p -> p.getType() == PunctuationType.WALL_CLOCK_TIME && p.getInterval().equals(Duration.ofSeconds(1)))
+                .findFirst().orElseThrow();
+        spaced.process(label(idJoinedOn(PARTITION), TS)); // the first at once
+        // a backlog: three more minutes of event time within the same wall-clock second
+        spaced.process(label(idJoinedOn(PARTITION), TS + 61_000));
+        spaced.process(label(idJoinedOn(PARTITION), TS + 125_000));
+        context.setCurrentSystemTimeMs(5_900);
+        spaced.process(label(idJoinedOn(PARTITION), TS + 190_000));
+        assertEquals(List.of(new IngestWatermark(PARTITION, TS, false)), watermarks(), "the others are held");
+        spacing.getPunctuator().punctuate(6_000);
+        assertEquals(new IngestWatermark(PARTITION, TS + 190_000, false), watermarks().get(1),
+                "the held one goes with the event time reached");
+        spacing.getPunctuator().punctuate(7_000);
+        assertEquals(2, watermarks().size(), "nothing held: nothing sent");
+        // a second of wall clock after the last: the next crossing goes at once
+        context.setCurrentSystemTimeMs(7_500);
+        spaced.process(label(idJoinedOn(PARTITION), TS + 250_000));
+        assertEquals(new IngestWatermark(PARTITION, TS + 250_000, false), watermarks().get(2));
+        // live, a minute of event time is a minute of wall clock: every interval's watermark goes at once
+        for (int m = 5; m <= 8; m++) {
+            context.setCurrentSystemTimeMs(7_500 + (m - 4) * 60_000L);
+            spaced.process(label(idJoinedOn(PARTITION), TS + m * 60_000L + 10_000));
+        }
+        assertEquals(7, watermarks().size());
+    }
+
+    @Test
+    void withoutSpacingEveryIntervalsWatermarkGoesAtOnce() {
+        progress.init(context);
+        for (int m = 0; m < 5; m++) {
+            progress.process(label(idJoinedOn(PARTITION), TS + m * 60_000L)); // wall clock standing still
+        }
+        assertEquals(5, watermarks().size());
+        assertEquals(1, context.scheduledPunctuators().size(), "the idle check only");
+    }
+
+    @Test
     void aWallClockPeriodWithoutRecordsSendsAnIdleWatermark() {
         progress.init(context);
         var wallClock = punctuator(PunctuationType.WALL_CLOCK_TIME);
@@ -115,7 +158,7 @@ class IngestProgressTest {
     // inputs in arrival order (max.task.idle.ms -1): this partition's event time is the least of its two inputs'
 
     private final Processor<byte[], JoinInput, byte[], JoinInput> leastOfInputs =
-            new IngestProgress(Duration.ofMinutes(1), JOIN_PARTITIONS, "direct", "remote", true).get();
+            new IngestProgress(Duration.ofMinutes(1), JOIN_PARTITIONS, "direct", "remote", true, Duration.ZERO).get();
 
     @Test
     void labelsReadAheadOfTheirPredictionsDoNotMoveTheEventTime() {
