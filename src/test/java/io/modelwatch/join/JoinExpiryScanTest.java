@@ -173,24 +173,25 @@ class JoinExpiryScanTest {
         assertEquals(121, counters.expiredEntries());
     }
 
-    @Test
-    void aJumpInEventTimeExpiresEveryDueEntryEvenWhenTheSizeEstimateIsShort() {
-        // RocksDB's estimate of the number of keys may be short: a whole pass must not be a count of it
+    /** A pending store whose approximateNumEntries() is {@code estimate} of the true count, as RocksDB's may be. */
+    private static JoinTestContext withSizeEstimate(java.util.function.LongUnaryOperator estimate) {
         KeyValueStore<org.apache.kafka.common.utils.Bytes, byte[]> inner =
                 Stores.inMemoryKeyValueStore(DelayedJoin.PENDING_STORE).get();
         @SuppressWarnings("unchecked")
-        KeyValueStore<org.apache.kafka.common.utils.Bytes, byte[]> shortEstimate =
+        KeyValueStore<org.apache.kafka.common.utils.Bytes, byte[]> estimating =
                 (KeyValueStore<org.apache.kafka.common.utils.Bytes, byte[]>) java.lang.reflect.Proxy.newProxyInstance(
-                        getClass().getClassLoader(), new Class<?>[] {KeyValueStore.class}, (proxy, method, args) -> {
+                        JoinExpiryScanTest.class.getClassLoader(), new Class<?>[] {KeyValueStore.class},
+                        (proxy, method, args) -> {
                             Object r;
                             try {
                                 r = method.invoke(inner, args);
                             } catch (java.lang.reflect.InvocationTargetException e) {
                                 throw e.getCause();
                             }
-                            return method.getName().equals("approximateNumEntries") ? (Long) r / 2 : r;
+                            return method.getName().equals("approximateNumEntries")
+                                    ? estimate.applyAsLong((Long) r) : r;
                         });
-        use(new JoinTestContext(Stores.keyValueStoreBuilder(new org.apache.kafka.streams.state.KeyValueBytesStoreSupplier() {
+        return new JoinTestContext(Stores.keyValueStoreBuilder(new org.apache.kafka.streams.state.KeyValueBytesStoreSupplier() {
             @Override
             public String name() {
                 return DelayedJoin.PENDING_STORE;
@@ -198,14 +199,20 @@ class JoinExpiryScanTest {
 
             @Override
             public KeyValueStore<org.apache.kafka.common.utils.Bytes, byte[]> get() {
-                return shortEstimate;
+                return estimating;
             }
 
             @Override
             public String metricsScope() {
                 return "in-memory";
             }
-        }, Serdes.Bytes(), Serdes.ByteArray()).withLoggingDisabled().build()));
+        }, Serdes.Bytes(), Serdes.ByteArray()).withLoggingDisabled().build());
+    }
+
+    @Test
+    void aJumpInEventTimeExpiresEveryDueEntryEvenWhenTheSizeEstimateIsShort() {
+        // RocksDB's estimate of the number of keys may be short: a whole pass must not be a count of it
+        use(withSizeEstimate(n -> n / 2));
 
         DelayedJoinProcessor p = start(10, 1000);
         predictions(p, "k", 300, 10 * MIN);
@@ -256,6 +263,45 @@ class JoinExpiryScanTest {
         assertEquals(5, keys().size(), "a chunk (300 entries / 60 minutes) per watermark, however many are due");
         watermark(2 * HOUR + 59 * MIN);
         assertEquals(List.of(), keys(), "within an hour (half the 2-hour lifetime)");
+    }
+
+    @Test
+    void aPassTakesHalfTheLifetimeWhateverTheStoreEstimates() {
+        // RocksDB's estimate runs high on keys written more than once: the chunks follow the true count
+        use(withSizeEstimate(n -> n * 2));
+        DelayedJoinProcessor p = start(1, 1000);
+        predictions(p, "k", 300, 10 * MIN);
+        assertEquals(600, pending.approximateNumEntries());
+        for (int m = 0; m < 59; m++) {
+            watermark(2 * HOUR + m * MIN);
+        }
+        assertEquals(5, keys().size(), "a chunk of 300 / 60 entries per watermark, not 600 / 60");
+        watermark(2 * HOUR + 59 * MIN);
+        assertEquals(List.of(), keys());
+    }
+
+    @Test
+    void theCountFollowsInsertsAndUpdatesAndARestart() {
+        DelayedJoinProcessor p = start(1, 1000);
+        predictions(p, "k", 300, 10 * MIN); // expire at 2h
+        for (int i = 0; i < 300; i++) {
+            feed(p, label(String.format("k%03d", i), 10 * MIN + 1)); // updates, not new entries
+        }
+        predictions(p, "n", 120, HOUR + 10 * MIN); // expire at 3h
+        for (int m = 0; m < 30; m++) {
+            watermark(2 * HOUR + m * MIN);
+        }
+        assertEquals(90, count("k"), "7 (420 / 60) per watermark: 210 of the 300 due ones (12 if updates counted)");
+        for (int m = 30; m < 60; m++) {
+            watermark(2 * HOUR + m * MIN);
+        }
+        assertEquals(0, count("k"));
+        assertEquals(120, count("n"));
+        p.init(context); // a task that comes back counts its store again
+        for (int m = 0; m < 5; m++) {
+            watermark(3 * HOUR + m * MIN);
+        }
+        assertEquals(110, count("n"), "after the restart 2 (120 / 60) per watermark");
     }
 
     @Test
