@@ -93,7 +93,7 @@ public final class ModelwatchTopology {
         KStream<String, String> metrics = joinInput
                 .process(new DelayedJoin(windows, s.sliceDimensions(), s.maxLabelsPerPrediction(),
                         s.watermarkInterval(), s.joinPartitions(), counters.join(), s.inMemoryState(),
-                        s.limits(), s.repartitionInputs()), Named.as(DelayedJoin.PROCESSOR))
+                        s.limits(), s.repartitionInputs(), s.watermarkMinSpacing()), Named.as(DelayedJoin.PROCESSOR))
                 // windows are pre-aggregated per join partition, then merged by key downstream
                 .process(new WindowPreAggregation(windows, s.updateInterval(), counters.window()),
                         Named.as(WindowPreAggregation.PROCESSOR))

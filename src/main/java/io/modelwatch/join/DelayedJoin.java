@@ -32,6 +32,7 @@ public final class DelayedJoin implements ProcessorSupplier<byte[], JoinInput, A
     private final boolean inMemory;
     private final io.modelwatch.ingest.IngestLimits limits;
     private final boolean ingestWatermarks;
+    private final Duration watermarkMinSpacing;
 
     /**
      * ingestWatermarks: the inputs arrive through the join-input topic, with the ingest tasks' watermarks
@@ -40,6 +41,18 @@ public final class DelayedJoin implements ProcessorSupplier<byte[], JoinInput, A
     public DelayedJoin(WindowSpec windows, List<String> sliceDimensions, int labelCap, Duration watermarkInterval,
                        int joinPartitions, JoinCounters counters, boolean inMemory,
                        io.modelwatch.ingest.IngestLimits limits, boolean ingestWatermarks) {
+        this(windows, sliceDimensions, labelCap, watermarkInterval, joinPartitions, counters, inMemory, limits,
+                ingestWatermarks, Duration.ZERO);
+    }
+
+    /**
+     * watermarkMinSpacing: without ingest watermarks (this task reads the inputs itself), the least wall-clock
+     * time between two of its own watermarks (zero: one per interval of stream time; see
+     * {@code ingest.IngestProgress}, which spaces the ingest watermarks otherwise).
+     */
+    public DelayedJoin(WindowSpec windows, List<String> sliceDimensions, int labelCap, Duration watermarkInterval,
+                       int joinPartitions, JoinCounters counters, boolean inMemory,
+                       io.modelwatch.ingest.IngestLimits limits, boolean ingestWatermarks, Duration watermarkMinSpacing) {
         this.windows = windows;
         this.sliceDimensions = List.copyOf(sliceDimensions);
         this.labelCap = labelCap;
@@ -49,13 +62,15 @@ public final class DelayedJoin implements ProcessorSupplier<byte[], JoinInput, A
         this.inMemory = inMemory;
         this.limits = limits;
         this.ingestWatermarks = ingestWatermarks;
+        this.watermarkMinSpacing = watermarkMinSpacing;
     }
 
     @Override
     public Processor<byte[], JoinInput, AggregationKey, AggregateInput> get() {
         return new DelayedJoinProcessor(PENDING_STORE, windows, sliceDimensions, labelCap, watermarkInterval,
                 joinPartitions, counters, limits, DelayedJoinProcessor.MIN_SCAN_CHUNK,
-                DelayedJoinProcessor.MAX_SCAN_PER_PUNCTUATION, inMemory, ingestWatermarks);
+                DelayedJoinProcessor.MAX_SCAN_PER_PUNCTUATION, inMemory, ingestWatermarks,
+                ingestWatermarks ? 0 : watermarkMinSpacing.toMillis());
     }
 
     @Override

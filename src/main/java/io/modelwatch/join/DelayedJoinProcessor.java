@@ -70,6 +70,16 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
      * of their {@link IngestWatermark}s, not this task's stream time (the largest event time any of them sent).
      */
     private final boolean ingestWatermarks;
+    /**
+     * Without ingest watermarks: the least wall-clock time between two of this task's own watermarks (0: one
+     * per interval of stream time). While a backlog is read stream time runs far ahead of the wall clock, and
+     * each watermark is a record to every partition of the aggregate-input topic (see IngestProgress).
+     */
+    private final long minSpacingMs;
+    /** Wall-clock time of this task's last own watermark (Long.MIN_VALUE: none yet; spacing only). */
+    private long sentAtMs;
+    /** An own watermark came due within minSpacing of the last: the spacing punctuator sends it. */
+    private boolean held;
     /** The latest watermark of each ingest partition (Long.MIN_VALUE: none yet); persisted at key 1 + partition. */
     private long[] ingestTimes;
     /** Ingest partitions that last said they are idle: left out of the least until they report again. */
@@ -115,11 +125,21 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
                 MIN_SCAN_CHUNK, MAX_SCAN_PER_PUNCTUATION, false, false);
     }
 
-    /** With the scan's chunk floor, per-punctuation cap and mode given (tests use small ones). */
+    /** With the scan's chunk floor, per-punctuation cap and mode given (tests use small ones); no spacing. */
     DelayedJoinProcessor(String pendingStoreName, WindowSpec windows, List<String> sliceDimensions, int labelCap,
                          Duration watermarkInterval, int joinPartitions, JoinCounters counters,
                          IngestLimits limits, int minScanChunk, int maxScanPerPunctuation,
                          boolean wholePasses, boolean ingestWatermarks) {
+        this(pendingStoreName, windows, sliceDimensions, labelCap, watermarkInterval, joinPartitions, counters, limits,
+                minScanChunk, maxScanPerPunctuation, wholePasses, ingestWatermarks, 0);
+    }
+
+    /** As above, with the least wall-clock spacing of this task's own watermarks (without ingest watermarks). */
+    DelayedJoinProcessor(String pendingStoreName, WindowSpec windows, List<String> sliceDimensions, int labelCap,
+                         Duration watermarkInterval, int joinPartitions, JoinCounters counters,
+                         IngestLimits limits, int minScanChunk, int maxScanPerPunctuation,
+                         boolean wholePasses, boolean ingestWatermarks, long minSpacingMs) {
+        this.minSpacingMs = ingestWatermarks ? 0 : Math.max(0, minSpacingMs);
         this.pendingStoreName = pendingStoreName;
         this.windows = windows;
         this.maxDelayMs = windows.maxLabelDelayMs();
@@ -156,9 +176,25 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         this.watermarkStore = context.getStateStore(DelayedJoin.WATERMARK_STORE);
         this.cardinality = new CardinalityGuard(context.getStateStore(DelayedJoin.CARDINALITY_STORE), limits, counters);
         this.active = false;
+        this.sentAtMs = Long.MIN_VALUE;
+        this.held = false;
         if (!ingestWatermarks) {
             // the inputs are read in this task: its own stream time is the time
-            context.schedule(watermarkInterval, PunctuationType.STREAM_TIME, t -> advance(context.currentStreamTimeMs()));
+            context.schedule(watermarkInterval, PunctuationType.STREAM_TIME, t -> {
+                if (minSpacingMs > 0 && sentAtMs != Long.MIN_VALUE
+                        && context.currentSystemTimeMs() - sentAtMs < minSpacingMs) {
+                    held = true; // within minSpacing of the last: sent when it is up, with the time reached then
+                } else {
+                    advanceOwn();
+                }
+            });
+            if (minSpacingMs > 0) {
+                context.schedule(Duration.ofMillis(minSpacingMs), PunctuationType.WALL_CLOCK_TIME, t -> {
+                    if (held) {
+                        advanceOwn();
+                    }
+                });
+            }
         }
         // what the scan owes beyond the per-punctuation cap (event time jumped, or a huge store)
         // is worked off here, one capped step per second
@@ -393,6 +429,15 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
                 || Math.floorDiv(least, watermarkIntervalMs) > Math.floorDiv(lastWatermark, watermarkIntervalMs))) {
             advance(least);
         }
+    }
+
+    /** This task's own watermark (without ingest watermarks): its stream time. */
+    private void advanceOwn() {
+        held = false;
+        if (minSpacingMs > 0) {
+            sentAtMs = context.currentSystemTimeMs();
+        }
+        advance(context.currentStreamTimeMs());
     }
 
     /** Time is now {@code now}: persist and send the watermark, then run the expiry scan's step. */
