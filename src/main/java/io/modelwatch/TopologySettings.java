@@ -30,9 +30,9 @@ import java.util.List;
  * @param inputsInArrivalOrder   Kafka Streams takes a task's inputs as they arrive, not in event-time order
  *                               ({@code max.task.idle.ms} below 0; repartitioned inputs only): each ingest
  *                               partition's event time is then the least of its two inputs'
- * @param watermarkMinSpacing    least wall-clock time between two watermarks of an ingest partition (zero: one per
- *                               watermark interval of event time, however fast that passes; see
- *                               {@code ingest.IngestProgress})
+ * @param watermarkMinSpacing    least wall-clock time between two watermarks of an ingest partition, or with
+ *                               keyed inputs of a join partition (zero: one per watermark interval of event
+ *                               time, however fast that passes; see {@code ingest.IngestProgress})
  */
 public record TopologySettings(String predictionsTopic, String labelsTopic, String metricsTopic, String deadLetterTopic,
                                Duration windowSize, Duration maxLabelDelay, int rolling, Duration updateInterval,
