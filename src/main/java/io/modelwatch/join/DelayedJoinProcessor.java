@@ -203,6 +203,7 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
             if (!wholePasses && (scanToEnd || scanOwed > 0)) {
                 scanStep();
             }
+            counters.pendingEntries(context.taskId().partition(), pendingEntries);
         });
         if (!ingestWatermarks) {
             // without input this task's time stands still, and a partition without traffic would hold every
@@ -395,8 +396,16 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
                 counters.replayed();
             }
         }
+        counters.pendingEntries(context.taskId().partition(), pendingEntries);
         // the pre-aggregation sends the replayed partials now, right behind the reset
         context.forward(new Record<>(WATERMARK_KEY, new AggregateInput.Flush(), Math.max(0, lastWatermark)));
+    }
+
+    @Override
+    public void close() {
+        if (context != null) {
+            counters.forgetPendingEntries(context.taskId().partition());
+        }
     }
 
     /**

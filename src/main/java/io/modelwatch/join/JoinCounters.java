@@ -11,6 +11,8 @@ public final class JoinCounters {
     private final LongAdder expired = new LongAdder();
     private final LongAdder replayed = new LongAdder();
     private final java.util.Map<String, LongAdder> overflow = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Per join partition active here: the entries of its join-pending store, as the task last published them. */
+    private final java.util.Map<Integer, Long> pendingByPartition = new java.util.concurrent.ConcurrentHashMap<>();
 
     void latePrediction() {
         latePredictions.increment();
@@ -61,5 +63,24 @@ public final class JoinCounters {
 
     public long expiredEntries() {
         return expired.sum();
+    }
+
+    /** A join task's count of its pending entries (once a second and when it starts, not per record). */
+    void pendingEntries(int partition, long entries) {
+        pendingByPartition.put(partition, entries);
+    }
+
+    /** The task left this instance (closed, migrated): its store is no longer here. */
+    void forgetPendingEntries(int partition) {
+        pendingByPartition.remove(partition);
+    }
+
+    /** Entries in the join-pending stores of the join tasks active on this instance. */
+    public long pendingEntries() {
+        long sum = 0;
+        for (long n : pendingByPartition.values()) {
+            sum += n;
+        }
+        return sum;
     }
 }

@@ -293,6 +293,10 @@ public final class MonitorMetrics implements AutoCloseable {
         }
         FunctionCounter.builder("modelwatch.join.expired", join, JoinCounters::expiredEntries)
                 .description("Join entries expired from state").register(registry);
+        Gauge.builder("modelwatch.join.pending.entries", join, JoinCounters::pendingEntries)
+                .description("Entries in join-pending of the join tasks active here (predictions awaiting their "
+                        + "window's close, labels awaiting their prediction), counted exactly, as of the last second")
+                .register(registry);
         WindowCounters window = counters.window();
         FunctionCounter.builder("modelwatch.window.partials.sent", window, WindowCounters::partialsSent)
                 .description("Partial window aggregates the join tasks sent to the merge (pre-aggregation)")

@@ -305,6 +305,25 @@ class JoinExpiryScanTest {
     }
 
     @Test
+    void theCountIsPublishedOnceASecondAndForgottenWhenTheTaskCloses() {
+        DelayedJoinProcessor p = start(1, 1000);
+        predictions(p, "k", 300, 10 * MIN);
+        assertEquals(0, counters.pendingEntries(), "published when the task started (empty), not per record");
+        wallClockSecond();
+        assertEquals(300, counters.pendingEntries());
+        for (int m = 0; m < 60; m++) {
+            watermark(2 * HOUR + m * MIN);
+        }
+        wallClockSecond();
+        assertEquals(0, counters.pendingEntries(), "every entry expired");
+        predictions(p, "n", 10, 2 * HOUR + 70 * MIN);
+        wallClockSecond();
+        assertEquals(10, counters.pendingEntries());
+        p.close();
+        assertEquals(0, counters.pendingEntries(), "a closed task's store is not counted here");
+    }
+
+    @Test
     void inMemoryStoresAreScannedInWholePassesOncePerPassPeriod() {
         DelayedJoinProcessor p = start(1, 1000, true); // as for replay's in-memory stores
         predictions(p, "k", 300, 10 * MIN);

@@ -219,6 +219,7 @@ class MonitorMetricsTest {
         find(s, "modelwatch_join_late_total", "kind", "label");
         find(s, "modelwatch_join_duplicate_predictions_total");
         find(s, "modelwatch_join_expired_total");
+        assertEquals(0.0, find(s, "modelwatch_join_pending_entries").value());
         find(s, "modelwatch_window_late_contributions_total");
         find(s, "modelwatch_window_records_total", "kind", "final");
         find(s, "modelwatch_window_records_total", "kind", "update");
