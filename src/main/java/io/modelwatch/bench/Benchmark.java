@@ -53,7 +53,7 @@ public final class Benchmark {
     record TopologyRun(String guarantee, long inputRecords, double seconds, double startupSeconds, long pairs,
                        long finals, long expectedFinals, long mismatches, long latePredictions, long lateLabels,
                        long peakHeapMb, long peakLiveMb, long peakRocksDbMb, Map<String, Long> written,
-                       long midRunLiveMb, double cpuSeconds, String threadCpu) {
+                       long midRunLiveMb, double cpuSeconds, String threadCpu, long peakPendingEntries) {
         double recordsPerSecond() {
             return inputRecords / seconds;
         }
@@ -150,6 +150,8 @@ public final class Benchmark {
                             r.peakLiveMb(), r.midRunLiveMb(), r.peakRocksDbMb() < 0 ? "n/a" : r.peakRocksDbMb() + " MB",
                             r.cpuSeconds(), r.cpuMicrosPerRecord());
                     out.printf(Locale.ROOT, "    records it wrote to Kafka: %s%n", Phases.describeWritten(r.written(), total));
+                    out.printf(Locale.ROOT, "    join-pending entries, all join tasks (modelwatch_join_pending_entries): "
+                            + "peak %d%n", r.peakPendingEntries());
                     out.printf(Locale.ROOT, "    CPU by thread: %s%n", r.threadCpu());
                 }
             }
@@ -270,7 +272,9 @@ public final class Benchmark {
             long tEnd = 0;
             long cpuEnd = 0;
             long midRunLiveMb = -1;
+            long peakPending = 0;
             while (seen.size() < expected.windows.size()) {
+                peakPending = Math.max(peakPending, service.counters().join().pendingEntries());
                 if (midRunLiveMb < 0 && seen.size() >= expected.windows.size() / 2) {
                     midRunLiveMb = liveHeapMb();
                 }
@@ -330,7 +334,7 @@ public final class Benchmark {
                     sampler.peakHeapUsedMb(), sampler.peakLiveMb(), sampler.peakRocksDbMb(),
                     Phases.written(admin, run), midRunLiveMb, (cpuEnd - cpuRunning) / 1e9,
                     threadCpu.describeSinceStart() + "; stream threads' loop (Streams metrics, last 30-60 s): "
-                            + threadMetrics(service.streams()));
+                            + threadMetrics(service.streams()), peakPending);
             streamsRef.set(null);
             return r;
         } finally {
