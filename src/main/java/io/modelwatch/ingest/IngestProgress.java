@@ -41,7 +41,7 @@ public final class IngestProgress implements ProcessorSupplier<byte[], JoinInput
     public static final Duration IDLE_AFTER = Duration.ofSeconds(30);
 
     private final long intervalMs;
-    private final long minSpacingMs;
+    private final Duration minSpacing;
     private final int joinPartitions;
     private final String direct;
     private final String remote;
@@ -65,7 +65,7 @@ public final class IngestProgress implements ProcessorSupplier<byte[], JoinInput
     public IngestProgress(Duration interval, int joinPartitions, String direct, String remote,
                           boolean leastOfInputs, Duration minSpacing) {
         this.intervalMs = Math.max(1, interval.toMillis());
-        this.minSpacingMs = Math.max(0, minSpacing.toMillis());
+        this.minSpacing = minSpacing;
         this.joinPartitions = joinPartitions;
         this.direct = direct;
         this.remote = remote;
@@ -91,10 +91,7 @@ public final class IngestProgress implements ProcessorSupplier<byte[], JoinInput
             private long sent;
             /** Whether the last watermark sent said idle: the joins leave this partition out until the next. */
             private boolean saidIdle;
-            /** Wall-clock time of the last watermark sent (Long.MIN_VALUE: none yet). */
-            private long sentAtMs;
-            /** A watermark is due but came within minSpacing of the last: the wall-clock punctuator sends it. */
-            private boolean held;
+            private final WatermarkSpacing spacing = new WatermarkSpacing(minSpacing);
 
             @Override
             public void init(ProcessorContext<byte[], JoinInput> context) {
@@ -106,16 +103,9 @@ public final class IngestProgress implements ProcessorSupplier<byte[], JoinInput
                 this.eventTime = Long.MIN_VALUE;
                 this.sent = Long.MIN_VALUE;
                 this.saidIdle = false;
-                this.sentAtMs = Long.MIN_VALUE;
-                this.held = false;
+                spacing.reset();
                 context.schedule(IDLE_AFTER, PunctuationType.WALL_CLOCK_TIME, t -> onIdleCheck());
-                if (minSpacingMs > 0) {
-                    context.schedule(Duration.ofMillis(minSpacingMs), PunctuationType.WALL_CLOCK_TIME, t -> {
-                        if (held) {
-                            send(false);
-                        }
-                    });
-                }
+                spacing.schedule(context, () -> send(false));
             }
 
             @Override
@@ -142,13 +132,10 @@ public final class IngestProgress implements ProcessorSupplier<byte[], JoinInput
                     crossed = sent == Long.MIN_VALUE || Math.floorDiv(least, intervalMs) > Math.floorDiv(sent, intervalMs);
                     eventTime = least;
                 }
-                if ((crossed || saidIdle) && eventTime != Long.MIN_VALUE) {
-                    if (saidIdle || minSpacingMs == 0 || sentAtMs == Long.MIN_VALUE
-                            || context.currentSystemTimeMs() - sentAtMs >= minSpacingMs) {
-                        send(false); // after an idle one at once: the joins count this partition again
-                    } else {
-                        held = true;
-                    }
+                // after an idle one at once: the joins count this partition again
+                if ((crossed || saidIdle) && eventTime != Long.MIN_VALUE
+                        && (saidIdle || spacing.sendNow(context))) {
+                    send(false);
                 }
             }
 
@@ -187,10 +174,7 @@ public final class IngestProgress implements ProcessorSupplier<byte[], JoinInput
             private void send(boolean idle) {
                 sent = eventTime;
                 saidIdle = idle;
-                held = false;
-                if (minSpacingMs > 0) {
-                    sentAtMs = context.currentSystemTimeMs();
-                }
+                spacing.sent(context);
                 long time = eventTime != Long.MIN_VALUE ? eventTime : context.currentStreamTimeMs();
                 // nothing read yet (an idle one at start-up): a timestamp no broker refuses as too old
                 long timestamp = time >= 0 ? time : context.currentSystemTimeMs();

@@ -6,6 +6,7 @@ import io.modelwatch.ingest.IngestWatermark;
 import io.modelwatch.ingest.JoinInput;
 import io.modelwatch.ingest.Label;
 import io.modelwatch.ingest.Prediction;
+import io.modelwatch.ingest.WatermarkSpacing;
 import io.modelwatch.metrics.Outcome;
 import io.modelwatch.serde.StringCache;
 import io.modelwatch.window.AggregateInput;
@@ -70,16 +71,8 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
      * of their {@link IngestWatermark}s, not this task's stream time (the largest event time any of them sent).
      */
     private final boolean ingestWatermarks;
-    /**
-     * Without ingest watermarks: the least wall-clock time between two of this task's own watermarks (0: one
-     * per interval of stream time). While a backlog is read stream time runs far ahead of the wall clock, and
-     * each watermark is a record to every partition of the aggregate-input topic (see IngestProgress).
-     */
-    private final long minSpacingMs;
-    /** Wall-clock time of this task's last own watermark (Long.MIN_VALUE: none yet; spacing only). */
-    private long sentAtMs;
-    /** An own watermark came due within minSpacing of the last: the spacing punctuator sends it. */
-    private boolean held;
+    /** Without ingest watermarks: this task's own watermarks, each a record to every merge partition. */
+    private final WatermarkSpacing spacing;
     /** The latest watermark of each ingest partition (Long.MIN_VALUE: none yet); persisted at key 1 + partition. */
     private long[] ingestTimes;
     /** Ingest partitions that last said they are idle: left out of the least until they report again. */
@@ -139,7 +132,7 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
                          Duration watermarkInterval, int joinPartitions, JoinCounters counters,
                          IngestLimits limits, int minScanChunk, int maxScanPerPunctuation,
                          boolean wholePasses, boolean ingestWatermarks, long minSpacingMs) {
-        this.minSpacingMs = ingestWatermarks ? 0 : Math.max(0, minSpacingMs);
+        this.spacing = new WatermarkSpacing(Duration.ofMillis(ingestWatermarks ? 0 : minSpacingMs));
         this.pendingStoreName = pendingStoreName;
         this.windows = windows;
         this.maxDelayMs = windows.maxLabelDelayMs();
@@ -176,25 +169,16 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         this.watermarkStore = context.getStateStore(DelayedJoin.WATERMARK_STORE);
         this.cardinality = new CardinalityGuard(context.getStateStore(DelayedJoin.CARDINALITY_STORE), limits, counters);
         this.active = false;
-        this.sentAtMs = Long.MIN_VALUE;
-        this.held = false;
+        this.spacing.reset();
         if (!ingestWatermarks) {
-            // the inputs are read in this task: its own stream time is the time
+            // the inputs are read in this task: its own stream time is the time (one held within the spacing
+            // goes with the stream time reached when the spacing is up)
             context.schedule(watermarkInterval, PunctuationType.STREAM_TIME, t -> {
-                if (minSpacingMs > 0 && sentAtMs != Long.MIN_VALUE
-                        && context.currentSystemTimeMs() - sentAtMs < minSpacingMs) {
-                    held = true; // within minSpacing of the last: sent when it is up, with the time reached then
-                } else {
+                if (spacing.sendNow(context)) {
                     advanceOwn();
                 }
             });
-            if (minSpacingMs > 0) {
-                context.schedule(Duration.ofMillis(minSpacingMs), PunctuationType.WALL_CLOCK_TIME, t -> {
-                    if (held) {
-                        advanceOwn();
-                    }
-                });
-            }
+            spacing.schedule(context, this::advanceOwn);
         }
         // what the scan owes beyond the per-punctuation cap (event time jumped, or a huge store)
         // is worked off here, one capped step per second
@@ -442,10 +426,7 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
 
     /** This task's own watermark (without ingest watermarks): its stream time. */
     private void advanceOwn() {
-        held = false;
-        if (minSpacingMs > 0) {
-            sentAtMs = context.currentSystemTimeMs();
-        }
+        spacing.sent(context);
         advance(context.currentStreamTimeMs());
     }
 
