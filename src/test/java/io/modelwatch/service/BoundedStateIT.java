@@ -94,6 +94,10 @@ class BoundedStateIT {
                 Metrics keys = sampler.await("join-pending holds the predictions",
                         m -> pendingKeys(m) >= 0.9 * PREDICTIONS, Duration.ofSeconds(60));
                 long pendingKeys = pendingKeys(keys);
+                // the join's own count is exact: one entry per prediction id (published once a second)
+                Metrics counted = sampler.await("the join counts one pending entry per prediction",
+                        m -> m.sum("modelwatch_join_pending_entries", Map.of()) == PREDICTIONS, Duration.ofSeconds(30));
+                assertEquals(PREDICTIONS, (long) counted.sum("modelwatch_join_pending_entries", Map.of()));
                 System.out.printf("BoundedStateIT: %,d predictions pending after %.1f s; join-pending estimate-num-keys"
                         + " %,d%n", PREDICTIONS, processedAt, pendingKeys);
 
@@ -106,6 +110,10 @@ class BoundedStateIT {
                 Metrics freed = sampler.await("join-pending is empty (RocksDB estimate)",
                         m -> pendingKeys(m) <= PREDICTIONS / 1000, Duration.ofSeconds(60));
                 double expirySeconds = seconds(e0);
+                // what is left: the clock events' entries, one per partition, their window still open
+                Metrics left = sampler.await("the join counts only the clock events' entries",
+                        m -> m.sum("modelwatch_join_pending_entries", Map.of()) == PARTITIONS, Duration.ofSeconds(30));
+                assertEquals(PARTITIONS, (long) left.sum("modelwatch_join_pending_entries", Map.of()));
                 // a little more processing after the expiry, still under the cap
                 Thread.sleep(2_000);
                 sampler.stop();
@@ -384,7 +392,8 @@ class BoundedStateIT {
             fail("timed out after " + timeout + " waiting until " + what + "; predictions counted "
                     + (m == null ? "-" : m.sum("modelwatch_model_predictions", Map.of())) + ", expired "
                     + (m == null ? "-" : m.sum("modelwatch_join_expired_total", Map.of())) + ", join-pending keys "
-                    + (m == null ? "-" : pendingKeys(m)));
+                    + (m == null ? "-" : pendingKeys(m)) + " (estimate), "
+                    + (m == null ? "-" : m.sum("modelwatch_join_pending_entries", Map.of())) + " (exact)");
             return null;
         }
 
