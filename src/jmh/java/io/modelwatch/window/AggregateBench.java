@@ -59,6 +59,27 @@ public class AggregateBench {
         return aggregate;
     }
 
+    /**
+     * What the pre-aggregation does per send interval and key: {@code pairsPerDelta} pairs decomposed into a
+     * fresh set of changes, which is then encoded and sent. Per operation, so divide by the pairs.
+     */
+    @Benchmark
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    public byte[] preAggregateDelta(DeltaSize size) {
+        WindowAggregate delta = WindowAggregate.forChanges();
+        for (int k = 0; k < size.pairsPerDelta; k++) {
+            Outcomes.decompose(outcomes[i++ & (N - 1)], 1, delta);
+        }
+        return AggregateCodec.encode(delta);
+    }
+
+    /** Pairs per delta: a quiet key, and a busy one (the bench's whole-model keys hold some hundreds). */
+    @State(Scope.Thread)
+    public static class DeltaSize {
+        @Param({"50", "500"})
+        int pairsPerDelta;
+    }
+
     /** One partial of a 10k-pair window encoded (per partial a join task sends). */
     @Benchmark
     @OutputTimeUnit(TimeUnit.MICROSECONDS)

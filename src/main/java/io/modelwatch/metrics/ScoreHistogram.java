@@ -5,12 +5,12 @@ import java.util.Arrays;
 /**
  * An exact multiset of scores: each distinct double with its (signed) count, held in primitive
  * arrays. A sorted run of distinct scores with non-zero counts is the settled state; single adds
- * (the pre-aggregation adds one score per labelled pair) go to a small hash table first and are
- * sorted into the run in batches, so an add costs amortised O(log n) without boxing. A large run
- * (decoding a partial into a fresh aggregate, rolling windows) is one linear merge of two sorted runs
- * instead of a tree insert per score; a small one (a delta into a window) goes the way of single adds.
- * Scores are ordered and told apart like {@link Double#compare} (so -0.0 and 0.0 are distinct cells
- * here, as in a {@code TreeMap<Double, Long>}).
+ * (the pre-aggregation adds one score per labelled pair) are appended to a log first and sorted into
+ * the run in batches, so an add is an append and a batch costs one sort of the log and one linear
+ * merge, amortised O(log n) per add, without boxing or hashing. A large run (decoding a partial into a
+ * fresh aggregate, rolling windows) is one linear merge of two sorted runs; a small one (a delta into a
+ * window) goes the way of single adds. Scores are ordered and told apart like {@link Double#compare}
+ * (so -0.0 and 0.0 are distinct cells here, as in a {@code TreeMap<Double, Long>}).
  */
 final class ScoreHistogram {
 
@@ -23,11 +23,12 @@ final class ScoreHistogram {
     private long[] counts = NO_COUNTS;
     private int size;
 
-    /** Unsettled adds: open addressing on the score's bits (a used slot may hold a zero sum). */
-    private long[] pendingBits;
-    private long[] pendingCounts;
-    private boolean[] used;
-    private int pending;
+    /** Unsettled adds in arrival order: each score as a {@link #sortKey}, with its count. */
+    private long[] logKeys = NO_COUNTS;
+    private long[] logCounts = NO_COUNTS;
+    private int logged;
+    /** Some logged count differs from the first (the common log, all +1 or all -1, sorts its keys alone). */
+    private boolean mixedCounts;
     private long rebuilds;
 
     /** Adds {@code count} (negative retracts) to one score. */
@@ -35,36 +36,25 @@ final class ScoreHistogram {
         if (count == 0) {
             return;
         }
-        if (pendingBits == null) {
-            allocatePending(16);
+        if (logged == logKeys.length) {
+            growLog();
         }
-        long bits = Double.doubleToRawLongBits(score);
-        int mask = pendingBits.length - 1;
-        int i = mix(bits) & mask;
-        while (used[i]) {
-            if (pendingBits[i] == bits) {
-                pendingCounts[i] += count;
-                return;
-            }
-            i = (i + 1) & mask;
+        if (logged > 0 && count != logCounts[0]) {
+            mixedCounts = true;
         }
-        used[i] = true;
-        pendingBits[i] = bits;
-        pendingCounts[i] = count;
-        pending++;
+        logKeys[logged] = sortKey(score);
+        logCounts[logged++] = count;
         // settle once the adds are a fair share of the run, so its linear merge is amortised over them
-        if (pending >= settleThreshold()) {
+        if (logged >= settleThreshold()) {
             settle();
-        } else if (pending * 2 >= pendingBits.length) {
-            growPending();
         }
     }
 
     /**
      * Adds an ascending run of distinct scores with their counts (as {@link AggregateCodec} writes it). A run
      * small against the settled one (a join partition's delta merged into a window's histogram, many times
-     * per update interval) goes through the pending table like single adds: a linear merge would rebuild
-     * the whole window's run for a few new scores. A large run is merged linearly.
+     * per update interval) goes through the log like single adds: a linear merge would rebuild the whole
+     * window's run for a few new scores. A large run is merged linearly.
      */
     void addRun(double[] runScores, long[] runCounts, int n, long sign) {
         if (n < settleThreshold()) {
@@ -77,7 +67,7 @@ final class ScoreHistogram {
         mergeRun(runScores, runCounts, n, sign);
     }
 
-    /** Pending adds that make a settle worth its linear merge: a fair share of the run (amortised). */
+    /** Logged adds that make a settle worth its linear merge: a fair share of the run (amortised). */
     private int settleThreshold() {
         return Math.max(MIN_PENDING, size / 4);
     }
@@ -121,60 +111,64 @@ final class ScoreHistogram {
         return c;
     }
 
-    /** Sorts the pending adds into the run. */
+    /**
+     * A long whose signed order is {@link Double#compare}'s order of the scores: the bits with the 63
+     * below the sign flipped for negative numbers. Its own inverse. NaN is canonical, as in Double.compare.
+     */
+    static long sortKey(double score) {
+        long bits = Double.doubleToLongBits(score);
+        return bits ^ ((bits >> 63) & Long.MAX_VALUE);
+    }
+
+    private static double scoreOf(long sortKey) {
+        return Double.longBitsToDouble(sortKey ^ ((sortKey >> 63) & Long.MAX_VALUE));
+    }
+
+    /** Sorts the log, sums the counts of equal scores and merges the non-zero ones into the run. */
     private void settle() {
-        if (pending == 0) {
+        if (logged == 0) {
             return;
         }
-        double[] addScores = new double[pending];
-        int n = 0;
-        for (int i = 0; i < pendingBits.length; i++) {
-            if (used[i] && pendingCounts[i] != 0) {
-                addScores[n++] = Double.longBitsToDouble(pendingBits[i]);
-            }
+        int n = logged;
+        logged = 0;
+        if (mixedCounts) {
+            LogSort.sort(logKeys, logCounts, n);
+            mixedCounts = false;
+        } else {
+            Arrays.sort(logKeys, 0, n); // every count is logCounts[0]
         }
-        Arrays.sort(addScores, 0, n); // Double.compare order, as the run
+        double[] addScores = new double[n];
         long[] addCounts = new long[n];
-        for (int k = 0; k < n; k++) {
-            addCounts[k] = pendingCount(Double.doubleToRawLongBits(addScores[k]));
-        }
-        Arrays.fill(used, false);
-        pending = 0;
-        mergeRun(addScores, addCounts, n, 1);
-    }
-
-    private void allocatePending(int capacity) {
-        pendingBits = new long[capacity];
-        pendingCounts = new long[capacity];
-        used = new boolean[capacity];
-    }
-
-    private void growPending() {
-        long[] bits = pendingBits;
-        long[] cnts = pendingCounts;
-        boolean[] wasUsed = used;
-        allocatePending(bits.length * 2);
-        int mask = pendingBits.length - 1;
-        for (int j = 0; j < bits.length; j++) {
-            if (wasUsed[j]) {
-                int i = mix(bits[j]) & mask;
-                while (used[i]) {
-                    i = (i + 1) & mask;
-                }
-                used[i] = true;
-                pendingBits[i] = bits[j];
-                pendingCounts[i] = cnts[j];
+        int m = 0;
+        for (int i = 0; i < n; ) {
+            long key = logKeys[i];
+            long sum = 0;
+            do {
+                sum += logCounts[i++];
+            } while (i < n && logKeys[i] == key);
+            if (sum != 0) {
+                addScores[m] = scoreOf(key);
+                addCounts[m++] = sum;
             }
         }
+        if (logKeys.length > 4 * settleThreshold()) { // once grown for a burst: do not keep it for good
+            logKeys = NO_COUNTS;
+            logCounts = NO_COUNTS;
+        }
+        if (size == 0 && m > 0) { // a fresh histogram (a delta): the new arrays are the run
+            rebuilds++;
+            scores = addScores;
+            counts = addCounts;
+            size = m;
+            return;
+        }
+        mergeRun(addScores, addCounts, m, 1);
     }
 
-    private long pendingCount(long bits) {
-        int mask = pendingBits.length - 1;
-        int i = mix(bits) & mask;
-        while (!used[i] || pendingBits[i] != bits) {
-            i = (i + 1) & mask;
-        }
-        return pendingCounts[i];
+    private void growLog() {
+        int capacity = Math.max(16, logKeys.length * 2);
+        logKeys = Arrays.copyOf(logKeys, capacity);
+        logCounts = Arrays.copyOf(logCounts, capacity);
     }
 
     /** Linear merge of an ascending run into the settled run; cells summing to zero disappear. */
@@ -230,10 +224,6 @@ final class ScoreHistogram {
         size = k;
     }
 
-    private static int mix(long bits) {
-        long h = bits * 0x9E3779B97F4A7C15L;
-        return (int) (h ^ (h >>> 32));
-    }
 
     /** Same distinct scores (bit for bit) with the same counts. */
     boolean sameAs(ScoreHistogram o) {

@@ -68,6 +68,40 @@ class ScoreHistogramTest {
         assertTrue(copy.isEmpty(), "retracting a histogram from its copy leaves nothing");
     }
 
+    /** A log whose adds all have one count (the pre-aggregation's: all +1, or all -1) sorts its scores alone. */
+    @Property(tries = 200)
+    void aLogOfEqualCountsHoldsWhatATreeMapHolds(@ForAll("equalCounts") List<Double> scores,
+                                                  @ForAll @net.jqwik.api.constraints.LongRange(min = -3, max = 3) long count) {
+        ScoreHistogram h = new ScoreHistogram();
+        TreeMap<Double, Long> model = new TreeMap<>();
+        for (double s : scores) {
+            h.add(s, count);
+            add(model, s, count);
+        }
+        assertSame(model, h);
+        for (double s : scores) { // then the other way, settling at the same points
+            h.add(s, -count);
+        }
+        assertTrue(h.isEmpty(), "retracting every add leaves nothing");
+    }
+
+    @Provide
+    Arbitrary<List<Double>> equalCounts() {
+        Arbitrary<Double> pooled = Arbitraries.of(-0.0, 0.0, -1.0, 0.5, 1.0, Double.MIN_VALUE, -Double.MIN_VALUE);
+        Arbitrary<Double> wide = Arbitraries.integers().between(-3000, 3000).map(i -> i / 3000.0);
+        return Arbitraries.oneOf(pooled, wide).list().ofMaxSize(2000);
+    }
+
+    @Test
+    void sortKeysOrderScoresAsDoubleCompare() {
+        double[] ascending = {Double.NEGATIVE_INFINITY, -1.0, -Double.MIN_VALUE, -0.0, 0.0, Double.MIN_VALUE, 0.5, 1.0,
+            Double.MAX_VALUE, Double.POSITIVE_INFINITY, Double.NaN};
+        for (int i = 0; i + 1 < ascending.length; i++) {
+            assertTrue(ScoreHistogram.sortKey(ascending[i]) < ScoreHistogram.sortKey(ascending[i + 1]),
+                    ascending[i] + " before " + ascending[i + 1]);
+        }
+    }
+
     @Test
     void keepsNegativeAndPositiveZeroApartAndDropsCancelledCells() {
         ScoreHistogram h = new ScoreHistogram();
