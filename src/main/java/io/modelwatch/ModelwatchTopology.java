@@ -80,7 +80,7 @@ public final class ModelwatchTopology {
             // ingest task's progress (the join counts time by the slowest), go through the join-input topic
             KStream<byte[], JoinInput> routed = joinInput.process(new IngestProgress(s.watermarkInterval(),
                     s.joinPartitions(), JOIN_EVENTS, JOIN_INPUT_TOPIC + "-repartition-filter", s.inputsInArrivalOrder(),
-                    s.watermarkMinSpacing()),
+                    s.watermarkMinSpacing(), counters.ingest()),
                     Named.as(IngestProgress.PROCESSOR));
             KStream<byte[], JoinInput> viaTopic = routed.repartition(
                     Repartitioned.with(Serdes.ByteArray(), JoinInputSerde.SERDE)

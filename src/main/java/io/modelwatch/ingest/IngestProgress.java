@@ -46,6 +46,7 @@ public final class IngestProgress implements ProcessorSupplier<byte[], JoinInput
     private final String direct;
     private final String remote;
     private final boolean leastOfInputs;
+    private final IngestCounters counters;
 
     /**
      * @param joinPartitions the join-input topic's partition count
@@ -53,7 +54,7 @@ public final class IngestProgress implements ProcessorSupplier<byte[], JoinInput
      * @param remote the child that writes the join-input topic
      */
     public IngestProgress(Duration interval, int joinPartitions, String direct, String remote) {
-        this(interval, joinPartitions, direct, remote, false, Duration.ZERO);
+        this(interval, joinPartitions, direct, remote, false, Duration.ZERO, new IngestCounters());
     }
 
     /**
@@ -61,15 +62,18 @@ public final class IngestProgress implements ProcessorSupplier<byte[], JoinInput
      *                      event-time order ({@code max.task.idle.ms} below 0): this partition's event time is
      *                      then the least of its two inputs' (predictions, labels), not the largest of both
      * @param minSpacing    least wall-clock time between two watermarks (zero: none; see above)
+     * @param counters      counts the events read on their join partition (here, where the partition is
+     *                      computed for the routing anyway: the parser does not compute it a second time)
      */
     public IngestProgress(Duration interval, int joinPartitions, String direct, String remote,
-                          boolean leastOfInputs, Duration minSpacing) {
+                          boolean leastOfInputs, Duration minSpacing, IngestCounters counters) {
         this.intervalMs = Math.max(1, interval.toMillis());
         this.minSpacing = minSpacing;
         this.joinPartitions = joinPartitions;
         this.direct = direct;
         this.remote = remote;
         this.leastOfInputs = leastOfInputs;
+        this.counters = counters;
     }
 
     @Override
@@ -111,6 +115,9 @@ public final class IngestProgress implements ProcessorSupplier<byte[], JoinInput
             @Override
             public void process(Record<byte[], JoinInput> record) {
                 boolean onThisPartition = JoinPartitioner.partitionOf(record.key(), joinPartitions) == partition;
+                if (onThisPartition) {
+                    counters.countOnJoinPartition(); // all of them: the inputs could skip the repartition
+                }
                 context.forward(record, onThisPartition ? direct : remote);
                 int input = leastOfInputs && record.value() instanceof Label ? 1 : 0;
                 inputActive[input] = true;

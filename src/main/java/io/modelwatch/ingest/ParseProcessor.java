@@ -59,22 +59,23 @@ final class ParseProcessor implements Processor<byte[], byte[], byte[], Parsed> 
             return;
         }
         byte[] key = event.predictionId().getBytes(StandardCharsets.UTF_8);
-        if (joinPartitions > 0) {
+        if (keyedInputs && joinPartitions > 0) {
+            // not repartitioned: the event must sit on its join partition (repartitioned, IngestProgress
+            // computes the partition for its routing and counts the events already on theirs)
             int joinPartition = JoinPartitioner.partitionOf(key, joinPartitions);
             RecordMetadata meta = context.recordMetadata().orElse(null);
-            boolean onJoinPartition = meta == null || meta.partition() == joinPartition;
-            if (keyedInputs && !onJoinPartition) {
+            if (meta != null && meta.partition() != joinPartition) {
                 reject(record, new BadInputException(RejectReason.NOT_ON_JOIN_PARTITION, "prediction_id '"
                         + event.predictionId() + "' is joined on partition " + joinPartition + ", not on this one: "
                         + "with repartition-inputs false, key both topics by prediction_id (default partitioner)"));
                 return;
             }
-            if (onJoinPartition) {
-                counters.countOnJoinPartition(); // all of them: the inputs could skip the repartition
-            }
+            counters.countOnJoinPartition();
         }
         counters.accepted(event);
-        context.forward(new Record<>(key, (Parsed) event, event.timestampMs(), record.headers()), events);
+        // the input's headers stay behind: nothing downstream reads them (a dead letter keeps them, below),
+        // and passing them on would copy them into every record of the way
+        context.forward(new Record<>(key, (Parsed) event, event.timestampMs()), events);
     }
 
     private void reject(Record<byte[], byte[]> record, BadInputException e) {

@@ -52,6 +52,19 @@ class IngestProgressTest {
     }
 
     @Test
+    void countsTheEventsReadOnTheirJoinPartition() {
+        IngestCounters counters = new IngestCounters();
+        Processor<byte[], JoinInput, byte[], JoinInput> counting = new IngestProgress(Duration.ofMinutes(1),
+                JOIN_PARTITIONS, "direct", "remote", false, Duration.ZERO, counters).get();
+        counting.init(context);
+        counting.process(label(idJoinedOn(PARTITION), TS));
+        counting.process(prediction(idJoinedOn(PARTITION + 1), TS));
+        counting.process(prediction(idJoinedOn(PARTITION), TS));
+        // what tells an operator whether the inputs are keyed: only the events on this, their join partition
+        assertEquals(2, counters.onJoinPartition());
+    }
+
+    @Test
     void aWatermarkFollowsOncePerIntervalOfThisPartitionsOwnEventTime() {
         progress.init(context);
         // the task's stream time, which join-input records from other partitions move too, is not this one's
@@ -67,7 +80,7 @@ class IngestProgressTest {
     @Test
     void whenEventTimeRunsAheadOfTheWallClockAWatermarkComesAtMostOncePerSpacing() {
         Processor<byte[], JoinInput, byte[], JoinInput> spaced = new IngestProgress(Duration.ofMinutes(1),
-                JOIN_PARTITIONS, "direct", "remote", false, Duration.ofSeconds(1)).get();
+                JOIN_PARTITIONS, "direct", "remote", false, Duration.ofSeconds(1), new IngestCounters()).get();
         context.setCurrentSystemTimeMs(5_000);
         spaced.init(context);
         var spacing = context.scheduledPunctuators().stream()
@@ -158,7 +171,7 @@ class IngestProgressTest {
     // inputs in arrival order (max.task.idle.ms -1): this partition's event time is the least of its two inputs'
 
     private final Processor<byte[], JoinInput, byte[], JoinInput> leastOfInputs =
-            new IngestProgress(Duration.ofMinutes(1), JOIN_PARTITIONS, "direct", "remote", true, Duration.ZERO).get();
+            new IngestProgress(Duration.ofMinutes(1), JOIN_PARTITIONS, "direct", "remote", true, Duration.ZERO, new IngestCounters()).get();
 
     @Test
     void labelsReadAheadOfTheirPredictionsDoNotMoveTheEventTime() {
