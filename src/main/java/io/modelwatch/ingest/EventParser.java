@@ -33,6 +33,7 @@ public final class EventParser {
 
     /** Thread-safe and shared: parsers created from it share its canonicalised field names. */
     private static final JsonFactory JSON = new JsonFactory();
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
     private static final String[] NONE = new String[0];
     private static final double[] NO_SCORES = new double[0];
 
@@ -50,12 +51,7 @@ public final class EventParser {
     }
 
     public Prediction parsePrediction(byte[] value) throws BadInputException {
-        return parsePrediction(value, ParseHandoff.current().scratch());
-    }
-
-    /** With this thread's scratch at hand (see {@link ParseHandoff#current}): one thread-local lookup less. */
-    Prediction parsePrediction(byte[] value, Scratch scratch) throws BadInputException {
-        Scratch s = read(value, true, scratch);
+        Scratch s = read(value, true);
         String id = requiredString(s.predictionId, "prediction_id");
         String model = requiredString(s.modelId, "model_id");
         String version = optionalString(s.modelVersion, "model_version", "");
@@ -68,11 +64,7 @@ public final class EventParser {
     }
 
     public Label parseLabel(byte[] value) throws BadInputException {
-        return parseLabel(value, ParseHandoff.current().scratch());
-    }
-
-    Label parseLabel(byte[] value, Scratch scratch) throws BadInputException {
-        Scratch s = read(value, false, scratch);
+        Scratch s = read(value, false);
         String id = requiredString(s.predictionId, "prediction_id");
         String label = classLabel(s.label, "label");
         return new Label(id, label, timestamp(s.timestamp));
@@ -192,8 +184,7 @@ public final class EventParser {
         }
     }
 
-    /** Reads into {@code s}, the calling thread's scratch (per thread: the parser itself is shared). */
-    private Scratch read(byte[] value, boolean prediction, Scratch s) throws BadInputException {
+    private Scratch read(byte[] value, boolean prediction) throws BadInputException {
         if (value == null) {
             throw new BadInputException(RejectReason.NULL_VALUE, "record value is null (a tombstone)");
         }
@@ -205,6 +196,7 @@ public final class EventParser {
         if (hook != null) {
             hook.run();
         }
+        Scratch s = SCRATCH.get();
         s.reset();
         if (s.plain.read(value, s, prediction)) {
             return s; // the common shape, read without Jackson (all ASCII, so valid UTF-8)

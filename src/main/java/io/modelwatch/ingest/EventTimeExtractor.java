@@ -72,18 +72,16 @@ public final class EventTimeExtractor implements TimestampExtractor {
             } catch (RuntimeException e) {
                 return Math.max(0, partitionTime);
             }
-            ParseHandoff here = ParseHandoff.current();
             try {
-                JoinInput event = predictions ? parser.parsePrediction(value, here.scratch())
-                        : parser.parseLabel(value, here.scratch());
-                here.leave(value, predictions, limits, event); // the ParseProcessor will not parse again
+                JoinInput event = predictions ? parser.parsePrediction(value) : parser.parseLabel(value);
+                ParseHandoff.offer(value, predictions, limits, event); // the ParseProcessor will not parse again
                 if (keyedJoinPartitions > 0 && record.partition() != JoinPartitioner.partitionOf(
                         event.predictionId().getBytes(StandardCharsets.UTF_8), keyedJoinPartitions)) {
                     return Math.max(0, partitionTime); // rejected downstream: not_on_join_partition
                 }
                 return event.timestampMs();
             } catch (BadInputException e) {
-                here.leave(value, predictions, limits, e);
+                ParseHandoff.offer(value, predictions, limits, e);
                 return Math.max(0, partitionTime);
             } catch (RuntimeException e) {
                 return Math.max(0, partitionTime); // not handed over: the processor parses and reports it itself

@@ -16,10 +16,6 @@ package io.modelwatch.ingest;
  * label), so the outcome is the one the processor's own parse would give: parsing is a function of the
  * bytes and the limits, except for the bound relative to the wall clock, which is checked again on a hit
  * (and a reject for a timestamp out of range is not taken when that bound is set).
- *
- * <p>The per-thread instance also holds the thread's parse scratch: one thread-local lookup per record
- * serves the extractor's parse and its offer, and the processor keeps the instance of its thread (a
- * lookup costs tens of nanoseconds in a stream thread's crowded thread-local table).
  */
 final class ParseHandoff {
 
@@ -33,31 +29,16 @@ final class ParseHandoff {
     /** A {@link JoinInput} or a {@link BadInputException}. */
     private final Object[] outcomes = new Object[CAPACITY];
     private int size;
-    private final EventParser.Scratch scratch = new EventParser.Scratch();
 
     private ParseHandoff() {
     }
 
-    /** This thread's instance. */
-    static ParseHandoff current() {
-        return CURRENT.get();
-    }
-
-    /** This thread's parse scratch (see {@link EventParser}). */
-    EventParser.Scratch scratch() {
-        return scratch;
-    }
-
     /** Leaves the extractor's outcome for {@code value} to the processor of this thread. */
     static void offer(byte[] value, boolean prediction, IngestLimits limits, Object outcome) {
-        CURRENT.get().leave(value, prediction, limits, outcome);
-    }
-
-    /** As {@link #offer}, on this thread's instance (the caller is on its thread). */
-    void leave(byte[] value, boolean prediction, IngestLimits limits, Object outcome) {
-        if (value != null) {
-            put(value, prediction, limits, outcome);
+        if (value == null) {
+            return;
         }
+        CURRENT.get().put(value, prediction, limits, outcome);
     }
 
     /**
@@ -65,15 +46,14 @@ final class ParseHandoff {
      * {@code parser} would give it now; null when there is none (the caller parses).
      */
     static JoinInput take(byte[] value, boolean prediction, EventParser parser) throws BadInputException {
-        return CURRENT.get().pickUp(value, prediction, parser);
-    }
-
-    /** As {@link #take}, on this thread's instance (the caller is on its thread). */
-    JoinInput pickUp(byte[] value, boolean prediction, EventParser parser) throws BadInputException {
-        if (value == null || size == 0) {
+        if (value == null) {
             return null;
         }
-        Object outcome = remove(value, prediction, parser.limits());
+        ParseHandoff h = CURRENT.get();
+        if (h.size == 0) {
+            return null;
+        }
+        Object outcome = h.remove(value, prediction, parser.limits());
         if (outcome == null) {
             return null;
         }

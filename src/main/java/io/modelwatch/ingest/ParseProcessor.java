@@ -22,8 +22,6 @@ final class ParseProcessor implements Processor<byte[], byte[], byte[], Parsed> 
     private final int joinPartitions;
     /** Inputs not repartitioned: an event not on its join partition is rejected. */
     private final boolean keyedInputs;
-    private Thread handoffThread;
-    private ParseHandoff handoff;
     private final String events;
     private final String deadLetters;
     private ProcessorContext<byte[], Parsed> context;
@@ -44,22 +42,12 @@ final class ParseProcessor implements Processor<byte[], byte[], byte[], Parsed> 
         this.context = context;
     }
 
-    /** The handoff of this thread, kept while the task stays on it (Thread.currentThread() is an intrinsic). */
-    private ParseHandoff handoff() {
-        Thread thread = Thread.currentThread();
-        if (thread != handoffThread) {
-            handoff = ParseHandoff.current();
-            handoffThread = thread;
-        }
-        return handoff;
-    }
-
     @Override
     public void process(Record<byte[], byte[]> record) {
         JoinInput event;
         try {
             // the validating EventTimeExtractor of this thread has usually parsed these very bytes already
-            event = handoff().pickUp(record.value(), predictions, parser);
+            event = ParseHandoff.take(record.value(), predictions, parser);
             if (event == null) {
                 event = predictions ? parser.parsePrediction(record.value()) : parser.parseLabel(record.value());
             }

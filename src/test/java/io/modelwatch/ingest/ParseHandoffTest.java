@@ -23,8 +23,6 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Named;
-import org.apache.kafka.streams.processor.api.MockProcessorContext;
-import org.apache.kafka.streams.processor.api.Record;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -133,48 +131,6 @@ class ParseHandoffTest {
         assertEquals(1, parses.get(), "the processor took the extractor's parse");
         assertEquals(0, ParseHandoff.pending());
         assertEquals(parser.parsePrediction(value), ((JoinInput) out));
-    }
-
-    /**
-     * A processor keeps the handoff of the thread it last ran on; when Kafka Streams moves its task to another
-     * stream thread, it must take that thread's (where that thread's extractor left the parse), not the old one.
-     */
-    @Test
-    void aProcessorMovedToAnotherThreadTakesThatThreadsHandoff() throws Exception {
-        EventTimeExtractor extractor = new EventTimeExtractor(LIMITS, true);
-        ParseProcessor processor = new ParseProcessor(new EventParser(LIMITS), true, new IngestCounters(), 0, false,
-                "events", "dead-letters");
-        MockProcessorContext<byte[], Parsed> context = new MockProcessorContext<>(config());
-        context.setRecordMetadata("t", 0, 7);
-        processor.init(context);
-        byte[] here = prediction("p-here");
-        extract(extractor, here, -1);
-        processor.process(new Record<>("k".getBytes(StandardCharsets.UTF_8), here, 1L));
-        assertEquals(1, parses.get(), "this thread: the extractor's parse taken");
-
-        AtomicInteger parsesThere = new AtomicInteger();
-        Thread test = Thread.currentThread();
-        byte[] there = prediction("p-there");
-        Thread other = new Thread(() -> {
-            EventParser.parseHook = () -> {
-                if (Thread.currentThread() != test) {
-                    parsesThere.incrementAndGet();
-                }
-            };
-            extract(extractor, there, -1); // that thread's extractor: its handoff now holds the parse
-            processor.process(new Record<>("k".getBytes(StandardCharsets.UTF_8), there, 1L));
-            assertEquals(0, ParseHandoff.pending(), "taken from that thread's handoff");
-        });
-        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
-        other.setUncaughtExceptionHandler((t, e) -> failure.set(e));
-        other.start();
-        other.join();
-        if (failure.get() != null) {
-            throw new AssertionError("on the other thread", failure.get());
-        }
-        assertEquals(1, parsesThere.get(), "one parse on the other thread: the processor did not parse again");
-        assertEquals(2, context.forwarded().size());
-        assertEquals("p-there", ((JoinInput) context.forwarded().get(1).record().value()).predictionId());
     }
 
     @Test
