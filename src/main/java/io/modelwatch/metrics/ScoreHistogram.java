@@ -224,7 +224,6 @@ final class ScoreHistogram {
         size = k;
     }
 
-
     /** Same distinct scores (bit for bit) with the same counts. */
     boolean sameAs(ScoreHistogram o) {
         int n = size();
