@@ -1,5 +1,6 @@
 package io.modelwatch;
 
+import io.modelwatch.join.DelayedJoin;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.Stores;
 
@@ -14,6 +15,9 @@ public final class StateStores {
      * {@code metrics-history} (the memtable budget is shared among them; a topology test keeps it true).
      */
     public static final int ROCKSDB_STORES_PER_PARTITION = 3;
+
+    /** The store that takes nearly every write (three per labelled pair): one per partition, most of the memtables. */
+    public static final String WRITE_HEAVY_STORE = DelayedJoin.PENDING_STORE;
 
     private StateStores() {
     }

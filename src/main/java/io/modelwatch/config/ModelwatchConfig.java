@@ -69,7 +69,7 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         KEYS.put("http.advertised-host", "localhost");
         KEYS.put("rules-file", "");
         KEYS.put("rocksdb.block-cache-bytes", Long.toString(64L << 20));
-        KEYS.put("rocksdb.write-buffer-bytes", Long.toString(32L << 20));
+        KEYS.put("rocksdb.write-buffer-bytes", Long.toString(48L << 20));
         KEYS.put("standby-replicas", "0");
         KEYS.put("leave-group-on-stop", "true");
         KEYS.put("limits.max-record-bytes", "65536");
@@ -426,6 +426,9 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         // one instance may hold every partition's RocksDB stores: the memtables are sized to share the budget
         p.put(BoundedRocksDbConfig.MAX_STORES_CONFIG,
                 Long.toString((long) StateStores.ROCKSDB_STORES_PER_PARTITION * topology.joinPartitions()));
+        // ... most of their memory going to the one store that takes nearly every write
+        p.put(BoundedRocksDbConfig.WRITE_HEAVY_STORE_CONFIG, StateStores.WRITE_HEAVY_STORE);
+        p.put(BoundedRocksDbConfig.MAX_WRITE_HEAVY_STORES_CONFIG, Long.toString(topology.joinPartitions()));
         // a window's partial aggregate travels as one record (and rests as one changelog value): allow
         // PARTIAL_RECORD_BYTES on the internal topics instead of the broker's 1 MB default
         p.put(StreamsConfig.topicPrefix("max.message.bytes"), Integer.toString(PARTIAL_RECORD_BYTES));

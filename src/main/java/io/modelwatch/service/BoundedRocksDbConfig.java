@@ -29,7 +29,10 @@ import org.slf4j.LoggerFactory;
  * the idle ones alone keep the manager over budget, every write to a busy store flushed a memtable of
  * one entry, RocksDB stopped writes at two unflushed memtables, and a round of the bench spent 6 to 16 s
  * of CPU in RocksDB's threads (5,778 flushes of one store in one round instead of about 20; see docs/performance.md,
- * 14th session). The cache
+ * 14th session). Within that half, the store that takes nearly every write ({@link #WRITE_HEAVY_STORE_CONFIG}:
+ * {@code join-pending}, three writes per labelled pair) gets three quarters and the others share the rest:
+ * its RocksDB threads' CPU fell by about half with memtables four times larger (fewer, larger flushes
+ * for its compactions to merge; docs/performance.md, 23rd session). The cache
  * and the manager are created by the first store that opens and are static: later stores, and
  * other Kafka Streams instances in the same JVM, share them (a different size asked later is
  * logged and ignored). {@link #close} never closes them: they live as long as the JVM.
@@ -44,13 +47,24 @@ public final class BoundedRocksDbConfig implements RocksDBConfigSetter {
     /** Streams config entry: the most RocksDB stores one instance can hold open (sizes the memtables). */
     public static final String MAX_STORES_CONFIG = "modelwatch.rocksdb.max.stores";
 
+    /** Streams config entry: the name of the store that takes nearly every write (optional). */
+    public static final String WRITE_HEAVY_STORE_CONFIG = "modelwatch.rocksdb.write.heavy.store";
+    /** Streams config entry: the most stores of that name one instance can hold (one per partition). */
+    public static final String MAX_WRITE_HEAVY_STORES_CONFIG = "modelwatch.rocksdb.max.write.heavy.stores";
+
     public static final long DEFAULT_BLOCK_CACHE_BYTES = 64L * 1024 * 1024;
     /** Without {@link #MAX_STORES_CONFIG}: three RocksDB stores of each of six partitions. */
     public static final long DEFAULT_MAX_STORES = 18;
     static final long MIN_MEMTABLE_BYTES = 256 * 1024;
     static final long MAX_MEMTABLE_BYTES = 16L << 20;
-    /** Half the default cache: memtables of 910 KiB for 18 stores (smaller ones cost more flushes and compactions). */
-    public static final long DEFAULT_WRITE_BUFFER_BYTES = 32L * 1024 * 1024;
+    /**
+     * Three quarters of the default cache: for 18 stores, six of them write-heavy, memtables of 3 MiB and 512 KiB
+     * (smaller ones cost more flushes and compactions: with 910 KiB for every store, join-pending's RocksDB
+     * threads used twice the CPU).
+     */
+    public static final long DEFAULT_WRITE_BUFFER_BYTES = 48L * 1024 * 1024;
+    /** The write-heavy stores' share of the memtables' half of the budget, in eighths of the whole budget. */
+    static final int WRITE_HEAVY_EIGHTHS = 3;
 
     /** Share of the cache reserved for index and filter blocks (high priority: evicted last). */
     static final double INDEX_FILTER_RATIO = 0.1;
@@ -91,7 +105,17 @@ public final class BoundedRocksDbConfig implements RocksDBConfigSetter {
         options.setWriteBufferManager(s.writeBufferManager());
         options.setMaxWriteBufferNumber(MEMTABLES_PER_STORE);
         long maxStores = positive(configs, MAX_STORES_CONFIG, DEFAULT_MAX_STORES, "a number of stores");
-        options.setWriteBufferSize(memtableBytes(s.writeBufferBytes(), maxStores));
+        Object heavyStore = configs == null ? null : configs.get(WRITE_HEAVY_STORE_CONFIG);
+        long maxHeavy = 0;
+        if (heavyStore != null) {
+            maxHeavy = positive(configs, MAX_WRITE_HEAVY_STORES_CONFIG, 0, "a number of stores");
+            if (maxHeavy == 0 || maxHeavy >= maxStores) {
+                throw new IllegalArgumentException(MAX_WRITE_HEAVY_STORES_CONFIG + ": must be set, and below "
+                        + MAX_STORES_CONFIG + " (" + maxStores + "), with " + WRITE_HEAVY_STORE_CONFIG);
+            }
+        }
+        boolean heavy = heavyStore != null && heavyStore.toString().equals(storeName);
+        options.setWriteBufferSize(memtableBytes(s.writeBufferBytes(), maxStores, maxHeavy, heavy));
     }
 
     @Override
@@ -100,12 +124,28 @@ public final class BoundedRocksDbConfig implements RocksDBConfigSetter {
     }
 
     /**
-     * Size of one memtable: the budget shared by {@code maxStores} stores so that their memtables together
+     * Size of one memtable, no store write-heavy: the budget shared by {@code maxStores} stores so that their memtables together
      * fill at most half of it (RocksDB flushes on any write once the mutable memtables pass 7/8 of the budget,
      * or half of it with the flushing ones over the whole), between 256 KiB and 16 MiB.
      */
     static long memtableBytes(long writeBufferBytes, long maxStores) {
-        long share = writeBufferBytes / (2 * Math.max(1, maxStores));
+        return memtableBytes(writeBufferBytes, maxStores, 0, false);
+    }
+
+    /**
+     * As {@link #memtableBytes(long, long)} when {@code maxHeavy} is 0; otherwise the {@code maxHeavy} write-heavy
+     * stores share 3/8 of the budget and the other {@code maxStores - maxHeavy} stores 1/8: still half in all,
+     * so a memtable being written and one being flushed per store stay within the budget.
+     */
+    static long memtableBytes(long writeBufferBytes, long maxStores, long maxHeavy, boolean heavy) {
+        long share;
+        if (maxHeavy <= 0) {
+            share = writeBufferBytes / (2 * Math.max(1, maxStores));
+        } else if (heavy) {
+            share = writeBufferBytes / 8 * WRITE_HEAVY_EIGHTHS / maxHeavy;
+        } else {
+            share = writeBufferBytes / 8 * (4 - WRITE_HEAVY_EIGHTHS) / Math.max(1, maxStores - maxHeavy);
+        }
         return Math.max(MIN_MEMTABLE_BYTES, Math.min(MAX_MEMTABLE_BYTES, share));
     }
 

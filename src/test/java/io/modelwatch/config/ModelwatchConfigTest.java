@@ -276,5 +276,10 @@ class ModelwatchConfigTest {
     void theRocksDbMemtablesAreSizedForThreeStoresOfEveryPartition() {
         ModelwatchConfig c = ModelwatchConfig.load(null, Map.of("MODELWATCH_TOPICS_PARTITIONS", "12"));
         assertEquals("36", c.streamsProperties().getProperty(io.modelwatch.service.BoundedRocksDbConfig.MAX_STORES_CONFIG));
+        // join-pending, one per partition, takes nearly every write: most of the memtables are its
+        assertEquals("join-pending", c.streamsProperties().getProperty(
+                io.modelwatch.service.BoundedRocksDbConfig.WRITE_HEAVY_STORE_CONFIG));
+        assertEquals("12", c.streamsProperties().getProperty(
+                io.modelwatch.service.BoundedRocksDbConfig.MAX_WRITE_HEAVY_STORES_CONFIG));
     }
 }

@@ -1,6 +1,7 @@
 package io.modelwatch.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
@@ -18,8 +19,58 @@ class BoundedRocksDbConfigTest {
             long memtable = BoundedRocksDbConfig.memtableBytes(budget, stores);
             assertTrue(stores * memtable <= budget / 2, stores + " stores of " + memtable + " bytes");
         }
-        // defaults: 18 stores (3 per partition, 6 partitions) in 32 MiB: 910 KiB each
-        assertEquals(932_067, BoundedRocksDbConfig.memtableBytes(budget, BoundedRocksDbConfig.DEFAULT_MAX_STORES));
+        // 18 stores (3 per partition, 6 partitions) in the default 48 MiB, none write-heavy: 1.33 MiB each
+        assertEquals(1_398_101, BoundedRocksDbConfig.memtableBytes(budget, BoundedRocksDbConfig.DEFAULT_MAX_STORES));
+    }
+
+    @Test
+    void theWriteHeavyStoresTakeThreeQuartersOfTheMemtablesHalf() {
+        for (long budget : new long[] {16L << 20, 32L << 20, 64L << 20, 256L << 20}) {
+            for (long partitions : new long[] {1, 6, 12, 24}) {
+                long stores = 3 * partitions;
+                long heavy = BoundedRocksDbConfig.memtableBytes(budget, stores, partitions, true);
+                long other = BoundedRocksDbConfig.memtableBytes(budget, stores, partitions, false);
+                String what = partitions + " partitions in " + budget + ": " + heavy + " / " + other;
+                if (other > BoundedRocksDbConfig.MIN_MEMTABLE_BYTES) {
+                    assertTrue(partitions * heavy + (stores - partitions) * other <= budget / 2, what);
+                }
+                assertTrue(heavy >= other, what);
+            }
+        }
+        // defaults: 6 of 18 stores write-heavy in 48 MiB: 3 MiB each, the other 12 at 512 KiB
+        long budget = BoundedRocksDbConfig.DEFAULT_WRITE_BUFFER_BYTES;
+        assertEquals(3L << 20, BoundedRocksDbConfig.memtableBytes(budget, 18, 6, true));
+        assertEquals(512L << 10, BoundedRocksDbConfig.memtableBytes(budget, 18, 6, false));
+    }
+
+    @Test
+    void onlyTheStoreNamedWriteHeavyGetsTheLargerMemtable() {
+        RocksDB.loadLibrary();
+        Map<String, Object> configs = Map.of(BoundedRocksDbConfig.MAX_STORES_CONFIG, "9",
+                BoundedRocksDbConfig.WRITE_HEAVY_STORE_CONFIG, "busy",
+                BoundedRocksDbConfig.MAX_WRITE_HEAVY_STORES_CONFIG, "3");
+        try (Options busy = new Options(); Options quiet = new Options()) {
+            busy.setTableFormatConfig(new BlockBasedTableConfig());
+            quiet.setTableFormatConfig(new BlockBasedTableConfig());
+            new BoundedRocksDbConfig().setConfig("busy", busy, configs);
+            new BoundedRocksDbConfig().setConfig("quiet", quiet, configs);
+            long budget = BoundedRocksDbConfig.current().writeBufferBytes();
+            assertEquals(BoundedRocksDbConfig.memtableBytes(budget, 9, 3, true), busy.writeBufferSize());
+            assertEquals(BoundedRocksDbConfig.memtableBytes(budget, 9, 3, false), quiet.writeBufferSize());
+            assertTrue(busy.writeBufferSize() > quiet.writeBufferSize());
+        }
+    }
+
+    @Test
+    void aWriteHeavyStoreNeedsItsCountBelowTheStoreCount() {
+        RocksDB.loadLibrary();
+        try (Options options = new Options()) {
+            options.setTableFormatConfig(new BlockBasedTableConfig());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () ->
+                    new BoundedRocksDbConfig().setConfig("busy", options, Map.of(BoundedRocksDbConfig.MAX_STORES_CONFIG,
+                            "3", BoundedRocksDbConfig.WRITE_HEAVY_STORE_CONFIG, "busy")));
+            assertTrue(e.getMessage().contains(BoundedRocksDbConfig.MAX_WRITE_HEAVY_STORES_CONFIG), e.getMessage());
+        }
     }
 
     @Test
