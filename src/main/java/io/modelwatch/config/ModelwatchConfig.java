@@ -69,7 +69,7 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         KEYS.put("http.advertised-host", "localhost");
         KEYS.put("rules-file", "");
         KEYS.put("rocksdb.block-cache-bytes", Long.toString(64L << 20));
-        KEYS.put("rocksdb.write-buffer-bytes", Long.toString(48L << 20));
+        KEYS.put("rocksdb.write-buffer-bytes", ""); // unset: three quarters of the cache (48 of the default 64 MiB)
         KEYS.put("standby-replicas", "0");
         KEYS.put("leave-group-on-stop", "true");
         KEYS.put("limits.max-record-bytes", "65536");
@@ -288,7 +288,9 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
             }
         }
         long cacheBytes = r.bytes("rocksdb.block-cache-bytes", 1L << 20);
-        long writeBufferBytes = r.bytes("rocksdb.write-buffer-bytes", 1L << 20);
+        // unset: three quarters of the cache, so a smaller cache alone is a valid configuration
+        long writeBufferBytes = r.string("rocksdb.write-buffer-bytes").isEmpty() ? cacheBytes / 4 * 3
+                : r.bytes("rocksdb.write-buffer-bytes", 1L << 20);
         if (writeBufferBytes > cacheBytes) {
             problems.add("rocksdb.write-buffer-bytes: the write buffers are counted within the block cache, so "
                     + writeBufferBytes + " must not exceed rocksdb.block-cache-bytes " + cacheBytes);

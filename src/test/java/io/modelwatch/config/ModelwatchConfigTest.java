@@ -273,6 +273,22 @@ class ModelwatchConfigTest {
     }
 
     @Test
+    void theWriteBuffersAreThreeQuartersOfTheCacheUnlessSet() {
+        assertEquals(Long.toString(48L << 20), ModelwatchConfig.load(null, Map.of()).streamsProperties()
+                .getProperty(io.modelwatch.service.BoundedRocksDbConfig.WRITE_BUFFER_BYTES_CONFIG));
+        assertEquals(Long.toString(12L << 20), ModelwatchConfig.load(null, Map.of(
+                "MODELWATCH_ROCKSDB_BLOCK_CACHE_BYTES", Long.toString(16L << 20))).streamsProperties()
+                .getProperty(io.modelwatch.service.BoundedRocksDbConfig.WRITE_BUFFER_BYTES_CONFIG));
+        assertEquals(Long.toString(8L << 20), ModelwatchConfig.load(null, Map.of(
+                "MODELWATCH_ROCKSDB_WRITE_BUFFER_BYTES", Long.toString(8L << 20))).streamsProperties()
+                .getProperty(io.modelwatch.service.BoundedRocksDbConfig.WRITE_BUFFER_BYTES_CONFIG));
+        ConfigException e = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(null, Map.of(
+                "MODELWATCH_ROCKSDB_BLOCK_CACHE_BYTES", Long.toString(16L << 20),
+                "MODELWATCH_ROCKSDB_WRITE_BUFFER_BYTES", Long.toString(32L << 20))));
+        assertTrue(e.getMessage().contains("rocksdb.write-buffer-bytes"), e.getMessage());
+    }
+
+    @Test
     void theRocksDbMemtablesAreSizedForThreeStoresOfEveryPartition() {
         ModelwatchConfig c = ModelwatchConfig.load(null, Map.of("MODELWATCH_TOPICS_PARTITIONS", "12"));
         assertEquals("36", c.streamsProperties().getProperty(io.modelwatch.service.BoundedRocksDbConfig.MAX_STORES_CONFIG));
