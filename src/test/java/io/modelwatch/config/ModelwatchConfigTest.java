@@ -273,6 +273,14 @@ class ModelwatchConfigTest {
     }
 
     @Test
+    void theStreamsProducersBatch128KibUnlessKafkaPropertiesSayOtherwise() {
+        assertEquals("131072", ModelwatchConfig.load(null, Map.of()).streamsProperties()
+                .getProperty("producer.batch.size"));
+        assertEquals("16384", ModelwatchConfig.load(null, Map.of("MODELWATCH_KAFKA_PROPERTY_PRODUCER_BATCH_SIZE",
+                "16384")).streamsProperties().getProperty("producer.batch.size"));
+    }
+
+    @Test
     void theWriteBuffersAreThreeQuartersOfTheCacheUnlessSet() {
         assertEquals(Long.toString(48L << 20), ModelwatchConfig.load(null, Map.of()).streamsProperties()
                 .getProperty(io.modelwatch.service.BoundedRocksDbConfig.WRITE_BUFFER_BYTES_CONFIG));
