@@ -121,6 +121,12 @@ class ModelwatchConfigTest {
         ModelwatchConfig c = ModelwatchConfig.load(Path.of("modelwatch.example.yaml"), Map.of());
         assertEquals("localhost:9092", c.bootstrapServers());
         assertEquals(List.of(), c.topology().sliceDimensions());
+        // the example states the defaults of the RocksDB memory
+        ModelwatchConfig defaults = ModelwatchConfig.load(null, Map.of());
+        for (String key : List.of(io.modelwatch.service.BoundedRocksDbConfig.BLOCK_CACHE_BYTES_CONFIG,
+                io.modelwatch.service.BoundedRocksDbConfig.WRITE_BUFFER_BYTES_CONFIG)) {
+            assertEquals(defaults.streamsProperties().getProperty(key), c.streamsProperties().getProperty(key), key);
+        }
     }
 
     @Test
