@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * of CPU in RocksDB's threads (5,778 flushes of one store in one round instead of about 20; see docs/performance.md,
  * 14th session). Within that half, the store that takes nearly every write ({@link #WRITE_HEAVY_STORE_CONFIG}:
  * {@code join-pending}, three writes per labelled pair) gets three quarters and the others share the rest:
- * its RocksDB threads' CPU fell by about half with memtables four times larger (fewer, larger flushes
+ * its RocksDB threads' CPU fell by about half with memtables about three times larger (fewer, larger flushes
  * for its compactions to merge; docs/performance.md, 23rd session). The cache
  * and the manager are created by the first store that opens and are static: later stores, and
  * other Kafka Streams instances in the same JVM, share them (a different size asked later is
