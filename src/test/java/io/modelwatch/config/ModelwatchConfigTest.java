@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.modelwatch.service.BoundedRocksDbConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -123,8 +124,8 @@ class ModelwatchConfigTest {
         assertEquals(List.of(), c.topology().sliceDimensions());
         // the example states the defaults of the RocksDB memory
         ModelwatchConfig defaults = ModelwatchConfig.load(null, Map.of());
-        for (String key : List.of(io.modelwatch.service.BoundedRocksDbConfig.BLOCK_CACHE_BYTES_CONFIG,
-                io.modelwatch.service.BoundedRocksDbConfig.WRITE_BUFFER_BYTES_CONFIG)) {
+        for (String key : List.of(BoundedRocksDbConfig.BLOCK_CACHE_BYTES_CONFIG,
+                BoundedRocksDbConfig.WRITE_BUFFER_BYTES_CONFIG)) {
             assertEquals(defaults.streamsProperties().getProperty(key), c.streamsProperties().getProperty(key), key);
         }
     }
@@ -289,13 +290,13 @@ class ModelwatchConfigTest {
     @Test
     void theWriteBuffersAreThreeQuartersOfTheCacheUnlessSet() {
         assertEquals(Long.toString(48L << 20), ModelwatchConfig.load(null, Map.of()).streamsProperties()
-                .getProperty(io.modelwatch.service.BoundedRocksDbConfig.WRITE_BUFFER_BYTES_CONFIG));
+                .getProperty(BoundedRocksDbConfig.WRITE_BUFFER_BYTES_CONFIG));
         assertEquals(Long.toString(12L << 20), ModelwatchConfig.load(null, Map.of(
                 "MODELWATCH_ROCKSDB_BLOCK_CACHE_BYTES", Long.toString(16L << 20))).streamsProperties()
-                .getProperty(io.modelwatch.service.BoundedRocksDbConfig.WRITE_BUFFER_BYTES_CONFIG));
+                .getProperty(BoundedRocksDbConfig.WRITE_BUFFER_BYTES_CONFIG));
         assertEquals(Long.toString(8L << 20), ModelwatchConfig.load(null, Map.of(
                 "MODELWATCH_ROCKSDB_WRITE_BUFFER_BYTES", Long.toString(8L << 20))).streamsProperties()
-                .getProperty(io.modelwatch.service.BoundedRocksDbConfig.WRITE_BUFFER_BYTES_CONFIG));
+                .getProperty(BoundedRocksDbConfig.WRITE_BUFFER_BYTES_CONFIG));
         ConfigException e = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(null, Map.of(
                 "MODELWATCH_ROCKSDB_BLOCK_CACHE_BYTES", Long.toString(16L << 20),
                 "MODELWATCH_ROCKSDB_WRITE_BUFFER_BYTES", Long.toString(32L << 20))));
@@ -305,11 +306,11 @@ class ModelwatchConfigTest {
     @Test
     void theRocksDbMemtablesAreSizedForThreeStoresOfEveryPartition() {
         ModelwatchConfig c = ModelwatchConfig.load(null, Map.of("MODELWATCH_TOPICS_PARTITIONS", "12"));
-        assertEquals("36", c.streamsProperties().getProperty(io.modelwatch.service.BoundedRocksDbConfig.MAX_STORES_CONFIG));
+        assertEquals("36", c.streamsProperties().getProperty(BoundedRocksDbConfig.MAX_STORES_CONFIG));
         // join-pending, one per partition, takes nearly every write: most of the memtables are its
         assertEquals("join-pending", c.streamsProperties().getProperty(
-                io.modelwatch.service.BoundedRocksDbConfig.WRITE_HEAVY_STORE_CONFIG));
+                BoundedRocksDbConfig.WRITE_HEAVY_STORE_CONFIG));
         assertEquals("12", c.streamsProperties().getProperty(
-                io.modelwatch.service.BoundedRocksDbConfig.MAX_WRITE_HEAVY_STORES_CONFIG));
+                BoundedRocksDbConfig.MAX_WRITE_HEAVY_STORES_CONFIG));
     }
 }
