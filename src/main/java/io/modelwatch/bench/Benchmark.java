@@ -80,6 +80,7 @@ public final class Benchmark {
 
     public int run() throws Exception {
         long benchStart = System.nanoTime();
+        CpuYardstick.shared(); // compiled and steady by the first measured phase
         List<Events.Model> models = Events.models(o.models(), o.classes());
         out.printf(Locale.ROOT, "modelwatch bench: %d predictions (%.0f%% labelled), %d models %s, %d partitions, "
                         + "%d stream threads, guarantees %s; %d CPUs, max heap %d MB%n", o.predictions(),

@@ -34,6 +34,7 @@ final class ThreadCpu {
     private final Map<Long, Long> startNanos;
     private final long startGcMillis;
     private final Map<String, Long> startNativeTicks;
+    private final long startedAt = System.nanoTime();
 
     private ThreadCpu(Map<Long, Long> startNanos, long startGcMillis, Map<String, Long> startNativeTicks) {
         this.startNanos = startNanos;
@@ -42,6 +43,7 @@ final class ThreadCpu {
     }
 
     static ThreadCpu start() {
+        CpuYardstick.shared(); // running from here on, if not before
         Map<Long, Long> now = new HashMap<>();
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         for (long id : mx.getAllThreadIds()) {
@@ -50,7 +52,10 @@ final class ThreadCpu {
         return new ThreadCpu(now, gcMillis(), nativeTicks());
     }
 
-    /** {@code group=seconds, ...} for the groups above 2% of the total, largest first, and GC pause time. */
+    /**
+     * {@code group=seconds, ...} for the groups above 2% of the total, largest first, GC pause time, and the
+     * {@link CpuYardstick}'s reading over the same span (how fast the machine itself was meanwhile).
+     */
     String describeSinceStart() {
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         Map<String, Long> byGroup = new HashMap<>();
@@ -82,6 +87,7 @@ final class ThreadCpu {
                 b.append(String.format(Locale.ROOT, " %s=%.1f", g, ticks / TICKS_PER_SECOND));
             }
         }
+        b.append("; machine yardstick: ").append(CpuYardstick.shared().since(startedAt).describe());
         return b.toString();
     }
 

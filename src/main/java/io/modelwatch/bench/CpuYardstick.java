@@ -1,0 +1,158 @@
+package io.modelwatch.bench;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * A yardstick for the machine's own speed: the same fixed amount of work, run every half second on a
+ * thread of its own and timed in that thread's CPU time. On an unchanging machine it always takes the same
+ * CPU time; when it takes longer, the machine got slower, not the code under test: another tenant on the
+ * same physical core (the vCPU's SMT sibling) or the same memory, a lower clock, or time the hypervisor took
+ * that the guest counts as the thread's. Two kinds of work: {@code alu}, a chain of arithmetic in registers
+ * (the core's speed), and {@code mem}, a chain of dependent loads from 16 MiB (the caches and memory beyond
+ * the core, which the process under test shares too). A phase's figures are the medians of the samples
+ * taken while it ran ({@link ThreadCpu#describeSinceStart}); rounds of the bench whose every thread spent
+ * 20 to 40% more CPU on the same work are compared against it (docs/performance.md, 25th session).
+ *
+ * <p>Cost: about 1% of one core (a few milliseconds every 500 ms), the same in every phase and build.
+ */
+final class CpuYardstick {
+
+    static final long PERIOD_MS = 500;
+    /** Steps of each kind per sample: a millisecond or a few each on a 2 GHz core. */
+    static final int ALU_STEPS = 1 << 20;
+    static final int MEM_STEPS = 1 << 15;
+    /** 16 MiB of ints: more than the caches one core has to itself, so most loads go to the shared cache or memory. */
+    private static final int MEM_INTS = 1 << 22;
+
+    private static CpuYardstick shared;
+
+    private final int[] memory = new int[MEM_INTS];
+    private final ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+    /** Samples: wall-clock time taken (nanoTime), then CPU nanoseconds of each kind. */
+    private long[] at = new long[256];
+    private long[] alu = new long[256];
+    private long[] mem = new long[256];
+    private int samples;
+    /** Keeps the results alive, so that the JIT cannot drop the work. */
+    @SuppressWarnings("unused")
+    private volatile long sink;
+
+    /** The medians of the samples taken in a span of time; {@code samples} 0 when none was. */
+    record Reading(int samples, double aluMs, double memMs) {
+        String describe() {
+            return samples == 0 ? "no samples"
+                    : String.format(Locale.ROOT, "alu=%.2f ms mem=%.2f ms (median of %d)", aluMs, memMs, samples);
+        }
+    }
+
+    private CpuYardstick() {
+        long x = 0x9E3779B97F4A7C15L;
+        for (int i = 0; i < MEM_INTS; i++) {
+            x = xorshift(x);
+            memory[i] = (int) (x >>> 33);
+        }
+    }
+
+    /** The JVM's yardstick, started on first use (a daemon thread: it lives as long as the bench's JVM). */
+    static synchronized CpuYardstick shared() {
+        if (shared == null) {
+            shared = new CpuYardstick();
+            Thread t = new Thread(shared::loop, "bench-cpu-yardstick");
+            t.setDaemon(true);
+            t.start();
+        }
+        return shared;
+    }
+
+    private void loop() {
+        while (true) {
+            sample();
+            try {
+                Thread.sleep(PERIOD_MS);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /** Runs both kinds of work once and records their CPU times. */
+    void sample() {
+        long t0 = mx.getCurrentThreadCpuTime();
+        long a = aluWork(ALU_STEPS);
+        long t1 = mx.getCurrentThreadCpuTime();
+        long m = memWork(MEM_STEPS);
+        long t2 = mx.getCurrentThreadCpuTime();
+        sink = a + m;
+        record(System.nanoTime(), t1 - t0, t2 - t1);
+    }
+
+    static long aluWork(int steps) {
+        long x = 0x2545F4914F6CDD1DL;
+        long acc = 0;
+        for (int i = 0; i < steps; i++) {
+            x = xorshift(x);
+            acc += x * 0x9E3779B97F4A7C15L;
+        }
+        return acc;
+    }
+
+    /** Each load's index depends on the previous load: no two loads overlap, so each pays the full latency. */
+    long memWork(int steps) {
+        int mask = MEM_INTS - 1;
+        int i = 0;
+        long acc = 0;
+        for (int s = 0; s < steps; s++) {
+            int v = memory[i];
+            acc += v;
+            i = (v ^ s) & mask;
+        }
+        return acc;
+    }
+
+    private static long xorshift(long x) {
+        x ^= x << 13;
+        x ^= x >>> 7;
+        x ^= x << 17;
+        return x;
+    }
+
+    synchronized void record(long atNanos, long aluNanos, long memNanos) {
+        if (samples == at.length) {
+            at = Arrays.copyOf(at, samples * 2);
+            alu = Arrays.copyOf(alu, samples * 2);
+            mem = Arrays.copyOf(mem, samples * 2);
+        }
+        at[samples] = atNanos;
+        alu[samples] = aluNanos;
+        mem[samples] = memNanos;
+        samples++;
+    }
+
+    /** The medians of the samples taken at or after {@code fromNanos} (a {@link System#nanoTime} reading). */
+    synchronized Reading since(long fromNanos) {
+        int first = 0;
+        while (first < samples && at[first] < fromNanos) {
+            first++;
+        }
+        int n = samples - first;
+        if (n == 0) {
+            return new Reading(0, 0, 0);
+        }
+        return new Reading(n, medianMs(alu, first, samples), medianMs(mem, first, samples));
+    }
+
+    /** The middle value (the lower middle of an even count), in milliseconds. */
+    private static double medianMs(long[] values, int from, int to) {
+        long[] sorted = Arrays.copyOfRange(values, from, to);
+        Arrays.sort(sorted);
+        return sorted[(sorted.length - 1) / 2] / 1e6;
+    }
+
+    /** A yardstick that only records what it is given (tests). */
+    static CpuYardstick forTest() {
+        return new CpuYardstick();
+    }
+}
