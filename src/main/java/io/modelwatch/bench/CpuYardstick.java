@@ -10,9 +10,10 @@ import java.util.Locale;
  * thread of its own and timed in that thread's CPU time. On an unchanging machine it always takes the same
  * CPU time; when it takes longer, the machine got slower, not the code under test: another tenant on the
  * same physical core (the vCPU's SMT sibling) or the same memory, a lower clock, or time the hypervisor took
- * that the guest counts as the thread's. Two kinds of work: {@code alu}, a chain of arithmetic in registers
- * (the core's speed), and {@code mem}, a chain of dependent loads from 16 MiB (the caches and memory beyond
- * the core, which the process under test shares too). A phase's figures are the medians of the samples
+ * that the guest counts as the thread's. Three kinds of work: {@code alu}, a chain of arithmetic in registers
+ * (the core's speed); {@code llc}, a chain of dependent loads from 4 MiB, beyond a core's own caches but within
+ * the last-level cache that cores share (so it slows when others fill that cache); and {@code mem}, the same
+ * from 16 MiB (memory, and the TLB). The process under test shares the last two with the yardstick too. A phase's figures are the medians of the samples
  * taken while it ran ({@link ThreadCpu#describeSinceStart}); rounds of the bench whose every thread spent
  * 20 to 40% more CPU on the same work are compared against it (docs/performance.md, 25th session).
  *
@@ -26,6 +27,8 @@ final class CpuYardstick {
     static final int MEM_STEPS = 1 << 15;
     /** 16 MiB of ints: more than the caches one core has to itself, so most loads go to the shared cache or memory. */
     private static final int MEM_INTS = 1 << 22;
+    /** 4 MiB of ints: beyond a core's L2, within the last-level cache it shares with other cores. */
+    static final int LLC_INTS = 1 << 20;
 
     private static CpuYardstick shared;
 
@@ -34,6 +37,7 @@ final class CpuYardstick {
     /** Samples: wall-clock time taken (nanoTime), then CPU nanoseconds of each kind. */
     private long[] at = new long[256];
     private long[] alu = new long[256];
+    private long[] llc = new long[256];
     private long[] mem = new long[256];
     private int samples;
     /** Keeps the results alive, so that the JIT cannot drop the work. */
@@ -41,10 +45,10 @@ final class CpuYardstick {
     private volatile long sink;
 
     /** The medians of the samples taken in a span of time; {@code samples} 0 when none was. */
-    record Reading(int samples, double aluMs, double memMs) {
+    record Reading(int samples, double aluMs, double llcMs, double memMs) {
         String describe() {
-            return samples == 0 ? "no samples"
-                    : String.format(Locale.ROOT, "alu=%.2f ms mem=%.2f ms (median of %d)", aluMs, memMs, samples);
+            return samples == 0 ? "no samples" : String.format(Locale.ROOT,
+                    "alu=%.2f ms llc=%.2f ms mem=%.2f ms (median of %d)", aluMs, llcMs, memMs, samples);
         }
     }
 
@@ -78,15 +82,17 @@ final class CpuYardstick {
         }
     }
 
-    /** Runs both kinds of work once and records their CPU times. */
+    /** Runs each kind of work once and records their CPU times. */
     void sample() {
         long t0 = mx.getCurrentThreadCpuTime();
         long a = aluWork(ALU_STEPS);
         long t1 = mx.getCurrentThreadCpuTime();
-        long m = memWork(MEM_STEPS);
+        long l = chase(LLC_INTS, MEM_STEPS);
         long t2 = mx.getCurrentThreadCpuTime();
-        sink = a + m;
-        record(System.nanoTime(), t1 - t0, t2 - t1);
+        long m = chase(MEM_INTS, MEM_STEPS);
+        long t3 = mx.getCurrentThreadCpuTime();
+        sink = a + l + m;
+        record(System.nanoTime(), t1 - t0, t2 - t1, t3 - t2);
     }
 
     static long aluWork(int steps) {
@@ -99,9 +105,12 @@ final class CpuYardstick {
         return acc;
     }
 
-    /** Each load's index depends on the previous load: no two loads overlap, so each pays the full latency. */
-    long memWork(int steps) {
-        int mask = MEM_INTS - 1;
+    /**
+     * Loads from the first {@code ints} (a power of two) of the array, each index depending on the previous
+     * load: no two loads overlap, so each pays the full latency.
+     */
+    long chase(int ints, int steps) {
+        int mask = ints - 1;
         int i = 0;
         long acc = 0;
         for (int s = 0; s < steps; s++) {
@@ -119,14 +128,16 @@ final class CpuYardstick {
         return x;
     }
 
-    synchronized void record(long atNanos, long aluNanos, long memNanos) {
+    synchronized void record(long atNanos, long aluNanos, long llcNanos, long memNanos) {
         if (samples == at.length) {
             at = Arrays.copyOf(at, samples * 2);
             alu = Arrays.copyOf(alu, samples * 2);
+            llc = Arrays.copyOf(llc, samples * 2);
             mem = Arrays.copyOf(mem, samples * 2);
         }
         at[samples] = atNanos;
         alu[samples] = aluNanos;
+        llc[samples] = llcNanos;
         mem[samples] = memNanos;
         samples++;
     }
@@ -139,9 +150,10 @@ final class CpuYardstick {
         }
         int n = samples - first;
         if (n == 0) {
-            return new Reading(0, 0, 0);
+            return new Reading(0, 0, 0, 0);
         }
-        return new Reading(n, medianMs(alu, first, samples), medianMs(mem, first, samples));
+        return new Reading(n, medianMs(alu, first, samples), medianMs(llc, first, samples),
+                medianMs(mem, first, samples));
     }
 
     /** The middle value (the lower middle of an even count), in milliseconds. */

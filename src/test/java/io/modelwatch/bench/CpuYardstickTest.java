@@ -11,21 +11,23 @@ class CpuYardstickTest {
     @Test
     void readsTheMediansOfTheSamplesTakenSinceAGivenTime() {
         CpuYardstick y = CpuYardstick.forTest();
-        y.record(100, 9_000_000, 1_000_000);
-        y.record(200, 2_000_000, 5_000_000);
-        y.record(300, 4_000_000, 3_000_000);
-        y.record(400, 3_000_000, 4_000_000);
+        y.record(100, 9_000_000, 7_000_000, 1_000_000);
+        y.record(200, 2_000_000, 6_000_000, 5_000_000);
+        y.record(300, 4_000_000, 8_000_000, 3_000_000);
+        y.record(400, 3_000_000, 5_000_000, 4_000_000);
 
         CpuYardstick.Reading all = y.since(0);
         assertEquals(4, all.samples());
         assertEquals(3.0, all.aluMs()); // lower middle of 2, 3, 4, 9
+        assertEquals(6.0, all.llcMs()); // of 5, 6, 7, 8
         assertEquals(3.0, all.memMs()); // of 1, 3, 4, 5
 
         CpuYardstick.Reading late = y.since(200);
         assertEquals(3, late.samples());
         assertEquals(3.0, late.aluMs()); // 2, 3, 4
+        assertEquals(6.0, late.llcMs()); // 5, 6, 8
         assertEquals(4.0, late.memMs()); // 3, 4, 5
-        assertEquals("alu=3.00 ms mem=4.00 ms (median of 3)", late.describe());
+        assertEquals("alu=3.00 ms llc=6.00 ms mem=4.00 ms (median of 3)", late.describe());
 
         assertEquals(0, y.since(401).samples());
         assertEquals("no samples", y.since(401).describe());
@@ -35,11 +37,12 @@ class CpuYardstickTest {
     void keepsEverySampleBeyondItsFirstArrays() {
         CpuYardstick y = CpuYardstick.forTest();
         for (int i = 0; i < 1000; i++) {
-            y.record(i, i, 2L * i);
+            y.record(i, i, 3L * i, 2L * i);
         }
         CpuYardstick.Reading r = y.since(500);
         assertEquals(500, r.samples());
         assertEquals(749 / 1e6, r.aluMs());
+        assertEquals(2247 / 1e6, r.llcMs());
         assertEquals(1498 / 1e6, r.memMs());
     }
 
@@ -50,14 +53,15 @@ class CpuYardstickTest {
         y.sample();
         CpuYardstick.Reading r = y.since(before);
         assertEquals(1, r.samples());
-        assertTrue(r.aluMs() > 0 && r.memMs() > 0, r.describe());
+        assertTrue(r.aluMs() > 0 && r.llcMs() > 0 && r.memMs() > 0, r.describe());
     }
 
     @Test
     void theWorkDependsOnItsLengthSoTheJitCannotDropIt() {
         assertNotEquals(CpuYardstick.aluWork(1000), CpuYardstick.aluWork(1001));
         CpuYardstick y = CpuYardstick.forTest();
-        assertNotEquals(y.memWork(1000), y.memWork(1001));
+        assertNotEquals(y.chase(CpuYardstick.LLC_INTS, 1000), y.chase(CpuYardstick.LLC_INTS, 1001));
+        assertNotEquals(y.chase(1 << 22, 1000), y.chase(1 << 22, 1001));
     }
 
     @Test
