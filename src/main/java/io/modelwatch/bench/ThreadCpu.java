@@ -31,34 +31,49 @@ final class ThreadCpu {
     private static final double TICKS_PER_SECOND = 100;
     private static final Path TASKS = Path.of("/proc/self/task");
 
+    private static final Path PROC_STAT = Path.of("/proc/stat");
+    /** The columns of {@code /proc/stat}'s first line, in its order, that the machine line reports. */
+    private static final List<String> MACHINE_COLUMNS = List.of("user", "nice", "system", "idle", "iowait", "irq",
+            "softirq", "steal");
+
     private final Map<Long, Long> startNanos;
+    private final Map<Long, Long> startUserNanos;
     private final long startGcMillis;
     private final Map<String, Long> startNativeTicks;
+    private final long[] startMachineTicks;
     private final long startedAt = System.nanoTime();
 
-    private ThreadCpu(Map<Long, Long> startNanos, long startGcMillis, Map<String, Long> startNativeTicks) {
+    private ThreadCpu(Map<Long, Long> startNanos, Map<Long, Long> startUserNanos, long startGcMillis,
+                      Map<String, Long> startNativeTicks, long[] startMachineTicks) {
         this.startNanos = startNanos;
+        this.startUserNanos = startUserNanos;
         this.startGcMillis = startGcMillis;
         this.startNativeTicks = startNativeTicks;
+        this.startMachineTicks = startMachineTicks;
     }
 
     static ThreadCpu start() {
         CpuYardstick.shared(); // running from here on, if not before
         Map<Long, Long> now = new HashMap<>();
+        Map<Long, Long> user = new HashMap<>();
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         for (long id : mx.getAllThreadIds()) {
             now.put(id, Math.max(0, mx.getThreadCpuTime(id)));
+            user.put(id, Math.max(0, mx.getThreadUserTime(id)));
         }
-        return new ThreadCpu(now, gcMillis(), nativeTicks());
+        return new ThreadCpu(now, user, gcMillis(), nativeTicks(), machineTicks());
     }
 
     /**
-     * {@code group=seconds, ...} for the groups above 2% of the total, largest first, GC pause time, and the
-     * {@link CpuYardstick}'s reading over the same span (how fast the machine itself was meanwhile).
+     * {@code group=seconds, ...} for the groups above 2% of the total, largest first, each with its share in
+     * the kernel ({@code sys}: system calls, page faults) where that is 0.1 s or more; GC pause time; the
+     * {@link CpuYardstick}'s reading over the same span (how fast the machine itself was meanwhile); and the
+     * whole machine's CPU time by kind ({@code /proc/stat}: user, system, idle, iowait, softirq, ...).
      */
     String describeSinceStart() {
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         Map<String, Long> byGroup = new HashMap<>();
+        Map<String, Long> userByGroup = new HashMap<>();
         long total = 0;
         for (ThreadInfo info : mx.getThreadInfo(mx.getAllThreadIds())) {
             if (info == null) {
@@ -69,29 +84,75 @@ final class ThreadCpu {
                 continue;
             }
             long spent = cpu - startNanos.getOrDefault(info.getThreadId(), 0L);
+            long user = Math.max(0, mx.getThreadUserTime(info.getThreadId()))
+                    - startUserNanos.getOrDefault(info.getThreadId(), 0L);
             total += spent;
             byGroup.merge(group(info.getThreadName()), spent, Long::sum);
+            userByGroup.merge(group(info.getThreadName()), user, Long::sum);
         }
         long all = total;
         StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "threads %.1f s:", all / 1e9));
         byGroup.entrySet().stream()
                 .filter(e -> e.getValue() > all / 50)
                 .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
-                .forEach(e -> b.append(String.format(Locale.ROOT, " %s=%.1f", e.getKey(), e.getValue() / 1e9)));
+                .forEach(e -> b.append(String.format(Locale.ROOT, " %s=%.1f", e.getKey(), e.getValue() / 1e9))
+                        .append(sys((e.getValue() - userByGroup.getOrDefault(e.getKey(), 0L)) / 1e9)));
         b.append(String.format(Locale.ROOT, "; GC pauses %.1f s", (gcMillis() - startGcMillis) / 1e3));
         Map<String, Long> nativeNow = nativeTicks();
         if (!nativeNow.isEmpty()) {
             b.append("; threads the JVM does not list:");
             for (String g : NATIVE_GROUPS) {
                 long ticks = nativeNow.getOrDefault(g, 0L) - startNativeTicks.getOrDefault(g, 0L);
-                b.append(String.format(Locale.ROOT, " %s=%.1f", g, ticks / TICKS_PER_SECOND));
+                long sysTicks = nativeNow.getOrDefault(g + SYS, 0L) - startNativeTicks.getOrDefault(g + SYS, 0L);
+                b.append(String.format(Locale.ROOT, " %s=%.1f", g, ticks / TICKS_PER_SECOND))
+                        .append(sys(sysTicks / TICKS_PER_SECOND));
             }
         }
         b.append("; machine yardstick: ").append(CpuYardstick.shared().since(startedAt).describe());
+        long[] machineNow = machineTicks();
+        if (machineNow.length > 0 && startMachineTicks.length == machineNow.length) {
+            b.append("; machine CPU, s:");
+            for (int i = 0; i < machineNow.length; i++) {
+                b.append(String.format(Locale.ROOT, " %s=%.1f", MACHINE_COLUMNS.get(i),
+                        (machineNow[i] - startMachineTicks[i]) / TICKS_PER_SECOND));
+            }
+        }
         return b.toString();
     }
 
+    /** " (sys 1.2)" for a kernel share of 0.1 s or more, else nothing. */
+    private static String sys(double seconds) {
+        return seconds >= 0.1 ? String.format(Locale.ROOT, " (sys %.1f)", seconds) : "";
+    }
+
+    /**
+     * The machine's CPU clock ticks by kind since boot ({@link #MACHINE_COLUMNS}), from the first line of
+     * {@code /proc/stat}; empty where that is not there.
+     */
+    static long[] machineTicks() {
+        try {
+            return machineTicks(Files.readAllLines(PROC_STAT).get(0));
+        } catch (IOException | RuntimeException e) {
+            return new long[0];
+        }
+    }
+
+    /** The ticks of {@link #MACHINE_COLUMNS} in a {@code /proc/stat} "cpu" line; empty if it is not one. */
+    static long[] machineTicks(String cpuLine) {
+        String[] f = cpuLine.trim().split("\\s+");
+        if (!f[0].equals("cpu") || f.length < 1 + MACHINE_COLUMNS.size()) {
+            return new long[0];
+        }
+        long[] ticks = new long[MACHINE_COLUMNS.size()];
+        for (int i = 0; i < ticks.length; i++) {
+            ticks[i] = Long.parseLong(f[1 + i]);
+        }
+        return ticks;
+    }
+
     private static final List<String> NATIVE_GROUPS = List.of("JIT", "GC", "RocksDB");
+    /** Suffix of a native group's key in {@link #nativeTicks} for its ticks in the kernel. */
+    static final String SYS = ".sys";
 
     /** The group of a thread the JVM does not list, by its Linux name, or null (a Java thread, or another). */
     static String nativeGroup(String comm) {
@@ -108,8 +169,8 @@ final class ThreadCpu {
     }
 
     /**
-     * CPU clock ticks of the JIT compiler, GC and RocksDB threads alive now, per group; empty where
-     * {@code /proc} is not there. Threads ended since are missed (RocksDB's and the GC's live as long as
+     * CPU clock ticks of the JIT compiler, GC and RocksDB threads alive now, per group (and, under the
+     * group's name with {@link #SYS}, those in the kernel); empty where {@code /proc} is not there. Threads ended since are missed (RocksDB's and the GC's live as long as
      * their store and the JVM).
      */
     static Map<String, Long> nativeTicks() {
@@ -133,7 +194,9 @@ final class ThreadCpu {
                     continue;
                 }
                 String[] fields = stat.substring(close + 2).split(" ");
-                ticks.merge(group, Long.parseLong(fields[11]) + Long.parseLong(fields[12]), Long::sum);
+                long stime = Long.parseLong(fields[12]);
+                ticks.merge(group, Long.parseLong(fields[11]) + stime, Long::sum);
+                ticks.merge(group + SYS, stime, Long::sum);
             }
         } catch (IOException | RuntimeException e) {
             return Map.of(); // not Linux's format: leave the figures out

@@ -1,5 +1,6 @@
 package io.modelwatch.bench;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -55,5 +56,29 @@ class ThreadCpuTest {
         // this JVM compiled JUnit's and this class's code before it got here
         assertTrue(ThreadCpu.nativeTicks().getOrDefault("JIT", 0L) > 0, ThreadCpu.nativeTicks().toString());
         assertTrue(ThreadCpu.start().describeSinceStart().contains("; threads the JVM does not list: JIT="));
+    }
+
+    @Test
+    void readsTheMachinesCpuTicksByKindFromProcStat() {
+        assertArrayEquals(new long[] {760349, 310, 112214, 2402823, 7162, 0, 11029, 0},
+                ThreadCpu.machineTicks("cpu  760349 310 112214 2402823 7162 0 11029 0 0 0"));
+        assertEquals(0, ThreadCpu.machineTicks("cpu0 1 2 3 4 5 6 7 8 9 10").length);
+        assertEquals(0, ThreadCpu.machineTicks("cpu 1 2 3").length);
+    }
+
+    @Test
+    void onLinuxItSaysWhatTheMachineAndTheKernelDidMeanwhile() {
+        assumeTrue(Files.isRegularFile(Path.of("/proc/stat")), "Linux only");
+        ThreadCpu cpu = ThreadCpu.start();
+        long until = System.nanoTime() + 200_000_000L;
+        while (System.nanoTime() < until) {
+            Thread.onSpinWait();
+        }
+        String described = cpu.describeSinceStart();
+        Matcher machine = Pattern.compile("; machine CPU, s: user=(\\d+\\.\\d) nice=\\d+\\.\\d system=\\d+\\.\\d "
+                + "idle=\\d+\\.\\d iowait=\\d+\\.\\d irq=\\d+\\.\\d softirq=\\d+\\.\\d steal=\\d+\\.\\d").matcher(described);
+        assertTrue(machine.find(), described);
+        assertTrue(Double.parseDouble(machine.group(1)) >= 0.1, described); // this thread spun in user mode
+        assertTrue(ThreadCpu.nativeTicks().containsKey("JIT" + ThreadCpu.SYS), ThreadCpu.nativeTicks().toString());
     }
 }
