@@ -44,11 +44,16 @@ final class CpuYardstick {
     @SuppressWarnings("unused")
     private volatile long sink;
 
-    /** The medians of the samples taken in a span of time; {@code samples} 0 when none was. */
-    record Reading(int samples, double aluMs, double llcMs, double memMs) {
+    /**
+     * The medians of the samples taken in a span of time ({@code samples} 0 when none was), and the mean of all
+     * three kinds together per sample: the median ignores a few slow samples, the mean does not (time taken from
+     * the whole machine now and then would show in the mean only).
+     */
+    record Reading(int samples, double aluMs, double llcMs, double memMs, double meanTotalMs) {
         String describe() {
             return samples == 0 ? "no samples" : String.format(Locale.ROOT,
-                    "alu=%.2f ms llc=%.2f ms mem=%.2f ms (median of %d)", aluMs, llcMs, memMs, samples);
+                    "alu=%.2f ms llc=%.2f ms mem=%.2f ms (medians of %d; mean of the three together %.2f ms)",
+                    aluMs, llcMs, memMs, samples, meanTotalMs);
         }
     }
 
@@ -150,10 +155,14 @@ final class CpuYardstick {
         }
         int n = samples - first;
         if (n == 0) {
-            return new Reading(0, 0, 0, 0);
+            return new Reading(0, 0, 0, 0, 0);
+        }
+        long total = 0;
+        for (int i = first; i < samples; i++) {
+            total += alu[i] + llc[i] + mem[i];
         }
         return new Reading(n, medianMs(alu, first, samples), medianMs(llc, first, samples),
-                medianMs(mem, first, samples));
+                medianMs(mem, first, samples), total / 1e6 / n);
     }
 
     /** The middle value (the lower middle of an even count), in milliseconds. */

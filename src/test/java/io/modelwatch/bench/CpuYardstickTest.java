@@ -21,13 +21,15 @@ class CpuYardstickTest {
         assertEquals(3.0, all.aluMs()); // lower middle of 2, 3, 4, 9
         assertEquals(6.0, all.llcMs()); // of 5, 6, 7, 8
         assertEquals(3.0, all.memMs()); // of 1, 3, 4, 5
+        assertEquals(14.25, all.meanTotalMs()); // (17 + 13 + 15 + 12) / 4: the slow first sample counts
 
         CpuYardstick.Reading late = y.since(200);
         assertEquals(3, late.samples());
         assertEquals(3.0, late.aluMs()); // 2, 3, 4
         assertEquals(6.0, late.llcMs()); // 5, 6, 8
         assertEquals(4.0, late.memMs()); // 3, 4, 5
-        assertEquals("alu=3.00 ms llc=6.00 ms mem=4.00 ms (median of 3)", late.describe());
+        assertEquals("alu=3.00 ms llc=6.00 ms mem=4.00 ms (medians of 3; mean of the three together 13.33 ms)",
+                late.describe());
 
         assertEquals(0, y.since(401).samples());
         assertEquals("no samples", y.since(401).describe());
