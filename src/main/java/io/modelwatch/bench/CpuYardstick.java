@@ -10,14 +10,15 @@ import java.util.Locale;
  * thread of its own and timed in that thread's CPU time. On an unchanging machine it always takes the same
  * CPU time; when it takes longer, the machine got slower, not the code under test: another tenant on the
  * same physical core (the vCPU's SMT sibling) or the same memory, a lower clock, or time the hypervisor took
- * that the guest counts as the thread's. Three kinds of work: {@code alu}, a chain of arithmetic in registers
- * (the core's speed); {@code llc}, a chain of dependent loads from 4 MiB, beyond a core's own caches but within
- * the last-level cache that cores share (so it slows when others fill that cache); and {@code mem}, the same
- * from 16 MiB (memory, and the TLB). The process under test shares the last two with the yardstick too. A phase's figures are the medians of the samples
- * taken while it ran ({@link ThreadCpu#describeSinceStart}); rounds of the bench whose every thread spent
- * 20 to 40% more CPU on the same work are compared against it (docs/performance.md, 25th session).
+ * that the guest counts as the thread's. Three kinds of work: {@code alu}, a chain of arithmetic in
+ * registers (the core's speed); {@code llc}, a chain of dependent loads from 4 MiB, beyond a core's own
+ * caches (meant for the last-level cache that cores share; on the bench's VM it reads memory latency too);
+ * and {@code mem}, the same from 16 MiB (memory, and the TLB). The process under test shares the last two
+ * with the yardstick. A phase's figures are the medians of the samples taken while it ran, and their mean
+ * ({@link ThreadCpu#describeSinceStart}). It showed that the rounds in which modelwatch's threads spend 20 to
+ * 40% more CPU on the same work are not the machine's clock (docs/performance.md, 25th session).
  *
- * <p>Cost: about 1% of one core (a few milliseconds every 500 ms), the same in every phase and build.
+ * <p>Cost: about 12 ms of CPU every 500 ms on this machine, the same in every phase and build.
  */
 final class CpuYardstick {
 
