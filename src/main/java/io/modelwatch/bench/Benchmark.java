@@ -87,6 +87,8 @@ public final class Benchmark {
                 o.labelled() * 100, models.size(), models.stream().map(m -> m.id() + "/" + m.classes().length).toList(),
                 o.partitions(), o.threads(), o.guarantees(), Runtime.getRuntime().availableProcessors(),
                 Runtime.getRuntime().maxMemory() / (1024 * 1024));
+        out.printf(Locale.ROOT, "JVM %s, options %s; transparent huge pages: %s%n", System.getProperty("java.vm.version"),
+                ManagementFactory.getRuntimeMXBean().getInputArguments(), transparentHugePages());
         try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start(1);
              Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
             String bootstrap = kafka.bootstrapServers();
@@ -222,6 +224,26 @@ public final class Benchmark {
                     lat == null ? -1 : Math.round(lat.p99()), heap);
         }
         return 0;
+    }
+
+    /**
+     * The kernel's transparent huge page mode ({@code always}, {@code madvise} or {@code never}, the one in
+     * brackets in sysfs), or "unknown". With {@code madvise} the heap gets huge pages only with the JVM option
+     * {@code -XX:+UseTransparentHugePages}, which moved the stream threads' CPU per round (docs/performance.md).
+     */
+    static String transparentHugePages() {
+        try {
+            return thpMode(Files.readString(Path.of("/sys/kernel/mm/transparent_hugepage/enabled")));
+        } catch (java.io.IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
+    /** The bracketed mode in sysfs' "always [madvise] never", or "unknown". */
+    static String thpMode(String sysfs) {
+        int open = sysfs.indexOf('[');
+        int close = sysfs.indexOf(']', open + 1);
+        return open < 0 || close < 0 ? "unknown" : sysfs.substring(open + 1, close);
     }
 
     private Map<String, String> env(String bootstrap, String guarantee, String run, Path stateDir) {
