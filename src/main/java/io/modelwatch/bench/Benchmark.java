@@ -229,7 +229,7 @@ public final class Benchmark {
     /**
      * The kernel's transparent huge page mode ({@code always}, {@code madvise} or {@code never}, the one in
      * brackets in sysfs), or "unknown". With {@code madvise} the heap gets huge pages only with the JVM option
-     * {@code -XX:+UseTransparentHugePages}, which moved the stream threads' CPU per round (docs/performance.md).
+     * {@code -XX:+UseTransparentHugePages}; runs with and without differ (docs/performance.md, 25th session).
      */
     static String transparentHugePages() {
         try {

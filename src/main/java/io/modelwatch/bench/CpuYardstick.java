@@ -25,10 +25,10 @@ final class CpuYardstick {
     static final long PERIOD_MS = 500;
     /** Steps of each kind per sample: a millisecond or a few each on a 2 GHz core. */
     static final int ALU_STEPS = 1 << 20;
-    static final int MEM_STEPS = 1 << 15;
+    static final int CHASE_STEPS = 1 << 15;
     /** 16 MiB of ints: more than the caches one core has to itself, so most loads go to the shared cache or memory. */
     private static final int MEM_INTS = 1 << 22;
-    /** 4 MiB of ints: beyond a core's L2, within the last-level cache it shares with other cores. */
+    /** 4 MiB of ints: beyond a core's L2, meant to fit the last-level cache it shares with other cores. */
     static final int LLC_INTS = 1 << 20;
 
     private static CpuYardstick shared;
@@ -93,9 +93,9 @@ final class CpuYardstick {
         long t0 = mx.getCurrentThreadCpuTime();
         long a = aluWork(ALU_STEPS);
         long t1 = mx.getCurrentThreadCpuTime();
-        long l = chase(LLC_INTS, MEM_STEPS);
+        long l = chase(LLC_INTS, CHASE_STEPS);
         long t2 = mx.getCurrentThreadCpuTime();
-        long m = chase(MEM_INTS, MEM_STEPS);
+        long m = chase(MEM_INTS, CHASE_STEPS);
         long t3 = mx.getCurrentThreadCpuTime();
         sink = a + l + m;
         record(System.nanoTime(), t1 - t0, t2 - t1, t3 - t2);

@@ -170,8 +170,8 @@ final class ThreadCpu {
 
     /**
      * CPU clock ticks of the JIT compiler, GC and RocksDB threads alive now, per group (and, under the
-     * group's name with {@link #SYS}, those in the kernel); empty where {@code /proc} is not there. Threads ended since are missed (RocksDB's and the GC's live as long as
-     * their store and the JVM).
+     * group's name with {@link #SYS}, those in the kernel); empty where {@code /proc} is not there. Threads
+     * ended since are missed (RocksDB's and the GC's live as long as their store and the JVM).
      */
     static Map<String, Long> nativeTicks() {
         Map<String, Long> ticks = new HashMap<>();
