@@ -13,12 +13,13 @@ import java.util.Locale;
  * that the guest counts as the thread's. Three kinds of work: {@code alu}, a chain of arithmetic in
  * registers (the core's speed); {@code llc}, a chain of dependent loads from 4 MiB, beyond a core's own
  * caches (meant for the last-level cache that cores share; on the bench's VM it reads memory latency too);
- * and {@code mem}, the same from 16 MiB (memory, and the TLB). The process under test shares the last two
+ * {@code mem}, the same from 16 MiB (memory, and the TLB); and {@code bw}, a sequential read of 32 MiB
+ * (memory bandwidth, which prefetching turns the read into). The process under test shares the last three
  * with the yardstick. A phase's figures are the medians of the samples taken while it ran, and their mean
  * ({@link ThreadCpu#describeSinceStart}). It showed that the rounds in which modelwatch's threads spend 20 to
  * 40% more CPU on the same work are not the machine's clock (docs/performance.md, 25th session).
  *
- * <p>Cost: about 12 ms of CPU every 500 ms on this machine, the same in every phase and build.
+ * <p>Cost: about 15 ms of CPU every 500 ms on this machine, the same in every phase and build.
  */
 final class CpuYardstick {
 
@@ -30,16 +31,20 @@ final class CpuYardstick {
     private static final int MEM_INTS = 1 << 22;
     /** 4 MiB of ints: beyond a core's L2, meant to fit the last-level cache it shares with other cores. */
     static final int LLC_INTS = 1 << 20;
+    /** 32 MiB of longs, read from end to end: beyond any cache, so the read goes at the memory's bandwidth. */
+    static final int BW_LONGS = 1 << 22;
 
     private static CpuYardstick shared;
 
     private final int[] memory = new int[MEM_INTS];
+    private final long[] stream = new long[BW_LONGS];
     private final ThreadMXBean mx = ManagementFactory.getThreadMXBean();
     /** Samples: wall-clock time taken (nanoTime), then CPU nanoseconds of each kind. */
     private long[] at = new long[256];
     private long[] alu = new long[256];
     private long[] llc = new long[256];
     private long[] mem = new long[256];
+    private long[] bw = new long[256];
     private int samples;
     /** Keeps the results alive, so that the JIT cannot drop the work. */
     @SuppressWarnings("unused")
@@ -47,14 +52,14 @@ final class CpuYardstick {
 
     /**
      * The medians of the samples taken in a span of time ({@code samples} 0 when none was), and the mean of all
-     * three kinds together per sample: the median ignores a few slow samples, the mean does not (time taken from
+     * kinds together per sample: the median ignores a few slow samples, the mean does not (time taken from
      * the whole machine now and then would show in the mean only).
      */
-    record Reading(int samples, double aluMs, double llcMs, double memMs, double meanTotalMs) {
+    record Reading(int samples, double aluMs, double llcMs, double memMs, double bwMs, double meanTotalMs) {
         String describe() {
             return samples == 0 ? "no samples" : String.format(Locale.ROOT,
-                    "alu=%.2f ms llc=%.2f ms mem=%.2f ms (medians of %d; mean of the three together %.2f ms)",
-                    aluMs, llcMs, memMs, samples, meanTotalMs);
+                    "alu=%.2f ms llc=%.2f ms mem=%.2f ms bw=%.2f ms (medians of %d; mean of all together %.2f ms)",
+                    aluMs, llcMs, memMs, bwMs, samples, meanTotalMs);
         }
     }
 
@@ -64,6 +69,7 @@ final class CpuYardstick {
             x = xorshift(x);
             memory[i] = (int) (x >>> 33);
         }
+        Arrays.fill(stream, 1); // touched now, so that the first samples do not time page faults
     }
 
     /** The JVM's yardstick, started on first use (a daemon thread: it lives as long as the bench's JVM). */
@@ -97,8 +103,10 @@ final class CpuYardstick {
         long t2 = mx.getCurrentThreadCpuTime();
         long m = chase(MEM_INTS, CHASE_STEPS);
         long t3 = mx.getCurrentThreadCpuTime();
-        sink = a + l + m;
-        record(System.nanoTime(), t1 - t0, t2 - t1, t3 - t2);
+        long r = sweep();
+        long t4 = mx.getCurrentThreadCpuTime();
+        sink = a + l + m + r;
+        record(System.nanoTime(), t1 - t0, t2 - t1, t3 - t2, t4 - t3);
     }
 
     static long aluWork(int steps) {
@@ -127,6 +135,15 @@ final class CpuYardstick {
         return acc;
     }
 
+    /** Reads the whole stream array in order: the memory's bandwidth, not its latency. */
+    long sweep() {
+        long acc = 0;
+        for (long v : stream) {
+            acc += v;
+        }
+        return acc;
+    }
+
     private static long xorshift(long x) {
         x ^= x << 13;
         x ^= x >>> 7;
@@ -134,17 +151,19 @@ final class CpuYardstick {
         return x;
     }
 
-    synchronized void record(long atNanos, long aluNanos, long llcNanos, long memNanos) {
+    synchronized void record(long atNanos, long aluNanos, long llcNanos, long memNanos, long bwNanos) {
         if (samples == at.length) {
             at = Arrays.copyOf(at, samples * 2);
             alu = Arrays.copyOf(alu, samples * 2);
             llc = Arrays.copyOf(llc, samples * 2);
             mem = Arrays.copyOf(mem, samples * 2);
+            bw = Arrays.copyOf(bw, samples * 2);
         }
         at[samples] = atNanos;
         alu[samples] = aluNanos;
         llc[samples] = llcNanos;
         mem[samples] = memNanos;
+        bw[samples] = bwNanos;
         samples++;
     }
 
@@ -156,14 +175,14 @@ final class CpuYardstick {
         }
         int n = samples - first;
         if (n == 0) {
-            return new Reading(0, 0, 0, 0, 0);
+            return new Reading(0, 0, 0, 0, 0, 0);
         }
         long total = 0;
         for (int i = first; i < samples; i++) {
-            total += alu[i] + llc[i] + mem[i];
+            total += alu[i] + llc[i] + mem[i] + bw[i];
         }
         return new Reading(n, medianMs(alu, first, samples), medianMs(llc, first, samples),
-                medianMs(mem, first, samples), total / 1e6 / n);
+                medianMs(mem, first, samples), medianMs(bw, first, samples), total / 1e6 / n);
     }
 
     /** The middle value (the lower middle of an even count), in milliseconds. */
