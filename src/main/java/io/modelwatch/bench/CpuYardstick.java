@@ -39,12 +39,11 @@ final class CpuYardstick {
     private final int[] memory = new int[MEM_INTS];
     private final long[] stream = new long[BW_LONGS];
     private final ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-    /** Samples: wall-clock time taken (nanoTime), then CPU nanoseconds of each kind. */
+    /** The kinds of work a sample times, in this order: alu, llc, mem, bw. */
+    private static final int KINDS = 4;
+    /** Samples: wall-clock time taken (nanoTime), and per kind the CPU nanoseconds of each sample. */
     private long[] at = new long[256];
-    private long[] alu = new long[256];
-    private long[] llc = new long[256];
-    private long[] mem = new long[256];
-    private long[] bw = new long[256];
+    private long[][] cpu = new long[KINDS][256];
     private int samples;
     /** Keeps the results alive, so that the JIT cannot drop the work. */
     @SuppressWarnings("unused")
@@ -154,16 +153,15 @@ final class CpuYardstick {
     synchronized void record(long atNanos, long aluNanos, long llcNanos, long memNanos, long bwNanos) {
         if (samples == at.length) {
             at = Arrays.copyOf(at, samples * 2);
-            alu = Arrays.copyOf(alu, samples * 2);
-            llc = Arrays.copyOf(llc, samples * 2);
-            mem = Arrays.copyOf(mem, samples * 2);
-            bw = Arrays.copyOf(bw, samples * 2);
+            for (int k = 0; k < KINDS; k++) {
+                cpu[k] = Arrays.copyOf(cpu[k], samples * 2);
+            }
         }
         at[samples] = atNanos;
-        alu[samples] = aluNanos;
-        llc[samples] = llcNanos;
-        mem[samples] = memNanos;
-        bw[samples] = bwNanos;
+        long[] nanos = {aluNanos, llcNanos, memNanos, bwNanos};
+        for (int k = 0; k < KINDS; k++) {
+            cpu[k][samples] = nanos[k];
+        }
         samples++;
     }
 
@@ -178,11 +176,14 @@ final class CpuYardstick {
             return new Reading(0, 0, 0, 0, 0, 0);
         }
         long total = 0;
-        for (int i = first; i < samples; i++) {
-            total += alu[i] + llc[i] + mem[i] + bw[i];
+        double[] medians = new double[KINDS];
+        for (int k = 0; k < KINDS; k++) {
+            for (int i = first; i < samples; i++) {
+                total += cpu[k][i];
+            }
+            medians[k] = medianMs(cpu[k], first, samples);
         }
-        return new Reading(n, medianMs(alu, first, samples), medianMs(llc, first, samples),
-                medianMs(mem, first, samples), medianMs(bw, first, samples), total / 1e6 / n);
+        return new Reading(n, medians[0], medians[1], medians[2], medians[3], total / 1e6 / n);
     }
 
     /** The middle value (the lower middle of an even count), in milliseconds. */
