@@ -356,7 +356,7 @@ public final class Benchmark {
                     pairs, seen.size(), expected.windows.size(), mismatches, join.latePredictions(), join.lateLabels(),
                     sampler.peakHeapUsedMb(), sampler.peakLiveMb(), sampler.peakRocksDbMb(),
                     Phases.written(admin, run), midRunLiveMb, (cpuEnd - cpuRunning) / 1e9,
-                    threadCpu.describeSinceStart() + "; stream threads' loop (Streams metrics, last 30-60 s): "
+                    threadCpu.describeSinceStart(inputRecords) + "; stream threads' loop (Streams metrics, last 30-60 s): "
                             + threadMetrics(service.streams()), peakPending);
             streamsRef.set(null);
             return r;

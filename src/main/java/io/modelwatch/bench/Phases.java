@@ -161,7 +161,7 @@ final class Phases {
             }
             long tEnd = System.nanoTime();
             double cpu = (processCpuNanos() - cpuRunning) / 1e9;
-            String byThread = threadCpu.describeSinceStart();
+            String byThread = threadCpu.describeSinceStart(totalRecords);
             return new Rate(seen.sum(), 0, (tEnd - tRunning) / 1e9, (tRunning - tStart) / 1e9, written(admin, appId),
                     cpu, byThread);
         } finally {

@@ -2,12 +2,14 @@ package io.modelwatch.bench;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -80,5 +82,46 @@ class ThreadCpuTest {
         assertTrue(machine.find(), described);
         assertTrue(Double.parseDouble(machine.group(1)) >= 0.1, described); // this thread spun in user mode
         assertTrue(ThreadCpu.nativeTicks().containsKey("JIT" + ThreadCpu.SYS), ThreadCpu.nativeTicks().toString());
+    }
+
+    @Test
+    void countsTheHeapTheStreamThreadsAllocatedPerInputRecord() throws Exception {
+        ThreadCpu cpu = ThreadCpu.start();
+        long[] sink = new long[1];
+        CountDownLatch allocated = new CountDownLatch(1);
+        CountDownLatch described = new CountDownLatch(1);
+        // a thread named as Kafka Streams names its stream threads allocates 64 MB: 64 KB per "record" of 1000;
+        // it stays alive until the description is taken (ended threads are not counted)
+        Thread streamThread = new Thread(() -> {
+            for (int i = 0; i < 64; i++) {
+                byte[] b = new byte[1 << 20];
+                sink[0] += b.length;
+            }
+            allocated.countDown();
+            try {
+                described.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "bench-mw-eos-1-0c7a9bb6-7c65-4ff1-b41d-8aab62316a4f-StreamThread-1");
+        streamThread.start();
+        allocated.await();
+        String description = cpu.describeSinceStart(1000);
+        described.countDown();
+        streamThread.join();
+        Matcher m = Pattern.compile("; heap allocated (\\d+\\.\\d) GB, (\\d+) B per input record, stream threads "
+                + "(\\d+) B per input record").matcher(description);
+        assertTrue(m.find(), description);
+        long streamPerRecord = Long.parseLong(m.group(3));
+        assertTrue(streamPerRecord >= 64 * 1048576 / 1000 && streamPerRecord < 2 * 64 * 1048576 / 1000,
+                description + " " + sink[0]);
+        assertTrue(Long.parseLong(m.group(2)) >= streamPerRecord, description);
+        assertFalse(cpu.describeSinceStart().contains("heap allocated"), "no record count, no per-record figure");
+    }
+
+    @Test
+    void describesTheHeapAllocatedInAllAndPerInputRecord() {
+        assertEquals("; heap allocated 12.3 GB, 3200 B per input record, stream threads 2500 B per input record",
+                ThreadCpu.describeAllocated(12_300_000_000L, 9_609_375_000L, 3_843_750L));
     }
 }
