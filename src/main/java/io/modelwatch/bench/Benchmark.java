@@ -87,8 +87,9 @@ public final class Benchmark {
                 o.labelled() * 100, models.size(), models.stream().map(m -> m.id() + "/" + m.classes().length).toList(),
                 o.partitions(), o.threads(), o.guarantees(), Runtime.getRuntime().availableProcessors(),
                 Runtime.getRuntime().maxMemory() / (1024 * 1024));
-        out.printf(Locale.ROOT, "JVM %s, options %s; transparent huge pages: %s%n", System.getProperty("java.vm.version"),
-                ManagementFactory.getRuntimeMXBean().getInputArguments(), transparentHugePages());
+        out.printf(Locale.ROOT, "JVM %s, options %s; transparent huge pages: %s; %s%n",
+                System.getProperty("java.vm.version"), ManagementFactory.getRuntimeMXBean().getInputArguments(),
+                transparentHugePages(), keepHeapThroughFullGcs());
         try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start(1);
              Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
             String bootstrap = kafka.bootstrapServers();
@@ -461,6 +462,24 @@ public final class Benchmark {
         kafka.createTopic(run + "-dlq", o.partitions(), 1);
         kafka.createTopic(run + "-alerts", o.partitions(), 1);
         kafka.createTopic(run + "-rules", 1, 1, Map.of("cleanup.policy", "compact"));
+    }
+
+    /**
+     * Keeps the heap G1 has grown through the bench's own full GCs ({@link #liveHeapMb}, before and in the
+     * middle of every modelwatch phase): by default G1 gives back all but 70% free after a full GC, so each
+     * of them shrank the heap to about three times the live set, and the phase went on with a small young
+     * generation, collecting often until G1 had grown it again. A service is never made to do that (nothing
+     * calls for a full GC); the windowed count's phases were not either. With {@code MaxHeapFreeRatio=100}
+     * (a manageable flag, so settable here) a full GC gives nothing back. Says what it did.
+     */
+    static String keepHeapThroughFullGcs() {
+        try {
+            ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class)
+                    .setVMOption("MaxHeapFreeRatio", "100");
+            return "MaxHeapFreeRatio=100 (the bench's full GCs do not shrink the heap)";
+        } catch (RuntimeException e) {
+            return "MaxHeapFreeRatio not settable (" + e.getMessage() + "): the bench's full GCs may shrink the heap";
+        }
     }
 
     /**

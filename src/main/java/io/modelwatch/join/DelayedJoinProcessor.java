@@ -8,6 +8,7 @@ import io.modelwatch.ingest.Label;
 import io.modelwatch.ingest.Prediction;
 import io.modelwatch.ingest.WatermarkSpacing;
 import io.modelwatch.metrics.Outcome;
+import io.modelwatch.serde.BinaryWriter;
 import io.modelwatch.serde.StringCache;
 import io.modelwatch.window.AggregateInput;
 import io.modelwatch.window.AggregationKey;
@@ -52,6 +53,8 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
     private CardinalityGuard cardinality;
     /** The names in decoded entries (models, classes, tags, labels) repeat: decoded once, not per record. */
     private final StringCache strings = new StringCache();
+    /** Encodes every entry this task stores: one buffer, not one per record. */
+    private final BinaryWriter entryWriter = new BinaryWriter(256);
 
     /** The least number of entries the expiry scan visits per watermark interval. */
     static final int MIN_SCAN_CHUNK = 1_000;
@@ -266,7 +269,7 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
             emitChange(before, old, entry.prediction, now, record.timestamp());
         }
         entry.expiresAt = expiryOf(entry); // read back by the expiry scan
-        pending.put(id, entry.encode());
+        pending.put(id, entry.encode(entryWriter));
         if (inserted) {
             pendingEntries++;
         }
@@ -281,8 +284,9 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
     }
 
     private JoinEntry.PendingPrediction pendingOf(Prediction p) {
-        String[] names = new String[sliceDimensions.size()];
-        String[] values = new String[names.length];
+        int dimensions = sliceDimensions.size();
+        String[] names = dimensions == 0 ? JoinEntry.NO_STRINGS : new String[dimensions];
+        String[] values = dimensions == 0 ? JoinEntry.NO_STRINGS : new String[dimensions];
         int n = 0;
         for (String dim : sliceDimensions) {
             String v = p.tag(dim);
@@ -291,7 +295,10 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
                 values[n++] = cardinality.sliceValue(dim, v);
             }
         }
-        if (n < names.length) {
+        if (n == 0) {
+            names = JoinEntry.NO_STRINGS;
+            values = JoinEntry.NO_STRINGS;
+        } else if (n < names.length) {
             names = Arrays.copyOf(names, n);
             values = Arrays.copyOf(values, n);
         }

@@ -16,12 +16,15 @@ import org.apache.kafka.common.errors.SerializationException;
 final class JoinEntry {
 
     private static final int VERSION = 1;
+    /** The empty names, tags and labels of many entries: shared, never written (arrays are replaced, not grown). */
+    static final String[] NO_STRINGS = new String[0];
+    private static final long[] NO_LONGS = new long[0];
 
     /** The earliest prediction for the id, or null while only labels arrived. */
     PendingPrediction prediction;
     /** Label timestamps and values, in arrival order; at most the configured cap. */
-    long[] labelTs = new long[0];
-    String[] labelValues = new String[0];
+    long[] labelTs = NO_LONGS;
+    String[] labelValues = NO_STRINGS;
     /** Stream time at which this entry can no longer change any open window. */
     long expiresAt;
 
@@ -165,8 +168,12 @@ final class JoinEntry {
     }
 
     byte[] encode() {
-        BinaryWriter w = new BinaryWriter(128);
-        w.writeByte(VERSION).writeLong(expiresAt); // first, at a fixed offset: see expiresAt(byte[])
+        return encode(new BinaryWriter(128));
+    }
+
+    /** Encodes with {@code w}, emptied first: the join reuses one writer for every entry it stores. */
+    byte[] encode(BinaryWriter w) {
+        w.reset().writeByte(VERSION).writeLong(expiresAt); // first, at a fixed offset: see expiresAt(byte[])
         PendingPrediction p = prediction;
         w.writeByte(p == null ? 0 : 1);
         if (p != null) {
@@ -229,8 +236,8 @@ final class JoinEntry {
                 scores[i] = r.readDouble();
             }
             int s = (int) r.readVarLong();
-            String[] names = new String[s];
-            String[] values = new String[s];
+            String[] names = s == 0 ? NO_STRINGS : new String[s];
+            String[] values = s == 0 ? NO_STRINGS : new String[s];
             for (int i = 0; i < s; i++) {
                 names[i] = text(r, strings);
                 values[i] = text(r, strings);
@@ -238,8 +245,8 @@ final class JoinEntry {
             e.prediction = new PendingPrediction(model, modelVersion, ts, predicted, classes, scores, names, values);
         }
         int labels = (int) r.readVarLong();
-        e.labelTs = new long[labels];
-        e.labelValues = new String[labels];
+        e.labelTs = labels == 0 ? NO_LONGS : new long[labels];
+        e.labelValues = labels == 0 ? NO_STRINGS : new String[labels];
         for (int i = 0; i < labels; i++) {
             e.labelTs[i] = r.readLong();
             e.labelValues[i] = text(r, strings);

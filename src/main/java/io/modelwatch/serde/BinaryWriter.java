@@ -63,7 +63,21 @@ public final class BinaryWriter {
         return writeVarLong((v << 1) ^ (v >> 63));
     }
 
+    /** Empties the writer for the next value, keeping its buffer: one writer serves every record of a processor. */
+    public BinaryWriter reset() {
+        pos = 0;
+        return this;
+    }
+
+    /** UTF-8 behind a varint length; ASCII (ids, model names, classes, labels, as a rule) without a copy. */
     public BinaryWriter writeString(String s) {
+        int start = pos;
+        int n = s.length();
+        writeVarLong(n);
+        if (writeAscii(s, n)) {
+            return this;
+        }
+        pos = start;
         byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
         writeVarLong(bytes.length);
         ensure(bytes.length);
@@ -74,6 +88,17 @@ public final class BinaryWriter {
 
     /** A string of at most 65535 UTF-8 bytes behind a fixed two-byte length, for keys that are range-scanned. */
     public BinaryWriter writeShortString(String s) {
+        int start = pos;
+        int n = s.length();
+        if (n <= 0xFFFF) {
+            ensure(2);
+            buf[pos++] = (byte) (n >>> 8);
+            buf[pos++] = (byte) n;
+            if (writeAscii(s, n)) {
+                return this;
+            }
+            pos = start;
+        }
         byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
         if (bytes.length > 0xFFFF) {
             throw new IllegalArgumentException("string longer than 65535 bytes");
@@ -84,6 +109,22 @@ public final class BinaryWriter {
         System.arraycopy(bytes, 0, buf, pos, bytes.length);
         pos += bytes.length;
         return this;
+    }
+
+    /**
+     * Writes the {@code n} chars of {@code s} as bytes if all are ASCII (their UTF-8 form, one byte each) and
+     * returns true; else returns false, with bytes written that the caller rewinds.
+     */
+    private boolean writeAscii(String s, int n) {
+        ensure(n);
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                return false;
+            }
+            buf[pos++] = (byte) c;
+        }
+        return true;
     }
 
     public BinaryWriter writeBytes(byte[] bytes) {

@@ -24,6 +24,15 @@ class BenchmarkTest {
     }
 
     @Test
+    void keepsTheHeapThroughTheFullGcsItAsksFor() {
+        String said = Benchmark.keepHeapThroughFullGcs();
+        assertEquals("MaxHeapFreeRatio=100 (the bench's full GCs do not shrink the heap)", said);
+        assertEquals("100", java.lang.management.ManagementFactory
+                .getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class)
+                .getVMOption("MaxHeapFreeRatio").getValue());
+    }
+
+    @Test
     void theMedianOfAnEvenCountIsTheLowerMiddle() {
         assertEquals(2.0, Benchmark.median(new double[] {4, 1, 2, 3}));
         assertEquals(3.0, Benchmark.median(new double[] {5, 3, 1}));

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.modelwatch.metrics.Outcome;
+import io.modelwatch.serde.BinaryWriter;
 import io.modelwatch.serde.StringCache;
 import java.util.List;
 import java.util.TreeMap;
@@ -101,6 +102,10 @@ class JoinEntryTest {
         JoinEntry again = JoinEntry.decode(encoded, cache);
         assertEquals(e, again);
         assertArrayEquals(e.labelValues, again.labelValues);
+        // through a writer reused from entry to entry, as the join encodes: the same bytes
+        BinaryWriter reused = new BinaryWriter(4);
+        entry(prediction(5_000), 5_100, 5_200).encode(reused);
+        assertArrayEquals(encoded, e.encode(reused));
     }
 
     @Test

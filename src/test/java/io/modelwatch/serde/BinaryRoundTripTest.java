@@ -169,6 +169,33 @@ class BinaryRoundTripTest {
         assertEquals(bytes.length, r.position());
     }
 
+    /** Text as the join meets it: ASCII as a rule (ids, names, classes), now and then one char beyond it. */
+    @Provide
+    static Arbitrary<String> mostlyAscii() {
+        return Arbitraries.oneOf(Arbitraries.strings().ascii().ofMaxLength(40), text(),
+                Arbitraries.strings().ascii().ofMaxLength(20).map(a -> a + "\u00e9" + a));
+    }
+
+    /** The ASCII fast path writes what the UTF-8 encoder does, behind the same lengths, mid-buffer too. */
+    @Property(tries = 1000)
+    void stringsAreWrittenAsTheirUtf8Bytes(@ForAll("mostlyAscii") String s, @ForAll("mostlyAscii") String before) {
+        byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+        BinaryWriter expected = new BinaryWriter(0).writeString(before).writeVarLong(utf8.length).writeBytes(utf8);
+        assertArrayEquals(expected.toByteArray(), new BinaryWriter(0).writeString(before).writeString(s).toByteArray());
+        byte[] shortExpected = new BinaryWriter(0).writeByte(utf8.length >>> 8).writeByte(utf8.length).writeBytes(utf8)
+                .toByteArray();
+        assertArrayEquals(shortExpected, new BinaryWriter(0).writeShortString(s).toByteArray());
+    }
+
+    @Test
+    void aResetWriterStartsAfreshOnItsOwnBuffer() {
+        BinaryWriter w = new BinaryWriter(4);
+        w.writeString("a long first value that grows the buffer \u00e9").writeLong(42);
+        assertArrayEquals(new BinaryWriter(0).writeString("id-7").toByteArray(),
+                w.reset().writeString("id-7").toByteArray());
+        assertEquals(5, w.size());
+    }
+
     @Test
     void emptyAndUnicodeStrings() {
         for (String s : List.of("", "a", "\u0000", "é", "日本語", "\uD83D\uDE00 emoji", "mixed ä\u20AC\uD834\uDD1E")) {
