@@ -39,8 +39,7 @@ public final class Benchmark {
                           Duration updateInterval, boolean latency, Duration latencyWindow,
                           Duration latencyUpdateInterval, Duration latencyDuration, Duration latencyWarmup,
                           double latencyRate, long seed, Duration timeout, Map<String, String> streamsProperties,
-                          Map<String, String> config, boolean references, int warmups, int maxExtraWarmups,
-                          int runs) {
+                          Map<String, String> config, boolean references, int warmups, int runs) {
     }
 
     /** The middle value (the lower middle of an even count). */
@@ -54,8 +53,7 @@ public final class Benchmark {
     record TopologyRun(String guarantee, long inputRecords, double seconds, double startupSeconds, long pairs,
                        long finals, long expectedFinals, long mismatches, long latePredictions, long lateLabels,
                        long peakHeapMb, long peakLiveMb, long peakRocksDbMb, Map<String, Long> written,
-                       long midRunLiveMb, double cpuSeconds, String threadCpu, long peakPendingEntries,
-                       double jitShare) {
+                       long midRunLiveMb, double cpuSeconds, String threadCpu, long peakPendingEntries) {
         double recordsPerSecond() {
             return inputRecords / seconds;
         }
@@ -116,12 +114,7 @@ public final class Benchmark {
             List<Phases.Rate> raws = new ArrayList<>();
             Map<String, List<Phases.Rate>> floors = new HashMap<>();
             Map<String, List<TopologyRun>> runs = new HashMap<>();
-            // the JIT's share of each app phase's last warm-up (key: "(b) guarantee" or "(c) guarantee")
-            Map<String, Double> warmupJit = new java.util.LinkedHashMap<>();
             for (int round = 1 - o.warmups(); round <= o.runs(); round++) {
-                if (round == 1 && o.warmups() > 0 && o.maxExtraWarmups() > 0) {
-                    warmUntilCompiled(warmupJit, bootstrap, admin, kafka, inputs, total, produced.expected());
-                }
                 boolean counted = round >= 1;
                 String tag = !counted ? "[warm-up, not counted] "
                         : o.runs() > 1 ? String.format(Locale.ROOT, "[round %d/%d] ", round, o.runs()) : "";
@@ -134,20 +127,36 @@ public final class Benchmark {
                             tag, raw.records(), raw.seconds(), raw.perSecond(), raw.mbPerSecond());
                 }
                 for (String g : o.references() ? o.guarantees() : List.<String>of()) {
-                    Phases.Rate f = floorPhase(tag, g, bootstrap, admin, inputs, total);
+                    Phases.Rate f = Phases.windowedCount(bootstrap, admin, inputs, total, g, o.threads(), o.window(),
+                            o.maxLabelDelay(), o.partitions(), o.timeout());
                     if (counted) {
                         floors.computeIfAbsent(g, k -> new ArrayList<>()).add(f);
-                    } else {
-                        warmupJit.put(FLOOR + g, f.jitShare());
                     }
+                    out.printf(Locale.ROOT, "%s(b) windowed count, %s: %d records in %.2f s = %.0f records/s "
+                            + "(startup %.1f s not counted); CPU %.1f s, %.1f us per input record%n", tag, g,
+                            f.records(), f.seconds(), f.perSecond(), f.startupSeconds(), f.cpuSeconds(),
+                            f.cpuMicrosPerRecord());
+                    out.printf(Locale.ROOT, "    records it wrote to Kafka: %s%n", Phases.describeWritten(f.written(), total));
+                    out.printf(Locale.ROOT, "    CPU by thread: %s%n", f.threadCpu());
                 }
                 for (String g : o.guarantees()) {
-                    TopologyRun r = modelwatchPhase(tag, g, kafka, admin, bootstrap, total, produced.expected());
+                    TopologyRun r = topology(kafka, admin, bootstrap, g, total, produced.expected());
                     if (counted) {
                         runs.computeIfAbsent(g, k -> new ArrayList<>()).add(r);
-                    } else {
-                        warmupJit.put(MODELWATCH + g, r.jitShare());
                     }
+                    out.printf(Locale.ROOT, "%s(c) modelwatch, %s: %d records in %.2f s = %.0f records/s, %d labelled "
+                                    + "pairs = %.0f pairs/s (startup %.1f s not counted); finals %d/%d, mismatching %d, "
+                                    + "late predictions %d, late labels %d; peak heap %d MB, max heap after GC %d MB, "
+                                    + "live heap at half the finals (after a full GC) %d MB, RocksDB %s; CPU %.1f s, "
+                                    + "%.1f us per input record%n", tag, g, r.inputRecords(), r.seconds(),
+                            r.recordsPerSecond(), r.pairs(), r.pairsPerSecond(), r.startupSeconds(), r.finals(),
+                            r.expectedFinals(), r.mismatches(), r.latePredictions(), r.lateLabels(), r.peakHeapMb(),
+                            r.peakLiveMb(), r.midRunLiveMb(), r.peakRocksDbMb() < 0 ? "n/a" : r.peakRocksDbMb() + " MB",
+                            r.cpuSeconds(), r.cpuMicrosPerRecord());
+                    out.printf(Locale.ROOT, "    records it wrote to Kafka: %s%n", Phases.describeWritten(r.written(), total));
+                    out.printf(Locale.ROOT, "    join-pending entries, all join tasks (modelwatch_join_pending_entries): "
+                            + "peak %d%n", r.peakPendingEntries());
+                    out.printf(Locale.ROOT, "    CPU by thread: %s%n", r.threadCpu());
                 }
             }
 
@@ -257,76 +266,6 @@ public final class Benchmark {
         return env;
     }
 
-    /** Warm-up phases go on, one app phase at a time, until the JIT compilers took at most this share of its CPU. */
-    static final double JIT_SETTLED_SHARE = 0.05;
-    private static final String FLOOR = "(b) ";
-    private static final String MODELWATCH = "(c) ";
-
-    /**
-     * After the warm-up rounds asked for: repeats, uncounted, each app phase whose last warm-up still spent more
-     * than {@link #JIT_SETTLED_SHARE} of its stream threads' CPU on the JIT compilers (C2 compiles modelwatch's
-     * larger code for minutes on two cores; its first counted rounds ran 10-20% slower). Each app is then
-     * measured with its own code compiled, however long that takes it; the share is printed either way.
-     */
-    private void warmUntilCompiled(Map<String, Double> warmupJit, String bootstrap, Admin admin,
-                                   EmbeddedKafkaCluster kafka, List<String> inputs, long total,
-                                   Workload.Expected expected) throws Exception {
-        for (int extra = 1; extra <= o.maxExtraWarmups(); extra++) {
-            for (String phase : unsettled(warmupJit)) {
-                String tag = String.format(Locale.ROOT, "[extra warm-up %d, JIT %.1f%% of its stream threads' CPU "
-                        + "in the last, not counted] ", extra, warmupJit.get(phase) * 100);
-                String g = phase.substring(FLOOR.length());
-                double share = phase.startsWith(FLOOR) ? floorPhase(tag, g, bootstrap, admin, inputs, total).jitShare()
-                        : modelwatchPhase(tag, g, kafka, admin, bootstrap, total, expected).jitShare();
-                warmupJit.put(phase, share);
-            }
-        }
-        warmupJit.forEach((phase, share) -> out.printf(Locale.ROOT, "warm-up done: %s JIT %.1f%% of its stream "
-                + "threads' CPU in its last warm-up%s%n", phase, share * 100,
-                share > JIT_SETTLED_SHARE ? " (still above " + Math.round(JIT_SETTLED_SHARE * 100) + "%: gave up after "
-                        + o.maxExtraWarmups() + " extra)" : ""));
-    }
-
-    /** The phases whose JIT share is above {@link #JIT_SETTLED_SHARE}, in order (NaN, unknown: settled). */
-    static List<String> unsettled(Map<String, Double> jitShares) {
-        return jitShares.entrySet().stream().filter(e -> e.getValue() > JIT_SETTLED_SHARE).map(Map.Entry::getKey)
-                .toList();
-    }
-
-    /** Phase (b), printed. */
-    private Phases.Rate floorPhase(String tag, String g, String bootstrap, Admin admin, List<String> inputs, long total)
-            throws Exception {
-        Phases.Rate f = Phases.windowedCount(bootstrap, admin, inputs, total, g, o.threads(), o.window(),
-                o.maxLabelDelay(), o.partitions(), o.timeout());
-        out.printf(Locale.ROOT, "%s(b) windowed count, %s: %d records in %.2f s = %.0f records/s "
-                + "(startup %.1f s not counted); CPU %.1f s, %.1f us per input record%n", tag, g,
-                f.records(), f.seconds(), f.perSecond(), f.startupSeconds(), f.cpuSeconds(),
-                f.cpuMicrosPerRecord());
-        out.printf(Locale.ROOT, "    records it wrote to Kafka: %s%n", Phases.describeWritten(f.written(), total));
-        out.printf(Locale.ROOT, "    CPU by thread: %s%n", f.threadCpu());
-        return f;
-    }
-
-    /** Phase (c), printed. */
-    private TopologyRun modelwatchPhase(String tag, String g, EmbeddedKafkaCluster kafka, Admin admin, String bootstrap,
-                                        long total, Workload.Expected expected) throws Exception {
-        TopologyRun r = topology(kafka, admin, bootstrap, g, total, expected);
-        out.printf(Locale.ROOT, "%s(c) modelwatch, %s: %d records in %.2f s = %.0f records/s, %d labelled "
-                        + "pairs = %.0f pairs/s (startup %.1f s not counted); finals %d/%d, mismatching %d, "
-                        + "late predictions %d, late labels %d; peak heap %d MB, max heap after GC %d MB, "
-                        + "live heap at half the finals (after a full GC) %d MB, RocksDB %s; CPU %.1f s, "
-                        + "%.1f us per input record%n", tag, g, r.inputRecords(), r.seconds(),
-                r.recordsPerSecond(), r.pairs(), r.pairsPerSecond(), r.startupSeconds(), r.finals(),
-                r.expectedFinals(), r.mismatches(), r.latePredictions(), r.lateLabels(), r.peakHeapMb(),
-                r.peakLiveMb(), r.midRunLiveMb(), r.peakRocksDbMb() < 0 ? "n/a" : r.peakRocksDbMb() + " MB",
-                r.cpuSeconds(), r.cpuMicrosPerRecord());
-        out.printf(Locale.ROOT, "    records it wrote to Kafka: %s%n", Phases.describeWritten(r.written(), total));
-        out.printf(Locale.ROOT, "    join-pending entries, all join tasks (modelwatch_join_pending_entries): "
-                + "peak %d%n", r.peakPendingEntries());
-        out.printf(Locale.ROOT, "    CPU by thread: %s%n", r.threadCpu());
-        return r;
-    }
-
     /** Phase (c): the full topology over the bulk input, until every expected final record is readable. */
     private TopologyRun topology(EmbeddedKafkaCluster kafka, Admin admin, String bootstrap, String guarantee, long total,
                                  Workload.Expected expected)
@@ -419,7 +358,7 @@ public final class Benchmark {
                     sampler.peakHeapUsedMb(), sampler.peakLiveMb(), sampler.peakRocksDbMb(),
                     Phases.written(admin, run), midRunLiveMb, (cpuEnd - cpuRunning) / 1e9,
                     threadCpu.describeSinceStart(inputRecords) + "; stream threads' loop (Streams metrics, last 30-60 s): "
-                            + threadMetrics(service.streams()), peakPending, threadCpu.jitShareOfStreamThreads());
+                            + threadMetrics(service.streams()), peakPending);
             streamsRef.set(null);
             return r;
         } finally {

@@ -40,7 +40,7 @@ final class Phases {
 
     /** {@code written}: records the app wrote to Kafka, per topic (offsets; see {@link #written}). */
     record Rate(long records, long bytes, double seconds, double startupSeconds, Map<String, Long> written,
-                double cpuSeconds, String threadCpu, double jitShare) {
+                double cpuSeconds, String threadCpu) {
         double perSecond() {
             return records / seconds;
         }
@@ -77,7 +77,7 @@ final class Phases {
                     bytes += (r.key() == null ? 0 : r.key().length) + (r.value() == null ? 0 : r.value().length);
                 }
             }
-            return new Rate(records, bytes, (System.nanoTime() - t0) / 1e9, 0, Map.of(), -1, "", Double.NaN);
+            return new Rate(records, bytes, (System.nanoTime() - t0) / 1e9, 0, Map.of(), -1, "");
         }
     }
 
@@ -163,7 +163,7 @@ final class Phases {
             double cpu = (processCpuNanos() - cpuRunning) / 1e9;
             String byThread = threadCpu.describeSinceStart(totalRecords);
             return new Rate(seen.sum(), 0, (tEnd - tRunning) / 1e9, (tRunning - tStart) / 1e9, written(admin, appId),
-                    cpu, byThread, threadCpu.jitShareOfStreamThreads());
+                    cpu, byThread);
         } finally {
             Utils.delete(stateDir.toFile());
             deleteTopics(admin, appId);

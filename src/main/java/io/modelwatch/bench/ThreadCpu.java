@@ -146,28 +146,6 @@ final class ThreadCpu {
         return b.toString();
     }
 
-    /**
-     * The JIT compilers' CPU time since the start over the stream threads' (0.05: the compilers used 5% as much
-     * CPU as the app's own threads), or NaN where {@code /proc} does not give the compilers' time or no stream
-     * thread ran. Says whether a phase ran compiled code or was still paying for its compilation.
-     */
-    double jitShareOfStreamThreads() {
-        long jitTicks = nativeTicks().getOrDefault("JIT", -1L);
-        if (jitTicks < 0) {
-            return Double.NaN;
-        }
-        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        long streamNanos = 0;
-        for (ThreadInfo info : mx.getThreadInfo(mx.getAllThreadIds())) {
-            long cpu = info == null ? -1 : mx.getThreadCpuTime(info.getThreadId());
-            if (cpu >= 0 && STREAM_THREADS.equals(group(info.getThreadName()))) {
-                streamNanos += cpu - startNanos.getOrDefault(info.getThreadId(), 0L);
-            }
-        }
-        double jitSeconds = (jitTicks - startNativeTicks.getOrDefault("JIT", 0L)) / TICKS_PER_SECOND;
-        return streamNanos <= 0 ? Double.NaN : jitSeconds / (streamNanos / 1e9);
-    }
-
     /** The group of Kafka Streams' stream threads in {@link #group}'s terms. */
     static final String STREAM_THREADS = "StreamThread-N";
 

@@ -68,11 +68,6 @@ final class BenchCommand implements Callable<Integer> {
             + "apps' code before anything is timed (default 1)")
     Integer warmups;
 
-    @Option(names = "--max-extra-warmups", description = "after the warm-up rounds, repeat (uncounted) each app "
-            + "phase whose JIT compilers still took more than 5%% of its stream threads' CPU, at most this many "
-            + "times (default 3; --quick 0, to stay within its 4 minutes; 0: never)")
-    Integer maxExtraWarmups;
-
     @Option(names = "--no-reference", negatable = false, description = "skip the plain consumer and the windowed "
             + "count (RESULT then says -1 for them): for comparing two builds of modelwatch by its own figures")
     boolean noReference;
@@ -120,11 +115,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         int rounds = runs != null ? runs : quick ? 3 : 1;
         int warmupRounds = warmups != null ? warmups : 1;
-        int extraWarmups = maxExtraWarmups != null ? maxExtraWarmups : quick ? 0 : 3;
-        if (rounds < 1 || warmupRounds < 0 || extraWarmups < 0) {
+        if (rounds < 1 || warmupRounds < 0) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                    "--runs must be at least 1, --warmup and --max-extra-warmups at least 0, got " + rounds + ", "
-                            + warmupRounds + " and " + extraWarmups);
+                    "--runs must be at least 1 and --warmup at least 0, got " + rounds + " and " + warmupRounds);
         }
         Benchmark.Options options = new Benchmark.Options(
                 predictions != null ? predictions : quick ? 100_000 : 2_000_000, labelled, partitions, models, classes,
@@ -134,8 +127,7 @@ final class BenchCommand implements Callable<Integer> {
                 latencyWarmup != null ? latencyWarmup : quick ? Duration.ofSeconds(15) : Duration.ofSeconds(30),
                 latencyRate, seed,
                 timeout != null ? timeout : quick ? Duration.ofSeconds(50) : Duration.ofMinutes(15),
-                Map.copyOf(streamsProperties), Map.copyOf(config), !noReference, warmupRounds, extraWarmups,
-                rounds);
+                Map.copyOf(streamsProperties), Map.copyOf(config), !noReference, warmupRounds, rounds);
         return new Benchmark(options, System.out).run();
     }
 }

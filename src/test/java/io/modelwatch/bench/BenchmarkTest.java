@@ -37,16 +37,4 @@ class BenchmarkTest {
         assertEquals(2.0, Benchmark.median(new double[] {4, 1, 2, 3}));
         assertEquals(3.0, Benchmark.median(new double[] {5, 3, 1}));
     }
-
-    @Test
-    void extraWarmUpsRepeatThePhasesWhoseCompilersStillTookMoreThanFivePercent() {
-        java.util.Map<String, Double> shares = new java.util.LinkedHashMap<>();
-        shares.put("(b) exactly_once_v2", 0.02);
-        shares.put("(c) exactly_once_v2", 0.091);
-        shares.put("(c) at_least_once", 0.05);
-        shares.put("(b) at_least_once", Double.NaN); // not Linux: unknown, taken as settled
-        assertEquals(java.util.List.of("(c) exactly_once_v2"), Benchmark.unsettled(shares));
-        shares.put("(b) exactly_once_v2", 0.3);
-        assertEquals(java.util.List.of("(b) exactly_once_v2", "(c) exactly_once_v2"), Benchmark.unsettled(shares));
-    }
 }

@@ -43,28 +43,6 @@ class ThreadCpuTest {
     }
 
     @Test
-    void theJitShareIsTheCompilersCpuOverTheStreamThreadsCpu() throws Exception {
-        assumeTrue(Files.isDirectory(Path.of("/proc/self/task")), "Linux only");
-        ThreadCpu cpu = ThreadCpu.start();
-        assertTrue(Double.isNaN(cpu.jitShareOfStreamThreads()) || cpu.jitShareOfStreamThreads() >= 0,
-                "no stream thread ran yet in this test: NaN, or another test's");
-        long[] sink = new long[1];
-        Thread spinner = new Thread(() -> {
-            long until = System.nanoTime() + 400_000_000L;
-            while (System.nanoTime() < until) {
-                sink[0] += Long.numberOfTrailingZeros(sink[0] + System.nanoTime());
-            }
-        }, "bench-mw-eos-1764661234567-0a1b2c3d-4e5f-6789-abcd-ef0123456789-StreamThread-1");
-        spinner.start();
-        Thread.sleep(300); // measured while the thread lives: ended threads are missed
-        double share = cpu.jitShareOfStreamThreads();
-        spinner.join();
-        // the spinning thread counts as a stream thread: a finite share; the compilers cannot have spent
-        // 100 times its 0.1 s or more in those 0.3 s on this machine's cores
-        assertTrue(share >= 0 && share < 100, share + " " + sink[0]);
-    }
-
-    @Test
     void namesTheThreadsTheJvmDoesNotListByTheirLinuxNames() {
         assertEquals("JIT", ThreadCpu.nativeGroup("C2 CompilerThre"));
         assertEquals("JIT", ThreadCpu.nativeGroup("C1 CompilerThre"));
