@@ -178,11 +178,18 @@ public final class Benchmark {
             for (int i = 0; i < mainFloors.size(); i++) {
                 ratioFloor[i] = mainRuns.get(i).recordsPerSecond() / mainFloors.get(i).perSecond();
             }
+            // the count's own ratio to the plain consumer, round by round: what ratio_raw is to be compared with
+            double[] floorRatioRaw = new double[Math.min(raws.size(), mainFloors.size())];
+            for (int i = 0; i < floorRatioRaw.length; i++) {
+                floorRatioRaw[i] = mainFloors.get(i).perSecond() / raws.get(i).perSecond();
+            }
             if (o.runs() > 1) {
                 out.printf(Locale.ROOT, "medians of %d rounds: modelwatch %.0f records/s, plain consumer %.0f, "
-                                + "windowed count %.0f, ratio_raw %.3f, ratio_floor %.3f%n", o.runs(),
-                        mw.recordsPerSecond(), rawRate, floorRate,
-                        ratioRaw.length == 0 ? -1 : median(ratioRaw), ratioFloor.length == 0 ? -1 : median(ratioFloor));
+                                + "windowed count %.0f, ratio_raw %.3f (the windowed count's own %.3f), ratio_floor "
+                                + "%.3f%n", o.runs(), mw.recordsPerSecond(), rawRate, floorRate,
+                        ratioRaw.length == 0 ? -1 : median(ratioRaw),
+                        floorRatioRaw.length == 0 ? -1 : median(floorRatioRaw),
+                        ratioFloor.length == 0 ? -1 : median(ratioFloor));
             }
             LatencyProbe.Result lat = null;
             double measured = runs.values().stream().flatMap(List::stream)
