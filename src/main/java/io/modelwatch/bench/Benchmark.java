@@ -397,9 +397,17 @@ public final class Benchmark {
             ThreadCpu threadCpu = ThreadCpu.start();
             Map<String, Double> loopAtStart = loopTotals(service.streams());
             long probeStart = System.nanoTime();
-            LatencyProbe.Result result = LatencyProbe.run(service, bootstrap, run + "-predictions", run + "-labels",
-                    config.topology().metricsTopic(), models, o.labelled(), rate, o.latencyWindow().toMillis(),
-                    o.latencyDuration().toMillis(), o.latencyWarmup().toMillis(), o.seed() + 1);
+            CpuSlices slices = CpuSlices.start(LatencyProbe.SLICE_NANOS);
+            LatencyProbe.Result result;
+            try {
+                result = LatencyProbe.run(service, bootstrap, run + "-predictions", run + "-labels",
+                        config.topology().metricsTopic(), models, o.labelled(), rate, o.latencyWindow().toMillis(),
+                        o.latencyDuration().toMillis(), o.latencyWarmup().toMillis(), o.seed() + 1);
+            } finally {
+                slices.close();
+            }
+            out.printf(Locale.ROOT, "    CPU by 5 s of the phase (from about the start of production): %s%n",
+                    slices.describe());
             out.printf(Locale.ROOT, "    stream threads' loop, (d): %s%n",
                     describeLoop(loopAtStart, service.streams(), (System.nanoTime() - probeStart) / 1e9));
             out.printf(Locale.ROOT, "    production -> read, avg/max ms (Streams e2e metrics, last 30-60 s): %s%n",

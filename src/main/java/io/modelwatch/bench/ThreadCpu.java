@@ -146,6 +146,33 @@ final class ThreadCpu {
         return b.toString();
     }
 
+    /**
+     * The span since the start in short, for slices of a phase: "stream threads 8.1 s, RocksDB 0.9, JIT 0.4,
+     * GC 0.2; alu 1.95 ms" (stream threads: any whose group ends in {@link #STREAM_THREADS}; the native
+     * groups where {@code /proc} gives them; the yardstick's median {@code alu} over the span).
+     */
+    String brief() {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        long streamNanos = 0;
+        for (ThreadInfo info : mx.getThreadInfo(mx.getAllThreadIds())) {
+            long cpu = info == null ? -1 : mx.getThreadCpuTime(info.getThreadId());
+            if (cpu >= 0 && group(info.getThreadName()).endsWith(STREAM_THREADS)) {
+                streamNanos += cpu - startNanos.getOrDefault(info.getThreadId(), 0L);
+            }
+        }
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "stream threads %.1f s", streamNanos / 1e9));
+        Map<String, Long> nativeNow = nativeTicks();
+        for (String g : List.of("RocksDB", "JIT", "GC")) {
+            if (nativeNow.containsKey(g)) {
+                b.append(String.format(Locale.ROOT, ", %s %.1f", g,
+                        (nativeNow.get(g) - startNativeTicks.getOrDefault(g, 0L)) / TICKS_PER_SECOND));
+            }
+        }
+        CpuYardstick.Reading yardstick = CpuYardstick.shared().since(startedAt);
+        return yardstick.samples() == 0 ? b.toString()
+                : b.append(String.format(Locale.ROOT, "; alu %.2f ms", yardstick.aluMs())).toString();
+    }
+
     /** The group of Kafka Streams' stream threads in {@link #group}'s terms. */
     static final String STREAM_THREADS = "StreamThread-N";
 
