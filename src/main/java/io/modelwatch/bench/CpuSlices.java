@@ -2,6 +2,7 @@ package io.modelwatch.bench;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -43,7 +44,8 @@ final class CpuSlices implements AutoCloseable {
     synchronized String describe() {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < slices.size(); i++) {
-            b.append(i == 0 ? "" : " | ").append(String.format(java.util.Locale.ROOT, "%.0fs ", i * sliceSeconds)).append(slices.get(i));
+            b.append(i == 0 ? "" : " | ").append(String.format(Locale.ROOT, "%.0fs ", i * sliceSeconds))
+                    .append(slices.get(i));
         }
         return b.toString();
     }

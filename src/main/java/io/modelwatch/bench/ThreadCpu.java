@@ -128,10 +128,8 @@ final class ThreadCpu {
         if (!nativeNow.isEmpty()) {
             b.append("; threads the JVM does not list:");
             for (String g : NATIVE_GROUPS) {
-                long ticks = nativeNow.getOrDefault(g, 0L) - startNativeTicks.getOrDefault(g, 0L);
-                long sysTicks = nativeNow.getOrDefault(g + SYS, 0L) - startNativeTicks.getOrDefault(g + SYS, 0L);
-                b.append(String.format(Locale.ROOT, " %s=%.1f", g, ticks / TICKS_PER_SECOND))
-                        .append(sys(sysTicks / TICKS_PER_SECOND));
+                b.append(String.format(Locale.ROOT, " %s=%.1f", g, nativeSeconds(nativeNow, g)))
+                        .append(sys(nativeSeconds(nativeNow, g + SYS)));
             }
         }
         b.append("; machine yardstick: ").append(CpuYardstick.shared().since(startedAt).describe());
@@ -164,13 +162,17 @@ final class ThreadCpu {
         Map<String, Long> nativeNow = nativeTicks();
         for (String g : List.of("RocksDB", "JIT", "GC")) {
             if (nativeNow.containsKey(g)) {
-                b.append(String.format(Locale.ROOT, ", %s %.1f", g,
-                        (nativeNow.get(g) - startNativeTicks.getOrDefault(g, 0L)) / TICKS_PER_SECOND));
+                b.append(String.format(Locale.ROOT, ", %s %.1f", g, nativeSeconds(nativeNow, g)));
             }
         }
         CpuYardstick.Reading yardstick = CpuYardstick.shared().since(startedAt);
         return yardstick.samples() == 0 ? b.toString()
                 : b.append(String.format(Locale.ROOT, "; alu %.2f ms", yardstick.aluMs())).toString();
+    }
+
+    /** Seconds a native group (or its kernel share, key with {@link #SYS}) spent since the start. */
+    private double nativeSeconds(Map<String, Long> nativeNow, String key) {
+        return (nativeNow.getOrDefault(key, 0L) - startNativeTicks.getOrDefault(key, 0L)) / TICKS_PER_SECOND;
     }
 
     /** The group of Kafka Streams' stream threads in {@link #group}'s terms. */
