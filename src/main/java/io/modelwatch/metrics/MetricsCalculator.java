@@ -1,6 +1,5 @@
 package io.modelwatch.metrics;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 
@@ -160,23 +159,35 @@ public final class MetricsCalculator {
                 scores[y][c] = agg.scoreCounts(classes.get(y), classes.get(c));
             }
         }
-        oneVsRest(scores, metrics);
-        metrics.put("roc_auc_ovo", oneVsOne(scores));
+        // twiceU[c][y]: class c's scores of true label c ranked against those of true label y. One-vs-rest
+        // sums a row, one-vs-one's A(c|y) is one cell: one walk per ordered pair serves both
+        long[][] twiceU = new long[n][n];
+        for (int c = 0; c < n; c++) {
+            for (int y = 0; y < n; y++) {
+                if (y != c) {
+                    twiceU[c][y] = Ranking.twiceU(scores[c][c], scores[y][c]);
+                }
+            }
+        }
+        oneVsRest(scores, twiceU, metrics);
+        metrics.put("roc_auc_ovo", oneVsOne(scores, twiceU));
     }
 
-    private static void oneVsRest(ScoreCounts[][] scores, LinkedHashMap<String, Double> metrics) {
+    private static void oneVsRest(ScoreCounts[][] scores, long[][] twiceU, LinkedHashMap<String, Double> metrics) {
         int n = scores.length;
         double macro = 0;
         double weighted = 0;
         long prevalence = 0;
         for (int c = 0; c < n; c++) {
-            List<ScoreCounts> rest = new ArrayList<>(n - 1);
+            long restU = 0;
+            long rest = 0;
             for (int y = 0; y < n; y++) {
                 if (y != c) {
-                    rest.add(scores[y][c]);
+                    restU += twiceU[c][y]; // U is additive over a partition of the negatives
+                    rest += scores[y][c].total;
                 }
             }
-            Double auc = Ranking.auc(scores[c][c], rest);
+            Double auc = Ranking.auc(restU, scores[c][c].total, rest);
             if (auc == null) {
                 return; // a class without a true sample
             }
@@ -190,14 +201,14 @@ public final class MetricsCalculator {
     }
 
     /** Hand and Till: the mean over class pairs {a, b} of (A(a|b) + A(b|a)) / 2. */
-    private static Double oneVsOne(ScoreCounts[][] scores) {
+    private static Double oneVsOne(ScoreCounts[][] scores, long[][] twiceU) {
         int n = scores.length;
         double sum = 0;
         for (int a = 0; a < n; a++) {
             for (int b = a + 1; b < n; b++) {
                 // A(a|b) ranks the pairs with y in {a, b} by s_a, A(b|a) by s_b; scores not renormalised
-                Double aGivenB = Ranking.auc(scores[a][a], scores[b][a]);
-                Double bGivenA = Ranking.auc(scores[b][b], scores[a][b]);
+                Double aGivenB = Ranking.auc(twiceU[a][b], scores[a][a].total, scores[b][a].total);
+                Double bGivenA = Ranking.auc(twiceU[b][a], scores[b][b].total, scores[a][b].total);
                 if (aGivenB == null || bGivenA == null) {
                     return null;
                 }

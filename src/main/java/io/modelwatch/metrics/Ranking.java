@@ -4,7 +4,9 @@ import java.util.List;
 
 /**
  * Ranking figures over exact score histograms. Every figure is a linear merge walk over sorted
- * histograms; nothing is expanded per pair.
+ * histograms; nothing is expanded per pair. The walks compare scores with {@code <} and {@code ==}:
+ * {@link ScoreCounts} holds no NaN and no -0.0, where these agree with Double.compare, and the
+ * primitive comparisons are what the walks' inner loops cost.
  */
 final class Ranking {
 
@@ -23,11 +25,16 @@ final class Ranking {
             nNeg += negative.total;
             twiceU += twiceU(positives, negative);
         }
-        if (positives.isEmpty() || nNeg == 0) {
+        return auc(twiceU, positives.total, nNeg);
+    }
+
+    /** ROC AUC from twice the Mann-Whitney U and the two sides' sizes; {@code null} when either is empty. */
+    static Double auc(long twiceU, long nPos, long nNeg) {
+        if (nPos == 0 || nNeg == 0) {
             return null;
         }
         // both operands are integers below 2^53, so this is the correctly rounded exact ratio
-        return twiceU / (2.0 * positives.total * nNeg);
+        return twiceU / (2.0 * nPos * nNeg);
     }
 
     static Double auc(ScoreCounts positives, ScoreCounts negatives) {
@@ -44,10 +51,10 @@ final class Ranking {
         long twice = 0;
         for (int i = 0; i < pos.size; i++) {
             double s = pos.scores[i];
-            while (j < neg.size && Double.compare(neg.scores[j], s) < 0) {
+            while (j < neg.size && neg.scores[j] < s) {
                 below += neg.counts[j++];
             }
-            long equal = j < neg.size && Double.compare(neg.scores[j], s) == 0 ? neg.counts[j++] : 0;
+            long equal = j < neg.size && neg.scores[j] == s ? neg.counts[j++] : 0;
             twice += pos.counts[i] * (2 * below + equal);
             below += equal; // the next positive score is higher, so these are below it
         }
@@ -70,11 +77,11 @@ final class Ranking {
         double recallPrev = 0;
         double ap = 0;
         while (i >= 0) { // below the lowest positive, recall no longer moves
-            double t = j >= 0 && Double.compare(neg.scores[j], pos.scores[i]) > 0 ? neg.scores[j] : pos.scores[i];
-            if (Double.compare(pos.scores[i], t) == 0) {
+            double t = j >= 0 && neg.scores[j] > pos.scores[i] ? neg.scores[j] : pos.scores[i];
+            if (pos.scores[i] == t) {
                 tp += pos.counts[i--];
             }
-            if (j >= 0 && Double.compare(neg.scores[j], t) == 0) {
+            if (j >= 0 && neg.scores[j] == t) {
                 fp += neg.counts[j--];
             }
             double recall = (double) tp / pos.total;

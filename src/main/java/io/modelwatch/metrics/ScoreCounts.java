@@ -1,5 +1,6 @@
 package io.modelwatch.metrics;
 
+import java.util.Arrays;
 import java.util.Map;
 import java.util.NavigableMap;
 
@@ -12,7 +13,10 @@ final class ScoreCounts {
 
     static final ScoreCounts EMPTY = new ScoreCounts(new double[0], new long[0], 0, 0);
 
-    /** Distinct scores, ascending; -0.0 is folded into 0.0 (they tie in scikit-learn). */
+    /**
+     * Distinct scores, ascending, no NaN; -0.0 is folded into 0.0 (they tie in scikit-learn). Only the first
+     * {@code size} entries count; the arrays may be a histogram's own, so nothing modifies them.
+     */
     final double[] scores;
     final long[] counts;
     final int size;
@@ -37,8 +41,38 @@ final class ScoreCounts {
         return fold(scores, counts, n);
     }
 
+    /**
+     * The histogram's own arrays when it has no -0.0 cell (the usual case: no copy per metrics update, whose
+     * copies were most of its cost), else a folded copy. The histogram never changes an array it has handed
+     * out (a settle or merge builds new ones), so the view stays valid while the metrics are computed.
+     */
     static ScoreCounts of(ScoreHistogram histogram) {
-        return fold(histogram.scores(), histogram.counts(), histogram.size());
+        int n = histogram.size();
+        double[] scores = histogram.scores();
+        long[] counts = histogram.counts();
+        if (n == 0) {
+            return EMPTY;
+        }
+        if (Arrays.binarySearch(scores, 0, n, -0.0) >= 0) { // ordered like Double.compare, as the run is
+            return fold(scores, counts, n);
+        }
+        long total = 0;
+        for (int i = 0; i < n; i++) {
+            total += counts[i];
+        }
+        return checked(new ScoreCounts(scores, counts, n, total));
+    }
+
+    /**
+     * The ranking walks compare with {@code <} and {@code ==}, which order scores like Double.compare only
+     * without NaN (the parser admits probabilities in [0, 1] only); -0.0 is folded away before this.
+     * NaN sorts last, so one look at the highest score tells.
+     */
+    private static ScoreCounts checked(ScoreCounts c) {
+        if (c.size > 0 && Double.isNaN(c.scores[c.size - 1])) {
+            throw new IllegalArgumentException("a score histogram holds NaN; scores are probabilities in [0, 1]");
+        }
+        return c;
     }
 
     /**
@@ -54,7 +88,7 @@ final class ScoreCounts {
             at++;
         }
         if (at < size && scores[at] == 0.0) {
-            long[] more = java.util.Arrays.copyOf(counts, size);
+            long[] more = Arrays.copyOf(counts, size);
             more[at] += zeros;
             return new ScoreCounts(scores, more, size, total + zeros);
         }
@@ -89,7 +123,7 @@ final class ScoreCounts {
                 counts[n++] = count;
             }
         }
-        return new ScoreCounts(scores, counts, n, total);
+        return checked(new ScoreCounts(scores, counts, n, total));
     }
 
     boolean isEmpty() {

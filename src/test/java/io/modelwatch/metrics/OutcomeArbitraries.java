@@ -31,7 +31,7 @@ final class OutcomeArbitraries {
                 Tuple.of(30, Arbitraries.of(classes)), Tuple.of(1, Arbitraries.just("zz"))) : Arbitraries.of(classes))
                 .injectNull(0.3);
         // a coarse grid makes ties frequent, 0 and 1 included; fine values exercise the rest
-        Arbitrary<Double> score = Arbitraries.oneOf(Arbitraries.of(0.0, 0.1, 0.25, 0.5, 0.75, 1.0),
+        Arbitrary<Double> score = Arbitraries.oneOf(Arbitraries.of(-0.0, 0.0, 0.1, 0.25, 0.5, 0.75, 1.0),
                 Arbitraries.doubles().between(0, 1));
         Arbitrary<double[]> row = score.array(double[].class).ofSize(names.length);
         Arbitrary<Boolean> scored = Arbitraries.of(true, true, true, false);
