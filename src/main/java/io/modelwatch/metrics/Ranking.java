@@ -1,7 +1,5 @@
 package io.modelwatch.metrics;
 
-import java.util.List;
-
 /**
  * Ranking figures over exact score histograms. Every figure is a linear merge walk over sorted
  * histograms; nothing is expanded per pair. The walks compare scores with {@code <} and {@code ==}:
@@ -14,18 +12,11 @@ final class Ranking {
     }
 
     /**
-     * ROC AUC as the Mann-Whitney statistic of the positives' scores against the union of the
-     * negative histograms, ties counting one half; {@code null} when either side is empty.
+     * ROC AUC as the Mann-Whitney statistic of the positives' scores against the negatives', ties
+     * counting one half; {@code null} when either side is empty.
      */
-    static Double auc(ScoreCounts positives, List<ScoreCounts> negatives) {
-        long nNeg = 0;
-        long twiceU = 0;
-        // U is additive over a partition of the negatives, so no k-way merge is needed
-        for (ScoreCounts negative : negatives) {
-            nNeg += negative.total;
-            twiceU += twiceU(positives, negative);
-        }
-        return auc(twiceU, positives.total, nNeg);
+    static Double auc(ScoreCounts positives, ScoreCounts negatives) {
+        return auc(twiceU(positives, negatives), positives.total, negatives.total);
     }
 
     /** ROC AUC from twice the Mann-Whitney U and the two sides' sizes; {@code null} when either is empty. */
@@ -35,10 +26,6 @@ final class Ranking {
         }
         // both operands are integers below 2^53, so this is the correctly rounded exact ratio
         return twiceU / (2.0 * nPos * nNeg);
-    }
-
-    static Double auc(ScoreCounts positives, ScoreCounts negatives) {
-        return auc(positives, List.of(negatives));
     }
 
     /**
