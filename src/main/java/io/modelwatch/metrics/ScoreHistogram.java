@@ -93,7 +93,10 @@ final class ScoreHistogram {
         return size() == 0;
     }
 
-    /** The ascending distinct scores (first {@link #size()} entries are valid); do not modify. */
+    /**
+     * The ascending distinct scores (first {@link #size()} entries are valid); do not modify. This class never
+     * changes an array once returned (settles and merges build new ones): {@link ScoreCounts} views them.
+     */
     double[] scores() {
         settle();
         return scores;
