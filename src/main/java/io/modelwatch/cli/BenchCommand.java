@@ -84,6 +84,12 @@ final class BenchCommand implements Callable<Integer> {
             description = "update-interval of the latency phase (default ${DEFAULT-VALUE})")
     Duration latencyUpdateInterval;
 
+    @Option(names = "--latency-commit-interval", defaultValue = "PT0.05S",
+            description = "commit.interval.ms of the latency phase (default ${DEFAULT-VALUE}; a --streams-property "
+                    + "commit.interval.ms wins): with exactly_once_v2 what a stage writes is readable downstream at its "
+                    + "commit, and two such hops lie between a label and its metrics")
+    Duration latencyCommitInterval;
+
     @Option(names = "--latency-duration", description = "how long to produce in the latency phase (default PT90S; --quick PT55S)")
     Duration latencyDuration;
 
@@ -115,6 +121,10 @@ final class BenchCommand implements Callable<Integer> {
         }
         int rounds = runs != null ? runs : quick ? 3 : 1;
         int warmupRounds = warmups != null ? warmups : 1;
+        if (latencyCommitInterval.isNegative() || latencyCommitInterval.isZero()) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--latency-commit-interval must be positive, got " + latencyCommitInterval);
+        }
         if (rounds < 1 || warmupRounds < 0) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "--runs must be at least 1 and --warmup at least 0, got " + rounds + " and " + warmupRounds);
@@ -122,7 +132,7 @@ final class BenchCommand implements Callable<Integer> {
         Benchmark.Options options = new Benchmark.Options(
                 predictions != null ? predictions : quick ? 100_000 : 2_000_000, labelled, partitions, models, classes,
                 threads, List.copyOf(guarantees), window, maxLabelDelay, windows != null ? windows : quick ? 8 : 20,
-                updateInterval, !noLatency, latencyWindow, latencyUpdateInterval,
+                updateInterval, !noLatency, latencyWindow, latencyUpdateInterval, latencyCommitInterval,
                 latencyDuration != null ? latencyDuration : quick ? Duration.ofSeconds(55) : Duration.ofSeconds(90),
                 latencyWarmup != null ? latencyWarmup : quick ? Duration.ofSeconds(15) : Duration.ofSeconds(30),
                 latencyRate, seed,
