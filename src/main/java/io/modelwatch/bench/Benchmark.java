@@ -219,8 +219,8 @@ public final class Benchmark {
                         lat.achievedRate(),
                         lat.p50(), lat.p90(), lat.p99(), lat.max(), lat.samples(), o.latencyWarmup(),
                         lat.unobserved(), lat.updateRecords());
-                out.printf(Locale.ROOT, "    p50/p99 ms by %d s of label appends: %s%n",
-                        LatencyProbe.SLICE_NANOS / 1_000_000_000L, lat.timeline());
+                out.printf(Locale.ROOT, "    p50/p99 ms by %d s of label appends (production from %s): %s%n",
+                        LatencyProbe.SLICE_NANOS / 1_000_000_000L, lat.started(), lat.timeline());
             }
 
             out.printf(Locale.ROOT, "(e) memory, modelwatch %s: peak heap used %d MB, max heap after GC %d MB, "

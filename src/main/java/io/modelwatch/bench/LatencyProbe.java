@@ -36,7 +36,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 final class LatencyProbe {
 
     record Result(double targetRate, double achievedRate, long samples, long unobserved, double p50, double p90,
-                  double p99, double max, long updateRecords, String timeline) {
+                  double p99, double max, long updateRecords, String timeline, java.time.Instant started) {
     }
 
     /** Length of a slice of the timeline: p50/p99 per slice tell a growing backlog from periodic spikes. */
@@ -161,6 +161,8 @@ final class LatencyProbe {
         long seq = 0;
         long predictions = 0;
         long start = System.nanoTime();
+        // the wall-clock start, so that the slices can be put beside a JFR recording or a GC log
+        java.time.Instant started = java.time.Instant.now();
         long warmupEnd = start + warmupMs * 1_000_000;
         long produceEnd = start + durationMs * 1_000_000;
         var props = Workload.producerProps(bootstrap);
@@ -263,7 +265,7 @@ final class LatencyProbe {
         }
         return new Result(rate, achieved, latencies.size(), unobserved, pct(latencies, 0.50), pct(latencies, 0.90),
                 pct(latencies, 0.99), latencies.isEmpty() ? Double.NaN : latencies.get(latencies.size() - 1),
-                updateRecords[0], timeline.toString());
+                updateRecords[0], timeline.toString(), started);
     }
 
     private static volatile boolean volatileStop;
