@@ -71,12 +71,8 @@ public final class Benchmark {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static final String COMMIT_INTERVAL_ENV = "MODELWATCH_KAFKA_PROPERTY_COMMIT_INTERVAL_MS";
-
     private final Options o;
     private final PrintStream out;
-    /** The latency phase's commit.interval.ms as it ran (its option, or a --streams-property). */
-    private String latencyCommitMs = "?";
 
     public Benchmark(Options options, PrintStream out) {
         this.o = options;
@@ -215,7 +211,7 @@ public final class Benchmark {
                                 + "target %.0f records/s, "
                                 + "achieved %.0f; label append -> metrics record: p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, "
                                 + "max %.0f ms (%d samples after %s warm-up, %d never counted, %d metrics records)%n",
-                        main, o.latencyWindow(), o.latencyUpdateInterval(), latencyCommitMs, lat.targetRate(),
+                        main, o.latencyWindow(), o.latencyUpdateInterval(), latencyCommitMs(), lat.targetRate(),
                         lat.achievedRate(),
                         lat.p50(), lat.p90(), lat.p99(), lat.max(), lat.samples(), o.latencyWarmup(),
                         lat.unobserved(), lat.updateRecords());
@@ -383,6 +379,12 @@ public final class Benchmark {
         }
     }
 
+    /** The latency phase's commit.interval.ms: its option, unless a --streams-property sets it for every run. */
+    private String latencyCommitMs() {
+        return o.streamsProperties().getOrDefault("commit.interval.ms",
+                Long.toString(o.latencyCommitInterval().toMillis()));
+    }
+
     /** Phase (d): live input at {@code rate} records/s into a fresh instance with short windows and updates. */
     private LatencyProbe.Result latency(EmbeddedKafkaCluster kafka, String bootstrap, String guarantee,
                                         List<Events.Model> models, double rate) throws Exception {
@@ -396,11 +398,10 @@ public final class Benchmark {
         env.put("MODELWATCH_WINDOW", o.latencyWindow().toString());
         env.put("MODELWATCH_MAX_LABEL_DELAY", o.latencyWindow().toString());
         env.put("MODELWATCH_UPDATE_INTERVAL", o.latencyUpdateInterval().toString());
-        // what a deployment that wants sub-second metrics sets besides a short update-interval (README, Low
-        // latency): Streams commits every 100 ms with exactly_once_v2 unless told, and a label's way to its
-        // metrics waits for two commits; a --streams-property commit.interval.ms (put by env()) wins
-        env.putIfAbsent(COMMIT_INTERVAL_ENV, Long.toString(o.latencyCommitInterval().toMillis()));
-        latencyCommitMs = env.get(COMMIT_INTERVAL_ENV);
+        // what a deployment that wants sub-second metrics sets besides a short update-interval (README,
+        // Latency): Streams commits every 100 ms with exactly_once_v2 unless told, and a label's way to its
+        // metrics waits for two commits
+        env.put("MODELWATCH_KAFKA_PROPERTY_COMMIT_INTERVAL_MS", latencyCommitMs());
         ModelwatchConfig config = ModelwatchConfig.load(null, env);
         createRunTopics(kafka, run);
         try (ModelwatchService service = new ModelwatchService(config)) {
