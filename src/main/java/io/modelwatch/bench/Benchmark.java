@@ -272,7 +272,7 @@ public final class Benchmark {
         env.put("MODELWATCH_HTTP_PORT", "0");
         o.config().forEach((k, v) -> env.put(ModelwatchConfig.envName(k), v));
         o.streamsProperties().forEach((k, v) ->
-                env.put("MODELWATCH_KAFKA_PROPERTY_" + k.toUpperCase(Locale.ROOT).replace('.', '_'), v));
+                env.put(ModelwatchConfig.kafkaPropertyEnvName(k), v));
         return env;
     }
 
@@ -401,7 +401,7 @@ public final class Benchmark {
         // what a deployment that wants sub-second metrics sets besides a short update-interval (README,
         // Latency): Streams commits every 100 ms with exactly_once_v2 unless told, and a label's way to its
         // metrics waits for two commits
-        env.put("MODELWATCH_KAFKA_PROPERTY_COMMIT_INTERVAL_MS", latencyCommitMs());
+        env.put(ModelwatchConfig.kafkaPropertyEnvName("commit.interval.ms"), latencyCommitMs());
         ModelwatchConfig config = ModelwatchConfig.load(null, env);
         createRunTopics(kafka, run);
         try (ModelwatchService service = new ModelwatchService(config)) {

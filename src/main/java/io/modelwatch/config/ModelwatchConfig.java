@@ -169,6 +169,11 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         return "MODELWATCH_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
     }
 
+    /** The environment variable that sets a Kafka client or Streams property (read back in {@link #load}). */
+    public static String kafkaPropertyEnvName(String property) {
+        return "MODELWATCH_KAFKA_PROPERTY_" + property.toUpperCase(Locale.ROOT).replace('.', '_');
+    }
+
     private static void readFile(Path file, Map<String, String> values, Map<String, String> kafka,
                                  List<String> problems) {
         JsonNode root;
