@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Where the CPU went in each slice of a phase ({@link ThreadCpu#brief}), so that a slice of the latency phase
  * whose p99 jumped can be set beside what the stream threads, RocksDB's compactions, the JIT and the GC took
- * in it, and how fast the machine was (the yardstick).
+ * in it, how fast the machine was (the yardstick) and what it held up ({@link SystemStalls}).
  */
 final class CpuSlices implements AutoCloseable {
 
@@ -40,7 +40,7 @@ final class CpuSlices implements AutoCloseable {
         current = next;
     }
 
-    /** "0s stream threads 8.1 s, RocksDB 0.9, JIT 0.4, GC 0.2; alu 1.95 ms | 5s ..." for the slices taken. */
+    /** "0s stream threads 8.1 s, RocksDB 0.9, JIT 0.4, GC 0.2; alu 1.95 ms; ... | 5s ..." for the slices taken. */
     synchronized String describe() {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < slices.size(); i++) {
