@@ -217,6 +217,10 @@ public final class Benchmark {
                         lat.unobserved(), lat.updateRecords());
                 out.printf(Locale.ROOT, "    p50/p99 ms by %d s of label appends (production from %s): %s%n",
                         LatencyProbe.SLICE_NANOS / 1_000_000_000L, lat.started(), lat.timeline());
+                if (!lat.stallDumps().isEmpty()) {
+                    out.printf(Locale.ROOT, "    threads while the metrics stood still (s since production started):%n%s",
+                            lat.stallDumps());
+                }
             }
 
             out.printf(Locale.ROOT, "(e) memory, modelwatch %s: peak heap used %d MB, max heap after GC %d MB, "

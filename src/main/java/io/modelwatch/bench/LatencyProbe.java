@@ -36,7 +36,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 final class LatencyProbe {
 
     record Result(double targetRate, double achievedRate, long samples, long unobserved, double p50, double p90,
-                  double p99, double max, long updateRecords, String timeline, java.time.Instant started) {
+                  double p99, double max, long updateRecords, String timeline, java.time.Instant started,
+                  String stallDumps) {
     }
 
     /** Length of a slice of the timeline: p50/p99 per slice tell a growing backlog from periodic spikes. */
@@ -124,12 +125,16 @@ final class LatencyProbe {
         long[] updateRecords = {0};
         Thread watcher;
         volatileStop = false;
+        lastMetricsNanos = 0;
         KafkaConsumer<byte[], byte[]> consumer = Phases.committedReader(bootstrap, metricsTopic);
         watcher = new Thread(() -> {
             try (consumer) {
                 while (!volatileStop) {
                     var records = consumer.poll(java.time.Duration.ofMillis(20));
                     long now = System.nanoTime();
+                    if (!records.isEmpty()) {
+                        lastMetricsNanos = now;
+                    }
                     for (ConsumerRecord<byte[], byte[]> r : records) {
                         try {
                             JsonNode n = JSON.readTree(r.value());
@@ -165,6 +170,8 @@ final class LatencyProbe {
         java.time.Instant started = java.time.Instant.now();
         long warmupEnd = start + warmupMs * 1_000_000;
         long produceEnd = start + durationMs * 1_000_000;
+        StallDumps stallDumps = StallDumps.start(() -> lastMetricsNanos, start);
+        boolean stallDumpsClosed = false;
         var props = Workload.producerProps(bootstrap);
         // the producer's linger as in the throughput phase's input (20 ms): with 5 ms its lz4 batches, each
         // allocating two 64 KB buffers, were about 210 MB/s of garbage in the measured JVM at 36k records/s
@@ -193,6 +200,9 @@ final class LatencyProbe {
                 }
                 if (now < produceEnd) {
                     sentWhileProducing = sent;
+                } else if (!stallDumpsClosed) {
+                    stallDumps.close(); // the metrics end with the input: silence from here on is no stall
+                    stallDumpsClosed = true;
                 }
                 while (!labels.isEmpty() && labels.peek().dueMs <= wall) {
                     Pending l = labels.poll();
@@ -265,10 +275,12 @@ final class LatencyProbe {
         }
         return new Result(rate, achieved, latencies.size(), unobserved, pct(latencies, 0.50), pct(latencies, 0.90),
                 pct(latencies, 0.99), latencies.isEmpty() ? Double.NaN : latencies.get(latencies.size() - 1),
-                updateRecords[0], timeline.toString(), started);
+                updateRecords[0], timeline.toString(), started, stallDumps.describe());
     }
 
     private static volatile boolean volatileStop;
+    /** When the watcher last read a metrics record ({@link System#nanoTime}), 0 before the first. */
+    private static volatile long lastMetricsNanos;
 
     private static boolean allCounted(AckLog acks, Map<String, List<Update>> updates) {
         synchronized (updates) {

@@ -1,0 +1,131 @@
+package io.modelwatch.bench;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.LongSupplier;
+
+/**
+ * Thread dumps taken while the metrics stand still: when no metrics record has come for {@link #SILENCE_NANOS}
+ * although the input keeps coming, what every thread that could hold the pipeline up is doing (the stream
+ * threads, their producers, the broker's request handlers and network threads, anything runnable). Whole-
+ * pipeline stalls of seconds come in about one latency phase in three and not in runs recorded with a
+ * profiler; a few dumps during one say where they wait. Nothing is taken while the metrics flow.
+ */
+final class StallDumps implements AutoCloseable {
+
+    /** A silence this long is a stall: updates come every 0.2 s per open window in the latency phase. */
+    static final long SILENCE_NANOS = 1_000_000_000L;
+    private static final long CHECK_MILLIS = 100;
+    private static final long DUMP_EVERY_NANOS = 500_000_000L;
+    private static final int DUMPS_PER_STALL = 6;
+    private static final int MAX_STALLS = 3;
+    private static final int FRAMES = 6;
+
+    private final LongSupplier lastProgressNanos;
+    private final long startNanos;
+    private final Thread checker;
+    private final List<String> dumps = new ArrayList<>();
+    private volatile boolean stopped;
+
+    private StallDumps(LongSupplier lastProgressNanos, long startNanos) {
+        this.lastProgressNanos = lastProgressNanos;
+        this.startNanos = startNanos;
+        this.checker = new Thread(this::check, "bench-stall-dumps");
+        checker.setDaemon(true);
+    }
+
+    /** Watches {@code lastProgressNanos} (a {@link System#nanoTime} reading) until {@link #close}. */
+    static StallDumps start(LongSupplier lastProgressNanos, long startNanos) {
+        StallDumps s = new StallDumps(lastProgressNanos, startNanos);
+        s.checker.start();
+        return s;
+    }
+
+    private void check() {
+        long stallSeen = -1; // the progress reading of the stall being dumped, or -1
+        int stalls = 0;
+        int dumpsInStall = 0;
+        long lastDump = 0;
+        while (!stopped) {
+            try {
+                Thread.sleep(CHECK_MILLIS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            long last = lastProgressNanos.getAsLong();
+            long now = System.nanoTime();
+            if (last == 0 || now - last < SILENCE_NANOS) {
+                continue;
+            }
+            if (last != stallSeen) { // a new stall
+                if (stalls == MAX_STALLS) {
+                    continue;
+                }
+                stalls++;
+                stallSeen = last;
+                dumpsInStall = 0;
+            }
+            if (dumpsInStall < DUMPS_PER_STALL && now - lastDump >= DUMP_EVERY_NANOS) {
+                String dump = dump(now, now - last);
+                synchronized (dumps) {
+                    dumps.add(dump);
+                }
+                dumpsInStall++;
+                lastDump = now;
+            }
+        }
+    }
+
+    private String dump(long now, long silence) {
+        Map<String, Integer> stacks = new LinkedHashMap<>();
+        for (ThreadInfo info : ManagementFactory.getThreadMXBean().dumpAllThreads(false, false)) {
+            if (info != null && wanted(info)) {
+                stacks.merge(describe(info), 1, Integer::sum);
+            }
+        }
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
+                "      at %.1f s, no metrics record for %d ms:%n", (now - startNanos) / 1e9, silence / 1_000_000));
+        stacks.forEach((stack, n) -> b.append("        ").append(n > 1 ? n + "x " : "").append(stack).append('\n'));
+        return b.toString();
+    }
+
+    /** Threads that could hold the pipeline up: the stream threads and the broker's whatever they do, else runnable ones. */
+    static boolean wanted(ThreadInfo info) {
+        String group = ThreadCpu.group(info.getThreadName());
+        return group.endsWith(ThreadCpu.STREAM_THREADS) || group.contains("kafka-request-handler")
+                || group.contains("producer-network-thread") || info.getThreadState() == Thread.State.RUNNABLE
+                && !group.startsWith("bench-") && !group.equals("Reference Handler") && !group.equals("Signal Dispatcher");
+    }
+
+    /** "group STATE: Frame.method(File:line) < ..." with the top {@link #FRAMES} frames. */
+    static String describe(ThreadInfo info) {
+        StringBuilder b = new StringBuilder(ThreadCpu.group(info.getThreadName())).append(' ')
+                .append(info.getThreadState()).append(':');
+        StackTraceElement[] frames = info.getStackTrace();
+        for (int i = 0; i < Math.min(FRAMES, frames.length); i++) {
+            StackTraceElement f = frames[i];
+            String type = f.getClassName().substring(f.getClassName().lastIndexOf('.') + 1);
+            b.append(i == 0 ? " " : " < ").append(type).append('.').append(f.getMethodName())
+                    .append(f.getLineNumber() > 0 ? ":" + f.getLineNumber() : "");
+        }
+        return b.toString();
+    }
+
+    /** The dumps taken, each headed by when and how long the silence was; empty if the metrics never stood still. */
+    String describe() {
+        synchronized (dumps) {
+            return String.join("", dumps);
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        stopped = true;
+        checker.join(1_000);
+    }
+}
