@@ -170,7 +170,7 @@ final class LatencyProbe {
         java.time.Instant started = java.time.Instant.now();
         long warmupEnd = start + warmupMs * 1_000_000;
         long produceEnd = start + durationMs * 1_000_000;
-        StallDumps stallDumps = StallDumps.start(() -> lastMetricsNanos, start);
+        StallDumps stallDumps = StallDumps.start(() -> lastMetricsNanos, start, warmupEnd);
         boolean stallDumpsClosed = false;
         var props = Workload.producerProps(bootstrap);
         // the producer's linger as in the throughput phase's input (20 ms): with 5 ms its lz4 batches, each

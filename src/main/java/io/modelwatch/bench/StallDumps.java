@@ -28,20 +28,25 @@ final class StallDumps implements AutoCloseable {
 
     private final LongSupplier lastProgressNanos;
     private final long startNanos;
+    private final long watchFromNanos;
     private final Thread checker;
     private final List<String> dumps = new ArrayList<>();
     private volatile boolean stopped;
 
-    private StallDumps(LongSupplier lastProgressNanos, long startNanos) {
+    private StallDumps(LongSupplier lastProgressNanos, long startNanos, long watchFromNanos) {
         this.lastProgressNanos = lastProgressNanos;
         this.startNanos = startNanos;
+        this.watchFromNanos = watchFromNanos;
         this.checker = new Thread(this::check, "bench-stall-dumps");
         checker.setDaemon(true);
     }
 
-    /** Watches {@code lastProgressNanos} (a {@link System#nanoTime} reading) until {@link #close}. */
-    static StallDumps start(LongSupplier lastProgressNanos, long startNanos) {
-        StallDumps s = new StallDumps(lastProgressNanos, startNanos);
+    /**
+     * Watches {@code lastProgressNanos} (a {@link System#nanoTime} reading) from {@code watchFromNanos} (the
+     * end of a warm-up, whose stalls are the JIT's) until {@link #close}; times are told since {@code startNanos}.
+     */
+    static StallDumps start(LongSupplier lastProgressNanos, long startNanos, long watchFromNanos) {
+        StallDumps s = new StallDumps(lastProgressNanos, startNanos, watchFromNanos);
         s.checker.start();
         return s;
     }
@@ -59,7 +64,7 @@ final class StallDumps implements AutoCloseable {
             }
             long last = lastProgressNanos.getAsLong();
             long now = System.nanoTime();
-            if (last == 0 || now - last < SILENCE_NANOS) {
+            if (last == 0 || now < watchFromNanos || now - Math.max(last, watchFromNanos) < SILENCE_NANOS) {
                 continue;
             }
             if (last != stallSeen) { // a new stall
@@ -94,12 +99,29 @@ final class StallDumps implements AutoCloseable {
         return b.toString();
     }
 
-    /** Threads that could hold the pipeline up: the stream threads and the broker's whatever they do, else runnable ones. */
+    /**
+     * Threads that could hold the pipeline up: the stream threads whatever they do; any other thread of the
+     * service or the broker unless it is idle (waiting in a selector for I/O or for a request to handle:
+     * Java calls a thread in {@code epoll_wait} runnable) or one of the bench's own.
+     */
     static boolean wanted(ThreadInfo info) {
         String group = ThreadCpu.group(info.getThreadName());
-        return group.endsWith(ThreadCpu.STREAM_THREADS) || group.contains("kafka-request-handler")
-                || group.contains("producer-network-thread") || info.getThreadState() == Thread.State.RUNNABLE
-                && !group.startsWith("bench-") && !group.equals("Reference Handler") && !group.equals("Signal Dispatcher");
+        if (group.endsWith(ThreadCpu.STREAM_THREADS)) {
+            return true;
+        }
+        StackTraceElement[] frames = info.getStackTrace();
+        return !group.startsWith("bench-") && frames.length > 0 && !idle(frames);
+    }
+
+    private static boolean idle(StackTraceElement[] frames) {
+        for (int i = 0; i < Math.min(FRAMES, frames.length); i++) {
+            String method = frames[i].getMethodName();
+            String type = frames[i].getClassName();
+            if (method.equals("doSelect") || type.endsWith("RequestChannel") && method.equals("receiveRequest")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** "group STATE: Frame.method(File:line) < ..." with the top {@link #FRAMES} frames. */
