@@ -21,8 +21,9 @@ record SystemStalls(long cpuSomeMicros, long ioSomeMicros, long ioFullMicros, lo
     /** The totals now (pressure and steal since boot, dirty pages at this moment). */
     static SystemStalls read() {
         long[] machine = ThreadCpu.machineTicks();
-        return new SystemStalls(stallMicros(PRESSURE.resolve("cpu"), "some"), stallMicros(PRESSURE.resolve("io"), "some"),
-                stallMicros(PRESSURE.resolve("io"), "full"), dirtyKb(readOrEmpty(MEMINFO)),
+        String io = readOrEmpty(PRESSURE.resolve("io"));
+        return new SystemStalls(stallMicros(readOrEmpty(PRESSURE.resolve("cpu")), "some"), stallMicros(io, "some"),
+                stallMicros(io, "full"), dirtyKb(readOrEmpty(MEMINFO)),
                 machine.length == 0 ? -1 : machine[ThreadCpu.STEAL_COLUMN]);
     }
 
@@ -47,11 +48,6 @@ record SystemStalls(long cpuSomeMicros, long ioSomeMicros, long ioFullMicros, lo
             b.append(String.format(Locale.ROOT, "; steal %.1f s", (stealTicks - start.stealTicks) / 100.0));
         }
         return b.toString();
-    }
-
-    /** The {@code total=} microseconds of a pressure file's "some" or "full" line, or -1. */
-    static long stallMicros(Path file, String line) {
-        return stallMicros(readOrEmpty(file), line);
     }
 
     /** The {@code total=} of the line starting with {@code kind} in a pressure file's text, or -1. */
