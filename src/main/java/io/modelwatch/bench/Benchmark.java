@@ -217,8 +217,13 @@ public final class Benchmark {
                         lat.unobserved(), lat.updateRecords());
                 out.printf(Locale.ROOT, "    p50/p99 ms by %d s of label appends (production from %s): %s%n",
                         LatencyProbe.SLICE_NANOS / 1_000_000_000L, lat.started(), lat.timeline());
+                if (!lat.loopAroundSlowSlices().isEmpty()) {
+                    out.printf(Locale.ROOT, "    stream threads' loop by %d ms around the slices with a p99 over %.0f ms "
+                                    + "(s since production started; the two threads together):%n%s",
+                            LoopTimeline.STEP_NANOS / 1_000_000, LatencyProbe.SLOW_SLICE_MS, lat.loopAroundSlowSlices());
+                }
                 if (!lat.stallDumps().isEmpty()) {
-                    out.printf(Locale.ROOT, "    threads while the metrics stood still (s since production started):%n%s",
+                    out.printf(Locale.ROOT, "    threads while the pipeline stood still (s since production started):%n%s",
                             lat.stallDumps());
                 }
             }

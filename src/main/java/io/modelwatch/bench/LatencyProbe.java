@@ -37,8 +37,15 @@ final class LatencyProbe {
 
     record Result(double targetRate, double achievedRate, long samples, long unobserved, double p50, double p90,
                   double p99, double max, long updateRecords, String timeline, java.time.Instant started,
-                  String stallDumps) {
+                  String stallDumps, String loopAroundSlowSlices) {
     }
+
+    /** A slice of label appends whose p99 is over this gets the stream threads' loop around it printed. */
+    static final double SLOW_SLICE_MS = 1000;
+    /** The loop is printed from this long before a slow slice, so that the onset of a stall shows. */
+    static final long LOOP_BEFORE_NANOS = 5_000_000_000L;
+    /** At most this many stretches of the loop are printed (each up to a few dozen lines). */
+    static final int MAX_LOOP_STRETCHES = 3;
 
     /** Length of a slice of the timeline: p50/p99 per slice tell a growing backlog from periodic spikes. */
     static final long SLICE_NANOS = 5_000_000_000L;
@@ -170,7 +177,8 @@ final class LatencyProbe {
         java.time.Instant started = java.time.Instant.now();
         long warmupEnd = start + warmupMs * 1_000_000;
         long produceEnd = start + durationMs * 1_000_000;
-        StallDumps stallDumps = StallDumps.start(() -> lastMetricsNanos, start, warmupEnd);
+        LoopTimeline loop = LoopTimeline.start(LoopTimeline.of(service.streams()), start, LoopTimeline.STEP_NANOS);
+        StallDumps stallDumps = StallDumps.start(() -> lastMetricsNanos, loop::lastProcessedNanos, start, warmupEnd);
         boolean stallDumpsClosed = false;
         var props = Workload.producerProps(bootstrap);
         // the producer's linger as in the throughput phase's input (20 ms): with 5 ms its lz4 batches, each
@@ -230,6 +238,7 @@ final class LatencyProbe {
         }
         volatileStop = true;
         watcher.join(5000);
+        loop.close();
 
         List<Double> latencies = new ArrayList<>();
         Map<Long, List<Double>> bySlice = new java.util.TreeMap<>();
@@ -265,17 +274,38 @@ final class LatencyProbe {
         }
         Collections.sort(latencies);
         StringBuilder timeline = new StringBuilder();
+        List<long[]> slow = new ArrayList<>(); // stretches of the loop to print: {from, to} nanos since start
         for (var e : bySlice.entrySet()) {
             List<Double> slice = e.getValue();
             Collections.sort(slice);
             long from = e.getKey() * SLICE_NANOS;
+            boolean warmup = from < warmupMs * 1_000_000;
             timeline.append(String.format(java.util.Locale.ROOT, "%s%s%ds %.0f/%.0f", timeline.isEmpty() ? "" : ", ",
-                    from < warmupMs * 1_000_000 ? "(warm-up) " : "", from / 1_000_000_000L, pct(slice, 0.50),
-                    pct(slice, 0.99)));
+                    warmup ? "(warm-up) " : "", from / 1_000_000_000L, pct(slice, 0.50), pct(slice, 0.99)));
+            if (!warmup && pct(slice, 0.99) > SLOW_SLICE_MS) {
+                // from before the slice (the onset) until its last labels were counted
+                long to = from + SLICE_NANOS + (long) Math.min(pct(slice, 0.99), 10_000) * 1_000_000;
+                addStretch(slow, from - LOOP_BEFORE_NANOS, to);
+            }
+        }
+        StringBuilder aroundSlow = new StringBuilder();
+        for (long[] stretch : slow.subList(0, Math.min(slow.size(), MAX_LOOP_STRETCHES))) {
+            aroundSlow.append(String.format(java.util.Locale.ROOT, "      %.0f to %.0f s:%n", stretch[0] / 1e9,
+                    stretch[1] / 1e9)).append(loop.describe(stretch[0] / 1e9, stretch[1] / 1e9));
         }
         return new Result(rate, achieved, latencies.size(), unobserved, pct(latencies, 0.50), pct(latencies, 0.90),
                 pct(latencies, 0.99), latencies.isEmpty() ? Double.NaN : latencies.get(latencies.size() - 1),
-                updateRecords[0], timeline.toString(), started, stallDumps.describe());
+                updateRecords[0], timeline.toString(), started, stallDumps.describe(), aroundSlow.toString());
+    }
+
+    /** Adds [from, to] to the stretches in time order, merged with the last one where they overlap. */
+    static void addStretch(List<long[]> stretches, long from, long to) {
+        long[] last = stretches.isEmpty() ? null : stretches.get(stretches.size() - 1);
+        if (last != null && from <= last[1]) {
+            last[1] = Math.max(last[1], to);
+        } else {
+            stretches.add(new long[] {from, to});
+        }
     }
 
     private static volatile boolean volatileStop;

@@ -10,11 +10,12 @@ import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
- * Thread dumps taken while the metrics stand still: when no metrics record has come for {@link #SILENCE_NANOS}
- * although the input keeps coming, what every thread that could hold the pipeline up is doing (the stream
- * threads, their producers, the broker's request handlers and network threads, anything runnable). Whole-
- * pipeline stalls of seconds come in about one latency phase in three and not in runs recorded with a
- * profiler; a few dumps during one say where they wait. Nothing is taken while the metrics flow.
+ * Thread dumps taken while the pipeline stands still: when no metrics record has come, or the stream threads
+ * have got through no record, for {@link #SILENCE_NANOS} although the input keeps coming, what every thread
+ * that could hold the pipeline up is doing (the stream threads whatever they do; any other thread that runs,
+ * is blocked or waits for a lock). Whole-pipeline stalls of seconds come in about one latency phase in
+ * five to ten and not in runs recorded with a profiler; a few dumps during one say where they wait.
+ * Nothing is taken while both move.
  */
 final class StallDumps implements AutoCloseable {
 
@@ -26,15 +27,18 @@ final class StallDumps implements AutoCloseable {
     private static final int MAX_STALLS = 3;
     private static final int FRAMES = 6;
 
-    private final LongSupplier lastProgressNanos;
+    private final LongSupplier lastMetricsNanos;
+    private final LongSupplier lastProcessedNanos;
     private final long startNanos;
     private final long watchFromNanos;
     private final Thread checker;
     private final List<String> dumps = new ArrayList<>();
     private volatile boolean stopped;
 
-    private StallDumps(LongSupplier lastProgressNanos, long startNanos, long watchFromNanos) {
-        this.lastProgressNanos = lastProgressNanos;
+    private StallDumps(LongSupplier lastMetricsNanos, LongSupplier lastProcessedNanos, long startNanos,
+                       long watchFromNanos) {
+        this.lastMetricsNanos = lastMetricsNanos;
+        this.lastProcessedNanos = lastProcessedNanos;
         this.startNanos = startNanos;
         this.watchFromNanos = watchFromNanos;
         this.checker = new Thread(this::check, "bench-stall-dumps");
@@ -42,11 +46,13 @@ final class StallDumps implements AutoCloseable {
     }
 
     /**
-     * Watches {@code lastProgressNanos} (a {@link System#nanoTime} reading) from {@code watchFromNanos} (the
-     * end of a warm-up, whose stalls are the JIT's) until {@link #close}; times are told since {@code startNanos}.
+     * Watches when the last metrics record came and when the stream threads last got through a record
+     * ({@link System#nanoTime} readings, 0: not yet) from {@code watchFromNanos} (the end of a warm-up, whose
+     * stalls are the JIT's) until {@link #close}; times are told since {@code startNanos}.
      */
-    static StallDumps start(LongSupplier lastProgressNanos, long startNanos, long watchFromNanos) {
-        StallDumps s = new StallDumps(lastProgressNanos, startNanos, watchFromNanos);
+    static StallDumps start(LongSupplier lastMetricsNanos, LongSupplier lastProcessedNanos, long startNanos,
+                            long watchFromNanos) {
+        StallDumps s = new StallDumps(lastMetricsNanos, lastProcessedNanos, startNanos, watchFromNanos);
         s.checker.start();
         return s;
     }
@@ -62,7 +68,9 @@ final class StallDumps implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
-            long last = lastProgressNanos.getAsLong();
+            long metrics = lastMetricsNanos.getAsLong();
+            long processed = lastProcessedNanos.getAsLong();
+            long last = Math.min(metrics, processed); // whichever stood still longer
             long now = System.nanoTime();
             if (last == 0 || now < watchFromNanos || now - Math.max(last, watchFromNanos) < SILENCE_NANOS) {
                 continue;
@@ -76,7 +84,7 @@ final class StallDumps implements AutoCloseable {
                 dumpsInStall = 0;
             }
             if (dumpsInStall < DUMPS_PER_STALL && now - lastDump >= DUMP_EVERY_NANOS) {
-                String dump = dump(now, now - last);
+                String dump = dump(now, now - metrics, now - processed);
                 synchronized (dumps) {
                     dumps.add(dump);
                 }
@@ -86,7 +94,7 @@ final class StallDumps implements AutoCloseable {
         }
     }
 
-    private String dump(long now, long silence) {
+    private String dump(long now, long metricsSilence, long processingSilence) {
         Map<String, Integer> stacks = new LinkedHashMap<>();
         for (ThreadInfo info : ManagementFactory.getThreadMXBean().dumpAllThreads(false, false)) {
             if (info != null && wanted(info)) {
@@ -94,15 +102,17 @@ final class StallDumps implements AutoCloseable {
             }
         }
         StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
-                "      at %.1f s, no metrics record for %d ms:%n", (now - startNanos) / 1e9, silence / 1_000_000));
+                "      at %.1f s, no metrics record for %d ms, no record processed for %d ms:%n",
+                (now - startNanos) / 1e9, metricsSilence / 1_000_000, processingSilence / 1_000_000));
         stacks.forEach((stack, n) -> b.append("        ").append(n > 1 ? n + "x " : "").append(stack).append('\n'));
         return b.toString();
     }
 
     /**
      * Threads that could hold the pipeline up: the stream threads whatever they do; any other thread of the
-     * service or the broker unless it is idle (waiting in a selector for I/O or for a request to handle:
-     * Java calls a thread in {@code epoll_wait} runnable) or one of the bench's own.
+     * service or the broker that runs (unless idle: waiting in a selector for I/O or for a request to handle,
+     * which Java calls runnable), is blocked on a monitor or waits for a lock, not one of the bench's own
+     * (parked pool threads waiting for work are left out: they were most of every dump).
      */
     static boolean wanted(ThreadInfo info) {
         String group = ThreadCpu.group(info.getThreadName());
@@ -110,7 +120,25 @@ final class StallDumps implements AutoCloseable {
             return true;
         }
         StackTraceElement[] frames = info.getStackTrace();
-        return !group.startsWith("bench-") && frames.length > 0 && !idle(frames);
+        if (group.startsWith("bench-") || frames.length == 0) {
+            return false;
+        }
+        return switch (info.getThreadState()) {
+            case RUNNABLE -> !idle(frames);
+            case BLOCKED -> true;
+            case WAITING, TIMED_WAITING -> waitsForLock(frames);
+            default -> false;
+        };
+    }
+
+    private static boolean waitsForLock(StackTraceElement[] frames) {
+        for (int i = 0; i < Math.min(FRAMES, frames.length); i++) {
+            if (frames[i].getClassName().contains("ReentrantLock")
+                    || frames[i].getClassName().contains("ReentrantReadWriteLock")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean idle(StackTraceElement[] frames) {

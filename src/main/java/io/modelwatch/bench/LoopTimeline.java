@@ -1,0 +1,147 @@
+package io.modelwatch.bench;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.streams.KafkaStreams;
+
+/**
+ * The stream threads' loop every {@link #STEP_NANOS}: records processed, polls, commits and punctuations
+ * (Kafka Streams' cumulative thread counts), the time the threads spent blocked on Kafka (its
+ * {@code blocked-time-ns-total}: waiting in the consumer's poll or on the producer) and their CPU time. The
+ * latency phase prints it around each slice whose p99 went over a second, so a stall's onset shows: the
+ * threads waiting on the broker, busy without getting through records, or neither (held off the CPU).
+ */
+final class LoopTimeline implements AutoCloseable {
+
+    static final long STEP_NANOS = 250_000_000L;
+    /** Kafka Streams' cumulative thread metrics read, in the order of a reading's first columns. */
+    static final List<String> COUNTS = List.of("process-total", "poll-total", "commit-total", "punctuate-total",
+            "blocked-time-ns-total");
+    /** A reading: the {@link #COUNTS}, then the stream threads' CPU nanoseconds. */
+    static final int COLUMNS = COUNTS.size() + 1;
+    private static final int PROCESSED = 0;
+    private static final int BLOCKED = 4;
+    private static final int CPU = 5;
+
+    /** Fills a reading of {@link #COLUMNS} cumulative values. */
+    interface Source {
+        void read(long[] into);
+    }
+
+    private final Source source;
+    private final long startNanos;
+    private final List<long[]> rows = new ArrayList<>(); // {nanos since start, the reading...}
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "bench-loop-timeline");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile long lastProcessedNanos;
+
+    private LoopTimeline(Source source, long startNanos) {
+        this.source = source;
+        this.startNanos = startNanos;
+    }
+
+    /** Reads {@code source} now and every {@code stepNanos} until {@link #close}; times are since {@code startNanos}. */
+    static LoopTimeline start(Source source, long startNanos, long stepNanos) {
+        LoopTimeline t = new LoopTimeline(source, startNanos);
+        t.sample();
+        t.timer.scheduleAtFixedRate(t::sample, stepNanos, stepNanos, TimeUnit.NANOSECONDS);
+        return t;
+    }
+
+    /** One reading (the timer's job; tests call it directly). */
+    synchronized void sample() {
+        long[] row = new long[COLUMNS + 1];
+        long[] reading = new long[COLUMNS];
+        source.read(reading);
+        long now = System.nanoTime();
+        row[0] = now - startNanos;
+        System.arraycopy(reading, 0, row, 1, COLUMNS);
+        if (rows.isEmpty() || reading[PROCESSED] > rows.get(rows.size() - 1)[1 + PROCESSED]) {
+            lastProcessedNanos = now;
+        }
+        rows.add(row);
+    }
+
+    /** When the stream threads last got through a record ({@link System#nanoTime}, to the step). */
+    long lastProcessedNanos() {
+        return lastProcessedNanos;
+    }
+
+    /**
+     * The steps that end within [{@code fromSeconds}, {@code toSeconds}] since the start, one per line:
+     * "143.25 s: records 5210, polls 31, commits 9, punctuations 22, blocked 12 ms, CPU 402 ms" (the two
+     * threads together, over the step).
+     */
+    synchronized String describe(double fromSeconds, double toSeconds) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 1; i < rows.size(); i++) {
+            long[] prev = rows.get(i - 1);
+            long[] row = rows.get(i);
+            double at = row[0] / 1e9;
+            if (at < fromSeconds || at > toSeconds) {
+                continue;
+            }
+            b.append(String.format(Locale.ROOT,
+                    "        %.2f s: records %d, polls %d, commits %d, punctuations %d, blocked %d ms, CPU %d ms%n",
+                    at, row[1] - prev[1], row[2] - prev[2], row[3] - prev[3], row[4] - prev[4],
+                    (row[1 + BLOCKED] - prev[1 + BLOCKED]) / 1_000_000, (row[1 + CPU] - prev[1 + CPU]) / 1_000_000));
+        }
+        return b.toString();
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+    }
+
+    /**
+     * The stream threads of {@code streams} as they run now: their metrics and CPU, looked up once (the
+     * bench's instances keep their threads for the phase).
+     */
+    static Source of(KafkaStreams streams) {
+        List<List<Metric>> metrics = new ArrayList<>();
+        for (int i = 0; i < COUNTS.size(); i++) {
+            metrics.add(new ArrayList<>());
+        }
+        streams.metrics().forEach((name, metric) -> {
+            int i = COUNTS.indexOf(name.name());
+            if (i >= 0 && "stream-thread-metrics".equals(name.group())) {
+                metrics.get(i).add(metric);
+            }
+        });
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        List<Long> ids = new ArrayList<>();
+        for (ThreadInfo info : mx.getThreadInfo(mx.getAllThreadIds())) {
+            if (info != null && ThreadCpu.group(info.getThreadName()).endsWith(ThreadCpu.STREAM_THREADS)) {
+                ids.add(info.getThreadId());
+            }
+        }
+        return into -> {
+            for (int i = 0; i < COUNTS.size(); i++) {
+                double sum = 0;
+                for (Metric m : metrics.get(i)) {
+                    if (m.metricValue() instanceof Number n && !Double.isNaN(n.doubleValue())) {
+                        sum += n.doubleValue();
+                    }
+                }
+                into[i] = (long) sum;
+            }
+            long cpu = 0;
+            for (long id : ids) {
+                cpu += Math.max(0, mx.getThreadCpuTime(id));
+            }
+            into[CPU] = cpu;
+        };
+    }
+}

@@ -1,0 +1,78 @@
+package io.modelwatch.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class LoopTimelineTest {
+
+    /** A source whose cumulative readings the test sets. */
+    private static final class Counts implements LoopTimeline.Source {
+        final long[] values = new long[LoopTimeline.COLUMNS];
+
+        @Override
+        public void read(long[] into) {
+            System.arraycopy(values, 0, into, 0, values.length);
+        }
+
+        void add(long records, long polls, long commits, long punctuations, long blockedNs, long cpuNs) {
+            long[] d = {records, polls, commits, punctuations, blockedNs, cpuNs};
+            for (int i = 0; i < d.length; i++) {
+                values[i] += d[i];
+            }
+        }
+    }
+
+    @Test
+    void eachStepSaysWhatTheLoopDidInIt() throws Exception {
+        Counts counts = new Counts();
+        long start = System.nanoTime();
+        // a step so long that only the test's own samples count
+        try (LoopTimeline timeline = LoopTimeline.start(counts, start, 3_600_000_000_000L)) {
+            counts.add(5210, 31, 9, 22, 12_000_000, 402_000_000);
+            timeline.sample();
+            counts.add(0, 2, 0, 0, 240_000_000, 3_000_000); // waiting on Kafka, nothing processed
+            timeline.sample();
+            String all = timeline.describe(0, 3600);
+            String[] lines = all.split("\n");
+            assertEquals(2, lines.length, all);
+            assertTrue(lines[0].matches("\\s+0\\.\\d\\d s: records 5210, polls 31, commits 9, punctuations 22, "
+                    + "blocked 12 ms, CPU 402 ms"), lines[0]);
+            assertTrue(lines[1].matches("\\s+0\\.\\d\\d s: records 0, polls 2, commits 0, punctuations 0, "
+                    + "blocked 240 ms, CPU 3 ms"), lines[1]);
+            assertEquals("", timeline.describe(10, 20)); // no step ends there
+        }
+    }
+
+    @Test
+    void lastProcessedMovesOnlyWhenRecordsWereProcessed() throws Exception {
+        Counts counts = new Counts();
+        long start = System.nanoTime();
+        try (LoopTimeline timeline = LoopTimeline.start(counts, start, 3_600_000_000_000L)) {
+            long first = timeline.lastProcessedNanos();
+            assertTrue(first >= start, "the first reading counts as progress");
+            Thread.sleep(5);
+            counts.add(0, 1, 1, 1, 1_000_000, 1_000_000);
+            timeline.sample();
+            assertEquals(first, timeline.lastProcessedNanos(), "polls and commits without records are no progress");
+            counts.add(1, 0, 0, 0, 0, 0);
+            timeline.sample();
+            assertTrue(timeline.lastProcessedNanos() > first);
+        }
+    }
+
+    @Test
+    void slowSlicesMergeIntoStretchesWhereTheyOverlap() {
+        List<long[]> stretches = new ArrayList<>();
+        LatencyProbe.addStretch(stretches, 100, 200);
+        LatencyProbe.addStretch(stretches, 150, 260); // overlaps: one stretch 100..260
+        LatencyProbe.addStretch(stretches, 300, 400);
+        LatencyProbe.addStretch(stretches, 350, 380); // within: unchanged
+        assertEquals(2, stretches.size());
+        assertEquals(List.of(100L, 260L), List.of(stretches.get(0)[0], stretches.get(0)[1]));
+        assertEquals(List.of(300L, 400L), List.of(stretches.get(1)[0], stretches.get(1)[1]));
+    }
+}
