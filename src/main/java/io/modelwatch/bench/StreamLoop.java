@@ -18,7 +18,7 @@ final class StreamLoop {
 
     /** Kafka Streams' cumulative counts of the stream threads' loop that {@link #describe} turns into rates. */
     private static final List<String> TOTALS = List.of("commit-total", "poll-total", "process-total",
-            "punctuate-total");
+            "punctuate-total", "blocked-time-ns-total");
     /** Its averages and maxima: Streams keeps them over the last 30 to 60 s (two 30 s samples). */
     private static final List<String> LATENCIES = List.of("commit-latency-avg", "commit-latency-max",
             "poll-latency-avg", "punctuate-latency-avg", "punctuate-latency-max");
@@ -68,6 +68,12 @@ final class StreamLoop {
                 seconds, delta.applyAsDouble("commit-total") / perThreadSecond, polls / perThreadSecond,
                 records / perThreadSecond, delta.applyAsDouble("punctuate-total") / perThreadSecond,
                 records / Math.max(1, polls)));
+        if (now.containsKey("blocked-time-ns-total")) {
+            // the time the threads waited in the consumer's poll (for input, or for a fetch) or on the producer
+            // (a flush, a commit's round trip): what of the wall clock was neither their CPU nor a wait for one
+            b.append(String.format(Locale.ROOT, "; blocked on Kafka %.0f%% of the time",
+                    100 * delta.applyAsDouble("blocked-time-ns-total") / 1e9 / perThreadSecond));
+        }
         if (!latencies.isEmpty()) {
             b.append("; ms (last 30-60 s):");
             latencies.forEach((n, v) -> b.append(String.format(Locale.ROOT, " %s=%.1f", n, v)));

@@ -19,4 +19,16 @@ class StreamLoopTest {
                 + "1.6; records per poll 1000; ms (last 30-60 s): commit-latency-avg=4.3",
                 StreamLoop.describe(start, end, 25, latencies));
     }
+
+    @Test
+    void theTimeBlockedOnKafkaIsAShareOfTheThreadsWallClock() {
+        java.util.Map<String, Double> start = java.util.Map.of("commit-total", 0.0, "poll-total", 0.0,
+                "process-total", 0.0, "punctuate-total", 0.0, "blocked-time-ns-total", 5e9, "threads", 2.0);
+        java.util.Map<String, Double> end = java.util.Map.of("commit-total", 0.0, "poll-total", 10.0,
+                "process-total", 10.0, "punctuate-total", 0.0, "blocked-time-ns-total", 20e9, "threads", 2.0);
+        // 15 s blocked of 2 threads x 25 s
+        assertEquals("per thread and second over the 25.0 s: commits 0.0, polls 0.2, records 0, punctuations "
+                + "0.0; records per poll 1; blocked on Kafka 30% of the time",
+                StreamLoop.describe(start, end, 25, java.util.Map.of()));
+    }
 }
