@@ -114,12 +114,8 @@ final class LoopTimeline implements AutoCloseable {
         for (int i = 0; i < COUNTS.size(); i++) {
             metrics.add(new ArrayList<>());
         }
-        streams.metrics().forEach((name, metric) -> {
-            int i = COUNTS.indexOf(name.name());
-            if (i >= 0 && "stream-thread-metrics".equals(name.group())) {
-                metrics.get(i).add(metric);
-            }
-        });
+        StreamLoop.forEachThreadMetricOf(streams, COUNTS,
+                (name, metric) -> metrics.get(COUNTS.indexOf(name.name())).add(metric));
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         List<Long> ids = new ArrayList<>();
         for (ThreadInfo info : mx.getThreadInfo(mx.getAllThreadIds())) {

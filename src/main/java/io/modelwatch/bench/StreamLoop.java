@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.BiConsumer;
 import java.util.function.ToDoubleFunction;
+import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KafkaStreams;
 
@@ -84,10 +85,19 @@ final class StreamLoop {
     /** Each stream thread's value of the named metrics that has one (not NaN). */
     private static void forEachThreadMetric(KafkaStreams streams, List<String> names,
                                             BiConsumer<MetricName, Double> action) {
-        streams.metrics().forEach((name, metric) -> {
-            if ("stream-thread-metrics".equals(name.group()) && names.contains(name.name())
-                    && metric.metricValue() instanceof Double v && !v.isNaN()) {
+        forEachThreadMetricOf(streams, names, (name, metric) -> {
+            if (metric.metricValue() instanceof Double v && !v.isNaN()) {
                 action.accept(name, v);
+            }
+        });
+    }
+
+    /** Each stream thread's metric of the given names, as an object to read later ({@link LoopTimeline}). */
+    static void forEachThreadMetricOf(KafkaStreams streams, List<String> names,
+                                      BiConsumer<MetricName, Metric> action) {
+        streams.metrics().forEach((name, metric) -> {
+            if ("stream-thread-metrics".equals(name.group()) && names.contains(name.name())) {
+                action.accept(name, metric);
             }
         });
     }
