@@ -9,13 +9,15 @@ import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**
  * The stream threads' loop every {@link #STEP_NANOS}: records processed, polls, commits and punctuations
  * (Kafka Streams' cumulative thread counts), the time the threads spent blocked on Kafka (its
- * {@code blocked-time-ns-total}: waiting in the consumer's poll or on the producer) and their CPU time. The
+ * {@code blocked-time-ns-total}: waiting in the consumer's poll or on the producer), their CPU time and their
+ * time in the join's expiry scan of {@code join-pending} (the monitor's own counter). The
  * latency phase prints it around each slice whose p99 went over a second, so a stall's onset shows: the
  * threads waiting on the broker, busy without getting through records, or neither (held off the CPU).
  */
@@ -25,11 +27,12 @@ final class LoopTimeline implements AutoCloseable {
     /** Kafka Streams' cumulative thread metrics read, in the order of a reading's first columns. */
     static final List<String> COUNTS = List.of("process-total", "poll-total", "commit-total", "punctuate-total",
             "blocked-time-ns-total");
-    /** A reading: the {@link #COUNTS}, then the stream threads' CPU nanoseconds. */
-    static final int COLUMNS = COUNTS.size() + 1;
+    /** A reading: the {@link #COUNTS}, the stream threads' CPU nanoseconds, then their nanoseconds in the expiry scan. */
+    static final int COLUMNS = COUNTS.size() + 2;
     private static final int PROCESSED = 0;
     private static final int BLOCKED = 4;
     private static final int CPU = 5;
+    private static final int SCAN = 6;
 
     /** Fills a reading of {@link #COLUMNS} cumulative values. */
     interface Source {
@@ -80,8 +83,8 @@ final class LoopTimeline implements AutoCloseable {
 
     /**
      * The steps that end within [{@code fromSeconds}, {@code toSeconds}] since the start, one per line:
-     * "143.25 s: records 5210, polls 31, commits 9, punctuations 22, blocked 12 ms, CPU 402 ms" (the two
-     * threads together, over the step).
+     * "143.25 s: records 5210, polls 31, commits 9, punctuations 22, blocked 12 ms, CPU 402 ms, expiry scan 8 ms"
+     * (the two threads together, over the step).
      */
     synchronized String describe(double fromSeconds, double toSeconds) {
         StringBuilder b = new StringBuilder();
@@ -93,9 +96,11 @@ final class LoopTimeline implements AutoCloseable {
                 continue;
             }
             b.append(String.format(Locale.ROOT,
-                    "        %.2f s: records %d, polls %d, commits %d, punctuations %d, blocked %d ms, CPU %d ms%n",
+                    "        %.2f s: records %d, polls %d, commits %d, punctuations %d, blocked %d ms, CPU %d ms, "
+                            + "expiry scan %d ms%n",
                     at, row[1] - prev[1], row[2] - prev[2], row[3] - prev[3], row[4] - prev[4],
-                    (row[1 + BLOCKED] - prev[1 + BLOCKED]) / 1_000_000, (row[1 + CPU] - prev[1 + CPU]) / 1_000_000));
+                    (row[1 + BLOCKED] - prev[1 + BLOCKED]) / 1_000_000, (row[1 + CPU] - prev[1 + CPU]) / 1_000_000,
+                    (row[1 + SCAN] - prev[1 + SCAN]) / 1_000_000));
         }
         return b.toString();
     }
@@ -107,9 +112,9 @@ final class LoopTimeline implements AutoCloseable {
 
     /**
      * The stream threads of {@code streams} as they run now: their metrics and CPU, looked up once (the
-     * bench's instances keep their threads for the phase).
+     * bench's instances keep their threads for the phase); {@code scanNanos}: the join's expiry scan time so far.
      */
-    static Source of(KafkaStreams streams) {
+    static Source of(KafkaStreams streams, LongSupplier scanNanos) {
         List<List<Metric>> metrics = new ArrayList<>();
         for (int i = 0; i < COUNTS.size(); i++) {
             metrics.add(new ArrayList<>());
@@ -138,6 +143,7 @@ final class LoopTimeline implements AutoCloseable {
                 cpu += Math.max(0, mx.getThreadCpuTime(id));
             }
             into[CPU] = cpu;
+            into[SCAN] = scanNanos.getAsLong();
         };
     }
 }

@@ -500,6 +500,7 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
      * per second.
      */
     private void scanStep() {
+        long startNanos = System.nanoTime();
         long budget = wholePasses ? Long.MAX_VALUE
                 : Math.min(scanToEnd ? Long.MAX_VALUE : scanOwed, maxScanPerPunctuation);
         List<Bytes> due = this.due;
@@ -551,5 +552,6 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         }
         pendingEntries -= due.size();
         due.clear();
+        counters.scanned(visited, System.nanoTime() - startNanos);
     }
 }

@@ -10,6 +10,9 @@ public final class JoinCounters {
     private final LongAdder duplicatePredictions = new LongAdder();
     private final LongAdder expired = new LongAdder();
     private final LongAdder replayed = new LongAdder();
+    private final LongAdder scanSteps = new LongAdder();
+    private final LongAdder scanVisited = new LongAdder();
+    private final LongAdder scanNanos = new LongAdder();
     private final java.util.Map<String, LongAdder> overflow = new java.util.concurrent.ConcurrentHashMap<>();
     /** Per join partition active here: the entries of its join-pending store, as the task last published them. */
     private final java.util.Map<Integer, Long> pendingByPartition = new java.util.concurrent.ConcurrentHashMap<>();
@@ -28,6 +31,28 @@ public final class JoinCounters {
 
     void expired() {
         expired.increment();
+    }
+
+    /** One step of the expiry scan: the entries it visited and the time it took, deletes included. */
+    void scanned(long visited, long nanos) {
+        scanSteps.increment();
+        scanVisited.add(visited);
+        scanNanos.add(nanos);
+    }
+
+    /** Steps the expiry scan of join-pending took (one per watermark, and per second while it owes more). */
+    public long expiryScanSteps() {
+        return scanSteps.sum();
+    }
+
+    /** Entries of join-pending the expiry scan visited, expired or not. */
+    public long expiryScanVisited() {
+        return scanVisited.sum();
+    }
+
+    /** Time the stream threads spent in the expiry scan, walking join-pending and deleting what expired. */
+    public long expiryScanNanos() {
+        return scanNanos.sum();
     }
 
     void replayed() {

@@ -293,6 +293,11 @@ public final class MonitorMetrics implements AutoCloseable {
         }
         FunctionCounter.builder("modelwatch.join.expired", join, JoinCounters::expiredEntries)
                 .description("Join entries expired from state").register(registry);
+        FunctionCounter.builder("modelwatch.join.expiry.scan.visited", join, JoinCounters::expiryScanVisited)
+                .description("Entries of join-pending the expiry scan visited (expired or not)").register(registry);
+        FunctionCounter.builder("modelwatch.join.expiry.scan.seconds", join, j -> j.expiryScanNanos() / 1e9)
+                .description("Time the stream threads spent in the expiry scan of join-pending (walk and deletes)")
+                .register(registry);
         Gauge.builder("modelwatch.join.pending.entries", join, JoinCounters::pendingEntries)
                 .description("Entries in join-pending of the join tasks active here (predictions awaiting their "
                         + "window's close, labels awaiting their prediction), counted exactly, as of the last second")

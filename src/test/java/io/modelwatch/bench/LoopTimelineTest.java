@@ -19,7 +19,12 @@ class LoopTimelineTest {
         }
 
         void add(long records, long polls, long commits, long punctuations, long blockedNs, long cpuNs) {
-            long[] d = {records, polls, commits, punctuations, blockedNs, cpuNs};
+            add(records, polls, commits, punctuations, blockedNs, cpuNs, 0);
+        }
+
+        void add(long records, long polls, long commits, long punctuations, long blockedNs, long cpuNs,
+                 long scanNs) {
+            long[] d = {records, polls, commits, punctuations, blockedNs, cpuNs, scanNs};
             for (int i = 0; i < d.length; i++) {
                 values[i] += d[i];
             }
@@ -32,17 +37,17 @@ class LoopTimelineTest {
         long start = System.nanoTime();
         // a step so long that only the test's own samples count
         try (LoopTimeline timeline = LoopTimeline.start(counts, start, 3_600_000_000_000L)) {
-            counts.add(5210, 31, 9, 22, 12_000_000, 402_000_000);
+            counts.add(5210, 31, 9, 22, 12_000_000, 402_000_000, 8_000_000);
             timeline.sample();
-            counts.add(0, 2, 0, 0, 240_000_000, 3_000_000); // waiting on Kafka, nothing processed
+            counts.add(0, 2, 0, 0, 240_000_000, 203_000_000, 200_000_000); // in the expiry scan, nothing processed
             timeline.sample();
             String all = timeline.describe(0, 3600);
             String[] lines = all.split("\n");
             assertEquals(2, lines.length, all);
             assertTrue(lines[0].matches("\\s+0\\.\\d\\d s: records 5210, polls 31, commits 9, punctuations 22, "
-                    + "blocked 12 ms, CPU 402 ms"), lines[0]);
+                    + "blocked 12 ms, CPU 402 ms, expiry scan 8 ms"), lines[0]);
             assertTrue(lines[1].matches("\\s+0\\.\\d\\d s: records 0, polls 2, commits 0, punctuations 0, "
-                    + "blocked 240 ms, CPU 3 ms"), lines[1]);
+                    + "blocked 240 ms, CPU 203 ms, expiry scan 200 ms"), lines[1]);
             assertEquals("", timeline.describe(10, 20)); // no step ends there
         }
     }

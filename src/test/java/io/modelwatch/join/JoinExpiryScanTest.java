@@ -242,6 +242,18 @@ class JoinExpiryScanTest {
     }
 
     @Test
+    void theScanCountsItsStepsEntriesAndTime() {
+        DelayedJoinProcessor p = start(10, 1000);
+        predictions(p, "k", 30, 10 * MIN);
+        long steps = counters.expiryScanSteps(); // the first watermark of init, if any, scanned an empty store
+        watermark(HOUR + 58 * MIN); // a chunk: 10 entries
+        watermark(HOUR + 59 * MIN); // the next 10
+        assertEquals(steps + 2, counters.expiryScanSteps());
+        assertEquals(20, counters.expiryScanVisited());
+        assertTrue(counters.expiryScanNanos() > 0, "the steps' time is counted");
+    }
+
+    @Test
     void aReinitialisedProcessorStartsANewPass() {
         DelayedJoinProcessor p = start(10, 1000);
         predictions(p, "k", 30, 10 * MIN);
