@@ -217,6 +217,8 @@ public final class Benchmark {
                         lat.unobserved(), lat.updateRecords());
                 out.printf(Locale.ROOT, "    p50/p99 ms by %d s of label appends (production from %s): %s%n",
                         LatencyProbe.SLICE_NANOS / 1_000_000_000L, lat.started(), lat.timeline());
+                out.printf(Locale.ROOT, "    stream threads' time in the join's expiry scan (s since production "
+                        + "started): %s%n", lat.expiryScan());
                 if (!lat.loopAroundSlowSlices().isEmpty()) {
                     out.printf(Locale.ROOT, "    stream threads' loop by %d ms around the slices with a p99 over %.0f ms "
                                     + "(s since production started; the two threads together):%n%s",

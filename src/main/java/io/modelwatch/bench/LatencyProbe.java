@@ -37,7 +37,7 @@ final class LatencyProbe {
 
     record Result(double targetRate, double achievedRate, long samples, long unobserved, double p50, double p90,
                   double p99, double max, long updateRecords, String timeline, java.time.Instant started,
-                  String stallDumps, String loopAroundSlowSlices) {
+                  String stallDumps, String loopAroundSlowSlices, String expiryScan) {
     }
 
     /** A slice of label appends whose p99 is over this gets the stream threads' loop around it printed. */
@@ -295,7 +295,8 @@ final class LatencyProbe {
         }
         return new Result(rate, achieved, latencies.size(), unobserved, pct(latencies, 0.50), pct(latencies, 0.90),
                 pct(latencies, 0.99), latencies.isEmpty() ? Double.NaN : latencies.get(latencies.size() - 1),
-                updateRecords[0], timeline.toString(), started, stallDumps.describe(), aroundSlow.toString());
+                updateRecords[0], timeline.toString(), started, stallDumps.describe(), aroundSlow.toString(),
+                loop.describeScan(SLICE_NANOS));
     }
 
     /** Adds [from, to] to the stretches in time order, merged with the last one where they overlap. */

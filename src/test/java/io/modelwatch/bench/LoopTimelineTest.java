@@ -53,6 +53,22 @@ class LoopTimelineTest {
     }
 
     @Test
+    void theScanTimeIsSummedBySliceWithItsLargestStep() throws Exception {
+        Counts counts = new Counts();
+        long start = System.nanoTime();
+        try (LoopTimeline timeline = LoopTimeline.start(counts, start, 3_600_000_000_000L)) {
+            counts.add(100, 1, 1, 1, 0, 10_000_000, 4_000_000);
+            timeline.sample();
+            counts.add(100, 1, 1, 1, 0, 500_000_000, 450_000_000);
+            timeline.sample();
+            // every step ends within the first hour: one slice holds them all
+            String scan = timeline.describeScan(3_600_000_000_000L);
+            assertTrue(scan.matches("454 ms in all; by 3600 s: 454; most in a step 450 ms, the step to 0\\.\\d\\d s"),
+                    scan);
+        }
+    }
+
+    @Test
     void lastProcessedMovesOnlyWhenRecordsWereProcessed() throws Exception {
         Counts counts = new Counts();
         long start = System.nanoTime();
