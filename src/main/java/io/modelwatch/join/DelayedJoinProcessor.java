@@ -61,7 +61,26 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
     /** Entries the expiry scan visits per punctuation at most, so its deletes never make a huge transaction. */
     static final int MAX_SCAN_PER_PUNCTUATION = 100_000;
 
+    /**
+     * The most entries the scan visits at a watermark, and then every {@link #SLICE_EVERY_RECORDS} records while it
+     * owes more: a watermark's chunk (a tenth of the store when the watermark interval is a tenth of the window)
+     * in one piece held the stream thread for tens of milliseconds, and all of an instance's tasks got their
+     * watermarks at once (300 ms of both stream threads per second in the latency bench; docs/performance.md,
+     * 32nd session). In slices it takes about as much CPU, between the records.
+     */
+    static final int SCAN_SLICE = 512;
+    /**
+     * Records between two slices. A chunk owes about 2.5 visits per prediction stored (each entry is visited about
+     * twice while live, once to delete it), whatever the rate, so 512 every 64 records (8 per record) works it off in
+     * well under a watermark interval; a task without records gets it done by its 1-second punctuator.
+     */
+    static final int SLICE_EVERY_RECORDS = 64;
+
     private final int minScanChunk;
+    private int scanSlice = SCAN_SLICE;
+    private int sliceEveryRecords = SLICE_EVERY_RECORDS;
+    /** Records since the last slice of the scan. */
+    private int recordsSinceSlice;
     private final int maxScanPerPunctuation;
     /**
      * Scan in whole passes, one per pass period, rather than a chunk per watermark: for in-memory
@@ -155,6 +174,13 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         this.passPeriodMs = Math.max(watermarkIntervalMs, (windows.sizeMs() + maxDelayMs) / 2);
     }
 
+    /** Slices of {@code slice} entries every {@code everyRecords} records (tests use small ones). */
+    DelayedJoinProcessor withScanSlices(int slice, int everyRecords) {
+        this.scanSlice = Math.max(1, slice);
+        this.sliceEveryRecords = Math.max(1, everyRecords);
+        return this;
+    }
+
     @Override
     public void init(ProcessorContext<AggregationKey, AggregateInput> context) {
         // Streams may init the same instance again when a task comes back (standby promoted, active
@@ -216,6 +242,10 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         if (input instanceof IngestWatermark w) {
             onIngestWatermark(w);
             return;
+        }
+        if (scanOwed > 0 && !scanToEnd && ++recordsSinceSlice >= sliceEveryRecords) {
+            recordsSinceSlice = 0;
+            scanStep(scanSlice);
         }
         // event time (see ingest.EventTimeExtractor): with ingest watermarks, late means "its window is final
         // downstream already"; without, this task's stream time, which its own inputs set
@@ -471,7 +501,7 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
             scanOwed = Math.min(pass, scanOwed + intervals * chunk);
         }
         if (!wholePasses || scanToEnd) {
-            scanStep();
+            scanStep(scanToEnd ? Long.MAX_VALUE : scanSlice); // the rest of a chunk in slices between the records
         }
     }
 
@@ -500,9 +530,14 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
      * per second.
      */
     private void scanStep() {
+        scanStep(Long.MAX_VALUE);
+    }
+
+    /** A step of at most {@code limit} entries (besides the per-punctuation cap): a slice of what the scan owes. */
+    private void scanStep(long limit) {
         long startNanos = System.nanoTime();
         long budget = wholePasses ? Long.MAX_VALUE
-                : Math.min(scanToEnd ? Long.MAX_VALUE : scanOwed, maxScanPerPunctuation);
+                : Math.min(Math.min(scanToEnd ? Long.MAX_VALUE : scanOwed, maxScanPerPunctuation), limit);
         List<Bytes> due = this.due;
         due.clear();
         long visited = 0;

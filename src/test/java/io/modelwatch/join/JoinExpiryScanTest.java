@@ -254,6 +254,32 @@ class JoinExpiryScanTest {
     }
 
     @Test
+    void aChunkIsScannedInSlicesBetweenTheRecords() {
+        DelayedJoinProcessor p = start(10, 1000).withScanSlices(4, 3);
+        predictions(p, "k", 30, 10 * MIN); // a chunk is 10 entries
+        long visited = counters.expiryScanVisited();
+        watermark(HOUR + 59 * MIN); // owes a chunk: a slice of 4 at the watermark, 6 owed
+        assertEquals(visited + 4, counters.expiryScanVisited());
+        predictions(p, "n", 2, 2 * HOUR);
+        assertEquals(visited + 4, counters.expiryScanVisited(), "a slice every third record");
+        predictions(p, "m", 1, 2 * HOUR);
+        assertEquals(visited + 8, counters.expiryScanVisited());
+        predictions(p, "o", 30, 2 * HOUR);
+        assertEquals(visited + 10, counters.expiryScanVisited(), "the last slice takes what is owed, then none");
+    }
+
+    @Test
+    void aChunkNotDoneBetweenRecordsIsDoneByTheWallClockPunctuator() {
+        DelayedJoinProcessor p = start(10, 1000).withScanSlices(4, 3);
+        predictions(p, "k", 30, 10 * MIN);
+        long visited = counters.expiryScanVisited();
+        watermark(HOUR + 59 * MIN);
+        assertEquals(visited + 4, counters.expiryScanVisited());
+        wallClockSecond(); // no records came: the rest of the chunk at once
+        assertEquals(visited + 10, counters.expiryScanVisited());
+    }
+
+    @Test
     void aReinitialisedProcessorStartsANewPass() {
         DelayedJoinProcessor p = start(10, 1000);
         predictions(p, "k", 30, 10 * MIN);
