@@ -33,13 +33,15 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * Stage "join" over time, expiry included: one operation is one second of event time of one join partition of the
- * latency phase (4,000 predictions, 90% of the previous second's labelled, then the watermark and its expiry scan
- * step), on a RocksDB {@code join-pending} configured as the service does ({@link BoundedRocksDbConfig}), for as
- * long as JMH runs: the store reaches its steady size (10 s windows, 10 s label delay) and then deletes as much as
- * it inserts. The auxiliary counters {@code scanMs} and {@code seconds} (per iteration) give the expiry scan's share. {@code ids}: how
- * prediction ids sort against time: {@code random} (UUID-like), {@code ordered} (fixed-width, time-ordered: ULID,
- * UUIDv7, snowflake) or {@code counter} (the bench's unpadded base-36 counter, whose 5-digit ids sort among
- * the 4-digit ones of an hour earlier).
+ * latency phase (4,000 predictions, 90% of the previous second's labelled, then the watermark), on a RocksDB
+ * {@code join-pending} configured as the service does ({@link BoundedRocksDbConfig}), kept for the whole trial:
+ * the store reaches its steady size (10 s windows, 10 s label delay) and then deletes as much as it inserts.
+ * The auxiliary counters {@code scanMs} and {@code seconds} (sums per iteration) give the expiry scan's share:
+ * scanMs / seconds per operation. {@code ids}: how prediction ids sort against time: {@code random}
+ * (UUID-like), {@code ordered} (fixed-width and time-ordered, as ULID, UUIDv7 or snowflake ids) or
+ * {@code counter} (the latency bench's unpadded base-36 counter, whose longer ids sort among shorter, older ones).
+ * {@code compaction}: {@code kafka} (the service's, Kafka Streams' universal compaction) or {@code level}
+ * (level compaction, SST files dense in deletes compacted first): does the scan pay for walking tombstones?
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -162,6 +164,7 @@ public class ExpiryScanBench {
     @Benchmark
     public void second(Scan scan) {
         long start = second * SECOND;
+        long scanBefore = counters.expiryScanNanos(); // slices between the records and the watermark's
         for (int i = 0; i < PER_SECOND; i++) {
             Prediction t = templates[i];
             String id = nextId();
@@ -181,9 +184,8 @@ public class ExpiryScanBench {
         String[] swap = previousIds;
         previousIds = currentIds;
         currentIds = swap;
-        long before = counters.expiryScanNanos();
         watermark.punctuate(start + SECOND);
-        scan.scanMs += (counters.expiryScanNanos() - before) / 1e6;
+        scan.scanMs += (counters.expiryScanNanos() - scanBefore) / 1e6;
         scan.seconds++;
         context.resetForwards();
         second++;

@@ -177,7 +177,8 @@ final class LatencyProbe {
         java.time.Instant started = java.time.Instant.now();
         long warmupEnd = start + warmupMs * 1_000_000;
         long produceEnd = start + durationMs * 1_000_000;
-        LoopTimeline loop = LoopTimeline.start(LoopTimeline.of(service.streams(), service.counters().join()::expiryScanNanos), start, LoopTimeline.STEP_NANOS);
+        LoopTimeline loop = LoopTimeline.start(LoopTimeline.of(service.streams(), service.counters().join()::expiryScanNanos,
+                service.counters().join()::expiryScanVisited), start, LoopTimeline.STEP_NANOS);
         StallDumps stallDumps = StallDumps.start(() -> lastMetricsNanos, loop::lastProcessedNanos, start, warmupEnd);
         boolean stallDumpsClosed = false;
         var props = Workload.producerProps(bootstrap);

@@ -19,12 +19,12 @@ class LoopTimelineTest {
         }
 
         void add(long records, long polls, long commits, long punctuations, long blockedNs, long cpuNs) {
-            add(records, polls, commits, punctuations, blockedNs, cpuNs, 0);
+            add(records, polls, commits, punctuations, blockedNs, cpuNs, 0, 0);
         }
 
         void add(long records, long polls, long commits, long punctuations, long blockedNs, long cpuNs,
-                 long scanNs) {
-            long[] d = {records, polls, commits, punctuations, blockedNs, cpuNs, scanNs};
+                 long scanNs, long scanVisited) {
+            long[] d = {records, polls, commits, punctuations, blockedNs, cpuNs, scanNs, scanVisited};
             for (int i = 0; i < d.length; i++) {
                 values[i] += d[i];
             }
@@ -37,9 +37,9 @@ class LoopTimelineTest {
         long start = System.nanoTime();
         // a step so long that only the test's own samples count
         try (LoopTimeline timeline = LoopTimeline.start(counts, start, 3_600_000_000_000L)) {
-            counts.add(5210, 31, 9, 22, 12_000_000, 402_000_000, 8_000_000);
+            counts.add(5210, 31, 9, 22, 12_000_000, 402_000_000, 8_000_000, 8000);
             timeline.sample();
-            counts.add(0, 2, 0, 0, 240_000_000, 203_000_000, 200_000_000); // in the expiry scan, nothing processed
+            counts.add(0, 2, 0, 0, 240_000_000, 203_000_000, 200_000_000, 100_000); // in the expiry scan, nothing processed
             timeline.sample();
             String all = timeline.describe(0, 3600);
             String[] lines = all.split("\n");
@@ -57,14 +57,14 @@ class LoopTimelineTest {
         Counts counts = new Counts();
         long start = System.nanoTime();
         try (LoopTimeline timeline = LoopTimeline.start(counts, start, 3_600_000_000_000L)) {
-            counts.add(100, 1, 1, 1, 0, 10_000_000, 4_000_000);
+            counts.add(100, 1, 1, 1, 0, 10_000_000, 4_000_000, 4000);
             timeline.sample();
-            counts.add(100, 1, 1, 1, 0, 500_000_000, 450_000_000);
+            counts.add(100, 1, 1, 1, 0, 500_000_000, 450_000_000, 150_000);
             timeline.sample();
             // every step ends within the first hour: one slice holds them all
             String scan = timeline.describeScan(3_600_000_000_000L);
-            assertTrue(scan.matches("454 ms in all; by 3600 s: 454; most in a step 450 ms, the step to 0\\.\\d\\d s"),
-                    scan);
+            assertTrue(scan.matches("454 ms in all for 154000 entries visited \\(2948 ns each\\); ms \\(ns per entry\\) "
+                    + "by 3600 s: 454 \\(2948\\); most in a step 450 ms, the step to 0\\.\\d\\d s"), scan);
         }
     }
 
