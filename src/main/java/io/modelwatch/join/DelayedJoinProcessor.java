@@ -62,25 +62,29 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
     static final int MAX_SCAN_PER_PUNCTUATION = 100_000;
 
     /**
-     * The most entries the scan visits at a watermark, and then every {@link #SLICE_EVERY_RECORDS} records while it
-     * owes more: a watermark's chunk (a tenth of the store when the watermark interval is a tenth of the window)
-     * in one piece held the stream thread for tens of milliseconds, and all of an instance's tasks got their
-     * watermarks at once (300 ms of both stream threads per second in the latency bench; docs/performance.md,
-     * 32nd session). In slices it takes about as much CPU, between the records.
-     */
-    static final int SCAN_SLICE = 512;
-    /**
-     * Records between two slices. A chunk owes about 2.5 visits per prediction stored (each entry is visited about
-     * twice while live, once to delete it), whatever the rate, so 512 every 64 records (8 per record) works it off in
-     * well under a watermark interval; a task without records gets it done by its 1-second punctuator.
+     * The scan works a watermark's chunk off in slices: one at the watermark, then one every
+     * {@link #SLICE_EVERY_RECORDS} records while it owes more, each sized to spread the chunk over about half the
+     * records of an interval like the last one, between {@link #MIN_SCAN_SLICE} and {@link #MAX_SCAN_SLICE} entries.
+     * A chunk (a tenth of the store when the watermark interval is a tenth of the window) in one piece held the
+     * stream thread for tens of milliseconds, and all of an instance's tasks got their watermarks at once (up to
+     * 340 ms of both stream threads in a 250 ms step of the latency bench; docs/performance.md, 32nd session). In
+     * slices it takes as much CPU, between the records; a task without records gets the rest done by its
+     * 1-second punctuator.
      */
     static final int SLICE_EVERY_RECORDS = 64;
+    static final int MIN_SCAN_SLICE = 64;
+    static final int MAX_SCAN_SLICE = 2048;
 
     private final int minScanChunk;
-    private int scanSlice = SCAN_SLICE;
+    private int minScanSlice = MIN_SCAN_SLICE;
+    private int maxScanSlice = MAX_SCAN_SLICE;
     private int sliceEveryRecords = SLICE_EVERY_RECORDS;
+    /** Entries per slice of the chunk under way. */
+    private int scanSlice = MAX_SCAN_SLICE;
     /** Records since the last slice of the scan. */
     private int recordsSinceSlice;
+    /** Records since the last watermark: the next chunk is spread over about half as many. */
+    private long recordsSinceWatermark;
     private final int maxScanPerPunctuation;
     /**
      * Scan in whole passes, one per pass period, rather than a chunk per watermark: for in-memory
@@ -174,9 +178,11 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         this.passPeriodMs = Math.max(watermarkIntervalMs, (windows.sizeMs() + maxDelayMs) / 2);
     }
 
-    /** Slices of {@code slice} entries every {@code everyRecords} records (tests use small ones). */
-    DelayedJoinProcessor withScanSlices(int slice, int everyRecords) {
-        this.scanSlice = Math.max(1, slice);
+    /** Slices of {@code min} to {@code max} entries every {@code everyRecords} records (tests use small ones). */
+    DelayedJoinProcessor withScanSlices(int min, int max, int everyRecords) {
+        this.maxScanSlice = Math.max(1, max);
+        this.minScanSlice = Math.max(1, Math.min(min, this.maxScanSlice));
+        this.scanSlice = this.maxScanSlice;
         this.sliceEveryRecords = Math.max(1, everyRecords);
         return this;
     }
@@ -189,6 +195,9 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         this.replayed = false;
         this.scanCursor = null;
         this.scanOwed = 0;
+        this.scanSlice = maxScanSlice;
+        this.recordsSinceSlice = 0;
+        this.recordsSinceWatermark = 0;
         this.scanToEnd = false;
         this.passAgain = false;
         this.scanPassSize = 0;
@@ -243,6 +252,7 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
             onIngestWatermark(w);
             return;
         }
+        recordsSinceWatermark++;
         if (scanOwed > 0 && !scanToEnd && ++recordsSinceSlice >= sliceEveryRecords) {
             recordsSinceSlice = 0;
             scanStep(scanSlice);
@@ -500,6 +510,12 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         } else {
             scanOwed = Math.min(pass, scanOwed + intervals * chunk);
         }
+        // slices that work the chunk off in about half the records of an interval like the last one
+        long perSlice = recordsSinceWatermark == 0 ? maxScanSlice
+                : ceilDiv(2 * scanOwed * sliceEveryRecords, recordsSinceWatermark);
+        scanSlice = (int) Math.min(maxScanSlice, Math.max(minScanSlice, perSlice));
+        recordsSinceWatermark = 0;
+        recordsSinceSlice = 0;
         if (!wholePasses || scanToEnd) {
             scanStep(scanToEnd ? Long.MAX_VALUE : scanSlice); // the rest of a chunk in slices between the records
         }

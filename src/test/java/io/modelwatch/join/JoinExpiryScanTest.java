@@ -255,7 +255,7 @@ class JoinExpiryScanTest {
 
     @Test
     void aChunkIsScannedInSlicesBetweenTheRecords() {
-        DelayedJoinProcessor p = start(10, 1000).withScanSlices(4, 3);
+        DelayedJoinProcessor p = start(10, 1000).withScanSlices(4, 4, 3);
         predictions(p, "k", 30, 10 * MIN); // a chunk is 10 entries
         long visited = counters.expiryScanVisited();
         watermark(HOUR + 59 * MIN); // owes a chunk: a slice of 4 at the watermark, 6 owed
@@ -269,8 +269,21 @@ class JoinExpiryScanTest {
     }
 
     @Test
+    void slicesSpreadAChunkOverAboutHalfTheRecordsOfTheLastInterval() {
+        DelayedJoinProcessor p = start(40, 1000).withScanSlices(1, 1000, 10);
+        predictions(p, "k", 200, 10 * MIN); // 200 records before the first watermark; a chunk is 40 entries
+        long visited = counters.expiryScanVisited();
+        watermark(HOUR + 59 * MIN); // 40 owed over about 100 records: 2 * 40 * 10 / 200 = 4 entries a slice
+        assertEquals(visited + 4, counters.expiryScanVisited());
+        predictions(p, "n", 10, 2 * HOUR);
+        assertEquals(visited + 8, counters.expiryScanVisited());
+        predictions(p, "m", 90, 2 * HOUR);
+        assertEquals(visited + 40, counters.expiryScanVisited(), "the chunk is done within the next 90 records");
+    }
+
+    @Test
     void aChunkNotDoneBetweenRecordsIsDoneByTheWallClockPunctuator() {
-        DelayedJoinProcessor p = start(10, 1000).withScanSlices(4, 3);
+        DelayedJoinProcessor p = start(10, 1000).withScanSlices(4, 4, 3);
         predictions(p, "k", 30, 10 * MIN);
         long visited = counters.expiryScanVisited();
         watermark(HOUR + 59 * MIN);
