@@ -253,7 +253,8 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
             return;
         }
         recordsSinceWatermark++;
-        if (scanOwed > 0 && !scanToEnd && ++recordsSinceSlice >= sliceEveryRecords) {
+        // (whole-pass mode owes passes, not chunks: its passes come at watermarks only)
+        if (scanOwed > 0 && !scanToEnd && !wholePasses && ++recordsSinceSlice >= sliceEveryRecords) {
             recordsSinceSlice = 0;
             scanStep(scanSlice);
         }

@@ -375,6 +375,15 @@ class JoinExpiryScanTest {
     }
 
     @Test
+    void inMemoryStoresTakeNoSlicesBetweenWatermarks() {
+        DelayedJoinProcessor p = start(1, 1000, true).withScanSlices(4, 4, 3);
+        predictions(p, "k", 300, 10 * MIN); // all expire at 2h
+        watermark(2 * HOUR); // owes a chunk of the next pass, not a pass: nothing visited
+        predictions(p, "n", 100, 2 * HOUR);
+        assertEquals(300, count("k"), "records between watermarks start no pass of the in-memory store");
+    }
+
+    @Test
     void inMemoryStoresAreScannedInWholePassesOncePerPassPeriod() {
         DelayedJoinProcessor p = start(1, 1000, true); // as for replay's in-memory stores
         predictions(p, "k", 300, 10 * MIN);
