@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
@@ -112,11 +111,7 @@ public class ExpiryScanBench {
         truths = new String[PER_SECOND];
         templates = Fixtures.predictions(PER_SECOND, true, 5, truths);
         dir = Files.createTempDirectory("jmh-expiry").toFile();
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "jmh");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, dir.getAbsolutePath());
-        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        Properties props = BareJoinStores.props(dir);
         Config.level = compaction.equals("level");
         props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, Config.class);
         props.put(BoundedRocksDbConfig.WRITE_HEAVY_STORE_CONFIG, DelayedJoin.PENDING_STORE);
@@ -126,13 +121,7 @@ public class ExpiryScanBench {
         DelayedJoin stage = new DelayedJoin(new WindowSpec(Duration.ofSeconds(10).toMillis(),
                 Duration.ofSeconds(10).toMillis()), List.<String>of(), 16, Duration.ofSeconds(1), 6, counters, false,
                 io.modelwatch.ingest.IngestLimits.DEFAULTS, false);
-        stores = new java.util.ArrayList<>();
-        for (org.apache.kafka.streams.state.StoreBuilder<?> b : stage.stores()) {
-            org.apache.kafka.streams.processor.StateStore s = b.withCachingDisabled().withLoggingDisabled().build();
-            s.init(context.getStateStoreContext(), s);
-            context.addStateStore(s);
-            stores.add(s);
-        }
+        stores = BareJoinStores.open(stage, context);
         processor = (DelayedJoinProcessor) stage.get();
         processor.init(context);
         for (var p : context.scheduledPunctuators()) {
@@ -145,10 +134,7 @@ public class ExpiryScanBench {
 
     @TearDown(Level.Trial)
     public void close() throws Exception {
-        for (org.apache.kafka.streams.processor.StateStore s : stores) {
-            s.close();
-        }
-        Utils.delete(dir);
+        BareJoinStores.close(stores, dir);
     }
 
     private String nextId() {

@@ -12,8 +12,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.common.utils.Utils;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -67,24 +65,14 @@ public class JoinStepBench {
     @Setup(Level.Iteration)
     public void stores() throws Exception {
         dir = Files.createTempDirectory("jmh-join").toFile();
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "jmh");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, dir.getAbsolutePath());
-        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        Properties props = BareJoinStores.props(dir);
         context = new MockProcessorContext<>(props, new org.apache.kafka.streams.processor.TaskId(0, 0), dir);
         boolean rocks = store.equals("rocksdb");
         // the stage's own processor and stores (whatever stores it declares), without cache and changelog
         DelayedJoin stage = new DelayedJoin(new WindowSpec(Duration.ofHours(1).toMillis(), Duration.ofDays(1).toMillis()),
                 List.<String>of(), 16, Duration.ofMinutes(6), 6, new JoinCounters(), !rocks,
                 io.modelwatch.ingest.IngestLimits.DEFAULTS, false); // false: the task's own stream time
-        stores = new java.util.ArrayList<>();
-        for (org.apache.kafka.streams.state.StoreBuilder<?> b : stage.stores()) {
-            org.apache.kafka.streams.processor.StateStore s = b.withCachingDisabled().withLoggingDisabled().build();
-            s.init(context.getStateStoreContext(), s);
-            context.addStateStore(s);
-            stores.add(s);
-        }
+        stores = BareJoinStores.open(stage, context);
         processor = (DelayedJoinProcessor) stage.get();
         processor.init(context);
         context.setCurrentStreamTimeMs(0); // the processor reads stream time per record
@@ -92,10 +80,7 @@ public class JoinStepBench {
 
     @TearDown(Level.Iteration)
     public void close() throws Exception {
-        for (org.apache.kafka.streams.processor.StateStore s : stores) {
-            s.close();
-        }
-        Utils.delete(dir);
+        BareJoinStores.close(stores, dir);
     }
 
     /** Record n: prediction n/2 for even n, the label of prediction n/2 - 32 for odd n (fresh ids each round). */
