@@ -40,7 +40,10 @@ public final class JoinCounters {
         scanNanos.add(nanos);
     }
 
-    /** Steps the expiry scan of join-pending took (one per watermark, and per second while it owes more). */
+    /**
+     * Steps the expiry scan of join-pending took: a slice at each watermark and between records while it owes
+     * more, a step from the 1-second punctuator when records do not come.
+     */
     public long expiryScanSteps() {
         return scanSteps.sum();
     }

@@ -219,6 +219,8 @@ class MonitorMetricsTest {
         find(s, "modelwatch_join_late_total", "kind", "label");
         find(s, "modelwatch_join_duplicate_predictions_total");
         find(s, "modelwatch_join_expired_total");
+        assertEquals(0.0, find(s, "modelwatch_join_expiry_scan_visited_total").value());
+        assertEquals(0.0, find(s, "modelwatch_join_expiry_scan_seconds_total").value());
         assertEquals(0.0, find(s, "modelwatch_join_pending_entries").value());
         find(s, "modelwatch_window_late_contributions_total");
         find(s, "modelwatch_window_records_total", "kind", "final");
