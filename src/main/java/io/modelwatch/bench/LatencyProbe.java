@@ -2,6 +2,7 @@ package io.modelwatch.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.modelwatch.service.BoundedRocksDbConfig;
 import io.modelwatch.service.ModelwatchService;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -178,7 +179,8 @@ final class LatencyProbe {
         long warmupEnd = start + warmupMs * 1_000_000;
         long produceEnd = start + durationMs * 1_000_000;
         LoopTimeline loop = LoopTimeline.start(LoopTimeline.of(service.streams(), service.counters().join()::expiryScanNanos,
-                service.counters().join()::expiryScanVisited), start, LoopTimeline.STEP_NANOS);
+                service.counters().join()::expiryScanVisited,
+                () -> BoundedRocksDbConfig.ticker(org.rocksdb.TickerType.NUMBER_ITER_SKIP)), start, LoopTimeline.STEP_NANOS);
         StallDumps stallDumps = StallDumps.start(() -> lastMetricsNanos, loop::lastProcessedNanos, start, warmupEnd);
         boolean stallDumpsClosed = false;
         var props = Workload.producerProps(bootstrap);

@@ -28,15 +28,16 @@ final class LoopTimeline implements AutoCloseable {
     static final List<String> COUNTS = List.of("process-total", "poll-total", "commit-total", "punctuate-total",
             "blocked-time-ns-total");
     /**
-     * A reading: the {@link #COUNTS}, the stream threads' CPU nanoseconds, their nanoseconds in the expiry scan and the
-     * entries it visited.
+     * A reading: the {@link #COUNTS}, the stream threads' CPU nanoseconds, their nanoseconds in the expiry scan, the
+     * entries it visited and the internal keys RocksDB's iterators skipped in join-pending (0 without its statistics).
      */
-    static final int COLUMNS = COUNTS.size() + 3;
+    static final int COLUMNS = COUNTS.size() + 4;
     private static final int PROCESSED = 0;
     private static final int BLOCKED = 4;
     private static final int CPU = 5;
     private static final int SCAN = 6;
     private static final int SCAN_VISITED = 7;
+    private static final int SKIPPED = 8;
 
     /** Fills a reading of {@link #COLUMNS} cumulative values. */
     interface Source {
@@ -116,7 +117,7 @@ final class LoopTimeline implements AutoCloseable {
      * step 402 ms, the step to 141.75 s".
      */
     synchronized String describeScan(long sliceNanos) {
-        List<long[]> bySlice = new ArrayList<>(); // {nanos, entries visited}
+        List<long[]> bySlice = new ArrayList<>(); // {nanos, entries visited, internal keys skipped}
         long most = -1;
         double mostAt = 0;
         for (int i = 1; i < rows.size(); i++) {
@@ -125,10 +126,11 @@ final class LoopTimeline implements AutoCloseable {
             long scan = row[1 + SCAN] - prev[1 + SCAN];
             int slice = (int) (row[0] / sliceNanos);
             while (bySlice.size() <= slice) {
-                bySlice.add(new long[2]);
+                bySlice.add(new long[3]);
             }
             bySlice.get(slice)[0] += scan;
             bySlice.get(slice)[1] += row[1 + SCAN_VISITED] - prev[1 + SCAN_VISITED];
+            bySlice.get(slice)[2] += row[1 + SKIPPED] - prev[1 + SKIPPED];
             if (scan > most) {
                 most = scan;
                 mostAt = row[0] / 1e9;
@@ -141,13 +143,23 @@ final class LoopTimeline implements AutoCloseable {
         long[] last = rows.get(rows.size() - 1);
         long all = last[1 + SCAN] - first[1 + SCAN];
         long visited = last[1 + SCAN_VISITED] - first[1 + SCAN_VISITED];
-        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%d ms in all for %d entries visited (%s ns each); "
-                + "ms (ns per entry) by %d s:", all / 1_000_000, visited, perEntry(all, visited),
+        long skipped = last[1 + SKIPPED] - first[1 + SKIPPED];
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%d ms in all for %d entries visited (%s ns each)",
+                all / 1_000_000, visited, perEntry(all, visited)));
+        if (skipped > 0) {
+            // RocksDB's iterators over join-pending (only the scan iterates it) skipped deleted or older entries
+            b.append(String.format(Locale.ROOT, ", %.2f internal keys skipped per entry visited", (double) skipped / visited));
+        }
+        b.append(String.format(Locale.ROOT, "; ms (ns per entry%s) by %d s:", skipped > 0 ? ", keys skipped per entry" : "",
                 sliceNanos / 1_000_000_000L));
         for (int i = 0; i < bySlice.size(); i++) {
             long[] slice = bySlice.get(i);
             b.append(i == 0 ? " " : ", ").append(slice[0] / 1_000_000).append(" (")
-                    .append(perEntry(slice[0], slice[1])).append(')');
+                    .append(perEntry(slice[0], slice[1]));
+            if (skipped > 0) {
+                b.append(String.format(Locale.ROOT, ", %.1f skipped", slice[1] == 0 ? 0.0 : (double) slice[2] / slice[1]));
+            }
+            b.append(')');
         }
         return b.append(String.format(Locale.ROOT, "; most in a step %d ms, the step to %.2f s", most / 1_000_000,
                 mostAt)).toString();
@@ -165,9 +177,9 @@ final class LoopTimeline implements AutoCloseable {
     /**
      * The stream threads of {@code streams} as they run now: their metrics and CPU, looked up once (the
      * bench's instances keep their threads for the phase); {@code scanNanos} and {@code scanVisited}: the join's
-     * expiry scan time and the entries it visited so far.
+     * expiry scan time and the entries it visited so far; {@code skipped}: internal keys RocksDB skipped.
      */
-    static Source of(KafkaStreams streams, LongSupplier scanNanos, LongSupplier scanVisited) {
+    static Source of(KafkaStreams streams, LongSupplier scanNanos, LongSupplier scanVisited, LongSupplier skipped) {
         List<List<Metric>> metrics = new ArrayList<>();
         for (int i = 0; i < COUNTS.size(); i++) {
             metrics.add(new ArrayList<>());
@@ -198,6 +210,7 @@ final class LoopTimeline implements AutoCloseable {
             into[CPU] = cpu;
             into[SCAN] = scanNanos.getAsLong();
             into[SCAN_VISITED] = scanVisited.getAsLong();
+            into[SKIPPED] = skipped.getAsLong();
         };
     }
 }

@@ -1,12 +1,16 @@
 package io.modelwatch.service;
 
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.streams.state.RocksDBConfigSetter;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.Cache;
 import org.rocksdb.IndexType;
 import org.rocksdb.LRUCache;
 import org.rocksdb.Options;
+import org.rocksdb.Statistics;
+import org.rocksdb.TickerType;
 import org.rocksdb.WriteBufferManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +55,14 @@ public final class BoundedRocksDbConfig implements RocksDBConfigSetter {
     public static final String WRITE_HEAVY_STORE_CONFIG = "modelwatch.rocksdb.write.heavy.store";
     /** Streams config entry: the most stores of that name one instance can hold (one per partition). */
     public static final String MAX_WRITE_HEAVY_STORES_CONFIG = "modelwatch.rocksdb.max.write.heavy.stores";
+
+    /**
+     * Streams config entry, for the bench (unset in service): the name of a store whose RocksDB statistics
+     * {@link #ticker} sums, e.g. {@code join-pending} (RocksDB counts its work a little slower with them).
+     */
+    public static final String STATISTICS_STORE_CONFIG = "modelwatch.rocksdb.statistics.store";
+    /** The statistics of every store opened with {@link #STATISTICS_STORE_CONFIG}; they live as long as the JVM. */
+    private static final List<Statistics> STATISTICS = new CopyOnWriteArrayList<>();
 
     public static final long DEFAULT_BLOCK_CACHE_BYTES = 64L * 1024 * 1024;
     /** Without {@link #MAX_STORES_CONFIG}: three RocksDB stores of each of six partitions. */
@@ -115,7 +127,22 @@ public final class BoundedRocksDbConfig implements RocksDBConfigSetter {
             }
         }
         boolean heavy = heavyStore != null && heavyStore.toString().equals(storeName);
+        Object statisticsStore = configs == null ? null : configs.get(STATISTICS_STORE_CONFIG);
+        if (statisticsStore != null && statisticsStore.toString().equals(storeName)) {
+            Statistics statistics = new Statistics();
+            options.setStatistics(statistics);
+            STATISTICS.add(statistics);
+        }
         options.setWriteBufferSize(memtableBytes(s.writeBufferBytes(), maxStores, maxHeavy, heavy));
+    }
+
+    /** {@code ticker} summed over the stores opened with {@link #STATISTICS_STORE_CONFIG} in this JVM (0: none). */
+    public static long ticker(TickerType ticker) {
+        long sum = 0;
+        for (Statistics s : STATISTICS) {
+            sum += s.getTickerCount(ticker);
+        }
+        return sum;
     }
 
     @Override

@@ -69,6 +69,21 @@ class LoopTimelineTest {
     }
 
     @Test
+    void keysRocksDbSkippedAreGivenPerVisitedEntryWhenCounted() throws Exception {
+        Counts counts = new Counts();
+        long start = System.nanoTime();
+        try (LoopTimeline timeline = LoopTimeline.start(counts, start, 3_600_000_000_000L)) {
+            counts.add(100, 1, 1, 1, 0, 10_000_000, 4_000_000, 4000);
+            counts.values[LoopTimeline.COLUMNS - 1] += 10_000; // 2.5 internal keys skipped per entry visited
+            timeline.sample();
+            String scan = timeline.describeScan(3_600_000_000_000L);
+            assertTrue(scan.matches("4 ms in all for 4000 entries visited \\(1000 ns each\\), 2\\.50 internal keys skipped "
+                    + "per entry visited; ms \\(ns per entry, keys skipped per entry\\) by 3600 s: 4 \\(1000, 2\\.5 skipped\\); "
+                    + "most in a step 4 ms, the step to 0\\.\\d\\d s"), scan);
+        }
+    }
+
+    @Test
     void lastProcessedMovesOnlyWhenRecordsWereProcessed() throws Exception {
         Counts counts = new Counts();
         long start = System.nanoTime();

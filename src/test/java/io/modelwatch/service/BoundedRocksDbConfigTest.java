@@ -62,6 +62,30 @@ class BoundedRocksDbConfigTest {
     }
 
     @Test
+    void statisticsOnlyForTheStoreNamedAndTheirTickersSummed() throws Exception {
+        RocksDB.loadLibrary();
+        Map<String, Object> configs = Map.of(BoundedRocksDbConfig.STATISTICS_STORE_CONFIG, "counted");
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("stats");
+        try (Options counted = new Options(); Options other = new Options()) {
+            counted.setTableFormatConfig(new BlockBasedTableConfig());
+            other.setTableFormatConfig(new BlockBasedTableConfig());
+            new BoundedRocksDbConfig().setConfig("counted", counted, configs);
+            new BoundedRocksDbConfig().setConfig("other", other, configs);
+            assertTrue(counted.statistics() != null, "the named store counts");
+            assertTrue(other.statistics() == null, "no other store does");
+            long before = BoundedRocksDbConfig.ticker(org.rocksdb.TickerType.NUMBER_KEYS_WRITTEN);
+            counted.setCreateIfMissing(true);
+            try (RocksDB db = RocksDB.open(counted, dir.toString())) {
+                db.put(new byte[] {1}, new byte[] {2});
+                db.put(new byte[] {3}, new byte[] {4});
+            }
+            assertEquals(before + 2, BoundedRocksDbConfig.ticker(org.rocksdb.TickerType.NUMBER_KEYS_WRITTEN));
+        } finally {
+            org.apache.kafka.common.utils.Utils.delete(dir.toFile());
+        }
+    }
+
+    @Test
     void aWriteHeavyStoreNeedsItsCountBelowTheStoreCount() {
         RocksDB.loadLibrary();
         try (Options options = new Options()) {
