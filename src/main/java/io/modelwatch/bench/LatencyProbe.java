@@ -178,9 +178,10 @@ final class LatencyProbe {
         java.time.Instant started = java.time.Instant.now();
         long warmupEnd = start + warmupMs * 1_000_000;
         long produceEnd = start + durationMs * 1_000_000;
-        LoopTimeline loop = LoopTimeline.start(LoopTimeline.of(service.streams(), service.counters().join()::expiryScanNanos,
-                service.counters().join()::expiryScanVisited,
-                () -> BoundedRocksDbConfig.ticker(org.rocksdb.TickerType.NUMBER_ITER_SKIP)), start, LoopTimeline.STEP_NANOS);
+        var joinCounters = service.counters().join();
+        LoopTimeline.Source loopSource = LoopTimeline.of(service.streams(), joinCounters::expiryScanNanos,
+                joinCounters::expiryScanVisited, () -> BoundedRocksDbConfig.ticker(org.rocksdb.TickerType.NUMBER_ITER_SKIP));
+        LoopTimeline loop = LoopTimeline.start(loopSource, start, LoopTimeline.STEP_NANOS);
         StallDumps stallDumps = StallDumps.start(() -> lastMetricsNanos, loop::lastProcessedNanos, start, warmupEnd);
         boolean stallDumpsClosed = false;
         var props = Workload.producerProps(bootstrap);

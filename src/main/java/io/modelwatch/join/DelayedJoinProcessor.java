@@ -76,6 +76,7 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
     static final int MAX_SCAN_SLICE = 2048;
 
     private final int minScanChunk;
+    private final int maxScanPerPunctuation;
     private int minScanSlice = MIN_SCAN_SLICE;
     private int maxScanSlice = MAX_SCAN_SLICE;
     private int sliceEveryRecords = SLICE_EVERY_RECORDS;
@@ -85,7 +86,6 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
     private int recordsSinceSlice;
     /** Records since the last watermark: the next chunk is spread over about half as many. */
     private long recordsSinceWatermark;
-    private final int maxScanPerPunctuation;
     /**
      * Scan in whole passes, one per pass period, rather than a chunk per watermark: for in-memory
      * stores (replay), whose range() copies every key from its lower bound to the end of the store,
