@@ -2,7 +2,6 @@ package io.modelwatch.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.modelwatch.service.BoundedRocksDbConfig;
 import io.modelwatch.service.ModelwatchService;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -180,7 +179,7 @@ final class LatencyProbe {
         long produceEnd = start + durationMs * 1_000_000;
         var joinCounters = service.counters().join();
         LoopTimeline.Source loopSource = LoopTimeline.of(service.streams(), joinCounters::expiryScanNanos,
-                joinCounters::expiryScanVisited, () -> BoundedRocksDbConfig.ticker(org.rocksdb.TickerType.NUMBER_ITER_SKIP));
+                joinCounters::expiryScanVisited);
         LoopTimeline loop = LoopTimeline.start(loopSource, start, LoopTimeline.STEP_NANOS);
         StallDumps stallDumps = StallDumps.start(() -> lastMetricsNanos, loop::lastProcessedNanos, start, warmupEnd);
         boolean stallDumpsClosed = false;

@@ -1,5 +1,6 @@
 package io.modelwatch.bench;
 
+import io.modelwatch.service.BoundedRocksDbConfig;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
@@ -12,6 +13,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.streams.KafkaStreams;
+import org.rocksdb.HistogramType;
+import org.rocksdb.TickerType;
 
 /**
  * The stream threads' loop every {@link #STEP_NANOS}: records processed, polls, commits and punctuations
@@ -29,15 +32,20 @@ final class LoopTimeline implements AutoCloseable {
             "blocked-time-ns-total");
     /**
      * A reading: the {@link #COUNTS}, the stream threads' CPU nanoseconds, their nanoseconds in the expiry scan, the
-     * entries it visited and the internal keys RocksDB's iterators skipped in join-pending (0 without its statistics).
+     * entries it visited, and from join-pending's RocksDB statistics (all 0 without them): the internal keys its
+     * iterators skipped, the microseconds in its gets, the data blocks its reads missed in the block cache, and the
+     * bytes its compactions wrote.
      */
-    static final int COLUMNS = COUNTS.size() + 4;
+    static final int COLUMNS = COUNTS.size() + 7;
     private static final int PROCESSED = 0;
     private static final int BLOCKED = 4;
     private static final int CPU = 5;
     private static final int SCAN = 6;
     private static final int SCAN_VISITED = 7;
-    private static final int SKIPPED = 8;
+    static final int SKIPPED = 8;
+    static final int GET_MICROS = 9;
+    static final int CACHE_MISSES = 10;
+    static final int COMPACTED_BYTES = 11;
 
     /** Fills a reading of {@link #COLUMNS} cumulative values. */
     interface Source {
@@ -89,10 +97,12 @@ final class LoopTimeline implements AutoCloseable {
     /**
      * The steps that end within [{@code fromSeconds}, {@code toSeconds}] since the start, one per line:
      * "143.25 s: records 5210, polls 31, commits 9, punctuations 22, blocked 12 ms, CPU 402 ms, expiry scan 8 ms"
-     * (the two threads together, over the step).
+     * (the two threads together, over the step), and with join-pending's RocksDB statistics on: ", gets 61 ms,
+     * cache misses 1200, compacted 12 MB" (gets' time is RocksDB's own timer: all threads, the scan's deletes not).
      */
     synchronized String describe(double fromSeconds, double toSeconds) {
         StringBuilder b = new StringBuilder();
+        boolean statistics = statisticsOn();
         for (int i = 1; i < rows.size(); i++) {
             long[] prev = rows.get(i - 1);
             long[] row = rows.get(i);
@@ -102,10 +112,16 @@ final class LoopTimeline implements AutoCloseable {
             }
             b.append(String.format(Locale.ROOT,
                     "        %.2f s: records %d, polls %d, commits %d, punctuations %d, blocked %d ms, CPU %d ms, "
-                            + "expiry scan %d ms%n",
+                            + "expiry scan %d ms",
                     at, row[1] - prev[1], row[2] - prev[2], row[3] - prev[3], row[4] - prev[4],
                     (row[1 + BLOCKED] - prev[1 + BLOCKED]) / 1_000_000, (row[1 + CPU] - prev[1 + CPU]) / 1_000_000,
                     (row[1 + SCAN] - prev[1 + SCAN]) / 1_000_000));
+            if (statistics) {
+                b.append(String.format(Locale.ROOT, ", gets %d ms, cache misses %d, compacted %d MB",
+                        (row[1 + GET_MICROS] - prev[1 + GET_MICROS]) / 1000, row[1 + CACHE_MISSES] - prev[1 + CACHE_MISSES],
+                        (row[1 + COMPACTED_BYTES] - prev[1 + COMPACTED_BYTES]) >> 20));
+            }
+            b.append(System.lineSeparator());
         }
         return b.toString();
     }
@@ -165,6 +181,15 @@ final class LoopTimeline implements AutoCloseable {
                 mostAt)).toString();
     }
 
+    /** Whether join-pending's RocksDB statistics count: its stores were read or written by the last reading. */
+    private boolean statisticsOn() {
+        if (rows.isEmpty()) {
+            return false;
+        }
+        long[] last = rows.get(rows.size() - 1);
+        return last[1 + SKIPPED] + last[1 + GET_MICROS] + last[1 + CACHE_MISSES] + last[1 + COMPACTED_BYTES] > 0;
+    }
+
     private static String perEntry(long nanos, long entries) {
         return entries == 0 ? "-" : Long.toString(nanos / entries);
     }
@@ -177,9 +202,11 @@ final class LoopTimeline implements AutoCloseable {
     /**
      * The stream threads of {@code streams} as they run now: their metrics and CPU, looked up once (the
      * bench's instances keep their threads for the phase); {@code scanNanos} and {@code scanVisited}: the join's
-     * expiry scan time and the entries it visited so far; {@code skipped}: internal keys RocksDB skipped.
+     * expiry scan time and the entries it visited so far; the RocksDB columns from
+     * {@link BoundedRocksDbConfig#ticker} and {@link BoundedRocksDbConfig#histogramSum} (0 unless the bench set
+     * {@link BoundedRocksDbConfig#STATISTICS_STORE_CONFIG}).
      */
-    static Source of(KafkaStreams streams, LongSupplier scanNanos, LongSupplier scanVisited, LongSupplier skipped) {
+    static Source of(KafkaStreams streams, LongSupplier scanNanos, LongSupplier scanVisited) {
         List<List<Metric>> metrics = new ArrayList<>();
         for (int i = 0; i < COUNTS.size(); i++) {
             metrics.add(new ArrayList<>());
@@ -210,7 +237,10 @@ final class LoopTimeline implements AutoCloseable {
             into[CPU] = cpu;
             into[SCAN] = scanNanos.getAsLong();
             into[SCAN_VISITED] = scanVisited.getAsLong();
-            into[SKIPPED] = skipped.getAsLong();
+            into[SKIPPED] = BoundedRocksDbConfig.ticker(TickerType.NUMBER_ITER_SKIP);
+            into[GET_MICROS] = BoundedRocksDbConfig.histogramSum(HistogramType.DB_GET);
+            into[CACHE_MISSES] = BoundedRocksDbConfig.ticker(TickerType.BLOCK_CACHE_DATA_MISS);
+            into[COMPACTED_BYTES] = BoundedRocksDbConfig.ticker(TickerType.COMPACT_WRITE_BYTES);
         };
     }
 }

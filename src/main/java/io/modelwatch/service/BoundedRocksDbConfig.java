@@ -6,6 +6,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.streams.state.RocksDBConfigSetter;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.Cache;
+import org.rocksdb.HistogramType;
 import org.rocksdb.IndexType;
 import org.rocksdb.LRUCache;
 import org.rocksdb.Options;
@@ -141,6 +142,15 @@ public final class BoundedRocksDbConfig implements RocksDBConfigSetter {
         long sum = 0;
         for (Statistics s : STATISTICS) {
             sum += s.getTickerCount(ticker);
+        }
+        return sum;
+    }
+
+    /** The sum of {@code histogram}'s samples over those stores (for timers: microseconds; 0: none). */
+    public static long histogramSum(HistogramType histogram) {
+        long sum = 0;
+        for (Statistics s : STATISTICS) {
+            sum += s.getHistogramData(histogram).getSum();
         }
         return sum;
     }

@@ -74,12 +74,31 @@ class LoopTimelineTest {
         long start = System.nanoTime();
         try (LoopTimeline timeline = LoopTimeline.start(counts, start, 3_600_000_000_000L)) {
             counts.add(100, 1, 1, 1, 0, 10_000_000, 4_000_000, 4000);
-            counts.values[LoopTimeline.COLUMNS - 1] += 10_000; // 2.5 internal keys skipped per entry visited
+            counts.values[LoopTimeline.SKIPPED] += 10_000; // 2.5 internal keys skipped per entry visited
             timeline.sample();
             String scan = timeline.describeScan(3_600_000_000_000L);
             assertTrue(scan.matches("4 ms in all for 4000 entries visited \\(1000 ns each\\), 2\\.50 internal keys skipped "
                     + "per entry visited; ms \\(ns per entry, keys skipped per entry\\) by 3600 s: 4 \\(1000, 2\\.5 skipped\\); "
                     + "most in a step 4 ms, the step to 0\\.\\d\\d s"), scan);
+        }
+    }
+
+    @Test
+    void stepsGiveJoinPendingsGetsCacheMissesAndCompactionsWhenCounted() throws Exception {
+        Counts counts = new Counts();
+        long start = System.nanoTime();
+        try (LoopTimeline timeline = LoopTimeline.start(counts, start, 3_600_000_000_000L)) {
+            counts.add(5210, 31, 9, 22, 12_000_000, 402_000_000, 8_000_000, 8000);
+            timeline.sample();
+            assertTrue(timeline.describe(0, 3600).endsWith("expiry scan 8 ms\n"), "no statistics, no RocksDB columns");
+            counts.add(1000, 3, 1, 2, 0, 300_000_000, 0, 0);
+            counts.values[LoopTimeline.GET_MICROS] += 61_400;
+            counts.values[LoopTimeline.CACHE_MISSES] += 1200;
+            counts.values[LoopTimeline.COMPACTED_BYTES] += 12L << 20;
+            timeline.sample();
+            String[] lines = timeline.describe(0, 3600).split("\n");
+            assertTrue(lines[1].endsWith("CPU 300 ms, expiry scan 0 ms, gets 61 ms, cache misses 1200, compacted 12 MB"),
+                    lines[1]);
         }
     }
 

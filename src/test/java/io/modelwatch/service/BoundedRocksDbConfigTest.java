@@ -78,8 +78,14 @@ class BoundedRocksDbConfigTest {
             try (RocksDB db = RocksDB.open(counted, dir.toString())) {
                 db.put(new byte[] {1}, new byte[] {2});
                 db.put(new byte[] {3}, new byte[] {4});
+                // histograms too: the bytes read by gets sum to the values' sizes
+                long bytesRead = BoundedRocksDbConfig.histogramSum(org.rocksdb.HistogramType.BYTES_PER_READ);
+                db.put(new byte[] {5}, new byte[100]);
+                db.get(new byte[] {5});
+                db.get(new byte[] {1});
+                assertEquals(bytesRead + 101, BoundedRocksDbConfig.histogramSum(org.rocksdb.HistogramType.BYTES_PER_READ));
             }
-            assertEquals(before + 2, BoundedRocksDbConfig.ticker(org.rocksdb.TickerType.NUMBER_KEYS_WRITTEN));
+            assertEquals(before + 3, BoundedRocksDbConfig.ticker(org.rocksdb.TickerType.NUMBER_KEYS_WRITTEN));
         } finally {
             org.apache.kafka.common.utils.Utils.delete(dir.toFile());
         }
