@@ -1,5 +1,6 @@
 package io.modelwatch.join;
 
+import io.modelwatch.service.BoundedRocksDbConfig;
 import java.io.File;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,6 +9,7 @@ import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.state.RocksDBConfigSetter;
 import org.apache.kafka.streams.state.StoreBuilder;
 
 /** The join stage's own stores for the benchmarks, bare (no record cache, no changelog), in a directory of their own. */
@@ -23,6 +25,15 @@ final class BareJoinStores {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, dir.getAbsolutePath());
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        return props;
+    }
+
+    /** As {@link #props}, with RocksDB configured by {@code setter} and join-pending as the service's write-heavy store. */
+    static Properties serviceProps(File dir, Class<? extends RocksDBConfigSetter> setter) {
+        Properties props = props(dir);
+        props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, setter);
+        props.put(BoundedRocksDbConfig.WRITE_HEAVY_STORE_CONFIG, DelayedJoin.PENDING_STORE);
+        props.put(BoundedRocksDbConfig.MAX_WRITE_HEAVY_STORES_CONFIG, 6);
         return props;
     }
 

@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -111,11 +110,8 @@ public class ExpiryScanBench {
         truths = new String[PER_SECOND];
         templates = Fixtures.predictions(PER_SECOND, true, 5, truths);
         dir = Files.createTempDirectory("jmh-expiry").toFile();
-        Properties props = BareJoinStores.props(dir);
         Config.level = compaction.equals("level");
-        props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, Config.class);
-        props.put(BoundedRocksDbConfig.WRITE_HEAVY_STORE_CONFIG, DelayedJoin.PENDING_STORE);
-        props.put(BoundedRocksDbConfig.MAX_WRITE_HEAVY_STORES_CONFIG, 6);
+        Properties props = BareJoinStores.serviceProps(dir, Config.class);
         context = new MockProcessorContext<>(props, new org.apache.kafka.streams.processor.TaskId(0, 0), dir);
         counters = new JoinCounters();
         DelayedJoin stage = new DelayedJoin(new WindowSpec(Duration.ofSeconds(10).toMillis(),
