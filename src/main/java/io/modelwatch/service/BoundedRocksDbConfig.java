@@ -83,6 +83,8 @@ public final class BoundedRocksDbConfig implements RocksDBConfigSetter {
     static final double INDEX_FILTER_RATIO = 0.1;
     /** Data block size: larger blocks mean smaller indexes (Kafka Streams' default is 4 KiB). */
     static final long BLOCK_SIZE = 16 * 1024;
+    /** The share of a write-heavy store's memtable given to its bloom filter. */
+    static final double MEMTABLE_BLOOM_RATIO = 0.05;
     /** Memtables per store: one being written, one being flushed. */
     static final int MEMTABLES_PER_STORE = 2;
 
@@ -128,6 +130,16 @@ public final class BoundedRocksDbConfig implements RocksDBConfigSetter {
             }
         }
         boolean heavy = heavyStore != null && heavyStore.toString().equals(storeName);
+        if (heavy) {
+            // Kafka Streams leaves the last level without bloom filters (optimize_filters_for_hits), which suits
+            // stores whose gets find their key; most of join-pending's gets miss (every prediction before its
+            // label), and each miss then searched the index and a data block of the largest sorted run
+            options.setOptimizeFiltersForHits(false);
+            // and the memtables get a whole-key bloom filter: a get searched each memtable's skip list first,
+            // though nearly every key a get looks for is in no memtable (misses, and hits on older entries)
+            options.setMemtablePrefixBloomSizeRatio(MEMTABLE_BLOOM_RATIO);
+            options.setMemtableWholeKeyFiltering(true);
+        }
         Object statisticsStore = configs == null ? null : configs.get(STATISTICS_STORE_CONFIG);
         if (statisticsStore != null && statisticsStore.toString().equals(storeName)) {
             Statistics statistics = new Statistics();

@@ -1,9 +1,11 @@
 package io.modelwatch.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.rocksdb.BlockBasedTableConfig;
@@ -88,6 +90,28 @@ class BoundedRocksDbConfigTest {
             assertEquals(before + 3, BoundedRocksDbConfig.ticker(org.rocksdb.TickerType.NUMBER_KEYS_WRITTEN));
         } finally {
             org.apache.kafka.common.utils.Utils.delete(dir.toFile());
+        }
+    }
+
+    @Test
+    void theWriteHeavyStoreHasBloomFiltersOnItsLastLevelAndItsMemtablesForItsMisses() {
+        RocksDB.loadLibrary();
+        Map<String, Object> configs = Map.of(BoundedRocksDbConfig.MAX_STORES_CONFIG, "9",
+                BoundedRocksDbConfig.WRITE_HEAVY_STORE_CONFIG, "busy",
+                BoundedRocksDbConfig.MAX_WRITE_HEAVY_STORES_CONFIG, "3");
+        try (Options busy = new Options(); Options quiet = new Options()) {
+            // as Kafka Streams sets both before the config setter runs
+            for (Options o : List.of(busy, quiet)) {
+                o.setTableFormatConfig(new BlockBasedTableConfig());
+                o.setOptimizeFiltersForHits(true);
+            }
+            new BoundedRocksDbConfig().setConfig("busy", busy, configs);
+            new BoundedRocksDbConfig().setConfig("quiet", quiet, configs);
+            assertFalse(busy.optimizeFiltersForHits(), "join-pending's gets mostly miss: filters on every level");
+            assertTrue(quiet.optimizeFiltersForHits(), "the other stores keep Kafka Streams' default");
+            assertTrue(busy.memtableWholeKeyFiltering());
+            assertEquals(BoundedRocksDbConfig.MEMTABLE_BLOOM_RATIO, busy.memtablePrefixBloomSizeRatio());
+            assertFalse(quiet.memtableWholeKeyFiltering());
         }
     }
 
