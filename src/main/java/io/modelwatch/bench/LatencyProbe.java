@@ -179,7 +179,7 @@ final class LatencyProbe {
         long produceEnd = start + durationMs * 1_000_000;
         var joinCounters = service.counters().join();
         LoopTimeline.Source loopSource = LoopTimeline.of(service.streams(), joinCounters::expiryScanNanos,
-                joinCounters::expiryScanVisited);
+                joinCounters::expiryScanVisited, joinCounters::expiredEntries);
         LoopTimeline loop = LoopTimeline.start(loopSource, start, LoopTimeline.STEP_NANOS);
         StallDumps stallDumps = StallDumps.start(() -> lastMetricsNanos, loop::lastProcessedNanos, start, warmupEnd);
         boolean stallDumpsClosed = false;

@@ -34,9 +34,9 @@ final class LoopTimeline implements AutoCloseable {
      * A reading: the {@link #COUNTS}, the stream threads' CPU nanoseconds, their nanoseconds in the expiry scan, the
      * entries it visited, and from join-pending's RocksDB statistics (all 0 without them): the internal keys its
      * iterators skipped, the microseconds in its gets, the data blocks its reads missed in the block cache, and the
-     * bytes its compactions wrote.
+     * bytes its compactions wrote; last, the entries the scan deleted.
      */
-    static final int COLUMNS = COUNTS.size() + 7;
+    static final int COLUMNS = COUNTS.size() + 8;
     private static final int PROCESSED = 0;
     private static final int BLOCKED = 4;
     private static final int CPU = 5;
@@ -46,6 +46,7 @@ final class LoopTimeline implements AutoCloseable {
     static final int GET_MICROS = 9;
     static final int CACHE_MISSES = 10;
     static final int COMPACTED_BYTES = 11;
+    static final int SCAN_DELETED = 12;
 
     /** Fills a reading of {@link #COLUMNS} cumulative values. */
     interface Source {
@@ -133,7 +134,8 @@ final class LoopTimeline implements AutoCloseable {
      * step 402 ms, the step to 141.75 s".
      */
     synchronized String describeScan(long sliceNanos) {
-        List<long[]> bySlice = new ArrayList<>(); // {nanos, entries visited, internal keys skipped}
+        // {nanos, entries visited, internal keys skipped, block cache data misses, compaction bytes written, deleted}
+        List<long[]> bySlice = new ArrayList<>();
         long most = -1;
         double mostAt = 0;
         for (int i = 1; i < rows.size(); i++) {
@@ -142,11 +144,14 @@ final class LoopTimeline implements AutoCloseable {
             long scan = row[1 + SCAN] - prev[1 + SCAN];
             int slice = (int) (row[0] / sliceNanos);
             while (bySlice.size() <= slice) {
-                bySlice.add(new long[3]);
+                bySlice.add(new long[6]);
             }
             bySlice.get(slice)[0] += scan;
             bySlice.get(slice)[1] += row[1 + SCAN_VISITED] - prev[1 + SCAN_VISITED];
             bySlice.get(slice)[2] += row[1 + SKIPPED] - prev[1 + SKIPPED];
+            bySlice.get(slice)[3] += row[1 + CACHE_MISSES] - prev[1 + CACHE_MISSES];
+            bySlice.get(slice)[4] += row[1 + COMPACTED_BYTES] - prev[1 + COMPACTED_BYTES];
+            bySlice.get(slice)[5] += row[1 + SCAN_DELETED] - prev[1 + SCAN_DELETED];
             if (scan > most) {
                 most = scan;
                 mostAt = row[0] / 1e9;
@@ -160,20 +165,32 @@ final class LoopTimeline implements AutoCloseable {
         long all = last[1 + SCAN] - first[1 + SCAN];
         long visited = last[1 + SCAN_VISITED] - first[1 + SCAN_VISITED];
         long skipped = last[1 + SKIPPED] - first[1 + SKIPPED];
+        // join-pending's reads and compactions beside the scan: whether a dear stretch is one after compactions
+        boolean storeCounts = last[1 + CACHE_MISSES] - first[1 + CACHE_MISSES]
+                + last[1 + COMPACTED_BYTES] - first[1 + COMPACTED_BYTES] > 0;
+        // each deleted entry is also a write and a changelog record: whether a dear stretch is one that deleted more
+        boolean deleted = last[1 + SCAN_DELETED] - first[1 + SCAN_DELETED] > 0;
         StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%d ms in all for %d entries visited (%s ns each)",
                 all / 1_000_000, visited, perEntry(all, visited)));
         if (skipped > 0) {
             // RocksDB's iterators over join-pending (only the scan iterates it) skipped deleted or older entries
             b.append(String.format(Locale.ROOT, ", %.2f internal keys skipped per entry visited", (double) skipped / visited));
         }
-        b.append(String.format(Locale.ROOT, "; ms (ns per entry%s) by %d s:", skipped > 0 ? ", keys skipped per entry" : "",
-                sliceNanos / 1_000_000_000L));
+        b.append(String.format(Locale.ROOT, "; ms (ns per entry%s%s%s) by %d s:", deleted ? ", % deleted" : "",
+                skipped > 0 ? ", keys skipped per entry" : "",
+                storeCounts ? ", join-pending's block cache misses, MB compacted" : "", sliceNanos / 1_000_000_000L));
         for (int i = 0; i < bySlice.size(); i++) {
             long[] slice = bySlice.get(i);
             b.append(i == 0 ? " " : ", ").append(slice[0] / 1_000_000).append(" (")
                     .append(perEntry(slice[0], slice[1]));
+            if (deleted) {
+                b.append(", ").append(slice[1] == 0 ? "-" : Long.toString(100 * slice[5] / slice[1])).append('%');
+            }
             if (skipped > 0) {
                 b.append(String.format(Locale.ROOT, ", %.1f skipped", slice[1] == 0 ? 0.0 : (double) slice[2] / slice[1]));
+            }
+            if (storeCounts) {
+                b.append(String.format(Locale.ROOT, ", %d misses, %d MB", slice[3], slice[4] >> 20));
             }
             b.append(')');
         }
@@ -202,11 +219,11 @@ final class LoopTimeline implements AutoCloseable {
     /**
      * The stream threads of {@code streams} as they run now: their metrics and CPU, looked up once (the
      * bench's instances keep their threads for the phase); {@code scanNanos} and {@code scanVisited}: the join's
-     * expiry scan time and the entries it visited so far; the RocksDB columns from
+     * expiry scan time, the entries it visited and those it deleted so far; the RocksDB columns from
      * {@link BoundedRocksDbConfig#ticker} and {@link BoundedRocksDbConfig#histogramSum} (0 unless the bench set
      * {@link BoundedRocksDbConfig#STATISTICS_STORE_CONFIG}).
      */
-    static Source of(KafkaStreams streams, LongSupplier scanNanos, LongSupplier scanVisited) {
+    static Source of(KafkaStreams streams, LongSupplier scanNanos, LongSupplier scanVisited, LongSupplier scanDeleted) {
         List<List<Metric>> metrics = new ArrayList<>();
         for (int i = 0; i < COUNTS.size(); i++) {
             metrics.add(new ArrayList<>());
@@ -241,6 +258,7 @@ final class LoopTimeline implements AutoCloseable {
             into[GET_MICROS] = BoundedRocksDbConfig.histogramSum(HistogramType.DB_GET);
             into[CACHE_MISSES] = BoundedRocksDbConfig.ticker(TickerType.BLOCK_CACHE_DATA_MISS);
             into[COMPACTED_BYTES] = BoundedRocksDbConfig.ticker(TickerType.COMPACT_WRITE_BYTES);
+            into[SCAN_DELETED] = scanDeleted.getAsLong();
         };
     }
 }

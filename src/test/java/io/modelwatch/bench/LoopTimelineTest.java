@@ -103,6 +103,36 @@ class LoopTimelineTest {
     }
 
     @Test
+    void theScanBy5sGivesJoinPendingsCacheMissesAndCompactionsWhenCounted() throws Exception {
+        Counts counts = new Counts();
+        long start = System.nanoTime();
+        try (LoopTimeline timeline = LoopTimeline.start(counts, start, 3_600_000_000_000L)) {
+            counts.add(100, 1, 1, 1, 0, 10_000_000, 4_000_000, 4000);
+            counts.values[LoopTimeline.CACHE_MISSES] += 2600;
+            counts.values[LoopTimeline.COMPACTED_BYTES] += 13L << 20;
+            timeline.sample();
+            String scan = timeline.describeScan(3_600_000_000_000L);
+            assertTrue(scan.matches("4 ms in all for 4000 entries visited \\(1000 ns each\\); ms \\(ns per entry, "
+                    + "join-pending's block cache misses, MB compacted\\) by 3600 s: 4 \\(1000, 2600 misses, 13 MB\\); "
+                    + "most in a step 4 ms, the step to 0\\.\\d\\d s"), scan);
+        }
+    }
+
+    @Test
+    void theScanBy5sGivesTheShareOfVisitedEntriesItDeleted() throws Exception {
+        Counts counts = new Counts();
+        long start = System.nanoTime();
+        try (LoopTimeline timeline = LoopTimeline.start(counts, start, 3_600_000_000_000L)) {
+            counts.add(100, 1, 1, 1, 0, 10_000_000, 4_000_000, 4000);
+            counts.values[LoopTimeline.SCAN_DELETED] += 1000;
+            timeline.sample();
+            String scan = timeline.describeScan(3_600_000_000_000L);
+            assertTrue(scan.matches("4 ms in all for 4000 entries visited \\(1000 ns each\\); ms \\(ns per entry, "
+                    + "% deleted\\) by 3600 s: 4 \\(1000, 25%\\); most in a step 4 ms, the step to 0\\.\\d\\d s"), scan);
+        }
+    }
+
+    @Test
     void lastProcessedMovesOnlyWhenRecordsWereProcessed() throws Exception {
         Counts counts = new Counts();
         long start = System.nanoTime();
