@@ -74,13 +74,6 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
     static final int SLICE_EVERY_RECORDS = 64;
     static final int MIN_SCAN_SLICE = 64;
     static final int MAX_SCAN_SLICE = 2048;
-    /**
-     * A slice's size is in entries kept; an entry it deletes counts this many more, since its tombstone goes to
-     * RocksDB and to the changelog: live, a visit cost about 1.9 µs and a delete 3.9 µs more (docs/performance.md,
-     * 33rd session), and a window's entries expire together, so a slice sized in visits alone took three times
-     * as long where it met them.
-     */
-    static final int DELETE_EXTRA_COST = 2;
 
     private final int minScanChunk;
     private final int maxScanPerPunctuation;
@@ -91,8 +84,6 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
     private int scanSlice = MAX_SCAN_SLICE;
     /** Records since the last slice of the scan. */
     private int recordsSinceSlice;
-    /** Whether a slice ran between the records since the last wall-clock punctuation (it then leaves them the rest). */
-    private boolean slicedSincePunctuation;
     /** Records since the last watermark: the next chunk is spread over about half as many. */
     private long recordsSinceWatermark;
     /**
@@ -206,7 +197,6 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         this.scanOwed = 0;
         this.scanSlice = maxScanSlice;
         this.recordsSinceSlice = 0;
-        this.slicedSincePunctuation = false;
         this.recordsSinceWatermark = 0;
         this.scanToEnd = false;
         this.passAgain = false;
@@ -232,11 +222,9 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         // is worked off here, one capped step per second
         context.schedule(java.time.Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, t -> {
             replayOnce();
-            // a chunk's rest in one piece only where the records do not carry the slices (64 a second or fewer)
-            if (!wholePasses && (scanToEnd || (scanOwed > 0 && !slicedSincePunctuation))) {
+            if (!wholePasses && (scanToEnd || scanOwed > 0)) {
                 scanStep();
             }
-            slicedSincePunctuation = false;
             counters.pendingEntries(context.taskId().partition(), pendingEntries);
         });
         if (!ingestWatermarks) {
@@ -268,7 +256,6 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         // (whole-pass mode owes passes, not chunks: its passes come at watermarks only)
         if (scanOwed > 0 && !scanToEnd && !wholePasses && ++recordsSinceSlice >= sliceEveryRecords) {
             recordsSinceSlice = 0;
-            slicedSincePunctuation = true;
             scanStep(scanSlice);
         }
         // event time (see ingest.EventTimeExtractor): with ingest watermarks, late means "its window is final
@@ -563,29 +550,24 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         scanStep(Long.MAX_VALUE);
     }
 
-    /**
-     * A step of at most {@code limit} entries (besides the per-punctuation cap): a slice of what the scan owes.
-     * Within a slice (a limit given) each entry deleted counts {@link #DELETE_EXTRA_COST} more against the limit.
-     */
+    /** A step of at most {@code limit} entries (besides the per-punctuation cap): a slice of what the scan owes. */
     private void scanStep(long limit) {
         long startNanos = System.nanoTime();
-        long owedOrCap = Math.min(scanToEnd ? Long.MAX_VALUE : scanOwed, maxScanPerPunctuation);
-        long budget = wholePasses ? Long.MAX_VALUE : Math.min(owedOrCap, limit);
-        long deleteCost = !wholePasses && limit < owedOrCap ? DELETE_EXTRA_COST : 0;
+        long budget = wholePasses ? Long.MAX_VALUE
+                : Math.min(Math.min(scanToEnd ? Long.MAX_VALUE : scanOwed, maxScanPerPunctuation), limit);
         List<Bytes> due = this.due;
         due.clear();
         long visited = 0;
-        long extraCost = 0; // the deletes' cost beyond their visits
         boolean passDone = false;
         // at most one wrap per step: from the cursor to the last key, then (unless a whole pass is
         // owed, which ends there) from the first key on
-        for (int segment = 0; segment < 2 && visited + extraCost < budget && !passDone; segment++) {
+        for (int segment = 0; segment < 2 && visited < budget && !passDone; segment++) {
             boolean fromStart = scanCursor == null;
             try (KeyValueIterator<Bytes, byte[]> it = pending.range(scanCursor, null)) {
                 // range() includes its lower bound, visited in the last step; only the first key can be it
                 // (so compared once, not per key, and without Bytes.equals, which hashes both keys first)
                 boolean first = scanCursor != null;
-                while (visited + extraCost < budget && it.hasNext()) {
+                while (visited < budget && it.hasNext()) {
                     KeyValue<Bytes, byte[]> kv = it.next();
                     if (first) {
                         first = false;
@@ -597,7 +579,6 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
                     scanCursor = kv.key;
                     if (JoinEntry.expiresAt(kv.value) <= lastWatermark) {
                         due.add(kv.key);
-                        extraCost += deleteCost;
                     }
                 }
                 if (!it.hasNext()) {

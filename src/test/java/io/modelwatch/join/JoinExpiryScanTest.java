@@ -293,23 +293,6 @@ class JoinExpiryScanTest {
     }
 
     @Test
-    void aSliceCountsEachEntryItDeletesThriceAndThePunctuatorLeavesTheRestToSlicesThatRun() {
-        DelayedJoinProcessor p = start(10, 1000).withScanSlices(6, 6, 3);
-        predictions(p, "k", 30, 10 * MIN); // all expire at 2h; a chunk is 10 entries
-        long visited = counters.expiryScanVisited();
-        watermark(2 * HOUR); // a chunk owed, every entry due: the slice of 6 takes 2, each deleted counting 3
-        assertEquals(visited + 2, counters.expiryScanVisited());
-        assertEquals(2, counters.expiredEntries());
-        predictions(p, "n", 3, 2 * HOUR); // a slice between the records: 2 more
-        assertEquals(visited + 4, counters.expiryScanVisited());
-        wallClockSecond(); // the records carry the slices: the punctuator leaves them the rest
-        assertEquals(visited + 4, counters.expiryScanVisited());
-        wallClockSecond(); // no slice since the last one: the rest of the chunk at once
-        assertEquals(visited + 10, counters.expiryScanVisited());
-        assertEquals(10, counters.expiredEntries());
-    }
-
-    @Test
     void aReinitialisedProcessorStartsANewPass() {
         DelayedJoinProcessor p = start(10, 1000);
         predictions(p, "k", 30, 10 * MIN);
