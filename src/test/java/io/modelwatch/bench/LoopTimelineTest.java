@@ -31,6 +31,20 @@ class LoopTimelineTest {
         }
     }
 
+    /**
+     * The scan's line after one 250 ms step in which the scan took 4 ms for 4,000 entries, with {@code columns}
+     * added to the step's reading (one slice of an hour holds it).
+     */
+    private static String scanOfOneStep(java.util.function.Consumer<Counts> columns) throws Exception {
+        Counts counts = new Counts();
+        try (LoopTimeline timeline = LoopTimeline.start(counts, System.nanoTime(), 3_600_000_000_000L)) {
+            counts.add(100, 1, 1, 1, 0, 10_000_000, 4_000_000, 4000);
+            columns.accept(counts);
+            timeline.sample();
+            return timeline.describeScan(3_600_000_000_000L);
+        }
+    }
+
     @Test
     void eachStepSaysWhatTheLoopDidInIt() throws Exception {
         Counts counts = new Counts();
@@ -70,17 +84,10 @@ class LoopTimelineTest {
 
     @Test
     void keysRocksDbSkippedAreGivenPerVisitedEntryWhenCounted() throws Exception {
-        Counts counts = new Counts();
-        long start = System.nanoTime();
-        try (LoopTimeline timeline = LoopTimeline.start(counts, start, 3_600_000_000_000L)) {
-            counts.add(100, 1, 1, 1, 0, 10_000_000, 4_000_000, 4000);
-            counts.values[LoopTimeline.SKIPPED] += 10_000; // 2.5 internal keys skipped per entry visited
-            timeline.sample();
-            String scan = timeline.describeScan(3_600_000_000_000L);
-            assertTrue(scan.matches("4 ms in all for 4000 entries visited \\(1000 ns each\\), 2\\.50 internal keys skipped "
-                    + "per entry visited; ms \\(ns per entry, keys skipped per entry\\) by 3600 s: 4 \\(1000, 2\\.5 skipped\\); "
-                    + "most in a step 4 ms, the step to 0\\.\\d\\d s"), scan);
-        }
+        String scan = scanOfOneStep(counts -> counts.values[LoopTimeline.SKIPPED] += 10_000); // 2.5 per entry visited
+        assertTrue(scan.matches("4 ms in all for 4000 entries visited \\(1000 ns each\\), 2\\.50 internal keys skipped "
+                + "per entry visited; ms \\(ns per entry, keys skipped per entry\\) by 3600 s: 4 \\(1000, 2\\.5 skipped\\); "
+                + "most in a step 4 ms, the step to 0\\.\\d\\d s"), scan);
     }
 
     @Test
@@ -104,32 +111,20 @@ class LoopTimelineTest {
 
     @Test
     void theScanBy5sGivesJoinPendingsCacheMissesAndCompactionsWhenCounted() throws Exception {
-        Counts counts = new Counts();
-        long start = System.nanoTime();
-        try (LoopTimeline timeline = LoopTimeline.start(counts, start, 3_600_000_000_000L)) {
-            counts.add(100, 1, 1, 1, 0, 10_000_000, 4_000_000, 4000);
+        String scan = scanOfOneStep(counts -> {
             counts.values[LoopTimeline.CACHE_MISSES] += 2600;
             counts.values[LoopTimeline.COMPACTED_BYTES] += 13L << 20;
-            timeline.sample();
-            String scan = timeline.describeScan(3_600_000_000_000L);
-            assertTrue(scan.matches("4 ms in all for 4000 entries visited \\(1000 ns each\\); ms \\(ns per entry, "
-                    + "join-pending's block cache misses, MB compacted\\) by 3600 s: 4 \\(1000, 2600 misses, 13 MB\\); "
-                    + "most in a step 4 ms, the step to 0\\.\\d\\d s"), scan);
-        }
+        });
+        assertTrue(scan.matches("4 ms in all for 4000 entries visited \\(1000 ns each\\); ms \\(ns per entry, "
+                + "join-pending's block cache misses, MB compacted\\) by 3600 s: 4 \\(1000, 2600 misses, 13 MB\\); "
+                + "most in a step 4 ms, the step to 0\\.\\d\\d s"), scan);
     }
 
     @Test
     void theScanBy5sGivesTheShareOfVisitedEntriesItDeleted() throws Exception {
-        Counts counts = new Counts();
-        long start = System.nanoTime();
-        try (LoopTimeline timeline = LoopTimeline.start(counts, start, 3_600_000_000_000L)) {
-            counts.add(100, 1, 1, 1, 0, 10_000_000, 4_000_000, 4000);
-            counts.values[LoopTimeline.SCAN_DELETED] += 1000;
-            timeline.sample();
-            String scan = timeline.describeScan(3_600_000_000_000L);
-            assertTrue(scan.matches("4 ms in all for 4000 entries visited \\(1000 ns each\\); ms \\(ns per entry, "
-                    + "% deleted\\) by 3600 s: 4 \\(1000, 25%\\); most in a step 4 ms, the step to 0\\.\\d\\d s"), scan);
-        }
+        String scan = scanOfOneStep(counts -> counts.values[LoopTimeline.SCAN_DELETED] += 1000);
+        assertTrue(scan.matches("4 ms in all for 4000 entries visited \\(1000 ns each\\); ms \\(ns per entry, "
+                + "% deleted\\) by 3600 s: 4 \\(1000, 25%\\); most in a step 4 ms, the step to 0\\.\\d\\d s"), scan);
     }
 
     @Test
