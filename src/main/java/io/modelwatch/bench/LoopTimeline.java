@@ -99,7 +99,7 @@ final class LoopTimeline implements AutoCloseable {
      * The steps that end within [{@code fromSeconds}, {@code toSeconds}] since the start, one per line:
      * "143.25 s: records 5210, polls 31, commits 9, punctuations 22, blocked 12 ms, CPU 402 ms, expiry scan 8 ms"
      * (the two threads together, over the step), and with join-pending's RocksDB statistics on: ", gets 61 ms,
-     * cache misses 1200, compacted 12 MB" (gets' time is RocksDB's own timer: all threads, the scan's deletes not).
+     * cache misses 1200, compacted 12 MB" (the gets' time is RocksDB's own timer: wall clock, waits for a core in it).
      */
     synchronized String describe(double fromSeconds, double toSeconds) {
         StringBuilder b = new StringBuilder();
@@ -131,7 +131,8 @@ final class LoopTimeline implements AutoCloseable {
      * The stream threads' time in the expiry scan and its time per entry visited, in all and by slice of
      * {@code sliceNanos} (each step counted in the slice it ends in), and the step with the most: "812 ms in all
      * for 900000 entries visited (902 ns each); ms (ns per entry) by 5 s: 3 (950), 690 (2410), ...; most in a
-     * step 402 ms, the step to 141.75 s".
+     * step 402 ms, the step to 141.75 s". Each slice also gives, where the phase counted them, the share of the
+     * visited entries the scan deleted and join-pending's internal keys skipped, block cache misses and MB compacted.
      */
     synchronized String describeScan(long sliceNanos) {
         // {nanos, entries visited, internal keys skipped, block cache data misses, compaction bytes written, deleted}
