@@ -125,8 +125,8 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
      * shorter than planned and the scan visit every entry that much more often.
      */
     private long pendingEntries;
-    /** The keys one scan step found expired (kept: a step may find tens of thousands). */
-    private final List<Bytes> due = new ArrayList<>();
+    /** The tombstones of the entries one scan step found expired (kept: a step may find tens of thousands). */
+    private final List<KeyValue<Bytes, byte[]>> due = new ArrayList<>();
     /** Whether this task's pending entries were replayed into the window pre-aggregation (see below). */
     private boolean replayed;
     /** Keyed by the prediction id's UTF-8 bytes: the scan visits keys without decoding them into strings. */
@@ -271,7 +271,7 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
             // expired, its window final downstream, not yet reached by the scan: gone, as if deleted at
             // the watermark (it must not change that window again); rare. Counted here; the put of the
             // new entry below replaces it, or dropExpired writes the tombstone when nothing is stored
-            counters.expired();
+            counters.expired(1);
             stored = null;
             expiredHere = true;
         }
@@ -555,7 +555,7 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         long startNanos = System.nanoTime();
         long budget = wholePasses ? Long.MAX_VALUE
                 : Math.min(Math.min(scanToEnd ? Long.MAX_VALUE : scanOwed, maxScanPerPunctuation), limit);
-        List<Bytes> due = this.due;
+        List<KeyValue<Bytes, byte[]>> due = this.due;
         due.clear();
         long visited = 0;
         boolean passDone = false;
@@ -578,7 +578,7 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
                     visited++;
                     scanCursor = kv.key;
                     if (JoinEntry.expiresAt(kv.value) <= lastWatermark) {
-                        due.add(kv.key);
+                        due.add(KeyValue.pair(kv.key, null));
                     }
                 }
                 if (!it.hasNext()) {
@@ -597,10 +597,12 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         } else if (!scanToEnd) {
             scanOwed = Math.max(0, scanOwed - visited);
         }
-        for (Bytes id : due) { // deletes after the iterator is closed
-            // put(null), not delete(): the same tombstone in the changelog, but delete() reads the old value first
-            pending.put(id, null);
-            counters.expired();
+        // deletes after the iterator is closed, all in one RocksDB write batch: one by one, each a write of its own,
+        // they took 38% of the scan's CPU samples (docs/performance.md, 33rd session); tombstones (putAll with null),
+        // not delete(), which reads the old value first; the changelog gets one per entry either way
+        if (!due.isEmpty()) {
+            pending.putAll(due);
+            counters.expired(due.size());
         }
         pendingEntries -= due.size();
         due.clear();

@@ -29,8 +29,8 @@ public final class JoinCounters {
         duplicatePredictions.increment();
     }
 
-    void expired() {
-        expired.increment();
+    void expired(long entries) {
+        expired.add(entries);
     }
 
     /** One step of the expiry scan: the entries it visited and the time it took, deletes included. */
