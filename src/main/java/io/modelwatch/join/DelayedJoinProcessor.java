@@ -131,6 +131,8 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
     private boolean replayed;
     /** Keyed by the prediction id's UTF-8 bytes: the scan visits keys without decoding them into strings. */
     private KeyValueStore<Bytes, byte[]> pending;
+    /** The ids {@code pending} may hold: a lookup it rules out skips RocksDB (rebuilt by each pass of the scan). */
+    private final PendingKeyFilter keyFilter = new PendingKeyFilter();
     private KeyValueStore<Integer, Long> watermarkStore;
     /** Whether an input record came since the last idle check (repartition-inputs: false only). */
     private boolean active;
@@ -185,6 +187,11 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         this.scanSlice = this.maxScanSlice;
         this.sliceEveryRecords = Math.max(1, everyRecords);
         return this;
+    }
+
+    /** The filter of the ids {@code join-pending} may hold (tests). */
+    PendingKeyFilter keyFilter() {
+        return keyFilter;
     }
 
     @Override
@@ -264,7 +271,7 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         // the record key is the id's UTF-8 bytes already (the parser keyed it so, the join-input topic keeps it)
         byte[] key = record.key();
         Bytes id = Bytes.wrap(key != null ? key : input.predictionId().getBytes(StandardCharsets.UTF_8));
-        byte[] stored = pending.get(id);
+        byte[] stored = keyFilter.mightContain(id.get()) ? pending.get(id) : null;
         boolean inserted = stored == null;
         boolean expiredHere = false;
         if (stored != null && JoinEntry.expiresAt(stored) <= lastWatermark) {
@@ -313,6 +320,7 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         pending.put(id, entry.encode(entryWriter));
         if (inserted) {
             pendingEntries++;
+            keyFilter.add(id.get()); // (a stored id is in the filter already, and the pass under way keeps it)
         }
     }
 
@@ -414,10 +422,13 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         context.forward(new Record<>(WATERMARK_KEY, new AggregateInput.Reset(context.taskId().partition(),
                 joinPartitions, lastWatermark), Math.max(0, lastWatermark)));
         pendingEntries = 0;
+        keyFilter.reset(pending.approximateNumEntries());
         try (KeyValueIterator<Bytes, byte[]> it = pending.all()) {
             while (it.hasNext()) {
                 pendingEntries++;
-                JoinEntry entry = JoinEntry.decode(it.next().value, strings);
+                KeyValue<Bytes, byte[]> kv = it.next();
+                keyFilter.add(kv.key.get());
+                JoinEntry entry = JoinEntry.decode(kv.value, strings);
                 JoinEntry.PendingPrediction p = entry.prediction;
                 if (p == null || windows.closeTimeOf(p.timestampMs()) <= lastWatermark) {
                     continue;
@@ -563,6 +574,9 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         // owed, which ends there) from the first key on
         for (int segment = 0; segment < 2 && visited < budget && !passDone; segment++) {
             boolean fromStart = scanCursor == null;
+            if (fromStart) {
+                keyFilter.passStarted(pendingEntries); // the filter this pass keeps up to date from the first key
+            }
             try (KeyValueIterator<Bytes, byte[]> it = pending.range(scanCursor, null)) {
                 // range() includes its lower bound, visited in the last step; only the first key can be it
                 // (so compared once, not per key, and without Bytes.equals, which hashes both keys first)
@@ -579,10 +593,13 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
                     scanCursor = kv.key;
                     if (JoinEntry.expiresAt(kv.value) <= lastWatermark) {
                         due.add(KeyValue.pair(kv.key, null));
+                    } else {
+                        keyFilter.kept(kv.key.get());
                     }
                 }
                 if (!it.hasNext()) {
                     scanCursor = null; // the pass wraps
+                    keyFilter.passEnded();
                     scanPassSize = 0;
                     // every entry seen since the whole pass began, or in this step: nothing more is owed
                     passDone = scanToEnd || fromStart;

@@ -175,21 +175,24 @@ class JoinExpiryScanTest {
 
     /** A pending store whose approximateNumEntries() is {@code estimate} of the true count, as RocksDB's may be. */
     private static JoinTestContext withSizeEstimate(java.util.function.LongUnaryOperator estimate) {
+        return withPendingStoreWatched((method, result) -> method.equals("approximateNumEntries")
+                ? estimate.applyAsLong((Long) result) : result);
+    }
+
+    /** An in-memory pending store each of whose calls' results goes through {@code watch} (method name, result). */
+    private static JoinTestContext withPendingStoreWatched(java.util.function.BiFunction<String, Object, Object> watch) {
         KeyValueStore<org.apache.kafka.common.utils.Bytes, byte[]> inner =
                 Stores.inMemoryKeyValueStore(DelayedJoin.PENDING_STORE).get();
         @SuppressWarnings("unchecked")
-        KeyValueStore<org.apache.kafka.common.utils.Bytes, byte[]> estimating =
+        KeyValueStore<org.apache.kafka.common.utils.Bytes, byte[]> watched =
                 (KeyValueStore<org.apache.kafka.common.utils.Bytes, byte[]>) java.lang.reflect.Proxy.newProxyInstance(
                         JoinExpiryScanTest.class.getClassLoader(), new Class<?>[] {KeyValueStore.class},
                         (proxy, method, args) -> {
-                            Object r;
                             try {
-                                r = method.invoke(inner, args);
+                                return watch.apply(method.getName(), method.invoke(inner, args));
                             } catch (java.lang.reflect.InvocationTargetException e) {
                                 throw e.getCause();
                             }
-                            return method.getName().equals("approximateNumEntries")
-                                    ? estimate.applyAsLong((Long) r) : r;
                         });
         return new JoinTestContext(Stores.keyValueStoreBuilder(new org.apache.kafka.streams.state.KeyValueBytesStoreSupplier() {
             @Override
@@ -199,7 +202,7 @@ class JoinExpiryScanTest {
 
             @Override
             public KeyValueStore<org.apache.kafka.common.utils.Bytes, byte[]> get() {
-                return estimating;
+                return watched;
             }
 
             @Override
@@ -437,5 +440,65 @@ class JoinExpiryScanTest {
         assertEquals(expired + 2, counters.expiredEntries());
         assertFalse(keys().contains("k028") || keys().contains("k027"), "deleted, not left for the scan: " + keys());
         assertEquals(28, keys().size());
+    }
+
+    @Test
+    void lookupsOfIdsTheStoreCannotHoldSkipTheStore() {
+        java.util.concurrent.atomic.AtomicLong gets = new java.util.concurrent.atomic.AtomicLong();
+        use(withPendingStoreWatched((method, result) -> {
+            if (method.equals("get")) {
+                gets.incrementAndGet();
+            }
+            return result;
+        }));
+        DelayedJoinProcessor p = start(10, 1000);
+        predictions(p, "k", 100, 10 * MIN); // new ids: the filter rules them out (but for a false positive or two)
+        assertTrue(gets.get() <= 3, gets.get() + " gets for 100 new ids");
+        long before = gets.get();
+        feed(p, label("k007", 20 * MIN)); // a held id: looked up, and paired
+        assertEquals(before + 1, gets.get());
+        assertEquals(1, context.forwarded().stream().map(f -> f.record().value())
+                .filter(v -> v instanceof AggregateInput.Contribution c && c.add() != null && c.add().labeled()).count());
+        feed(p, prediction("k007", 10 * MIN)); // a duplicate of a held id: looked up, and found
+        assertEquals(before + 2, gets.get());
+        assertEquals(1, counters.duplicatePredictions());
+    }
+
+    @Test
+    void theFilterHoldsEveryPendingIdThroughPassesDeletesInsertsAndARestart() {
+        DelayedJoinProcessor p = start(7, 1000);
+        java.util.Random random = new java.util.Random(7);
+        java.util.Set<String> written = new java.util.HashSet<>();
+        for (int minute = 0; minute < 6 * 60; minute += 5) {
+            long ts = minute * MIN;
+            for (int i = 0; i < 20; i++) {
+                String id = "id" + random.nextInt(100_000);
+                feed(p, random.nextInt(3) == 0 ? label(id, ts) : prediction(id, ts));
+                written.add(id);
+            }
+            watermark(ts);
+            if (minute == 200) {
+                p.init(context); // a task that comes back: the replay rebuilds the filter from the store
+            }
+            for (String k : keys()) {
+                assertTrue(p.keyFilter().mightContain(k.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                        "lost " + k + " at minute " + minute);
+            }
+        }
+        assertTrue(counters.expiredEntries() > 500, "the scan deleted " + counters.expiredEntries());
+        // most ids the scan deleted are out of the filter (a pass rebuilt it without them)
+        List<String> held = keys();
+        int stillPass = 0;
+        int absent = 0;
+        for (String id : written) {
+            if (!held.contains(id)) {
+                absent++;
+                if (p.keyFilter().mightContain(id.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+                    stillPass++;
+                }
+            }
+        }
+        // (those deleted since the last pass ended stay until the next one ends: a pass period of deletes)
+        assertTrue(stillPass < absent / 4, stillPass + " of " + absent + " deleted ids pass");
     }
 }
