@@ -50,11 +50,24 @@ public final class Benchmark {
         return sorted[(sorted.length - 1) / 2];
     }
 
+    /** The join's lookups by result, with the filter's false positives among the ids the store did not hold. */
+    static String describeLookups(io.modelwatch.join.JoinCounters join) {
+        long ruledOut = join.lookupsRuledOut();
+        long found = join.lookupsFound();
+        long absent = join.lookupsAbsent();
+        long all = Math.max(1, ruledOut + found + absent);
+        return String.format(Locale.ROOT, "%d, ruled out by the filter %.1f%%, found %.1f%%, absent %.1f%% "
+                        + "(false positives: %.2f%% of the ids not held)", ruledOut + found + absent,
+                100.0 * ruledOut / all, 100.0 * found / all, 100.0 * absent / all,
+                100.0 * absent / Math.max(1, ruledOut + absent));
+    }
+
     /** One run of the full topology. */
     record TopologyRun(String guarantee, long inputRecords, double seconds, double startupSeconds, long pairs,
                        long finals, long expectedFinals, long mismatches, long latePredictions, long lateLabels,
                        long peakHeapMb, long peakLiveMb, long peakRocksDbMb, Map<String, Long> written,
-                       long midRunLiveMb, double cpuSeconds, String threadCpu, long peakPendingEntries) {
+                       long midRunLiveMb, double cpuSeconds, String threadCpu, long peakPendingEntries,
+                       String lookups) {
         double recordsPerSecond() {
             return inputRecords / seconds;
         }
@@ -157,6 +170,7 @@ public final class Benchmark {
                     out.printf(Locale.ROOT, "    records it wrote to Kafka: %s%n", Phases.describeWritten(r.written(), total));
                     out.printf(Locale.ROOT, "    join-pending entries, all join tasks (modelwatch_join_pending_entries): "
                             + "peak %d%n", r.peakPendingEntries());
+                    out.printf(Locale.ROOT, "    join lookups (modelwatch_join_lookups_total): %s%n", r.lookups());
                     out.printf(Locale.ROOT, "    CPU by thread: %s%n", r.threadCpu());
                 }
             }
@@ -381,7 +395,7 @@ public final class Benchmark {
                     Phases.written(admin, run), midRunLiveMb, (cpuEnd - cpuRunning) / 1e9,
                     threadCpu.describeSinceStart(inputRecords) + "; stream threads' loop: "
                             + StreamLoop.describe(loopAtStart, service.streams(), (System.nanoTime() - tRunning) / 1e9),
-                    peakPending);
+                    peakPending, describeLookups(join));
             streamsRef.set(null);
             return r;
         } finally {

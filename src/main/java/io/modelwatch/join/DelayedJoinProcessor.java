@@ -271,7 +271,10 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         // the record key is the id's UTF-8 bytes already (the parser keyed it so, the join-input topic keeps it)
         byte[] key = record.key();
         Bytes id = Bytes.wrap(key != null ? key : input.predictionId().getBytes(StandardCharsets.UTF_8));
-        byte[] stored = keyFilter.mightContain(id.get()) ? pending.get(id) : null;
+        long idHash = PendingKeyFilter.hash(id.get());
+        boolean mayHold = keyFilter.mightContain(idHash);
+        byte[] stored = mayHold ? pending.get(id) : null;
+        counters.lookedUp(mayHold, stored != null);
         boolean inserted = stored == null;
         boolean expiredHere = false;
         if (stored != null && JoinEntry.expiresAt(stored) <= lastWatermark) {
@@ -320,7 +323,7 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         pending.put(id, entry.encode(entryWriter));
         if (inserted) {
             pendingEntries++;
-            keyFilter.add(id.get()); // (a stored id is in the filter already, and the pass under way keeps it)
+            keyFilter.add(idHash); // (a stored id is in the filter already, and the pass under way keeps it)
         }
     }
 

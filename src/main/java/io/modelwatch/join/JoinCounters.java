@@ -13,6 +13,9 @@ public final class JoinCounters {
     private final LongAdder scanSteps = new LongAdder();
     private final LongAdder scanVisited = new LongAdder();
     private final LongAdder scanNanos = new LongAdder();
+    private final LongAdder lookupsRuledOut = new LongAdder();
+    private final LongAdder lookupsFound = new LongAdder();
+    private final LongAdder lookupsAbsent = new LongAdder();
     private final java.util.Map<String, LongAdder> overflow = new java.util.concurrent.ConcurrentHashMap<>();
     /** Per join partition active here: the entries of its join-pending store, as the task last published them. */
     private final java.util.Map<Integer, Long> pendingByPartition = new java.util.concurrent.ConcurrentHashMap<>();
@@ -31,6 +34,32 @@ public final class JoinCounters {
 
     void expired(long entries) {
         expired.add(entries);
+    }
+
+    /** A record's lookup of its id: ruled out by the filter of held ids, else asked of the store (and found or not). */
+    void lookedUp(boolean asked, boolean found) {
+        if (!asked) {
+            lookupsRuledOut.increment();
+        } else if (found) {
+            lookupsFound.increment();
+        } else {
+            lookupsAbsent.increment();
+        }
+    }
+
+    /** Lookups of join-pending the filter of held ids ruled out: no RocksDB get. */
+    public long lookupsRuledOut() {
+        return lookupsRuledOut.sum();
+    }
+
+    /** Lookups of join-pending that found the id's entry. */
+    public long lookupsFound() {
+        return lookupsFound.sum();
+    }
+
+    /** Lookups of join-pending the filter let through that found nothing (its false positives). */
+    public long lookupsAbsent() {
+        return lookupsAbsent.sum();
     }
 
     /** One step of the expiry scan: the entries it visited and the time it took, deletes included. */

@@ -3,7 +3,6 @@ package io.modelwatch.join;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
-import java.util.Arrays;
 
 /**
  * A Bloom filter, on the heap, of the ids {@code join-pending} holds, so that the join asks RocksDB only for ids
@@ -14,12 +13,13 @@ import java.util.Arrays;
  *
  * <p>Ids the scan deletes cannot be taken out of a Bloom filter, so the filter is rebuilt by each pass of the expiry
  * scan: a pass from the first key to the last adds every id it keeps to a new filter, every insert meanwhile goes into
- * both, and at the pass's end the new filter replaces the old one. The filter is sized for twice the store at the
- * pass's start (the ids inserted while it is built and while it is used) at about 10 bits an id, at most
- * {@link #MAX_BITS}: so the heap it takes is bounded whatever the number of pending predictions, and a store beyond
- * that only sees more false positives, never a wrong answer.
+ * both, and at the pass's end the new filter replaces the old one. A filter starts sized for twice the store (the
+ * ids inserted while it is built and while it is used) at about 10 bits an id, and when more ids come (a store that
+ * grows, as after a start) it adds a layer four times as large, up to {@link #MAX_BITS} in all: so the heap it takes is
+ * bounded whatever the number of pending predictions, and a store beyond that only sees more false positives, never
+ * a wrong answer.
  *
- * <p>Blocked: an id's bits lie in one 64-byte block (one cache miss per probe, not seven).
+ * <p>Blocked: an id's bits lie in one 64-byte block (one cache miss per probe and layer, not six).
  */
 final class PendingKeyFilter {
 
@@ -31,35 +31,111 @@ final class PendingKeyFilter {
     private static final int WORDS_PER_BLOCK = 8;
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
-    private long[] current;
+    private Layers current;
     /** The filter the pass under way builds; null: none under way. */
-    private long[] next;
-    /** The last replaced filter, reused for the next one of its size rather than allocated again. */
-    private long[] spare;
+    private Layers next;
 
     PendingKeyFilter() {
         reset(0);
     }
 
-    /** An empty filter for about {@code expectedIds} ids; no pass under way. */
-    void reset(long expectedIds) {
-        current = allocate(expectedIds);
+    /** An empty filter for a store of about {@code storeIds} ids; no pass under way. */
+    void reset(long storeIds) {
+        current = new Layers(2 * storeIds);
         next = null;
     }
 
     /** Records an id the store now holds. */
     void add(byte[] id) {
-        long h = hash(id);
-        set(current, h);
+        add(hash(id));
+    }
+
+    /** Records an id the store now holds, by its {@link #hash} (a record's id is hashed once for both uses). */
+    void add(long idHash) {
+        current.set(idHash);
         if (next != null) {
-            set(next, h);
+            next.set(idHash);
         }
     }
 
     /** False only if the store does not hold {@code id}. */
     boolean mightContain(byte[] id) {
-        long h = hash(id);
-        long[] bits = current;
+        return mightContain(hash(id));
+    }
+
+    /** False only if the store does not hold the id of this {@link #hash}. */
+    boolean mightContain(long idHash) {
+        return current.mightContain(idHash);
+    }
+
+    /** The scan starts a pass at the first key, with the store holding about {@code storeIds} ids. */
+    void passStarted(long storeIds) {
+        next = new Layers(2 * storeIds);
+    }
+
+    /** The pass visited an id it keeps. */
+    void kept(byte[] id) {
+        if (next != null) {
+            next.set(hash(id));
+        }
+    }
+
+    /** The pass reached the last key: the filter it built replaces the one in use. */
+    void passEnded() {
+        if (next != null) {
+            current = next;
+            next = null;
+        }
+    }
+
+    /** Bits of the filter in use, all layers (tests). */
+    long bits() {
+        return current.bits;
+    }
+
+    /** One filter: layers each four times the last, the last taking the inserts until it holds the ids it was made for. */
+    private static final class Layers {
+        private long[][] layers = new long[4][];
+        private int count;
+        private long bits;
+        private long idsInLast;
+
+        Layers(long expectedIds) {
+            add(Math.max(MIN_BITS, Math.min(MAX_BITS, Long.highestOneBit(Math.max(1, expectedIds * BITS_PER_ID - 1)) * 2)));
+        }
+
+        private void add(long layerBits) {
+            if (count == layers.length) {
+                layers = java.util.Arrays.copyOf(layers, count * 2);
+            }
+            layers[count++] = new long[(int) (layerBits / 64)];
+            bits += layerBits;
+            idsInLast = 0;
+        }
+
+        void set(long h) {
+            long lastBits = layers[count - 1].length * 64L;
+            if (idsInLast >= lastBits / BITS_PER_ID) {
+                long room = Long.highestOneBit(Math.max(1, MAX_BITS - bits));
+                if (room >= MIN_BITS) {
+                    add(Math.min(4 * lastBits, room)); // else the last one fills up: more false positives
+                }
+            }
+            PendingKeyFilter.set(layers[count - 1], h);
+            idsInLast++;
+        }
+
+        boolean mightContain(long h) {
+            for (int i = count - 1; i >= 0; i--) {
+                if (PendingKeyFilter.test(layers[i], h)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    private static boolean test(long[] bits, long h) {
         int block = block(bits, h);
         for (int i = 0; i < PROBES; i++) {
             int bit = (int) (h >>> (9 * i)) & 511; // six 9-bit positions within the block's 512 bits
@@ -70,50 +146,10 @@ final class PendingKeyFilter {
         return true;
     }
 
-    /** The scan starts a pass at the first key, with the store holding about {@code storeIds} ids. */
-    void passStarted(long storeIds) {
-        long[] fresh = allocate(2 * storeIds);
-        next = fresh;
-    }
-
-    /** The pass visited an id it keeps. */
-    void kept(byte[] id) {
-        if (next != null) {
-            set(next, hash(id));
-        }
-    }
-
-    /** The pass reached the last key: the filter it built replaces the one in use. */
-    void passEnded() {
-        if (next != null) {
-            spare = current;
-            current = next;
-            next = null;
-        }
-    }
-
-    /** Bits of the filter in use (tests). */
-    int bits() {
-        return current.length * 64;
-    }
-
-    private long[] allocate(long expectedIds) {
-        long wanted = Math.max(MIN_BITS, Math.min(MAX_BITS, expectedIds * BITS_PER_ID));
-        int bits = Integer.highestOneBit((int) Math.min(MAX_BITS, wanted * 2 - 1)); // a power of two, >= wanted
-        bits = Math.max(MIN_BITS, Math.min(MAX_BITS, bits));
-        long[] reused = spare;
-        if (reused != null && reused.length * 64 == bits) {
-            spare = null;
-            Arrays.fill(reused, 0);
-            return reused;
-        }
-        return new long[bits / 64];
-    }
-
     private static void set(long[] bits, long h) {
         int block = block(bits, h);
         for (int i = 0; i < PROBES; i++) {
-            int bit = (int) (h >>> (9 * i)) & 511;
+            int bit = (int) (h >>> (9 * i)) & 511; // as in test()
             bits[block + (bit >>> 6)] |= 1L << bit;
         }
     }

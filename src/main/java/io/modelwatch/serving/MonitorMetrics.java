@@ -291,6 +291,14 @@ public final class MonitorMetrics implements AutoCloseable {
                     .description("Predictions counted under the overflow name: a cardinality limit was reached")
                     .register(registry);
         }
+        String lookups = "Lookups of join-pending by prediction_id, by result: ruled out by the filter of held ids "
+                + "(no RocksDB get), found, or absent (the filter's false positives)";
+        FunctionCounter.builder("modelwatch.join.lookups", join, JoinCounters::lookupsRuledOut)
+                .tag("result", "ruled_out").description(lookups).register(registry);
+        FunctionCounter.builder("modelwatch.join.lookups", join, JoinCounters::lookupsFound)
+                .tag("result", "found").description(lookups).register(registry);
+        FunctionCounter.builder("modelwatch.join.lookups", join, JoinCounters::lookupsAbsent)
+                .tag("result", "absent").description(lookups).register(registry);
         FunctionCounter.builder("modelwatch.join.expired", join, JoinCounters::expiredEntries)
                 .description("Join entries expired from state").register(registry);
         FunctionCounter.builder("modelwatch.join.expiry.scan.visited", join, JoinCounters::expiryScanVisited)

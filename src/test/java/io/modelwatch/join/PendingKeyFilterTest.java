@@ -58,6 +58,31 @@ class PendingKeyFilterTest {
     }
 
     @Test
+    void aStoreThatGrowsAddsLayersUpToTheBoundNeverLosingAnId() {
+        PendingKeyFilter filter = new PendingKeyFilter(); // made for an empty store, as at a first start
+        int n = 600_000;
+        for (int i = 0; i < n; i++) {
+            filter.add(id("fraud-v2-" + i));
+        }
+        assertTrue(filter.bits() > PendingKeyFilter.MIN_BITS && filter.bits() <= PendingKeyFilter.MAX_BITS,
+                "bits " + filter.bits());
+        int falsePositives = 0;
+        for (int i = 0; i < 100_000; i++) {
+            if (filter.mightContain(id("churn-v1-" + i))) {
+                falsePositives++;
+            }
+        }
+        assertTrue(falsePositives < 5_000, falsePositives + " false positives in 100000");
+        for (int i = n; i < 4 * n; i++) { // past the bound: the last layer fills up
+            filter.add(id("fraud-v2-" + i));
+        }
+        assertTrue(filter.bits() <= PendingKeyFilter.MAX_BITS, "bits " + filter.bits());
+        for (int i = 0; i < 4 * n; i += 7) {
+            assertTrue(filter.mightContain(id("fraud-v2-" + i)), "lost fraud-v2-" + i);
+        }
+    }
+
+    @Test
     void aPassForgetsTheIdsItDidNotKeep() {
         PendingKeyFilter filter = new PendingKeyFilter();
         for (int i = 0; i < 10_000; i++) {

@@ -219,6 +219,9 @@ class MonitorMetricsTest {
         find(s, "modelwatch_join_late_total", "kind", "label");
         find(s, "modelwatch_join_duplicate_predictions_total");
         find(s, "modelwatch_join_expired_total");
+        for (String result : new String[] {"ruled_out", "found", "absent"}) {
+            assertEquals(0.0, find(s, "modelwatch_join_lookups_total", "result", result).value());
+        }
         assertEquals(0.0, find(s, "modelwatch_join_expiry_scan_visited_total").value());
         assertEquals(0.0, find(s, "modelwatch_join_expiry_scan_seconds_total").value());
         assertEquals(0.0, find(s, "modelwatch_join_pending_entries").value());
