@@ -138,7 +138,7 @@ final class PendingKeyFilter {
     private static boolean test(long[] bits, long h) {
         int block = block(bits, h);
         for (int i = 0; i < PROBES; i++) {
-            int bit = (int) (h >>> (9 * i)) & 511; // six 9-bit positions within the block's 512 bits
+            int bit = probe(h, i);
             if ((bits[block + (bit >>> 6)] & (1L << bit)) == 0) {
                 return false;
             }
@@ -149,9 +149,14 @@ final class PendingKeyFilter {
     private static void set(long[] bits, long h) {
         int block = block(bits, h);
         for (int i = 0; i < PROBES; i++) {
-            int bit = (int) (h >>> (9 * i)) & 511; // as in test()
+            int bit = probe(h, i);
             bits[block + (bit >>> 6)] |= 1L << bit;
         }
+    }
+
+    /** The {@code i}th of the id's bits within its block's 512: six 9-bit fields of the hash. */
+    private static int probe(long h, int i) {
+        return (int) (h >>> (9 * i)) & 511;
     }
 
     /**
