@@ -1,5 +1,6 @@
 package io.modelwatch.bench;
 
+import io.modelwatch.config.ModelwatchConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -145,9 +146,7 @@ final class Phases {
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads);
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
-        // as the service sets them (ModelwatchConfig): without both, Kafka Streams 4.4 warns at every start
-        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
-        p.put(StreamsConfig.mainConsumerPrefix(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG), true);
+        ModelwatchConfig.enableGlobalProcessingExceptionHandler(p); // as the service does: no warning at each start
         try (KafkaStreams streams = new KafkaStreams(b.build(), p)) {
             long tStart = System.nanoTime();
             streams.start();

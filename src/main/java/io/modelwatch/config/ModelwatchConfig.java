@@ -401,6 +401,16 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
     /** The Streams producers' batch size (the producer's default is 16 KiB); {@code kafka.properties} may set another. */
     public static final int PRODUCER_BATCH_BYTES = 128 << 10;
 
+    /**
+     * Turns the processing exception handler on for the global thread too. Kafka Streams 4.4 checks the flag again
+     * in a StreamsConfig it builds from the main consumer's configuration (the partition assignor's), which does not
+     * carry it: without the prefixed copy every start warns that the handler is off although it is on.
+     */
+    public static void enableGlobalProcessingExceptionHandler(Properties p) {
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        p.put(StreamsConfig.mainConsumerPrefix(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG), true);
+    }
+
     /** Kafka Streams properties: ours first, then the file's kafka.properties (which may override any). */
     public Properties streamsProperties() {
         Properties p = new Properties();
@@ -411,11 +421,7 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, streamThreads);
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, replicationFactor);
         p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
-        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
-        // Kafka Streams 4.4 checks the flag again in a StreamsConfig it builds from the main consumer's
-        // configuration (the partition assignor's), which does not carry it: without this copy every
-        // start warns that the handler is off for the global thread although it is on
-        p.put(StreamsConfig.mainConsumerPrefix(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG), true);
+        enableGlobalProcessingExceptionHandler(p);
         p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, standbyReplicas);
         if (topology.inputsInArrivalOrder()) {
             // a task takes what it has buffered without checking, per record, whether an empty input partition

@@ -54,6 +54,15 @@ class ModelwatchConfigTest {
     }
 
     @Test
+    void theProcessingExceptionHandlerIsOnForTheGlobalThreadAlsoWhereTheAssignorLooks() {
+        // the assignor's StreamsConfig is built from the main consumer's configuration: the flag must be there too
+        java.util.Properties p = ModelwatchConfig.load(null, Map.of()).streamsProperties();
+        assertEquals(true, p.get(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG));
+        assertEquals(true, p.get(StreamsConfig.mainConsumerPrefix(
+                StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG)));
+    }
+
+    @Test
     void aKeyWrittenTwiceIsRefused() throws IOException {
         Path f = file("""
                 window: PT1H
