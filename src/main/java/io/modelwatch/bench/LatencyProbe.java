@@ -9,7 +9,6 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.Random;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -111,14 +110,11 @@ final class LatencyProbe {
     private record Update(long nanos, long labeled) {
     }
 
-    private record Pending(long dueMs, long seq, String id, String label, int window)
-            implements Comparable<Pending> {
-        @Override
-        public int compareTo(Pending o) {
-            int c = Long.compare(dueMs, o.dueMs);
-            return c != 0 ? c : Long.compare(seq, o.seq);
-        }
+    private record Pending(String id, String label, int window) {
     }
+
+    /** A label is appended at most this long after its prediction. */
+    static final long MAX_LABEL_DELAY_MS = 5_000;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -166,11 +162,11 @@ final class LatencyProbe {
 
         AckLog acks = new AckLog();
         Random random = new Random(seed);
-        PriorityQueue<Pending> labels = new PriorityQueue<>();
+        // (room for the producing loop to stall 10 s without the ring running out)
+        DueWheel<Pending> labels = new DueWheel<>(System.currentTimeMillis(), MAX_LABEL_DELAY_MS + 10_000);
         double predictionRate = rate / (1 + labelledFraction);
         long sent = 0;
         long sentWhileProducing = 0;
-        long seq = 0;
         long predictions = 0;
         long start = System.nanoTime();
         // the wall-clock start, so that the slices can be put beside a JFR recording or a GC log
@@ -201,8 +197,8 @@ final class LatencyProbe {
                         producer.send(new ProducerRecord<>(predictionsTopic, null, wall, bytes(id), bytes(g.json())));
                         sent++;
                         if (random.nextDouble() < labelledFraction) {
-                            long delay = Math.min((long) (-Math.log(1 - random.nextDouble()) * 1000), 5000);
-                            labels.add(new Pending(wall + delay, seq++, id, g.truth(), acks.window(
+                            long delay = Math.min((long) (-Math.log(1 - random.nextDouble()) * 1000), MAX_LABEL_DELAY_MS);
+                            labels.add(wall + delay, new Pending(id, g.truth(), acks.window(
                                     windowKey(m.id(), m.version(), Math.floorDiv(wall, windowMs) * windowMs))));
                         }
                     }
@@ -215,8 +211,8 @@ final class LatencyProbe {
                     stallDumps.close(); // the metrics end with the input: silence from here on is no stall
                     stallDumpsClosed = true;
                 }
-                while (!labels.isEmpty() && labels.peek().dueMs <= wall) {
-                    Pending l = labels.poll();
+                for (Pending due = labels.pollDue(wall); due != null; due = labels.pollDue(wall)) {
+                    Pending l = due;
                     boolean sample = now >= warmupEnd;
                     producer.send(new ProducerRecord<>(labelsTopic, null, wall, bytes(l.id),
                                     bytes(Events.label(l.id, l.label, wall))),
