@@ -36,7 +36,7 @@ public final class Benchmark {
     /** What to run; see {@code cli.BenchCommand} for the meaning and defaults. */
     public record Options(long predictions, double labelled, int partitions, int models, int classes, int threads,
                           List<String> guarantees, Duration window, Duration maxLabelDelay, int windows,
-                          Duration updateInterval, boolean latency, Duration latencyWindow,
+                          Duration updateInterval, boolean latency, boolean floorLatency, Duration latencyWindow,
                           Duration latencyUpdateInterval, Duration latencyCommitInterval,
                           Duration latencyDuration, Duration latencyWarmup,
                           double latencyRate, long seed, Duration timeout, Map<String, String> streamsProperties,
@@ -211,7 +211,7 @@ public final class Benchmark {
                     .mapToDouble(TopologyRun::recordsPerSecond).max().orElse(0);
             double rate = o.latencyRate() > 0 ? o.latencyRate()
                     : mw.recordsPerSecond() > 0 ? mw.recordsPerSecond() / 2 : measured / 2;
-            if (o.latency() && rate <= 0) {
+            if ((o.latency() || o.floorLatency()) && rate <= 0) {
                 out.println("(d) latency: skipped, no measured rate to take half of");
             } else if (o.latency()) {
                 try {
@@ -241,6 +241,14 @@ public final class Benchmark {
                 if (!lat.stallDumps().isEmpty()) {
                     out.printf(Locale.ROOT, "    threads while the pipeline stood still (s since production started):%n%s",
                             lat.stallDumps());
+                }
+            }
+
+            if (o.floorLatency() && rate > 0) {
+                try {
+                    floorLatency(kafka, admin, bootstrap, main, models, rate);
+                } catch (Exception e) {
+                    out.println("(d) floor latency: FAILED: " + e);
                 }
             }
 
@@ -456,6 +464,29 @@ public final class Benchmark {
         } finally {
             Utils.delete(stateDir.toFile());
         }
+    }
+
+    /**
+     * Phase (d) for the floor ({@code --floor-latency}): the windowed count, live, at the same rate, windows and
+     * commit interval as modelwatch's latency phase, on fresh topics (see {@link FloorLatencyProbe}).
+     */
+    private void floorLatency(EmbeddedKafkaCluster kafka, Admin admin, String bootstrap, String guarantee,
+                              List<Events.Model> models, double rate) throws Exception {
+        String run = "bench-floor-lat-" + System.currentTimeMillis();
+        kafka.createTopic(run + "-predictions", o.partitions(), 1);
+        kafka.createTopic(run + "-labels", o.partitions(), 1);
+        FloorLatencyProbe.Result f = FloorLatencyProbe.run(bootstrap, admin, run, models, o.labelled(), rate,
+                guarantee, o.threads(), o.partitions(), Long.parseLong(latencyCommitMs()),
+                o.latencyWindow().toMillis(), o.latencyDuration().toMillis(), o.latencyWarmup().toMillis(),
+                o.seed() + 1, o.timeout());
+        out.printf(Locale.ROOT, "(d) floor latency, windowed count, %s, %s windows, commit interval %s ms: target %.0f "
+                        + "records/s, achieved %.0f; label append -> count read: p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, "
+                        + "max %.0f ms (%d samples after %s warm-up, %d never read)%n", guarantee, o.latencyWindow(),
+                latencyCommitMs(), f.targetRate(), f.achievedRate(), f.p50(), f.p90(), f.p99(), f.max(), f.samples(),
+                o.latencyWarmup(), f.unobserved());
+        out.printf(Locale.ROOT, "    p50/p99 ms by %d s of label appends: %s%n",
+                LatencyProbe.SLICE_NANOS / 1_000_000_000L, f.timeline());
+        out.printf(Locale.ROOT, "    CPU by thread, floor (d): %s%n", f.threadCpu());
     }
 
     /**

@@ -3,19 +3,13 @@ package io.modelwatch.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelwatch.service.ModelwatchService;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
-import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Label-to-metric latency at a fixed input rate (phase d).
@@ -110,12 +104,6 @@ final class LatencyProbe {
     private record Update(long nanos, long labeled) {
     }
 
-    private record Pending(String id, String label, int window) {
-    }
-
-    /** A label is appended at most this long after its prediction. */
-    static final long MAX_LABEL_DELAY_MS = 5_000;
-
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private LatencyProbe() {
@@ -161,74 +149,40 @@ final class LatencyProbe {
         watcher.start();
 
         AckLog acks = new AckLog();
-        Random random = new Random(seed);
-        // (room for the producing loop to stall 10 s without the ring running out)
-        DueWheel<Pending> labels = new DueWheel<>(System.currentTimeMillis(), MAX_LABEL_DELAY_MS + 10_000);
-        double predictionRate = rate / (1 + labelledFraction);
-        long sent = 0;
-        long sentWhileProducing = 0;
-        long predictions = 0;
         long start = System.nanoTime();
         // the wall-clock start, so that the slices can be put beside a JFR recording or a GC log
         java.time.Instant started = java.time.Instant.now();
         long warmupEnd = start + warmupMs * 1_000_000;
-        long produceEnd = start + durationMs * 1_000_000;
         var joinCounters = service.counters().join();
         LoopTimeline.Source loopSource = LoopTimeline.of(service.streams(), joinCounters::expiryScanNanos,
                 joinCounters::expiryScanVisited, joinCounters::expiredEntries);
         LoopTimeline loop = LoopTimeline.start(loopSource, start, LoopTimeline.STEP_NANOS);
         StallDumps stallDumps = StallDumps.start(() -> lastMetricsNanos, loop::lastProcessedNanos, start, warmupEnd);
-        boolean stallDumpsClosed = false;
-        var props = Workload.producerProps(bootstrap);
-        // the producer's linger as in the throughput phase's input (20 ms): with 5 ms its lz4 batches, each
-        // allocating two 64 KB buffers, were about 210 MB/s of garbage in the measured JVM at 36k records/s
-        // (JFR allocation samples), a load on the collector that production producers do not put on the monitor
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(),
-                new ByteArraySerializer())) {
-            while (true) {
-                long now = System.nanoTime();
-                long wall = System.currentTimeMillis();
-                if (now < produceEnd) {
-                    long due = (long) ((now - start) / 1e9 * predictionRate);
-                    for (; predictions < due; predictions++) {
-                        Events.Model m = models.get(random.nextInt(models.size()));
-                        String id = "l" + Long.toString(predictions, 36) + "-" + m.id();
-                        Events.Generated g = Events.prediction(id, m, wall, random);
-                        producer.send(new ProducerRecord<>(predictionsTopic, null, wall, bytes(id), bytes(g.json())));
-                        sent++;
-                        if (random.nextDouble() < labelledFraction) {
-                            long delay = Math.min((long) (-Math.log(1 - random.nextDouble()) * 1000), MAX_LABEL_DELAY_MS);
-                            labels.add(wall + delay, new Pending(id, g.truth(), acks.window(
-                                    windowKey(m.id(), m.version(), Math.floorDiv(wall, windowMs) * windowMs))));
-                        }
-                    }
-                } else if (labels.isEmpty()) {
-                    break;
-                }
-                if (now < produceEnd) {
-                    sentWhileProducing = sent;
-                } else if (!stallDumpsClosed) {
-                    stallDumps.close(); // the metrics end with the input: silence from here on is no stall
-                    stallDumpsClosed = true;
-                }
-                for (Pending due = labels.pollDue(wall); due != null; due = labels.pollDue(wall)) {
-                    Pending l = due;
-                    boolean sample = now >= warmupEnd;
-                    producer.send(new ProducerRecord<>(labelsTopic, null, wall, bytes(l.id),
-                                    bytes(Events.label(l.id, l.label, wall))),
-                            (meta, e) -> {
-                                if (e == null) {
-                                    acks.add(l.window, System.nanoTime() - start, sample);
-                                }
-                            });
-                    sent++;
-                }
-                LockSupport.parkNanos(200_000);
+        Runnable closeDumps = () -> {
+            try {
+                stallDumps.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-            producer.flush();
+        };
+        double achieved;
+        try {
+            achieved = LiveInput.produce(bootstrap, predictionsTopic, labelsTopic, models, labelledFraction, rate,
+                    start, durationMs, warmupMs, seed, new LiveInput.Receipts() {
+                        @Override
+                        public int sending(LiveInput.Label label, long labelMs) {
+                            return acks.window(windowKey(label.model().id(), label.model().version(),
+                                    Math.floorDiv(label.predictionMs(), windowMs) * windowMs));
+                        }
+    
+                        @Override
+                        public void acked(int window, long sinceStartNanos, boolean sample) {
+                            acks.add(window, sinceStartNanos, sample);
+                        }
+                    }, closeDumps); // the metrics end with the input: silence from there on is no stall
+        } finally {
+            closeDumps.run(); // (again, harmless) when production failed: its checker thread stops with it
         }
-        // the rate while producing: after it only the last labels (up to 5 s late) trickle out
-        double achieved = sentWhileProducing / (durationMs / 1e3);
 
         // let the last updates out: until every window's count reached its labels, at most 15 s
         long drainDeadline = System.nanoTime() + 15_000_000_000L;
@@ -337,9 +291,5 @@ final class LatencyProbe {
 
     private static String windowKey(String model, String version, long start) {
         return model + '\u0000' + version + '\u0000' + start;
-    }
-
-    private static byte[] bytes(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -27,6 +27,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.Materialized;
@@ -130,24 +131,9 @@ final class Phases {
                 .all().get(30, TimeUnit.SECONDS);
         Path stateDir = Files.createTempDirectory("bench-floor");
         LongAdder seen = new LongAdder();
-        StreamsBuilder b = new StreamsBuilder();
-        b.stream(topics, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
-                .peek((k, v) -> seen.increment())
-                .groupByKey(Grouped.with(Serdes.ByteArray(), Serdes.ByteArray()))
-                .windowedBy(TimeWindows.ofSizeAndGrace(window, grace))
-                .count(Materialized.as("floor-counts"))
-                .toStream()
-                .map((wk, v) -> KeyValue.pair(wk.key(), v))
-                .to(out, Produced.with(Serdes.ByteArray(), Serdes.Long()));
-        Properties p = new Properties();
-        p.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
-        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads);
-        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
-        ModelwatchConfig.enableGlobalProcessingExceptionHandler(p); // as the service does: no warning at each start
-        try (KafkaStreams streams = new KafkaStreams(b.build(), p)) {
+        Properties p = countProperties(appId, bootstrap, guarantee, threads, stateDir);
+        try (KafkaStreams streams = new KafkaStreams(countTopology(topics, window, grace, out, seen::increment,
+                false), p)) {
             long tStart = System.nanoTime();
             streams.start();
             long tRunning = awaitRunning(streams, timeout);
@@ -170,6 +156,43 @@ final class Phases {
             Utils.delete(stateDir.toFile());
             deleteTopics(admin, appId);
         }
+    }
+
+    /**
+     * The floor's topology: the records of {@code topics} counted per key (the prediction id) in tumbling windows,
+     * each count sent to {@code out} keyed by the id; the value is the count (8 bytes), or with
+     * {@code withWindowStart} the window's start and the count (8 + 8 bytes: the latency probe needs the window).
+     */
+    static Topology countTopology(List<String> topics, Duration window, Duration grace, String out, Runnable onRecord,
+                                  boolean withWindowStart) {
+        StreamsBuilder b = new StreamsBuilder();
+        var counts = b.stream(topics, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
+                .peek((k, v) -> onRecord.run())
+                .groupByKey(Grouped.with(Serdes.ByteArray(), Serdes.ByteArray()))
+                .windowedBy(TimeWindows.ofSizeAndGrace(window, grace))
+                .count(Materialized.as("floor-counts"))
+                .toStream();
+        if (withWindowStart) {
+            counts.map((wk, v) -> KeyValue.pair(wk.key(), java.nio.ByteBuffer.allocate(16)
+                            .putLong(wk.window().start()).putLong(v).array()))
+                    .to(out, Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
+        } else {
+            counts.map((wk, v) -> KeyValue.pair(wk.key(), v)).to(out, Produced.with(Serdes.ByteArray(), Serdes.Long()));
+        }
+        return b.build();
+    }
+
+    /** The floor's Streams settings: the guarantee and threads given, from the earliest offsets, defaults otherwise. */
+    static Properties countProperties(String appId, String bootstrap, String guarantee, int threads, Path stateDir) {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads);
+        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        ModelwatchConfig.enableGlobalProcessingExceptionHandler(p); // as the service does: no warning at each start
+        return p;
     }
 
     /**

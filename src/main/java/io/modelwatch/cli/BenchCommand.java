@@ -60,6 +60,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-latency", negatable = false, description = "skip the latency phase")
     boolean noLatency;
 
+    @Option(names = "--floor-latency", negatable = false, description = "after the latency phase, measure the "
+            + "windowed count's latency the same way (same rate, windows, commit interval): the framework's own p99 "
+            + "on this machine")
+    boolean floorLatency;
+
     @Option(names = "--runs", description = "rounds of the plain consumer, the windowed count and modelwatch, "
             + "interleaved on the same input; RESULT gives medians (default 1; --quick 3)")
     Integer runs;
@@ -132,7 +137,7 @@ final class BenchCommand implements Callable<Integer> {
         Benchmark.Options options = new Benchmark.Options(
                 predictions != null ? predictions : quick ? 100_000 : 2_000_000, labelled, partitions, models, classes,
                 threads, List.copyOf(guarantees), window, maxLabelDelay, windows != null ? windows : quick ? 8 : 20,
-                updateInterval, !noLatency, latencyWindow, latencyUpdateInterval, latencyCommitInterval,
+                updateInterval, !noLatency, floorLatency, latencyWindow, latencyUpdateInterval, latencyCommitInterval,
                 latencyDuration != null ? latencyDuration : quick ? Duration.ofSeconds(55) : Duration.ofSeconds(90),
                 latencyWarmup != null ? latencyWarmup : quick ? Duration.ofSeconds(15) : Duration.ofSeconds(30),
                 latencyRate, seed,
