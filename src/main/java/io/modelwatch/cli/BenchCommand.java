@@ -60,10 +60,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-latency", negatable = false, description = "skip the latency phase")
     boolean noLatency;
 
-    @Option(names = "--floor-latency", negatable = false, description = "after the latency phase, measure the "
-            + "windowed count's latency the same way (same rate, windows, commit interval): the framework's own p99 "
-            + "on this machine")
-    boolean floorLatency;
+    @Option(names = "--floor-latency", negatable = true, description = "after the latency phase, measure the "
+            + "windowed count's latency the same way (same live input, rate, windows, commit interval): the "
+            + "framework's own p99 on this machine (default: on with the references, off with --quick or "
+            + "--no-reference)")
+    Boolean floorLatency;
 
     @Option(names = "--runs", description = "rounds of the plain consumer, the windowed count and modelwatch, "
             + "interleaved on the same input; RESULT gives medians (default 1; --quick 3)")
@@ -118,6 +119,11 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        return new Benchmark(options(), System.out).run();
+    }
+
+    /** The options as given, with the defaults that depend on others ({@code --quick}, {@code --no-reference}). */
+    Benchmark.Options options() {
         for (String g : guarantees) {
             if (!g.equals(StreamsConfig.EXACTLY_ONCE_V2) && !g.equals(StreamsConfig.AT_LEAST_ONCE)) {
                 throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
@@ -134,15 +140,16 @@ final class BenchCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "--runs must be at least 1 and --warmup at least 0, got " + rounds + " and " + warmupRounds);
         }
-        Benchmark.Options options = new Benchmark.Options(
+        return new Benchmark.Options(
                 predictions != null ? predictions : quick ? 100_000 : 2_000_000, labelled, partitions, models, classes,
                 threads, List.copyOf(guarantees), window, maxLabelDelay, windows != null ? windows : quick ? 8 : 20,
-                updateInterval, !noLatency, floorLatency, latencyWindow, latencyUpdateInterval, latencyCommitInterval,
+                updateInterval, !noLatency,
+                floorLatency != null ? floorLatency : !quick && !noReference, latencyWindow, latencyUpdateInterval,
+                latencyCommitInterval,
                 latencyDuration != null ? latencyDuration : quick ? Duration.ofSeconds(55) : Duration.ofSeconds(90),
                 latencyWarmup != null ? latencyWarmup : quick ? Duration.ofSeconds(15) : Duration.ofSeconds(30),
                 latencyRate, seed,
                 timeout != null ? timeout : quick ? Duration.ofSeconds(50) : Duration.ofMinutes(15),
                 Map.copyOf(streamsProperties), Map.copyOf(config), !noReference, warmupRounds, rounds);
-        return new Benchmark(options, System.out).run();
     }
 }
