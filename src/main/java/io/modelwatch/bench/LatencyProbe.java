@@ -180,6 +180,10 @@ final class LatencyProbe {
                             acks.add(window, sinceStartNanos, sample);
                         }
                     }, closeDumps); // the metrics end with the input: silence from there on is no stall
+        } catch (RuntimeException e) {
+            volatileStop = true; // the watcher and the loop's sampler stop with production
+            loop.close();
+            throw e;
         } finally {
             closeDumps.run(); // (again, harmless) when production failed: its checker thread stops with it
         }
