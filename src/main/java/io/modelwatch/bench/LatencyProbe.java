@@ -174,7 +174,7 @@ final class LatencyProbe {
                             return acks.window(windowKey(label.model().id(), label.model().version(),
                                     Math.floorDiv(label.predictionMs(), windowMs) * windowMs));
                         }
-    
+
                         @Override
                         public void acked(int window, long sinceStartNanos, boolean sample) {
                             acks.add(window, sinceStartNanos, sample);
