@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
@@ -189,10 +190,10 @@ final class FloorLatencyProbe {
             Labels labels = new Labels(LiveInput.maxPredictions(rate, labelledFraction, durationMs), windowMs,
                     System.currentTimeMillis(), start);
             KafkaConsumer<byte[], byte[]> consumer = Phases.committedReader(bootstrap, out);
-            boolean[] stop = {false};
+            AtomicBoolean stop = new AtomicBoolean();
             Thread reader = new Thread(() -> {
                 try (consumer) {
-                    while (!readStop(stop)) {
+                    while (!stop.get()) {
                         var records = consumer.poll(Duration.ofMillis(20));
                         long now = System.nanoTime();
                         for (ConsumerRecord<byte[], byte[]> r : records) {
@@ -215,21 +216,13 @@ final class FloorLatencyProbe {
                     Thread.sleep(100);
                 }
             } finally {
-                synchronized (stop) {
-                    stop[0] = true;
-                }
+                stop.set(true);
                 reader.join(5000);
             }
             return labels.result(rate, achieved, LatencyProbe.SLICE_NANOS, threadCpu.describeSinceStart());
         } finally {
             Utils.delete(stateDir.toFile());
             Phases.deleteTopics(admin, run);
-        }
-    }
-
-    private static boolean readStop(boolean[] stop) {
-        synchronized (stop) {
-            return stop[0];
         }
     }
 }
