@@ -437,6 +437,7 @@ public final class Benchmark {
         env.put(ModelwatchConfig.kafkaPropertyEnvName("commit.interval.ms"), latencyCommitMs());
         ModelwatchConfig config = ModelwatchConfig.load(null, env);
         createRunTopics(kafka, run);
+        System.gc(); // each latency phase starts from the same heap: the garbage the phases before left is gone
         try (ModelwatchService service = new ModelwatchService(config)) {
             service.start();
             Phases.awaitRunning(service.streams(), o.timeout());
@@ -475,6 +476,9 @@ public final class Benchmark {
         String run = "bench-floor-lat-" + System.currentTimeMillis();
         kafka.createTopic(run + "-predictions", o.partitions(), 1);
         kafka.createTopic(run + "-labels", o.partitions(), 1);
+        // as modelwatch's latency phase does: not on a heap holding that phase's garbage (docs/performance.md,
+        // 37th session: the count's young pauses a median 118 ms after modelwatch's phase, 77 after a full GC)
+        System.gc();
         FloorLatencyProbe.Result f = FloorLatencyProbe.run(bootstrap, admin, run, models, o.labelled(), rate,
                 guarantee, o.threads(), o.partitions(), Long.parseLong(latencyCommitMs()),
                 o.latencyWindow().toMillis(), o.latencyDuration().toMillis(), o.latencyWarmup().toMillis(),

@@ -111,9 +111,7 @@ final class FloorLatencyProbe {
             double[] latencies = new double[ackMicros.length];
             int samples = 0;
             long unobserved = 0;
-            java.util.TreeMap<Long, double[]> bySlice = new java.util.TreeMap<>();
-            java.util.Map<Long, Integer> sliceSizes = new java.util.HashMap<>();
-            java.util.Set<Long> warmupSlices = new java.util.HashSet<>();
+            java.util.TreeMap<Long, Slice> bySlice = new java.util.TreeMap<>();
             for (int n = 0; n < ackMicros.length; n++) {
                 int ack = ackMicros[n];
                 if (ack == 0) {
@@ -129,31 +127,40 @@ final class FloorLatencyProbe {
                 if (sample) {
                     latencies[samples++] = ms;
                 }
-                long slice = ackNanos / sliceNanos;
-                if (!sample) {
-                    warmupSlices.add(slice);
-                }
-                double[] values = bySlice.computeIfAbsent(slice, s -> new double[1024]);
-                int size = sliceSizes.getOrDefault(slice, 0);
-                if (size == values.length) {
-                    values = Arrays.copyOf(values, size * 2);
-                    bySlice.put(slice, values);
-                }
-                values[size] = ms;
-                sliceSizes.put(slice, size + 1);
+                bySlice.computeIfAbsent(ackNanos / sliceNanos, k -> new Slice()).add(ms, !sample);
             }
             double[] sorted = Arrays.copyOf(latencies, samples);
             Arrays.sort(sorted);
             StringBuilder timeline = new StringBuilder();
             for (var e : bySlice.entrySet()) {
-                double[] slice = Arrays.copyOf(e.getValue(), sliceSizes.get(e.getKey()));
-                Arrays.sort(slice);
+                double[] slice = e.getValue().sorted();
                 timeline.append(String.format(Locale.ROOT, "%s%s%ds %.0f/%.0f", timeline.isEmpty() ? "" : ", ",
-                        warmupSlices.contains(e.getKey()) ? "(warm-up) " : "", e.getKey() * sliceNanos / 1_000_000_000L,
+                        e.getValue().warmup ? "(warm-up) " : "", e.getKey() * sliceNanos / 1_000_000_000L,
                         pct(slice, 0.50), pct(slice, 0.99)));
             }
             return new Result(targetRate, achievedRate, samples, unobserved, pct(sorted, 0.50), pct(sorted, 0.90),
                     pct(sorted, 0.99), samples == 0 ? Double.NaN : sorted[samples - 1], timeline.toString(), threadCpu);
+        }
+    }
+
+    /** The latencies of the labels acknowledged in one slice of time; warm-up if any of them was. */
+    private static final class Slice {
+        private double[] values = new double[1024];
+        private int size;
+        private boolean warmup;
+
+        void add(double ms, boolean inWarmup) {
+            if (size == values.length) {
+                values = Arrays.copyOf(values, size * 2);
+            }
+            values[size++] = ms;
+            warmup |= inWarmup;
+        }
+
+        double[] sorted() {
+            double[] out = Arrays.copyOf(values, size);
+            Arrays.sort(out);
+            return out;
         }
     }
 

@@ -19,6 +19,14 @@ final class LiveInput {
     /** A label is appended at most this long after its prediction. */
     static final long MAX_LABEL_DELAY_MS = 5_000;
 
+    /**
+     * The producing loop's pause between rounds: what is due by then goes out together. A label's latency starts at
+     * its acknowledgement, so the pause does not enter the figures; it sets how often this thread wakes up on the
+     * two cores the monitor runs on (200 µs was 5,000 wake-ups a second, a quarter of this thread's CPU samples
+     * in the pause itself; docs/performance.md, 37th session).
+     */
+    static final long PAUSE_NANOS = 1_000_000;
+
     /** A label about to be sent: its prediction's number (in the id: {@link #numberOf}), model and time. */
     record Label(long prediction, String id, String truth, Events.Model model, long predictionMs) {
     }
@@ -123,7 +131,7 @@ final class LiveInput {
                             });
                     sent++;
                 }
-                LockSupport.parkNanos(200_000);
+                LockSupport.parkNanos(PAUSE_NANOS);
             }
             producer.flush();
         }
