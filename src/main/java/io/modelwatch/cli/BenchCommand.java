@@ -1,5 +1,6 @@
 package io.modelwatch.cli;
 
+import io.modelwatch.bench.BenchJvm;
 import io.modelwatch.bench.Benchmark;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -117,9 +118,30 @@ final class BenchCommand implements Callable<Integer> {
             + "config file), e.g. repartition-inputs=true (repeatable)")
     Map<String, String> config = new LinkedHashMap<>();
 
+    @Option(names = "--fork", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "run in a child JVM with a fixed heap, committed and touched first (-Xms = -Xmx, "
+                    + "-XX:+AlwaysPreTouch), unless this JVM has one: a heap that grows under load stalls the "
+                    + "pipeline while the kernel faults the new pages in (default: on)")
+    boolean fork;
+
+    @Option(names = "--heap-mb", description = "heap of that child JVM in MiB (default: this JVM's -Xmx when given, "
+            + "else " + BenchJvm.DEFAULT_HEAP_MB + ")")
+    Long heapMb;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
-        return new Benchmark(options(), System.out).run();
+        Benchmark.Options options = options(); // bad options fail here, before a JVM is started for them
+        if (fork && !BenchJvm.hasFixedHeap()) {
+            long heap = heapMb != null ? heapMb : BenchJvm.heapMb();
+            System.out.printf(java.util.Locale.ROOT, "bench: in a child JVM with a fixed heap of %d MiB (-Xms%dm "
+                    + "-Xmx%dm -XX:+AlwaysPreTouch; --no-fork runs it in this JVM)%n", heap, heap, heap);
+            System.out.flush();
+            return BenchJvm.runInChild(heap, Main.class.getName(), spec.commandLine().getParseResult().originalArgs());
+        }
+        return new Benchmark(options, System.out).run();
     }
 
     /** The options as given, with the defaults that depend on others ({@code --quick}, {@code --no-reference}). */
@@ -135,6 +157,10 @@ final class BenchCommand implements Callable<Integer> {
         if (latencyCommitInterval.isNegative() || latencyCommitInterval.isZero()) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "--latency-commit-interval must be positive, got " + latencyCommitInterval);
+        }
+        if (heapMb != null && heapMb < 256) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--heap-mb must be at least 256, got " + heapMb);
         }
         if (rounds < 1 || warmupRounds < 0) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),

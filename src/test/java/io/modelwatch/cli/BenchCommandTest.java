@@ -39,4 +39,24 @@ class BenchCommandTest {
         assertEquals(55, quick.latencyDuration().toSeconds());
         assertEquals(2_000_000, parse().predictions());
     }
+
+    @Test
+    void benchForksByDefaultWithTheWholeCommandLineForTheChild() {
+        CommandLine main = new CommandLine(new Main());
+        CommandLine.ParseResult parsed = main.parseArgs("bench", "--quick", "--runs", "2");
+        BenchCommand bench = (BenchCommand) parsed.subcommand().commandSpec().userObject();
+        assertTrue(bench.fork);
+        assertEquals(java.util.List.of("bench", "--quick", "--runs", "2"),
+                bench.spec.commandLine().getParseResult().originalArgs(), "the child parses the same command line");
+        BenchCommand noFork = new BenchCommand();
+        new CommandLine(noFork).parseArgs("--no-fork");
+        assertFalse(noFork.fork);
+    }
+
+    @Test
+    void aHeapTooSmallForTheBenchIsRefused() {
+        org.junit.jupiter.api.Assertions.assertThrows(CommandLine.ParameterException.class,
+                () -> parse("--heap-mb", "100"));
+        parse("--heap-mb", "2048");
+    }
 }
