@@ -72,6 +72,27 @@ public final class BenchJvm {
         return command;
     }
 
+    /**
+     * The options of {@code jvmOptions} that load a profiler or another agent, or start a flight recording. The
+     * bench measures in the JVM it was started in when there are any: in a child as well they would run twice
+     * (a recording written at exit by both JVMs, to the same file, the idle parent's last).
+     */
+    static List<String> profilers(List<String> jvmOptions) {
+        List<String> found = new ArrayList<>();
+        for (String option : jvmOptions) {
+            if (option.startsWith("-agentpath:") || option.startsWith("-agentlib:") || option.startsWith("-javaagent:")
+                    || option.startsWith("-XX:StartFlightRecording") || option.startsWith("-Xrun")) {
+                found.add(option);
+            }
+        }
+        return found;
+    }
+
+    /** {@link #profilers} of this JVM. */
+    public static List<String> profilers() {
+        return profilers(ManagementFactory.getRuntimeMXBean().getInputArguments());
+    }
+
     private static boolean sizesTheHeap(String option) {
         return option.startsWith("-Xms") || option.startsWith("-Xmx")
                 || option.startsWith("-XX:InitialHeapSize=") || option.startsWith("-XX:MaxHeapSize=")

@@ -136,6 +136,13 @@ final class BenchCommand implements Callable<Integer> {
         Benchmark.Options options = options(); // bad options fail here, before a JVM is started for them
         if (fork && !BenchJvm.hasFixedHeap()) {
             long heap = heapMb != null ? heapMb : BenchJvm.heapMb();
+            List<String> profilers = BenchJvm.profilers();
+            if (!profilers.isEmpty()) {
+                System.out.printf(java.util.Locale.ROOT, "bench: in this JVM, which runs %s; its heap may grow "
+                        + "under load: start it with -Xms%dm -Xmx%dm -XX:+AlwaysPreTouch for the fixed heap the "
+                        + "bench otherwise measures in%n", profilers, heap, heap);
+                return new Benchmark(options, System.out).run();
+            }
             System.out.printf(java.util.Locale.ROOT, "bench: in a child JVM with a fixed heap of %d MiB (-Xms%dm "
                     + "-Xmx%dm -XX:+AlwaysPreTouch; --no-fork runs it in this JVM)%n", heap, heap, heap);
             System.out.flush();

@@ -38,4 +38,14 @@ class BenchJvmTest {
             }
         }
     }
+
+    @Test
+    void profilersAndAgentsAreFound() {
+        assertEquals(List.of("-agentpath:/ap.so=start", "-XX:StartFlightRecording=filename=r.jfr",
+                        "-javaagent:x.jar", "-agentlib:jdwp=transport=dt_socket"),
+                BenchJvm.profilers(List.of("-Xmx1g", "-agentpath:/ap.so=start", "-Dmw.x=1",
+                        "-XX:StartFlightRecording=filename=r.jfr", "-javaagent:x.jar",
+                        "-agentlib:jdwp=transport=dt_socket", "-XX:FlightRecorderOptions=stackdepth=96")));
+        assertEquals(List.of(), BenchJvm.profilers(List.of("-Xmx1g", "-Dmw.x=1")));
+    }
 }
