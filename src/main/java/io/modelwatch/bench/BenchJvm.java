@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * The JVM the bench measures in: a fixed heap, committed and touched before anything is timed, as a service
- * sensitive to latency is deployed (README, "Running it in production"). A JVM started with a small heap grows it
+ * sensitive to latency is deployed (README, "Running on your own cluster"). A JVM started with a small heap grows it
  * under load, and each growth faults hundreds of megabytes of fresh pages in at once: in latency phases at 60k
  * records/s the process grew from 1.8 to 2.4 GB within seconds, the machine spent up to 48% of its CPU in the
  * kernel, and the stream threads got through a tenth of their usual records for seconds (p99 2.5 to 3.0 s, against
