@@ -11,8 +11,8 @@ import java.util.List;
  * sensitive to latency is deployed (README, "Running on your own cluster"). A JVM started with a small heap grows it
  * under load, and each growth faults hundreds of megabytes of fresh pages in at once: in latency phases at 60k
  * records/s the process grew from 1.8 to 2.4 GB within seconds, the machine spent up to 48% of its CPU in the
- * kernel, and the stream threads got through a tenth of their usual records for seconds (p99 2.5 to 3.0 s, against
- * 0.97 s with a fixed heap; docs/performance.md, 38th session). So {@code bench}, like JMH, runs its work in a child
+ * kernel, and the stream threads got through a tenth of their usual records for seconds (p99 2.5 to 8.5 s in four
+ * runs, against 0.6 to 1.7 s in three with a fixed heap; docs/performance.md, 38th session). So {@code bench}, like JMH, runs its work in a child
  * JVM it starts with {@code -Xms} = {@code -Xmx} and {@code -XX:+AlwaysPreTouch}, unless the JVM it was started in
  * has such a heap already.
  */

@@ -1,6 +1,7 @@
 package io.modelwatch.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -29,7 +30,7 @@ class BenchJvmTest {
         String before = System.getProperty(BenchJvm.FORKED_PROPERTY);
         System.setProperty(BenchJvm.FORKED_PROPERTY, "true");
         try {
-            assertEquals(true, BenchJvm.hasFixedHeap());
+            assertTrue(BenchJvm.hasFixedHeap());
         } finally {
             if (before == null) {
                 System.clearProperty(BenchJvm.FORKED_PROPERTY);
