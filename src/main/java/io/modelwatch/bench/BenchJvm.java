@@ -2,6 +2,7 @@ package io.modelwatch.bench;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
 import com.sun.management.VMOption;
+import io.modelwatch.service.JvmHeap;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,12 +29,7 @@ public final class BenchJvm {
 
     /** Whether this JVM's heap is fixed and touched already (or this is the bench's own child). */
     public static boolean hasFixedHeap() {
-        if (Boolean.getBoolean(FORKED_PROPERTY)) {
-            return true;
-        }
-        HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
-        return "true".equals(vm.getVMOption("AlwaysPreTouch").getValue())
-                && vm.getVMOption("InitialHeapSize").getValue().equals(vm.getVMOption("MaxHeapSize").getValue());
+        return Boolean.getBoolean(FORKED_PROPERTY) || JvmHeap.fixedAndTouched();
     }
 
     /** The child's heap: this JVM's maximum when given on its command line, else {@link #DEFAULT_HEAP_MB}. */

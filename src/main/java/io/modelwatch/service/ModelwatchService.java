@@ -98,6 +98,10 @@ public final class ModelwatchService implements AutoCloseable {
 
     public ModelwatchService start() {
         LOG.info("starting modelwatch: {}", config.describeForLog());
+        String heapAdvice = JvmHeap.advice();
+        if (heapAdvice != null) {
+            LOG.info(heapAdvice);
+        }
         config.unknownKafkaProperties().forEach(LOG::warn);
         if (config.leaveGroupOnStop() && config.kafkaProperties().containsKey("group.instance.id")) {
             LOG.warn("group.instance.id is set (static membership) but leave-group-on-stop is true: a clean stop "
