@@ -68,6 +68,7 @@ class DockerFilesTest {
     static final Path DOCKER = REPO.resolve("docker");
     static final Path COMPOSE = DOCKER.resolve("docker-compose.yml");
     static final Path DOCKERFILE = DOCKER.resolve("Dockerfile");
+    static final Path ENTRYPOINT = DOCKER.resolve("entrypoint.sh");
     static final Path CONFIG = DOCKER.resolve("modelwatch.yaml");
     static final Path PROMETHEUS = DOCKER.resolve("prometheus/prometheus.yml");
     static final Path ALERTS = DOCKER.resolve("prometheus/alerts.yml");
@@ -352,8 +353,13 @@ class DockerFilesTest {
         String workdir = df.stages.get(0).all("WORKDIR").get(0);
         assertTrue(copied.startsWith("--from=build " + workdir + "/target/" + fn.group(1) + ".jar "), copied);
         String jar = copied.split("\\s+")[2];
+        // the entrypoint is docker/entrypoint.sh, copied executable, and it runs that jar
         List<String> entrypoint = df.execForm("ENTRYPOINT");
-        assertEquals(List.of("java", "-jar", jar), entrypoint.stream().filter(s -> !s.startsWith("-XX")).collect(Collectors.toList()));
+        assertEquals(1, entrypoint.size(), "the entrypoint script alone: " + entrypoint);
+        assertTrue(df.runtime("COPY").contains("--chmod=755 docker/entrypoint.sh " + entrypoint.get(0)),
+                "the entrypoint is docker/entrypoint.sh, executable: " + df.runtime("COPY"));
+        assertTrue(Files.readString(ENTRYPOINT).contains("exec java -jar " + jar + " \"$@\""),
+                "entrypoint.sh execs java -jar " + jar + " with the CMD's arguments");
         assertEquals("run", df.execForm("CMD").get(0));
 
         // a non-root user, created in the image
@@ -375,12 +381,93 @@ class DockerFilesTest {
                 }
                 String[] parts = copy.split("\\s+");
                 for (int i = 0; i < parts.length - 1; i++) {
+                    if (parts[i].startsWith("--")) {
+                        continue; // --chmod=...
+                    }
                     String src = parts[i].replaceAll("/$", "");
                     assertTrue(Files.exists(REPO.resolve(src)), "COPY source " + src + " exists");
                     assertTrue(allowed.contains(src), "COPY source " + src + " is allowed by Dockerfile.dockerignore");
                 }
             }
         }
+    }
+
+    /**
+     * entrypoint.sh under each kind of cgroup (a fake {@code java} on the PATH prints what it was given): with a
+     * memory limit it fixes and pre-touches the heap, without one (or with the operator's own choice) it leaves the
+     * options alone; and the options it adds give the real JVM an initial heap equal to its maximum under a limit.
+     */
+    @Test
+    void entrypointFixesAndPreTouchesTheHeapOnlyUnderAMemoryLimit(@TempDir Path dir) throws Exception {
+        Matcher env = Pattern.compile("JAVA_TOOL_OPTIONS=\"([^\"]*)\"").matcher(String.join(" ", dockerfile().runtime("ENV")));
+        assertTrue(env.find(), "the Dockerfile sets JAVA_TOOL_OPTIONS");
+        String image = env.group(1);
+        assertTrue(image.contains("-XX:MaxRAMPercentage=75"), image);
+
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        Files.writeString(bin.resolve("java"), "#!/bin/sh\nprintf '%s|%s\\n' \"${JAVA_TOOL_OPTIONS-unset}\" \"$*\"\n");
+        assertTrue(bin.resolve("java").toFile().setExecutable(true));
+        String halfGiB = String.valueOf(512L << 20);
+        Path v2 = cgroup(dir.resolve("v2"), "memory.max", halfGiB);
+        Path v2unlimited = cgroup(dir.resolve("v2max"), "memory.max", "max");
+        Path v1 = cgroup(dir.resolve("v1"), "memory/memory.limit_in_bytes", halfGiB);
+        Path v1unlimited = cgroup(dir.resolve("v1max"), "memory/memory.limit_in_bytes", "9223372036854771712");
+        Path none = Files.createDirectories(dir.resolve("none"));
+        String fixed = image + " -XX:InitialRAMPercentage=75 -XX:+AlwaysPreTouch";
+        String args = "-jar /opt/modelwatch/modelwatch.jar run --config /etc/modelwatch/modelwatch.yaml";
+
+        assertEquals(fixed + "|" + args, entrypoint(bin, v2, image));
+        assertEquals(fixed + "|" + args, entrypoint(bin, v1, image));
+        assertEquals(image + "|" + args, entrypoint(bin, v2unlimited, image), "no limit: the host's memory");
+        assertEquals(image + "|" + args, entrypoint(bin, v1unlimited, image), "v1's unlimited is a huge number");
+        assertEquals(image + "|" + args, entrypoint(bin, none, image), "no cgroup files");
+        assertEquals("-Xmx300m -Xms300m -XX:+AlwaysPreTouch|" + args, entrypoint(bin, v2, "-Xmx300m"));
+        assertEquals("-XX:InitialRAMPercentage=25 -XX:+AlwaysPreTouch|" + args, entrypoint(bin, v2, null),
+                "the JVM's own 25% when no maximum is given");
+        for (String own : List.of("-Xms100m -Xmx300m", image + " -XX:-AlwaysPreTouch", image + " -XX:InitialRAMPercentage=10")) {
+            assertEquals(own + "|" + args, entrypoint(bin, v2, own), "the operator's own choice stands");
+        }
+        assertEquals("unset|" + args, entrypoint(bin, none, null), "no empty JAVA_TOOL_OPTIONS");
+        JsonNode limit = YAML.readTree(COMPOSE.toFile()).path("services").path("modelwatch").path("mem_limit");
+        assertTrue(limit.isTextual(), "compose gives modelwatch a memory limit, so its heap is fixed: " + limit);
+
+        // the real JVM under such a limit (-XX:MaxRAM stands in for the container's): initial heap = maximum
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:MaxRAM=" + halfGiB));
+        Stream.of(fixed.split(" ")).filter(o -> !o.contains("AlwaysPreTouch")).forEach(cmd::add); // no need to touch it
+        cmd.addAll(List.of("-XX:+PrintFlagsFinal", "-version"));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String flags = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        Matcher initial = Pattern.compile("InitialHeapSize\\s+= (\\d+)").matcher(flags);
+        Matcher max = Pattern.compile("MaxHeapSize\\s+= (\\d+)").matcher(flags);
+        assertTrue(initial.find() && max.find(), flags);
+        assertEquals(max.group(1), initial.group(1), "initial heap = maximum heap");
+        assertEquals(384L << 20, Long.parseLong(max.group(1)), "75% of the limit");
+    }
+
+    private static Path cgroup(Path root, String file, String content) throws IOException {
+        Path f = root.resolve(file);
+        Files.createDirectories(f.getParent());
+        Files.writeString(f, content + "\n");
+        return root;
+    }
+
+    /** What entrypoint.sh hands java: its JAVA_TOOL_OPTIONS and arguments, "|"-separated. */
+    private static String entrypoint(Path fakeJavaDir, Path cgroupRoot, String javaToolOptions) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("sh", ENTRYPOINT.toString(), "run", "--config",
+                "/etc/modelwatch/modelwatch.yaml").redirectErrorStream(true);
+        pb.environment().put("PATH", fakeJavaDir + ":" + System.getenv("PATH"));
+        pb.environment().put("ENTRYPOINT_CGROUP_ROOT", cgroupRoot.toString());
+        pb.environment().remove("JAVA_TOOL_OPTIONS");
+        if (javaToolOptions != null) {
+            pb.environment().put("JAVA_TOOL_OPTIONS", javaToolOptions);
+        }
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes()).strip();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "entrypoint.sh timed out");
+        assertEquals(0, p.exitValue(), out);
+        return out;
     }
 
     // ------------------------------------------------------------------------------------ config, topics
