@@ -17,7 +17,11 @@
     errors.push("csp: " + e.violatedDirective + " " + e.blockedURI);
   });
 
-  var state = {slice: {}, sections: {}, refreshes: 0, timer: null, running: false, pending: false};
+  // maps keyed by model ids, versions and slice values have no prototype: a model named "constructor" or
+  // "__proto__" is a key like any other, not Object's own property
+  function dict() { return Object.create(null); }
+
+  var state = {slice: dict(), sections: dict(), refreshes: 0, timer: null, running: false, pending: false};
 
   // ------------------------------------------------------------------ helpers
 
@@ -254,13 +258,13 @@
 
   /** Points per version from the history, one per window (a final record wins over an update). */
   function seriesOf(model, records, key) {
-    var byVersion = {};
+    var byVersion = dict();
     records.forEach(function (r) {
       if (r.rolling && r.rolling > 1) return;
       var v = r.model_version || "";
       var ws = toMs(r.window_start);
       if (ws === null) return;
-      var m = byVersion[v] || (byVersion[v] = {});
+      var m = byVersion[v] || (byVersion[v] = dict());
       var prev = m[ws];
       if (!prev || r.final === true || prev.final !== true) m[ws] = r;
     });
@@ -383,7 +387,7 @@
       renderLegend(sec, model);
       renderSummary(sec, model, slice, alerts, keys);
       renderSlices(sec, model, slice, keys);
-      var distinct = {};
+      var distinct = dict();
       records.forEach(function (r) { if (!(r.rolling > 1)) distinct[toMs(r.window_start)] = true; });
       var nWindows = Object.keys(distinct).length;
       sec.note.textContent = nWindows + (nWindows === 1 ? " window" : " windows") + " shown" +
@@ -410,7 +414,7 @@
       var models = res[0].models || [], alerts = res[1], isReady = res[2];
       var partial = (res[0].unreachable || []).length > 0;
       renderAlerts(alerts);
-      var seen = {};
+      var seen = dict();
       models.forEach(function (m) { seen[m.model_id] = true; });
       // an answer without some instance's state (rebalancing, down) is no news that a model went away
       if (!partial) {

@@ -174,6 +174,16 @@ class DashboardBrowserIT {
                 0.93, false));
         waitUpTo(15).until(d -> points("chart-spam-f1") == 1);
 
+        // names that are properties of every JavaScript object are models and versions like any other
+        view.metrics.add(FakeMonitorView.binary("constructor", "toString", "", scenario.last, Scenario.SIZE, 300, 50,
+                5, 8, 200, 0.93, false));
+        view.metrics.add(FakeMonitorView.binary("__proto__", "hasOwnProperty", "", scenario.last, Scenario.SIZE, 300,
+                50, 5, 8, 200, 0.93, false));
+        waitUpTo(15).until(d -> points("chart-constructor-f1") == 1 && points("chart-__proto__-f1") == 1);
+        assertTrue(driver.findElement(By.id("status")).getDomAttribute("class").contains("ok"),
+                driver.findElement(By.id("status-text")).getText());
+        assertEquals(2 * windows + 2, points("chart-fraud-f1"), "the models around them still render");
+
         // no script error, no blocked request (the page loads nothing from elsewhere)
         Object errors = ((JavascriptExecutor) driver).executeScript("return window.modelwatchErrors;");
         assertEquals(List.of(), errors);
