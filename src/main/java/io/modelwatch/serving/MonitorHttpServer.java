@@ -514,6 +514,7 @@ public final class MonitorHttpServer implements AutoCloseable {
         List<JsonNode> firing = Alerts.firing(all);
         List<JsonNode> recent = new ArrayList<>(new LinkedHashSet<>(all));
         recent.removeIf(a -> a == null || !a.isObject());
+        // records of different keys have no common topic order: the timestamp orders the list to read
         recent.sort((x, y) -> Long.compare(Alerts.stamp(y), Alerts.stamp(x)));
         ObjectNode root = JSON.createObjectNode();
         root.put("firing_count", firing.size());

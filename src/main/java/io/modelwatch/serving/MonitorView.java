@@ -32,7 +32,12 @@ public interface MonitorView {
      */
     Optional<JsonNode> curves(String modelId, String version, long windowStart);
 
-    /** Alerts currently FIRING, and the most recent alert records (newest first). */
+    /**
+     * Alerts currently FIRING, and the most recent alert records. Per alert key (rule, model, version,
+     * slice) the records come newest first in the alerts topic's order, so the first one listed is the
+     * key's current state; their timestamps do not decide (the instances' clocks need not agree). A key
+     * deleted from the topic (a tombstone) is not listed.
+     */
     List<JsonNode> alerts();
 
     /** True once the service processes records (Kafka Streams RUNNING). */

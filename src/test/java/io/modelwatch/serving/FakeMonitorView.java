@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,6 +25,7 @@ final class FakeMonitorView implements MonitorView {
     static final ObjectMapper JSON = new ObjectMapper();
 
     final List<JsonNode> metrics = new CopyOnWriteArrayList<>();
+    /** The alert records in the alerts topic's order, as written: the last one of a key is its current one. */
     final List<JsonNode> alerts = new CopyOnWriteArrayList<>();
     final Map<String, JsonNode> curves = new ConcurrentHashMap<>();
     volatile boolean ready = true;
@@ -85,7 +87,7 @@ final class FakeMonitorView implements MonitorView {
     public List<JsonNode> alerts() {
         fail();
         List<JsonNode> out = new ArrayList<>(alerts);
-        out.sort(Comparator.comparingLong(Alerts::stamp).reversed());
+        Collections.reverse(out); // newest first in topic order, as the service's alert feed lists them
         return out;
     }
 
