@@ -84,9 +84,14 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
     }
 
     private static final Set<String> GUARANTEES = Set.of(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE);
-    /** A key written twice is refused (the parser would keep the last one without a word). */
+    /**
+     * A key written twice is refused (the parser would keep the last one without a word). A key left without
+     * a value reads as null, as YAML has it, not as "" (which only a quoted {@code ""} is): a section whose
+     * entries are all commented out is then told from a value.
+     */
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
-            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(com.fasterxml.jackson.dataformat.yaml.YAMLParser.Feature.EMPTY_STRING_AS_NULL).build());
 
     /** Loads {@code file} (may be null: defaults only), then applies the environment. */
     public static ModelwatchConfig load(Path file, Map<String, String> env) {
@@ -191,6 +196,9 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         flatten("", root, values, kafka, problems);
     }
 
+    /** Keys that take a list: YAML's own list, or the comma-separated string of the environment variable. */
+    private static final Set<String> LIST_KEYS = Set.of("kafka.bootstrap-servers", "slices");
+
     private static void flatten(String prefix, JsonNode node, Map<String, String> values, Map<String, String> kafka,
                                 List<String> problems) {
         Iterator<Map.Entry<String, JsonNode>> it = node.fields();
@@ -199,24 +207,94 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
             String key = prefix + e.getKey();
             JsonNode v = e.getValue();
             if (key.equals("kafka.properties")) {
-                v.fields().forEachRemaining(p -> kafka.put(p.getKey(), p.getValue().asText()));
-            } else if (key.equals("slices") && v.isArray()) {
-                List<String> items = new ArrayList<>();
-                v.forEach(x -> items.add(x.asText()));
-                values.put(key, String.join(",", items));
-            } else if (v.isObject()) {
-                flatten(key + ".", v, values, kafka, problems);
+                if (v.isObject()) {
+                    flattenKafkaProperties("", v, kafka, problems);
+                } else if (!v.isNull()) { // null: every property commented out
+                    problems.add("kafka.properties: must be a mapping of Kafka property names to values, got "
+                            + kind(v));
+                }
+            } else if (isSection(key)) {
+                if (v.isObject()) {
+                    flatten(key + ".", v, values, kafka, problems);
+                } else if (!v.isNull()) { // null: a section whose entries are all commented out
+                    problems.add(key + ": must be a mapping of its keys (such as " + firstKeyOf(key) + "), got "
+                            + kind(v));
+                }
             } else if (!KEYS.containsKey(key)) {
                 problems.add(key + ": unknown key (known: " + String.join(", ", KEYS.keySet()) + ", kafka.properties)");
+            } else if (v.isArray() && LIST_KEYS.contains(key)) {
+                String joined = joinScalars(key, v, problems);
+                if (joined != null) {
+                    values.put(key, joined);
+                }
+            } else if (v.isContainerNode()) {
+                // asText() of a list or mapping is "", which would pass for an unset value
+                problems.add(key + ": must be a single value (a string, number or true/false), got " + kind(v));
             } else {
                 values.put(key, v.isNull() ? "" : v.asText());
             }
         }
     }
 
+    /**
+     * {@code kafka.properties} under the names Kafka reads: a nested mapping's keys joined with dots
+     * ({@code sasl: {mechanism: PLAIN}} is {@code sasl.mechanism}), a list's items with commas (Kafka's list
+     * type). A property left without a value is refused rather than passed on as the text "null"; an explicit
+     * {@code ""} is passed on (Kafka reads some as "off", e.g. {@code ssl.endpoint.identification.algorithm}).
+     */
+    private static void flattenKafkaProperties(String prefix, JsonNode node, Map<String, String> kafka,
+                                               List<String> problems) {
+        node.fields().forEachRemaining(p -> {
+            String name = prefix + p.getKey();
+            JsonNode v = p.getValue();
+            if (v.isObject()) {
+                flattenKafkaProperties(name + ".", v, kafka, problems);
+                return;
+            }
+            if (v.isNull()) {
+                problems.add("kafka.properties " + name + ": no value (remove the line to keep Kafka's default, "
+                        + "or write \"\" for an empty one)");
+                return;
+            }
+            String value = v.isArray() ? joinScalars("kafka.properties " + name, v, problems) : v.asText();
+            if (value != null && kafka.putIfAbsent(name, value) != null) {
+                problems.add("kafka.properties " + name + ": given twice (once nested, once with dots)");
+            }
+        });
+    }
+
+    /** The items of a YAML list joined with commas; null (the problem recorded) when one is not a single value. */
+    private static String joinScalars(String key, JsonNode list, List<String> problems) {
+        List<String> items = new ArrayList<>();
+        for (JsonNode item : list) {
+            if (item.isContainerNode() || item.isNull() || item.asText().isBlank()) {
+                problems.add(key + ": every item of the list must be a non-empty single value, got " + item);
+                return null;
+            }
+            items.add(item.asText().trim());
+        }
+        return String.join(",", items);
+    }
+
+    /** True for {@code kafka}, {@code topics}, {@code limits}...: a mapping of keys, not a key itself. */
+    private static boolean isSection(String key) {
+        return !KEYS.containsKey(key) && firstKeyOf(key) != null;
+    }
+
+    private static String firstKeyOf(String section) {
+        return KEYS.keySet().stream().filter(k -> k.startsWith(section + ".")).findFirst().orElse(null);
+    }
+
+    private static String kind(JsonNode v) {
+        return v.isArray() ? "a list" : v.isObject() ? "a mapping" : "'" + v.asText() + "'";
+    }
+
     private static ModelwatchConfig bind(Map<String, String> values, Map<String, String> kafka, List<String> problems) {
         Reader r = new Reader(values, problems);
         String bootstrap = r.string("kafka.bootstrap-servers");
+        if (bootstrap.isEmpty()) {
+            problems.add("kafka.bootstrap-servers: must name at least one broker (host:port), got none");
+        }
         String appId = r.string("application-id");
         String guarantee = r.string("processing-guarantee");
         if (!GUARANTEES.contains(guarantee)) {
@@ -240,6 +318,7 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         b.deadLetterTopic = r.string("topics.dead-letter");
         b.alertsTopic = r.string("topics.alerts");
         b.rulesTopic = r.string("topics.rules");
+        checkTopicNames(r, problems);
         String rulesFile = r.string("rules-file");
         if (!rulesFile.isEmpty()) {
             try {
@@ -322,6 +401,34 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
             throw new ConfigException(problems);
         }
         return config;
+    }
+
+    /** Every topic the service reads or writes, by its key. */
+    static final List<String> TOPIC_KEYS = List.of("topics.predictions", "topics.labels", "topics.metrics",
+            "topics.dead-letter", "topics.alerts", "topics.rules");
+
+    /** What Kafka accepts as a topic name (it refuses "." and ".." besides). */
+    private static final java.util.regex.Pattern TOPIC_NAME = java.util.regex.Pattern.compile("[a-zA-Z0-9._-]{1,249}");
+
+    /**
+     * Each topic its own name: two sharing one would mix their records, and a dead-letter topic that is an
+     * input would read every reject back, reject it again and write it again, forever.
+     */
+    private static void checkTopicNames(Reader r, List<String> problems) {
+        Map<String, String> keyOfTopic = new LinkedHashMap<>();
+        for (String key : TOPIC_KEYS) {
+            String topic = r.string(key);
+            if (!TOPIC_NAME.matcher(topic).matches() || topic.equals(".") || topic.equals("..")) {
+                problems.add(key + ": must be a Kafka topic name (1 to 249 of a-z, A-Z, 0-9, '.', '_', '-'), got '"
+                        + topic + "'");
+                continue;
+            }
+            String other = keyOfTopic.putIfAbsent(topic, key);
+            if (other != null) {
+                problems.add(key + ": must differ from " + other + ", both are '" + topic + "' (each topic "
+                        + "modelwatch reads or writes needs its own)");
+            }
+        }
     }
 
     /**
@@ -475,6 +582,12 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
                 || k.contains("credential") || k.endsWith(".key");
     }
 
+    /**
+     * The longest duration a key takes: durations are added to event times and to each other in milliseconds,
+     * which a hundred years keeps far from overflowing.
+     */
+    static final Duration MAX_DURATION = Duration.ofDays(36_500);
+
     /** Reads typed values, collecting problems instead of failing on the first. */
     private record Reader(Map<String, String> values, List<String> problems) {
 
@@ -520,14 +633,29 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
             return v.equals("true");
         }
 
+        /**
+         * A duration as the service uses it, in milliseconds: whole ones (a finer fraction would be cut off,
+         * PT0.0005S becoming 0 once the topology takes it) and at most {@link #MAX_DURATION}. Null, the
+         * problem recorded, when it is not one.
+         */
         Duration duration(String key) {
             String v = string(key);
+            Duration d;
             try {
-                return Duration.parse(v);
+                d = Duration.parse(v);
             } catch (DateTimeParseException e) {
                 problems.add(key + ": must be an ISO-8601 duration such as PT1H or P7D, got '" + v + "'");
                 return null;
             }
+            if (d.getNano() % 1_000_000 != 0) {
+                problems.add(key + ": must be a whole number of milliseconds (such as PT0.001S), got '" + v + "'");
+                return null;
+            }
+            if (d.compareTo(MAX_DURATION) > 0 || d.compareTo(MAX_DURATION.negated()) < 0) {
+                problems.add(key + ": must be at most " + MAX_DURATION + " (100 years), got '" + v + "'");
+                return null;
+            }
+            return d;
         }
 
         long instant(String key) {
@@ -536,8 +664,11 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
                 return java.time.Instant.parse(v).toEpochMilli();
             } catch (DateTimeParseException e) {
                 problems.add(key + ": must be an ISO-8601 instant such as 2000-01-01T00:00:00Z, got '" + v + "'");
-                return Long.MIN_VALUE; // the config is refused; no range check on it
+            } catch (ArithmeticException e) {
+                problems.add(key + ": too far from 1970 to count in milliseconds (the years -292275055 to "
+                        + "+292278994), got '" + v + "'");
             }
+            return Long.MIN_VALUE; // the config is refused; no range check on it
         }
 
         List<String> list(String key) {

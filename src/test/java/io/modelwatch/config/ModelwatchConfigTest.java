@@ -185,6 +185,148 @@ class ModelwatchConfigTest {
     }
 
     @Test
+    void aListOrMappingWhereOneValueIsExpectedIsRefusedWithItsKey() throws IOException {
+        Path f = file("""
+                window: [PT1H, PT2H]
+                http:
+                  port: [8080, 8081]
+                topics:
+                  create: {predictions: true}
+                """);
+        ConfigException e = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(f, Map.of()));
+        String m = e.getMessage();
+        assertTrue(m.contains("window: must be a single value (a string, number or true/false), got a list"), m);
+        assertTrue(m.contains("http.port: must be a single value (a string, number or true/false), got a list"), m);
+        assertTrue(m.contains("topics.create: must be a single value (a string, number or true/false), got a mapping"),
+                m);
+        assertEquals(3, e.problems().size(), e.problems().toString());
+    }
+
+    @Test
+    void aListOfBootstrapServersIsJoinedWithCommasAsKafkaReadsIt() throws IOException {
+        Path f = file("""
+                kafka:
+                  bootstrap-servers: [broker1:9092, broker2:9092]
+                """);
+        ModelwatchConfig c = ModelwatchConfig.load(f, Map.of());
+        assertEquals("broker1:9092,broker2:9092", c.bootstrapServers());
+        assertEquals("broker1:9092,broker2:9092", c.streamsProperties().getProperty("bootstrap.servers"));
+        // none at all is refused, not passed on as ""
+        Path empty = file("""
+                kafka:
+                  bootstrap-servers: []
+                """);
+        ConfigException e = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(empty, Map.of()));
+        assertTrue(e.getMessage().contains("kafka.bootstrap-servers: must name at least one broker"), e.getMessage());
+        ConfigException nested = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(file("""
+                kafka:
+                  bootstrap-servers: [{host: broker1, port: 9092}]
+                """), Map.of()));
+        assertTrue(nested.getMessage().contains("kafka.bootstrap-servers: every item of the list must be"),
+                nested.getMessage());
+    }
+
+    @Test
+    void kafkaPropertiesWrittenAsNestedYamlOrListsTakeKafkasNames() throws IOException {
+        Path f = file("""
+                kafka:
+                  properties:
+                    security.protocol: SASL_SSL
+                    sasl:
+                      mechanism: PLAIN
+                    ssl.enabled.protocols: [TLSv1.3, TLSv1.2]
+                    ssl.endpoint.identification.algorithm: ""
+                """);
+        java.util.Properties p = ModelwatchConfig.load(f, Map.of()).streamsProperties();
+        assertEquals("SASL_SSL", p.getProperty("security.protocol"));
+        assertEquals("PLAIN", p.getProperty("sasl.mechanism"));
+        assertEquals("TLSv1.3,TLSv1.2", p.getProperty("ssl.enabled.protocols"));
+        assertEquals("", p.getProperty("ssl.endpoint.identification.algorithm"), "an explicit empty value is kept");
+    }
+
+    @Test
+    void aKafkaPropertyWithoutAValueOrGivenTwiceIsRefusedWithItsName() throws IOException {
+        Path f = file("""
+                kafka:
+                  properties:
+                    commit.interval.ms:
+                    sasl.mechanism: PLAIN
+                    sasl:
+                      mechanism: SCRAM-SHA-512
+                """);
+        ConfigException e = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(f, Map.of()));
+        assertTrue(e.getMessage().contains("kafka.properties commit.interval.ms: no value"), e.getMessage());
+        assertTrue(e.getMessage().contains("kafka.properties sasl.mechanism: given twice"), e.getMessage());
+        ConfigException list = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(file("""
+                kafka:
+                  properties: [linger.ms, 5]
+                """), Map.of()));
+        assertTrue(list.getMessage().contains("kafka.properties: must be a mapping"), list.getMessage());
+    }
+
+    @Test
+    void everyTopicNeedsAValidNameOfItsOwn() {
+        // rejects written to an input would be read again, rejected again, forever
+        ConfigException e = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(null, Map.of(
+                "MODELWATCH_TOPICS_DEAD_LETTER", "predictions", "MODELWATCH_TOPICS_RULES", "model-metrics",
+                "MODELWATCH_TOPICS_ALERTS", "", "MODELWATCH_TOPICS_LABELS", "model labels")));
+        String m = e.getMessage();
+        assertTrue(m.contains("topics.dead-letter: must differ from topics.predictions, both are 'predictions'"), m);
+        assertTrue(m.contains("topics.rules: must differ from topics.metrics, both are 'model-metrics'"), m);
+        assertTrue(m.contains("topics.alerts: must be a Kafka topic name"), m);
+        assertTrue(m.contains("topics.labels: must be a Kafka topic name"), m);
+        assertEquals(4, e.problems().size(), e.problems().toString());
+    }
+
+    @Test
+    void aSectionWithEveryEntryCommentedOutIsEmptyNotUnknown() throws IOException {
+        Path f = file("""
+                window: PT1H
+                kafka:
+                  properties:                       # none yet
+                    # security.protocol: SASL_SSL
+                limits:                             # input beyond these goes to the dead-letter topic
+                  # max-record-bytes: 65536
+                """);
+        assertEquals(Duration.ofHours(1), ModelwatchConfig.load(f, Map.of()).topology().windowSize());
+        ConfigException e = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(file("limits: 5\n"),
+                Map.of()));
+        assertTrue(e.getMessage().contains("limits: must be a mapping of its keys"), e.getMessage());
+    }
+
+    @Test
+    void durationsAreWholeMillisecondsAsTheTopologyCountsThem() {
+        // PT0.0005S is positive, but 0 ms once the topology takes it: refused here, not when the topology is built
+        for (String key : List.of("WINDOW", "MAX_LABEL_DELAY", "UPDATE_INTERVAL", "WATERMARK_MIN_SPACING",
+                "LIMITS_MAX_FUTURE")) {
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> ModelwatchConfig.load(null, Map.of("MODELWATCH_" + key, "PT0.0005S")));
+            String name = key.toLowerCase(java.util.Locale.ROOT).replace("limits_", "limits.").replace('_', '-');
+            assertTrue(e.getMessage().contains(name + ": must be a whole number of milliseconds"), e.getMessage());
+        }
+        ModelwatchConfig c = ModelwatchConfig.load(null, Map.of("MODELWATCH_WINDOW", "PT0.001S",
+                "MODELWATCH_MAX_LABEL_DELAY", "PT0S", "MODELWATCH_UPDATE_INTERVAL", "PT1.5S"));
+        assertEquals(Duration.ofMillis(1), c.topology().windowSize());
+        assertEquals(Duration.ofMillis(1500), c.topology().updateInterval());
+    }
+
+    @Test
+    void timesBeyondWhatMillisecondsHoldAreConfigProblemsOfTheirKey() {
+        // meant as "no bound", they overflowed a long of milliseconds outside validation
+        ConfigException e = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(null, Map.of(
+                "MODELWATCH_LIMITS_MAX_TIMESTAMP", "+999999999-12-31T23:59:59Z",
+                "MODELWATCH_LIMITS_MAX_FUTURE", "PT9223372036854775807S",
+                "MODELWATCH_MAX_LABEL_DELAY", "P36501D")));
+        String m = e.getMessage();
+        assertTrue(m.contains("limits.max-timestamp: too far from 1970 to count in milliseconds"), m);
+        assertTrue(m.contains("limits.max-future: must be at most PT876000H (100 years)"), m);
+        assertTrue(m.contains("max-label-delay: must be at most PT876000H (100 years)"), m);
+        assertEquals(3, e.problems().size(), e.problems().toString());
+        assertEquals(Duration.ofDays(36_500), ModelwatchConfig.load(null, Map.of("MODELWATCH_MAX_LABEL_DELAY",
+                "P36500D")).topology().maxLabelDelay());
+    }
+
+    @Test
     void badEnvironmentValuesAreReportedUnderTheirKey() {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> ModelwatchConfig.load(null, Map.of("MODELWATCH_TOPICS_CREATE", "yes")));
