@@ -50,10 +50,57 @@ public final class Rules {
      * make a rule that breaches on every window or never.
      */
     private static void checkRange(String rule, String field, String metric, double value) {
-        boolean unbounded = metric.equals("log_loss") || metric.equals("label_delay_mean_ms");
+        boolean unbounded = hasNoCeiling(metric);
         if (unbounded ? value < 0 : value < 0 || value > 1) {
             throw new RulesException(rule, field, metric + (unbounded ? " is never negative" : " lies in [0, 1]")
                     + ", got " + value);
+        }
+    }
+
+    /** Every metric lies in [0, 1] but these two, which are only never negative. */
+    private static boolean hasNoCeiling(String metric) {
+        return metric.equals("log_loss") || metric.equals("label_delay_mean_ms");
+    }
+
+    /**
+     * A threshold the figure can never cross makes a rule that never fires: {@code below: 0} (no figure is under
+     * 0), {@code above: 1} on a figure in [0, 1], a drop or rise of the whole range or more, or a pinned baseline
+     * whose threshold, {@code baseline ∓ d}, lies at or beyond the range's end. Compared as
+     * {@link AlertRule#threshold} computes it.
+     */
+    private static void checkReachable(String rule, String metric, AlertRule.Condition condition, double limit,
+                                       Double pinned) {
+        boolean bounded = !hasNoCeiling(metric);
+        String range = bounded ? metric + " lies in [0, 1]" : metric + " is never negative";
+        switch (condition) {
+            case BELOW -> {
+                if (limit <= 0) {
+                    throw new RulesException(rule, condition.field, range + ": no figure is below " + limit
+                            + ", the rule would never fire");
+                }
+            }
+            case ABOVE -> {
+                if (bounded && limit >= 1) {
+                    throw new RulesException(rule, condition.field, range + ": no figure is above " + limit
+                            + ", the rule would never fire");
+                }
+            }
+            case DROP_FROM_BASELINE, RISE_FROM_BASELINE -> {
+                String change = condition == AlertRule.Condition.DROP_FROM_BASELINE ? "drop" : "rise";
+                if (bounded && limit >= 1) {
+                    throw new RulesException(rule, condition.field, range + ": no figure can " + change + " by "
+                            + limit + " or more, the rule would never fire");
+                }
+                if (pinned != null) {
+                    boolean drop = condition == AlertRule.Condition.DROP_FROM_BASELINE;
+                    double threshold = drop ? pinned - limit : pinned + limit;
+                    if (drop ? threshold <= 0 : bounded && threshold >= 1) {
+                        throw new RulesException(rule, condition.field, range + ": the threshold, baseline " + pinned
+                                + (drop ? " - " : " + ") + limit + " = " + threshold + ", is never crossed, the rule "
+                                + "would never fire");
+                    }
+                }
+            }
         }
     }
 
@@ -130,10 +177,21 @@ public final class Rules {
         return parseRule(node, key, key);
     }
 
-    /** Rejects rules the topology cannot serve: a {@code rolling} the metrics stream does not carry. */
+    /**
+     * Rejects rules the topology cannot serve: a {@code rolling} the metrics stream does not carry. Every such
+     * rule at once, as for the file's other problems.
+     */
     public static void checkAgainst(List<AlertRule> rules, int topologyRolling) {
+        List<RulesException> problems = new ArrayList<>();
         for (AlertRule r : rules) {
-            checkAgainst(r, topologyRolling);
+            try {
+                checkAgainst(r, topologyRolling);
+            } catch (RulesException e) {
+                problems.add(e);
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw RulesException.all(problems);
         }
     }
 
@@ -228,7 +286,9 @@ public final class Rules {
                 pinned = f.number("baseline");
                 checkRange(name, "baseline", metric, pinned);
             }
+            checkReachable(name, metric, condition, limit, pinned);
         } else {
+            checkReachable(name, metric, condition, limit, null);
             for (String only : List.of("baseline_windows", "baseline")) {
                 if (node.has(only)) {
                     throw new RulesException(name, only, "only applies to drop_from_baseline or rise_from_baseline");
@@ -292,6 +352,10 @@ public final class Rules {
             }
             if (!v.isIntegralNumber() && !(v.isNumber() && v.asDouble() == Math.rint(v.asDouble()))) {
                 throw new RulesException(rule, field, "must be a whole number, got " + v);
+            }
+            if (!v.canConvertToLong()) { // asLong() would wrap it round to some other number
+                throw new RulesException(rule, field, (v.asDouble() < 0 ? "must be at least " + min
+                        : "must be at most " + max) + ", got " + v);
             }
             long n = v.asLong();
             if (n < min || n > max) {

@@ -155,6 +155,8 @@ class RulesTest {
             on_updates not boolean       | - {name: r, models: ["*"], metric: f1, below: 0.8, on_updates: sometimes}   | r          | on_updates
             rolling zero                 | - {name: r, models: ["*"], metric: f1, below: 0.8, rolling: 0}              | r          | rolling
             versions not strings         | - {name: r, models: ["*"], versions: [{a: 1}], metric: f1, below: 0.8}      | r          | versions
+            min_labeled beyond a long    | - {name: r, models: ["*"], metric: f1, below: 0.8, min_labeled: 18446744073709551621} | r | min_labeled
+            for_windows beyond a long    | - {name: r, models: ["*"], metric: f1, below: 0.8, for_windows: 1e30}       | r          | for_windows
             """)
     void rejectsInvalidRulesNamingRuleAndField(String why, String rule, String expectedRule, String expectedField) {
         RulesException e = assertThrows(RulesException.class, () -> Rules.parseYaml("rules:\n  " + rule));
@@ -191,6 +193,50 @@ class RulesTest {
                 e.getMessage());
         assertTrue(e.getMessage().contains("rule 'c': field 'baseline': roc_auc lies in [0, 1]"), e.getMessage());
         assertTrue(e.getMessage().startsWith("3 invalid rules"), e.getMessage());
+    }
+
+    @Test
+    void aThresholdTheMetricNeverCrossesIsRefused() {
+        RulesException e = assertThrows(RulesException.class, () -> Rules.parseYaml("""
+                rules:
+                  - {name: below-zero, models: ["*"], metric: f1, below: 0}
+                  - {name: above-one, models: ["*"], metric: label_coverage, above: 1}
+                  - {name: no-delay, models: ["*"], metric: label_delay_mean_ms, below: 0}
+                  - {name: whole-range, models: ["*"], metric: f1, drop_from_baseline: 1.5, baseline_windows: 3}
+                  - {name: rise-whole-range, models: ["*"], metric: brier_score, rise_from_baseline: 1, baseline_windows: 3}
+                  - {name: under-zero, models: ["*"], metric: roc_auc, drop_from_baseline: 0.95, baseline: 0.93}
+                  - {name: over-one, models: ["*"], metric: brier_score, rise_from_baseline: 0.2, baseline: 0.9}
+                  - {name: to-zero, models: ["*"], metric: log_loss, drop_from_baseline: 0.5, baseline: 0.5}
+                """));
+        String m = e.getMessage();
+        assertTrue(m.startsWith("8 invalid rules"), m);
+        assertTrue(m.contains("rule 'below-zero': field 'below': f1 lies in [0, 1]: no figure is below 0.0"), m);
+        assertTrue(m.contains("rule 'above-one': field 'above': label_coverage lies in [0, 1]: no figure is above"), m);
+        assertTrue(m.contains("rule 'no-delay': field 'below': label_delay_mean_ms is never negative"), m);
+        assertTrue(m.contains("rule 'whole-range': field 'drop_from_baseline': f1 lies in [0, 1]: no figure can drop"),
+                m);
+        assertTrue(m.contains("rule 'rise-whole-range': field 'rise_from_baseline'"), m);
+        assertTrue(m.contains("rule 'under-zero': field 'drop_from_baseline': roc_auc lies in [0, 1]: the threshold, "
+                + "baseline 0.93 - 0.95"), m);
+        assertTrue(m.contains("rule 'over-one': field 'rise_from_baseline': brier_score lies in [0, 1]: the threshold, "
+                + "baseline 0.9 + 0.2"), m);
+        assertTrue(m.contains("rule 'to-zero': field 'drop_from_baseline': log_loss is never negative"), m);
+    }
+
+    @Test
+    void thresholdsAtTheRangesEdgeThatCanBeCrossedAreAccepted() {
+        List<AlertRule> rules = Rules.parseYaml("""
+                rules:
+                  - {name: any-missing-label, models: ["*"], metric: label_coverage, below: 1}
+                  - {name: any-error, models: ["*"], metric: brier_score, above: 0}
+                  - {name: any-delay, models: ["*"], metric: label_delay_mean_ms, above: 0}
+                  - {name: log-loss-high, models: ["*"], metric: log_loss, above: 50}
+                  - {name: log-loss-rise, models: ["*"], metric: log_loss, rise_from_baseline: 5, baseline: 0.7}
+                  - {name: delay-drop, models: ["*"], metric: label_delay_mean_ms, drop_from_baseline: 5000, baseline_windows: 3}
+                  - {name: auc-drop-pinned, models: ["*"], metric: roc_auc, drop_from_baseline: 0.9, baseline: 0.93}
+                  - {name: brier-rise-pinned, models: ["*"], metric: brier_score, rise_from_baseline: 0.2, baseline: 0.7}
+                """);
+        assertEquals(8, rules.size());
     }
 
     @Test
@@ -259,6 +305,16 @@ class RulesTest {
         RulesException e = assertThrows(RulesException.class, () -> Rules.checkAgainst(rules, 1));
         assertEquals("r6", e.rule());
         assertEquals("rolling", e.field());
+        // every mismatch of a file at once
+        RulesException both = assertThrows(RulesException.class, () -> Rules.checkAgainst(Rules.parseYaml("""
+                rules:
+                  - {name: a, models: ["*"], metric: f1, below: 0.8, rolling: 6}
+                  - {name: ok, models: ["*"], metric: f1, below: 0.8}
+                  - {name: b, models: ["*"], metric: f1, below: 0.7, rolling: 3}
+                """), 1));
+        assertTrue(both.getMessage().startsWith("2 invalid rules:"), both.getMessage());
+        assertTrue(both.getMessage().contains("rule 'a': field 'rolling': is 6"), both.getMessage());
+        assertTrue(both.getMessage().contains("rule 'b': field 'rolling': is 3"), both.getMessage());
         RulesException atStartUp = assertThrows(RulesException.class,
                 () -> io.modelwatch.ModelwatchTopology.build(io.modelwatch.TopologySettings.builder().rolling(3)
                         .rules(rules).build(), new io.modelwatch.ModelwatchTopology.Counters()));
