@@ -428,14 +428,23 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
         return sources.size();
     }
 
-    /** Emits the record of one window (and its rolling record), unless it holds no prediction. */
+    /**
+     * Emits the record of one window (and its rolling record), unless it holds no prediction and never had a
+     * record out.
+     */
     private void emit(byte[] prefix, boolean isFinal) {
         BinaryReader r = new BinaryReader(prefix);
         long start = r.readLong();
         AggregationKey key = AggregationKey.readFrom(r);
         WindowAggregate agg = sum(prefix);
         if (agg == null || agg.predictions() <= 0) {
-            return;
+            // an earlier copy of a prediction moves it to another window: one that went out with it must say it
+            // is empty now (predictions 0, metrics null), or its last record would stand, stale, on the topic,
+            // in the history and for the alerts for good. Its history entry tells it went out (kept while open).
+            if (history.get(MetricsHistory.key(key, start, 1)) == null) {
+                return;
+            }
+            agg = new WindowAggregate();
         }
         long end = start + windows.sizeMs();
         // stamped when emitted, not with the window's event time: a final comes a label delay after its window

@@ -61,6 +61,38 @@ class AlertTrustTest {
     }
 
     /**
+     * A window emptied by an earlier copy of its only prediction gets a record with {@code predictions: 0}
+     * (the merge's own rendering of an empty aggregate): no rule judges it, whatever its figure, even with
+     * {@code min_labeled: 0}, {@code confidence} or a baseline, so it neither fires nor heals.
+     */
+    @Test
+    void anEmptiedWindowsRecordIsNotJudged() {
+        io.modelwatch.window.AggregationKey key = io.modelwatch.window.AggregationKey.wholeModel("fraud-eu", "v1");
+        MetricsView update = MetricsView.parse(io.modelwatch.window.MetricsRecords.value(key, 5 * H, 6 * H, 1, false,
+                new io.modelwatch.metrics.WindowAggregate()));
+        MetricsView fin = MetricsView.parse(io.modelwatch.window.MetricsRecords.value(key, 5 * H, 6 * H, 1, true,
+                new io.modelwatch.metrics.WindowAggregate()));
+        assertEquals(0, fin.predictions);
+        for (String metric : Rules.METRICS) {
+            for (String extra : List.of("", ",\"min_labeled\":0",
+                    Rules.CONFIDENCE_METRICS.contains(metric) ? ",\"min_labeled\":0,\"confidence\":0.95" : "")) {
+                for (String condition : List.of("\"below\":0.8", "\"above\":0.1",
+                        "\"drop_from_baseline\":0.1,\"baseline\":0.9")) {
+                    AlertRule rule = Rules.parseJson("r", "{\"models\":[\"*\"],\"metric\":\"" + metric + "\","
+                            + condition + ",\"on_updates\":true" + extra + "}");
+                    AlertState state = new AlertState();
+                    for (MetricsView v : List.of(update, fin)) {
+                        Evaluation.Result result = Evaluation.evaluate(rule, v, state);
+                        assertEquals(Lifecycle.Verdict.NOT_JUDGED, result.judgement().verdict(), metric + extra);
+                        assertEquals(Lifecycle.Event.NONE, result.event(), metric + extra);
+                        state = result.state();
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * A rule changed from single windows to {@code rolling: 3} keeps its place in window order: the next
      * rolling final (span start two windows earlier) is judged, not taken as already seen.
      */

@@ -4,12 +4,17 @@ import static io.modelwatch.TopologyFixture.HOUR;
 import static io.modelwatch.TopologyFixture.T0;
 import static io.modelwatch.TopologyFixture.finals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.modelwatch.TopologyFixture;
+import io.modelwatch.window.MetricsHistory;
+import io.modelwatch.window.WindowAggregation;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
@@ -80,6 +85,48 @@ class DelayedJoinTopologyTest {
         JsonNode w = window(finals, T0);
         assertEquals(1, w.get("predictions").asInt());
         assertEquals("{\"labels\":[\"0\"],\"matrix\":[[1]]}", matrix(w));
+    }
+
+    @Test
+    void aWindowEmptiedAfterItsUpdateWentOutSaysSoAndGetsItsFinal() {
+        t.prediction("a", T0 + HOUR + 5 * MIN, "1", 0.9); // window 1
+        t.driver.advanceWallClockTime(Duration.ofSeconds(11));
+        List<JsonNode> update = t.metrics();
+        assertEquals(1, update.size(), "an update of window 1");
+        assertEquals(1, update.get(0).get("predictions").asInt());
+
+        t.prediction("a", T0 + 50 * MIN, "0", 0.3);       // earlier copy, window 0: it wins
+        t.driver.advanceWallClockTime(Duration.ofSeconds(11));
+        List<JsonNode> all = new ArrayList<>(t.metrics());
+        JsonNode emptied = window(all, T0 + HOUR);
+        assertEquals(0, emptied.get("predictions").asInt(), "the update says window 1 is empty now: " + emptied);
+        assertFalse(emptied.get("final").asBoolean());
+
+        all.addAll(closeAll());
+        List<JsonNode> ofWindow1 = all.stream().filter(r -> r.get("window_start").asLong() == T0 + HOUR).toList();
+        JsonNode last = ofWindow1.get(ofWindow1.size() - 1);
+        assertTrue(last.get("final").asBoolean(), "window 1 gets its final: " + last);
+        assertEquals(0, last.get("predictions").asInt());
+        assertEquals(0, last.get("labeled").asInt());
+        assertTrue(last.get("metrics").get("label_coverage").isNull(), "no figure for an empty window: " + last);
+        assertEquals(1, window(finals(all), T0).get("predictions").asInt());
+
+        KeyValueStore<Bytes, String> history = t.driver.getKeyValueStore(WindowAggregation.HISTORY_STORE);
+        List<MetricsHistory.Entry> ofWindow1InHistory = MetricsHistory.ofModel(history, "m").stream()
+                .filter(e -> e.windowStart() == T0 + HOUR).toList();
+        assertEquals(1, ofWindow1InHistory.size());
+        assertEquals(last.toString(), ofWindow1InHistory.get(0).json(), "the history serves the final, not the update");
+    }
+
+    @Test
+    void aWindowEmptiedBeforeAnythingWentOutStaysSilent() {
+        t.prediction("a", T0 + HOUR + 5 * MIN, "1", 0.9); // window 1, no update yet (the wall clock stands)
+        t.prediction("a", T0 + 50 * MIN, "0", 0.3);
+        List<JsonNode> all = closeAll();
+        assertEquals(List.of(T0), all.stream().map(r -> r.get("window_start").asLong()).toList());
+        KeyValueStore<Bytes, String> history = t.driver.getKeyValueStore(WindowAggregation.HISTORY_STORE);
+        assertEquals(List.of(T0), MetricsHistory.ofModel(history, "m").stream()
+                .map(MetricsHistory.Entry::windowStart).toList());
     }
 
     @Test
