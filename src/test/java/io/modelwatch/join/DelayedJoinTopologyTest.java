@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.modelwatch.TopologyFixture;
+import io.modelwatch.TopologySettings;
 import io.modelwatch.window.MetricsHistory;
 import io.modelwatch.window.WindowAggregation;
 import java.time.Duration;
@@ -127,6 +128,59 @@ class DelayedJoinTopologyTest {
         KeyValueStore<Bytes, String> history = t.driver.getKeyValueStore(WindowAggregation.HISTORY_STORE);
         assertEquals(List.of(T0), MetricsHistory.ofModel(history, "m").stream()
                 .map(MetricsHistory.Entry::windowStart).toList());
+    }
+
+    /**
+     * With {@code repartition-inputs: false} and the service's watermark spacing the last watermark trails the
+     * task's stream time, which judges predictions late: a label of a prediction in a window closed by stream
+     * time is late as well, though the entry is not expired yet, and leaves the window as it was.
+     */
+    @Test
+    void aLabelOfAPredictionInAWindowClosedByStreamTimeIsLateWithKeyedInputs() {
+        TopologySettings.Builder b = TopologySettings.builder().window(Duration.ofHours(1), Duration.ofHours(2))
+                .updateInterval(Duration.ZERO);
+        b.repartitionInputs = false;
+        b.watermarkMinSpacing = Duration.ofSeconds(1); // the service's default
+        try (TopologyFixture keyed = new TopologyFixture(b.build())) {
+            LateLabel late = labelAfterItsWindowClosed(keyed);
+            JsonNode w0 = late.window0();
+            assertEquals(1, late.lateLabels(), "as late as prediction c");
+            assertEquals(0, late.expiredEntries(), "the entry of a is not expired yet");
+            assertEquals(2, w0.get("predictions").asInt());
+            assertEquals(0, w0.get("labeled").asInt(), "a late label changed a window closed to predictions");
+        }
+    }
+
+    /** The same with repartitioned inputs: a's entry is expired (the watermark is stream time), the id forgotten. */
+    @Test
+    void aLabelOfAPredictionWhoseEntryExpiredFindsTheIdForgotten() {
+        LateLabel late = labelAfterItsWindowClosed(t);
+        JsonNode w0 = late.window0();
+        assertEquals(0, late.lateLabels(), "a label of a forgotten id waits for a prediction");
+        assertTrue(late.expiredEntries() >= 1, "a's entry (and what the scan reached) expired");
+        assertEquals(2, w0.get("predictions").asInt());
+        assertEquals(0, w0.get("labeled").asInt());
+    }
+
+    /** Window 0's final, and the join's counts right after a's label. */
+    private record LateLabel(JsonNode window0, long lateLabels, long expiredEntries) {
+    }
+
+    /** Predictions a and b in window 0, then (once stream time passed its close) a prediction c and a's label. */
+    private static LateLabel labelAfterItsWindowClosed(TopologyFixture f) {
+        f.prediction("a", T0 + MIN, "1", 0.9);            // window [T0, T0+1h), closes at T0+3h
+        f.prediction("b", T0 + 2 * MIN, "1", 0.9);
+        f.advanceEventTime(T0 + 3 * HOUR + 30_000);       // keyed: the watermark is held within the spacing
+        f.prediction("c", T0 + 10 * MIN, "1", 0.9);
+        assertEquals(1, f.counters.join().latePredictions());
+        f.label("a", T0 + 30 * MIN, "1");                 // within its own delay bound (open windows)
+        long lateLabels = f.counters.join().lateLabels();
+        long expired = f.counters.join().expiredEntries();
+        f.driver.advanceWallClockTime(Duration.ofSeconds(2)); // the held watermark goes out
+        f.advanceEventTime(T0 + 10 * HOUR);
+        f.driver.advanceWallClockTime(Duration.ofSeconds(2));
+        f.advanceEventTime(T0 + 11 * HOUR);
+        return new LateLabel(window(finals(f.metrics()), T0), lateLabels, expired);
     }
 
     @Test
