@@ -341,6 +341,12 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         }
         long minTimestamp = r.instant("limits.min-timestamp");
         long maxTimestamp = r.instant("limits.max-timestamp");
+        if (minTimestamp != Long.MIN_VALUE && minTimestamp < 0) {
+            // Kafka Streams drops a record with a negative timestamp before any processor sees it: such an event
+            // would be neither counted nor dead-lettered
+            problems.add("limits.min-timestamp: must be at or after 1970-01-01T00:00:00Z (Kafka Streams drops "
+                    + "events stamped before it), got " + r.string("limits.min-timestamp"));
+        }
         if (minTimestamp != Long.MIN_VALUE && maxTimestamp != Long.MIN_VALUE && minTimestamp >= maxTimestamp) {
             problems.add("limits.min-timestamp: must be before limits.max-timestamp (every event would be rejected), got "
                     + r.string("limits.min-timestamp") + " and " + r.string("limits.max-timestamp"));

@@ -89,6 +89,16 @@ class ModelwatchConfigTest {
     }
 
     @Test
+    void aMinimumTimestampBeforeTheEpochIsRefused() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(null, Map.of(
+                "MODELWATCH_LIMITS_MIN_TIMESTAMP", "1969-12-31T23:59:59Z")));
+        assertTrue(e.getMessage().contains("limits.min-timestamp: must be at or after 1970-01-01T00:00:00Z"),
+                e.getMessage());
+        assertEquals(0L, ModelwatchConfig.load(null, Map.of("MODELWATCH_LIMITS_MIN_TIMESTAMP", "1970-01-01T00:00:00Z"))
+                .topology().limits().minTimestampMs());
+    }
+
+    @Test
     void settingsThatCannotWorkAreRefused() {
         ConfigException e = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(null, Map.of(
                 "MODELWATCH_LIMITS_MIN_TIMESTAMP", "2300-01-01T00:00:00Z",
