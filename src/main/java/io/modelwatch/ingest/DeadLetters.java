@@ -12,20 +12,41 @@ public final class DeadLetters {
     public static final String SOURCE_TOPIC = "modelwatch.source.topic";
     public static final String SOURCE_PARTITION = "modelwatch.source.partition";
     public static final String SOURCE_OFFSET = "modelwatch.source.offset";
+    /** Only on a dead letter cut to {@code limits.max-record-bytes}: the size of the original value. */
+    public static final String ORIGINAL_BYTES = "modelwatch.original.bytes";
+
+    /** The broker's default {@code message.max.bytes}: the dead-letter topic is never made with less. */
+    static final int BROKER_DEFAULT_MESSAGE_BYTES = 1048588;
+    /** Room beside a dead letter's value for its key and headers (the input record's own included). */
+    static final int KEY_AND_HEADERS_BYTES = 64 << 10;
 
     private DeadLetters() {
+    }
+
+    /**
+     * The {@code max.message.bytes} a dead-letter topic needs: a dead letter's value is at most
+     * {@code maxRecordBytes} (an oversized record's is cut to it), plus its key and headers.
+     */
+    public static int topicMaxMessageBytes(int maxRecordBytes) {
+        return Math.max(BROKER_DEFAULT_MESSAGE_BYTES, maxRecordBytes + KEY_AND_HEADERS_BYTES);
     }
 
     static Headers headers(Headers original, RejectReason reason, String message, String topic, int partition,
                            long offset) {
         Headers h = new RecordHeaders(original.toArray());
         h.remove(REASON);
+        h.remove(ORIGINAL_BYTES); // a re-sent dead letter's: it would claim this one was cut
         h.add(REASON, utf8(reason.code));
         h.add(MESSAGE, utf8(message));
         h.add(SOURCE_TOPIC, utf8(topic));
         h.add(SOURCE_PARTITION, utf8(Integer.toString(partition)));
         h.add(SOURCE_OFFSET, utf8(Long.toString(offset)));
         return h;
+    }
+
+    /** Marks a dead letter whose value was cut from {@code originalBytes}. */
+    static void markCut(Headers h, int originalBytes) {
+        h.add(ORIGINAL_BYTES, utf8(Integer.toString(originalBytes)));
     }
 
     private static byte[] utf8(String s) {

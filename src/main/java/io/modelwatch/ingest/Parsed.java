@@ -9,7 +9,10 @@ import org.apache.kafka.common.serialization.Serdes;
  */
 public sealed interface Parsed permits JoinInput, Parsed.Rejected {
 
-    /** The original bytes, why they were rejected, and where they came from. */
+    /**
+     * The original bytes (of an oversized record, its first {@code limits.max-record-bytes}), why they were
+     * rejected, and where they came from.
+     */
     record Rejected(byte[] original, RejectReason reason, String message, String topic, int partition, long offset)
             implements Parsed {
     }
