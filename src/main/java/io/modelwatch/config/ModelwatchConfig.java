@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.modelwatch.StateStores;
 import io.modelwatch.TopologySettings;
+import io.modelwatch.ingest.DeadLetters;
 import io.modelwatch.ingest.IngestProgress;
 import io.modelwatch.service.BoundedRocksDbConfig;
 import java.io.IOException;
@@ -561,7 +562,9 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         // a window's partial aggregate travels as one record (and rests as one changelog value): allow
         // PARTIAL_RECORD_BYTES on the internal topics instead of the broker's 1 MB default
         p.put(StreamsConfig.topicPrefix("max.message.bytes"), Integer.toString(PARTIAL_RECORD_BYTES));
-        p.put(StreamsConfig.producerPrefix("max.request.size"), Integer.toString(PARTIAL_RECORD_BYTES));
+        // ... and the producers send those, and dead letters of up to max-record-bytes (16 MiB at most) with headers
+        p.put(StreamsConfig.producerPrefix("max.request.size"), Integer.toString(Math.max(PARTIAL_RECORD_BYTES,
+                DeadLetters.topicMaxMessageBytes(topology.limits().maxRecordBytes()))));
         // join-pending's changelog takes about 1.5 records per input record: in 16 KiB batches (the producer's
         // default) the producers' I/O threads and the broker spent about 5 s more CPU per full-size bench round
         p.put(StreamsConfig.producerPrefix("batch.size"), Integer.toString(PRODUCER_BATCH_BYTES));

@@ -63,6 +63,20 @@ class ModelwatchConfigTest {
     }
 
     @Test
+    void theProducersCanSendADeadLetterOfTheLargestRecordLimit() {
+        String maxRequest = StreamsConfig.producerPrefix("max.request.size");
+        int largest = 16 << 20; // the upper bound of limits.max-record-bytes
+        java.util.Properties p = ModelwatchConfig.load(null,
+                Map.of("MODELWATCH_LIMITS_MAX_RECORD_BYTES", Integer.toString(largest))).streamsProperties();
+        assertEquals(Integer.toString(io.modelwatch.ingest.DeadLetters.topicMaxMessageBytes(largest)),
+                p.getProperty(maxRequest));
+        assertTrue(io.modelwatch.ingest.DeadLetters.topicMaxMessageBytes(largest) > largest);
+        // by default the partial aggregates are the largest records
+        assertEquals(Integer.toString(ModelwatchConfig.PARTIAL_RECORD_BYTES),
+                ModelwatchConfig.load(null, Map.of()).streamsProperties().getProperty(maxRequest));
+    }
+
+    @Test
     void aKeyWrittenTwiceIsRefused() throws IOException {
         Path f = file("""
                 window: PT1H
