@@ -3,22 +3,32 @@ package io.modelwatch.service;
 import io.modelwatch.ModelwatchTopology;
 import io.modelwatch.TopologySettings;
 import io.modelwatch.config.ModelwatchConfig;
+import io.modelwatch.ingest.DeadLetters;
 import io.modelwatch.join.DelayedJoin;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Creates missing topics (when allowed) and reads the input partition count the join needs. */
 final class TopicSetup {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TopicSetup.class);
+    private static final String MAX_MESSAGE_BYTES = "max.message.bytes";
 
     private TopicSetup() {
     }
@@ -53,6 +63,47 @@ final class TopicSetup {
      */
     static final Map<String, String> ALERTS_TOPIC_CONFIG = Map.of("cleanup.policy", "compact",
             "min.compaction.lag.ms", Long.toString(java.time.Duration.ofDays(7).toMillis()));
+
+    /**
+     * The dead-letter topic takes a dead letter of up to {@code limits.max-record-bytes} (an oversized record's is
+     * cut to that) with its key and headers: with the broker's default limit a larger one would be refused, and
+     * the producer's error would stop the stream thread on that record again and again.
+     */
+    static Map<String, String> deadLetterTopicConfig(ModelwatchConfig config) {
+        return Map.of(MAX_MESSAGE_BYTES, Integer.toString(neededDeadLetterBytes(config)));
+    }
+
+    private static int neededDeadLetterBytes(ModelwatchConfig config) {
+        return DeadLetters.topicMaxMessageBytes(config.topology().limits().maxRecordBytes());
+    }
+
+    /**
+     * A dead-letter topic made by someone else is left as it is, but one whose {@code max.message.bytes} is
+     * smaller than the largest dead letter gets a warning. Nothing when its configuration cannot be read (not
+     * allowed, say): that is no reason to refuse to start.
+     */
+    static Optional<String> deadLetterTopicTooSmall(Admin admin, ModelwatchConfig config) throws InterruptedException {
+        String topic = config.topology().deadLetterTopic();
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        try {
+            Config described = admin.describeConfigs(List.of(resource)).all().get().get(resource);
+            ConfigEntry entry = described == null ? null : described.get(MAX_MESSAGE_BYTES);
+            if (entry == null || entry.value() == null) {
+                return Optional.empty();
+            }
+            long value = Long.parseLong(entry.value());
+            int needed = neededDeadLetterBytes(config);
+            if (value >= needed) {
+                return Optional.empty();
+            }
+            return Optional.of("dead-letter topic " + topic + " has max.message.bytes " + value + " but a dead letter "
+                    + "(up to limits.max-record-bytes " + config.topology().limits().maxRecordBytes() + " with its "
+                    + "key and headers) needs " + needed + ": a larger one is refused and stops its stream thread; "
+                    + "raise the topic's max.message.bytes to " + needed);
+        } catch (ExecutionException | NumberFormatException unreadable) {
+            return Optional.empty();
+        }
+    }
 
     /**
      * The internal topics partitioned as the inputs are, which Kafka Streams does not resize: with a count
@@ -101,6 +152,8 @@ final class TopicSetup {
                         created.configs(Map.of("cleanup.policy", "compact")); // latest rule per name
                     } else if (topic.equals(t.alertsTopic())) {
                         created.configs(ALERTS_TOPIC_CONFIG);
+                    } else if (topic.equals(t.deadLetterTopic())) {
+                        created.configs(deadLetterTopicConfig(config));
                     }
                     missing.add(created);
                 }
@@ -122,6 +175,9 @@ final class TopicSetup {
                 }
             }
             awaitLeaders(admin, missing.stream().map(NewTopic::name).toList());
+            if (existing.contains(t.deadLetterTopic())) {
+                deadLetterTopicTooSmall(admin, config).ifPresent(LOG::warn);
+            }
             Map<String, KafkaFuture<TopicDescription>> inputs = admin.describeTopics(
                     List.of(t.predictionsTopic(), t.labelsTopic())).topicNameValues();
             int predictions = inputs.get(t.predictionsTopic()).get().partitions().size();

@@ -6,9 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.modelwatch.config.ModelwatchConfig;
 import io.modelwatch.embedded.EmbeddedKafkaCluster;
+import io.modelwatch.ingest.DeadLetters;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -16,7 +21,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Start-up against a real broker when the input topics no longer have the partition count the application's
  * internal topics were made with (partitions added to the inputs): a clear refusal, not stream threads that
- * fail at every rebalance.
+ * fail at every rebalance. The dead-letter topic: made to take the largest dead letter, or, made by someone
+ * else too small, left as it is with a warning.
  */
 class TopicSetupIT {
 
@@ -58,6 +64,42 @@ class TopicSetupIT {
             kafka.createTopic(internal, 3, 1);
         }
         assertEquals(3, TopicSetup.prepare(config, admin()));
+    }
+
+    @Test
+    void theDeadLetterTopicIsMadeForTheLargestDeadLetter() throws Exception {
+        ModelwatchConfig config = config("made", "made-predictions", "made-labels");
+        kafka.createTopic("made-predictions", 1, 1);
+        kafka.createTopic("made-labels", 1, 1);
+        TopicSetup.prepare(config, admin());
+        int needed = DeadLetters.topicMaxMessageBytes(config.topology().limits().maxRecordBytes());
+        assertEquals(Integer.toString(needed), maxMessageBytes("made-dlq"));
+        try (Admin admin = Admin.create(admin())) {
+            assertEquals(Optional.empty(), TopicSetup.deadLetterTopicTooSmall(admin, config));
+        }
+    }
+
+    @Test
+    void aDeadLetterTopicMadeTooSmallBySomeoneElseIsLeftAsItIsWithAWarning() throws Exception {
+        ModelwatchConfig config = config("small", "small-predictions", "small-labels");
+        kafka.createTopic("small-predictions", 1, 1);
+        kafka.createTopic("small-labels", 1, 1);
+        kafka.createTopic("small-dlq", 1, 1, Map.of("max.message.bytes", "500000"));
+        TopicSetup.prepare(config, admin());
+        assertEquals("500000", maxMessageBytes("small-dlq"), "not altered");
+        int needed = DeadLetters.topicMaxMessageBytes(config.topology().limits().maxRecordBytes());
+        try (Admin admin = Admin.create(admin())) {
+            String warning = TopicSetup.deadLetterTopicTooSmall(admin, config).orElseThrow();
+            assertTrue(warning.contains("small-dlq") && warning.contains("500000") && warning.contains(Integer.toString(needed)),
+                    warning);
+        }
+    }
+
+    private static String maxMessageBytes(String topic) throws Exception {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        try (Admin admin = Admin.create(admin())) {
+            return admin.describeConfigs(List.of(resource)).all().get().get(resource).get("max.message.bytes").value();
+        }
     }
 
     private static ModelwatchConfig config(String prefix, String predictions, String labels) {
