@@ -126,6 +126,10 @@ public final class Replay implements AutoCloseable {
         o.put("message", header(r, DeadLetters.MESSAGE));
         o.put("source_topic", header(r, DeadLetters.SOURCE_TOPIC));
         o.put("original", r.value() == null ? null : new String(r.value(), StandardCharsets.UTF_8));
+        String originalBytes = header(r, DeadLetters.ORIGINAL_BYTES);
+        if (originalBytes != null) { // an oversized line: "original" is its first max-record-bytes bytes
+            o.put("original_bytes", Long.parseLong(originalBytes));
+        }
         return o.toString();
     }
 

@@ -4,6 +4,7 @@ import static io.modelwatch.reliability.GoldenKafka.log;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -29,6 +30,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
@@ -56,8 +58,8 @@ import org.junit.jupiter.api.io.TempDir;
  * reference stream, on both topics, with some golden lines rewritten to carry unknown extra fields
  * (which must be ignored, so the metrics must not change). Through a real broker the final metrics
  * still equal the reference, and every bad record is on {@code modelwatch-dlq}, once, with its
- * original key, bytes and headers, the expected reason and the topic, partition and offset it was
- * produced to; the Prometheus counters count them by reason. Through {@code replay --dead-letter}
+ * original key, bytes (an oversized one's first {@code max-record-bytes}, its size in a header) and
+ * headers, the expected reason and the topic, partition and offset it was produced to; the Prometheus counters count them by reason. Through {@code replay --dead-letter}
  * (the same corpus mixed into the first four windows of the stream) every bad line is in the
  * dead-letter file with its reason and original text, and the replay output passes the reference.
  */
@@ -144,7 +146,7 @@ class BadInputCorpusIT {
                 List<ConsumerRecord<byte[], byte[]>> dead = new ArrayList<>();
                 GoldenKafka.readAll(kafka.bootstrapServers(), GoldenKafka.DLQ, () -> dead.size() >= corpus.size(),
                         dead::add, Duration.ofSeconds(60), Duration.ofSeconds(1));
-                assertDeadLetters(dead, sent);
+                assertDeadLetters(dead, sent, service.settings().limits().maxRecordBytes());
                 assertRejectCounters(service);
             }
         }
@@ -177,13 +179,17 @@ class BadInputCorpusIT {
         assertEquals(lines.size(), result.deadLetters(), "rejects counted by replay");
         assertEquals(lines.size(), dead.size(), "lines in the dead-letter file");
         // each bad line once, with its reason and original text (invalid UTF-8 shows as U+FFFD)
+        int maxRecordBytes = settings.limits().maxRecordBytes();
         Map<String, List<String>> want = new TreeMap<>();
         for (Entry e : lines) {
-            want.computeIfAbsent(e.topic() + " " + e.text(), k -> new ArrayList<>()).add(e.reason());
+            String text = new String(deadLetterValue(e, maxRecordBytes), StandardCharsets.UTF_8);
+            want.computeIfAbsent(e.topic() + " " + text, k -> new ArrayList<>()).add(e.reason());
         }
         Map<String, List<String>> got = new TreeMap<>();
         for (JsonNode d : dead) {
             assertTrue(d.hasNonNull("message") && !d.get("message").asText().isEmpty(), "message in " + d);
+            assertEquals(d.path("reason").asText().equals(RejectReason.OVERSIZED_RECORD.code),
+                    d.path("original_bytes").asLong() > maxRecordBytes, "original_bytes of a cut line only: " + d);
             got.computeIfAbsent(d.path("source_topic").asText() + " " + d.path("original").asText(),
                     k -> new ArrayList<>()).add(d.path("reason").asText());
         }
@@ -252,7 +258,14 @@ class BadInputCorpusIT {
         return i % 4 == 0 ? null : ("bad-" + e.id()).getBytes(StandardCharsets.UTF_8);
     }
 
-    private static void assertDeadLetters(List<ConsumerRecord<byte[], byte[]>> dead, Map<String, RecordMetadata> sent) {
+    /** What a bad record's dead letter holds: its bytes, of an oversized one the first max-record-bytes. */
+    private static byte[] deadLetterValue(Entry e, int maxRecordBytes) {
+        return e.value() != null && e.value().length > maxRecordBytes ? Arrays.copyOf(e.value(), maxRecordBytes)
+                : e.value();
+    }
+
+    private static void assertDeadLetters(List<ConsumerRecord<byte[], byte[]>> dead, Map<String, RecordMetadata> sent,
+                                          int maxRecordBytes) {
         Map<String, Entry> byId = corpus.stream().collect(Collectors.toMap(Entry::id, e -> e));
         Map<String, Integer> seen = new TreeMap<>();
         for (ConsumerRecord<byte[], byte[]> r : dead) {
@@ -269,7 +282,13 @@ class BadInputCorpusIT {
             assertEquals(e.topic(), header(r, DeadLetters.SOURCE_TOPIC), e + ": source topic");
             assertEquals(Integer.toString(m.partition()), header(r, DeadLetters.SOURCE_PARTITION), e + ": source partition");
             assertEquals(Long.toString(m.offset()), header(r, DeadLetters.SOURCE_OFFSET), e + ": source offset");
-            assertArrayEquals(e.value(), r.value(), e + ": original bytes");
+            assertArrayEquals(deadLetterValue(e, maxRecordBytes), r.value(), e + ": original bytes");
+            String originalBytes = header(r, DeadLetters.ORIGINAL_BYTES);
+            if (e.value() != null && e.value().length > maxRecordBytes) {
+                assertEquals(Integer.toString(e.value().length), originalBytes, e + ": original size");
+            } else {
+                assertNull(originalBytes, e + ": an original size on a dead letter not cut");
+            }
             assertArrayEquals(key(e, i), r.key(), e + ": original key");
         }
         List<String> missing = corpus.stream().map(Entry::id).filter(id -> !seen.containsKey(id)).toList();
@@ -279,7 +298,8 @@ class BadInputCorpusIT {
                 .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
         assertEquals(Map.of(), twice, "bad records on " + GoldenKafka.DLQ + " more than once");
         assertEquals(corpus.size(), dead.size(), "records on " + GoldenKafka.DLQ);
-        log("%d dead letters checked (reason, source topic/partition/offset, key, bytes, headers)", dead.size());
+        log("%d dead letters checked (reason, source topic/partition/offset, key, bytes, original size, headers)",
+                dead.size());
     }
 
     /**
