@@ -15,6 +15,9 @@ public final class DeadLetters {
     /** Only on a dead letter cut to {@code limits.max-record-bytes}: the size of the original value. */
     public static final String ORIGINAL_BYTES = "modelwatch.original.bytes";
 
+    private static final String[] OWN_HEADERS = {REASON, MESSAGE, SOURCE_TOPIC, SOURCE_PARTITION, SOURCE_OFFSET,
+        ORIGINAL_BYTES};
+
     /** The broker's default {@code message.max.bytes}: the dead-letter topic is never made with less. */
     static final int BROKER_DEFAULT_MESSAGE_BYTES = 1048588;
     /** Room beside a dead letter's value for its key and headers (the input record's own included). */
@@ -34,8 +37,11 @@ public final class DeadLetters {
     static Headers headers(Headers original, RejectReason reason, String message, String topic, int partition,
                            long offset) {
         Headers h = new RecordHeaders(original.toArray());
-        h.remove(REASON);
-        h.remove(ORIGINAL_BYTES); // a re-sent dead letter's: it would claim this one was cut
+        // a dead letter sent back to an input as it was carries ours already: each is said once, of this reject
+        // (an old original size would claim this one was cut)
+        for (String ours : OWN_HEADERS) {
+            h.remove(ours);
+        }
         h.add(REASON, utf8(reason.code));
         h.add(MESSAGE, utf8(message));
         h.add(SOURCE_TOPIC, utf8(topic));

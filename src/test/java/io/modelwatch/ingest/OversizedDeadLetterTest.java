@@ -37,7 +37,11 @@ class OversizedDeadLetterTest {
                     .getBytes(StandardCharsets.UTF_8);
             byte[] notJson = "{\"prediction_id\":\"broken\",".getBytes(StandardCharsets.UTF_8);
             // as a dead letter sent back to the input would carry it: not this reject's size
-            Headers stale = new RecordHeaders().add(DeadLetters.ORIGINAL_BYTES, "999".getBytes(StandardCharsets.UTF_8));
+            Headers stale = new RecordHeaders().add("trace-id", bytes("t-1"));
+            for (String ours : List.of(DeadLetters.REASON, DeadLetters.MESSAGE, DeadLetters.SOURCE_TOPIC,
+                    DeadLetters.SOURCE_PARTITION, DeadLetters.SOURCE_OFFSET, DeadLetters.ORIGINAL_BYTES)) {
+                stale.add(ours, bytes("999"));
+            }
             predictions.pipeInput(new TestRecord<>(bytes("huge"), huge, new RecordHeaders(), T0));
             predictions.pipeInput(new TestRecord<>(bytes("broken"), notJson, stale, T0));
             t.prediction("good", T0 + 60_000, "1", 0.9);
@@ -56,6 +60,13 @@ class OversizedDeadLetterTest {
             assertEquals(RejectReason.TRUNCATED_JSON.code, header(whole.headers(), DeadLetters.REASON));
             assertArrayEquals(notJson, whole.value(), "every byte of a reject within the limit");
             assertEquals(0, count(whole.headers(), DeadLetters.ORIGINAL_BYTES), "no original-size header");
+            // sent back as it was, it says each of ours once, of this reject; the producer's own header stays
+            for (String ours : List.of(DeadLetters.REASON, DeadLetters.MESSAGE, DeadLetters.SOURCE_TOPIC,
+                    DeadLetters.SOURCE_PARTITION, DeadLetters.SOURCE_OFFSET)) {
+                assertEquals(1, count(whole.headers(), ours), ours);
+            }
+            assertEquals(t.settings.predictionsTopic(), header(whole.headers(), DeadLetters.SOURCE_TOPIC));
+            assertEquals("t-1", header(whole.headers(), "trace-id"));
 
             assertEquals(1, t.counters.ingest().rejected(RejectReason.OVERSIZED_RECORD));
             assertEquals(1, t.counters.ingest().predictions(), "the good prediction behind them accepted");
