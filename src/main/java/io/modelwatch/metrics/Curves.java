@@ -22,6 +22,10 @@ public final class Curves {
 
     /** Empty unless the window is binary with both classes among the true labels. */
     public static Optional<Result> of(WindowAggregate agg) {
+        if (!MetricsCalculator.isBinary(agg)) {
+            // classes 0, 1 and 2: the pairs of class 1 against those of class 0 alone would be no curve of it
+            return Optional.empty();
+        }
         ScoreCounts pos = agg.scoreCounts(Outcomes.POSITIVE, Outcomes.POSITIVE);
         ScoreCounts neg = agg.scoreCounts(Outcomes.NEGATIVE, Outcomes.POSITIVE);
         long p = pos.total;

@@ -23,7 +23,7 @@ public final class MetricsCalculator {
     public static MetricsResult compute(WindowAggregate agg) {
         List<String> modelClasses = agg.modelClasses();
         List<String> labels = agg.labels();
-        boolean binary = binaryClasses(modelClasses) && binaryClasses(labels);
+        boolean binary = isBinary(agg);
 
         int k = labels.size();
         long[][] matrix = new long[k][k];
@@ -53,6 +53,11 @@ public final class MetricsCalculator {
         metrics.put("label_coverage", ratio(agg.labeled(), agg.predictions()));
         metrics.put("label_delay_mean_ms", ratio(agg.labelDelaySumMs(), agg.labeled()));
         return new MetricsResult(binary, labels, matrix, perClass, metrics);
+    }
+
+    /** The window's classes, scored and true, are within {0, 1}: it gets the binary figures. */
+    static boolean isBinary(WindowAggregate agg) {
+        return binaryClasses(agg.modelClasses()) && binaryClasses(agg.labels());
     }
 
     private static boolean binaryClasses(List<String> classes) {
