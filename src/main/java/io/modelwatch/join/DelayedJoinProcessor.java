@@ -308,13 +308,6 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
                 dropExpired(expiredHere, id);
                 return; // every window this label could pair into is closed
             }
-            if (entry.prediction != null && windows.closeTimeOf(entry.prediction.timestampMs()) <= streamTime) {
-                // its prediction's window is closed to predictions, so to labels too: the entry, not expired yet
-                // (without ingest watermarks the last watermark trails stream time by up to the spacing, and
-                // the replay needs the entry until its window is final downstream), stays as it is
-                counters.lateLabel();
-                return;
-            }
             entry.addLabel(l.timestampMs(), l.label(), labelCap, maxDelayMs);
         }
 

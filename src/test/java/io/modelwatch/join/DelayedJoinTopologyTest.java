@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.modelwatch.TopologyFixture;
-import io.modelwatch.TopologySettings;
 import io.modelwatch.window.MetricsHistory;
 import io.modelwatch.window.WindowAggregation;
 import java.time.Duration;
@@ -130,28 +129,7 @@ class DelayedJoinTopologyTest {
                 .map(MetricsHistory.Entry::windowStart).toList());
     }
 
-    /**
-     * With {@code repartition-inputs: false} and the service's watermark spacing the last watermark trails the
-     * task's stream time, which judges predictions late: a label of a prediction in a window closed by stream
-     * time is late as well, though the entry is not expired yet, and leaves the window as it was.
-     */
-    @Test
-    void aLabelOfAPredictionInAWindowClosedByStreamTimeIsLateWithKeyedInputs() {
-        TopologySettings.Builder b = TopologySettings.builder().window(Duration.ofHours(1), Duration.ofHours(2))
-                .updateInterval(Duration.ZERO);
-        b.repartitionInputs = false;
-        b.watermarkMinSpacing = Duration.ofSeconds(1); // the service's default
-        try (TopologyFixture keyed = new TopologyFixture(b.build())) {
-            LateLabel late = labelAfterItsWindowClosed(keyed);
-            JsonNode w0 = late.window0();
-            assertEquals(1, late.lateLabels(), "as late as prediction c");
-            assertEquals(0, late.expiredEntries(), "the entry of a is not expired yet");
-            assertEquals(2, w0.get("predictions").asInt());
-            assertEquals(0, w0.get("labeled").asInt(), "a late label changed a window closed to predictions");
-        }
-    }
-
-    /** The same with repartitioned inputs: a's entry is expired (the watermark is stream time), the id forgotten. */
+    /** A label of a prediction whose entry expired (the watermark passed its window's close): the id is forgotten. */
     @Test
     void aLabelOfAPredictionWhoseEntryExpiredFindsTheIdForgotten() {
         LateLabel late = labelAfterItsWindowClosed(t);
