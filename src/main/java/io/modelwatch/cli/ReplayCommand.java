@@ -56,6 +56,15 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--alerts-out", description = "where to write every alert record (FIRING / RESOLVED), in order")
     Path alertsOut;
 
+    /** The file a path names: through links when it exists, else its absolute, normalised form. */
+    private static Path identity(Path p) {
+        try {
+            return p.toRealPath();
+        } catch (java.io.IOException notThereYet) {
+            return p.toAbsolutePath().normalize();
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         if (window.isNegative() || window.isZero()) {
@@ -69,15 +78,30 @@ final class ReplayCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--rolling must be >= 1");
         }
         for (Path input : List.of(predictions, labels)) {
-            if (!java.nio.file.Files.isReadable(input)) {
+            if (!Files.isRegularFile(input) || !Files.isReadable(input)) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), input + ": not a readable file");
             }
         }
+        // outputs are truncated when opened, before the inputs are read: none may be an input or another output
+        java.util.Map<Path, Path> taken = new java.util.HashMap<>();
+        taken.put(identity(predictions), predictions);
+        taken.put(identity(labels), labels);
         for (Path output : java.util.Arrays.asList(out, deadLetter, alertsOut)) {
-            Path dir = output == null ? null : output.toAbsolutePath().getParent();
-            if (dir != null && !java.nio.file.Files.isDirectory(dir)) {
+            if (output == null) {
+                continue;
+            }
+            Path dir = output.toAbsolutePath().getParent();
+            if (dir != null && !Files.isDirectory(dir)) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), output + ": its directory "
                         + dir + " does not exist");
+            }
+            if (Files.isDirectory(output)) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), output + ": is a directory");
+            }
+            Path other = taken.putIfAbsent(identity(output), output);
+            if (other != null) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), output + ": is also "
+                        + other + ", given as another input or output (it would be overwritten)");
             }
         }
         List<AlertRule> alertRules = List.of();

@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,6 +58,42 @@ class CommandErrorsTest {
         assertEquals("2", missingInput[0]);
         assertTrue(missingInput[1].contains("none.jsonl: not a readable file"), missingInput[1]);
         assertTrue(missingInput[1].contains("Usage: modelwatch replay"), missingInput[1]);
+    }
+
+    @Test
+    void replayRefusesAnOutputThatIsAnInputOrAnotherOutputAndLeavesTheFilesAsTheyWere(@TempDir Path dir)
+            throws IOException {
+        Path predictions = Files.writeString(dir.resolve("p.jsonl"), "{\"prediction_id\":\"p1\"}\n");
+        Path labels = Files.writeString(dir.resolve("l.jsonl"), "");
+        Path out = dir.resolve("out.jsonl");
+        // the same file by another name: an output over an input would truncate it before it is read
+        String[] overInput = run("replay", "--predictions", predictions.toString(), "--labels", labels.toString(),
+                "--out", dir.resolve(".").resolve("p.jsonl").toString());
+        assertEquals("2", overInput[0], overInput[1]);
+        assertTrue(overInput[1].contains("is also " + predictions), overInput[1]);
+        assertEquals("{\"prediction_id\":\"p1\"}\n", Files.readString(predictions), "the input untouched");
+
+        String[] twoOutputs = run("replay", "--predictions", predictions.toString(), "--labels", labels.toString(),
+                "--out", out.toString(), "--dead-letter", out.toString());
+        assertEquals("2", twoOutputs[0], twoOutputs[1]);
+        assertTrue(twoOutputs[1].contains("is also " + out), twoOutputs[1]);
+        assertFalse(Files.exists(out), "nothing written");
+    }
+
+    @Test
+    void replayRefusesADirectoryForAnInputOrAnOutputByName(@TempDir Path dir) throws IOException {
+        Path folder = Files.createDirectory(dir.resolve("folder"));
+        Path labels = Files.writeString(dir.resolve("l.jsonl"), "");
+        Path out = dir.resolve("out.jsonl");
+        String[] input = run("replay", "--predictions", folder.toString(), "--labels", labels.toString(),
+                "--out", out.toString());
+        assertEquals("2", input[0], input[1]);
+        assertTrue(input[1].contains(folder + ": not a readable file"), input[1]);
+        assertFalse(Files.exists(out), "no empty output left behind");
+        String[] output = run("replay", "--predictions", labels.toString(), "--labels", labels.toString(),
+                "--out", folder.toString());
+        assertEquals("2", output[0], output[1]);
+        assertTrue(output[1].contains(folder + ": is a directory"), output[1]);
     }
 
     @Test
