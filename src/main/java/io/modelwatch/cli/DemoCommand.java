@@ -96,8 +96,8 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private static void printSummary(ModelwatchService service, double eventsPerSecond, boolean degraded) {
-        long firing = service.view().alerts().stream().filter(a -> "FIRING".equals(a.path("state").asText()))
-                .map(a -> a.path("alert_id").asText()).distinct().count();
+        // as /api/alerts counts them: a resolved episode's FIRING record is history, not a firing alert
+        long firing = service.view().firingAlerts().size();
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "[%s] %6.0f events/s, alerts firing: %d%s",
                 java.time.LocalTime.now().withNano(0), eventsPerSecond, firing, degraded ? " (fraud v2 degraded)" : ""));
         List<JsonNode> latest = service.view().latestMetrics();
@@ -113,11 +113,12 @@ final class DemoCommand implements Callable<Integer> {
                 continue;
             }
             JsonNode r = latestFinal(service, open);
+            String which = r.path("final").asBoolean() ? "last closed window" : "open window (none closed yet)";
             JsonNode m = r.path("metrics");
             JsonNode f1 = m.has("f1") ? m.get("f1") : m.get("f1_macro");
             JsonNode auc = m.has("roc_auc") ? m.get("roc_auc") : m.get("roc_auc_ovr");
-            line.append(String.format(Locale.ROOT, "%n    %-7s %-8s last closed window: labelled %4d/%-4d  F1 %s  AUC %s",
-                    r.get("model_id").asText(), r.get("model_version").asText(), r.get("labeled").asLong(),
+            line.append(String.format(Locale.ROOT, "%n    %-7s %-8s %s: labelled %4d/%-4d  F1 %s  AUC %s",
+                    r.get("model_id").asText(), r.get("model_version").asText(), which, r.get("labeled").asLong(),
                     r.get("predictions").asLong(), fmt(f1), fmt(auc)));
         }
         System.out.println(line);

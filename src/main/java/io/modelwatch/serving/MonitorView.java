@@ -40,6 +40,11 @@ public interface MonitorView {
      */
     List<JsonNode> alerts();
 
+    /** The alerts firing now (each key's latest record, when FIRING), newest first: what /api/alerts counts. */
+    default List<JsonNode> firingAlerts() {
+        return Alerts.firing(alerts());
+    }
+
     /** True once the service processes records (Kafka Streams RUNNING). */
     boolean ready();
 

@@ -25,6 +25,7 @@ class AlertsTest {
         view.alerts.add(f1Alert("RESOLVED", 0.9, 1_793_600_000_000L));
 
         assertEquals(List.of(), Alerts.firing(view.alerts()), "the episode was resolved");
+        assertEquals(List.of(), view.firingAlerts(), "what the demo's summary counts too");
         try (MonitorMetrics metrics = new MonitorMetrics(view)) {
             String scrape = metrics.scrape();
             assertFalse(scrape.contains("modelwatch_alert_firing{"), alertLines(scrape));
