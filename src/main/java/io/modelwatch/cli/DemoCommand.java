@@ -37,6 +37,10 @@ final class DemoCommand implements Callable<Integer> {
                     "--http-port must be between 0 and 65535 (0: any free port), got " + httpPort);
         }
         simulator.check(spec.commandLine());
+        if (duration != null && (duration.isNegative() || duration.isZero())) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--duration must be positive (leave it out to run until Ctrl-C), got " + duration);
+        }
         if (httpPort != 0) {
             try (java.net.ServerSocket probe = new java.net.ServerSocket(httpPort)) {
                 probe.setReuseAddress(true);

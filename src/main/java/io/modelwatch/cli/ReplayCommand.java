@@ -77,6 +77,10 @@ final class ReplayCommand implements Callable<Integer> {
         if (rolling < 1) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--rolling must be >= 1");
         }
+        if (alertsOut != null && rules == null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--alerts-out needs --rules: without rules no alert is judged, and the file would stay empty");
+        }
         for (Path input : List.of(predictions, labels)) {
             if (!Files.isRegularFile(input) || !Files.isReadable(input)) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), input + ": not a readable file");

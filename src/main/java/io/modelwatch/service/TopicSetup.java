@@ -136,12 +136,24 @@ final class TopicSetup {
         }
     }
 
+    /** The client, or a refusal naming the key when it cannot be made (a host name no resolver knows, say). */
+    private static Admin createAdmin(ModelwatchConfig config, Properties adminProps) {
+        try {
+            return Admin.create(adminProps);
+        } catch (org.apache.kafka.common.KafkaException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new IllegalStateException("cannot reach Kafka at " + config.bootstrapServers()
+                    + " (kafka.bootstrap-servers): " + cause.getMessage(), cause);
+        }
+    }
+
     /** Returns the number of partitions of the input topics. */
     static int prepare(ModelwatchConfig config, Properties adminProps) {
         TopologySettings t = config.topology();
         Set<String> topics = new LinkedHashSet<>(List.of(t.predictionsTopic(), t.labelsTopic(), t.metricsTopic(),
                 t.deadLetterTopic(), t.alertsTopic(), t.rulesTopic()));
-        try (Admin admin = Admin.create(adminProps)) {
+        LOG.info("preparing topics at {} (kafka.bootstrap-servers)", config.bootstrapServers());
+        try (Admin admin = createAdmin(config, adminProps)) {
             Set<String> existing = admin.listTopics().names().get();
             List<NewTopic> missing = new ArrayList<>();
             for (String topic : topics) {

@@ -81,6 +81,17 @@ class CommandErrorsTest {
     }
 
     @Test
+    void replayRefusesAlertsOutWithoutRules(@TempDir Path dir) throws IOException {
+        Path labels = Files.writeString(dir.resolve("l.jsonl"), "");
+        Path alerts = dir.resolve("alerts.jsonl");
+        String[] r = run("replay", "--predictions", labels.toString(), "--labels", labels.toString(),
+                "--out", dir.resolve("out.jsonl").toString(), "--alerts-out", alerts.toString());
+        assertEquals("2", r[0], r[1]);
+        assertTrue(r[1].contains("--alerts-out needs --rules"), r[1]);
+        assertFalse(Files.exists(alerts));
+    }
+
+    @Test
     void replayRefusesADirectoryForAnInputOrAnOutputByName(@TempDir Path dir) throws IOException {
         Path folder = Files.createDirectory(dir.resolve("folder"));
         Path labels = Files.writeString(dir.resolve("l.jsonl"), "");
@@ -101,6 +112,9 @@ class CommandErrorsTest {
         String[] rate = run("demo", "--rate", "0");
         assertEquals("2", rate[0]);
         assertTrue(rate[1].contains("--rate must be positive"), rate[1]);
+        String[] duration = run("demo", "--duration", "PT0S");
+        assertEquals("2", duration[0]);
+        assertTrue(duration[1].contains("--duration must be positive"), duration[1]);
         String[] port = run("demo", "--http-port", "99999");
         assertEquals("2", port[0]);
         assertTrue(port[1].contains("--http-port must be between 0 and 65535"), port[1]);
