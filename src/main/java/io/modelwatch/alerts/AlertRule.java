@@ -21,6 +21,8 @@ import java.util.regex.Pattern;
  * @param minLabeled      windows with fewer labelled pairs are not judged
  * @param forWindows      consecutive breaching windows before FIRING
  * @param resolveAfter    consecutive healthy windows before RESOLVED
+ * @param resolveWhenSilent windows of event time without a final record of the key after which a FIRING episode is
+ *                        RESOLVED with reason {@code no_data}; 0 = never (silence can be the incident itself)
  * @param severity        {@code critical} or {@code warning}
  * @param confidence      two-sided confidence level of the interval that must clear the threshold, or null
  * @param rolling         1 = single windows; K &gt; 1 = the rolling records over K windows
@@ -29,8 +31,8 @@ import java.util.regex.Pattern;
  */
 public record AlertRule(String name, List<String> models, List<String> versions, String metric, Condition condition,
                         double limit, int baselineWindows, Double pinnedBaseline, long minLabeled, int forWindows,
-                        int resolveAfter, String severity, Double confidence, int rolling, boolean onUpdates,
-                        boolean enabled) {
+                        int resolveAfter, int resolveWhenSilent, String severity, Double confidence, int rolling,
+                        boolean onUpdates, boolean enabled) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -138,6 +140,9 @@ public record AlertRule(String name, List<String> models, List<String> versions,
         o.put("min_labeled", minLabeled);
         o.put("for_windows", forWindows);
         o.put("resolve_after", resolveAfter);
+        if (resolveWhenSilent > 0) {
+            o.put("resolve_when_silent", resolveWhenSilent);
+        }
         o.put("severity", severity);
         if (confidence != null) {
             o.put("confidence", confidence);

@@ -35,7 +35,7 @@ public final class Rules {
 
     static final Set<String> FIELDS = Set.copyOf(List.of("name", "models", "versions", "metric", "below", "above",
             "drop_from_baseline", "rise_from_baseline", "baseline_windows", "baseline", "min_labeled", "for_windows",
-            "resolve_after", "severity", "confidence", "rolling", "on_updates", "enabled"));
+            "resolve_after", "resolve_when_silent", "severity", "confidence", "rolling", "on_updates", "enabled"));
 
     /** A field written twice is refused (the parser would keep the last one without a word). */
     private static final ObjectMapper YAML = YAMLMapper.builder()
@@ -298,6 +298,8 @@ public final class Rules {
         long minLabeled = f.integer("min_labeled", 1, 0, Long.MAX_VALUE);
         int forWindows = (int) f.integer("for_windows", 1, 1, 10_000);
         int resolveAfter = (int) f.integer("resolve_after", 1, 1, 10_000);
+        // absent = 0: never resolved by silence (opt-in, as a model that stops sending can be the incident)
+        int resolveWhenSilent = (int) f.integer("resolve_when_silent", 0, 1, 10_000);
         String severity = f.string("severity", "warning");
         if (!severity.equals("critical") && !severity.equals("warning")) {
             throw new RulesException(name, "severity", "must be critical or warning, got '" + severity + "'");
@@ -317,7 +319,7 @@ public final class Rules {
         boolean onUpdates = f.bool("on_updates", false);
         boolean enabled = f.bool("enabled", true);
         return new AlertRule(name, models, versions, metric, condition, limit, baselineWindows, pinned, minLabeled,
-                forWindows, resolveAfter, severity, confidence, rolling, onUpdates, enabled);
+                forWindows, resolveAfter, resolveWhenSilent, severity, confidence, rolling, onUpdates, enabled);
     }
 
     /** Typed access to the fields of one rule, with errors that name it. */

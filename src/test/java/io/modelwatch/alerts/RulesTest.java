@@ -108,6 +108,31 @@ class RulesTest {
     }
 
     @Test
+    void resolveWhenSilentIsOptInAndReadFromYamlAndJson() {
+        List<AlertRule> rules = Rules.parseYaml("""
+                rules:
+                  - {name: silent-3, models: ["*"], metric: f1, below: 0.8, resolve_when_silent: 3}
+                  - {name: never, models: ["*"], metric: f1, below: 0.8}
+                """);
+        assertEquals(3, rules.get(0).resolveWhenSilent());
+        assertEquals(0, rules.get(1).resolveWhenSilent(), "absent: never resolved by silence");
+        for (AlertRule r : rules) {
+            assertEquals(r, Rules.parseJson(r.name(), r.toJson()), "the rules topic format round-trips");
+        }
+        assertFalse(rules.get(1).toJson().contains("resolve_when_silent"));
+        AlertRule topic = Rules.parseJson("t", "{\"models\":[\"*\"],\"metric\":\"f1\",\"below\":0.8,"
+                + "\"resolve_when_silent\":12}");
+        assertEquals(12, topic.resolveWhenSilent());
+        for (String bad : List.of("0", "-1", "1.5", "\"3\"", "true")) {
+            RulesException e = assertThrows(RulesException.class, () -> Rules.parseJson("t",
+                    "{\"models\":[\"*\"],\"metric\":\"f1\",\"below\":0.8,\"resolve_when_silent\":" + bad + "}"));
+            assertEquals("t", e.rule(), bad);
+            assertEquals("resolve_when_silent", e.field(), bad);
+            assertTrue(e.getMessage().startsWith("rule 't': field 'resolve_when_silent': "), e.getMessage());
+        }
+    }
+
+    @Test
     void globs() {
         assertTrue(AlertRule.glob("*", "anything"));
         assertTrue(AlertRule.glob("fraud*", "fraud"));
@@ -157,6 +182,10 @@ class RulesTest {
             versions not strings         | - {name: r, models: ["*"], versions: [{a: 1}], metric: f1, below: 0.8}      | r          | versions
             min_labeled beyond a long    | - {name: r, models: ["*"], metric: f1, below: 0.8, min_labeled: 18446744073709551621} | r | min_labeled
             for_windows beyond a long    | - {name: r, models: ["*"], metric: f1, below: 0.8, for_windows: 1e30}       | r          | for_windows
+            zero resolve_when_silent     | - {name: r, models: ["*"], metric: f1, below: 0.8, resolve_when_silent: 0}    | r        | resolve_when_silent
+            negative resolve_when_silent | - {name: r, models: ["*"], metric: f1, below: 0.8, resolve_when_silent: -2}   | r        | resolve_when_silent
+            fractional resolve_when_silent | - {name: r, models: ["*"], metric: f1, below: 0.8, resolve_when_silent: 2.5} | r       | resolve_when_silent
+            resolve_when_silent a word   | - {name: r, models: ["*"], metric: f1, below: 0.8, resolve_when_silent: three} | r      | resolve_when_silent
             """)
     void rejectsInvalidRulesNamingRuleAndField(String why, String rule, String expectedRule, String expectedField) {
         RulesException e = assertThrows(RulesException.class, () -> Rules.parseYaml("rules:\n  " + rule));
