@@ -29,6 +29,7 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
 
     private final Map<String, AlertRule> fileRules = new LinkedHashMap<>();
     private final int topologyRolling;
+    private final long windowSizeMs;
     private final AlertCounters counters;
     /** Parsed topic rules by name, re-parsed only when their JSON changes; rule = null when invalid. */
     private final Map<String, Parsed> topicRules = new HashMap<>();
@@ -38,15 +39,22 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
     private ProcessorContext<String, String> context;
     private KeyValueStore<String, byte[]> state;
     private KeyValueStore<String, String> rulesStore;
+    /**
+     * The task's event time for {@code resolve_when_silent}: the newest window start of any final record this
+     * instance processed. In memory only: after a restart it starts over, which only delays a resolution until
+     * finals of windows far enough ahead come through again.
+     */
+    private long newestFinalStart = Long.MIN_VALUE;
 
     private record Parsed(String json, AlertRule rule) {
     }
 
-    AlertEvaluator(List<AlertRule> rules, int topologyRolling, AlertCounters counters) {
+    AlertEvaluator(List<AlertRule> rules, int topologyRolling, Duration windowSize, AlertCounters counters) {
         for (AlertRule r : rules) {
             fileRules.put(r.name(), r);
         }
         this.topologyRolling = topologyRolling;
+        this.windowSizeMs = windowSize.toMillis();
         this.counters = counters;
     }
 
@@ -55,10 +63,10 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
         this.context = context;
         this.state = context.getStateStore(AlertStage.STATE_STORE);
         this.rulesStore = context.getStateStore(AlertStage.RULES_STORE);
-        context.schedule(WITHDRAWN_CHECK, PunctuationType.WALL_CLOCK_TIME, t -> resolveWithdrawn());
+        context.schedule(WITHDRAWN_CHECK, PunctuationType.WALL_CLOCK_TIME, t -> resolveWithdrawnOrSilent());
     }
 
-    /** How often firing episodes are checked for a rule that was deleted or disabled since. */
+    /** How often firing episodes are checked for a rule that was deleted or disabled since, or a silent key. */
     static final Duration WITHDRAWN_CHECK = Duration.ofSeconds(10);
 
     /**
@@ -66,10 +74,15 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
      * disabled, or edited so that its models or versions no longer match the episode's) would never see the
      * healthy streak that resolves it: it is RESOLVED here, with reason {@code rule_withdrawn}, and its streaks
      * start over (the episode count stays, so alert ids stay unique). A rule whose topic value cannot be read
-     * (and no readable one was seen since start) withdraws nothing: it is broken, not deleted. Reads the alert
-     * state store (a few entries per rule and key) every {@link #WITHDRAWN_CHECK}.
+     * (and no readable one was seen since start) withdraws nothing: it is broken, not deleted.
+     *
+     * <p>An episode firing under a rule with {@code resolve_when_silent: N} whose key sent no final record (judged
+     * or not) for N windows of the task's event time would never see a healthy window either (a retired model
+     * version): it is RESOLVED the same way, with reason {@code no_data}. Done here rather than per record so
+     * that {@link #process} never scans the store. Reads the alert state store (a few entries per rule and key)
+     * every {@link #WITHDRAWN_CHECK}.
      */
-    private void resolveWithdrawn() {
+    private void resolveWithdrawnOrSilent() {
         Map<String, AlertRule> enabled = new HashMap<>();
         for (AlertRule r : currentRules()) {
             if (r.enabled()) {
@@ -77,6 +90,7 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
             }
         }
         List<KeyValue<String, AlertState>> withdrawn = new ArrayList<>();
+        List<KeyValue<String, AlertState>> silent = new ArrayList<>();
         try (KeyValueIterator<String, byte[]> it = state.all()) {
             while (it.hasNext()) {
                 KeyValue<String, byte[]> kv = it.next();
@@ -90,19 +104,42 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
                         AlertRecords.versionOf(kv.key));
                 if (!applies && !unreadableTopicRules.contains(name)) {
                     withdrawn.add(KeyValue.pair(kv.key, s));
+                } else if (applies && isSilent(rule, s)) {
+                    silent.add(KeyValue.pair(kv.key, s));
                 }
             }
         }
         long now = context.currentSystemTimeMs();
         for (KeyValue<String, AlertState> kv : withdrawn) {
-            AlertState s = kv.value;
-            s.firing = false;
-            s.breaches = 0;
-            s.healthy = 0;
-            state.put(kv.key, s.encode());
-            counters.emitted(Lifecycle.Event.RESOLVED);
-            context.forward(new Record<>(kv.key, AlertRecords.withdrawn(kv.key, s.alertId, now), now));
+            resolveWithoutJudgement(kv.key, kv.value, AlertRecords.withdrawn(kv.key, kv.value.alertId, now), now);
         }
+        for (KeyValue<String, AlertState> kv : silent) {
+            resolveWithoutJudgement(kv.key, kv.value, AlertRecords.noData(kv.key, kv.value.alertId, now), now);
+        }
+    }
+
+    /**
+     * Whether the key of a firing episode has been silent for the rule's {@code resolve_when_silent} windows: the
+     * task has seen finals of windows that far past the key's last one (of other keys; silence is only measured
+     * against traffic, so a task whose every key stopped resolves nothing).
+     */
+    private boolean isSilent(AlertRule rule, AlertState s) {
+        // a FIRING decided by an open-window update counts as seen, or it would look silent before its final
+        long lastSeen = Math.max(s.lastFinalStart, s.lastTransitionStart);
+        if (rule.resolveWhenSilent() <= 0 || newestFinalStart == Long.MIN_VALUE || lastSeen == Long.MIN_VALUE) {
+            return false;
+        }
+        return newestFinalStart - lastSeen >= rule.resolveWhenSilent() * windowSizeMs;
+    }
+
+    /** Ends the episode as a judged RESOLVED would, streaks starting over; the episode count stays (unique ids). */
+    private void resolveWithoutJudgement(String key, AlertState s, String resolvedRecord, long now) {
+        s.firing = false;
+        s.breaches = 0;
+        s.healthy = 0;
+        state.put(key, s.encode());
+        counters.emitted(Lifecycle.Event.RESOLVED);
+        context.forward(new Record<>(key, resolvedRecord, now));
     }
 
     @Override
@@ -111,14 +148,14 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
         if (rules.isEmpty()) {
             return;
         }
-        MetricsView view = null;
+        MetricsView view = MetricsView.parse(record.value());
+        if (view == null) {
+            return;
+        }
+        if (view.isFinal) {
+            newestFinalStart = Math.max(newestFinalStart, view.newestWindowStart());
+        }
         for (AlertRule rule : rules) {
-            if (view == null) {
-                view = MetricsView.parse(record.value());
-                if (view == null) {
-                    return;
-                }
-            }
             if (!Evaluation.selects(rule, view)) {
                 continue;
             }

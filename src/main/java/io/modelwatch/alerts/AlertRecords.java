@@ -57,6 +57,18 @@ public final class AlertRecords {
      * the episode's id, {@code "reason": "rule_withdrawn"}, and no judgement (no metric, value or window).
      */
     static String withdrawn(String key, String alertId, long timestamp) {
+        return resolvedWithoutJudgement(key, alertId, "rule_withdrawn", timestamp);
+    }
+
+    /**
+     * The RESOLVED record of an episode whose key sent no final record for the rule's
+     * {@code resolve_when_silent} windows: as {@link #withdrawn}, with {@code "reason": "no_data"}.
+     */
+    static String noData(String key, String alertId, long timestamp) {
+        return resolvedWithoutJudgement(key, alertId, "no_data", timestamp);
+    }
+
+    private static String resolvedWithoutJudgement(String key, String alertId, String reason, long timestamp) {
         ObjectNode o = JSON.createObjectNode();
         o.put("alert_id", alertId);
         try {
@@ -69,7 +81,7 @@ public final class AlertRecords {
             o.put("rule", "");
         }
         o.put("state", "RESOLVED");
-        o.put("reason", "rule_withdrawn");
+        o.put("reason", reason);
         o.put("timestamp", timestamp);
         return o.toString();
     }

@@ -1,6 +1,7 @@
 package io.modelwatch.alerts;
 
 import io.modelwatch.StateStores;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import org.apache.kafka.common.serialization.Serdes;
@@ -31,19 +32,21 @@ public final class AlertStage implements ProcessorSupplier<String, String, Strin
 
     private final List<AlertRule> rules;
     private final int topologyRolling;
+    private final Duration windowSize;
     private final AlertCounters counters;
 
     /** Validates the rules against the topology (a {@link RulesException} at start-up). */
-    public AlertStage(List<AlertRule> rules, int topologyRolling, AlertCounters counters) {
+    public AlertStage(List<AlertRule> rules, int topologyRolling, Duration windowSize, AlertCounters counters) {
         Rules.checkAgainst(rules, topologyRolling);
         this.rules = List.copyOf(rules);
         this.topologyRolling = topologyRolling;
+        this.windowSize = windowSize;
         this.counters = counters;
     }
 
     @Override
     public Processor<String, String, String, String> get() {
-        return new AlertEvaluator(rules, topologyRolling, counters);
+        return new AlertEvaluator(rules, topologyRolling, windowSize, counters);
     }
 
     @Override

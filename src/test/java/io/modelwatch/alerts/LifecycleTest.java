@@ -81,6 +81,16 @@ class LifecycleTest {
         assertEquals(FIRING, Lifecycle.step(s, BREACH, true, 11, 2, 1).event());
     }
 
+    /** resolve_when_silent measures silence from lastFinalStart: a final that is not judged is still traffic. */
+    @Test
+    void aFinalThatIsNotJudgedStillMovesTheLastFinalWindow() {
+        AlertState s = Lifecycle.step(new AlertState(), BREACH, true, 10, 1, 1).state();
+        Lifecycle.Step small = Lifecycle.step(s, NOT_JUDGED, true, 11, 1, 1);
+        assertEquals(NONE, small.event());
+        assertEquals(11, small.state().lastFinalStart);
+        assertEquals(10, Lifecycle.step(s, NOT_JUDGED, false, 12, 1, 1).state().lastFinalStart, "an update does not");
+    }
+
     @Test
     void updatesCountTheOpenWindowWithoutCommittingIt() {
         AlertState s = Lifecycle.step(new AlertState(), BREACH, true, 0, 2, 1).state();
