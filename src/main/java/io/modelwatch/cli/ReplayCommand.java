@@ -82,14 +82,19 @@ final class ReplayCommand implements Callable<Integer> {
                     "--alerts-out needs --rules: without rules no alert is judged, and the file would stay empty");
         }
         for (Path input : List.of(predictions, labels)) {
-            if (!Files.isRegularFile(input) || !Files.isReadable(input)) {
+            // a pipe or /dev/stdin is read as a file is (--predictions <(zcat p.jsonl.gz))
+            if (Files.isDirectory(input) || !Files.isReadable(input)) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), input + ": not a readable file");
             }
         }
         // outputs are truncated when opened, before the inputs are read: none may be an input or another output
+        // file (devices and pipes such as /dev/null lose nothing to that)
         java.util.Map<Path, Path> taken = new java.util.HashMap<>();
-        taken.put(identity(predictions), predictions);
-        taken.put(identity(labels), labels);
+        for (Path input : List.of(predictions, labels)) {
+            if (Files.isRegularFile(input)) {
+                taken.put(identity(input), input);
+            }
+        }
         for (Path output : java.util.Arrays.asList(out, deadLetter, alertsOut)) {
             if (output == null) {
                 continue;
@@ -102,7 +107,8 @@ final class ReplayCommand implements Callable<Integer> {
             if (Files.isDirectory(output)) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), output + ": is a directory");
             }
-            Path other = taken.putIfAbsent(identity(output), output);
+            Path other = Files.exists(output) && !Files.isRegularFile(output) ? null
+                    : taken.putIfAbsent(identity(output), output);
             if (other != null) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), output + ": is also "
                         + other + ", given as another input or output (it would be overwritten)");

@@ -81,6 +81,25 @@ class CommandErrorsTest {
     }
 
     @Test
+    void replayReadsAPipeAndWritesTwoOutputsToADevice(@TempDir Path dir) throws Exception {
+        Path fifo = dir.resolve("predictions.fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        Path labels = Files.writeString(dir.resolve("l.jsonl"), "");
+        Thread writer = new Thread(() -> {
+            try {
+                Files.writeString(fifo, ""); // opens the pipe's other end once replay reads it
+            } catch (IOException ignored) {
+                // the assertion below says what went wrong
+            }
+        });
+        writer.setDaemon(true);
+        writer.start();
+        String[] r = run("replay", "--predictions", fifo.toString(), "--labels", labels.toString(),
+                "--out", "/dev/null", "--dead-letter", "/dev/null");
+        assertEquals("0", r[0], r[1]);
+    }
+
+    @Test
     void replayRefusesAlertsOutWithoutRules(@TempDir Path dir) throws IOException {
         Path labels = Files.writeString(dir.resolve("l.jsonl"), "");
         Path alerts = dir.resolve("alerts.jsonl");
