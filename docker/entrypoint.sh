@@ -30,7 +30,7 @@ memory_limit_bytes() {
 opts="${JAVA_TOOL_OPTIONS:-}"
 if [ -n "$(memory_limit_bytes)" ]; then
     case " $opts " in
-        *" -Xms"* | *InitialRAMPercentage* | *InitialHeapSize* | *MinRAMPercentage* | *AlwaysPreTouch*) ;;
+        *" -Xms"* | *InitialRAMPercentage* | *InitialHeapSize* | *AlwaysPreTouch*) ;;
         *)
             xmx=$(printf '%s\n' " $opts" | sed -n 's/.* -Xmx\([^ ]*\).*/\1/p')
             pct=$(printf '%s\n' "$opts" | sed -n 's/.*-XX:MaxRAMPercentage=\([0-9.]*\).*/\1/p')

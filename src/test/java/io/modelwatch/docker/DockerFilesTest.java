@@ -422,6 +422,9 @@ class DockerFilesTest {
         assertEquals(image + "|" + args, entrypoint(bin, v1unlimited, image), "v1's unlimited is a huge number");
         assertEquals(image + "|" + args, entrypoint(bin, none, image), "no cgroup files");
         assertEquals("-Xmx300m -Xms300m -XX:+AlwaysPreTouch|" + args, entrypoint(bin, v2, "-Xmx300m"));
+        // MinRAMPercentage sets the maximum heap on small machines, not the initial heap: no choice of the operator's
+        assertEquals(image + " -XX:MinRAMPercentage=75 -XX:InitialRAMPercentage=75 -XX:+AlwaysPreTouch|" + args,
+                entrypoint(bin, v2, image + " -XX:MinRAMPercentage=75"));
         assertEquals("-XX:InitialRAMPercentage=25 -XX:+AlwaysPreTouch|" + args, entrypoint(bin, v2, null),
                 "the JVM's own 25% when no maximum is given");
         for (String own : List.of("-Xms100m -Xmx300m", image + " -XX:-AlwaysPreTouch", image + " -XX:InitialRAMPercentage=10")) {
