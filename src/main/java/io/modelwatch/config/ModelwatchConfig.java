@@ -343,10 +343,9 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         long minTimestamp = r.instant("limits.min-timestamp");
         long maxTimestamp = r.instant("limits.max-timestamp");
         if (minTimestamp != Long.MIN_VALUE && minTimestamp < 0) {
-            // Kafka Streams drops a record with a negative timestamp before any processor sees it: such an event
-            // would be neither counted nor dead-lettered
-            problems.add("limits.min-timestamp: must be at or after 1970-01-01T00:00:00Z (Kafka Streams drops "
-                    + "events stamped before it), got " + r.string("limits.min-timestamp"));
+            // Kafka Streams drops a record with a negative timestamp before any processor sees it (neither counted
+            // nor dead-lettered): an earlier minimum, "no lower bound" as a rule, is the epoch
+            minTimestamp = 0;
         }
         if (minTimestamp != Long.MIN_VALUE && maxTimestamp != Long.MIN_VALUE && minTimestamp >= maxTimestamp) {
             problems.add("limits.min-timestamp: must be before limits.max-timestamp (every event would be rejected), got "
