@@ -24,6 +24,14 @@ final class BrokerCommand implements Callable<Integer> {
         if (port < 1 || port > 65535) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--port must be between 1 and 65535");
         }
+        // said in a line before a broker starts, rather than under the broker's own stack traces
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(port, 1,
+                java.net.InetAddress.getLoopbackAddress())) {
+            probe.setReuseAddress(true);
+        } catch (java.io.IOException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "port " + port + " is in use ("
+                    + e.getMessage() + "): choose another with --port");
+        }
         try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.startOnPort(port, Map.of())) {
             System.out.println("modelwatch broker: Kafka (KRaft) at " + kafka.bootstrapServers() + "; Ctrl-C stops");
             CountDownLatch stop = new CountDownLatch(1);

@@ -127,6 +127,16 @@ class CommandErrorsTest {
     }
 
     @Test
+    void brokerRefusesAPortInUseInALine() throws IOException {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            String[] r = run("broker", "--port", Integer.toString(taken.getLocalPort()));
+            assertEquals("2", r[0], r[1]);
+            assertTrue(r[1].contains("port " + taken.getLocalPort() + " is in use"), r[1]);
+            assertFalse(r[1].contains("\tat "), "no stack trace: " + r[1]);
+        }
+    }
+
+    @Test
     void demoRefusesOptionsThatCannotWorkBeforeItStartsABroker() {
         String[] rate = run("demo", "--rate", "0");
         assertEquals("2", rate[0]);
