@@ -320,6 +320,7 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         b.alertsTopic = r.string("topics.alerts");
         b.rulesTopic = r.string("topics.rules");
         checkTopicNames(r, problems);
+        checkKafkaPropertiesLeaveOursAlone(kafka, problems);
         String rulesFile = r.string("rules-file");
         if (!rulesFile.isEmpty()) {
             try {
@@ -407,6 +408,34 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
             throw new ConfigException(problems);
         }
         return config;
+    }
+
+    /**
+     * Kafka Streams settings modelwatch makes from its own keys (or always sets), by the key to use instead. Given
+     * under kafka.properties they would win without a word: the start-up line would say exactly_once_v2 while
+     * Streams ran at_least_once, the partition check would look at another application's topics, the runbook's
+     * state-dir would be another directory.
+     */
+    static final Map<String, String> OWN_STREAMS_SETTINGS = Map.of(
+            StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "kafka.bootstrap-servers",
+            StreamsConfig.APPLICATION_ID_CONFIG, "application-id",
+            StreamsConfig.PROCESSING_GUARANTEE_CONFIG, "processing-guarantee",
+            StreamsConfig.STATE_DIR_CONFIG, "state-dir",
+            StreamsConfig.NUM_STREAM_THREADS_CONFIG, "stream-threads",
+            StreamsConfig.REPLICATION_FACTOR_CONFIG, "topics.replication-factor",
+            StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, "standby-replicas",
+            StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, "rocksdb.block-cache-bytes and rocksdb.write-buffer-bytes",
+            StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, "nothing: modelwatch names every internal "
+                    + "topic and store, and keeps it so");
+
+    private static void checkKafkaPropertiesLeaveOursAlone(Map<String, String> kafka, List<String> problems) {
+        for (String name : kafka.keySet()) {
+            String ours = OWN_STREAMS_SETTINGS.get(name);
+            if (ours != null) {
+                problems.add("kafka.properties " + name + ": modelwatch sets it from its own configuration; use "
+                        + ours);
+            }
+        }
     }
 
     /** Every topic the service reads or writes, by its key. */
@@ -524,7 +553,10 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         p.put(StreamsConfig.mainConsumerPrefix(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG), true);
     }
 
-    /** Kafka Streams properties: ours first, then the file's kafka.properties (which may override any). */
+    /**
+     * Kafka Streams properties: ours first, then the file's kafka.properties (which may override any but those
+     * modelwatch makes from its own keys, {@link #OWN_STREAMS_SETTINGS}, refused at load).
+     */
     public Properties streamsProperties() {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
@@ -552,23 +584,40 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbConfig.class.getName());
         p.put(BoundedRocksDbConfig.BLOCK_CACHE_BYTES_CONFIG, Long.toString(rocksDbBlockCacheBytes));
         p.put(BoundedRocksDbConfig.WRITE_BUFFER_BYTES_CONFIG, Long.toString(rocksDbWriteBufferBytes));
-        // one instance may hold every partition's RocksDB stores: the memtables are sized to share the budget
-        p.put(BoundedRocksDbConfig.MAX_STORES_CONFIG,
-                Long.toString((long) StateStores.ROCKSDB_STORES_PER_PARTITION * topology.joinPartitions()));
-        // ... most of their memory going to the one store that takes nearly every write
-        p.put(BoundedRocksDbConfig.WRITE_HEAVY_STORE_CONFIG, StateStores.WRITE_HEAVY_STORE);
-        p.put(BoundedRocksDbConfig.MAX_WRITE_HEAVY_STORES_CONFIG, Long.toString(topology.joinPartitions()));
+        sizeRocksDbStores(p, topology.joinPartitions());
         // a window's partial aggregate travels as one record (and rests as one changelog value): allow
         // PARTIAL_RECORD_BYTES on the internal topics instead of the broker's 1 MB default
         p.put(StreamsConfig.topicPrefix("max.message.bytes"), Integer.toString(PARTIAL_RECORD_BYTES));
         // ... and the producers send those, and dead letters of up to max-record-bytes (16 MiB at most) with headers
-        p.put(StreamsConfig.producerPrefix("max.request.size"), Integer.toString(Math.max(PARTIAL_RECORD_BYTES,
-                DeadLetters.topicMaxMessageBytes(topology.limits().maxRecordBytes()))));
+        putProducerDefault(p, "max.request.size", Math.max(PARTIAL_RECORD_BYTES,
+                DeadLetters.topicMaxMessageBytes(topology.limits().maxRecordBytes())));
         // join-pending's changelog takes about 1.5 records per input record: in 16 KiB batches (the producer's
         // default) the producers' I/O threads and the broker spent about 5 s more CPU per full-size bench round
-        p.put(StreamsConfig.producerPrefix("batch.size"), Integer.toString(PRODUCER_BATCH_BYTES));
+        putProducerDefault(p, "batch.size", PRODUCER_BATCH_BYTES);
         p.putAll(kafkaProperties);
         return p;
+    }
+
+    /**
+     * A producer setting of ours, as {@code producer.<name>}, unless kafka.properties gives the name in either
+     * form: Kafka Streams lets the prefixed form win over the plain one, so ours would hide a plain one given.
+     */
+    private void putProducerDefault(Properties p, String name, int value) {
+        if (!kafkaProperties.containsKey(name) && !kafkaProperties.containsKey(StreamsConfig.producerPrefix(name))) {
+            p.put(StreamsConfig.producerPrefix(name), Integer.toString(value));
+        }
+    }
+
+    /**
+     * Sizes the memtables of the RocksDB stores for {@code joinPartitions} partitions (the input topics' count, known
+     * once the topics are looked at): one instance may hold every partition's stores, which share the budget, most
+     * of it going to the one store that takes nearly every write.
+     */
+    public static void sizeRocksDbStores(Properties p, int joinPartitions) {
+        p.put(BoundedRocksDbConfig.MAX_STORES_CONFIG,
+                Long.toString((long) StateStores.ROCKSDB_STORES_PER_PARTITION * joinPartitions));
+        p.put(BoundedRocksDbConfig.WRITE_HEAVY_STORE_CONFIG, StateStores.WRITE_HEAVY_STORE);
+        p.put(BoundedRocksDbConfig.MAX_WRITE_HEAVY_STORES_CONFIG, Long.toString(joinPartitions));
     }
 
     /** The configuration as it may be logged: values of secret-looking Kafka properties masked. */

@@ -43,6 +43,8 @@ public final class ModelwatchService implements AutoCloseable {
         this.config = config;
         Properties props = config.streamsProperties();
         int partitions = TopicSetup.prepare(config, props);
+        // topics.partitions is only what modelwatch creates topics with: the memtables are sized for the real count
+        ModelwatchConfig.sizeRocksDbStores(props, partitions);
         this.settings = config.topology().toBuilder().joinPartitions(partitions).build();
         this.alertFeed = new AlertFeed(clientProperties(props), settings.alertsTopic());
         this.view = new StreamsMonitorView(alertFeed::alerts);

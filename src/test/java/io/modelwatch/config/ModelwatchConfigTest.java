@@ -464,6 +464,46 @@ class ModelwatchConfigTest {
     }
 
     @Test
+    void plainProducerSettingsInKafkaPropertiesAreNotHiddenByOurPrefixedOnes() {
+        // Kafka Streams lets producer.batch.size win over batch.size: ours is left out when either is given
+        ModelwatchConfig c = ModelwatchConfig.load(null, Map.of("MODELWATCH_KAFKA_PROPERTY_BATCH_SIZE", "16384",
+                "MODELWATCH_KAFKA_PROPERTY_MAX_REQUEST_SIZE", "2097152"));
+        Map<String, Object> producer = new org.apache.kafka.streams.StreamsConfig(c.streamsProperties())
+                .getProducerConfigs("client");
+        assertEquals("16384", String.valueOf(producer.get("batch.size")));
+        assertEquals("2097152", String.valueOf(producer.get("max.request.size")));
+        Map<String, Object> ours = new org.apache.kafka.streams.StreamsConfig(
+                ModelwatchConfig.load(null, Map.of()).streamsProperties()).getProducerConfigs("client");
+        assertEquals("131072", String.valueOf(ours.get("batch.size")));
+    }
+
+    @Test
+    void kafkaPropertiesThatModelwatchSetsFromItsOwnKeysAreRefusedNamingTheKey() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(null, Map.of(
+                "MODELWATCH_KAFKA_PROPERTY_PROCESSING_GUARANTEE", "at_least_once",
+                "MODELWATCH_KAFKA_PROPERTY_APPLICATION_ID", "other-app",
+                "MODELWATCH_KAFKA_PROPERTY_STATE_DIR", "/elsewhere",
+                "MODELWATCH_KAFKA_PROPERTY_ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING", "false")));
+        assertTrue(e.getMessage().contains("kafka.properties processing.guarantee: modelwatch sets it from its own "
+                + "configuration; use processing-guarantee"), e.getMessage());
+        assertTrue(e.getMessage().contains("kafka.properties application.id: ") && e.getMessage().contains(
+                "use application-id"), e.getMessage());
+        assertTrue(e.getMessage().contains("kafka.properties state.dir: "), e.getMessage());
+        assertTrue(e.getMessage().contains("kafka.properties ensure.explicit.internal.resource.naming: "),
+                e.getMessage());
+    }
+
+    @Test
+    void theMemtablesAreSizedForTheGivenPartitions() {
+        java.util.Properties p = ModelwatchConfig.load(null, Map.of()).streamsProperties();
+        assertEquals("18", p.getProperty(BoundedRocksDbConfig.MAX_STORES_CONFIG), "topics.partitions 6, 3 stores");
+        // the service sizes them again for the input topics' real count once it has looked at them
+        ModelwatchConfig.sizeRocksDbStores(p, 24);
+        assertEquals("72", p.getProperty(BoundedRocksDbConfig.MAX_STORES_CONFIG));
+        assertEquals("24", p.getProperty(BoundedRocksDbConfig.MAX_WRITE_HEAVY_STORES_CONFIG));
+    }
+
+    @Test
     void theWriteBuffersAreThreeQuartersOfTheCacheUnlessSet() {
         assertEquals(Long.toString(48L << 20), ModelwatchConfig.load(null, Map.of()).streamsProperties()
                 .getProperty(BoundedRocksDbConfig.WRITE_BUFFER_BYTES_CONFIG));
