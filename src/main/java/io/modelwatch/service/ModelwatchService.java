@@ -69,10 +69,18 @@ public final class ModelwatchService implements AutoCloseable {
             props.putIfAbsent(StreamsConfig.APPLICATION_SERVER_CONFIG, config.httpAdvertisedHost() + ":" + http.port());
             HostInfo self = HostInfo.buildFromEndpoint(props.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG));
             this.streams = new KafkaStreams(ModelwatchTopology.build(settings, counters), props);
-            // a failing thread is replaced: with exactly-once its uncommitted work is redone, never lost
+            // a failing thread is replaced (exactly-once redoes its uncommitted work), unless threads keep failing
+            StreamThreadFailures failures = new StreamThreadFailures(System::nanoTime);
             streams.setUncaughtExceptionHandler(e -> {
-                LOG.error("stream thread failed, replacing it", e);
-                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+                StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse response = failures.onFailure();
+                if (response == StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD) {
+                    LOG.error("stream thread failed, replacing it", e);
+                } else {
+                    LOG.error("stream thread failed, the {}th time within {}: stopping Kafka Streams (/health says "
+                            + "DOWN) rather than replacing threads for ever", StreamThreadFailures.MAX_FAILURES + 1,
+                            StreamThreadFailures.WITHIN, e);
+                }
+                return response;
             });
             view.attach(streams, self);
             LOG.info("other instances ask this one at {}:{}", self.host(), self.port());
