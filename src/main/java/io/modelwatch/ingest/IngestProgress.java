@@ -185,7 +185,10 @@ public final class IngestProgress implements ProcessorSupplier<byte[], JoinInput
                 long time = eventTime != Long.MIN_VALUE ? eventTime : context.currentStreamTimeMs();
                 // nothing read yet (an idle one at start-up): a timestamp no broker refuses as too old
                 long timestamp = time >= 0 ? time : context.currentSystemTimeMs();
-                context.forward(new Record<>(NO_KEY, new IngestWatermark(partition, Math.max(0, time), idle),
+                // an idle one that read nothing carries 0 (no time of its own): the task's stream time may be
+                // another partition's (join-input records) or the wall clock, which must not move the joins
+                long carried = idle && eventTime == Long.MIN_VALUE ? 0 : Math.max(0, time);
+                context.forward(new Record<>(NO_KEY, new IngestWatermark(partition, carried, idle),
                         timestamp), remote);
             }
         };

@@ -242,6 +242,11 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
                     t -> {
                         if (!active) {
                             replayOnce();
+                            // first the stream time reached since the last interval step: the merge may close
+                            // windows on it while no input comes (the stream-time punctuator waits for input)
+                            if (context.currentStreamTimeMs() >= 0 && context.currentStreamTimeMs() > lastWatermark) {
+                                advanceOwn();
+                            }
                             forward(WATERMARK_KEY, new AggregateInput.Idle(context.taskId().partition(),
                                     joinPartitions), Math.max(0, lastWatermark));
                         }
@@ -459,28 +464,38 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
      * of them has reported), in steps of at least one watermark interval, as the stream-time punctuator would.
      * Idle partitions are left out, so one without traffic does not hold windows open; the events it reads
      * when it wakes up may find their windows final already (late), as with any event that far behind.
+     * When every one is idle, time moves at once to the least event time they reached (their idle watermarks
+     * carry it; one that read nothing carries 0 and is left out), so the last windows close without new traffic.
      */
     private void onIngestWatermark(IngestWatermark w) {
         int p = w.sourcePartition();
         if (p < 0 || p >= ingestTimes.length) {
             return; // from a partition this join does not count: the partition counts disagree
         }
-        if (w.idle()) {
-            ingestIdle[p] = true;
-        } else {
-            ingestIdle[p] = false;
-            if (w.timestampMs() > ingestTimes[p]) {
-                ingestTimes[p] = w.timestampMs();
-                watermarkStore.put(1 + p, w.timestampMs());
-            }
+        ingestIdle[p] = w.idle();
+        // an idle one carries the event time its partition reached (0: it read nothing, no time of its own)
+        if ((!w.idle() || w.timestampMs() > 0) && w.timestampMs() > ingestTimes[p]) {
+            ingestTimes[p] = w.timestampMs();
+            watermarkStore.put(1 + p, w.timestampMs());
         }
         long least = Long.MAX_VALUE;
+        long leastOfAll = Long.MAX_VALUE;
         for (int i = 0; i < ingestTimes.length; i++) {
             if (!ingestIdle[i]) {
                 least = Math.min(least, ingestTimes[i]);
+            } else if (ingestTimes[i] != Long.MIN_VALUE) {
+                leastOfAll = Math.min(leastOfAll, ingestTimes[i]);
             }
         }
-        if (least != Long.MAX_VALUE && least != Long.MIN_VALUE && (lastWatermark == Long.MIN_VALUE
+        if (least == Long.MAX_VALUE) {
+            // every ingest partition is idle: nothing more comes, so time moves to the least event time they
+            // reached (not only to its last interval step), else the last windows wait for the next traffic
+            if (leastOfAll != Long.MAX_VALUE && leastOfAll > lastWatermark) {
+                advance(leastOfAll);
+            }
+            return;
+        }
+        if (least != Long.MIN_VALUE && (lastWatermark == Long.MIN_VALUE
                 || Math.floorDiv(least, watermarkIntervalMs) > Math.floorDiv(lastWatermark, watermarkIntervalMs))) {
             advance(least);
         }

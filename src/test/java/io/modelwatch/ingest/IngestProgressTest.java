@@ -159,12 +159,13 @@ class IngestProgressTest {
     }
 
     @Test
-    void afterARestartAnIdleWatermarkCarriesTheRestoredStreamTime() {
+    void afterARestartAnIdleWatermarkCarriesNoTimeUntilThePartitionReads() {
         progress.init(context);
         context.setCurrentStreamTimeMs(TS - 60_000); // restored from the committed offsets' metadata
         context.setCurrentSystemTimeMs(TS);
         punctuator(PunctuationType.WALL_CLOCK_TIME).getPunctuator().punctuate(TS);
-        assertEquals(List.of(new IngestWatermark(PARTITION, TS - 60_000, true)), watermarks());
+        // it read nothing since: no time of its own (the stream time may be another partition's), 0
+        assertEquals(List.of(new IngestWatermark(PARTITION, 0, true)), watermarks());
         assertEquals(TS - 60_000, context.forwarded().get(0).record().timestamp());
     }
 

@@ -113,6 +113,39 @@ class IngestWatermarkJoinTest {
     }
 
     @Test
+    void onceEveryIngestPartitionIsIdleTimeMovesToTheLeastEventTimeTheyReached() {
+        DelayedJoinProcessor p = start();
+        join.feed(p, watermark(0, T0 + 5 * HOUR));
+        join.feed(p, watermark(1, T0 + 3 * HOUR));
+        assertEquals(List.of(T0 + 3 * HOUR), watermarkTimes());
+        // each read on within the interval, then went idle carrying the event time it reached
+        join.feed(p, idle(0, T0 + 5 * HOUR + 40_000));
+        assertEquals(List.of(T0 + 3 * HOUR), watermarkTimes(), "partition 1 is not idle: it holds time");
+        join.feed(p, idle(1, T0 + 3 * HOUR + 40_000));
+        assertEquals(List.of(T0 + 3 * HOUR, T0 + 3 * HOUR + 40_000), watermarkTimes(),
+                "all idle: the least time reached, though not a whole interval further");
+        join.feed(p, idle(1, T0 + 3 * HOUR + 40_000));
+        assertEquals(2, watermarksSent(), "nothing new: no watermark");
+        // partition 1 wakes up: time is the least of the partitions not idle again, in interval steps
+        join.feed(p, watermark(1, T0 + 3 * HOUR + 50_000));
+        assertEquals(2, watermarksSent());
+        join.feed(p, watermark(1, T0 + 4 * HOUR));
+        assertEquals(T0 + 4 * HOUR, watermarkTimes().get(watermarkTimes().size() - 1));
+    }
+
+    @Test
+    void anIdlePartitionThatReadNothingNeitherMovesNorHoldsTimeWhenAllAreIdle() {
+        DelayedJoinProcessor p = start();
+        join.feed(p, idle(0));
+        join.feed(p, idle(1));
+        assertEquals(List.of(), watermarkTimes(), "neither read anything: no time");
+        join.feed(p, watermark(0, T0 + 5 * HOUR));
+        assertEquals(List.of(T0 + 5 * HOUR), watermarkTimes());
+        join.feed(p, idle(0, T0 + 5 * HOUR + 40_000));
+        assertEquals(List.of(T0 + 5 * HOUR, T0 + 5 * HOUR + 40_000), watermarkTimes());
+    }
+
+    @Test
     void theFirstWatermarkAfterABacklogExpiresEveryDueEntryAtOnce() {
         // with inputs in arrival order an ingest partition may send its first watermark only after a backlog
         // was read: time jumps from nothing to past the entries' expiry, and the scan owes a whole pass
@@ -158,6 +191,11 @@ class IngestWatermarkJoinTest {
 
     private static Record<byte[], JoinInput> idle(int ingestPartition) {
         return new Record<>(new byte[0], new IngestWatermark(ingestPartition, 0, true), 0);
+    }
+
+    /** An idle watermark carrying the event time its partition reached. */
+    private static Record<byte[], JoinInput> idle(int ingestPartition, long ts) {
+        return new Record<>(new byte[0], new IngestWatermark(ingestPartition, ts, true), ts);
     }
 
     private long watermarksSent() {

@@ -109,13 +109,28 @@ class JoinReplayTest {
         var idleCheck = context.scheduledPunctuators().stream()
                 .filter(s -> s.getInterval().equals(io.modelwatch.ingest.IngestProgress.IDLE_AFTER))
                 .findFirst().orElseThrow().getPunctuator();
+        context.setCurrentStreamTimeMs(-1); // a task that never read a record
         idleCheck.punctuate(0);
+        assertEquals(List.of(), watermarks(), "nothing read: no time to send");
         assertEquals(List.of(new AggregateInput.Idle(0, 1)), idles(), "nothing read: idle");
         feed(p, prediction("a", 10 * MIN));
         idleCheck.punctuate(30_000);
         assertEquals(List.of(), idles(), "a record since the last check: not idle");
         idleCheck.punctuate(60_000);
-        assertEquals(List.of(new AggregateInput.Idle(0, 1)), idles(), "quiet again: idle again");
+        List<Object> sent = context.forwarded().stream().map(f -> (Object) f.record().value())
+                .filter(v -> v instanceof AggregateInput.Watermark || v instanceof AggregateInput.Idle).toList();
+        assertEquals(List.of(new AggregateInput.Watermark(0, 1, 10 * MIN), new AggregateInput.Idle(0, 1)), sent,
+                "quiet again: first the stream time reached (not only its last interval step), then idle");
+        context.resetForwards();
+        idleCheck.punctuate(90_000);
+        assertEquals(List.of(), watermarks(), "no time passed since: no watermark");
+        assertEquals(List.of(new AggregateInput.Idle(0, 1)), idles(), "still quiet: idle again");
+    }
+
+    private List<Long> watermarks() {
+        return context.forwarded().stream().map(f -> f.record().value())
+                .filter(v -> v instanceof AggregateInput.Watermark)
+                .map(v -> ((AggregateInput.Watermark) v).streamTimeMs()).toList();
     }
 
     @Test
