@@ -41,7 +41,16 @@ final class KafkaClientMetrics {
     record Wanted(String group, String name, Kind kind, boolean clientLevel) {
         String meterName() {
             String g = group.endsWith("-metrics") ? group.substring(0, group.length() - "-metrics".length()) : group;
-            return ("kafka." + g + "." + name).replace('-', '.');
+            return ("kafka." + g + "." + exportedName()).replace('-', '.');
+        }
+
+        /** Kafka counts some times in nanoseconds; Prometheus' base unit for time is the second. */
+        boolean inNanoseconds() {
+            return name.endsWith("-ns-total");
+        }
+
+        private String exportedName() {
+            return inNanoseconds() ? name.substring(0, name.length() - "-ns-total".length()) + "-seconds-total" : name;
         }
 
         /** The series name on {@code /metrics}: dots as underscores, counters ending in {@code _total}. */
@@ -162,8 +171,12 @@ final class KafkaClientMetrics {
         List<Tag> tags = new ArrayList<>(name.tags().size());
         name.tags().forEach((k, v) -> tags.add(Tag.of(k.replace('-', '.'), v)));
         String description = name.description() == null || name.description().isEmpty() ? null : name.description();
+        if (w.inNanoseconds() && description != null) {
+            description += " (exported in seconds)";
+        }
         return w.kind == Kind.COUNTER
-                ? FunctionCounter.builder(w.meterName(), metric, KafkaClientMetrics::value)
+                ? FunctionCounter.builder(w.meterName(), metric,
+                                w.inNanoseconds() ? KafkaClientMetrics::nanosAsSeconds : KafkaClientMetrics::value)
                         .tags(tags).description(description).register(registry)
                 : Gauge.builder(w.meterName(), metric, KafkaClientMetrics::value)
                         .tags(tags).description(description).register(registry);
@@ -180,6 +193,10 @@ final class KafkaClientMetrics {
         } catch (RuntimeException e) {
             return Double.NaN;
         }
+    }
+
+    static double nanosAsSeconds(Metric metric) {
+        return value(metric) / 1e9;
     }
 
     private static Wanted gauge(String group, String name) {

@@ -261,7 +261,23 @@ public final class MonitorMetrics implements AutoCloseable {
         new JvmThreadMetrics().bindTo(registry);
         new ClassLoaderMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
+        bindProcessCpuSeconds();
         new UptimeMetrics().bindTo(registry);
+    }
+
+    /**
+     * Micrometer counts the process's CPU time in nanoseconds ({@code process_cpu_time_ns_total});
+     * Prometheus' own client and node dashboards expect {@code process_cpu_seconds_total}.
+     */
+    private void bindProcessCpuSeconds() {
+        Meter nanos = registry.find("process.cpu.time").meter();
+        if (nanos == null || !(java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os)) {
+            return;
+        }
+        registry.remove(nanos);
+        FunctionCounter.builder("process.cpu", os, o -> o.getProcessCpuTime() / 1e9)
+                .baseUnit("seconds").description("CPU time the JVM process used").register(registry);
     }
 
     private void bindCounters(ModelwatchTopology.Counters counters) {

@@ -74,6 +74,18 @@ class KafkaClientMetricsTest {
     }
 
     @Test
+    void nanosecondCountersAreExportedInSeconds() {
+        add(name("stream-thread-metrics", "blocked-time-ns-total", "thread-id", "t-1"), 2_500_000_000.0);
+        add(name("producer-metrics", "txn-commit-time-ns-total", "client-id", "p-1"), 1.5e9);
+        bound.refresh();
+        String text = registry.scrape();
+        assertTrue(text.contains("# TYPE kafka_stream_thread_blocked_time_seconds_total counter"), text);
+        assertTrue(text.contains("kafka_stream_thread_blocked_time_seconds_total{thread_id=\"t-1\"} 2.5"), text);
+        assertTrue(text.contains("kafka_producer_txn_commit_time_seconds_total{client_id=\"p-1\"} 1.5"), text);
+        assertFalse(text.contains("_ns_total"), text);
+    }
+
+    @Test
     void valuesAreReadWhenScraped() {
         AtomicReference<Double> lag = new AtomicReference<>(10.0);
         kafka.addMetric(name("consumer-fetch-manager-metrics", "records-lag", "client-id", "c", "topic", "labels",

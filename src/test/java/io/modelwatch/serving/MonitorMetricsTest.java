@@ -245,6 +245,17 @@ class MonitorMetricsTest {
     }
 
     @Test
+    void processCpuTimeIsInSecondsUnderPrometheusOwnName() {
+        double cpuSeconds = java.lang.management.ManagementFactory.getPlatformMXBean(
+                com.sun.management.OperatingSystemMXBean.class).getProcessCpuTime() / 1e9;
+        List<Sample> s = parse(metrics.scrape());
+        double exported = find(s, "process_cpu_seconds_total").value();
+        assertTrue(exported > 0 && exported >= cpuSeconds, "seconds, not nanoseconds: " + exported + " vs " + cpuSeconds);
+        assertTrue(exported < cpuSeconds + 600, "seconds, not nanoseconds: " + exported + " vs " + cpuSeconds);
+        assertFalse(s.stream().anyMatch(x -> x.name().startsWith("process_cpu_time")), "the nanosecond counter is gone");
+    }
+
+    @Test
     void withoutCountersThereAreNoCounterSeries() {
         try (MonitorMetrics bare = new MonitorMetrics(view)) {
             String text = bare.scrape();
