@@ -41,10 +41,13 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
     private KeyValueStore<String, String> rulesStore;
     /**
      * The task's event time for {@code resolve_when_silent}: the newest window start of any final record this
-     * instance processed. In memory only: after a restart it starts over, which only delays a resolution until
-     * finals of windows far enough ahead come through again.
+     * instance processed, and the wall-clock moment it moved there. While no final comes through, the task's time
+     * moves on with the wall clock from there ({@link #taskTime}): otherwise a task whose every key stopped (one
+     * model on its partition, retired) would resolve nothing. In memory only: after a restart it is seeded from the
+     * stored episodes' own last windows at the first check.
      */
     private long newestFinalStart = Long.MIN_VALUE;
+    private long newestFinalWallMs;
 
     private record Parsed(String json, AlertRule rule) {
     }
@@ -77,7 +80,7 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
      * (and no readable one was seen since start) withdraws nothing: it is broken, not deleted.
      *
      * <p>An episode firing under a rule with {@code resolve_when_silent: N} whose key sent no final record (judged
-     * or not) for N windows of the task's event time would never see a healthy window either (a retired model
+     * or not) for N windows of the task's time ({@link #taskTime}) would never see a healthy window either (a retired model
      * version): it is RESOLVED the same way, with reason {@code no_data}. Done here rather than per record so
      * that {@link #process} never scans the store. Reads the alert state store (a few entries per rule and key)
      * every {@link #WITHDRAWN_CHECK}.
@@ -89,8 +92,11 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
                 enabled.put(r.name(), r);
             }
         }
+        long now = context.currentSystemTimeMs();
         List<KeyValue<String, AlertState>> withdrawn = new ArrayList<>();
-        List<KeyValue<String, AlertState>> silent = new ArrayList<>();
+        List<KeyValue<String, AlertState>> applying = new ArrayList<>();
+        List<AlertRule> applyingRules = new ArrayList<>();
+        long newestSeen = Long.MIN_VALUE;
         try (KeyValueIterator<String, byte[]> it = state.all()) {
             while (it.hasNext()) {
                 KeyValue<String, byte[]> kv = it.next();
@@ -98,18 +104,30 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
                 if (!s.firing) {
                     continue;
                 }
+                newestSeen = Math.max(newestSeen, lastSeen(s));
                 String name = AlertRecords.ruleOf(kv.key);
                 AlertRule rule = enabled.get(name);
                 boolean applies = rule != null && rule.appliesTo(AlertRecords.modelOf(kv.key),
                         AlertRecords.versionOf(kv.key));
                 if (!applies && !unreadableTopicRules.contains(name)) {
                     withdrawn.add(KeyValue.pair(kv.key, s));
-                } else if (applies && isSilent(rule, s)) {
-                    silent.add(KeyValue.pair(kv.key, s));
+                } else if (applies) {
+                    applying.add(KeyValue.pair(kv.key, s));
+                    applyingRules.add(rule);
                 }
             }
         }
-        long now = context.currentSystemTimeMs();
+        if (newestFinalStart == Long.MIN_VALUE && newestSeen != Long.MIN_VALUE) {
+            // first check since start without a final yet: the task was at least where its episodes last were
+            newestFinalStart = newestSeen;
+            newestFinalWallMs = now;
+        }
+        List<KeyValue<String, AlertState>> silent = new ArrayList<>();
+        for (int i = 0; i < applying.size(); i++) {
+            if (isSilent(applyingRules.get(i), applying.get(i).value, now)) {
+                silent.add(applying.get(i));
+            }
+        }
         for (KeyValue<String, AlertState> kv : withdrawn) {
             resolveWithoutJudgement(kv.key, kv.value, AlertRecords.withdrawn(kv.key, kv.value.alertId, now), now);
         }
@@ -120,16 +138,29 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
 
     /**
      * Whether the key of a firing episode has been silent for the rule's {@code resolve_when_silent} windows: the
-     * task has seen finals of windows that far past the key's last one (of other keys; silence is only measured
-     * against traffic, so a task whose every key stopped resolves nothing).
+     * task's time ({@link #taskTime}) is that far past the key's last window.
      */
-    private boolean isSilent(AlertRule rule, AlertState s) {
-        // a FIRING decided by an open-window update counts as seen, or it would look silent before its final
-        long lastSeen = Math.max(s.lastFinalStart, s.lastTransitionStart);
+    private boolean isSilent(AlertRule rule, AlertState s, long nowMs) {
+        long lastSeen = lastSeen(s);
         if (rule.resolveWhenSilent() <= 0 || newestFinalStart == Long.MIN_VALUE || lastSeen == Long.MIN_VALUE) {
             return false;
         }
-        return newestFinalStart - lastSeen >= rule.resolveWhenSilent() * windowSizeMs;
+        return taskTime(nowMs) - lastSeen >= rule.resolveWhenSilent() * windowSizeMs;
+    }
+
+    /**
+     * The newest final's window start, moved on by the wall-clock time since it came beyond one window: finals of
+     * other keys move it in event time (a backlog read fast), and without any final it still moves, as event time
+     * does live. The window of grace is for finals that run a little late (watermark steps, commits): live, the
+     * next window's finals are due one window after the last ones, and a key still sending must not look silent.
+     */
+    private long taskTime(long nowMs) {
+        return newestFinalStart + Math.max(0, nowMs - newestFinalWallMs - windowSizeMs);
+    }
+
+    /** A FIRING decided by an open-window update counts as seen, or it would look silent before its final. */
+    private static long lastSeen(AlertState s) {
+        return Math.max(s.lastFinalStart, s.lastTransitionStart);
     }
 
     /** Ends the episode as a judged RESOLVED would, streaks starting over; the episode count stays (unique ids). */
@@ -152,8 +183,9 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
         if (view == null) {
             return;
         }
-        if (view.isFinal) {
-            newestFinalStart = Math.max(newestFinalStart, view.newestWindowStart());
+        if (view.isFinal && view.newestWindowStart() > newestFinalStart) {
+            newestFinalStart = view.newestWindowStart();
+            newestFinalWallMs = context.currentSystemTimeMs();
         }
         for (AlertRule rule : rules) {
             if (!Evaluation.selects(rule, view)) {

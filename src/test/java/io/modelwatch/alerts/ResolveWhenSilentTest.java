@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -137,6 +138,65 @@ class ResolveWhenSilentTest {
             assertEquals("RESOLVED", healed.get(0).get("state").asText());
             assertFalse(healed.get(0).has("reason"), healed.get(0).toString());
             assertEquals(second.get("alert_id").asText(), healed.get(0).get("alert_id").asText());
+        }
+    }
+
+    private static final Duration HOUR = Duration.ofHours(1);
+
+    private static void assertResolvedWithNoData(List<JsonNode> alerts, JsonNode firing) {
+        List<JsonNode> fraud = wholeModel(alerts).stream()
+                .filter(a -> a.get("model_id").asText().equals(FRAUD)).toList();
+        assertEquals(1, fraud.size(), alerts.toString());
+        assertEquals("RESOLVED", fraud.get(0).get("state").asText());
+        assertEquals("no_data", fraud.get(0).get("reason").asText());
+        assertEquals(firing.get("alert_id").asText(), fraud.get(0).get("alert_id").asText());
+    }
+
+    /**
+     * The only model of the task stops: no final of any key comes any more, so the task's event time stands still;
+     * its time then moves on with the wall clock, after one window of grace.
+     */
+    @Test
+    void aTaskWhoseEveryModelStoppedResolvesAfterNPlusOneWindowsOfWallClock() {
+        try (AlertFixture f = new AlertFixture(AlertFixture.hourly(f1Floor(", resolve_when_silent: 2")).build())) {
+            JsonNode firing = fireFraud(f, 0);
+            f.driver.advanceWallClockTime(HOUR.multipliedBy(2).plusMinutes(50));
+            assertEquals(List.of(), f.alerts(), "2 h 50 min without any final: within N + 1 windows");
+            f.driver.advanceWallClockTime(Duration.ofMinutes(10));
+            assertResolvedWithNoData(f.alerts(), firing);
+            f.driver.advanceWallClockTime(HOUR.multipliedBy(5));
+            assertEquals(List.of(), f.alerts(), "resolved once");
+        }
+    }
+
+    /** Live, the next window's finals are due one window after the last: a little late is not silence. */
+    @Test
+    void finalsThatRunLessThanAWindowLateAreNotSilence() {
+        try (AlertFixture f = new AlertFixture(AlertFixture.hourly(f1Floor(", resolve_when_silent: 1")).build())) {
+            fireFraud(f, 0);
+            f.driver.advanceWallClockTime(HOUR.multipliedBy(2).minusMinutes(1));
+            assertEquals(List.of(), f.alerts(), "the next final is 59 minutes overdue, within the grace");
+            f.window(1, FRAUD, 200, 0.5, 0);
+            f.close(1);
+            assertEquals(List.of(), fraudAlerts(f), "still breaching: stays FIRING, nothing new");
+            f.driver.advanceWallClockTime(HOUR.multipliedBy(2).minusMinutes(1));
+            assertEquals(List.of(), f.alerts(), "counted from the newest final, window 1");
+        }
+    }
+
+    /** After a restart no final may come at all: the task's time starts from where its firing episodes were. */
+    @Test
+    void afterARestartASilentTaskStillResolves() {
+        AlertFixture f = new AlertFixture(AlertFixture.hourly(f1Floor(", resolve_when_silent: 2")).build(), null);
+        try {
+            JsonNode firing = fireFraud(f, 0);
+            f = AlertFixture.restart(f);
+            f.driver.advanceWallClockTime(AlertEvaluator.WITHDRAWN_CHECK);
+            assertEquals(List.of(), f.alerts(), "the first check only learns where the task was");
+            f.driver.advanceWallClockTime(HOUR.multipliedBy(3));
+            assertResolvedWithNoData(f.alerts(), firing);
+        } finally {
+            f.close();
         }
     }
 }
