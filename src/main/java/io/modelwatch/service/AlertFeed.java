@@ -38,6 +38,10 @@ import org.slf4j.LoggerFactory;
  * order is the order its records were written in, whatever the writers' clocks say. A tombstone (null
  * value, how an operator deletes a key of the compacted topic) forgets the key; an unreadable value is
  * skipped. The feed outlives failures to reach Kafka: it retries until closed.
+ *
+ * <p>It is {@link #caughtUp()} once it has read up to the end offsets the topic had when it started: until
+ * then its list may lack alerts that fire. Partitions added to the topic later are
+ * found within about {@link #PARTITION_REFRESH} plus {@link #PARTITION_CHECK} and read from their beginning.
  */
 final class AlertFeed implements AutoCloseable {
 
@@ -48,9 +52,17 @@ final class AlertFeed implements AutoCloseable {
     private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
     private static final Duration LAST_RETRY = Duration.ofSeconds(30);
+    /**
+     * How old the consumer's metadata of the topic may get (metadata.max.age.ms, 5 min by default): the consumer
+     * answers partitionsFor from it for a topic it reads, so partitions added to the topic show only after this.
+     */
+    static final Duration PARTITION_REFRESH = Duration.ofSeconds(30);
+    /** How often the feed compares the partitions it reads with that metadata: a look at a cache, no request. */
+    static final Duration PARTITION_CHECK = Duration.ofSeconds(5);
 
     private final Consumer<String, String> consumer;
     private final String topic;
+    private final Duration partitionCheck;
     private final Thread thread;
     private final CountDownLatch closing = new CountDownLatch(1);
     private final Map<String, JsonNode> latestByKey = new LinkedHashMap<>();
@@ -60,25 +72,36 @@ final class AlertFeed implements AutoCloseable {
     private volatile boolean caughtUp;
     /** The feed thread's own: the end offsets seen when it assigned the partitions, left to reach. */
     private Map<TopicPartition, Long> endOffsetsToReach;
+    /** The feed thread's own: the partitions it reads, and when to look for new ones (System.nanoTime). */
+    private final List<TopicPartition> assigned = new ArrayList<>();
+    private long nextPartitionCheck;
 
     private record KeyedAlert(String key, JsonNode alert) {
     }
 
     AlertFeed(Properties clientProps, String topic) {
-        this(newConsumer(clientProps), topic);
+        this(newConsumer(clientProps, PARTITION_REFRESH), topic, PARTITION_CHECK);
     }
 
     /** A feed reading through {@code consumer}, which it closes (tests pass a MockConsumer). */
     AlertFeed(Consumer<String, String> consumer, String topic) {
+        this(consumer, topic, PARTITION_CHECK);
+    }
+
+    /** As above, looking for new partitions every {@code partitionCheck} (tests: at every poll). */
+    AlertFeed(Consumer<String, String> consumer, String topic, Duration partitionCheck) {
         this.consumer = consumer;
         this.topic = topic;
+        this.partitionCheck = partitionCheck;
         thread = new Thread(this::follow, "modelwatch-alert-feed");
         thread.setDaemon(true);
     }
 
-    private static Consumer<String, String> newConsumer(Properties clientProps) {
+    /** The feed's consumer: committed records only, from the beginning, no consumer group. */
+    static Consumer<String, String> newConsumer(Properties clientProps, Duration partitionRefresh) {
         Properties p = new Properties();
         p.putAll(clientProps);
+        p.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, partitionRefresh.toMillis());
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -98,6 +121,8 @@ final class AlertFeed implements AutoCloseable {
             try {
                 if (endOffsetsToReach == null) {
                     assignFromTheBeginning();
+                } else if (System.nanoTime() - nextPartitionCheck >= 0) {
+                    readNewPartitions();
                 }
                 apply(consumer.poll(POLL));
                 noteCaughtUp();
@@ -125,15 +150,42 @@ final class AlertFeed implements AutoCloseable {
     }
 
     private void assignFromTheBeginning() {
-        List<PartitionInfo> infos = consumer.partitionsFor(topic, METADATA_TIMEOUT);
-        if (infos == null || infos.isEmpty()) {
-            throw new IllegalStateException("topic " + topic + " has no partitions (not created yet?)");
-        }
-        List<TopicPartition> partitions = infos.stream().map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+        List<TopicPartition> partitions = partitions();
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
         // with read_committed these are the last stable offsets: what a reader can reach
         endOffsetsToReach = new HashMap<>(consumer.endOffsets(partitions, METADATA_TIMEOUT));
+        assigned.addAll(partitions);
+        nextPartitionCheck = System.nanoTime() + partitionCheck.toNanos();
+    }
+
+    /**
+     * Reads partitions added to the topic since from their beginning (their first records may have been written
+     * before this look). Found before the feed caught up, their end offsets are to be reached too.
+     */
+    private void readNewPartitions() {
+        nextPartitionCheck = System.nanoTime() + partitionCheck.toNanos(); // a failing look waits its turn too
+        List<TopicPartition> added = new ArrayList<>(partitions());
+        added.removeAll(assigned);
+        if (added.isEmpty()) {
+            return;
+        }
+        Map<TopicPartition, Long> ends = caughtUp ? Map.of() : consumer.endOffsets(added, METADATA_TIMEOUT);
+        List<TopicPartition> all = new ArrayList<>(assigned);
+        all.addAll(added);
+        consumer.assign(all); // the partitions read already keep their positions
+        consumer.seekToBeginning(added);
+        assigned.addAll(added);
+        endOffsetsToReach.putAll(ends);
+        LOG.info("alert feed: reading the partitions added to {} from their beginning: {}", topic, added);
+    }
+
+    private List<TopicPartition> partitions() {
+        List<PartitionInfo> infos = consumer.partitionsFor(topic, METADATA_TIMEOUT);
+        if (infos == null || infos.isEmpty()) {
+            throw new IllegalStateException("topic " + topic + " has no partitions (not created yet?)");
+        }
+        return infos.stream().map(i -> new TopicPartition(i.topic(), i.partition())).toList();
     }
 
     private void apply(ConsumerRecords<String, String> records) {

@@ -1,10 +1,13 @@
 package io.modelwatch.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -33,16 +36,28 @@ class AlertFeedTest {
     static final String RETIRED = key("retired");
     static final String FRAUD = key("fraud");
 
-    /** The alerts topic's one partition; an empty poll pauses a little, as a real one waits for records. */
+    /**
+     * The alerts topic, one partition to begin with; an empty poll pauses a little, as a real one waits for
+     * records.
+     */
     static class AlertsTopic extends MockConsumer<String, String> {
         final AtomicInteger metadataFailuresLeft = new AtomicInteger();
         final AtomicInteger metadataRequests = new AtomicInteger();
+        private final List<PartitionInfo> partitions = new ArrayList<>();
 
         AlertsTopic(long endOffset) {
             super(AutoOffsetResetStrategy.EARLIEST.name());
-            updatePartitions(TOPIC, List.of(new PartitionInfo(TOPIC, 0, Node.noNode(), new Node[0], new Node[0])));
-            updateBeginningOffsets(Map.of(PARTITION, 0L));
-            updateEndOffsets(Map.of(PARTITION, endOffset));
+            addPartition(endOffset);
+        }
+
+        /** A partition more in the topic's metadata (kafka-topics --alter --partitions), its end at {@code endOffset}. */
+        synchronized TopicPartition addPartition(long endOffset) {
+            TopicPartition p = new TopicPartition(TOPIC, partitions.size());
+            partitions.add(new PartitionInfo(TOPIC, p.partition(), Node.noNode(), new Node[0], new Node[0]));
+            updateBeginningOffsets(Map.of(p, 0L));
+            updateEndOffsets(Map.of(p, endOffset));
+            updatePartitions(TOPIC, List.copyOf(partitions));
+            return p;
         }
 
         @Override
@@ -69,10 +84,22 @@ class AlertFeedTest {
 
         /** Appends the records (null values are tombstones) at the next poll, from {@code offset} on. */
         void append(long offset, String key, String... values) {
-            schedulePollTask(() -> {
-                long o = offset;
-                for (String v : values) {
-                    addRecord(new ConsumerRecord<>(TOPIC, 0, o++, key, v));
+            append(PARTITION, offset, key, values);
+        }
+
+        /** As above, to {@code partition}, at the first poll once the feed reads it (records only go to those). */
+        void append(TopicPartition partition, long offset, String key, String... values) {
+            schedulePollTask(new Runnable() {
+                @Override
+                public void run() {
+                    if (!assignment().contains(partition)) {
+                        schedulePollTask(this);
+                        return;
+                    }
+                    long o = offset;
+                    for (String v : values) {
+                        addRecord(new ConsumerRecord<>(TOPIC, partition.partition(), o++, key, v));
+                    }
                 }
             });
         }
@@ -134,7 +161,8 @@ class AlertFeedTest {
         AlertsTopic topic = new AlertsTopic(1);
         topic.metadataFailuresLeft.set(1);
         topic.append(0, FRAUD, alert("fraud", "FIRING", 1000));
-        try (AlertFeed feed = new AlertFeed(topic, TOPIC).start()) {
+        // no look for new partitions meanwhile: the count is of the first look's tries
+        try (AlertFeed feed = new AlertFeed(topic, TOPIC, Duration.ofDays(1)).start()) {
             await(feed::caughtUp, "the feed read the topic once its metadata came");
             assertEquals(2, topic.metadataRequests.get());
             assertEquals(List.of("fraud"), firingModels(feed));
@@ -147,6 +175,44 @@ class AlertFeedTest {
         try (AlertFeed feed = new AlertFeed(topic, TOPIC).start()) {
             await(feed::caughtUp, "the feed caught up with an empty topic");
             assertEquals(List.of(), feed.alerts());
+        }
+    }
+
+    /** An operator adds a partition to the alerts topic while the feed runs: it reads it, from the beginning. */
+    @Test
+    void aPartitionAddedWhileTheFeedRunsIsReadFromTheBeginning() throws Exception {
+        AlertsTopic topic = new AlertsTopic(1);
+        topic.append(0, FRAUD, alert("fraud", "FIRING", 1000));
+        try (AlertFeed feed = new AlertFeed(topic, TOPIC, Duration.ZERO).start()) {
+            await(feed::caughtUp, "the feed read partition 0");
+            TopicPartition added = topic.addPartition(2);
+            topic.append(added, 0, key("churn"), alert("churn", "FIRING", 2000));
+            topic.append(added, 1, RETIRED, alert("retired", "FIRING", 3000));
+            await(() -> firingModels(feed).contains("retired"), "the records of the added partition");
+            assertEquals(List.of("churn", "fraud", "retired"), firingModels(feed).stream().sorted().toList(),
+                    "its first record too");
+            assertTrue(feed.caughtUp(), "a partition added later does not take readiness back");
+        }
+    }
+
+    /**
+     * A partition found before the feed caught up counts as one it started with: the alerts written to it
+     * before are as much part of "what is firing".
+     */
+    @Test
+    void aPartitionFoundBeforeTheFeedCaughtUpIsReadToItsEndFirst() throws Exception {
+        AlertsTopic topic = new AlertsTopic(1);
+        try (AlertFeed feed = new AlertFeed(topic, TOPIC, Duration.ZERO).start()) {
+            await(() -> topic.assignment().contains(PARTITION), "the feed reads partition 0");
+            TopicPartition added = topic.addPartition(1);
+            await(() -> topic.assignment().contains(added), "the feed found the new partition");
+            topic.append(0, FRAUD, alert("fraud", "FIRING", 1000));
+            await(() -> firingModels(feed).contains("fraud"), "partition 0 read to its end");
+            assertFalse(feed.caughtUp(), "the new partition's record is still to be read");
+
+            topic.append(added, 0, RETIRED, alert("retired", "FIRING", 2000));
+            await(feed::caughtUp, "the feed read the new partition to its end");
+            assertEquals(List.of("fraud", "retired"), firingModels(feed).stream().sorted().toList());
         }
     }
 
