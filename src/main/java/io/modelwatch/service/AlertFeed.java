@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * skipped. The feed outlives failures to reach Kafka: it retries until closed.
  *
  * <p>It is {@link #caughtUp()} once it has read up to the end offsets the topic had when it started: until
- * then its list may lack alerts that fire. Partitions added to the topic later are
+ * then its list may lack alerts that fire, so /ready waits for it. Partitions added to the topic later are
  * found within about {@link #PARTITION_REFRESH} plus {@link #PARTITION_CHECK} and read from their beginning.
  */
 final class AlertFeed implements AutoCloseable {

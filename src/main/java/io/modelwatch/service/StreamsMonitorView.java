@@ -30,6 +30,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.kafka.common.utils.Bytes;
@@ -64,13 +65,15 @@ public final class StreamsMonitorView implements MonitorView {
     /** What every scoped copy of the view shares: the Streams client (set once created) and this instance's address. */
     private static final class Instance {
         final Supplier<List<JsonNode>> alerts;
+        final BooleanSupplier alertsCaughtUp;
         final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(CONNECT_TIMEOUT).build();
         volatile KafkaStreams streams;
         volatile HostInfo self;
 
-        Instance(Supplier<List<JsonNode>> alerts) {
+        Instance(Supplier<List<JsonNode>> alerts, BooleanSupplier alertsCaughtUp) {
             this.alerts = alerts;
+            this.alertsCaughtUp = alertsCaughtUp;
         }
     }
 
@@ -79,9 +82,17 @@ public final class StreamsMonitorView implements MonitorView {
     /** Instances that did not answer this scoped view; null for the shared view, which keeps no per-request record. */
     private final Set<String> unreachable;
 
-    /** A view without a Streams client yet (it answers empty and not ready): see {@link #attach}. */
+    /**
+     * A view without a Streams client yet (it answers empty and not ready): see {@link #attach}. Its alerts
+     * are always complete.
+     */
     public StreamsMonitorView(Supplier<List<JsonNode>> alerts) {
-        this(new Instance(alerts), false, null);
+        this(alerts, () -> true);
+    }
+
+    /** As above, with alerts that are complete once {@code alertsCaughtUp} says so (the alert feed's). */
+    public StreamsMonitorView(Supplier<List<JsonNode>> alerts, BooleanSupplier alertsCaughtUp) {
+        this(new Instance(alerts, alertsCaughtUp), false, null);
     }
 
     private StreamsMonitorView(Instance instance, boolean localOnly, Set<String> unreachable) {
@@ -175,6 +186,11 @@ public final class StreamsMonitorView implements MonitorView {
     @Override
     public List<JsonNode> alerts() {
         return instance.alerts.get(); // the alerts topic: already every instance's alerts
+    }
+
+    @Override
+    public boolean alertsCaughtUp() {
+        return instance.alertsCaughtUp.getAsBoolean();
     }
 
     @Override

@@ -268,13 +268,12 @@ public final class MonitorHttpServer implements AutoCloseable {
             }
             case "ready" -> {
                 only(seg, 1, rawPath);
-                boolean ready;
-                try {
-                    ready = view.ready();
-                } catch (RuntimeException e) {
-                    ready = false;
-                }
-                sendJson(ex, ready ? 200 : 503, JSON.createObjectNode().put("status", ready ? "READY" : "NOT_READY"));
+                List<String> waitingFor = waitingFor();
+                boolean ready = waitingFor.isEmpty();
+                ObjectNode body = JSON.createObjectNode().put("status", ready ? "READY" : "NOT_READY");
+                ArrayNode w = body.putArray("waiting_for");
+                waitingFor.forEach(w::add);
+                sendJson(ex, ready ? 200 : 503, body);
             }
             case "metrics" -> {
                 only(seg, 1, rawPath);
@@ -323,6 +322,30 @@ public final class MonitorHttpServer implements AutoCloseable {
             new TreeSet<>(v.unreachable()).forEach(u::add);
         }
         sendJson(ex, 200, body);
+    }
+
+    /**
+     * What readiness still waits for, empty when ready: {@code kafka_streams} until Kafka Streams is RUNNING,
+     * {@code alert_feed} until the alerts topic has been read up to where it ended at start (before, this
+     * instance would say "nothing firing" for alerts that fire). A view that fails to answer is not ready.
+     */
+    private List<String> waitingFor() {
+        List<String> out = new ArrayList<>();
+        if (!holds(view::ready)) {
+            out.add("kafka_streams");
+        }
+        if (!holds(view::alertsCaughtUp)) {
+            out.add("alert_feed");
+        }
+        return out;
+    }
+
+    private static boolean holds(java.util.function.BooleanSupplier condition) {
+        try {
+            return condition.getAsBoolean();
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     private static String endpoints() {
@@ -510,6 +533,8 @@ public final class MonitorHttpServer implements AutoCloseable {
     }
 
     ObjectNode alerts() {
+        // asked first: once true, the list read after it holds everything read up to then
+        boolean caughtUp = view.alertsCaughtUp();
         List<JsonNode> all = view.alerts();
         List<JsonNode> firing = Alerts.firing(all);
         List<JsonNode> recent = new ArrayList<>(new LinkedHashSet<>(all));
@@ -517,6 +542,7 @@ public final class MonitorHttpServer implements AutoCloseable {
         // records of different keys have no common topic order: the timestamp orders the list to read
         recent.sort((x, y) -> Long.compare(Alerts.stamp(y), Alerts.stamp(x)));
         ObjectNode root = JSON.createObjectNode();
+        root.put("caught_up", caughtUp); // false: the list is not complete yet (the instance is starting)
         root.put("firing_count", firing.size());
         ArrayNode f = root.putArray("firing");
         firing.forEach(f::add);

@@ -45,8 +45,18 @@ public interface MonitorView {
         return Alerts.firing(alerts());
     }
 
-    /** True once the service processes records (Kafka Streams RUNNING). */
+    /** True once the service processes records (Kafka Streams RUNNING); /ready waits for {@link #alertsCaughtUp()} too. */
     boolean ready();
+
+    /**
+     * True once {@link #alerts()} is complete: the alerts topic has been read up to where it ended when the
+     * reading started. Before that a FIRING alert may be missing (right after a start the list is empty), so
+     * /ready waits for it, /metrics exports no alert gauges and /api/alerts says {@code "caught_up": false}.
+     * It never turns false again. The default: a view whose alerts are always complete.
+     */
+    default boolean alertsCaughtUp() {
+        return true;
+    }
 
     /**
      * True when the service's Kafka Streams client stopped or failed: it holds no state any more and will

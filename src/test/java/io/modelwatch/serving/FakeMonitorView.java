@@ -29,6 +29,8 @@ final class FakeMonitorView implements MonitorView {
     final List<JsonNode> alerts = new CopyOnWriteArrayList<>();
     final Map<String, JsonNode> curves = new ConcurrentHashMap<>();
     volatile boolean ready = true;
+    /** False while "the alert feed" has not read the alerts topic up to its end (the instance is starting). */
+    volatile boolean alertsCaughtUp = true;
     /** When set, every query throws what it supplies (a store during a rebalance, a bug). */
     volatile Supplier<RuntimeException> failure;
     /** Instances a request "could not reach", as a service view reports them when a peer is down. */
@@ -94,6 +96,11 @@ final class FakeMonitorView implements MonitorView {
     @Override
     public boolean ready() {
         return ready;
+    }
+
+    @Override
+    public boolean alertsCaughtUp() {
+        return alertsCaughtUp;
     }
 
     @Override

@@ -138,6 +138,31 @@ class MonitorHttpServerTest {
         assertEquals("NOT_READY", r.json().get("status").asText());
     }
 
+    /**
+     * Right after a start the alert feed has not read the alerts topic again: an instance that answered READY
+     * then would say "nothing firing" for alerts that fire. The body says what readiness waits for.
+     */
+    @Test
+    void readyWaitsForTheAlertFeedAndSaysWhy() throws Exception {
+        view.alertsCaughtUp = false;
+        Reply r = get("/ready");
+        assertEquals(503, r.status());
+        assertEquals("NOT_READY", r.json().get("status").asText());
+        assertEquals("[\"alert_feed\"]", r.json().get("waiting_for").toString());
+
+        view.ready = false;
+        r = get("/ready");
+        assertEquals(503, r.status());
+        assertEquals("[\"kafka_streams\",\"alert_feed\"]", r.json().get("waiting_for").toString());
+
+        view.ready = true;
+        view.alertsCaughtUp = true;
+        r = get("/ready");
+        assertEquals(200, r.status());
+        assertEquals("READY", r.json().get("status").asText());
+        assertEquals("[]", r.json().get("waiting_for").toString());
+    }
+
     // ------------------------------------------------------------------ /api/models
 
     @Test
@@ -330,6 +355,17 @@ class MonitorHttpServerTest {
         for (int i = 1; i < recent.size(); i++) {
             assertTrue(recent.get(i - 1).get("timestamp").asLong() >= recent.get(i).get("timestamp").asLong());
         }
+    }
+
+    /** Until the alert feed caught up the list may lack firing alerts: the answer says so, listing what it has. */
+    @Test
+    void alertsSayWhetherTheListIsComplete() throws Exception {
+        assertTrue(get("/api/alerts").json().get("caught_up").isBoolean());
+        assertTrue(get("/api/alerts").json().get("caught_up").asBoolean());
+        view.alertsCaughtUp = false;
+        JsonNode j = get("/api/alerts").json();
+        assertFalse(j.get("caught_up").asBoolean(true));
+        assertEquals(2, j.get("firing_count").asInt(), "what was read so far");
     }
 
     @Test
