@@ -62,6 +62,9 @@ public final class MonitorMetrics implements AutoCloseable {
     private final Map<String, Meter> firingAlerts = new HashMap<>();
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private volatile int firingCount;
+    /** modelwatch_alerts_firing: registered only while the alert list is complete (see refreshAlerts). */
+    private Meter firingCountGauge;
+    private volatile double alertFeedCaughtUp;
     private volatile double ready;
     private KafkaClientMetrics kafkaClientMetrics;
 
@@ -77,8 +80,9 @@ public final class MonitorMetrics implements AutoCloseable {
         if (counters != null) {
             bindCounters(counters);
         }
-        Gauge.builder("modelwatch.alerts.firing", this, m -> m.firingCount)
-                .description("Alerts currently firing").register(registry);
+        Gauge.builder("modelwatch.alert.feed.caught.up", this, m -> m.alertFeedCaughtUp)
+                .description("1 once the alerts topic has been read up to where it ended at start (the alert gauges "
+                        + "are exported from then on), else 0").register(registry);
         Gauge.builder("modelwatch.ready", this, m -> m.ready)
                 .description("1 when the monitor processes records (Kafka Streams RUNNING), else 0").register(registry);
     }
@@ -150,7 +154,10 @@ public final class MonitorMetrics implements AutoCloseable {
             failed("model", e);
         }
         try {
-            refreshAlerts(view.alerts());
+            // asked before the alerts: once true, the list read after it is complete
+            boolean caughtUp = view.alertsCaughtUp();
+            alertFeedCaughtUp = caughtUp ? 1 : 0;
+            refreshAlerts(caughtUp ? view.alerts() : null);
             recovered("alert");
         } catch (RuntimeException e) {
             failed("alert", e);
@@ -225,9 +232,29 @@ public final class MonitorMetrics implements AutoCloseable {
         return s;
     }
 
+    /**
+     * The alert gauges from {@code alerts}; with null (the list is not complete yet: the instance started and
+     * is reading the alerts topic again) none at all. Absent, not 0: this instance does not know yet, and a 0
+     * would say "nothing fires", a resolve to a per-instance rule or panel, while an aggregation over the
+     * instances (max) takes the others' answer alone. A rule on modelwatch_alert_firing ends alike on a gone
+     * series and a 0, and a restarted process has no last-known state to export: keep_firing_for holds a rule
+     * over the gap (README). modelwatch_alert_feed_caught_up tells "not known yet" from "none".
+     */
     private void refreshAlerts(List<JsonNode> alerts) {
+        if (alerts == null) {
+            if (firingCountGauge != null) {
+                registry.remove(firingCountGauge);
+                firingCountGauge = null;
+            }
+            removeAllBut(firingAlerts, Set.of(), registry);
+            return;
+        }
         List<JsonNode> firing = Alerts.firing(alerts);
         firingCount = firing.size();
+        if (firingCountGauge == null) {
+            firingCountGauge = Gauge.builder("modelwatch.alerts.firing", this, m -> m.firingCount)
+                    .description("Alerts currently firing").register(registry);
+        }
         Set<String> keep = new HashSet<>();
         for (JsonNode a : firing) {
             String key = Records.alertKey(a);

@@ -206,6 +206,27 @@ class MonitorMetricsTest {
         assertEquals(0.0, find(s, "modelwatch_ready").value());
     }
 
+    /**
+     * Right after a start the alert list is empty until the alerts topic has been read again: no alert gauges
+     * then (not "0 firing", which this instance does not know), and a gauge saying why they are missing.
+     */
+    @Test
+    void noAlertGaugesUntilTheAlertFeedCaughtUp() {
+        view.alertsCaughtUp = false;
+        List<Sample> s = parse(metrics.scrape());
+        assertFalse(has(s, "modelwatch_alerts_firing"), "no count while the list is incomplete");
+        assertFalse(has(s, "modelwatch_alert_firing"), "no series of the alerts read so far");
+        assertEquals(0.0, find(s, "modelwatch_alert_feed_caught_up").value());
+        assertEquals(1.0, find(s, "modelwatch_ready").value(), "Kafka Streams readiness is its own gauge");
+
+        view.alertsCaughtUp = true;
+        s = parse(metrics.scrape());
+        assertEquals(1.0, find(s, "modelwatch_alert_feed_caught_up").value());
+        assertEquals(2.0, find(s, "modelwatch_alerts_firing").value());
+        assertEquals(1.0, find(s, "modelwatch_alert_firing", "rule", "f1-floor", "model_id", "fraud").value());
+        assertEquals(1.0, find(s, "modelwatch_alert_firing", "rule", "coverage-low", "slice", "cloud=gcp").value());
+    }
+
     @Test
     void exportsThePipelineCountersAndJvmMetrics() {
         List<Sample> s = parse(metrics.scrape());
