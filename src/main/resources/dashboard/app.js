@@ -175,14 +175,21 @@
   function renderAlerts(alerts) {
     var firing = alerts.firing || [];
     var recent = alerts.recent || [];
+    // false while the server has not read the alerts topic up to its end yet (after a start): the list is
+    // incomplete, so no "all clear"; a server that sends no caught_up has a complete list
+    var loading = alerts.caught_up === false;
+    document.getElementById("alerts-loading").hidden = !loading;
     var list = document.getElementById("alerts-firing");
     clear(list);
-    if (!firing.length) list.appendChild(h("li", {className: "none", text: "No alerts firing."}));
+    if (!firing.length) list.appendChild(h("li", {className: "none", text: loading ? "None read yet." : "No alerts firing."}));
     firing.forEach(function (a) { list.appendChild(alertItem(a, true)); });
     var count = document.getElementById("firing-count");
-    count.textContent = firing.length ? firing.length + " firing" : "all clear";
-    count.className = "badge " + (firing.length ? "bad" : "good");
-    document.getElementById("alerts-panel").setAttribute("data-firing", String(firing.length));
+    count.textContent = (firing.length ? firing.length + " firing" : (loading ? "" : "all clear")) +
+      (loading ? (firing.length ? ", " : "") + "loading…" : "");
+    count.className = "badge " + (firing.length ? "bad" : (loading ? "" : "good"));
+    var panel = document.getElementById("alerts-panel");
+    panel.setAttribute("data-firing", String(firing.length));
+    panel.setAttribute("data-caught-up", String(!loading));
 
     var rl = document.getElementById("alerts-recent");
     clear(rl);

@@ -1,6 +1,7 @@
 package io.modelwatch.serving;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -192,6 +193,25 @@ class DashboardBrowserIT {
                         + ".filter(function(n){return n.indexOf(location.origin) !== 0;});");
         assertEquals(List.of(), external);
         screenshot("dashboard-after.png");
+    }
+
+    /** Until the server's alert feed caught up the list may lack firing alerts: a note, and no "all clear". */
+    @Test
+    void dashboardSaysSoWhileTheAlertsAreLoading() {
+        view.alertsCaughtUp = false;
+        try {
+            driver.get(server.url());
+            waitUpTo(20).until(d -> "false".equals(d.findElement(By.id("alerts-panel")).getDomAttribute("data-caught-up")));
+            WebElement note = driver.findElement(By.id("alerts-loading"));
+            assertTrue(note.isDisplayed());
+            assertTrue(note.getText().startsWith("Loading alerts"), note.getText());
+            assertEquals("2 firing, loading…", driver.findElement(By.id("firing-count")).getText());
+        } finally {
+            view.alertsCaughtUp = true;
+        }
+        waitUpTo(10).until(d -> "true".equals(d.findElement(By.id("alerts-panel")).getDomAttribute("data-caught-up")));
+        assertFalse(driver.findElement(By.id("alerts-loading")).isDisplayed());
+        assertEquals("2 firing", driver.findElement(By.id("firing-count")).getText());
     }
 
     @Test
