@@ -257,12 +257,14 @@ public final class MonitorMetrics implements AutoCloseable {
         }
         Set<String> keep = new HashSet<>();
         for (JsonNode a : firing) {
-            String key = Records.alertKey(a);
+            // severity is a label: an episode that fires again with another severity is a new series
+            String severity = a.path("severity").asText("");
+            String key = Records.alertKey(a) + '\u0000' + severity;
             keep.add(key);
             firingAlerts.computeIfAbsent(key, k -> Gauge.builder("modelwatch.alert.firing", () -> 1)
                     .tags("rule", a.path("rule").asText(""), "model_id", Records.modelId(a),
                             "model_version", Records.version(a), "slice", Records.slice(a),
-                            "severity", a.path("severity").asText(""))
+                            "severity", severity)
                     .description("1 for each alert currently firing")
                     .register(registry));
         }

@@ -206,6 +206,20 @@ class MonitorMetricsTest {
         assertEquals(0.0, find(s, "modelwatch_ready").value());
     }
 
+    @Test
+    void anAlertThatFiresAgainWithAnotherSeverityBetweenScrapesIsExportedWithTheNewOne() {
+        parse(metrics.scrape());
+        view.alerts.add(FakeMonitorView.alert("f1-floor", "fraud", "v2", "", "f1", 0.9, 0.8, "RESOLVED", "critical",
+                scenario.window(9), scenario.window(10), scenario.window(10) + 1_000));
+        view.alerts.add(FakeMonitorView.alert("f1-floor", "fraud", "v2", "", "f1", 0.5, 0.8, "FIRING", "warning",
+                scenario.window(10), scenario.window(11), scenario.window(11) + 1_000));
+        List<Sample> s = parse(metrics.scrape());
+        assertEquals(1.0, find(s, "modelwatch_alert_firing", "rule", "f1-floor", "model_id", "fraud",
+                "model_version", "v2", "slice", "", "severity", "warning").value());
+        assertFalse(has(s, "modelwatch_alert_firing", "rule", "f1-floor", "severity", "critical"),
+                "the episode that fired as critical has ended");
+    }
+
     /**
      * Right after a start the alert list is empty until the alerts topic has been read again: no alert gauges
      * then (not "0 firing", which this instance does not know), and a gauge saying why they are missing.
