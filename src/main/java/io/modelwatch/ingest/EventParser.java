@@ -53,8 +53,8 @@ public final class EventParser {
     public Prediction parsePrediction(byte[] value) throws BadInputException {
         Scratch s = read(value, true);
         String id = requiredString(s.predictionId, "prediction_id");
-        String model = requiredString(s.modelId, "model_id");
-        String version = optionalString(s.modelVersion, "model_version", "");
+        String model = notReserved("", "model_id", requiredString(s.modelId, "model_id"));
+        String version = notReserved("", "model_version", optionalString(s.modelVersion, "model_version", ""));
         long ts = timestamp(s.timestamp);
         String predicted = classLabel(s.label, "predicted");
         scores(s.scores);
@@ -579,6 +579,19 @@ public final class EventParser {
         }
     }
 
+    /**
+     * Model, version and tag values are counted under {@link IngestLimits#OVERFLOW} beyond the cardinality
+     * limits: a producer's value spelled so would pass for that overflow. (equals compares lengths first: no
+     * cost for other names.)
+     */
+    private static String notReserved(String prefix, String field, String text) throws BadInputException {
+        if (IngestLimits.OVERFLOW.equals(text)) {
+            throw new BadInputException(RejectReason.RESERVED_VALUE, "field '" + prefix + field + "' is '"
+                    + IngestLimits.OVERFLOW + "', reserved for what modelwatch counts beyond its cardinality limits");
+        }
+        return text;
+    }
+
     private static int utf8Length(String s) {
         int n = 0;
         for (int i = 0; i < s.length(); i++) {
@@ -812,7 +825,7 @@ public final class EventParser {
             if (e.kinds[at] != STRING) {
                 throw new BadInputException(RejectReason.WRONG_TYPE, "tag '" + names[i] + "' must be a string");
             }
-            values[i] = checkedLength("tag ", names[i], (String) e.objs[at]);
+            values[i] = notReserved("tag ", names[i], checkedLength("tag ", names[i], (String) e.objs[at]));
         }
         e.outKeys = names;
         e.outValues = values;

@@ -23,7 +23,7 @@ public record IngestLimits(int maxRecordBytes, int maxFieldBytes, int maxTags, i
                            long minTimestampMs, long maxTimestampMs, double scoreSumTolerance,
                            int maxModels, int maxVersionsPerModel, int maxSliceValues, long maxFutureMs) {
 
-    /** What model, version or slice value is counted under beyond the limits. */
+    /** What model, version or slice value is counted under beyond the limits (input spelled so is refused). */
     public static final String OVERFLOW = "__overflow__";
 
     /** No bound on event times relative to the wall clock. */

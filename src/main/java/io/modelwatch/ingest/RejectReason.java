@@ -23,6 +23,11 @@ public enum RejectReason {
      */
     NUL_CHARACTER("nul_character"),
     /**
+     * A model, model version or tag value spelled {@code __overflow__}, the name modelwatch counts what is
+     * beyond its cardinality limits under: counted there, it would pass for real overflow.
+     */
+    RESERVED_VALUE("reserved_value"),
+    /**
      * With {@code repartition-inputs: false} only: the event was read from another partition than the one
      * that joins its prediction id (the producer did not key it by prediction_id with the default
      * partitioner), so joining it here would pair it with nothing.

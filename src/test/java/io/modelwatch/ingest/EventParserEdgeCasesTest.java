@@ -129,4 +129,42 @@ class EventParserEdgeCasesTest {
                 () -> P.parseLabel(label("\"a\"", "\"1\\u0000\"", TS)));
         assertEquals(RejectReason.NUL_CHARACTER, label.reason());
     }
+
+    /**
+     * Models, versions and slice values beyond the cardinality limits are counted under {@code __overflow__}: a
+     * producer's model, version or tag value spelled so would pass for that overflow. Rejected whether the fast
+     * path reads it or Jackson does (an escape); the name elsewhere (an id, a class, a tag name) is only a name.
+     */
+    @Test
+    void theOverflowNameIsReservedForModelsVersionsAndTagValues() throws Exception {
+        String base = "{\"prediction_id\":\"a\",\"model_id\":\"m\",\"model_version\":\"v1\",\"timestamp\":" + TS
+                + ",\"predicted\":\"1\",\"tags\":{\"cloud\":\"aws\"}}";
+        for (String spelling : new String[] {"__overflow__", "\\u005f_overflow__", "__overflow\\u005f_"}) {
+            String[][] cases = {
+                {base.replace("\"m\"", "\"" + spelling + "\""), "model_id"},
+                {base.replace("\"v1\"", "\"" + spelling + "\""), "model_version"},
+                {base.replace("\"aws\"", "\"" + spelling + "\""), "tag cloud"},
+            };
+            for (String[] c : cases) {
+                BadInputException e = assertThrows(BadInputException.class,
+                        () -> P.parsePrediction(c[0].getBytes(StandardCharsets.UTF_8)), c[0]);
+                assertEquals(RejectReason.RESERVED_VALUE, e.reason(), c[0]);
+                assertEquals("field '" + c[1] + "' is '__overflow__', reserved for what modelwatch counts beyond its "
+                        + "cardinality limits", e.getMessage());
+            }
+        }
+        for (String near : new String[] {"__overflow_", "_overflow__", "__OVERFLOW__", "__overflow__ ", "x__overflow__"}) {
+            Prediction p = P.parsePrediction(base.replace("\"m\"", "\"" + near + "\"").replace("\"v1\"", "\"" + near
+                    + "\"").replace("\"aws\"", "\"" + near + "\"").getBytes(StandardCharsets.UTF_8));
+            assertEquals(near, p.modelId());
+            assertEquals(near, p.modelVersion());
+            assertEquals(near, p.tag("cloud"));
+        }
+        Prediction other = P.parsePrediction(("{\"prediction_id\":\"__overflow__\",\"model_id\":\"m\",\"timestamp\":" + TS
+                + ",\"predicted\":\"__overflow__\",\"tags\":{\"__overflow__\":\"aws\"}}").getBytes(StandardCharsets.UTF_8));
+        assertEquals("__overflow__", other.predictionId());
+        assertEquals("__overflow__", other.predicted());
+        assertEquals("aws", other.tag("__overflow__"));
+        assertEquals("__overflow__", P.parseLabel(label("\"__overflow__\"", "\"__overflow__\"", TS)).label());
+    }
 }

@@ -104,6 +104,17 @@ class EventParserEquivalenceTest {
                 L.replace("\"0\"", "\"" + "x".repeat(300) + "\""), L.replace("\"p-1\"", "\"" + "é".repeat(5) + "\""),
                 L.replace("\"p-1\"", "\"" + "\uD83D\uDE00".repeat(3) + "\""), L.replace("\"p-1\"", "\"\\uD83D\\uDE00\""),
                 L.replace("\"p-1\"", "\"\\uDE00\""), L.replace("\"p-1\"", "\"a\\u0000b\""),
+                // the overflow name: reserved as a model, version or tag value (plain or escaped), a name elsewhere; its
+                // check comes before those of the later fields
+                P.replace("\"fraud\"", "\"__overflow__\""), P.replace("\"v1\"", "\"__overflow__\""),
+                P.replace("\"aws\"", "\"__overflow__\""), P.replace("\"fraud\"", "\"\\u005f_overflow__\""),
+                P.replace("\"v1\"", "\"__overflow\\u005f_\""), P.replace("\"eu\"", "\"__overflow\\u005F_\""),
+                P.replace("\"fraud\"", "\"__overflow__\"").replace("\"aws\"", "\"__overflow__\""),
+                P.replace("\"fraud\"", "\"__overflow_\""), P.replace("\"v1\"", "\"__OVERFLOW__\""),
+                P.replace("\"cloud\"", "\"__overflow__\""), P.replace("\"p-1\"", "\"__overflow__\""),
+                P.replace("\"predicted\":\"1\"", "\"predicted\":\"__overflow__\""),
+                P.replace("\"0\":0.25", "\"__overflow__\":0.25"), L.replace("\"0\"", "\"__overflow__\""),
+                P.replace("\"fraud\"", "\"__overflow__\"").replace("\"timestamp\":", "\"timestamp\":\"x\",\"y\":"),
                 // timestamps
                 L.replace(Long.toString(TS), "\"2026-11-02T00:00:00Z\""),
                 L.replace(Long.toString(TS), "\"2026-11-02T01:00:00+01:00\""),
@@ -251,7 +262,9 @@ class EventParserEquivalenceTest {
                 }
                 String[] fields = {"\"prediction_id\":\"dup\"", "\"timestamp\":1793577600001", "\"label\":\"9\"",
                         "\"predicted\":\"9\"", "\"scores\":{\"9\":1}", "\"tags\":{\"k\":\"v\"}", "\"model_id\":null",
-                        "\"timestamp\":\"2026-11-02T00:00:00Z\"", "\"scores\":null", "\"tags\":[]"};
+                        "\"timestamp\":\"2026-11-02T00:00:00Z\"", "\"scores\":null", "\"tags\":[]",
+                        "\"model_id\":\"__overflow__\"", "\"model_version\":\"__overflow__\"",
+                        "\"tags\":{\"k\":\"__overflow__\"}"};
                 return utf8(s.substring(0, close) + "," + fields[r.nextInt(fields.length)] + s.substring(close));
             }
             case 5: // trailing content

@@ -466,6 +466,16 @@ class EventParserTest {
     }
 
     @Test
+    void theOverflowNameAsAModelVersionOrTagValue() {
+        rejectPrediction(bytes(prediction(n -> n.put("model_id", "__overflow__"))), RejectReason.RESERVED_VALUE,
+                "'model_id'", "__overflow__");
+        rejectPrediction(bytes(prediction(n -> n.put("model_version", "__overflow__"))), RejectReason.RESERVED_VALUE,
+                "'model_version'");
+        rejectPrediction(bytes(prediction(n -> n.putObject("tags").put("cloud", "__overflow__"))),
+                RejectReason.RESERVED_VALUE, "'tag cloud'");
+    }
+
+    @Test
     void everyRejectReasonIsCovered() {
         // run the reject tests once more here, so this holds whatever order the tests run in
         nullValue();
@@ -488,6 +498,7 @@ class EventParserTest {
         oversizedField();
         tooManyTags();
         nulCharacterInAName();
+        theOverflowNameAsAModelVersionOrTagValue();
         // UNREADABLE is ParseProcessor's answer to an exception the parser did not anticipate, and
         // NOT_ON_JOIN_PARTITION its check of where an event was read (JoinRoutingTest)
         assertEquals(EnumSet.complementOf(EnumSet.of(RejectReason.UNREADABLE, RejectReason.NOT_ON_JOIN_PARTITION)),

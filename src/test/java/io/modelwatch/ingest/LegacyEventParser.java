@@ -35,8 +35,8 @@ final class LegacyEventParser {
     public Prediction parsePrediction(byte[] value) throws BadInputException {
         JsonNode root = parseObject(value);
         String id = requiredString(root, "prediction_id");
-        String model = requiredString(root, "model_id");
-        String version = optionalString(root, "model_version", "");
+        String model = notReserved("model_id", requiredString(root, "model_id"));
+        String version = notReserved("model_version", optionalString(root, "model_version", ""));
         long ts = timestamp(root);
         String predicted = classLabel(root, "predicted");
         ScoreRow row = scores(root.get("scores"));
@@ -178,6 +178,14 @@ final class LegacyEventParser {
         if (text.length() > limits.maxFieldBytes() || utf8Length(text) > limits.maxFieldBytes()) {
             throw new BadInputException(RejectReason.OVERSIZED_FIELD,
                     "field '" + field + "' is longer than " + limits.maxFieldBytes() + " bytes");
+        }
+        return text;
+    }
+
+    private static String notReserved(String field, String text) throws BadInputException {
+        if (text.equals("__overflow__")) {
+            throw new BadInputException(RejectReason.RESERVED_VALUE, "field '" + field + "' is '__overflow__', reserved"
+                    + " for what modelwatch counts beyond its cardinality limits");
         }
         return text;
     }
@@ -326,7 +334,7 @@ final class LegacyEventParser {
             if (v.getNodeType() != JsonNodeType.STRING) {
                 throw new BadInputException(RejectReason.WRONG_TYPE, "tag '" + names[i] + "' must be a string");
             }
-            values[i] = checkedLength("tag " + names[i], v.textValue());
+            values[i] = notReserved("tag " + names[i], checkedLength("tag " + names[i], v.textValue()));
         }
         return new String[][] {names, values};
     }

@@ -355,6 +355,40 @@ class DelayedJoinTopologyTest {
         }
     }
 
+    /**
+     * A producer's model, version or slice value spelled {@code __overflow__} was counted there with no limit
+     * reached, passing for overflow: it goes to the dead-letter topic, and the good predictions around it count.
+     */
+    @Test
+    void aProducerCannotPassForTheOverflowName() {
+        TopologyFixture t = new TopologyFixture(io.modelwatch.TopologySettings.builder()
+                .window(Duration.ofHours(1), Duration.ofHours(2)).slices(List.of("cloud")).build());
+        try (t) {
+            String[][] sent = {{"a-1", "a", "v1", "aws"}, {"x-1", "__overflow__", "v1", "aws"},
+                {"x-2", "a", "__overflow__", "aws"}, {"x-3", "a", "v1", "__overflow__"}, {"a-2", "a", "v1", "gcp"}};
+            for (String[] p : sent) {
+                t.predictionJson("{\"prediction_id\":\"" + p[0] + "\",\"model_id\":\"" + p[1] + "\",\"model_version\":\""
+                        + p[2] + "\",\"timestamp\":" + (T0 + MIN) + ",\"predicted\":\"1\",\"tags\":{\"cloud\":\"" + p[3]
+                        + "\"}}", T0 + MIN);
+            }
+            t.advanceEventTime(T0 + 10 * HOUR);
+            java.util.Map<String, Integer> predictions = new java.util.TreeMap<>();
+            for (JsonNode r : finals(t.metrics())) {
+                JsonNode slice = r.get("slice");
+                predictions.merge(r.get("model_id").asText() + "/" + r.get("model_version").asText()
+                        + (slice == null ? "" : "/" + slice.get("cloud").asText()), r.get("predictions").asInt(),
+                        Integer::sum);
+            }
+            assertEquals(java.util.Map.of("a/v1", 2, "a/v1/aws", 1, "a/v1/gcp", 1), predictions);
+            List<String> reasons = new ArrayList<>();
+            t.deadLetters.readRecordsToList().forEach(r -> reasons.add(new String(
+                    r.headers().lastHeader(io.modelwatch.ingest.DeadLetters.REASON).value(),
+                    java.nio.charset.StandardCharsets.UTF_8)));
+            assertEquals(List.of("reserved_value", "reserved_value", "reserved_value"), reasons);
+            assertEquals(2, t.counters.ingest().predictions());
+        }
+    }
+
     private static long count(KeyValueStore<?, byte[]> store) {
         long n = 0;
         try (KeyValueIterator<?, byte[]> it = store.all()) {
