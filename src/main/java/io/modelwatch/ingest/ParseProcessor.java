@@ -1,8 +1,6 @@
 package io.modelwatch.ingest;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -10,8 +8,8 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 /**
  * Parses raw JSON events. Valid ones are re-keyed by prediction id and go to the {@code events} child;
- * rejects keep their original key and bytes (an oversized record only its first {@code max-record-bytes}),
- * carry the reason and their origin in headers (see {@link DeadLetters}) and go to the {@code deadLetters}
+ * rejects keep their original key, bytes and headers (cut to fit the dead-letter topic), carry the reason and
+ * their origin in headers (see {@link DeadLetters}) and go to the {@code deadLetters}
  * child. Forwarding to the two children by name, rather than through a split and a mapValues, spares every
  * record three processor nodes.
  */
@@ -89,20 +87,13 @@ final class ParseProcessor implements Processor<byte[], byte[], byte[], Parsed> 
         String topic = meta == null ? "" : meta.topic();
         int partition = meta == null ? -1 : meta.partition();
         long offset = meta == null ? -1 : meta.offset();
-        Headers headers = DeadLetters.headers(record.headers(), e.reason(), e.getMessage(), topic, partition, offset);
-        byte[] original = record.value();
-        if (original != null && original.length > maxDeadLetterBytes) {
-            // an oversized_record: a compressed batch lets the broker take a record of many MiB, which sent whole
-            // (uncompressed) would exceed the dead-letter topic's limit, and the producer's error would kill the
-            // stream thread and its replacements, each reading the record again. Its first bytes show what it was
-            DeadLetters.markCut(headers, original.length);
-            original = Arrays.copyOf(original, maxDeadLetterBytes);
-        }
-        // stamped with the time of rejection, not the record's (extracted) event time: a dead letter stamped
-        // with an old event time falls to the topic's time-based retention at once, and one stamped more than
-        // log.message.timestamp.after.max.ms ahead is refused by the broker, which would stop the task
-        context.forward(new Record<>(record.key(),
-                new Parsed.Rejected(original, e.reason(), e.getMessage(), topic, partition, offset),
-                context.currentSystemTimeMs(), headers), deadLetters);
+        // value, key and headers cut to fit the dead-letter topic (see DeadLetters.of); stamped with the time of
+        // rejection, not the record's (extracted) event time: a dead letter stamped with an old event time falls to
+        // the topic's time-based retention at once, and one stamped more than log.message.timestamp.after.max.ms
+        // ahead is refused by the broker, which would stop the task
+        Record<byte[], byte[]> dead = DeadLetters.of(record, maxDeadLetterBytes, e.reason(), e.getMessage(), topic,
+                partition, offset, context.currentSystemTimeMs());
+        context.forward(dead.withValue((Parsed) new Parsed.Rejected(dead.value(), e.reason(), e.getMessage(), topic,
+                partition, offset)), deadLetters);
     }
 }

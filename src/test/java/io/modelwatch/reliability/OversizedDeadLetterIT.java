@@ -25,6 +25,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,6 +36,10 @@ import org.junit.jupiter.api.io.TempDir;
  * holds the first {@code limits.max-record-bytes} bytes, so that it fits the dead-letter topic, and the good
  * record behind it is processed. Sent whole, the dead letter was refused by the broker, which killed the stream
  * thread and each replacement on the same record: the partition stood still.
+ *
+ * <p>The same for a record whose key, or headers, are the MiB: its dead letter's key is cut and the headers that
+ * do not fit are left out, so that it fits the room the topic has beside the value. Copied whole, they made the
+ * dead letter too large for the topic, with the same stand-still.
  *
  * <p>{@code limits.max-record-bytes} is 2 MiB, above the broker's default message size, so that the dead letter
  * also needs the dead-letter topic modelwatch makes (sized for it) and the producers' larger requests.
@@ -62,8 +67,16 @@ class OversizedDeadLetterIT {
                         .getBytes(StandardCharsets.UTF_8);
                 byte[] good = ("{\"prediction_id\":\"good\",\"model_id\":\"m\",\"timestamp\":"
                         + System.currentTimeMillis() + ",\"predicted\":\"1\"}").getBytes(StandardCharsets.UTF_8);
+                // a 3 MiB key on an oversized value (2 MiB of it kept), and 3 MiB of headers on a record not JSON
+                byte[] hugeKey = bytes("k".repeat(3 << 20));
+                List<Header> hugeHeaders = List.of(new RecordHeader("trace-id", bytes("t-1")),
+                        new RecordHeader("big", new byte[3 << 20]), new RecordHeader("tenant", bytes("acme")));
+                byte[] notJson = bytes("{\"prediction_id\":\"broken\",");
                 try (KafkaProducer<byte[], byte[]> producer = gzipProducer(kafka.bootstrapServers())) {
                     GoldenKafka.get(producer.send(new ProducerRecord<>(GoldenKafka.PREDICTIONS, bytes("huge"), huge)));
+                    GoldenKafka.get(producer.send(new ProducerRecord<>(GoldenKafka.PREDICTIONS, hugeKey, huge)));
+                    GoldenKafka.get(producer.send(new ProducerRecord<>(GoldenKafka.PREDICTIONS, null, bytes("headers"),
+                            notJson, hugeHeaders)));
                     GoldenKafka.get(producer.send(new ProducerRecord<>(GoldenKafka.PREDICTIONS, bytes("good"), good)));
                 }
                 // both records committed as consumed: their outputs (the dead letter) are committed too
@@ -73,15 +86,29 @@ class OversizedDeadLetterIT {
                                 + service.counters().ingest().rejected(RejectReason.OVERSIZED_RECORD));
 
                 List<ConsumerRecord<byte[], byte[]>> dead = new ArrayList<>();
-                GoldenKafka.readAll(kafka.bootstrapServers(), GoldenKafka.DLQ, () -> !dead.isEmpty(), dead::add,
+                GoldenKafka.readAll(kafka.bootstrapServers(), GoldenKafka.DLQ, () -> dead.size() >= 3, dead::add,
                         Duration.ofSeconds(60), Duration.ZERO);
-                assertEquals(1, dead.size(), "records on " + GoldenKafka.DLQ);
+                assertEquals(3, dead.size(), "records on " + GoldenKafka.DLQ);
                 ConsumerRecord<byte[], byte[]> r = dead.get(0);
                 assertEquals(RejectReason.OVERSIZED_RECORD.code, header(r, DeadLetters.REASON));
                 assertEquals(Integer.toString(huge.length), header(r, DeadLetters.ORIGINAL_BYTES));
                 assertEquals("0", header(r, DeadLetters.SOURCE_OFFSET));
                 assertArrayEquals(bytes("huge"), r.key());
                 assertArrayEquals(Arrays.copyOf(huge, MAX_RECORD_BYTES), r.value(), "the first max-record-bytes bytes");
+
+                ConsumerRecord<byte[], byte[]> keyCut = dead.get(1);
+                assertEquals(RejectReason.OVERSIZED_RECORD.code, header(keyCut, DeadLetters.REASON));
+                assertEquals(Integer.toString(hugeKey.length), header(keyCut, DeadLetters.ORIGINAL_KEY_BYTES));
+                assertEquals(16 << 10, keyCut.key().length, "the key's first 16 KiB");
+                assertArrayEquals(Arrays.copyOf(huge, MAX_RECORD_BYTES), keyCut.value());
+
+                ConsumerRecord<byte[], byte[]> headersLeftOut = dead.get(2);
+                assertEquals(RejectReason.TRUNCATED_JSON.code, header(headersLeftOut, DeadLetters.REASON));
+                assertArrayEquals(notJson, headersLeftOut.value());
+                assertEquals("t-1", header(headersLeftOut, "trace-id"));
+                assertEquals("acme", header(headersLeftOut, "tenant"));
+                assertEquals(null, headersLeftOut.headers().lastHeader("big"));
+                assertEquals("1", header(headersLeftOut, DeadLetters.DROPPED_HEADERS));
                 assertEquals(1, service.counters().ingest().predictions(), "the good prediction behind it accepted");
             }
         }
