@@ -37,7 +37,17 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
                                String httpAdvertisedHost,
                                String rulesFile,
                                TopologySettings topology, long rocksDbBlockCacheBytes, long rocksDbWriteBufferBytes,
-                               int standbyReplicas, boolean leaveGroupOnStop) {
+                               int standbyReplicas, boolean leaveGroupOnStop, Duration shutdownTimeout) {
+
+    /**
+     * The whole clean stop on SIGTERM: below Kubernetes' default grace period of 30 s (and compose's
+     * {@code stop_grace_period} of 30 s in docker/), with room for the JVM to exit, so that Kafka Streams is not
+     * killed mid-close (its transactions aborted, its stores' checkpoints not written: a longer restore).
+     */
+    public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(25);
+
+    /** Least shutdown-timeout: the HTTP server and the alert feed take some of it before Kafka Streams. */
+    static final Duration MIN_SHUTDOWN_TIMEOUT = Duration.ofSeconds(1);
 
     /** Keys of the file, with their defaults ("" = none). */
     static final Map<String, String> KEYS = new LinkedHashMap<>();
@@ -73,6 +83,7 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         KEYS.put("rocksdb.write-buffer-bytes", ""); // unset: three quarters of the cache (48 of the default 64 MiB)
         KEYS.put("standby-replicas", "0");
         KEYS.put("leave-group-on-stop", "true");
+        KEYS.put("shutdown-timeout", DEFAULT_SHUTDOWN_TIMEOUT.toString());
         KEYS.put("limits.max-record-bytes", "65536");
         KEYS.put("limits.max-field-bytes", "256");
         KEYS.put("limits.max-tags", "32");
@@ -398,12 +409,17 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
             problems.add("http.bind-address: must be the IP address or host name of a local interface (0.0.0.0: "
                     + "every interface), got '" + bindAddress + "'");
         }
+        Duration shutdownTimeout = r.duration("shutdown-timeout");
+        if (shutdownTimeout != null && shutdownTimeout.compareTo(MIN_SHUTDOWN_TIMEOUT) < 0) {
+            problems.add("shutdown-timeout: must be at least " + MIN_SHUTDOWN_TIMEOUT + " (a clean stop of Kafka "
+                    + "Streams commits and closes every task), got " + shutdownTimeout);
+        }
         ModelwatchConfig config = new ModelwatchConfig(bootstrap, appId, Map.copyOf(kafka), guarantee,
                 r.string("state-dir"), r.integer("stream-threads", 1, 64), r.integer("topics.replication-factor", 1, 10),
                 r.bool("topics.create"), partitions, r.integer("http.port", 0, 65535), bindAddress, advertisedHost,
                 r.string("rules-file"),
                 b.build(), cacheBytes, writeBufferBytes, r.integer("standby-replicas", 0, 10),
-                r.bool("leave-group-on-stop"));
+                r.bool("leave-group-on-stop"), shutdownTimeout);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }

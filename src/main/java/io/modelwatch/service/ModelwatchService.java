@@ -10,8 +10,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -33,6 +35,7 @@ public final class ModelwatchService implements AutoCloseable {
     private final MonitorMetrics metrics;
     private final MonitorHttpServer http;
     private final AlertFeed alertFeed;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
      * Prepares the topics, opens the HTTP port (the API answers "not ready" until {@link #start()})
@@ -170,13 +173,29 @@ public final class ModelwatchService implements AutoCloseable {
 
     @Override
     public void close() {
-        http.close();
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         // leaving the group hands the tasks to the other instances at once; remaining in it (Kafka Streams'
         // default, for quick bounces) leaves them idle until the session timeout, 45 s by default
-        streams.close(CloseOptions.timeout(Duration.ofSeconds(30)).withGroupMembershipOperation(
-                config.leaveGroupOnStop() ? CloseOptions.GroupMembershipOperation.LEAVE_GROUP
-                        : CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP));
-        alertFeed.close();
+        CloseOptions.GroupMembershipOperation membership = config.leaveGroupOnStop()
+                ? CloseOptions.GroupMembershipOperation.LEAVE_GROUP
+                : CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP;
+        long start = System.nanoTime();
+        ShutdownBudget.Outcome outcome = ShutdownBudget.close(config.shutdownTimeout(), System::nanoTime, () -> {
+            http.close();
+            alertFeed.close();
+        }, left -> streams.close(CloseOptions.timeout(left).withGroupMembershipOperation(membership)));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (outcome.streamsClosed()) {
+            LOG.info(String.format(Locale.ROOT, "Kafka Streams closed cleanly; stopped in %.1f s (shutdown-timeout "
+                    + "%s)", seconds, config.shutdownTimeout()));
+        } else {
+            LOG.warn(String.format(Locale.ROOT, "Kafka Streams did not close within the %.1f s that shutdown-timeout "
+                    + "%s left it: work not committed is redone after the restart, and stores whose checkpoint was "
+                    + "not written restore from their changelogs", outcome.streamsGot().toMillis() / 1e3,
+                    config.shutdownTimeout()));
+        }
         metrics.close();
     }
 }

@@ -152,6 +152,21 @@ class ModelwatchConfigTest {
     }
 
     @Test
+    void theWholeStopHasOneBudgetWithinKubernetesDefaultGracePeriod() {
+        // terminationGracePeriodSeconds is 30 by default: past it the pod is killed mid-close
+        assertEquals(Duration.ofSeconds(25), ModelwatchConfig.load(null, Map.of()).shutdownTimeout());
+        assertEquals(Duration.ofSeconds(55),
+                ModelwatchConfig.load(null, Map.of("MODELWATCH_SHUTDOWN_TIMEOUT", "PT55S")).shutdownTimeout());
+        ConfigException tooSmall = assertThrows(ConfigException.class,
+                () -> ModelwatchConfig.load(null, Map.of("MODELWATCH_SHUTDOWN_TIMEOUT", "PT0.5S")));
+        assertTrue(tooSmall.getMessage().contains("shutdown-timeout: must be at least PT1S"), tooSmall.getMessage());
+        ConfigException seconds = assertThrows(ConfigException.class,
+                () -> ModelwatchConfig.load(null, Map.of("MODELWATCH_SHUTDOWN_TIMEOUT", "25")));
+        assertTrue(seconds.getMessage().contains("shutdown-timeout: must be an ISO-8601 duration"),
+                seconds.getMessage());
+    }
+
+    @Test
     void theExampleConfigLoadsAsIs() {
         ModelwatchConfig c = ModelwatchConfig.load(Path.of("modelwatch.example.yaml"), Map.of());
         assertEquals("localhost:9092", c.bootstrapServers());

@@ -139,6 +139,18 @@ class DockerFilesTest {
     }
 
     @Test
+    void composeWaitsLongerThanTheShutdownTimeoutAndRestartsModelwatchWhenItExits() throws Exception {
+        JsonNode modelwatch = service("modelwatch");
+        // past stop_grace_period docker kills the process mid-close
+        Duration grace = Duration.parse("PT" + modelwatch.path("stop_grace_period").asText().toUpperCase());
+        assertTrue(grace.compareTo(loadConfig().shutdownTimeout()) > 0,
+                "stop_grace_period " + grace + " above shutdown-timeout " + loadConfig().shutdownTimeout());
+        // modelwatch exits with 1 when Kafka Streams stops for good: something must start it again
+        assertTrue(Set.of("always", "unless-stopped", "on-failure").contains(modelwatch.path("restart").asText()),
+                "restart: " + modelwatch.path("restart").asText());
+    }
+
+    @Test
     void modelwatchPortIsTheSameInConfigComposeDockerfileAndPrometheus() throws IOException {
         ModelwatchConfig cfg = loadConfig();
         int httpPort = cfg.httpPort();
