@@ -56,6 +56,7 @@ final class DemoCommand implements Callable<Integer> {
         // on Ctrl-C / SIGTERM the hook stops the loop and holds the JVM until the demo is closed in order
         // (simulator, monitor, then broker): the JVM halts once its hooks return
         CountDownLatch closed = new CountDownLatch(1);
+        int status = 0;
         try (DemoRun demo = DemoRun.start(options)) {
             ModelwatchService service = demo.service();
             System.out.printf(Locale.ROOT, "%n  dashboard:  %s/%n  API:        %s/api/models%n  Prometheus: %s/metrics%n"
@@ -77,6 +78,12 @@ final class DemoCommand implements Callable<Integer> {
             long lastSent = 0;
             long lastAt = System.nanoTime();
             while (System.nanoTime() < end && !stop.await(5, TimeUnit.SECONDS)) {
+                if (service.stoppedForGood().isPresent()) {
+                    // no summaries of a monitor that stopped: say why and end as `run` does
+                    System.err.println("modelwatch demo: " + service.stoppedForGood().get() + "; stopping");
+                    status = 1;
+                    break;
+                }
                 long now = System.nanoTime();
                 long sent = demo.simulator().predictionsSent.sum() + demo.simulator().labelsSent.sum();
                 try {
@@ -96,7 +103,7 @@ final class DemoCommand implements Callable<Integer> {
         } finally {
             closed.countDown();
         }
-        return 0;
+        return status;
     }
 
     private static void printSummary(ModelwatchService service, double eventsPerSecond, boolean degraded) {

@@ -32,8 +32,9 @@ final class RunCommand implements Callable<Integer> {
         }
         try (ModelwatchService service = new ModelwatchService(cfg)) {
             service.start();
-            service.runUntilShutdown();
+            // Kafka Streams stopped for good on its own (the service says why at ERROR): end the process, so that
+            // whatever supervises it (compose's restart policy, systemd, Kubernetes) starts it again
+            return service.runUntilShutdown().isPresent() ? 1 : 0;
         }
-        return 0;
     }
 }

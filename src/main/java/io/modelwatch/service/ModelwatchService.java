@@ -11,8 +11,10 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -36,6 +38,7 @@ public final class ModelwatchService implements AutoCloseable {
     private final MonitorHttpServer http;
     private final AlertFeed alertFeed;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final StopSignal stop = new StopSignal();
 
     /**
      * Prepares the topics, opens the HTTP port (the API answers "not ready" until {@link #start()})
@@ -75,6 +78,7 @@ public final class ModelwatchService implements AutoCloseable {
             // a failing thread is replaced (exactly-once redoes its uncommitted work), unless threads keep failing
             StreamThreadFailures failures = new StreamThreadFailures(System::nanoTime);
             streams.setUncaughtExceptionHandler(e -> {
+                stop.threadFailed(e);
                 StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse response = failures.onFailure();
                 if (response == StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD) {
                     LOG.error("stream thread failed, replacing it", e);
@@ -85,6 +89,7 @@ public final class ModelwatchService implements AutoCloseable {
                 }
                 return response;
             });
+            streams.setStateListener(stop);
             view.attach(streams, self);
             LOG.info("other instances ask this one at {}:{}", self.host(), self.port());
             metrics.bindKafkaStreams(streams);
@@ -160,19 +165,49 @@ public final class ModelwatchService implements AutoCloseable {
         return settings;
     }
 
-    /** Blocks until the JVM is asked to stop (SIGTERM, Ctrl-C), then closes cleanly. */
-    public void runUntilShutdown() throws InterruptedException {
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            LOG.info("shutting down");
+    /**
+     * Blocks until the JVM is asked to stop (SIGTERM, Ctrl-C) or Kafka Streams stops for good on its own, then
+     * closes within {@code shutdown-timeout}. For the process's main thread, which exits as this says: empty
+     * after a stop asked for, else why Kafka Streams stopped (logged at ERROR), so that the process ends and a
+     * supervisor (compose's restart policy, systemd, Kubernetes) starts it again.
+     */
+    public Optional<String> runUntilShutdown() throws InterruptedException {
+        CountDownLatch closedHere = new CountDownLatch(1);
+        // the hook only wakes this thread, which closes; the JVM halts once its hooks return, so the hook holds
+        // it until then (a little past the budget, should the close overrun it)
+        Thread hook = new Thread(() -> {
+            LOG.info("shutting down (shutdown-timeout {})", config.shutdownTimeout());
+            stop.ask();
+            try {
+                closedHere.await(config.shutdownTimeout().plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "modelwatch-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            Optional<String> failure = stop.await();
+            failure.ifPresent(why -> LOG.error("closing, and exiting with status 1 to be restarted: {}", why));
             close();
-            stopped.countDown();
-        }, "modelwatch-shutdown"));
-        stopped.await();
+            return failure;
+        } finally {
+            closedHere.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the JVM is stopping: the hook has run or runs
+            }
+        }
+    }
+
+    /** Why Kafka Streams stopped for good without a stop asked for; empty while it runs and after a stop asked for. */
+    public Optional<String> stoppedForGood() {
+        return stop.failure();
     }
 
     @Override
     public void close() {
+        stop.ask();
         if (!closed.compareAndSet(false, true)) {
             return;
         }
