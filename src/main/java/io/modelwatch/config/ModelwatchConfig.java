@@ -37,7 +37,8 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
                                String httpAdvertisedHost,
                                String rulesFile,
                                TopologySettings topology, long rocksDbBlockCacheBytes, long rocksDbWriteBufferBytes,
-                               int standbyReplicas, boolean leaveGroupOnStop, Duration shutdownTimeout) {
+                               int standbyReplicas, boolean leaveGroupOnStop, Duration shutdownTimeout,
+                               Duration kafkaStartupTimeout) {
 
     /**
      * The whole clean stop on SIGTERM: below Kubernetes' default grace period of 30 s (and compose's
@@ -49,11 +50,15 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
     /** Least shutdown-timeout: the HTTP server and the alert feed take some of it before Kafka Streams. */
     static final Duration MIN_SHUTDOWN_TIMEOUT = Duration.ofSeconds(1);
 
+    /** Least kafka.startup-timeout: a broker that is up accepts a connection within milliseconds. */
+    static final Duration MIN_STARTUP_TIMEOUT = Duration.ofSeconds(1);
+
     /** Keys of the file, with their defaults ("" = none). */
     static final Map<String, String> KEYS = new LinkedHashMap<>();
 
     static {
         KEYS.put("kafka.bootstrap-servers", "localhost:9092");
+        KEYS.put("kafka.startup-timeout", "PT30S");
         KEYS.put("application-id", "modelwatch");
         KEYS.put("processing-guarantee", StreamsConfig.EXACTLY_ONCE_V2);
         KEYS.put("state-dir", "/tmp/modelwatch-state");
@@ -414,12 +419,16 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
             problems.add("shutdown-timeout: must be at least " + MIN_SHUTDOWN_TIMEOUT + " (a clean stop of Kafka "
                     + "Streams commits and closes every task), got " + shutdownTimeout);
         }
+        Duration startupTimeout = r.duration("kafka.startup-timeout");
+        if (startupTimeout != null && startupTimeout.compareTo(MIN_STARTUP_TIMEOUT) < 0) {
+            problems.add("kafka.startup-timeout: must be at least " + MIN_STARTUP_TIMEOUT + ", got " + startupTimeout);
+        }
         ModelwatchConfig config = new ModelwatchConfig(bootstrap, appId, Map.copyOf(kafka), guarantee,
                 r.string("state-dir"), r.integer("stream-threads", 1, 64), r.integer("topics.replication-factor", 1, 10),
                 r.bool("topics.create"), partitions, r.integer("http.port", 0, 65535), bindAddress, advertisedHost,
                 r.string("rules-file"),
                 b.build(), cacheBytes, writeBufferBytes, r.integer("standby-replicas", 0, 10),
-                r.bool("leave-group-on-stop"), shutdownTimeout);
+                r.bool("leave-group-on-stop"), shutdownTimeout, startupTimeout);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }

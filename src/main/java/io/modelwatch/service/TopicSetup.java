@@ -5,6 +5,7 @@ import io.modelwatch.TopologySettings;
 import io.modelwatch.config.ModelwatchConfig;
 import io.modelwatch.ingest.DeadLetters;
 import io.modelwatch.join.DelayedJoin;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -14,6 +15,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -147,13 +149,36 @@ final class TopicSetup {
         }
     }
 
+    /**
+     * The client properties for the topic set-up's Admin: each call gives up after {@code kafka.startup-timeout}
+     * (the Admin's own default is 60 s), and a request no later (the Admin refuses an API timeout below it).
+     */
+    static Properties startupAdminProperties(Properties clientProps, Duration timeout) {
+        Properties p = new Properties();
+        p.putAll(clientProps);
+        long ms = timeout.toMillis();
+        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(ms));
+        long requestMs = ms;
+        try {
+            requestMs = Math.min(ms, Long.parseLong(clientProps.getProperty(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                    Long.toString(ms)).trim()));
+        } catch (NumberFormatException notANumber) {
+            // Kafka Streams refuses it, naming it, once it starts
+        }
+        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(requestMs));
+        return p;
+    }
+
     /** Returns the number of partitions of the input topics. */
-    static int prepare(ModelwatchConfig config, Properties adminProps) {
+    static int prepare(ModelwatchConfig config, Properties clientProps) {
         TopologySettings t = config.topology();
         Set<String> topics = new LinkedHashSet<>(List.of(t.predictionsTopic(), t.labelsTopic(), t.metricsTopic(),
                 t.deadLetterTopic(), t.alertsTopic(), t.rulesTopic()));
         LOG.info("preparing topics at {} (kafka.bootstrap-servers)", config.bootstrapServers());
-        try (Admin admin = createAdmin(config, adminProps)) {
+        Duration timeout = config.kafkaStartupTimeout();
+        BrokerProbe.awaitBroker(clientProps.getProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                config.bootstrapServers()), clientProps, timeout);
+        try (Admin admin = createAdmin(config, startupAdminProperties(clientProps, timeout))) {
             Set<String> existing = admin.listTopics().names().get();
             List<NewTopic> missing = new ArrayList<>();
             for (String topic : topics) {
@@ -207,7 +232,9 @@ final class TopicSetup {
             throw new IllegalStateException("interrupted while preparing topics", e);
         } catch (ExecutionException e) {
             throw new IllegalStateException("cannot reach Kafka at " + config.bootstrapServers()
-                    + " (kafka.bootstrap-servers) to prepare topics: " + e.getCause().getMessage(), e.getCause());
+                    + " (kafka.bootstrap-servers) to prepare topics: " + e.getCause().getMessage()
+                    + (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException
+                            ? " (kafka.startup-timeout " + timeout + ")" : ""), e.getCause());
         }
     }
 }

@@ -52,6 +52,22 @@ class CommandErrorsTest {
     }
 
     @Test
+    void runAgainstABrokerNobodyListensAtEndsWithOneLineNamingTheKey(@TempDir Path dir) throws IOException {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        Path config = Files.writeString(dir.resolve("modelwatch.yaml"), "kafka:\n  bootstrap-servers: 127.0.0.1:"
+                + port + "\n  startup-timeout: PT1S\nstate-dir: " + dir.resolve("state") + "\nhttp:\n  port: 0\n");
+        String[] r = run("run", "--config", config.toString());
+        assertEquals("1", r[0], r[1]); // a start-up failure, as a topic missing; 2 is for a configuration refused
+        assertTrue(r[1].contains("modelwatch run: cannot reach Kafka at 127.0.0.1:" + port
+                + " (kafka.bootstrap-servers): no broker accepted a connection within kafka.startup-timeout PT1S"), r[1]);
+        assertFalse(r[1].contains("NetworkClient"), "no Kafka client warnings: " + r[1]);
+        assertFalse(r[1].contains("\tat "), "no stack trace: " + r[1]);
+    }
+
+    @Test
     void replayRefusesMissingInputsAndOutputDirectoriesBeforeItStarts(@TempDir Path dir) {
         String[] missingInput = run("replay", "--predictions", dir.resolve("none.jsonl").toString(),
                 "--labels", dir.resolve("none.jsonl").toString(), "--out", dir.resolve("out.jsonl").toString());

@@ -167,6 +167,16 @@ class ModelwatchConfigTest {
     }
 
     @Test
+    void startUpWaitsForKafkaForABoundedTime() {
+        assertEquals(Duration.ofSeconds(30), ModelwatchConfig.load(null, Map.of()).kafkaStartupTimeout());
+        assertEquals(Duration.ofMinutes(2), ModelwatchConfig.load(null,
+                Map.of("MODELWATCH_KAFKA_STARTUP_TIMEOUT", "PT2M")).kafkaStartupTimeout());
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ModelwatchConfig.load(null, Map.of("MODELWATCH_KAFKA_STARTUP_TIMEOUT", "PT0S")));
+        assertTrue(e.getMessage().contains("kafka.startup-timeout: must be at least PT1S"), e.getMessage());
+    }
+
+    @Test
     void theExampleConfigLoadsAsIs() {
         ModelwatchConfig c = ModelwatchConfig.load(Path.of("modelwatch.example.yaml"), Map.of());
         assertEquals("localhost:9092", c.bootstrapServers());
