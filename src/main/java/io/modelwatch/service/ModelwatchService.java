@@ -76,7 +76,8 @@ public final class ModelwatchService implements AutoCloseable {
             HostInfo self = HostInfo.buildFromEndpoint(props.getProperty(StreamsConfig.APPLICATION_SERVER_CONFIG));
             this.streams = new KafkaStreams(ModelwatchTopology.build(settings, counters), props);
             // a failing thread is replaced (exactly-once redoes its uncommitted work), unless threads keep failing
-            StreamThreadFailures failures = new StreamThreadFailures(System::nanoTime);
+            StreamThreadFailures failures = new StreamThreadFailures(System::nanoTime,
+                    StreamThreadFailures.spanFor(props));
             streams.setUncaughtExceptionHandler(e -> {
                 stop.threadFailed(e);
                 StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse response = failures.onFailure();
@@ -85,7 +86,7 @@ public final class ModelwatchService implements AutoCloseable {
                 } else {
                     LOG.error("stream thread failed, the {}th time within {}: stopping Kafka Streams (/health says "
                             + "DOWN) rather than replacing threads for ever", StreamThreadFailures.MAX_FAILURES + 1,
-                            StreamThreadFailures.WITHIN, e);
+                            failures.within(), e);
                 }
                 return response;
             });
