@@ -85,7 +85,7 @@ public final class ModelwatchService implements AutoCloseable {
                     LOG.error("stream thread failed, replacing it", e);
                 } else {
                     LOG.error("stream thread failed, the {}th time within {}: stopping Kafka Streams (/health says "
-                            + "DOWN) rather than replacing threads for ever", StreamThreadFailures.MAX_FAILURES + 1,
+                            + "DOWN, run exits with 1) rather than replacing threads for ever", StreamThreadFailures.MAX_FAILURES + 1,
                             failures.within(), e);
                 }
                 return response;
