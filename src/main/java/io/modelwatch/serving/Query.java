@@ -75,7 +75,8 @@ final class Query {
             return s;
         }
         int eq = s.indexOf('=');
-        if (eq <= 0 || eq == s.length() - 1) {
+        // an empty value is a slice too: a tag given as "" is accepted at ingest and counted as "cloud="
+        if (eq <= 0) {
             throw ApiError.badRequest("parameter '" + name + "' must be empty (the whole model) or dimension=value,"
                     + " e.g. cloud=aws; got '" + s + "'");
         }

@@ -282,6 +282,15 @@ class MonitorHttpServerTest {
         assertJsonError(get("/api/models/fraud/metrics?from=99999999999999999999"), 400, "'from'");
     }
 
+    /** A tag sent as "" is a slice ("cloud="): it can be asked for like any other. */
+    @Test
+    void theSliceOfAnEmptyTagValueCanBeAskedFor() throws Exception {
+        Reply response = get("/api/models/fraud/metrics?slice=cloud=");
+        assertEquals(200, response.status(), response.body());
+        assertEquals(0, response.json().get("count").asInt(), "the fake view has no such slice");
+        assertJsonError(get("/api/models/fraud/metrics?slice==aws"), 400, "dimension=value");
+    }
+
     @Test
     void historyOfAnUnknownModelIs404() throws Exception {
         assertJsonError(get("/api/models/nope/metrics"), 404, "unknown model 'nope'");
