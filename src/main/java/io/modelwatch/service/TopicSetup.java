@@ -39,8 +39,8 @@ final class TopicSetup {
      * Waits until every partition of freshly created topics has a leader: Kafka Streams fails to
      * start a global store (the rules) on a topic whose partitions are not visible yet.
      */
-    private static void awaitLeaders(Admin admin, List<String> topics) throws InterruptedException {
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    private static void awaitLeaders(Admin admin, List<String> topics, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (!topics.isEmpty()) {
             try {
                 boolean ready = admin.describeTopics(topics).allTopicNames().get().values().stream()
@@ -52,7 +52,8 @@ final class TopicSetup {
                 // the metadata of a new topic may lag its creation
             }
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("topics " + topics + " created but not ready after 30 s");
+                throw new IllegalStateException("topics " + topics + " created but without a leader for every "
+                        + "partition after kafka.startup-timeout " + timeout);
             }
             Thread.sleep(100);
         }
@@ -211,7 +212,7 @@ final class TopicSetup {
                     }
                 }
             }
-            awaitLeaders(admin, missing.stream().map(NewTopic::name).toList());
+            awaitLeaders(admin, missing.stream().map(NewTopic::name).toList(), timeout);
             if (existing.contains(t.deadLetterTopic())) {
                 deadLetterTopicTooSmall(admin, config).ifPresent(LOG::warn);
             }
