@@ -43,8 +43,9 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
      * The task's event time for {@code resolve_when_silent}: the newest window start of any final record this
      * instance processed, and the wall-clock moment it moved there. While no final comes through, the task's time
      * moves on with the wall clock from there ({@link #taskTime}): otherwise a task whose every key stopped (one
-     * model on its partition, retired) would resolve nothing. In memory only: after a restart it is seeded from the
-     * stored episodes' own last windows at the first check.
+     * model on its partition, retired) would resolve nothing. In memory only, and unknown until the first final
+     * since the task started: not guessed from the stored episodes, as the finals only come once the join and
+     * window tasks are restored and caught up, which can take longer than N windows (a false no_data then).
      */
     private long newestFinalStart = Long.MIN_VALUE;
     private long newestFinalWallMs;
@@ -96,7 +97,6 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
         List<KeyValue<String, AlertState>> withdrawn = new ArrayList<>();
         List<KeyValue<String, AlertState>> applying = new ArrayList<>();
         List<AlertRule> applyingRules = new ArrayList<>();
-        long newestSeen = Long.MIN_VALUE;
         try (KeyValueIterator<String, byte[]> it = state.all()) {
             while (it.hasNext()) {
                 KeyValue<String, byte[]> kv = it.next();
@@ -104,7 +104,6 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
                 if (!s.firing) {
                     continue;
                 }
-                newestSeen = Math.max(newestSeen, lastSeen(s));
                 String name = AlertRecords.ruleOf(kv.key);
                 AlertRule rule = enabled.get(name);
                 boolean applies = rule != null && rule.appliesTo(AlertRecords.modelOf(kv.key),
@@ -116,11 +115,6 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
                     applyingRules.add(rule);
                 }
             }
-        }
-        if (newestFinalStart == Long.MIN_VALUE && newestSeen != Long.MIN_VALUE) {
-            // first check since start without a final yet: the task was at least where its episodes last were
-            newestFinalStart = newestSeen;
-            newestFinalWallMs = now;
         }
         List<KeyValue<String, AlertState>> silent = new ArrayList<>();
         for (int i = 0; i < applying.size(); i++) {

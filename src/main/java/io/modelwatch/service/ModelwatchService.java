@@ -218,10 +218,9 @@ public final class ModelwatchService implements AutoCloseable {
                 ? CloseOptions.GroupMembershipOperation.LEAVE_GROUP
                 : CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP;
         long start = System.nanoTime();
-        ShutdownBudget.Outcome outcome = ShutdownBudget.close(config.shutdownTimeout(), System::nanoTime, () -> {
-            http.close();
-            alertFeed.close();
-        }, left -> streams.close(CloseOptions.timeout(left).withGroupMembershipOperation(membership)));
+        ShutdownBudget.Outcome outcome = ShutdownBudget.close(config.shutdownTimeout(), System::nanoTime,
+                left -> streams.close(CloseOptions.timeout(left).withGroupMembershipOperation(membership)),
+                http::close, alertFeed::close);
         double seconds = (System.nanoTime() - start) / 1e9;
         if (outcome.streamsClosed()) {
             LOG.info(String.format(Locale.ROOT, "Kafka Streams closed cleanly; stopped in %.1f s (shutdown-timeout "

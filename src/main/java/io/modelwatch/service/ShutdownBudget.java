@@ -3,6 +3,8 @@ package io.modelwatch.service;
 import java.time.Duration;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One budget for the whole clean stop ({@code shutdown-timeout}): the quick parts close first (the HTTP server,
@@ -13,6 +15,8 @@ import java.util.function.Predicate;
  */
 final class ShutdownBudget {
 
+    private static final Logger LOG = LoggerFactory.getLogger(ShutdownBudget.class);
+
     /** What Kafka Streams was given, and whether it closed within that (its {@code close} returns false when not). */
     record Outcome(Duration streamsGot, boolean streamsClosed) {
     }
@@ -20,9 +24,17 @@ final class ShutdownBudget {
     private ShutdownBudget() {
     }
 
-    static Outcome close(Duration budget, LongSupplier nanoClock, Runnable quickParts, Predicate<Duration> closeStreams) {
+    static Outcome close(Duration budget, LongSupplier nanoClock, Predicate<Duration> closeStreams,
+            Runnable... quickParts) {
         long start = nanoClock.getAsLong();
-        quickParts.run();
+        for (Runnable part : quickParts) {
+            try {
+                part.run();
+            } catch (RuntimeException e) {
+                // the other parts and Kafka Streams (its commit, its checkpoints) are closed all the same
+                LOG.warn("closing a part before Kafka Streams failed; closing the rest all the same", e);
+            }
+        }
         Duration left = budget.minusNanos(nanoClock.getAsLong() - start);
         if (left.isNegative()) {
             left = Duration.ZERO; // Streams then stops its threads without waiting for them

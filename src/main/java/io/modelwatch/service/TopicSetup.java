@@ -157,7 +157,7 @@ final class TopicSetup {
     static Properties startupAdminProperties(Properties clientProps, Duration timeout) {
         Properties p = new Properties();
         p.putAll(clientProps);
-        long ms = timeout.toMillis();
+        long ms = Math.min(timeout.toMillis(), Integer.MAX_VALUE); // both are INT settings of the Admin
         p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(ms));
         long requestMs = ms;
         try {

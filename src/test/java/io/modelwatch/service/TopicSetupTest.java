@@ -66,4 +66,14 @@ class TopicSetupTest {
         streams.put("request.timeout.ms", "5000");
         assertEquals("5000", TopicSetup.startupAdminProperties(streams, Duration.ofSeconds(20)).get("request.timeout.ms"));
     }
+
+    /** The configuration takes up to 100 years; the Admin's timeouts are int milliseconds (a reviewer's case). */
+    @Test
+    void aStartupTimeoutBeyondWhatTheAdminTakesStillGivesAValidAdminConfig() {
+        Properties streams = ModelwatchConfig.load(null, Map.of("MODELWATCH_KAFKA_STARTUP_TIMEOUT", "P30D"))
+                .streamsProperties();
+        Properties admin = TopicSetup.startupAdminProperties(streams, Duration.ofDays(30));
+        new org.apache.kafka.clients.admin.AdminClientConfig(admin); // refused a value over Integer.MAX_VALUE
+        assertEquals(Integer.toString(Integer.MAX_VALUE), admin.get("default.api.timeout.ms"));
+    }
 }
