@@ -414,12 +414,25 @@
     document.getElementById("status-text").textContent = text;
   }
 
+  var WAITING_FOR = {kafka_streams: "Kafka Streams (starting or rebalancing)", alert_feed: "the alert feed (reading model-alerts)"};
+
+  function readiness(waitingFor) {
+    if (waitingFor === null) return "Live";
+    if (waitingFor.length === 0) return "Not ready (starting or rebalancing)";
+    return "Not ready: waiting for " + waitingFor.map(function (w) { return WAITING_FOR[w] || String(w); }).join(" and ");
+  }
+
   function poll() {
     if (state.running) return;
     state.running = true;
-    var ready = fetch("/ready", {cache: "no-store"}).then(function (r) { return r.ok; }).catch(function () { return false; });
+    // null when ready, else what readiness waits for ([] when the body does not say)
+    var ready = fetch("/ready", {cache: "no-store"}).then(function (r) {
+      if (r.ok) return null;
+      return r.json().then(function (b) { return Array.isArray(b.waiting_for) ? b.waiting_for : []; },
+        function () { return []; });
+    }).catch(function () { return []; });
     Promise.all([getJson("/api/models"), getJson("/api/alerts"), ready]).then(function (res) {
-      var models = res[0].models || [], alerts = res[1], isReady = res[2];
+      var models = res[0].models || [], alerts = res[1], waitingFor = res[2];
       var partial = (res[0].unreachable || []).length > 0;
       renderAlerts(alerts);
       var seen = dict();
@@ -437,7 +450,7 @@
       return Promise.all(models.map(function (m) { return refreshModel(m, alerts); })).then(function () {
         state.refreshes++;
         document.body.setAttribute("data-refreshes", String(state.refreshes));
-        setStatus(true, (isReady ? "Live" : "Not ready (starting or rebalancing)") + " · updated " + fmtClock(Date.now()));
+        setStatus(true, readiness(waitingFor) + " · updated " + fmtClock(Date.now()));
       });
     }).catch(function (e) {
       setStatus(false, "Cannot reach the monitor: " + e.message + " · retrying");

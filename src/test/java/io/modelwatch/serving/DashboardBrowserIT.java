@@ -206,6 +206,8 @@ class DashboardBrowserIT {
             assertTrue(note.isDisplayed());
             assertTrue(note.getText().startsWith("Loading alerts"), note.getText());
             assertEquals("2 firing, loading…", driver.findElement(By.id("firing-count")).getText());
+            waitUpTo(10).until(d -> d.findElement(By.id("status-text")).getText()
+                    .startsWith("Not ready: waiting for the alert feed"));
         } finally {
             view.alertsCaughtUp = true;
         }
