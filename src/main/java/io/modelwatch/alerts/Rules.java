@@ -104,12 +104,23 @@ public final class Rules {
         }
     }
 
+    /** What went wrong reading a file: the JDK's message of a missing file is only its path. */
+    static String why(IOException e) {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
     public static List<AlertRule> load(Path file) {
         String text;
         try {
             text = Files.readString(file);
         } catch (IOException e) {
-            throw new RulesException(null, null, "cannot read " + file + ": " + e.getMessage());
+            throw new RulesException(null, null, "cannot read " + file + ": " + why(e));
         }
         return parseYaml(text);
     }
@@ -211,7 +222,8 @@ public final class Rules {
         JsonNode nameNode = node.get("name");
         if (key != null) {
             if (nameNode != null && !(nameNode.isTextual() && nameNode.asText().equals(key))) {
-                throw new RulesException(key, "name", "must equal the record key '" + key + "'");
+                throw new RulesException(key, "name", "must equal the record key '" + key + "', got "
+                        + (nameNode.isTextual() ? "'" + nameNode.asText() + "'" : nameNode.toString()));
             }
             name = key;
         } else {

@@ -238,7 +238,9 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
                             + kind(v));
                 }
             } else if (!KEYS.containsKey(key)) {
-                problems.add(key + ": unknown key (known: " + String.join(", ", KEYS.keySet()) + ", kafka.properties)");
+                String closest = closest(key, KEYS.keySet());
+                problems.add(key + ": unknown key" + (closest != null ? " (did you mean " + closest + "?)" : "")
+                        + " (known: " + String.join(", ", KEYS.keySet()) + ", kafka.properties)");
             } else if (v.isArray() && LIST_KEYS.contains(key)) {
                 String joined = joinScalars(key, v, problems);
                 if (joined != null) {

@@ -478,7 +478,7 @@ public final class EventParser {
             return token + " is not a JSON number (nor is Infinity)";
         }
         for (String advice : new String[] {": enable `", " (not recognized as one since Feature", "; enable `",
-                " (or enable `", " (for Object value)"}) {
+                " (or enable `", " (for Object value)", " (start marker at [Source"}) {
             int i = message.indexOf(advice);
             if (i > 0) {
                 message = message.substring(0, i);

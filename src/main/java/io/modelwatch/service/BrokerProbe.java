@@ -3,6 +3,7 @@ package io.modelwatch.service;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -39,6 +40,7 @@ final class BrokerProbe {
         long deadline = System.nanoTime() + timeout.toNanos();
         long retryMs = FIRST_RETRY_MS;
         boolean said = false;
+        IOException telling = null;
         while (true) {
             IOException last = null;
             for (InetSocketAddress address : addresses) {
@@ -48,18 +50,22 @@ final class BrokerProbe {
                     return;
                 } catch (IOException e) {
                     last = e;
+                    // a connect cut short by the deadline says less than the refusal seen before it
+                    if (telling == null || !(e instanceof SocketTimeoutException) || leftMs >= MAX_CONNECT_MS) {
+                        telling = e;
+                    }
                 }
             }
             long leftMs = (deadline - System.nanoTime()) / 1_000_000;
             if (leftMs <= 0) {
                 throw new IllegalStateException("cannot reach Kafka at " + bootstrapServers
                         + " (kafka.bootstrap-servers): no broker accepted a connection within kafka.startup-timeout "
-                        + timeout + " (" + last.getMessage() + ")", last);
+                        + timeout + " (" + describe(telling) + ")", telling);
             }
             if (!said) {
                 // under compose or Kubernetes the broker may still be starting: say that it is waited for
                 LOG.info("no broker at {} (kafka.bootstrap-servers) accepts a connection yet ({}): trying again "
-                        + "for up to {} (kafka.startup-timeout)", bootstrapServers, last.getMessage(), timeout);
+                        + "for up to {} (kafka.startup-timeout)", bootstrapServers, describe(last), timeout);
                 said = true;
             }
             try {
@@ -70,6 +76,12 @@ final class BrokerProbe {
             }
             retryMs = Math.min(2 * retryMs, MAX_RETRY_MS);
         }
+    }
+
+    /** The exception's message, or its kind when it has none (a timed-out connect). */
+    static String describe(IOException e) {
+        String m = e.getMessage();
+        return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
     }
 
     /** As the Kafka clients read them: a host no resolver knows is refused at once, as Admin.create did. */

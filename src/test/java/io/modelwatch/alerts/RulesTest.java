@@ -349,4 +349,18 @@ class RulesTest {
                         .rules(rules).build(), new io.modelwatch.ModelwatchTopology.Counters()));
         assertEquals("rolling", atStartUp.field());
     }
+
+    @Test
+    void aRuleOnTheTopicNamedOtherwiseThanItsKeyShowsTheNameItGot() {
+        RulesException e = assertThrows(RulesException.class, () -> Rules.parseJson("k-one",
+                "{\"name\":\"other-name\",\"models\":[\"*\"],\"metric\":\"f1\",\"below\":0.8}"));
+        assertTrue(e.getMessage().contains("must equal the record key 'k-one', got 'other-name'"), e.getMessage());
+    }
+
+    @Test
+    void aRulesFileThatIsNotThereSaysSo(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        java.nio.file.Path missing = dir.resolve("nonexistent.yaml");
+        RulesException e = assertThrows(RulesException.class, () -> Rules.load(missing));
+        assertTrue(e.getMessage().endsWith("cannot read " + missing + ": no such file"), e.getMessage());
+    }
 }

@@ -230,7 +230,7 @@ class ModelwatchConfigTest {
         assertTrue(m.contains("processing-guarantee: must be one of"), m);
         assertTrue(m.contains("rolling: must be between 1"), m);
         assertTrue(m.contains("http.port: must be between 0 and 65535"), m);
-        assertTrue(m.contains("windw: unknown key"), m);
+        assertTrue(m.contains("windw: unknown key (did you mean window?)"), m);
         assertEquals(6, e.problems().size(), e.problems().toString());
     }
 

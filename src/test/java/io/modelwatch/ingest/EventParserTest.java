@@ -2,6 +2,7 @@ package io.modelwatch.ingest;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -296,7 +297,10 @@ class EventParserTest {
     void truncatedJson() {
         String whole = new String(bytes(prediction()), StandardCharsets.UTF_8);
         for (int cut : new int[] {1, 10, whole.indexOf("fraud") + 2, whole.indexOf("scores"), whole.length() - 1}) {
-            rejectPrediction(utf8(whole.substring(0, cut)), RejectReason.TRUNCATED_JSON, "ends early");
+            BadInputException e = rejectPrediction(utf8(whole.substring(0, cut)), RejectReason.TRUNCATED_JSON,
+                    "ends early");
+            assertFalse(e.getMessage().contains("Source"), "no parser internals for the operator: " + e.getMessage());
+            assertFalse(e.getMessage().contains("StreamReadFeature"), e.getMessage());
         }
         rejectLabel(utf8("{\"prediction_id\":\"p\",\"label\":"), RejectReason.TRUNCATED_JSON, "ends early");
     }

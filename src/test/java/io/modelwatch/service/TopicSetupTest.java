@@ -76,4 +76,11 @@ class TopicSetupTest {
         new org.apache.kafka.clients.admin.AdminClientConfig(admin); // refused a value over Integer.MAX_VALUE
         assertEquals(Integer.toString(Integer.MAX_VALUE), admin.get("default.api.timeout.ms"));
     }
+
+    /** A connect cut short by the deadline has no message: the probe says what kind of failure it was. */
+    @Test
+    void aFailureWithoutAMessageIsDescribedByItsKind() {
+        assertEquals("SocketTimeoutException", BrokerProbe.describe(new java.net.SocketTimeoutException()));
+        assertEquals("Connection refused", BrokerProbe.describe(new java.net.ConnectException("Connection refused")));
+    }
 }
