@@ -45,6 +45,11 @@ final class SimulateCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     SimulatorOptions simulator;
 
+    @Option(names = "--startup-timeout", defaultValue = "PT30S",
+            description = "how long to wait for a broker at --bootstrap to accept a connection, ISO-8601 "
+                    + "(default ${DEFAULT-VALUE})")
+    Duration startupTimeout;
+
     @Option(names = "--partitions", defaultValue = "6",
             description = "partitions of the two topics when they do not exist yet (default ${DEFAULT-VALUE})")
     int partitions;
@@ -57,6 +62,9 @@ final class SimulateCommand implements Callable<Integer> {
         simulator.check(spec.commandLine());
         if (maxLabelDelay.isNegative()) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--max-label-delay must not be negative");
+        }
+        if (startupTimeout.isNegative() || startupTimeout.isZero()) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--startup-timeout must be positive");
         }
         if (partitions < 1) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--partitions must be at least 1");
@@ -93,6 +101,9 @@ final class SimulateCommand implements Callable<Integer> {
 
     /** As `run` does (topics.create): a broker need not create topics on first use. */
     private void createMissingTopics() throws Exception {
+        // one line after the wait, rather than the Admin client's warning per reconnect for a minute
+        io.modelwatch.service.ModelwatchService.awaitBroker(bootstrap, startupTimeout, "--bootstrap",
+                "--startup-timeout");
         try (Admin admin = Admin.create(Map.<String, Object>of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000))) {
             Set<String> existing = admin.listTopics().names().get();

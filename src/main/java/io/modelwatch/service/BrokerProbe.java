@@ -36,7 +36,13 @@ final class BrokerProbe {
      * accepts one in time.
      */
     static void awaitBroker(String bootstrapServers, Properties clientProps, Duration timeout) {
-        List<InetSocketAddress> addresses = addresses(bootstrapServers, clientProps);
+        awaitBroker(bootstrapServers, clientProps, timeout, "kafka.bootstrap-servers", "kafka.startup-timeout");
+    }
+
+    /** As above, the messages naming the setting of the servers and of the timeout as the caller knows them. */
+    static void awaitBroker(String bootstrapServers, Properties clientProps, Duration timeout, String serversSetting,
+            String timeoutSetting) {
+        List<InetSocketAddress> addresses = addresses(bootstrapServers, clientProps, serversSetting);
         long deadline = System.nanoTime() + timeout.toNanos();
         long retryMs = FIRST_RETRY_MS;
         boolean said = false;
@@ -59,13 +65,13 @@ final class BrokerProbe {
             long leftMs = (deadline - System.nanoTime()) / 1_000_000;
             if (leftMs <= 0) {
                 throw new IllegalStateException("cannot reach Kafka at " + bootstrapServers
-                        + " (kafka.bootstrap-servers): no broker accepted a connection within kafka.startup-timeout "
+                        + " (" + serversSetting + "): no broker accepted a connection within " + timeoutSetting + " "
                         + timeout + " (" + describe(telling) + ")", telling);
             }
             if (!said) {
                 // under compose or Kubernetes the broker may still be starting: say that it is waited for
-                LOG.info("no broker at {} (kafka.bootstrap-servers) accepts a connection yet ({}): trying again "
-                        + "for up to {} (kafka.startup-timeout)", bootstrapServers, describe(last), timeout);
+                LOG.info("no broker at {} ({}) accepts a connection yet ({}): trying again for up to {} ({})",
+                        bootstrapServers, serversSetting, describe(last), timeout, timeoutSetting);
                 said = true;
             }
             try {
@@ -85,14 +91,15 @@ final class BrokerProbe {
     }
 
     /** As the Kafka clients read them: a host no resolver knows is refused at once, as Admin.create did. */
-    private static List<InetSocketAddress> addresses(String bootstrapServers, Properties clientProps) {
+    private static List<InetSocketAddress> addresses(String bootstrapServers, Properties clientProps,
+            String serversSetting) {
         List<String> urls = Arrays.stream(bootstrapServers.split(",")).map(String::trim).filter(u -> !u.isEmpty())
                 .toList();
         try {
             return ClientUtils.parseAndValidateAddresses(urls, clientProps.getProperty(
                     CommonClientConfigs.CLIENT_DNS_LOOKUP_CONFIG, ClientDnsLookup.USE_ALL_DNS_IPS.toString()));
         } catch (org.apache.kafka.common.KafkaException e) {
-            throw new IllegalStateException("cannot reach Kafka at " + bootstrapServers + " (kafka.bootstrap-servers): "
+            throw new IllegalStateException("cannot reach Kafka at " + bootstrapServers + " (" + serversSetting + "): "
                     + e.getMessage(), e);
         }
     }

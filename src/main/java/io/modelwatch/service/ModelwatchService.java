@@ -115,6 +115,15 @@ public final class ModelwatchService implements AutoCloseable {
         return p;
     }
 
+    /**
+     * Returns once one of {@code bootstrapServers} accepts a connection, or refuses with one line naming the
+     * settings, as {@code run} does before it starts Kafka clients (for other commands, e.g. {@code simulate}).
+     */
+    public static void awaitBroker(String bootstrapServers, Duration timeout, String serversSetting,
+            String timeoutSetting) {
+        BrokerProbe.awaitBroker(bootstrapServers, new java.util.Properties(), timeout, serversSetting, timeoutSetting);
+    }
+
     public ModelwatchService start() {
         LOG.info("starting modelwatch: {}", config.describeForLog());
         String heapAdvice = JvmHeap.advice();

@@ -68,6 +68,19 @@ class CommandErrorsTest {
     }
 
     @Test
+    void simulateAgainstABrokerNobodyListensAtEndsWithOneLineNamingTheOption() throws IOException {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        String[] r = run("simulate", "--bootstrap", "127.0.0.1:" + port, "--startup-timeout", "PT1S");
+        assertEquals("1", r[0], r[1]);
+        assertTrue(r[1].contains("modelwatch simulate: cannot reach Kafka at 127.0.0.1:" + port
+                + " (--bootstrap): no broker accepted a connection within --startup-timeout PT1S"), r[1]);
+        assertFalse(r[1].contains("NetworkClient"), "no Kafka client warnings: " + r[1]);
+    }
+
+    @Test
     void replayRefusesMissingInputsAndOutputDirectoriesBeforeItStarts(@TempDir Path dir) {
         String[] missingInput = run("replay", "--predictions", dir.resolve("none.jsonl").toString(),
                 "--labels", dir.resolve("none.jsonl").toString(), "--out", dir.resolve("out.jsonl").toString());
