@@ -245,8 +245,9 @@ public final class Rules {
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
             String field = it.next();
             if (!FIELDS.contains(field)) {
-                throw new RulesException(name, field, "unknown field (known: " + String.join(", ",
-                        new java.util.TreeSet<>(FIELDS)) + ")");
+                String closest = io.modelwatch.Spelling.closest(field, FIELDS);
+                throw new RulesException(name, field, "unknown field" + (closest != null ? " (did you mean " + closest
+                        + "?)" : "") + " (known: " + String.join(", ", new java.util.TreeSet<>(FIELDS)) + ")");
             }
         }
 

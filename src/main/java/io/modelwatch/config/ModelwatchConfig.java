@@ -147,44 +147,11 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
                     || name.startsWith("MODELWATCH_SERVICE_")) {
                 continue;
             }
-            String closest = closest(name, known);
+            String closest = io.modelwatch.Spelling.closest(name, known);
             problems.add("environment " + name + ": not a modelwatch setting" + (closest != null ? " (did you mean "
                     + closest + "?)" : "") + "; the variables are MODELWATCH_<KEY> for the keys of "
                     + "modelwatch.example.yaml, and MODELWATCH_KAFKA_PROPERTY_<NAME> for Kafka properties");
         }
-    }
-
-    /** The known name within 3 edits of {@code name} (the nearest), or null. */
-    private static String closest(String name, Set<String> known) {
-        String closest = null;
-        int best = 4;
-        for (String k : known) {
-            int d = editDistance(name, k);
-            if (d < best) {
-                best = d;
-                closest = k;
-            }
-        }
-        return closest;
-    }
-
-    private static int editDistance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int substitute = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                cur[j] = Math.min(substitute, Math.min(prev[j], cur[j - 1]) + 1);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 
     public static String envName(String key) {
@@ -238,7 +205,7 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
                             + kind(v));
                 }
             } else if (!KEYS.containsKey(key)) {
-                String closest = closest(key, KEYS.keySet());
+                String closest = io.modelwatch.Spelling.closest(key, KEYS.keySet());
                 problems.add(key + ": unknown key" + (closest != null ? " (did you mean " + closest + "?)" : "")
                         + " (known: " + String.join(", ", KEYS.keySet()) + ", kafka.properties)");
             } else if (v.isArray() && LIST_KEYS.contains(key)) {
@@ -556,7 +523,7 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
             if (known.contains(name) || key.startsWith("topic.")) {
                 continue;
             }
-            String closest = closest(name, known);
+            String closest = io.modelwatch.Spelling.closest(name, known);
             out.add("kafka.properties " + key + ": no Kafka client or Streams setting of that name" + (closest != null
                     ? " (did you mean " + key.substring(0, key.length() - name.length()) + closest + "?)" : "")
                     + "; passed on as given");

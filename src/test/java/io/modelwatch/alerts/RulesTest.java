@@ -363,4 +363,12 @@ class RulesTest {
         RulesException e = assertThrows(RulesException.class, () -> Rules.load(missing));
         assertTrue(e.getMessage().endsWith("cannot read " + missing + ": no such file"), e.getMessage());
     }
+
+    @Test
+    void aMistypedFieldIsNamedWithTheOneMeant() {
+        RulesException e = assertThrows(RulesException.class, () -> Rules.parseYaml(
+                "rules:\n  - {name: f1-floor, models: [\"*\"], metric: f1, below: 0.8, for_window: 2}\n"));
+        assertTrue(e.getMessage().contains("field 'for_window': unknown field (did you mean for_windows?)"),
+                e.getMessage());
+    }
 }
