@@ -44,6 +44,38 @@ public record TopologySettings(String predictionsTopic, String labelsTopic, Stri
 
     public TopologySettings {
         alertRules = alertRules == null ? List.of() : List.copyOf(alertRules);
+        if (sliceDimensions != null) {
+            for (String dimension : sliceDimensions) {
+                String problem = sliceDimensionProblem(dimension);
+                if (problem != null) {
+                    throw new IllegalArgumentException("slices: " + problem);
+                }
+            }
+        }
+    }
+
+    /**
+     * Why a tag cannot be a slice dimension, or null when it can. A slice is named {@code dimension=value} (the
+     * API's {@code slice=} filter, the gauges' {@code slice} label, the dashboard), one tag at a time: with no
+     * {@code =} in a dimension the name is cut at its first {@code =}, whatever the value holds. A dimension
+     * holding one would give two slices one name (tag {@code a=b} valued {@code c}, tag {@code a} valued
+     * {@code b=c}: both {@code a=b=c}). A {@code ,} separates the dimensions of the list (the environment's form);
+     * an empty dimension is the whole model's. Only configured tags make slices, so this is checked once at
+     * start-up: a tag of any other name is kept as sent, never rejected.
+     */
+    public static String sliceDimensionProblem(String dimension) {
+        if (dimension.isEmpty()) {
+            return "a tag name is empty (the whole model's slice is the one without a tag)";
+        }
+        if (dimension.indexOf('=') >= 0) {
+            return "tag '" + dimension + "' holds '=', which no slice dimension may: slices are named dimension=value "
+                    + "(cloud=aws), so one could not be told from another tag's (tag 'a=b' valued 'c' and tag 'a' "
+                    + "valued 'b=c' would both be a=b=c)";
+        }
+        if (dimension.indexOf(',') >= 0) {
+            return "tag '" + dimension + "' holds ',', which separates the tags of a list (cloud,region)";
+        }
+        return null;
     }
 
     public static Builder builder() {

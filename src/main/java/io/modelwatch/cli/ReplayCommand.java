@@ -77,6 +77,12 @@ final class ReplayCommand implements Callable<Integer> {
         if (rolling < 1) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--rolling must be >= 1");
         }
+        for (String dimension : slices) {
+            String problem = TopologySettings.sliceDimensionProblem(dimension);
+            if (problem != null) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--slice: " + problem);
+            }
+        }
         if (alertsOut != null && rules == null) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--alerts-out needs --rules: without rules no alert is judged, and the file would stay empty");

@@ -257,7 +257,12 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
                 problems.add(key + ": every item of the list must be a non-empty single value, got " + item);
                 return null;
             }
-            items.add(item.asText().trim());
+            String text = item.asText().trim();
+            if (key.equals("slices") && text.indexOf(',') >= 0) {
+                // joined with commas, it would be read as two tags: reported, the rest still checked
+                problems.add(key + ": " + TopologySettings.sliceDimensionProblem(text));
+            }
+            items.add(text);
         }
         return String.join(",", items);
     }
@@ -319,6 +324,16 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         if (new java.util.HashSet<>(b.sliceDimensions).size() < b.sliceDimensions.size()) {
             problems.add("slices: a tag is named twice, got " + b.sliceDimensions);
         }
+        List<String> sliceable = new ArrayList<>();
+        for (String dimension : b.sliceDimensions) {
+            String problem = TopologySettings.sliceDimensionProblem(dimension);
+            if (problem == null) {
+                sliceable.add(dimension);
+            } else {
+                problems.add("slices: " + problem);
+            }
+        }
+        b.sliceDimensions = sliceable; // the settings are built before the problems are thrown
         b.repartitionInputs = r.bool("repartition-inputs");
         b.maxLabelsPerPrediction = r.integer("max-labels-per-prediction", 1, 1000);
         b.rolling = rolling;

@@ -140,6 +140,17 @@ class CommandErrorsTest {
     }
 
     @Test
+    void replayRefusesASliceTagWhoseSlicesCouldNotBeNamed(@TempDir Path dir) throws IOException {
+        Path labels = Files.writeString(dir.resolve("l.jsonl"), "");
+        Path out = dir.resolve("out.jsonl");
+        String[] r = run("replay", "--predictions", labels.toString(), "--labels", labels.toString(),
+                "--out", out.toString(), "--slice", "cloud,a=b");
+        assertEquals("2", r[0], r[1]);
+        assertTrue(r[1].contains("--slice: tag 'a=b' holds '=', which no slice dimension may"), r[1]);
+        assertFalse(Files.exists(out), "nothing written");
+    }
+
+    @Test
     void replayRefusesADirectoryForAnInputOrAnOutputByName(@TempDir Path dir) throws IOException {
         Path folder = Files.createDirectory(dir.resolve("folder"));
         Path labels = Files.writeString(dir.resolve("l.jsonl"), "");

@@ -131,6 +131,31 @@ class ModelwatchConfigTest {
         assertFalse(unreadable.getMessage().contains("must be before"), unreadable.getMessage());
     }
 
+    /**
+     * Slices are named dimension=value: a sliced tag whose name holds '=' could not be told from another's (tag
+     * a=b valued c, tag a valued b=c: both a=b=c), and a ',' in an item of the YAML list would be read as two
+     * tags. Refused at start-up, every such problem at once, rather than rejecting each record that carries it.
+     */
+    @Test
+    void aSliceTagWhoseSlicesCouldNotBeNamedIsRefused() throws IOException {
+        ConfigException env = assertThrows(ConfigException.class,
+                () -> ModelwatchConfig.load(null, Map.of("MODELWATCH_SLICES", "cloud,a=b,=aws")));
+        assertTrue(env.getMessage().contains("slices: tag 'a=b' holds '=', which no slice dimension may: slices are "
+                + "named dimension=value (cloud=aws)"), env.getMessage());
+        assertTrue(env.getMessage().contains("slices: tag '=aws' holds '='"), env.getMessage());
+        assertFalse(env.getMessage().contains("'cloud'"), env.getMessage());
+        Path f = file("""
+                slices: [cloud, "a=b", "x,y"]
+                """);
+        ConfigException yaml = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(f, Map.of()));
+        assertTrue(yaml.getMessage().contains("slices: tag 'a=b' holds '='"), yaml.getMessage());
+        assertTrue(yaml.getMessage().contains("slices: tag 'x,y' holds ',', which separates the tags of a list"),
+                yaml.getMessage());
+        // names without them pass as before (spaces around them trimmed)
+        assertEquals(List.of("cloud", "region"), ModelwatchConfig.load(null, Map.of("MODELWATCH_SLICES",
+                " cloud , region")).topology().sliceDimensions());
+    }
+
     @Test
     void theServiceSpacesWatermarksBySecondByDefault() {
         assertEquals(Duration.ofSeconds(1), ModelwatchConfig.load(null, Map.of()).topology().watermarkMinSpacing());

@@ -389,6 +389,42 @@ class DelayedJoinTopologyTest {
         }
     }
 
+    /**
+     * A slice is named dimension=value: were {@code a} and {@code a=b} both sliced by, tag {@code a=b} valued
+     * {@code c} and tag {@code a} valued {@code b=c} would both be slice {@code a=b=c}. Such a configuration is
+     * refused; a tag of any name is kept as sent (only configured tags make slices), so the predictions that
+     * carry tags with '=' or ',' in their names or values count, sliced by their configured tag with its value
+     * whole, and nothing goes to the dead-letter topic.
+     */
+    @Test
+    void tagNamesHoldingEqualsOrCommasCostNoRecordAndCannotBeSlicedBy() {
+        for (String dimension : new String[] {"a=b", "=a", "a,b", ""}) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> io.modelwatch.TopologySettings.builder().slices(List.of("a", dimension)).build(), dimension);
+            assertTrue(e.getMessage().startsWith("slices: "), e.getMessage());
+        }
+        TopologyFixture t = new TopologyFixture(io.modelwatch.TopologySettings.builder()
+                .window(Duration.ofHours(1), Duration.ofHours(2)).slices(List.of("a")).build());
+        try (t) {
+            String[] tags = {"{\"a\":\"b=c\",\"a=b\":\"c\"}", "{\"a=b\":\"c\",\"x,y\":\"1,2\"}",
+                "{\"a\":\"b=c\",\"=\":\"=\",\",\":\",\"}", "{\"a\":\"b\\u003dc\",\"a\\u003db\":\"c\"}",
+                "{\"a\":\"c\"}"};
+            for (int i = 0; i < tags.length; i++) {
+                t.predictionJson("{\"prediction_id\":\"p" + i + "\",\"model_id\":\"m\",\"model_version\":\"v1\","
+                        + "\"timestamp\":" + (T0 + MIN) + ",\"predicted\":\"1\",\"tags\":" + tags[i] + "}", T0 + MIN);
+            }
+            t.advanceEventTime(T0 + 10 * HOUR);
+            java.util.Map<String, Integer> predictions = new java.util.TreeMap<>();
+            for (JsonNode r : finals(t.metrics())) {
+                predictions.merge(r.has("slice") ? r.get("slice").toString() : "", r.get("predictions").asInt(),
+                        Integer::sum);
+            }
+            assertEquals(java.util.Map.of("", 5, "{\"a\":\"b=c\"}", 3, "{\"a\":\"c\"}", 1), predictions);
+            assertEquals(List.of(), t.deadLetters.readRecordsToList());
+            assertEquals(5, t.counters.ingest().predictions());
+        }
+    }
+
     private static long count(KeyValueStore<?, byte[]> store) {
         long n = 0;
         try (KeyValueIterator<?, byte[]> it = store.all()) {
