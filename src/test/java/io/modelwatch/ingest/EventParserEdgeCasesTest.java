@@ -167,4 +167,26 @@ class EventParserEdgeCasesTest {
         assertEquals("aws", other.tag("__overflow__"));
         assertEquals("__overflow__", P.parseLabel(label("\"__overflow__\"", "\"__overflow__\"", TS)).label());
     }
+
+    /**
+     * A tag name or value may hold '=' or ',': only tags named in {@code slices} make slices, and no slice tag may
+     * hold either (refused at start-up, {@code TopologySettings.sliceDimensionProblem}), so a tag named {@code a=b}
+     * can never pass for tag {@code a} valued {@code b=...}. Rejecting such a prediction would lose a good record:
+     * both readers keep it as sent, the fast path (plain ASCII) and Jackson's (an escape).
+     */
+    @Test
+    void tagNamesAndValuesHoldingEqualsOrCommasAreKept() throws Exception {
+        String plain = "{\"prediction_id\":\"a\",\"model_id\":\"m\",\"timestamp\":" + TS + ",\"predicted\":\"1\","
+                + "\"tags\":{\"a=b\":\"c\",\"a\":\"b=c\",\"x,y\":\"1,2\",\"=\":\"=\"}}";
+        assertTrue(new PlainJsonReader().read(plain.getBytes(StandardCharsets.UTF_8), new EventParser.Scratch(), true),
+                "the fast path reads it");
+        String escaped = plain.replace("\"a=b\"", "\"a\\u003db\"");
+        assertTrue(!new PlainJsonReader().read(escaped.getBytes(StandardCharsets.UTF_8), new EventParser.Scratch(), true),
+                "Jackson reads it");
+        for (String json : new String[] {plain, escaped}) {
+            Prediction p = P.parsePrediction(json.getBytes(StandardCharsets.UTF_8));
+            assertEquals(java.util.List.of("=", "a", "a=b", "x,y"), java.util.List.of(p.tagNames()), json);
+            assertEquals(java.util.List.of("=", "b=c", "c", "1,2"), java.util.List.of(p.tagValues()), json);
+        }
+    }
 }
