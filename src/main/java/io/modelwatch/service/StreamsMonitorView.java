@@ -124,19 +124,42 @@ public final class StreamsMonitorView implements MonitorView {
 
     @Override
     public List<JsonNode> latestMetrics() {
-        // latest single-window record per (model, version, slice), over every instance's answer
+        return latest(false).stream().map(LatestWindows::latest).toList();
+    }
+
+    @Override
+    public List<LatestWindows> latestWithFinal() {
+        return latest(true);
+    }
+
+    /**
+     * The latest single-window record per (model, version, slice) over every instance's answer, and, when
+     * {@code withFinal}, the latest final one: of each, the newest window wins (the same window from two
+     * instances, during a rebalance: see {@link #better}). A final record is a series' latest as well (an
+     * instance's latest is never older than its latest final).
+     */
+    private List<LatestWindows> latest(boolean withFinal) {
         Map<String, JsonNode> latest = new HashMap<>();
-        for (JsonNode r : concat(localLatestMetrics(), askAll(WindowAggregation.HISTORY_STORE, "/api/models",
-                Map.of(), StreamsMonitorView::latestOfModels))) {
-            latest.merge(seriesKey(r), r, (a, b) -> {
-                long wa = a.path("window_start").asLong();
-                long wb = b.path("window_start").asLong();
-                return wa != wb ? (wa > wb ? a : b) : better(a, b);
-            });
+        Map<String, JsonNode> finals = new HashMap<>();
+        for (JsonNode r : concat(localLatestMetrics(withFinal), askAll(WindowAggregation.HISTORY_STORE, "/api/models",
+                Map.of(), body -> latestOfModels(body, withFinal)))) {
+            latest.merge(seriesKey(r), r, StreamsMonitorView::newer);
+            if (withFinal && r.path("final").asBoolean()) {
+                finals.merge(seriesKey(r), r, StreamsMonitorView::newer);
+            }
         }
-        return latest.values().stream().sorted(Comparator.comparing((JsonNode r) -> r.path("model_id").asText())
-                .thenComparing(r -> r.path("model_version").asText()).thenComparing(StreamsMonitorView::sliceName))
+        return latest.entrySet().stream().map(e -> new LatestWindows(e.getValue(), finals.get(e.getKey())))
+                .sorted(Comparator.comparing((LatestWindows w) -> w.latest().path("model_id").asText())
+                        .thenComparing(w -> w.latest().path("model_version").asText())
+                        .thenComparing(w -> sliceName(w.latest())))
                 .toList();
+    }
+
+    /** Of two records of one series: the later window's; of one window, the {@link #better} one. */
+    private static JsonNode newer(JsonNode a, JsonNode b) {
+        long wa = a.path("window_start").asLong();
+        long wb = b.path("window_start").asLong();
+        return wa != wb ? (wa > wb ? a : b) : better(a, b);
     }
 
     @Override
@@ -261,20 +284,40 @@ public final class StreamsMonitorView implements MonitorView {
         }
     }
 
-    private List<JsonNode> localLatestMetrics() {
-        return tolerant(this::readLocalLatestMetrics, List.of());
+    private List<JsonNode> localLatestMetrics(boolean withFinal) {
+        return tolerant(() -> readLocalLatestMetrics(withFinal), List.of());
     }
 
-    private List<JsonNode> readLocalLatestMetrics() {
+    /**
+     * Per series held here its latest single-window record and, when {@code withFinal}, its latest final one
+     * when that is another record: one scan, in which only the entries newer than a series' final so far are
+     * read for their {@code final} flag (not parsed whole), and only the records returned are parsed.
+     */
+    private List<JsonNode> readLocalLatestMetrics(boolean withFinal) {
         Map<AggregationKey, MetricsHistory.Entry> latest = new HashMap<>();
+        Map<AggregationKey, MetricsHistory.Entry> finals = new HashMap<>();
         this.<String>store(WindowAggregation.HISTORY_STORE).ifPresent(s -> {
             for (MetricsHistory.Entry e : MetricsHistory.all(s)) {
-                if (e.rolling() == 1) {
-                    latest.merge(e.key(), e, (a, b) -> a.windowStart() >= b.windowStart() ? a : b);
+                if (e.rolling() != 1) {
+                    continue;
+                }
+                latest.merge(e.key(), e, (a, b) -> a.windowStart() >= b.windowStart() ? a : b);
+                if (withFinal) {
+                    MetricsHistory.Entry f = finals.get(e.key());
+                    if ((f == null || e.windowStart() > f.windowStart()) && MetricsHistory.isFinal(e.json())) {
+                        finals.put(e.key(), e);
+                    }
                 }
             }
         });
-        return latest.values().stream().map(e -> parse(e.json())).toList();
+        List<JsonNode> out = new ArrayList<>(latest.size() + finals.size());
+        latest.values().forEach(e -> out.add(parse(e.json())));
+        finals.forEach((k, f) -> {
+            if (latest.get(k) != f) {
+                out.add(parse(f.json()));
+            }
+        });
+        return out;
     }
 
     private List<JsonNode> localHistory(String modelId, String version, String slice, long from, long to,
@@ -425,14 +468,20 @@ public final class StreamsMonitorView implements MonitorView {
 
     // ---------------------------------------------------------------- records
 
-    /** The latest records in a {@code /api/models} answer: models[].latest[].slices[].latest. */
-    private static List<JsonNode> latestOfModels(JsonNode body) {
+    /**
+     * The latest records in a {@code /api/models} answer: models[].latest[].slices[].latest, and with
+     * {@code withFinal} their {@code latest_final} too (an instance of an older build sends none).
+     */
+    private static List<JsonNode> latestOfModels(JsonNode body, boolean withFinal) {
         List<JsonNode> out = new ArrayList<>();
         for (JsonNode model : body.path("models")) {
             for (JsonNode version : model.path("latest")) {
                 for (JsonNode slice : version.path("slices")) {
                     if (slice.path("latest").isObject()) {
                         out.add(slice.path("latest"));
+                    }
+                    if (withFinal && slice.path("latest_final").isObject()) {
+                        out.add(slice.path("latest_final"));
                     }
                 }
             }

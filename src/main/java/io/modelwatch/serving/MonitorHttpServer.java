@@ -376,20 +376,36 @@ public final class MonitorHttpServer implements AutoCloseable {
 
     // ---------------------------------------------------------------- API
 
-    /** latestMetrics() grouped by model, version and slice. */
+    /**
+     * The latest records grouped by model, version and slice: per slice {@code latest} (the newest window, usually
+     * open) and {@code latest_final} (the newest final window, null while none closed).
+     */
     ObjectNode models(MonitorView view) {
-        TreeMap<String, TreeMap<String, TreeMap<String, JsonNode>>> byModel = new TreeMap<>();
-        for (JsonNode r : view.latestMetrics()) {
+        TreeMap<String, TreeMap<String, TreeMap<String, MonitorView.LatestWindows>>> byModel = new TreeMap<>();
+        for (MonitorView.LatestWindows w : view.latestWithFinal()) {
+            JsonNode r = w == null ? null : w.latest();
             if (r == null || !r.isObject() || Records.isRolling(r)) {
                 continue;
             }
-            TreeMap<String, JsonNode> slices = byModel.computeIfAbsent(Records.modelId(r), k -> new TreeMap<>())
+            JsonNode f = w.latestFinal();
+            if (f != null && (!f.isObject() || Records.isRolling(f))) {
+                f = null;
+            }
+            TreeMap<String, MonitorView.LatestWindows> slices = byModel
+                    .computeIfAbsent(Records.modelId(r), k -> new TreeMap<>())
                     .computeIfAbsent(Records.version(r), k -> new TreeMap<>());
             String slice = Records.slice(r);
-            JsonNode prev = slices.get(slice);
-            if (prev == null || Records.windowStart(r) >= Records.windowStart(prev)) {
-                slices.put(slice, r);
+            MonitorView.LatestWindows prev = slices.get(slice);
+            if (prev != null) { // the same series twice: the newer of each
+                if (Records.windowStart(r) < Records.windowStart(prev.latest())) {
+                    r = prev.latest();
+                }
+                if (f == null || (prev.latestFinal() != null
+                        && Records.windowStart(f) < Records.windowStart(prev.latestFinal()))) {
+                    f = prev.latestFinal();
+                }
             }
+            slices.put(slice, new MonitorView.LatestWindows(r, f));
         }
         ObjectNode root = JSON.createObjectNode();
         root.put("generated_at", System.currentTimeMillis());
@@ -409,11 +425,16 @@ public final class MonitorHttpServer implements AutoCloseable {
                 version.put("model_version", v.getKey());
                 ArrayNode slices = version.putArray("slices");
                 for (var s : v.getValue().entrySet()) {
-                    JsonNode r = s.getValue();
+                    JsonNode r = s.getValue().latest();
                     allSlices.add(s.getKey());
                     ObjectNode slice = slices.addObject();
                     slice.put("slice", s.getKey());
                     slice.set("latest", r);
+                    if (s.getValue().latestFinal() != null) {
+                        slice.set("latest_final", s.getValue().latestFinal());
+                    } else {
+                        slice.putNull("latest_final");
+                    }
                     String k = Records.kind(r);
                     if (k != null && (kind == null || k.equals("multiclass"))) {
                         kind = k;

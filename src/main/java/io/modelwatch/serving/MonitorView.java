@@ -19,6 +19,23 @@ public interface MonitorView {
     List<JsonNode> latestMetrics();
 
     /**
+     * A series' (model, version, slice) latest single-window record, usually its open window's, and its
+     * latest final one (that of the last window closed): null while none of its windows held in state is final.
+     */
+    record LatestWindows(JsonNode latest, JsonNode latestFinal) {
+    }
+
+    /**
+     * {@link #latestMetrics()}, each series with its latest final single-window record too: what
+     * {@code /api/models} lists. By default the final one is the latest record when that is final (right for a
+     * view that keeps no earlier windows); a view with a history finds it there.
+     */
+    default List<LatestWindows> latestWithFinal() {
+        return latestMetrics().stream()
+                .map(r -> new LatestWindows(r, r != null && r.path("final").asBoolean() ? r : null)).toList();
+    }
+
+    /**
      * Metrics records of one model, oldest first, with {@code window_start} in [from, to); version and
      * slice ("cloud=aws", or "" for the whole model) filter when not null; rolling records included
      * only when {@code rolling} is true.

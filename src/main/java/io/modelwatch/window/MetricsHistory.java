@@ -1,7 +1,11 @@
 package io.modelwatch.window;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.modelwatch.serde.BinaryReader;
 import io.modelwatch.serde.BinaryWriter;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.serialization.Serdes;
@@ -21,6 +25,8 @@ public final class MetricsHistory {
     /** A week of hourly windows. */
     public static final int RETAINED_WINDOWS = 168;
 
+    private static final JsonFactory JSON = new JsonFactory();
+
     private MetricsHistory() {
     }
 
@@ -37,6 +43,30 @@ public final class MetricsHistory {
 
     /** A history entry: its aggregation key, window and rolling span, and the JSON record. */
     public record Entry(AggregationKey key, long windowStart, int rolling, String json) {
+    }
+
+    /**
+     * Whether a stored record is its window's final one: its top-level {@code "final"} is true. Reads the record
+     * up to that field only (it comes before the figures), so that a scan can tell closed windows from open
+     * ones without parsing every record; an unreadable record is not final.
+     */
+    public static boolean isFinal(String json) {
+        try (JsonParser p = JSON.createParser(json)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return false;
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken value = p.nextToken();
+                if ("final".equals(field)) {
+                    return value == JsonToken.VALUE_TRUE;
+                }
+                p.skipChildren();
+            }
+            return false;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     public static Entry decode(KeyValue<Bytes, String> kv) {

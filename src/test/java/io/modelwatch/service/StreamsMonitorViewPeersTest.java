@@ -1,8 +1,11 @@
 package io.modelwatch.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelwatch.serde.BinaryWriter;
 import io.modelwatch.serving.MonitorHttpServer;
 import io.modelwatch.serving.MonitorMetrics;
@@ -123,9 +126,28 @@ class StreamsMonitorViewPeersTest {
     }
 
     static String record(String model, String version, long start) {
+        return record(model, version, start, true, 8);
+    }
+
+    static String record(String model, String version, long start, boolean isFinal, long labeled) {
         return "{\"model_id\":\"" + model + "\",\"model_version\":\"" + version + "\",\"window_start\":" + start
-                + ",\"window_end\":" + (start + 60_000) + ",\"final\":true,\"predictions\":10,\"labeled\":8,"
-                + "\"metrics\":{\"f1\":0.9}}";
+                + ",\"window_end\":" + (start + 60_000) + ",\"final\":" + isFinal + ",\"predictions\":10,"
+                + "\"labeled\":" + labeled + ",\"metrics\":{\"f1\":" + (labeled == 0 ? "null" : "0.9") + "}}";
+    }
+
+    static JsonNode json(HttpResponse<String> r) throws Exception {
+        assertEquals(200, r.statusCode(), r.body());
+        return new ObjectMapper().readTree(r.body());
+    }
+
+    /** The only slice of a model's only version in an /api/models answer. */
+    static JsonNode series(JsonNode models, String model) {
+        for (JsonNode m : models.get("models")) {
+            if (m.get("model_id").asText().equals(model)) {
+                return m.get("latest").get(0).get("slices").get(0);
+            }
+        }
+        throw new AssertionError(model + " not in " + models);
     }
 
     /** Instances A and B: stub Streams clients over the given history stores, views, servers; B's /metrics. */
@@ -226,6 +248,47 @@ class StreamsMonitorViewPeersTest {
                 assertTrue(viaA.body().contains("unreachable") && viaA.body().contains("localhost:" + two.b.port()),
                         stopped + ": A names B as not answering, not fraud as unknown: " + viaA.statusCode() + " "
                                 + viaA.body());
+            }
+        }
+    }
+
+    /**
+     * /api/models gives each series its latest final window next to its latest one, over both instances: a model
+     * held by the other instance has it too, and when both hold windows of one series (a rebalance) the newest
+     * final window wins, as the newest window does for {@code latest}.
+     */
+    @Test
+    void theLatestFinalWindowIsMergedOverTheInstances(@TempDir Path dir) throws Exception {
+        long w0 = (System.currentTimeMillis() / 60_000 - 5) * 60_000;
+        long w1 = w0 + 60_000;
+        long w2 = w1 + 60_000;
+        History ha = new History();
+        History hb = new History();
+        ha.put("fraud", "v1", w0, record("fraud", "v1", w0, true, 7));
+        ha.put("fraud", "v1", w2, record("fraud", "v1", w2, false, 0));
+        hb.put("fraud", "v1", w1, record("fraud", "v1", w1, true, 9)); // moved to B with its newer closed window
+        hb.put("spam", "v1", w0, record("spam", "v1", w0, true, 5));
+        hb.put("spam", "v1", w1, record("spam", "v1", w1, false, 0));
+        hb.put("spam", "v1", w2, record("spam", "v1", w2, false, 0));
+        hb.put("ads", "v1", w2, record("ads", "v1", w2, false, 0));
+        try (TwoInstances two = new TwoInstances(dir, ha, hb)) {
+            JsonNode localA = series(json(get(two.a, "/api/models?scope=local")), "fraud");
+            assertEquals(w2, localA.get("latest").get("window_start").asLong());
+            assertEquals(w0, localA.get("latest_final").get("window_start").asLong(), "A alone: its own closed window");
+            for (MonitorHttpServer s : List.of(two.a, two.b)) {
+                JsonNode models = json(get(s, "/api/models"));
+                assertFalse(models.has("unreachable"), models.toString());
+                JsonNode fraud = series(models, "fraud");
+                assertEquals(w2, fraud.get("latest").get("window_start").asLong(), "latest: the newest window");
+                assertFalse(fraud.get("latest").get("final").asBoolean());
+                assertEquals(w1, fraud.get("latest_final").get("window_start").asLong(), "the newest closed window");
+                assertEquals(9, fraud.get("latest_final").get("labeled").asLong());
+                JsonNode spam = series(models, "spam");
+                assertEquals(w2, spam.get("latest").get("window_start").asLong());
+                assertEquals(w0, spam.get("latest_final").get("window_start").asLong(), "past two open windows");
+                assertEquals(5, spam.get("latest_final").get("labeled").asLong());
+                JsonNode ads = series(models, "ads");
+                assertTrue(ads.get("latest_final").isNull(), "no window closed yet: " + ads);
             }
         }
     }

@@ -55,6 +55,29 @@ final class FakeMonitorView implements MonitorView {
         return new ArrayList<>(latest.values());
     }
 
+    /** As the service's view: per series the latest record, and the latest of its final ones (null when none). */
+    @Override
+    public List<LatestWindows> latestWithFinal() {
+        fail();
+        Map<String, JsonNode> finals = new LinkedHashMap<>();
+        for (JsonNode r : metrics) {
+            if (Records.isRolling(r) || !r.path("final").asBoolean()) {
+                continue;
+            }
+            String key = Records.modelId(r) + "|" + Records.version(r) + "|" + Records.slice(r);
+            JsonNode prev = finals.get(key);
+            if (prev == null || Records.windowStart(r) >= Records.windowStart(prev)) {
+                finals.put(key, r);
+            }
+        }
+        List<LatestWindows> out = new ArrayList<>();
+        for (JsonNode r : latestMetrics()) {
+            out.add(new LatestWindows(r, finals.get(Records.modelId(r) + "|" + Records.version(r) + "|"
+                    + Records.slice(r))));
+        }
+        return out;
+    }
+
     @Override
     public List<JsonNode> history(String modelId, String version, String slice, long from, long to, boolean rolling) {
         fail();

@@ -197,6 +197,41 @@ class MonitorHttpServerTest {
         assertTrue(f1 > 0.5 && f1 < 0.8, "v2 degraded: " + f1);
     }
 
+    /**
+     * Next to each series' latest record (mostly its open window, just started) the last closed window's, which
+     * the dashboard's tables show: null while no window of the series closed, the latest itself once it is final.
+     */
+    @Test
+    void modelsGiveEachSeriesItsLatestFinalWindowToo() throws Exception {
+        view.metrics.add(FakeMonitorView.binary("spam", "v1", "", scenario.last, Scenario.SIZE, 12, 0, 0, 0, 0,
+                null, false));
+        view.metrics.add(FakeMonitorView.binary("ads", "v3", "", scenario.window(8), Scenario.SIZE, 300, 50, 5, 8,
+                200, 0.93, true));
+        JsonNode models = get("/api/models").json().get("models");
+        JsonNode fraud = models.get(2);
+        assertEquals("fraud", fraud.get("model_id").asText());
+        JsonNode aws = fraud.get("latest").get(1).get("slices").get(1);
+        assertEquals("cloud=aws", aws.get("slice").asText());
+        assertEquals(scenario.last, aws.get("latest").get("window_start").asLong(), "latest: unchanged, the open one");
+        JsonNode last = aws.get("latest_final");
+        assertEquals(scenario.window(8), last.get("window_start").asLong(), "the last closed window");
+        assertTrue(last.get("final").asBoolean());
+        assertEquals("aws", last.get("slice").get("cloud").asText());
+        long[] c = Scenario.fraudCounts("v2", "cloud=aws", 8);
+        assertEquals(c[0] + c[1] + c[2] + c[3], last.get("labeled").asLong());
+        assertEquals(scenario.window(8), fraud.get("latest").get(0).get("slices").get(0).get("latest_final")
+                .get("window_start").asLong(), "every series has it");
+
+        JsonNode spam = models.get(3).get("latest").get(0).get("slices").get(0);
+        assertEquals("spam", models.get(3).get("model_id").asText());
+        assertTrue(spam.get("latest").isObject());
+        assertTrue(spam.has("latest_final") && spam.get("latest_final").isNull(), "no window closed yet: " + spam);
+
+        JsonNode ads = models.get(0).get("latest").get(0).get("slices").get(0);
+        assertEquals("ads", models.get(0).get("model_id").asText());
+        assertEquals(ads.get("latest"), ads.get("latest_final"), "the latest window is closed: it is both");
+    }
+
     @Test
     void modelsIsEmptyWithoutMetrics() throws Exception {
         view.metrics.clear();
