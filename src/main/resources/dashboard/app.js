@@ -1,7 +1,8 @@
 /*
  * modelwatch dashboard: polls the API every 2 s and draws, per model, F1 / AUC / label coverage over
- * windows (one series per version, a slice selector), the latest figures by version and slice, and
- * the alert list. Plain JS, no dependencies, no network other than this server.
+ * windows (one series per version, a slice selector), the last closed window's figures by version and slice
+ * (the open one's while none closed), and the alert list. Plain JS, no dependencies, no network other than
+ * this server.
  */
 (function () {
   "use strict";
@@ -129,6 +130,34 @@
     return rec.metrics ? num(rec.metrics[key]) : null;
   }
 
+  /**
+   * The record a table shows for a series (an /api/models slice entry): its last closed window's, else (none
+   * closed yet, or a server that does not say) its latest, the open window's.
+   */
+  function shownRecord(entry) {
+    if (!entry) return null;
+    return entry.latest_final || entry.latest || null;
+  }
+
+  /** Which window a table's figures are of: its start, "(open)" when it is still open. */
+  function windowText(rec) {
+    return fmtWhen(toMs(rec.window_start)) + (rec.final === false ? " (open)" : "");
+  }
+
+  /** The window in full, what it is, and the open window's start when a closed one is shown. */
+  function windowTitle(rec, entry) {
+    var t = fmtTime(toMs(rec.window_start)) + " to " + fmtTime(toMs(rec.window_end));
+    if (rec.final === false) return t + ", open (no window closed yet): figures still updating";
+    var open = entry && entry.latest;
+    if (open && open !== rec && open.final === false && toMs(open.window_start) !== toMs(rec.window_start)) {
+      t += ", closed; the open window from " + fmtWhen(toMs(open.window_start)) + " has " +
+        fmt(num(open.predictions), 0) + " predictions so far";
+    } else {
+      t += ", closed";
+    }
+    return t;
+  }
+
   function colorOf(model, version) {
     var i = model.versions.indexOf(version);
     return PALETTE[(i < 0 ? 0 : i) % PALETTE.length];
@@ -236,8 +265,8 @@
       legend,
       h("div", {className: "charts"}, [f1.fig, auc.fig, cov.fig]),
       h("div", {className: "tables"}, [
-        h("div", {className: "table-card"}, [h("h3", {text: "Latest window by version"}), summary]),
-        h("div", {className: "table-card"}, [h("h3", {text: "Latest by slice"}), slices])
+        h("div", {className: "table-card"}, [h("h3", {text: "Last closed window by version"}), summary]),
+        h("div", {className: "table-card"}, [h("h3", {text: "Last closed window by slice"}), slices])
       ]),
       note
     ]);
@@ -314,16 +343,18 @@
       keys.f1Short, keys.aucShort].map(function (c) { return h("th", {text: c}); }))]));
     var body = h("tbody");
     model.latest.forEach(function (v) {
-      var entry = null;
-      v.slices.forEach(function (s) { if (s.slice === slice) entry = s.latest; });
+      var series = null;
+      v.slices.forEach(function (s) { if (s.slice === slice) series = s; });
+      var entry = shownRecord(series);
       var firing = (alerts.firing || []).some(function (a) {
         return a.model_id === model.model_id && (a.model_version || "") === v.model_version && sliceOf(a) === slice;
       });
-      var tr = h("tr", {className: firing ? "firing" : "", "data-version": v.model_version}, [
+      var tr = h("tr", {className: firing ? "firing" : "", "data-version": v.model_version,
+        "data-window": entry ? String(toMs(entry.window_start)) : null,
+        "data-final": entry ? String(entry.final !== false) : null}, [
         h("td", null, [h("span", {className: "swatch swatch-" + (model.versions.indexOf(v.model_version) % PALETTE.length)}),
           versionName(v.model_version)]),
-        h("td", {text: entry ? fmtWhen(toMs(entry.window_start)) + (entry.final === false ? " (open)" : "") : "–",
-          title: entry ? fmtTime(toMs(entry.window_start)) + " to " + fmtTime(toMs(entry.window_end)) : null}),
+        h("td", {text: entry ? windowText(entry) : "–", title: entry ? windowTitle(entry, series) : null}),
         h("td", {className: "n", text: entry ? fmt(num(entry.predictions), 0) : "–"}),
         h("td", {className: "n", text: entry ? fmt(num(entry.labeled), 0) : "–"}),
         h("td", {className: "n", text: entry ? fmt(figure(entry, "label_coverage") === null ? null : 100 * figure(entry, "label_coverage"), 1) + "%" : "–"}),
@@ -350,12 +381,17 @@
     slices.forEach(function (s) {
       var cells = [h("td", {text: sliceName(s)})];
       model.versions.forEach(function (v) {
-        var rec = null;
+        var series = null;
         model.latest.forEach(function (lv) {
           if (lv.model_version !== v) return;
-          lv.slices.forEach(function (ls) { if (ls.slice === s) rec = ls.latest; });
+          lv.slices.forEach(function (ls) { if (ls.slice === s) series = ls; });
         });
-        cells.push(h("td", {className: "n", text: rec ? fmt(figure(rec, keys.f1)) + " · " + fmt(figure(rec, keys.auc)) : "–"}));
+        var rec = shownRecord(series);
+        cells.push(h("td", {className: "n", "data-version": v,
+          "data-window": rec ? String(toMs(rec.window_start)) : null,
+          text: rec ? fmt(figure(rec, keys.f1)) + " · " + fmt(figure(rec, keys.auc)) +
+            (rec.final === false ? " (open)" : "") : "–",
+          title: rec ? windowTitle(rec, series) : null}));
       });
       var tr = h("tr", {className: "pick" + (s === selected ? " selected" : ""), "data-slice": s, title: "Show " + sliceName(s)}, cells);
       tr.addEventListener("click", function () {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -193,6 +194,83 @@ class DashboardBrowserIT {
                         + ".filter(function(n){return n.indexOf(location.origin) !== 0;});");
         assertEquals(List.of(), external);
         screenshot("dashboard-after.png");
+    }
+
+    /** An open window just started: some predictions, nothing labelled, no figures yet (as in the demo). */
+    private static ObjectNode justOpened(String model, String version, String slice, long start) {
+        ObjectNode r = FakeMonitorView.binary(model, version, slice, start, Scenario.SIZE, 12, 0, 0, 0, 0, null, false);
+        ObjectNode m = (ObjectNode) r.get("metrics");
+        List.of("accuracy", "f1_macro", "log_loss", "precision", "recall", "f1", "brier_score", "label_delay_mean_ms")
+                .forEach(m::putNull);
+        return r;
+    }
+
+    private static String cell(String css) {
+        return driver.findElement(By.cssSelector(css)).getText();
+    }
+
+    /**
+     * The tables an on-call engineer reads first show the last closed window's figures, per version and per
+     * slice, not those of the window that just opened (nothing labelled yet); a series none of whose windows
+     * closed yet shows its open window, saying so. The charts keep every window.
+     */
+    @Test
+    void tablesShowTheLastClosedWindowWhileANewerOneIsOpen() {
+        long closed = scenario.window(8);
+        long open = scenario.window(9);
+        // ads v1: a closed window with figures, then one just opened; v2 deployed in the open window
+        view.metrics.add(FakeMonitorView.binary("ads", "v1", "", closed, Scenario.SIZE, 300, 50, 5, 8, 200, 0.93, true));
+        view.metrics.add(FakeMonitorView.binary("ads", "v1", "cloud=aws", closed, Scenario.SIZE, 100, 20, 2, 3, 60,
+                0.91, true));
+        view.metrics.add(justOpened("ads", "v1", "", open));
+        view.metrics.add(justOpened("ads", "v1", "cloud=aws", open));
+        view.metrics.add(FakeMonitorView.binary("ads", "v2", "", open, Scenario.SIZE, 40, 10, 2, 3, 20, 0.88, false));
+        try {
+            driver.get(server.url());
+            waitUpTo(20).until(d -> points("chart-ads-coverage") > 0 && points("chart-fraud-f1") > 0
+                    && !d.findElements(By.cssSelector("#summary-ads tr[data-version='v2']")).isEmpty()
+                    && !d.findElements(By.cssSelector("#summary-fraud tr[data-version='v2']")).isEmpty());
+            assertEquals(3, points("chart-ads-coverage"), "the charts still draw the open windows (v1's, v2's)");
+            assertEquals(2, points("chart-ads-f1"), "v1's closed window and v2's open one: v1's open one has no F1");
+
+            String v1 = "#summary-ads tr[data-version='v1']";
+            assertEquals(String.valueOf(closed), driver.findElement(By.cssSelector(v1)).getDomAttribute("data-window"));
+            assertFalse(cell(v1 + " td:nth-child(2)").contains("open"), cell(v1 + " td:nth-child(2)"));
+            assertEquals("300", cell(v1 + " td:nth-child(3)"), "the closed window's predictions");
+            assertEquals("263", cell(v1 + " td:nth-child(4)"), "its labelled count, not the open window's 0");
+            assertEquals("87.7%", cell(v1 + " td:nth-child(5)"));
+            assertEquals("0.885", cell(v1 + " td:nth-child(6)"), "its F1 (100/113), not '–'");
+            assertEquals("0.930", cell(v1 + " td:nth-child(7)"), "its AUC");
+            String title = driver.findElement(By.cssSelector(v1 + " td:nth-child(2)")).getDomAttribute("title");
+            assertTrue(title.contains("closed") && title.contains("12 predictions so far"), title);
+
+            String v2 = "#summary-ads tr[data-version='v2']";
+            assertEquals(String.valueOf(open), driver.findElement(By.cssSelector(v2)).getDomAttribute("data-window"));
+            assertTrue(cell(v2 + " td:nth-child(2)").endsWith("(open)"), "no window closed yet: "
+                    + cell(v2 + " td:nth-child(2)"));
+            assertEquals("35", cell(v2 + " td:nth-child(4)"));
+
+            // per slice: v1's closed window, v2's open one (marked), no v2 slice at all
+            String whole = "#slices-ads tr[data-slice=''] td[data-version='v1']";
+            assertEquals("0.885 · 0.930", cell(whole));
+            assertEquals(String.valueOf(closed), driver.findElement(By.cssSelector(whole)).getDomAttribute("data-window"));
+            assertEquals("0.889 · 0.910", cell("#slices-ads tr[data-slice='cloud=aws'] td[data-version='v1']"),
+                    "the slice's closed window (F1 40/45)");
+            assertTrue(cell("#slices-ads tr[data-slice=''] td[data-version='v2']").endsWith("(open)"));
+            assertEquals("–", cell("#slices-ads tr[data-slice='cloud=aws'] td[data-version='v2']"));
+
+            // the scenario's fraud: windows up to 8 closed, newer ones open
+            String fraudV2 = "#summary-fraud tr[data-version='v2']";
+            assertEquals(String.valueOf(closed), driver.findElement(By.cssSelector(fraudV2)).getDomAttribute("data-window"));
+            long[] c = Scenario.fraudCounts("v2", "", 8);
+            assertEquals(String.valueOf(c[0] + c[1] + c[2] + c[3]), cell(fraudV2 + " td:nth-child(4)"));
+            // v1 on gcp has no AUC in its open window; its closed one has
+            String gcp = cell("#slices-fraud tr[data-slice='cloud=gcp'] td[data-version='v1']");
+            assertFalse(gcp.contains("–") || gcp.contains("open"), gcp);
+            screenshot("dashboard-tables.png");
+        } finally {
+            view.metrics.removeIf(r -> "ads".equals(Records.modelId(r)));
+        }
     }
 
     /** Until the server's alert feed caught up the list may lack firing alerts: a note, and no "all clear". */
