@@ -234,13 +234,13 @@ class DashboardBrowserIT {
             assertEquals(2, points("chart-ads-f1"), "v1's closed window and v2's open one: v1's open one has no F1");
 
             String v1 = "#summary-ads tr[data-version='v1']";
-            assertEquals(String.valueOf(closed), driver.findElement(By.cssSelector(v1)).getDomAttribute("data-window"));
-            assertFalse(cell(v1 + " td:nth-child(2)").contains("open"), cell(v1 + " td:nth-child(2)"));
-            assertEquals("300", cell(v1 + " td:nth-child(3)"), "the closed window's predictions");
-            assertEquals("263", cell(v1 + " td:nth-child(4)"), "its labelled count, not the open window's 0");
-            assertEquals("87.7%", cell(v1 + " td:nth-child(5)"));
+            assertEquals("263", cell(v1 + " td:nth-child(4)"), "the closed window's labelled count, not the open one's 0");
             assertEquals("0.885", cell(v1 + " td:nth-child(6)"), "its F1 (100/113), not '–'");
             assertEquals("0.930", cell(v1 + " td:nth-child(7)"), "its AUC");
+            assertEquals("300", cell(v1 + " td:nth-child(3)"), "its predictions");
+            assertEquals("87.7%", cell(v1 + " td:nth-child(5)"));
+            assertFalse(cell(v1 + " td:nth-child(2)").contains("open"), cell(v1 + " td:nth-child(2)"));
+            assertEquals(String.valueOf(closed), driver.findElement(By.cssSelector(v1)).getDomAttribute("data-window"));
             String title = driver.findElement(By.cssSelector(v1 + " td:nth-child(2)")).getDomAttribute("title");
             assertTrue(title.contains("closed") && title.contains("12 predictions so far"), title);
 
