@@ -146,6 +146,24 @@ class MultiInstanceQueryIT {
                             + " (the clock events' model too: its one window is open)");
                     assertEquals("[\"v1\",\"v2\"]", models.get("models").get(names.indexOf("fraud")).get("versions").toString());
                     assertEquals(ownA + ownB, s.view().latestMetrics().size(), "latest series on " + s.url());
+                    // every window closed but the clock events' one: their latest is their last closed window
+                    int withFinal = 0;
+                    for (JsonNode m : models.get("models")) {
+                        boolean clock = m.get("model_id").asText().equals(io.modelwatch.ClockEvents.MODEL);
+                        for (JsonNode v : m.get("latest")) {
+                            for (JsonNode sl : v.get("slices")) {
+                                String what = m.get("model_id") + " " + v.get("model_version") + " " + sl.get("slice")
+                                        + " on " + s.url();
+                                if (clock) {
+                                    assertTrue(sl.get("latest_final").isNull(), "open, none closed: " + what);
+                                } else {
+                                    assertEquals(sl.get("latest"), sl.get("latest_final"), what);
+                                    withFinal++;
+                                }
+                            }
+                        }
+                    }
+                    assertTrue(withFinal > 0);
                 }
 
                 // an instance that is down: the other answers with what it holds, naming the missing one
