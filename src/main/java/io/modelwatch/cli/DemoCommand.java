@@ -106,11 +106,18 @@ final class DemoCommand implements Callable<Integer> {
         return status;
     }
 
+    /** The summary's time of day, seconds always shown (LocalTime#toString drops them when they are zero). */
+    static String clock(java.time.LocalTime time) {
+        return CLOCK.format(time);
+    }
+
+    private static final java.time.format.DateTimeFormatter CLOCK = java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss");
+
     private static void printSummary(ModelwatchService service, double eventsPerSecond, boolean degraded) {
         // as /api/alerts counts them: a resolved episode's FIRING record is history, not a firing alert
         long firing = service.view().firingAlerts().size();
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "[%s] %6.0f events/s, alerts firing: %d%s",
-                java.time.LocalTime.now().withNano(0), eventsPerSecond, firing, degraded ? " (fraud v2 degraded)" : ""));
+                clock(java.time.LocalTime.now()), eventsPerSecond, firing, degraded ? " (fraud v2 degraded)" : ""));
         List<JsonNode> latest = service.view().latestMetrics();
         if (latest.isEmpty()) {
             // say what the monitor is doing rather than nothing: before its first metrics it is starting up
