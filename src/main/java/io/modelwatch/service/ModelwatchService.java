@@ -8,11 +8,13 @@ import io.modelwatch.serving.MonitorMetrics;
 import io.modelwatch.serving.MonitorView;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -37,6 +39,7 @@ public final class ModelwatchService implements AutoCloseable {
     private final MonitorMetrics metrics;
     private final MonitorHttpServer http;
     private final AlertFeed alertFeed;
+    private final LocalStateGuard localState;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final StopSignal stop = new StopSignal();
 
@@ -48,7 +51,12 @@ public final class ModelwatchService implements AutoCloseable {
     public ModelwatchService(ModelwatchConfig config) {
         this.config = config;
         Properties props = config.streamsProperties();
-        int partitions = TopicSetup.prepare(config, props);
+        // the stores' names, and so their changelogs', do not depend on the partition count the set-up reads
+        Set<String> changelogs = StateOwner.changelogTopics(config.applicationId(),
+                ModelwatchTopology.build(config.topology(), new ModelwatchTopology.Counters()).describe());
+        this.localState = new LocalStateGuard(Path.of(config.stateDir(), config.applicationId()), changelogs,
+                TopicSetup.startupAdminProperties(props, config.kafkaStartupTimeout()));
+        int partitions = TopicSetup.prepare(config, props, localState::check);
         // topics.partitions is only what modelwatch creates topics with: the memtables are sized for the real count
         ModelwatchConfig.sizeRocksDbStores(props, partitions);
         this.settings = config.topology().toBuilder().joinPartitions(partitions).build();
@@ -90,7 +98,12 @@ public final class ModelwatchService implements AutoCloseable {
                 }
                 return response;
             });
-            streams.setStateListener(stop);
+            streams.setStateListener((now, before) -> {
+                stop.onChange(now, before);
+                if (now == KafkaStreams.State.RUNNING) {
+                    localState.running();
+                }
+            });
             view.attach(streams, self);
             LOG.info("other instances ask this one at {}:{}", self.host(), self.port());
             metrics.bindKafkaStreams(streams);
@@ -135,6 +148,7 @@ public final class ModelwatchService implements AutoCloseable {
             LOG.warn("group.instance.id is set (static membership) but leave-group-on-stop is true: a clean stop "
                     + "leaves the group and moves the tasks anyway; set leave-group-on-stop: false to keep them");
         }
+        localState.beforeStart(streams);
         streams.start();
         alertFeed.start();
         LOG.info("dashboard and API at {}", http.url());
@@ -230,6 +244,7 @@ public final class ModelwatchService implements AutoCloseable {
         ShutdownBudget.Outcome outcome = ShutdownBudget.close(config.shutdownTimeout(), System::nanoTime,
                 left -> streams.close(CloseOptions.timeout(left).withGroupMembershipOperation(membership)),
                 http::close, alertFeed::close);
+        localState.close();
         double seconds = (System.nanoTime() - start) / 1e9;
         if (outcome.streamsClosed()) {
             LOG.info(String.format(Locale.ROOT, "Kafka Streams closed cleanly; stopped in %.1f s (shutdown-timeout "

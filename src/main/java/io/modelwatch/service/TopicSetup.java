@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
@@ -172,6 +173,14 @@ final class TopicSetup {
 
     /** Returns the number of partitions of the input topics. */
     static int prepare(ModelwatchConfig config, Properties clientProps) {
+        return prepare(config, clientProps, admin -> { });
+    }
+
+    /**
+     * Returns the number of partitions of the input topics; {@code andThen} is given the set-up's Admin (its calls
+     * give up after {@code kafka.startup-timeout} too) once the topics are ready, and handles its own failures.
+     */
+    static int prepare(ModelwatchConfig config, Properties clientProps, Consumer<Admin> andThen) {
         TopologySettings t = config.topology();
         Set<String> topics = new LinkedHashSet<>(List.of(t.predictionsTopic(), t.labelsTopic(), t.metricsTopic(),
                 t.deadLetterTopic(), t.alertsTopic(), t.rulesTopic()));
@@ -227,6 +236,7 @@ final class TopicSetup {
             }
             int inputPartitions = Math.max(predictions, labels);
             checkInternalTopics(admin, config, inputPartitions, existing);
+            andThen.accept(admin);
             return inputPartitions;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

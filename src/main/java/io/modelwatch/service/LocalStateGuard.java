@@ -1,0 +1,137 @@
+package io.modelwatch.service;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.KafkaStreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Deletes local state that belongs to another Kafka cluster, or to changelog topics since deleted or created again,
+ * before Kafka Streams starts on it: such state passes Kafka Streams' own check whenever the new changelog reaches
+ * past the store's offset, and the windows would be silently wrong (see {@link StateOwner}). Which cluster and
+ * topics the state belongs to is recorded once Kafka Streams runs. State without a record (a first start, or kept
+ * by an older modelwatch) is kept, as before; so is every state when the Admin calls fail (a missing Describe ACL,
+ * say): one WARN line, and the service starts as it did without the check.
+ */
+final class LocalStateGuard {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LocalStateGuard.class);
+
+    private final Path appDir;
+    private final Path file;
+    private final Set<String> changelogs;
+    private final Properties adminProperties;
+    private final AtomicBoolean recording = new AtomicBoolean();
+    private volatile StateOwner recorded;
+    private volatile String mismatch;
+    private volatile boolean recordNeeded;
+    private volatile Thread recorder;
+
+    /**
+     * @param appDir          the application's state directory ({@code <state-dir>/<application-id>})
+     * @param changelogs      the changelog topics of the topology's stores
+     * @param adminProperties for the Admin that records the owner once Kafka Streams runs
+     */
+    LocalStateGuard(Path appDir, Set<String> changelogs, Properties adminProperties) {
+        this.appDir = appDir;
+        this.file = appDir.resolve(StateOwner.FILE_NAME);
+        this.changelogs = Set.copyOf(changelogs);
+        this.adminProperties = adminProperties;
+    }
+
+    /** Compares the record, if any, with the cluster and topics {@code admin} sees (the topic set-up's Admin). */
+    void check(Admin admin) {
+        Optional<StateOwner> read = StateOwner.read(file);
+        if (read.isEmpty()) {
+            recordNeeded = true;
+            return;
+        }
+        recorded = read.get();
+        try {
+            StateOwner now = StateOwner.describe(admin, changelogs);
+            mismatch = recorded.mismatch(now, changelogs).orElse(null);
+            recordNeeded = mismatch != null || !recorded.changelogTopics().keySet().containsAll(changelogs);
+        } catch (ExecutionException | RuntimeException e) {
+            LOG.warn("cannot check that the local state in {} belongs to this cluster's changelog topics ({}): keeping "
+                    + "it as it is", appDir, reason(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Before {@link KafkaStreams#start()}, when alone it may be called: deletes the local state found foreign. */
+    void beforeStart(KafkaStreams streams) {
+        String why = mismatch;
+        if (why == null) {
+            return;
+        }
+        LOG.warn("the local state in {} was kept for {}: deleting it, every store is restored from its changelog topic",
+                appDir, why);
+        try {
+            // first: Kafka Streams' clean-up warns about a file of its application directory it does not know
+            StateOwner.delete(file);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot delete " + file + ": " + e.getMessage(), e);
+        }
+        try {
+            streams.cleanUp();
+        } catch (RuntimeException e) {
+            try {
+                recorded.write(file); // what is left is as foreign as before: checked again at the next start
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Kafka Streams runs: its changelog topics exist. Records their owner, once, when it changed or was not
+     * recorded; on a thread of its own (Admin calls, up to {@code kafka.startup-timeout}), not the stream thread
+     * that reports the state.
+     */
+    void running() {
+        if (!recordNeeded || !recording.compareAndSet(false, true)) {
+            return;
+        }
+        Thread t = new Thread(this::record, "modelwatch-state-owner");
+        t.setDaemon(true);
+        recorder = t;
+        t.start();
+    }
+
+    private void record() {
+        try (Admin admin = Admin.create(adminProperties)) {
+            if (Files.isDirectory(appDir)) {
+                StateOwner.describe(admin, changelogs).write(file);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // closing
+        } catch (ExecutionException | IOException | RuntimeException e) {
+            LOG.warn("cannot record which cluster and changelog topics the local state in {} belongs to ({}): the "
+                    + "record is left as it was", appDir, reason(e));
+        }
+    }
+
+    /** Stops recording, if under way (the service closes). */
+    void close() {
+        Thread t = recorder;
+        if (t != null) {
+            t.interrupt();
+        }
+    }
+
+    private static String reason(Exception e) {
+        Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+        String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        return message.replaceAll("\\s*\\R\\s*", " ");
+    }
+}
