@@ -1,6 +1,7 @@
 package io.modelwatch.service;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -67,7 +68,7 @@ final class LocalStateGuard {
         }
     }
 
-    /** Before {@link KafkaStreams#start()}, when alone it may be called: deletes the local state found foreign. */
+    /** Deletes the local state found foreign: before {@link KafkaStreams#start()}, as its cleanUp must be. */
     void beforeStart(KafkaStreams streams) {
         String why = mismatch;
         if (why == null) {
@@ -76,10 +77,11 @@ final class LocalStateGuard {
         LOG.warn("the local state in {} was kept for {}: deleting it, every store is restored from its changelog topic",
                 appDir, why);
         try {
-            // first: Kafka Streams' clean-up warns about a file of its application directory it does not know
+            // first: Kafka Streams' clean-up warns about a file it does not know in its application directory
+            // (a crash between the two leaves state without a record, which the next start keeps, as before)
             StateOwner.delete(file);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot delete " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot delete " + file + ": " + e.getMessage(), e);
         }
         try {
             streams.cleanUp();

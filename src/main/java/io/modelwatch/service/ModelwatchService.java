@@ -44,7 +44,8 @@ public final class ModelwatchService implements AutoCloseable {
     private final StopSignal stop = new StopSignal();
 
     /**
-     * Prepares the topics, opens the HTTP port (the API answers "not ready" until {@link #start()})
+     * Prepares the topics, checks that the local state belongs to this cluster's changelogs (see
+     * {@link LocalStateGuard}), opens the HTTP port (the API answers "not ready" until {@link #start()})
      * and creates the Kafka Streams client, whose {@code application.server} is this instance's
      * advertised host and actual HTTP port, so that other instances can ask it for its state.
      */

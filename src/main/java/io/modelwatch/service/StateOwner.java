@@ -43,9 +43,9 @@ record StateOwner(String clusterId, Map<String, Uuid> changelogTopics) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
-     * In the application's state directory, where Kafka Streams takes only names of digits ({@code 0_1}, task
-     * directories), {@code global}, {@code __name__} and its own {@code .lock} and process file as its own (its
-     * clean-up deletes those and warns about any other file, so the record is deleted before it).
+     * In the application's state directory. Kafka Streams 4.4 takes as its own only task directories ({@code 0_1}),
+     * {@code global}, {@code __name__} directories, {@code .lock} and {@code kafka-streams-process-metadata}: it
+     * leaves this file alone, but its clean-up warns about a file it does not know, so the record goes before it.
      */
     static final String FILE_NAME = "modelwatch-state-owner.json";
 
@@ -53,7 +53,7 @@ record StateOwner(String clusterId, Map<String, Uuid> changelogTopics) {
         changelogTopics = Map.copyOf(changelogTopics);
     }
 
-    /** The changelog topics of the topology's stores: Kafka Streams names them {@code <application.id>-<store>-changelog}. */
+    /** The changelog topics of the topology's stores (Kafka Streams': {@code <application.id>-<store>-changelog}). */
     static Set<String> changelogTopics(String applicationId, TopologyDescription topology) {
         Set<String> out = new TreeSet<>();
         for (TopologyDescription.Subtopology sub : topology.subtopologies()) {
@@ -115,7 +115,7 @@ record StateOwner(String clusterId, Map<String, Uuid> changelogTopics) {
         return Optional.of("changelog topics " + gone + (gone.isEmpty() || again.isEmpty() ? "" : " and ") + again);
     }
 
-    /** The record in {@code file}; empty when there is none, and when it cannot be read (with a WARN: never a failure). */
+    /** The record in {@code file}; empty when there is none, or when it cannot be read (then with a WARN). */
     static Optional<StateOwner> read(Path file) {
         try {
             JsonNode root = JSON.readTree(Files.readAllBytes(file));
