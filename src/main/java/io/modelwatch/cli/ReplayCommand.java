@@ -77,7 +77,13 @@ final class ReplayCommand implements Callable<Integer> {
         if (rolling < 1) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--rolling must be >= 1");
         }
-        for (String dimension : slices) {
+        // as the service's `slices`: items trimmed, blank ones dropped, a tag named twice refused
+        List<String> dimensions = slices.stream().map(String::trim).filter(d -> !d.isEmpty()).toList();
+        if (new java.util.HashSet<>(dimensions).size() < dimensions.size()) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--slice: a tag is named twice, got " + dimensions);
+        }
+        for (String dimension : dimensions) {
             String problem = TopologySettings.sliceDimensionProblem(dimension);
             if (problem != null) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--slice: " + problem);
@@ -131,7 +137,7 @@ final class ReplayCommand implements Callable<Integer> {
             }
         }
         TopologySettings settings = TopologySettings.builder().window(window, maxLabelDelay).rolling(rolling)
-                .slices(slices).rules(alertRules).build();
+                .slices(dimensions).rules(alertRules).build();
         long started = System.nanoTime();
         Replay.ReplayResult result;
         try (Writer w = Files.newBufferedWriter(out, StandardCharsets.UTF_8);

@@ -151,6 +151,20 @@ class CommandErrorsTest {
     }
 
     @Test
+    void replayReadsSliceTagsAsTheServiceDoes(@TempDir Path dir) throws IOException {
+        Path labels = Files.writeString(dir.resolve("l.jsonl"), "");
+        Path out = dir.resolve("out.jsonl");
+        // blank items dropped and names trimmed, as MODELWATCH_SLICES=cloud,,region is
+        String[] blank = run("replay", "--predictions", labels.toString(), "--labels", labels.toString(),
+                "--out", out.toString(), "--slice", "cloud,, region");
+        assertEquals("0", blank[0], blank[1]);
+        String[] twice = run("replay", "--predictions", labels.toString(), "--labels", labels.toString(),
+                "--out", dir.resolve("twice.jsonl").toString(), "--slice", "cloud,region,cloud");
+        assertEquals("2", twice[0], twice[1]);
+        assertTrue(twice[1].contains("--slice: a tag is named twice, got [cloud, region, cloud]"), twice[1]);
+    }
+
+    @Test
     void replayRefusesADirectoryForAnInputOrAnOutputByName(@TempDir Path dir) throws IOException {
         Path folder = Files.createDirectory(dir.resolve("folder"));
         Path labels = Files.writeString(dir.resolve("l.jsonl"), "");
