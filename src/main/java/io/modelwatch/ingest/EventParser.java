@@ -16,7 +16,9 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Parses and validates the JSON events of the contract (see README, "Event contract").
@@ -28,6 +30,14 @@ import java.util.Map;
  * tree semantics (int / long / big integer / double). Then the fields are checked in the same order with
  * the same reasons and messages. The common shape (ASCII strings without escapes, plain decimals) is read
  * first by {@link PlainJsonReader}, without Jackson; anything else falls back to the Jackson pass.
+ *
+ * <p>Tags: a parser made with the slice dimensions ({@link #EventParser(IngestLimits, List)}, as the topology's
+ * and replay's are) keeps only the tags of those names. Any other tag is read as JSON, as an unknown field is
+ * (so a malformed document is still {@code not_json}), and dropped unchecked: nothing downstream reads it, so
+ * its name or value (empty, NUL, {@code __overflow__}, oversized, not a string) cannot cost the prediction,
+ * and it is not carried through the join-input topic. The kept tags are checked as every tag was, and only
+ * they count towards {@link IngestLimits#maxTags()}: the limit bounds what a prediction carries into the join's
+ * state and the repartition topic, which a dropped tag does not reach.
  */
 public final class EventParser {
 
@@ -41,13 +51,34 @@ public final class EventParser {
     static volatile Runnable parseHook;
 
     private final IngestLimits limits;
+    /** The tags kept (the slice dimensions), or null: every tag. */
+    private final KeptTags keptTags;
 
+    /** A parser that keeps every tag: the whole event as the contract allows it (tests, tools). */
     public EventParser(IngestLimits limits) {
+        this(limits, null);
+    }
+
+    /**
+     * A parser that keeps only the tags named in {@code keptTags} (the slice dimensions; none for an empty
+     * list), or every tag for null. See the class comment.
+     */
+    public EventParser(IngestLimits limits, List<String> keptTags) {
         this.limits = limits;
+        this.keptTags = keptTags == null ? null : new KeptTags(keptTags);
     }
 
     IngestLimits limits() {
         return limits;
+    }
+
+    /**
+     * Whether {@code other} gives every record of that kind ({@code prediction} or label) the outcome this
+     * parser gives it: the same limits, and for predictions the same tags kept.
+     */
+    boolean judgesAlike(EventParser other, boolean prediction) {
+        return other == this
+                || (limits.equals(other.limits) && (!prediction || Objects.equals(keptTags, other.keptTags)));
     }
 
     public Prediction parsePrediction(byte[] value) throws BadInputException {
@@ -106,7 +137,7 @@ public final class EventParser {
         double dbl;
     }
 
-    /** An object of name -> value (scores, tags), entries in document order, duplicates included. */
+    /** An object of name -> value (scores, tags: the kept ones), entries in document order, duplicates included. */
     static final class Entries {
         byte kind;
         int count;
@@ -198,7 +229,7 @@ public final class EventParser {
         }
         Scratch s = SCRATCH.get();
         s.reset();
-        if (s.plain.read(value, s, prediction)) {
+        if (s.plain.read(value, s, prediction, keptTags)) {
             return s; // the common shape, read without Jackson (all ASCII, so valid UTF-8)
         }
         s.reset();
@@ -210,7 +241,7 @@ public final class EventParser {
             }
             if (t == JsonToken.START_OBJECT) {
                 root = OBJECT;
-                readFields(p, s, prediction);
+                readFields(p, s, prediction, keptTags);
             } else {
                 root = kind(t);
                 skip(p, t);
@@ -239,8 +270,8 @@ public final class EventParser {
         return s;
     }
 
-    /** The top-level object, after its START_OBJECT: the fields we know, the rest skipped. */
-    private static void readFields(JsonParser p, Scratch s, boolean prediction) throws IOException {
+    /** The top-level object, after its START_OBJECT: the fields we know, the rest skipped (and tags not kept). */
+    private static void readFields(JsonParser p, Scratch s, boolean prediction, KeptTags kept) throws IOException {
         for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
             JsonToken t = p.nextToken();
             Slot slot = null;
@@ -260,7 +291,7 @@ public final class EventParser {
             if (slot != null) {
                 readValue(p, t, slot);
             } else if (entries != null) {
-                readEntries(p, t, entries);
+                readEntries(p, t, entries, entries == s.tags ? kept : null);
             } else {
                 skip(p, t);
             }
@@ -302,8 +333,11 @@ public final class EventParser {
         slot.kind = kind;
     }
 
-    /** scores or tags: an object's entries (each value as {@link #readValue} would read it), or its type. */
-    private static void readEntries(JsonParser p, JsonToken t, Entries e) throws IOException {
+    /**
+     * scores or tags: an object's entries (each value as {@link #readValue} would read it), or its type. With
+     * {@code kept} (tags), an entry of another name is skipped as an unknown field is, and not added.
+     */
+    private static void readEntries(JsonParser p, JsonToken t, Entries e, KeptTags kept) throws IOException {
         e.reset(); // a duplicate key: the last value wins
         e.kind = kind(t);
         if (t != JsonToken.START_OBJECT) {
@@ -312,8 +346,16 @@ public final class EventParser {
         }
         for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
             JsonToken v = p.nextToken();
-            int i = e.add(name);
             byte kind = kind(v);
+            if (kept != null) {
+                String keptName = kept.find(name);
+                if (keptName == null) {
+                    skip(p, v);
+                    continue;
+                }
+                name = keptName;
+            }
+            int i = e.add(name);
             switch (kind) {
                 case STRING -> e.objs[i] = p.getText();
                 case INT -> {

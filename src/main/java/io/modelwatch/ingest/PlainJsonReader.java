@@ -13,7 +13,9 @@ import java.util.Arrays;
  * exponent, a syntax error) it gives up, and the Jackson reader reads the record from the start: every
  * error, and every unusual form, keeps its one implementation. What this reader does accept it fills
  * exactly as the Jackson reader would: the same kinds, texts and values; duplicate keys overwrite as there
- * ({@code EventParserEquivalenceTest} compares both against the tree parser).
+ * ({@code EventParserEquivalenceTest} compares both against the tree parser). A tag whose name is not kept
+ * ({@link KeptTags}) is read in place and dropped: its name is compared as bytes, and no String is made for it
+ * or its value.
  *
  * <p>One instance per thread (it lives in the parser's per-thread scratch). Short strings that repeat
  * from record to record (model, version, classes, tag names and values) come from a small cache, so they
@@ -72,16 +74,21 @@ final class PlainJsonReader {
      * partly filled, and the caller resets it and reads with Jackson.
      */
     boolean read(byte[] value, EventParser.Scratch s, boolean prediction) {
+        return read(value, s, prediction, null);
+    }
+
+    /** As {@link #read(byte[], EventParser.Scratch, boolean)}, keeping only the tags named in {@code keptTags}. */
+    boolean read(byte[] value, EventParser.Scratch s, boolean prediction, KeptTags keptTags) {
         in = value;
         pos = 0;
         try {
-            return readObject(s, prediction);
+            return readObject(s, prediction, keptTags);
         } finally {
             in = null;
         }
     }
 
-    private boolean readObject(EventParser.Scratch s, boolean prediction) {
+    private boolean readObject(EventParser.Scratch s, boolean prediction, KeptTags keptTags) {
         if (!skipSpaceTo('{')) {
             return false;
         }
@@ -118,7 +125,7 @@ final class PlainJsonReader {
                 slot = s.label;
             }
             if (entries != null) {
-                if (!readEntries(entries)) {
+                if (!readEntries(entries, entries == s.tags ? keptTags : null)) {
                     return false;
                 }
             } else {
@@ -148,8 +155,11 @@ final class PlainJsonReader {
         }
     }
 
-    /** As the Jackson reader's readEntries: a duplicate key starts the entries again; scalars keep only their kind. */
-    private boolean readEntries(EventParser.Entries e) {
+    /**
+     * As the Jackson reader's readEntries: a duplicate key starts the entries again; scalars keep only their kind;
+     * with {@code kept} (tags), an entry of another name is read and not added.
+     */
+    private boolean readEntries(EventParser.Entries e, KeptTags kept) {
         e.reset();
         if (in[pos] != '{') {
             if (!readScalar()) {
@@ -167,7 +177,17 @@ final class PlainJsonReader {
             if (!readName() || !readScalar()) {
                 return false;
             }
-            int i = e.add(strings.get(in, nameStart, nameEnd));
+            String name;
+            if (kept == null) {
+                name = strings.get(in, nameStart, nameEnd);
+            } else if ((name = kept.find(in, nameStart, nameEnd)) == null) {
+                int next = afterMember(); // not kept: its value was read (in the subset, or Jackson reads the record)
+                if (next != MORE) {
+                    return next == END;
+                }
+                continue;
+            }
+            int i = e.add(name);
             switch (kind) {
                 case EventParser.STRING -> e.objs[i] = text(true);
                 case EventParser.INT -> {

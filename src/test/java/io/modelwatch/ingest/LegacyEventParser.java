@@ -20,6 +20,9 @@ import java.util.Map;
 /**
  * The tree-based parser EventParser replaced (ObjectMapper.readTree per record), kept verbatim as the
  * reference EventParserEquivalenceTest compares the streaming parser with: same outcome, reason and message.
+ * One rule came later, written here in the plainest way: given the slice tags, the tree's {@code tags} object
+ * is cut to those names before it is checked (the whole record was read first, so a syntax error anywhere
+ * still wins), and the checks apply to what is left.
  */
 final class LegacyEventParser {
 
@@ -27,9 +30,16 @@ final class LegacyEventParser {
     private static final ObjectMapper MAPPER = new ObjectMapper()
             .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private final IngestLimits limits;
+    /** The tags kept, or null: every tag. */
+    private final java.util.Set<String> keptTags;
 
     LegacyEventParser(IngestLimits limits) {
+        this(limits, null);
+    }
+
+    LegacyEventParser(IngestLimits limits, java.util.Collection<String> keptTags) {
         this.limits = limits;
+        this.keptTags = keptTags == null ? null : java.util.Set.copyOf(keptTags);
     }
 
     public Prediction parsePrediction(byte[] value) throws BadInputException {
@@ -316,6 +326,12 @@ final class LegacyEventParser {
         }
         if (!n.isObject()) {
             throw new BadInputException(RejectReason.WRONG_TYPE, "field 'tags' must be an object of string -> string");
+        }
+        if (keptTags != null) {
+            com.fasterxml.jackson.databind.node.ObjectNode kept = ((com.fasterxml.jackson.databind.node.ObjectNode) n)
+                    .deepCopy();
+            kept.retain(keptTags);
+            n = kept;
         }
         if (n.size() > limits.maxTags()) {
             throw new BadInputException(RejectReason.TOO_MANY_TAGS,
