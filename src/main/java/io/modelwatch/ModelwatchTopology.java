@@ -69,11 +69,12 @@ public final class ModelwatchTopology {
         // not repartitioned: an event must sit on its join partition already, or it is rejected
         boolean keyedInputs = !s.repartitionInputs();
         KStream<byte[], JoinInput> predictions = ingest(builder, s.predictionsTopic(), "predictions",
-                Ingest.predictionParser(s.limits(), counters.ingest(), s.joinPartitions(), keyedInputs),
-                s.deadLetterTopic(), s.limits(), keyedInputs ? s.joinPartitions() : 0);
+                Ingest.predictionParser(s.limits(), s.sliceDimensions(), counters.ingest(), s.joinPartitions(),
+                        keyedInputs),
+                s.deadLetterTopic(), s.limits(), s.sliceDimensions(), keyedInputs ? s.joinPartitions() : 0);
         KStream<byte[], JoinInput> labels = ingest(builder, s.labelsTopic(), "labels",
                 Ingest.labelParser(s.limits(), counters.ingest(), s.joinPartitions(), keyedInputs),
-                s.deadLetterTopic(), s.limits(), keyedInputs ? s.joinPartitions() : 0);
+                s.deadLetterTopic(), s.limits(), s.sliceDimensions(), keyedInputs ? s.joinPartitions() : 0);
         KStream<byte[], JoinInput> joinInput = predictions.merge(labels, Named.as(Ingest.EVENTS));
         if (s.repartitionInputs()) {
             // an event read on its join partition goes straight to the join (same task); the others, and each
@@ -114,10 +115,12 @@ public final class ModelwatchTopology {
 
     private static KStream<byte[], JoinInput> ingest(StreamsBuilder builder, String topic, String name,
             org.apache.kafka.streams.processor.api.ProcessorSupplier<byte[], byte[], byte[], Parsed> parser,
-            String deadLetterTopic, io.modelwatch.ingest.IngestLimits limits, int keyedJoinPartitions) {
+            String deadLetterTopic, io.modelwatch.ingest.IngestLimits limits, java.util.List<String> sliceDimensions,
+            int keyedJoinPartitions) {
+        // the extractor validates as the parser does (the same limits and kept tags), and hands it its parse
         KStream<byte[], Parsed> parsed = builder
                 .stream(topic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(name + "-source")
-                        .withTimestampExtractor(new io.modelwatch.ingest.EventTimeExtractor(limits,
+                        .withTimestampExtractor(new io.modelwatch.ingest.EventTimeExtractor(limits, sliceDimensions,
                                 name.equals("predictions"), keyedJoinPartitions)))
                 .process(parser, Named.as("parse-" + name));
         // the parser sends rejects to this sink and events to the merge, each by its node name

@@ -61,7 +61,7 @@ public record TopologySettings(String predictionsTopic, String labelsTopic, Stri
      * holding one would give two slices one name (tag {@code a=b} valued {@code c}, tag {@code a} valued
      * {@code b=c}: both {@code a=b=c}). A {@code ,} separates the dimensions of the list (the environment's form);
      * an empty dimension is the whole model's. Only configured tags make slices, so this is checked once at
-     * start-up: a tag of any other name is kept as sent, never rejected.
+     * start-up: a tag of any other name is dropped at ingest unchecked, never a reject (see {@code EventParser}).
      */
     public static String sliceDimensionProblem(String dimension) {
         if (dimension.isEmpty()) {

@@ -52,8 +52,19 @@ public final class EventTimeExtractor implements TimestampExtractor {
      * keeps the partition's time, and a mis-keyed record stamped ahead cannot close windows early there.
      */
     public EventTimeExtractor(IngestLimits limits, boolean predictions, int keyedJoinPartitions) {
+        this(limits, null, predictions, keyedJoinPartitions);
+    }
+
+    /**
+     * As {@link #EventTimeExtractor(IngestLimits, boolean, int)}, with a parser that keeps only the tags named in
+     * {@code keptTags} (null: every tag; see {@link EventParser#EventParser(IngestLimits, java.util.List)}): the
+     * parser's of the topic's {@link ParseProcessor}, so that both accept the same records and the processor
+     * takes this parse ({@link ParseHandoff}).
+     */
+    public EventTimeExtractor(IngestLimits limits, java.util.List<String> keptTags, boolean predictions,
+                              int keyedJoinPartitions) {
         this.limits = limits;
-        this.parser = new EventParser(limits);
+        this.parser = new EventParser(limits, keptTags);
         this.predictions = predictions;
         this.keyedJoinPartitions = keyedJoinPartitions;
     }
@@ -74,14 +85,14 @@ public final class EventTimeExtractor implements TimestampExtractor {
             }
             try {
                 JoinInput event = predictions ? parser.parsePrediction(value) : parser.parseLabel(value);
-                ParseHandoff.offer(value, predictions, limits, event); // the ParseProcessor will not parse again
+                ParseHandoff.offer(value, predictions, parser, event); // the ParseProcessor will not parse again
                 if (keyedJoinPartitions > 0 && record.partition() != JoinPartitioner.partitionOf(
                         event.predictionId().getBytes(StandardCharsets.UTF_8), keyedJoinPartitions)) {
                     return Math.max(0, partitionTime); // rejected downstream: not_on_join_partition
                 }
                 return event.timestampMs();
             } catch (BadInputException e) {
-                ParseHandoff.offer(value, predictions, limits, e);
+                ParseHandoff.offer(value, predictions, parser, e);
                 return Math.max(0, partitionTime);
             } catch (RuntimeException e) {
                 return Math.max(0, partitionTime); // not handed over: the processor parses and reports it itself

@@ -1,5 +1,6 @@
 package io.modelwatch.ingest;
 
+import java.util.List;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 
 /** The ingest stage: parsers for the two input topics. */
@@ -17,12 +18,13 @@ public final class Ingest {
     }
 
     /**
+     * sliceDimensions: the only tags kept (any other is dropped unchecked, see {@link EventParser});
      * joinPartitions: the join stage's partition count (events on their join partition are counted);
      * keyedInputs: the inputs are not repartitioned, and an event not on its join partition is rejected.
      */
     public static ProcessorSupplier<byte[], byte[], byte[], Parsed> predictionParser(IngestLimits limits,
-            IngestCounters counters, int joinPartitions, boolean keyedInputs) {
-        EventParser parser = new EventParser(limits);
+            List<String> sliceDimensions, IngestCounters counters, int joinPartitions, boolean keyedInputs) {
+        EventParser parser = new EventParser(limits, sliceDimensions);
         return () -> new ParseProcessor(parser, true, counters, joinPartitions, keyedInputs, EVENTS,
                 deadLetterSink("predictions"));
     }

@@ -12,10 +12,11 @@ package io.modelwatch.ingest;
  * partition; beyond {@link #CAPACITY} entries (heads that were never processed: a revoked or closed task)
  * the table is cleared. A miss is always safe: the processor parses the bytes itself, as before.
  *
- * <p>An entry only serves a parser with the same limits and the same kind of event (prediction or
- * label), so the outcome is the one the processor's own parse would give: parsing is a function of the
- * bytes and the limits, except for the bound relative to the wall clock, which is checked again on a hit
- * (and a reject for a timestamp out of range is not taken when that bound is set).
+ * <p>An entry only serves a parser with the same limits, for predictions the same kept tags, and the same
+ * kind of event (prediction or label), so the outcome is the one the processor's own parse would give: parsing
+ * is a function of the bytes, the limits and the kept tags ({@link EventParser#judgesAlike}), except for the
+ * bound relative to the wall clock, which is checked again on a hit (and a reject for a timestamp out of range
+ * is not taken when that bound is set).
  */
 final class ParseHandoff {
 
@@ -25,7 +26,8 @@ final class ParseHandoff {
     private final byte[][] values = new byte[CAPACITY][];
     private final int[] lengths = new int[CAPACITY];
     private final boolean[] predictions = new boolean[CAPACITY];
-    private final IngestLimits[] limits = new IngestLimits[CAPACITY];
+    /** The parser whose outcome each entry is (its limits and kept tags). */
+    private final EventParser[] parsers = new EventParser[CAPACITY];
     /** A {@link JoinInput} or a {@link BadInputException}. */
     private final Object[] outcomes = new Object[CAPACITY];
     private int size;
@@ -33,12 +35,12 @@ final class ParseHandoff {
     private ParseHandoff() {
     }
 
-    /** Leaves the extractor's outcome for {@code value} to the processor of this thread. */
-    static void offer(byte[] value, boolean prediction, IngestLimits limits, Object outcome) {
+    /** Leaves the extractor's outcome for {@code value}, by {@code parser}, to the processor of this thread. */
+    static void offer(byte[] value, boolean prediction, EventParser parser, Object outcome) {
         if (value == null) {
             return;
         }
-        CURRENT.get().put(value, prediction, limits, outcome);
+        CURRENT.get().put(value, prediction, parser, outcome);
     }
 
     /**
@@ -53,7 +55,7 @@ final class ParseHandoff {
         if (h.size == 0) {
             return null;
         }
-        Object outcome = h.remove(value, prediction, parser.limits());
+        Object outcome = h.remove(value, prediction, parser);
         if (outcome == null) {
             return null;
         }
@@ -81,7 +83,7 @@ final class ParseHandoff {
         CURRENT.get().reset();
     }
 
-    private void put(byte[] value, boolean prediction, IngestLimits l, Object outcome) {
+    private void put(byte[] value, boolean prediction, EventParser parser, Object outcome) {
         if (size == CAPACITY) {
             reset(); // stale heads (never processed on this thread): forget them all
         }
@@ -89,15 +91,15 @@ final class ParseHandoff {
         values[i] = value;
         lengths[i] = value.length;
         predictions[i] = prediction;
-        limits[i] = l;
+        parsers[i] = parser;
         outcomes[i] = outcome;
     }
 
-    private Object remove(byte[] value, boolean prediction, IngestLimits l) {
+    private Object remove(byte[] value, boolean prediction, EventParser parser) {
         for (int i = 0; i < size; i++) {
             if (values[i] == value) {
                 if (lengths[i] != value.length || predictions[i] != prediction
-                        || !(limits[i] == l || limits[i].equals(l))) {
+                        || !parsers[i].judgesAlike(parser, prediction)) {
                     continue;
                 }
                 Object outcome = outcomes[i];
@@ -105,10 +107,10 @@ final class ParseHandoff {
                 values[i] = values[last];
                 lengths[i] = lengths[last];
                 predictions[i] = predictions[last];
-                limits[i] = limits[last];
+                parsers[i] = parsers[last];
                 outcomes[i] = outcomes[last];
                 values[last] = null;
-                limits[last] = null;
+                parsers[last] = null;
                 outcomes[last] = null;
                 return outcome;
             }
@@ -118,7 +120,7 @@ final class ParseHandoff {
 
     private void reset() {
         java.util.Arrays.fill(values, null);
-        java.util.Arrays.fill(limits, null);
+        java.util.Arrays.fill(parsers, null);
         java.util.Arrays.fill(outcomes, null);
         size = 0;
     }

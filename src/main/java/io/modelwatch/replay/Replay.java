@@ -164,7 +164,8 @@ public final class Replay implements AutoCloseable {
             // ISO-8859-1 maps bytes 1:1, so the original bytes (even invalid UTF-8) reach the parser intact
             // a line's place in the merge is its event time as the parser reads it; a line the parser rejects
             // keeps the previous line's (a bad timestamp must neither crash the driver nor reorder good lines)
-            EventParser parser = new EventParser(settings.limits());
+            // (the topology's rules: its limits, and only the slice tags kept, so that it rejects the same lines)
+            EventParser parser = new EventParser(settings.limits(), settings.sliceDimensions());
             TimedLines preds = new TimedLines(p, bytes -> parser.parsePrediction(bytes).timestampMs());
             TimedLines labs = new TimedLines(l, bytes -> parser.parseLabel(bytes).timestampMs());
             while (preds.hasNext() || labs.hasNext()) {

@@ -209,6 +209,31 @@ class ParseHandoffTest {
         assertInstanceOf(JoinInput.class, out);
     }
 
+    /**
+     * The tags kept are part of the rules: the extractor of a topology that slices by {@code cloud} accepts a
+     * prediction whose other tag would be a reject if kept, and that parse serves only a processor keeping the same
+     * tags; one keeping every tag judges by its own rules. Labels carry no tags: the kept tags do not matter there.
+     */
+    @Test
+    void otherKeptTagsMissForPredictionsOnly() throws Exception {
+        byte[] value = ("{\"prediction_id\":\"p-9\",\"model_id\":\"fraud\",\"timestamp\":" + TS
+                + ",\"predicted\":\"1\",\"tags\":{\"cloud\":\"aws\",\"\":\"x\"}}").getBytes(StandardCharsets.UTF_8);
+        EventTimeExtractor sliced = new EventTimeExtractor(LIMITS, List.of("cloud"), true, 0);
+        assertEquals(TS, extract(sliced, value, -1), "the empty tag name is not kept: accepted");
+        Parsed out = process(new EventParser(LIMITS), true, value);
+        assertEquals(2, parses.get(), "a processor keeping every tag parses again");
+        assertEquals(RejectReason.EMPTY_FIELD, ((Parsed.Rejected) out).reason());
+        out = process(new EventParser(LIMITS, List.of("cloud")), true, value);
+        assertEquals(2, parses.get(), "the same kept tags (an equal list): the extractor's parse");
+        assertEquals(List.of("cloud"), List.of(((Prediction) out).tagNames()));
+
+        byte[] label = labelOk("p-9");
+        extract(new EventTimeExtractor(LIMITS, List.of("cloud"), false, 0), label, -1);
+        out = process(new EventParser(LIMITS), false, label);
+        assertEquals(3, parses.get(), "a label's parse serves a label parser keeping other tags");
+        assertEquals(new Label("p-9", "1", TS + 5), out);
+    }
+
     @Test
     void anotherThreadDoesNotSeeTheHandoff() throws Exception {
         byte[] value = prediction("p-7");
@@ -253,13 +278,13 @@ class ParseHandoffTest {
         long future = System.currentTimeMillis() + 7_200_000L;
         byte[] value = labelOk("p-8");
         // as if the extractor had accepted the record when it was not yet two hours ahead
-        ParseHandoff.offer(value, false, bounded, new Label("p-8", "1", future));
+        ParseHandoff.offer(value, false, parser, new Label("p-8", "1", future));
         BadInputException e = org.junit.jupiter.api.Assertions.assertThrows(BadInputException.class,
                 () -> ParseHandoff.take(value, false, parser));
         assertEquals(RejectReason.TIMESTAMP_OUT_OF_RANGE, e.reason());
         assertTrue(e.getMessage().contains("ahead of the clock"), e.getMessage());
         // a reject for the range is not taken when the bound is set (it may hold no longer): parsed again
-        ParseHandoff.offer(value, false, bounded,
+        ParseHandoff.offer(value, false, parser,
                 new BadInputException(RejectReason.TIMESTAMP_OUT_OF_RANGE, "timestamp is more than 1h ahead"));
         assertNull(ParseHandoff.take(value, false, parser));
         Parsed out = process(parser, false, value);
@@ -273,8 +298,8 @@ class ParseHandoffTest {
         List<Parsed> out = new ArrayList<>();
         // the parsers' two children, by the names they forward to
         var parsedPredictions = builder.stream("predictions", Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
-                        .withTimestampExtractor(new EventTimeExtractor(LIMITS, true)))
-                .process(Ingest.predictionParser(LIMITS, counters, 0, false));
+                        .withTimestampExtractor(new EventTimeExtractor(LIMITS, List.of("cloud"), true, 0)))
+                .process(Ingest.predictionParser(LIMITS, List.of("cloud"), counters, 0, false));
         var parsedLabels = builder.stream("labels", Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
                         .withTimestampExtractor(new EventTimeExtractor(LIMITS, false)))
                 .process(Ingest.labelParser(LIMITS, counters, 0, false));

@@ -392,8 +392,8 @@ class DelayedJoinTopologyTest {
     /**
      * A slice is named dimension=value: were {@code a} and {@code a=b} both sliced by, tag {@code a=b} valued
      * {@code c} and tag {@code a} valued {@code b=c} would both be slice {@code a=b=c}. Such a configuration is
-     * refused; a tag of any name is kept as sent (only configured tags make slices), so the predictions that
-     * carry tags with '=' or ',' in their names or values count, sliced by their configured tag with its value
+     * refused; a tag of any other name is dropped unchecked (only configured tags make slices), so the predictions
+     * that carry tags with '=' or ',' in their names or values count, sliced by their configured tag with its value
      * whole, and nothing goes to the dead-letter topic.
      */
     @Test
