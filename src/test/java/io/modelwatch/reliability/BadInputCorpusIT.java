@@ -56,7 +56,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Bad input never stops processing and never costs a good record: the corpus of bad records
  * ({@link BadInputCorpus}, every kind the reliability issue lists) is mixed into the whole
  * reference stream, on both topics, with some golden lines rewritten to carry unknown extra fields
- * and tags nothing slices by, named with '=' and ',' (which must be ignored, so the metrics must not change). Through a real broker the final metrics
+ * and tags nothing slices by, each of which would be a reject if it were sliced by (named with '=' and ',',
+ * empty, holding a NUL, {@code __overflow__}, oversized, not strings, more of them than {@code limits.max-tags}):
+ * they must be dropped unchecked, so the metrics must not change. Through a real broker the final metrics
  * still equal the reference, and every bad record is on {@code modelwatch-dlq}, once, with its
  * original key, bytes (an oversized one's first {@code max-record-bytes}, its size in a header) and
  * headers, the expected reason and the topic, partition and offset it was produced to; the Prometheus counters count them by reason. Through {@code replay --dead-letter}
@@ -70,8 +72,23 @@ class BadInputCorpusIT {
     private static final String CORPUS_HEADER = "corpus-id";
     /** Every this many golden events one is rewritten with unknown extra fields. */
     private static final int EXTRA_FIELDS_EVERY = 20;
-    /** Tags some rewritten golden predictions carry besides theirs: names no slice tag may hold. */
-    private static final String EXTRA_TAGS = "\"a=b\":\"c=d\",\"x,y\":\"1,2\",\"=\":\",\"";
+    /**
+     * Tags some rewritten golden predictions carry besides theirs, none sliced by: names no slice tag may hold, and
+     * what would be a reject in a tag that is sliced by (an empty name, a NUL, the overflow name, 300 bytes, values
+     * that are no strings, and 40 more tags than the golden two, beyond {@code limits.max-tags}).
+     */
+    private static final String EXTRA_TAGS;
+
+    static {
+        StringBuilder b = new StringBuilder("\"a=b\":\"c=d\",\"x,y\":\"1,2\",\"=\":\",\",\"\":\"empty name\","
+                + "\"nul\":\"a\\u0000b\",\"n\\u0000l\":\"x\",\"shard\":\"__overflow__\",\"half\":\"\\uD800\","
+                + "\"long\":\"" + "x".repeat(300) + "\",\"" + "k".repeat(300) + "\":\"long name\",\"n\":3,\"z\":null,"
+                + "\"o\":{\"a\":[1,\"b\"]}");
+        for (int i = 0; i < 40; i++) {
+            b.append(",\"t").append(i).append("\":\"v\"");
+        }
+        EXTRA_TAGS = b.toString();
+    }
 
     /**
      * Replay runs on the predictions of the first four windows only: the TopologyTestDriver costs
@@ -90,9 +107,11 @@ class BadInputCorpusIT {
         events = withExtraFields(golden.events());
         Set<String> reasons = corpus.stream().map(Entry::reason).collect(Collectors.toSet());
         for (RejectReason r : RejectReason.values()) {
-            // not_on_join_partition: only with repartition-inputs false (JoinRoutingTest)
+            // not_on_join_partition: only with repartition-inputs false (JoinRoutingTest); too_many_tags: only
+            // the tags sliced by count, so only with more slices than limits.max-tags (EventParserKeptTagsTest),
+            // and the service here slices by one
             assertTrue(r == RejectReason.UNREADABLE || r == RejectReason.NOT_ON_JOIN_PARTITION
-                    || reasons.contains(r.code), "the corpus has no case of " + r.code);
+                    || r == RejectReason.TOO_MANY_TAGS || reasons.contains(r.code), "the corpus has no case of " + r.code);
         }
         assertEquals(corpus.size(), corpus.stream().map(Entry::id).distinct().count(), "corpus ids are unique");
     }
@@ -218,7 +237,8 @@ class BadInputCorpusIT {
                 case 0 -> prediction
                         ? "{\"schema_version\":2,\"x_extra\":{\"nested\":[1,\"two\",null],\"flag\":true}," + body + "}"
                         : "{\"labeler\":\"crm-7\",\"confidence\":0.93," + body + "}";
-                // tags nothing slices by, whose names hold '=' and ',' (no slice tag may): kept, never a reject
+                // tags nothing slices by (names holding '=' and ',', which no slice tag may, and what a sliced tag
+                // would be rejected for): dropped unchecked, never a reject
                 case 1 -> "{" + body.replace("\"tags\":{", "\"tags\":{" + EXTRA_TAGS + ",")
                         + ",\"debug\":{\"latency_ms\":12.5,\"host\":\"scorer-3\"},\"note\":null}";
                 // a near miss of a known field name is just another unknown field
