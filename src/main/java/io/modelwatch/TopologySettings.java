@@ -75,6 +75,10 @@ public record TopologySettings(String predictionsTopic, String labelsTopic, Stri
         if (dimension.indexOf(',') >= 0) {
             return "tag '" + dimension + "' holds ',', which separates the tags of a list (cloud,region)";
         }
+        if (dimension.indexOf('\u0000') >= 0) {
+            return "tag '" + dimension.replace('\u0000', '?') + "' holds U+0000 (NUL), which ingest refuses in every name "
+                    + "(nul_character): every prediction with this tag would be a dead letter";
+        }
         return null;
     }
 

@@ -267,6 +267,26 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         return String.join(",", items);
     }
 
+    /**
+     * Slice tags the ingest limits would refuse: the parser checks only the tags named in {@code slices}, so a
+     * name longer than a field may be, or more names than a prediction may carry, would turn every prediction
+     * with those tags into a dead letter (oversized_field, too_many_tags) rather than slice it.
+     */
+    private static void sliceLimitProblems(List<String> dimensions, io.modelwatch.ingest.IngestLimits limits,
+            List<String> problems) {
+        for (String dimension : dimensions) {
+            int bytes = dimension.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            if (bytes > limits.maxFieldBytes()) {
+                problems.add("slices: tag '" + dimension + "' is " + bytes + " bytes, longer than limits.max-field-bytes ("
+                        + limits.maxFieldBytes() + "): every prediction with this tag would be a dead letter");
+            }
+        }
+        if (dimensions.size() > limits.maxTags()) {
+            problems.add("slices: " + dimensions.size() + " tags, more than limits.max-tags (" + limits.maxTags()
+                    + "): a prediction carrying all of them would be a dead letter (too_many_tags)");
+        }
+    }
+
     /** True for {@code kafka}, {@code topics}, {@code limits}...: a mapping of keys, not a key itself. */
     private static boolean isSection(String key) {
         return !KEYS.containsKey(key) && firstKeyOf(key) != null;
@@ -358,6 +378,7 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
                 io.modelwatch.ingest.IngestLimits.DEFAULTS.scoreSumTolerance(),
                 r.integer("limits.max-models", 1, 1_000_000), r.integer("limits.max-versions-per-model", 1, 1_000_000),
                 r.integer("limits.max-slice-values", 1, 1_000_000), maxFuture == null ? 0 : maxFuture.toMillis());
+        sliceLimitProblems(b.sliceDimensions, b.limits, problems);
         b.joinPartitions = partitions;
         if (window != null && delay != null) {
             b.window(window, delay);

@@ -157,6 +157,23 @@ class ModelwatchConfigTest {
     }
 
     @Test
+    void aSliceTagThatIngestWouldRefuseIsRefusedAtStartUp() {
+        ConfigException nul = assertThrows(ConfigException.class,
+                () -> ModelwatchConfig.load(null, Map.of("MODELWATCH_SLICES", "cloud,a\u0000b")));
+        assertTrue(nul.getMessage().contains("slices: tag 'a?b' holds U+0000 (NUL)"), nul.getMessage());
+        ConfigException longName = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(null,
+                Map.of("MODELWATCH_SLICES", "cloud," + "r".repeat(20), "MODELWATCH_LIMITS_MAX_FIELD_BYTES", "16")));
+        assertTrue(longName.getMessage().contains("slices: tag '" + "r".repeat(20) + "' is 20 bytes, longer than "
+                + "limits.max-field-bytes (16)"), longName.getMessage());
+        ConfigException many = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(null,
+                Map.of("MODELWATCH_SLICES", "cloud,region,zone", "MODELWATCH_LIMITS_MAX_TAGS", "2")));
+        assertTrue(many.getMessage().contains("slices: 3 tags, more than limits.max-tags (2)"), many.getMessage());
+        // at the limits: accepted
+        assertEquals(List.of("cloud", "region"), ModelwatchConfig.load(null, Map.of("MODELWATCH_SLICES",
+                "cloud,region", "MODELWATCH_LIMITS_MAX_TAGS", "2")).topology().sliceDimensions());
+    }
+
+    @Test
     void theServiceSpacesWatermarksBySecondByDefault() {
         assertEquals(Duration.ofSeconds(1), ModelwatchConfig.load(null, Map.of()).topology().watermarkMinSpacing());
         assertEquals(Duration.ZERO, ModelwatchConfig.load(null, Map.of("MODELWATCH_WATERMARK_MIN_SPACING", "PT0S"))
