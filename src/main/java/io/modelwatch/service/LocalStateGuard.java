@@ -134,6 +134,6 @@ final class LocalStateGuard {
     private static String reason(Exception e) {
         Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
         String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-        return message.replaceAll("\\s*\\R\\s*", " ");
+        return OneLine.of(message);
     }
 }

@@ -136,8 +136,7 @@ record StateOwner(String clusterId, Map<String, Uuid> changelogTopics) {
             String why = e instanceof JsonProcessingException j ? "not JSON: " + j.getOriginalMessage()
                     : e instanceof IllegalArgumentException ? e.getMessage() : e.toString();
             LOG.warn("cannot read {} ({}): keeping the local state as it is, as without a record (written anew once "
-                    + "Kafka Streams runs)", file,
-                    why.replaceAll("\\s*\\R\\s*", " "));
+                    + "Kafka Streams runs)", file, OneLine.of(why));
             return Optional.empty();
         }
     }

@@ -34,14 +34,9 @@ final class StopSignal implements KafkaStreams.StateListener {
                 && failure == null) {
             Throwable last = lastThreadFailure;
             failure = "Kafka Streams stopped for good (" + newState + ") without a shutdown asked for"
-                    + (last == null ? "" : "; last stream-thread failure: " + oneLine(last));
+                    + (last == null ? "" : "; last stream-thread failure: " + OneLine.of(last.toString()));
             stop.countDown();
         }
-    }
-
-    /** Said in one line: a Streams exception's message runs over several (its cause's message, its verdict). */
-    private static String oneLine(Throwable e) {
-        return e.toString().replaceAll("\\s*\\R\\s*", " ");
     }
 
     /** Blocks until either; why Kafka Streams stopped on its own, or empty when a stop was asked for first. */
