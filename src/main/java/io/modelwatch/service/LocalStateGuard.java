@@ -30,6 +30,7 @@ final class LocalStateGuard {
     private final Path file;
     private final Set<String> changelogs;
     private final Properties adminProperties;
+    private final Describer describer;
     private final AtomicBoolean recording = new AtomicBoolean();
     private volatile StateOwner recorded;
     private volatile String mismatch;
@@ -42,14 +43,29 @@ final class LocalStateGuard {
      * @param adminProperties for the Admin that records the owner once Kafka Streams runs
      */
     LocalStateGuard(Path appDir, Set<String> changelogs, Properties adminProperties) {
+        this(appDir, changelogs, adminProperties, StateOwner::describe);
+    }
+
+    /** With {@code describer} in place of {@link StateOwner#describe} (tests: a cluster without a broker). */
+    LocalStateGuard(Path appDir, Set<String> changelogs, Properties adminProperties, Describer describer) {
         this.appDir = appDir;
         this.file = appDir.resolve(StateOwner.FILE_NAME);
         this.changelogs = Set.copyOf(changelogs);
         this.adminProperties = adminProperties;
+        this.describer = describer;
     }
 
-    /** Compares the record, if any, with the cluster and topics {@code admin} sees (the topic set-up's Admin). */
-    void check(Admin admin) {
+    /** The cluster's id and the ids of those of {@code changelogs} that exist, as {@code admin} describes them. */
+    @FunctionalInterface
+    interface Describer {
+        StateOwner describe(Admin admin, Set<String> changelogs) throws InterruptedException, ExecutionException;
+    }
+
+    /**
+     * Compares the record, if any, with the cluster and topics {@code admin} sees (the topic set-up's Admin).
+     * Failures of the Admin calls are logged, but an interrupt is thrown on, as the topic set-up does.
+     */
+    void check(Admin admin) throws InterruptedException {
         Optional<StateOwner> read = StateOwner.read(file);
         if (read.isEmpty()) {
             recordNeeded = true;
@@ -57,14 +73,12 @@ final class LocalStateGuard {
         }
         recorded = read.get();
         try {
-            StateOwner now = StateOwner.describe(admin, changelogs);
+            StateOwner now = describer.describe(admin, changelogs);
             mismatch = recorded.mismatch(now, changelogs).orElse(null);
             recordNeeded = mismatch != null || !recorded.changelogTopics().keySet().containsAll(changelogs);
         } catch (ExecutionException | RuntimeException e) {
             LOG.warn("cannot check that the local state in {} belongs to this cluster's changelog topics ({}): keeping "
                     + "it as it is", appDir, reason(e));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
@@ -113,7 +127,7 @@ final class LocalStateGuard {
     private void record() {
         try (Admin admin = Admin.create(adminProperties)) {
             if (Files.isDirectory(appDir)) {
-                StateOwner.describe(admin, changelogs).write(file);
+                describer.describe(admin, changelogs).write(file);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // closing

@@ -14,7 +14,6 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
-import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
@@ -176,11 +175,18 @@ final class TopicSetup {
         return prepare(config, clientProps, admin -> { });
     }
 
+    /** A step given the set-up's Admin once the topics are ready; it handles its own failures but an interrupt. */
+    @FunctionalInterface
+    interface AdminStep {
+        void accept(Admin admin) throws InterruptedException;
+    }
+
     /**
      * Returns the number of partitions of the input topics; {@code andThen} is given the set-up's Admin (its calls
-     * give up after {@code kafka.startup-timeout} too) once the topics are ready, and handles its own failures.
+     * give up after {@code kafka.startup-timeout} too) once the topics are ready, and handles its own failures:
+     * an interrupt in it ends the set-up as one in the set-up itself does.
      */
-    static int prepare(ModelwatchConfig config, Properties clientProps, Consumer<Admin> andThen) {
+    static int prepare(ModelwatchConfig config, Properties clientProps, AdminStep andThen) {
         TopologySettings t = config.topology();
         Set<String> topics = new LinkedHashSet<>(List.of(t.predictionsTopic(), t.labelsTopic(), t.metricsTopic(),
                 t.deadLetterTopic(), t.alertsTopic(), t.rulesTopic()));

@@ -1,6 +1,7 @@
 package io.modelwatch.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -21,6 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The start-up check when the Admin calls fail (the broker's answers: ForeignStateIT). */
 class LocalStateGuardTest {
+
+    private static final String PENDING = "app-join-pending-changelog";
 
     /** A missing Describe ACL, a broker that does not answer: one WARN, and the state is kept as without the check. */
     @Test
@@ -55,5 +58,15 @@ class LocalStateGuardTest {
                 + "the local state in " + appDir + " belongs to this cluster's changelog topics ("), warnings.get(0));
         assertTrue(warnings.get(0).endsWith("): keeping it as it is"), warnings.get(0));
         assertEquals(recorded, Files.readString(file), "the record is left as it was");
+    }
+
+    /** As an interrupt in the topic set-up itself: the service's construction stops rather than going on. */
+    @Test
+    void anInterruptWhileCheckingIsThrownOn(@TempDir Path appDir) throws Exception {
+        new StateOwner("cluster-a", Map.of(PENDING, Uuid.randomUuid())).write(appDir.resolve(StateOwner.FILE_NAME));
+        LocalStateGuard guard = new LocalStateGuard(appDir, Set.of(PENDING), new Properties(), (admin, topics) -> {
+            throw new InterruptedException("closing");
+        });
+        assertThrows(InterruptedException.class, () -> guard.check(null));
     }
 }
