@@ -1,7 +1,6 @@
 package io.modelwatch.service;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -32,24 +31,25 @@ final class LocalStateGuard {
     private final Properties adminProperties;
     private final Describer describer;
     private final AtomicBoolean recording = new AtomicBoolean();
-    private volatile StateOwner recorded;
     private volatile String mismatch;
     private volatile boolean recordNeeded;
     private volatile Thread recorder;
 
     /**
-     * @param appDir          the application's state directory ({@code <state-dir>/<application-id>})
+     * @param stateDir        the state-dir, which holds the application's directory ({@code <application-id>})
+     * @param applicationId   the application id
      * @param changelogs      the changelog topics of the topology's stores
      * @param adminProperties for the Admin that records the owner once Kafka Streams runs
      */
-    LocalStateGuard(Path appDir, Set<String> changelogs, Properties adminProperties) {
-        this(appDir, changelogs, adminProperties, StateOwner::describe);
+    LocalStateGuard(Path stateDir, String applicationId, Set<String> changelogs, Properties adminProperties) {
+        this(stateDir, applicationId, changelogs, adminProperties, StateOwner::describe);
     }
 
     /** With {@code describer} in place of {@link StateOwner#describe} (tests: a cluster without a broker). */
-    LocalStateGuard(Path appDir, Set<String> changelogs, Properties adminProperties, Describer describer) {
-        this.appDir = appDir;
-        this.file = appDir.resolve(StateOwner.FILE_NAME);
+    LocalStateGuard(Path stateDir, String applicationId, Set<String> changelogs, Properties adminProperties,
+            Describer describer) {
+        this.appDir = stateDir.resolve(applicationId);
+        this.file = StateOwner.file(stateDir, applicationId);
         this.changelogs = Set.copyOf(changelogs);
         this.adminProperties = adminProperties;
         this.describer = describer;
@@ -66,12 +66,16 @@ final class LocalStateGuard {
      * Failures of the Admin calls are logged, but an interrupt is thrown on, as the topic set-up does.
      */
     void check(Admin admin) throws InterruptedException {
+        if (!Files.isDirectory(appDir)) {
+            recordNeeded = true; // no local state: nothing to check, whatever a record left says
+            return;
+        }
         Optional<StateOwner> read = StateOwner.read(file);
         if (read.isEmpty()) {
             recordNeeded = true;
             return;
         }
-        recorded = read.get();
+        StateOwner recorded = read.get();
         try {
             StateOwner now = describer.describe(admin, changelogs);
             mismatch = recorded.mismatch(now, changelogs).orElse(null);
@@ -82,31 +86,20 @@ final class LocalStateGuard {
         }
     }
 
-    /** Deletes the local state found foreign: before {@link KafkaStreams#start()}, as its cleanUp must be. */
-    void beforeStart(KafkaStreams streams) {
+    /**
+     * Deletes the local state found foreign with {@code cleanUp} ({@link KafkaStreams#cleanUp}, which must run
+     * before {@link KafkaStreams#start()}). The record stays as it is until Kafka Streams runs and it is written
+     * anew: should the clean-up fail or the process die before then, the next start finds the same mismatch and
+     * deletes what is left.
+     */
+    void beforeStart(Runnable cleanUp) {
         String why = mismatch;
         if (why == null) {
             return;
         }
         LOG.warn("the local state in {} was kept for {}: deleting it, every store is restored from its changelog topic",
                 appDir, why);
-        try {
-            // first: Kafka Streams' clean-up warns about a file it does not know in its application directory
-            // (a crash between the two leaves state without a record, which the next start keeps, as before)
-            StateOwner.delete(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + file + ": " + e.getMessage(), e);
-        }
-        try {
-            streams.cleanUp();
-        } catch (RuntimeException e) {
-            try {
-                recorded.write(file); // what is left is as foreign as before: checked again at the next start
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        }
+        cleanUp.run();
     }
 
     /**

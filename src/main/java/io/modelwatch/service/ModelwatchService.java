@@ -55,7 +55,7 @@ public final class ModelwatchService implements AutoCloseable {
         // the stores' names, and so their changelogs', do not depend on the partition count the set-up reads
         Set<String> changelogs = StateOwner.changelogTopics(config.applicationId(),
                 ModelwatchTopology.build(config.topology(), new ModelwatchTopology.Counters()).describe());
-        this.localState = new LocalStateGuard(Path.of(config.stateDir(), config.applicationId()), changelogs,
+        this.localState = new LocalStateGuard(Path.of(config.stateDir()), config.applicationId(), changelogs,
                 TopicSetup.startupAdminProperties(props, config.kafkaStartupTimeout()));
         int partitions = TopicSetup.prepare(config, props, localState::check);
         // topics.partitions is only what modelwatch creates topics with: the memtables are sized for the real count
@@ -149,7 +149,7 @@ public final class ModelwatchService implements AutoCloseable {
             LOG.warn("group.instance.id is set (static membership) but leave-group-on-stop is true: a clean stop "
                     + "leaves the group and moves the tasks anyway; set leave-group-on-stop: false to keep them");
         }
-        localState.beforeStart(streams);
+        localState.beforeStart(streams::cleanUp);
         streams.start();
         alertFeed.start();
         LOG.info("dashboard and API at {}", http.url());

@@ -28,11 +28,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Kafka cluster and changelog topics (by topic id) that an application's local state belongs to, as recorded in
- * its state directory. Kafka Streams checks a local store only against its changelog's offsets: state kept for
- * another cluster, or for a changelog since deleted and created again ({@code kafka-streams-application-reset.sh}),
- * whose new changelog already reaches past the store's offset, is kept and the new changelog's tail added to it,
- * and the windows are silently wrong. Topic names repeat across clusters and resets; cluster and topic ids do not.
+ * The Kafka cluster and changelog topics (by topic id) that an application's local state belongs to, as recorded
+ * beside its state directory ({@link #file}). Kafka Streams checks a local store only against its changelog's
+ * offsets: state kept for another cluster, or for a changelog since deleted and created again
+ * ({@code kafka-streams-application-reset.sh}), whose new changelog already reaches past the store's offset, is kept
+ * and the new changelog's tail added to it, and the windows are silently wrong. Topic names repeat across clusters
+ * and resets; cluster and topic ids do not.
  *
  * @param clusterId       the cluster's id (Admin#describeCluster)
  * @param changelogTopics changelog topic name to its topic id, of the topics that exist
@@ -42,12 +43,19 @@ record StateOwner(String clusterId, Map<String, Uuid> changelogTopics) {
     private static final Logger LOG = LoggerFactory.getLogger(StateOwner.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    static final String FILE_SUFFIX = ".modelwatch-state-owner.json";
+
     /**
-     * In the application's state directory. Kafka Streams 4.4 takes as its own only task directories ({@code 0_1}),
-     * {@code global}, {@code __name__} directories, {@code .lock} and {@code kafka-streams-process-metadata}: it
-     * leaves this file alone, but its clean-up warns about a file it does not know, so the record goes before it.
+     * The record of {@code <state-dir>/<application-id>}: {@code <state-dir>/<application-id>.modelwatch-state-owner
+     * .json}, beside the application's directory rather than in it, so that Kafka Streams' clean-up
+     * ({@code KafkaStreams#cleanUp}, which deletes that directory) leaves it: a crash during the clean-up leaves the
+     * record of the state that was being deleted, and the next start deletes what is left again. Kafka Streams 4.4
+     * (StateDirectory) only creates the state-dir and sets its permissions: it never lists it, and works in
+     * {@code <application-id>} there alone.
      */
-    static final String FILE_NAME = "modelwatch-state-owner.json";
+    static Path file(Path stateDir, String applicationId) {
+        return stateDir.resolve(applicationId + FILE_SUFFIX);
+    }
 
     StateOwner {
         changelogTopics = Map.copyOf(changelogTopics);
@@ -154,12 +162,6 @@ record StateOwner(String clusterId, Map<String, Uuid> changelogTopics) {
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
         }
-    }
-
-    /** Deletes the record and a temporary file a write may have left. */
-    static void delete(Path file) throws IOException {
-        Files.deleteIfExists(temporary(file));
-        Files.deleteIfExists(file);
     }
 
     private static Path temporary(Path file) {

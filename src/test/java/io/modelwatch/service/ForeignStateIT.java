@@ -222,7 +222,7 @@ class ForeignStateIT {
 
     /** Waits until the state directory records {@code clusterId} (written once Kafka Streams runs). */
     private static void awaitRecord(Path state, String clusterId) throws InterruptedException {
-        Path file = state.resolve(APP).resolve(StateOwner.FILE_NAME);
+        Path file = StateOwner.file(state, APP);
         long deadline = System.nanoTime() + WAIT.toNanos();
         Optional<StateOwner> record = Optional.empty();
         while (System.nanoTime() < deadline) {

@@ -1,7 +1,6 @@
 package io.modelwatch.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.modelwatch.ModelwatchTopology;
@@ -78,7 +77,7 @@ class StateOwnerTest {
 
     @Test
     void writtenAndReadBackWithoutATemporaryFileLeft(@TempDir Path dir) throws Exception {
-        Path file = dir.resolve(StateOwner.FILE_NAME);
+        Path file = StateOwner.file(dir, "app");
         RECORDED.write(file);
         assertEquals(Optional.of(RECORDED), StateOwner.read(file));
         StateOwner other = new StateOwner("cluster-b", Map.of("app-join-pending-changelog", Uuid.randomUuid()));
@@ -87,13 +86,11 @@ class StateOwnerTest {
         try (var files = Files.list(dir)) {
             assertEquals(List.of(file), files.toList());
         }
-        StateOwner.delete(file);
-        assertFalse(Files.exists(file));
     }
 
     @Test
     void noRecordIsNoRecordWithoutAWord(@TempDir Path dir) {
-        String log = stderr(() -> assertEquals(Optional.empty(), StateOwner.read(dir.resolve(StateOwner.FILE_NAME))));
+        String log = stderr(() -> assertEquals(Optional.empty(), StateOwner.read(StateOwner.file(dir, "app"))));
         assertEquals("", log);
     }
 
@@ -104,7 +101,7 @@ class StateOwnerTest {
             "{\"cluster_id\":\"a\",\"changelog_topics\":{\"t\":\"not-a-topic-id\"}}",
             "{\"cluster_id\":\"a\",\"changelog_topics\":{\"t\":null}}"})
     void anUnreadableRecordIsNoRecordWithAWarning(String content, @TempDir Path dir) throws Exception {
-        Path file = Files.writeString(dir.resolve(StateOwner.FILE_NAME), content);
+        Path file = Files.writeString(StateOwner.file(dir, "app"), content);
         String log = stderr(() -> assertEquals(Optional.empty(), StateOwner.read(file)));
         List<String> lines = log.lines().toList();
         assertEquals(1, lines.size(), log);
@@ -115,7 +112,7 @@ class StateOwnerTest {
 
     @Test
     void aRecordThatIsADirectoryIsNoRecordWithAWarning(@TempDir Path dir) throws Exception {
-        Path file = Files.createDirectory(dir.resolve(StateOwner.FILE_NAME));
+        Path file = Files.createDirectory(StateOwner.file(dir, "app"));
         String log = stderr(() -> assertEquals(Optional.empty(), StateOwner.read(file)));
         assertEquals(1, log.lines().count(), log);
     }
