@@ -3,6 +3,8 @@ package io.modelwatch.service;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
@@ -25,15 +27,26 @@ final class LocalStateGuard {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalStateGuard.class);
 
+    /**
+     * The waits before describing the changelogs again while some are not described (UnknownTopicOrPartition: a
+     * broker's metadata that lags their creation, an instance RUNNING before it was assigned anything); the last
+     * one repeats until all are, or the service closes.
+     */
+    static final List<Duration> RETRY_DELAYS = List.of(Duration.ofSeconds(1), Duration.ofSeconds(5),
+            Duration.ofSeconds(15), Duration.ofSeconds(30));
+
     private final Path appDir;
     private final Path file;
     private final Set<String> changelogs;
     private final Properties adminProperties;
     private final Describer describer;
+    private final List<Duration> retryDelays;
     private final AtomicBoolean recording = new AtomicBoolean();
     private volatile String mismatch;
     private volatile boolean recordNeeded;
-    private volatile Thread recorder;
+    private volatile boolean closed;
+    /** The thread that records, once started (tests join it). */
+    volatile Thread recorder;
 
     /**
      * @param stateDir        the state-dir, which holds the application's directory ({@code <application-id>})
@@ -42,17 +55,21 @@ final class LocalStateGuard {
      * @param adminProperties for the Admin that records the owner once Kafka Streams runs
      */
     LocalStateGuard(Path stateDir, String applicationId, Set<String> changelogs, Properties adminProperties) {
-        this(stateDir, applicationId, changelogs, adminProperties, StateOwner::describe);
+        this(stateDir, applicationId, changelogs, adminProperties, StateOwner::describe, RETRY_DELAYS);
     }
 
-    /** With {@code describer} in place of {@link StateOwner#describe} (tests: a cluster without a broker). */
+    /**
+     * With {@code describer} in place of {@link StateOwner#describe} and {@code retryDelays} in place of
+     * {@link #RETRY_DELAYS} (tests: a cluster without a broker).
+     */
     LocalStateGuard(Path stateDir, String applicationId, Set<String> changelogs, Properties adminProperties,
-            Describer describer) {
+            Describer describer, List<Duration> retryDelays) {
         this.appDir = stateDir.resolve(applicationId);
         this.file = StateOwner.file(stateDir, applicationId);
         this.changelogs = Set.copyOf(changelogs);
         this.adminProperties = adminProperties;
         this.describer = describer;
+        this.retryDelays = List.copyOf(retryDelays);
     }
 
     /** The cluster's id and the ids of those of {@code changelogs} that exist, as {@code admin} describes them. */
@@ -103,12 +120,13 @@ final class LocalStateGuard {
     }
 
     /**
-     * Kafka Streams runs: its changelog topics exist. Records their owner, once, when it changed or was not
-     * recorded; on a thread of its own (Admin calls, up to {@code kafka.startup-timeout}), not the stream thread
-     * that reports the state.
+     * Kafka Streams runs: its changelog topics exist, or are about to be visible. Records their owner, once, when
+     * it changed or was not recorded, as soon as every changelog of the topology is described (a record without
+     * one would guard nothing for it); on a thread of its own (Admin calls, up to {@code kafka.startup-timeout}
+     * each, and the waits between them), not the stream thread that reports the state.
      */
     void running() {
-        if (!recordNeeded || !recording.compareAndSet(false, true)) {
+        if (!recordNeeded || closed || !recording.compareAndSet(false, true)) {
             return;
         }
         Thread t = new Thread(this::record, "modelwatch-state-owner");
@@ -119,8 +137,19 @@ final class LocalStateGuard {
 
     private void record() {
         try (Admin admin = Admin.create(adminProperties)) {
-            if (Files.isDirectory(appDir)) {
-                describer.describe(admin, changelogs).write(file);
+            StateOwner now = describer.describe(admin, changelogs);
+            for (int retry = 0; !closed && !missing(now).isEmpty(); retry++) {
+                Duration wait = retryDelays.get(Math.min(retry, retryDelays.size() - 1));
+                if (retry == retryDelays.size() - 1) {
+                    LOG.warn("changelog topics {} are still unknown to the cluster: the owner of the local state in "
+                            + "{} is recorded once they are known (asking again every {} s)", missing(now), appDir,
+                            wait.toSeconds());
+                }
+                Thread.sleep(wait.toMillis());
+                now = describer.describe(admin, changelogs);
+            }
+            if (!closed && Files.isDirectory(appDir)) {
+                now.write(file);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // closing
@@ -130,8 +159,14 @@ final class LocalStateGuard {
         }
     }
 
+    /** The topology's changelogs {@code owner} has no topic id for, by name. */
+    private List<String> missing(StateOwner owner) {
+        return changelogs.stream().filter(t -> !owner.changelogTopics().containsKey(t)).sorted().toList();
+    }
+
     /** Stops recording, if under way (the service closes). */
     void close() {
+        closed = true;
         Thread t = recorder;
         if (t != null) {
             t.interrupt();

@@ -1,6 +1,7 @@
 package io.modelwatch.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -12,6 +13,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,6 +32,8 @@ class LocalStateGuardTest {
     private static final String PENDING = "app-join-pending-changelog";
     private static final StateOwner ON_A = new StateOwner("cluster-a", Map.of(PENDING, Uuid.randomUuid()));
     private static final StateOwner ON_B = new StateOwner("cluster-b", Map.of(PENDING, Uuid.randomUuid()));
+    private static final String HISTORY = "app-metrics-history-changelog";
+    private static final List<Duration> NO_WAIT = List.of(Duration.ZERO);
 
     /** A missing Describe ACL, a broker that does not answer: one WARN, and the state is kept as without the check. */
     @Test
@@ -78,7 +82,7 @@ class LocalStateGuardTest {
         ON_A.write(StateOwner.file(stateDir, APP));
 
         LocalStateGuard first = new LocalStateGuard(stateDir, APP, Set.of(PENDING), new Properties(),
-                (admin, topics) -> ON_B);
+                (admin, topics) -> ON_B, NO_WAIT);
         first.check(null);
         assertThrows(OutOfMemoryError.class, () -> first.beforeStart(() -> {
             throw new OutOfMemoryError("half-way through the clean-up");
@@ -86,7 +90,7 @@ class LocalStateGuardTest {
         assertTrue(Files.isDirectory(appDir), "the task directory the clean-up did not get to");
 
         LocalStateGuard next = new LocalStateGuard(stateDir, APP, Set.of(PENDING), new Properties(),
-                (admin, topics) -> ON_B);
+                (admin, topics) -> ON_B, NO_WAIT);
         next.check(null);
         AtomicInteger cleanUps = new AtomicInteger();
         next.beforeStart(cleanUps::incrementAndGet);
@@ -106,7 +110,7 @@ class LocalStateGuardTest {
     void aRecordWithoutLocalStateDeletesNothing(@TempDir Path stateDir) throws Exception {
         ON_A.write(StateOwner.file(stateDir, APP));
         LocalStateGuard guard = new LocalStateGuard(stateDir, APP, Set.of(PENDING), new Properties(),
-                (admin, topics) -> fail("no state, no question to the cluster"));
+                (admin, topics) -> fail("no state, no question to the cluster"), NO_WAIT);
         guard.check(null);
         guard.beforeStart(() -> fail("nothing to delete"));
     }
@@ -119,7 +123,61 @@ class LocalStateGuardTest {
         LocalStateGuard guard = new LocalStateGuard(stateDir, APP, Set.of(PENDING), new Properties(),
                 (admin, topics) -> {
                     throw new InterruptedException("closing");
-                });
+                }, NO_WAIT);
         assertThrows(InterruptedException.class, () -> guard.check(null));
+    }
+
+    /**
+     * Kafka Streams runs before every changelog is visible to the Admin (a broker's metadata lagging their creation,
+     * an instance RUNNING with nothing assigned): the record waits until all are described, rather than leaving
+     * out those not yet known and so guarding nothing for them.
+     */
+    @Test
+    void theRecordWaitsUntilEveryChangelogIsDescribed(@TempDir Path stateDir) throws Exception {
+        Files.createDirectory(stateDir.resolve(APP));
+        Uuid pending = Uuid.randomUuid();
+        StateOwner whole = new StateOwner("cluster-a", Map.of(PENDING, pending, HISTORY, Uuid.randomUuid()));
+        AtomicInteger described = new AtomicInteger();
+        LocalStateGuard guard = new LocalStateGuard(stateDir, APP, Set.of(PENDING, HISTORY), nowhere(),
+                (admin, topics) -> described.incrementAndGet() < 3
+                        ? new StateOwner("cluster-a", Map.of(PENDING, pending)) : whole,
+                List.of(Duration.ofMillis(10)));
+        guard.check(null); // no record: one is needed
+        guard.running();
+        guard.recorder.join(30_000);
+        assertFalse(guard.recorder.isAlive());
+        assertEquals(3, described.get());
+        assertEquals(Optional.of(whole), StateOwner.read(StateOwner.file(stateDir, APP)));
+    }
+
+    /** The service closes while the record waits for a changelog: it stops waiting, and records nothing. */
+    @Test
+    void closingStopsTheWait(@TempDir Path stateDir) throws Exception {
+        Files.createDirectory(stateDir.resolve(APP));
+        AtomicInteger described = new AtomicInteger();
+        LocalStateGuard guard = new LocalStateGuard(stateDir, APP, Set.of(PENDING, HISTORY), nowhere(),
+                (admin, topics) -> {
+                    described.incrementAndGet();
+                    return ON_A;
+                }, List.of(Duration.ofMillis(1), Duration.ofSeconds(30)));
+        guard.check(null);
+        guard.running();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (described.get() < 2) {
+            assertTrue(System.nanoTime() < deadline, "not described again");
+            Thread.sleep(5);
+        }
+        guard.close(); // in the 30 s wait
+        guard.recorder.join(30_000);
+        assertFalse(guard.recorder.isAlive());
+        assertEquals(2, described.get());
+        assertFalse(Files.exists(StateOwner.file(stateDir, APP)));
+    }
+
+    /** Client properties for an Admin that is created but never asked (the describer makes the answers up). */
+    private static Properties nowhere() {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", "127.0.0.1:9");
+        return p;
     }
 }
