@@ -290,14 +290,18 @@ public final class StreamsMonitorView implements MonitorView {
 
     /**
      * Per series held here its latest single-window record and, when {@code withFinal}, its latest final one
-     * when that is another record: one scan, in which only the entries newer than a series' final so far are
-     * read for their {@code final} flag (not parsed whole), and only the records returned are parsed.
+     * when that is another record: one scan, walked newest first (a series' entries come in window order), so
+     * that of each series only the entries from its latest down to its latest final one are read for their
+     * {@code final} flag (not parsed whole; usually the open window's and the last closed one's), and only the
+     * records returned are parsed.
      */
     private List<JsonNode> readLocalLatestMetrics(boolean withFinal) {
         Map<AggregationKey, MetricsHistory.Entry> latest = new HashMap<>();
         Map<AggregationKey, MetricsHistory.Entry> finals = new HashMap<>();
         this.<String>store(WindowAggregation.HISTORY_STORE).ifPresent(s -> {
-            for (MetricsHistory.Entry e : MetricsHistory.all(s)) {
+            List<MetricsHistory.Entry> entries = MetricsHistory.all(s);
+            for (int i = entries.size() - 1; i >= 0; i--) {
+                MetricsHistory.Entry e = entries.get(i);
                 if (e.rolling() != 1) {
                     continue;
                 }
