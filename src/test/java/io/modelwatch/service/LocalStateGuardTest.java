@@ -25,7 +25,10 @@ import org.apache.kafka.common.Uuid;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The start-up check with the cluster's answers made up, and when the Admin calls fail (a broker's: ForeignStateIT). */
+/**
+ * The start-up check and the record, with the cluster's answers made up, and when the Admin calls fail (a broker's
+ * answers: ForeignStateIT).
+ */
 class LocalStateGuardTest {
 
     private static final String APP = "app";
