@@ -3,6 +3,7 @@ package io.modelwatch.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.modelwatch.demo.DemoRun;
 import io.modelwatch.service.ModelwatchService;
+import io.modelwatch.serving.MonitorView;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -118,7 +119,7 @@ final class DemoCommand implements Callable<Integer> {
         long firing = service.view().firingAlerts().size();
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "[%s] %6.0f events/s, alerts firing: %d%s",
                 clock(java.time.LocalTime.now()), eventsPerSecond, firing, degraded ? " (fraud v2 degraded)" : ""));
-        List<JsonNode> latest = service.view().latestMetrics();
+        List<MonitorView.LatestWindows> latest = service.view().latestWithFinal();
         if (latest.isEmpty()) {
             // say what the monitor is doing rather than nothing: before its first metrics it is starting up
             // (group join, internal topics) or has not yet sent a window's first update
@@ -126,33 +127,30 @@ final class DemoCommand implements Callable<Integer> {
                     service.streams().state(), service.counters().ingest().predictions()
                             + service.counters().ingest().labels()));
         }
-        for (JsonNode open : latest) {
-            if (open.has("slice")) {
+        line.append(versionLines(latest));
+        System.out.println(line);
+    }
+
+    /**
+     * A line per model version (the whole model's series; slices left out): the figures of its last closed window,
+     * of its open one while none closed.
+     */
+    static String versionLines(List<MonitorView.LatestWindows> latest) {
+        StringBuilder out = new StringBuilder();
+        for (MonitorView.LatestWindows w : latest) {
+            if (w.latest().has("slice")) {
                 continue;
             }
-            JsonNode r = latestFinal(service, open);
+            JsonNode r = w.latestFinal() != null ? w.latestFinal() : w.latest();
             String which = r.path("final").asBoolean() ? "last closed window" : "open window (none closed yet)";
             JsonNode m = r.path("metrics");
             JsonNode f1 = m.has("f1") ? m.get("f1") : m.get("f1_macro");
             JsonNode auc = m.has("roc_auc") ? m.get("roc_auc") : m.get("roc_auc_ovr");
-            line.append(String.format(Locale.ROOT, "%n    %-7s %-8s %s: labelled %4d/%-4d  F1 %s  AUC %s",
+            out.append(String.format(Locale.ROOT, "%n    %-7s %-8s %s: labelled %4d/%-4d  F1 %s  AUC %s",
                     r.get("model_id").asText(), r.get("model_version").asText(), which, r.get("labeled").asLong(),
                     r.get("predictions").asLong(), fmt(f1), fmt(auc)));
         }
-        System.out.println(line);
-    }
-
-    /** The most recent closed window of the record's model version (the open one while none closed). */
-    private static JsonNode latestFinal(ModelwatchService service, JsonNode open) {
-        long now = System.currentTimeMillis();
-        List<JsonNode> history = service.view().history(open.get("model_id").asText(),
-                open.get("model_version").asText(), "", now - 300_000, Long.MAX_VALUE, false);
-        for (int i = history.size() - 1; i >= 0; i--) {
-            if (history.get(i).path("final").asBoolean()) {
-                return history.get(i);
-            }
-        }
-        return open;
+        return out.toString();
     }
 
     private static String fmt(JsonNode v) {
