@@ -574,6 +574,21 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
     public static final int PRODUCER_BATCH_BYTES = 128 << 10;
 
     /**
+     * The longest a Kafka client of modelwatch waits between two attempts to connect to a broker it cannot reach
+     * ({@code reconnect.backoff.max.ms}; Kafka's default is 1 s). Each failed attempt logs a WARN line per client
+     * and broker: with the broker gone, about 9 lines a second with one stream thread at 1 s, 1.2 at 10 s
+     * (README, "Failure behaviour"). The cap is also how long a client may wait after the broker is back before it
+     * tries again: 10 s (up to 12 s with Kafka's 20% jitter) is little beside any outage long enough to reach it
+     * (the doubling from {@code reconnect.backoff.ms}, 50 ms, takes about 13 s of failures to get there).
+     */
+    public static final int RECONNECT_BACKOFF_MAX_MS = 10_000;
+
+    /** The client settings of the reconnect backoff: if kafka.properties names either, in any form, ours is left out. */
+    private static final List<String> RECONNECT_BACKOFF_SETTINGS = List.of(
+            org.apache.kafka.clients.CommonClientConfigs.RECONNECT_BACKOFF_MS_CONFIG,
+            org.apache.kafka.clients.CommonClientConfigs.RECONNECT_BACKOFF_MAX_MS_CONFIG);
+
+    /**
      * Turns the processing exception handler on for the global thread too. Kafka Streams 4.4 checks the flag again
      * in a StreamsConfig it builds from the main consumer's configuration (the partition assignor's), which does not
      * carry it: without the prefixed copy every start warns that the handler is off although it is on.
@@ -624,8 +639,33 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         // join-pending's changelog takes about 1.5 records per input record: in 16 KiB batches (the producer's
         // default) the producers' I/O threads and the broker spent about 5 s more CPU per full-size bench round
         putProducerDefault(p, "batch.size", PRODUCER_BATCH_BYTES);
+        // with the brokers unreachable, every client (each stream thread's consumer and producer, the restore and
+        // global consumers, the admin) retries each broker once a second by default and logs each failure at WARN:
+        // a longer cap keeps an outage's log readable. Left out when kafka.properties tunes the backoff itself, so
+        // that Kafka's rule holds (reconnect.backoff.ms alone also caps the backoff at that value)
+        if (namesNoClientSetting(RECONNECT_BACKOFF_SETTINGS)) {
+            p.put(org.apache.kafka.clients.CommonClientConfigs.RECONNECT_BACKOFF_MAX_MS_CONFIG,
+                    Integer.toString(RECONNECT_BACKOFF_MAX_MS));
+        }
         p.putAll(kafkaProperties);
         return p;
+    }
+
+    /** True when kafka.properties gives none of {@code names}, plain or under a client prefix ({@code producer.} ...). */
+    private boolean namesNoClientSetting(List<String> names) {
+        for (String key : kafkaProperties.keySet()) {
+            String name = key;
+            for (String prefix : CLIENT_PREFIXES) {
+                if (name.startsWith(prefix)) {
+                    name = name.substring(prefix.length());
+                    break;
+                }
+            }
+            if (names.contains(name)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

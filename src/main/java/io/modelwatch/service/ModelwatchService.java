@@ -116,12 +116,15 @@ public final class ModelwatchService implements AutoCloseable {
         }
     }
 
-    /** Connection settings (bootstrap, security) for the service's own plain clients. */
-    private static Properties clientProperties(Properties streamsProps) {
+    /**
+     * Connection settings (bootstrap, security, the reconnect backoff: modelwatch's default or kafka.properties') for
+     * the service's own plain clients.
+     */
+    static Properties clientProperties(Properties streamsProps) {
         Properties p = new Properties();
         for (String key : streamsProps.stringPropertyNames()) {
             if (key.startsWith("bootstrap.") || key.startsWith("security.") || key.startsWith("sasl.")
-                    || key.startsWith("ssl.") || key.startsWith("client.dns")) {
+                    || key.startsWith("ssl.") || key.startsWith("client.dns") || key.startsWith("reconnect.backoff.")) {
                 p.put(key, streamsProps.getProperty(key));
             }
         }

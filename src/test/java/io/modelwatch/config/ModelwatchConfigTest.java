@@ -544,6 +544,53 @@ class ModelwatchConfigTest {
         assertEquals("131072", String.valueOf(ours.get("batch.size")));
     }
 
+    /** The reconnect backoff cap each client of Kafka Streams ends up with, as Kafka reads its configuration. */
+    private static Map<String, Long> reconnectBackoffMaxMs(Map<String, String> env) {
+        StreamsConfig streams = new StreamsConfig(ModelwatchConfig.load(null, env).streamsProperties());
+        String max = "reconnect.backoff.max.ms";
+        Map<String, Long> out = new java.util.TreeMap<>();
+        out.put("main consumer", new org.apache.kafka.clients.consumer.ConsumerConfig(
+                withSerdes(streams.getMainConsumerConfigs("g", "c", 0))).getLong(max));
+        out.put("restore consumer", new org.apache.kafka.clients.consumer.ConsumerConfig(
+                withSerdes(streams.getRestoreConsumerConfigs("c"))).getLong(max));
+        out.put("global consumer", new org.apache.kafka.clients.consumer.ConsumerConfig(
+                withSerdes(streams.getGlobalConsumerConfigs("c"))).getLong(max));
+        out.put("producer", new org.apache.kafka.clients.producer.ProducerConfig(
+                withSerdes(streams.getProducerConfigs("c"))).getLong(max));
+        out.put("admin", new org.apache.kafka.clients.admin.AdminClientConfig(streams.getAdminConfigs("c")).getLong(max));
+        return out;
+    }
+
+    /** A client's configuration with the (de)serializers Kafka Streams passes to the constructor instead. */
+    private static Map<String, Object> withSerdes(Map<String, Object> config) {
+        Map<String, Object> c = new java.util.HashMap<>(config);
+        String bytes = org.apache.kafka.common.serialization.ByteArraySerializer.class.getName();
+        String fromBytes = org.apache.kafka.common.serialization.ByteArrayDeserializer.class.getName();
+        c.put("key.serializer", bytes);
+        c.put("value.serializer", bytes);
+        c.put("key.deserializer", fromBytes);
+        c.put("value.deserializer", fromBytes);
+        return c;
+    }
+
+    @Test
+    void everyKafkaClientBacksOffUpTo10sBetweenReconnectsUnlessKafkaPropertiesTuneIt() {
+        assertEquals(Map.of("admin", 10_000L, "global consumer", 10_000L, "main consumer", 10_000L, "producer", 10_000L,
+                "restore consumer", 10_000L), reconnectBackoffMaxMs(Map.of()));
+        assertEquals(Map.of("admin", 2_000L, "global consumer", 2_000L, "main consumer", 2_000L, "producer", 2_000L,
+                "restore consumer", 2_000L), reconnectBackoffMaxMs(Map.of("MODELWATCH_KAFKA_PROPERTY_RECONNECT_BACKOFF_MAX_MS",
+                "2000")));
+        // reconnect.backoff.ms alone caps the backoff at that value in Kafka (a constant backoff): ours does not change it
+        assertEquals(Map.of("admin", 500L, "global consumer", 500L, "main consumer", 500L, "producer", 500L,
+                "restore consumer", 500L), reconnectBackoffMaxMs(Map.of("MODELWATCH_KAFKA_PROPERTY_RECONNECT_BACKOFF_MS",
+                "500")));
+        // tuned for one client: Kafka's rules and defaults for the rest (ours is left out as soon as either is named)
+        Map<String, Long> producerOnly = reconnectBackoffMaxMs(Map.of(
+                "MODELWATCH_KAFKA_PROPERTY_PRODUCER_RECONNECT_BACKOFF_MAX_MS", "30000"));
+        assertEquals(30_000L, producerOnly.get("producer"));
+        assertEquals(1_000L, producerOnly.get("main consumer"));
+    }
+
     @Test
     void kafkaPropertiesThatModelwatchSetsFromItsOwnKeysAreRefusedNamingTheKey() {
         ConfigException e = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(null, Map.of(

@@ -241,4 +241,17 @@ class AlertFeedTest {
                 + "\"labeled\":100,\"window_start\":0,\"window_end\":3600000,\"state\":\"" + state
                 + "\",\"severity\":\"critical\",\"timestamp\":" + timestamp + "}";
     }
+
+    @Test
+    void theFeedsConsumerBacksOffAsTheStreamsClientsDo() {
+        // the feed's consumer is one more client logging each failed reconnect during a broker outage
+        java.util.Properties ours = ModelwatchService.clientProperties(
+                io.modelwatch.config.ModelwatchConfig.load(null, Map.of()).streamsProperties());
+        assertEquals("10000", ours.getProperty("reconnect.backoff.max.ms"));
+        java.util.Properties tuned = ModelwatchService.clientProperties(io.modelwatch.config.ModelwatchConfig.load(null,
+                Map.of("MODELWATCH_KAFKA_PROPERTY_RECONNECT_BACKOFF_MS", "200",
+                        "MODELWATCH_KAFKA_PROPERTY_RECONNECT_BACKOFF_MAX_MS", "3000")).streamsProperties());
+        assertEquals("200", tuned.getProperty("reconnect.backoff.ms"));
+        assertEquals("3000", tuned.getProperty("reconnect.backoff.max.ms"));
+    }
 }
