@@ -106,6 +106,10 @@ final class KafkaClientMetrics {
             counter("consumer-coordinator-metrics", "failed-rebalance-total"),
             gauge("consumer-coordinator-metrics", "last-rebalance-seconds-ago"),
             gauge("consumer-coordinator-metrics", "assigned-partitions"),
+            // each stream thread's consumer heartbeats to its group coordinator every 3 s (heartbeat.interval.ms) and
+            // stops while it cannot reach it: the age of the last one is the broker outage signal (README, "Failure
+            // behaviour"; /ready stays 200 and Streams RUNNING through an outage)
+            gauge("consumer-coordinator-metrics", "last-heartbeat-seconds-ago"),
             gauge("consumer-metrics", "last-poll-seconds-ago"),
             gauge("consumer-metrics", "time-between-poll-max"),
             // producers: output, errors, retries, transactions

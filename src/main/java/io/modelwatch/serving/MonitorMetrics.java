@@ -84,7 +84,8 @@ public final class MonitorMetrics implements AutoCloseable {
                 .description("1 once the alerts topic has been read up to where it ended at start (the alert gauges "
                         + "are exported from then on), else 0").register(registry);
         Gauge.builder("modelwatch.ready", this, m -> m.ready)
-                .description("1 when the monitor processes records (Kafka Streams RUNNING), else 0").register(registry);
+                .description("1 when Kafka Streams is RUNNING, else 0; it stays RUNNING while the brokers are unreachable "
+                        + "(kafka_consumer_coordinator_last_heartbeat_seconds_ago tells that)").register(registry);
     }
 
     /** The Kafka client series exported once a client is bound (each where the client has the metric). */

@@ -97,6 +97,20 @@ class KafkaClientMetricsTest {
     }
 
     @Test
+    void theAgeOfEachStreamThreadsLastHeartbeatIsExportedToAlertOnABrokerOutage() {
+        // the broker outage signal of the README's ModelwatchKafkaUnreachable rule: it grows while no broker answers
+        AtomicReference<Double> age = new AtomicReference<>(1.0);
+        kafka.addMetric(name("consumer-coordinator-metrics", "last-heartbeat-seconds-ago", "client-id",
+                "app-StreamThread-1-consumer"), (Measurable) (config, now) -> age.get());
+        bound.refresh();
+        String series = "kafka_consumer_coordinator_last_heartbeat_seconds_ago{client_id=\"app-StreamThread-1-consumer\"}";
+        assertTrue(registry.scrape().contains(series + " 1.0"), registry.scrape());
+        age.set(75.0);
+        assertTrue(registry.scrape().contains(series + " 75.0"), registry.scrape());
+        assertTrue(MonitorMetrics.kafkaClientSeries().contains("kafka_consumer_coordinator_last_heartbeat_seconds_ago"));
+    }
+
+    @Test
     void aClientLevelNameKeepsOneLabelSet() {
         add(name("consumer-fetch-manager-metrics", "records-lag-max", "client-id", "c"), 500);
         add(name("consumer-fetch-manager-metrics", "records-lag-max", "client-id", "c", "topic", "labels",
