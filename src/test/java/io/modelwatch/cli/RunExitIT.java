@@ -3,11 +3,8 @@ package io.modelwatch.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.modelwatch.Stderr;
 import io.modelwatch.embedded.EmbeddedKafkaCluster;
-import java.io.ByteArrayOutputStream;
-import java.io.OutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -62,19 +59,16 @@ class RunExitIT {
                 // not JSON: a dead letter of about 3 kB, refused by the 1000-byte topic
                 producer.send(new ProducerRecord<>("exit-predictions", "bad", "not json " + "x".repeat(3000))).get();
             }
-            ByteArrayOutputStream err = new ByteArrayOutputStream();
-            PrintStream previous = System.err;
-            System.setErr(new PrintStream(new Tee(previous, err), true, StandardCharsets.UTF_8));
-            ExecutorService main = Executors.newSingleThreadExecutor();
-            try {
-                Future<Integer> run = main.submit(() -> new CommandLine(new Main()).execute("run", "--config",
-                        config.toString()));
-                assertEquals(1, run.get(3, TimeUnit.MINUTES), "exit status of run"); // before: it never returned
-            } finally {
-                System.setErr(previous);
-                main.shutdownNow();
-            }
-            String log = err.toString(StandardCharsets.UTF_8);
+            String log = Stderr.tee(() -> {
+                ExecutorService main = Executors.newSingleThreadExecutor();
+                try {
+                    Future<Integer> run = main.submit(() -> new CommandLine(new Main()).execute("run", "--config",
+                            config.toString()));
+                    assertEquals(1, run.get(3, TimeUnit.MINUTES), "exit status of run"); // before: it never returned
+                } finally {
+                    main.shutdownNow();
+                }
+            });
             assertTrue(log.contains("ERROR io.modelwatch.service.ModelwatchService - closing, and exiting with status 1 "
                     + "to be restarted: Kafka Streams stopped for good (ERROR) without a shutdown asked for; last "
                     + "stream-thread failure: org.apache.kafka.streams.errors.StreamsException: Error encountered "
@@ -86,28 +80,5 @@ class RunExitIT {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         return new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
-    }
-
-    /** Keeps the output visible while the test reads it. */
-    private static final class Tee extends OutputStream {
-        private final OutputStream a;
-        private final OutputStream b;
-
-        Tee(OutputStream a, OutputStream b) {
-            this.a = a;
-            this.b = b;
-        }
-
-        @Override
-        public void write(int c) throws java.io.IOException {
-            a.write(c);
-            b.write(c);
-        }
-
-        @Override
-        public void write(byte[] buf, int off, int len) throws java.io.IOException {
-            a.write(buf, off, len);
-            b.write(buf, off, len);
-        }
     }
 }

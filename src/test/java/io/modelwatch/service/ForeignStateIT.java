@@ -4,13 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.modelwatch.Stderr;
 import io.modelwatch.config.ModelwatchConfig;
 import io.modelwatch.embedded.EmbeddedKafkaCluster;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,7 +17,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
-import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -89,13 +84,12 @@ class ForeignStateIT {
                 }
             }
             int onB = sent;
-            String log = capturingStderr(() -> {
+            String log = Stderr.tee(() -> {
                 try (ModelwatchService service = start(b, state)) {
                     awaitLabeled(service, "model-b", onB);
                     assertEquals(Map.of("model-b", (long) onB), labeled(service), "cluster B's windows alone");
                     awaitRecord(state, clusterB);
                 }
-                return null;
             });
             List<String> warnings = log.lines().filter(l -> l.contains("LocalStateGuard")).toList();
             assertEquals(List.of("[main] WARN io.modelwatch.service.LocalStateGuard - the local state in "
@@ -132,13 +126,12 @@ class ForeignStateIT {
             admin.alterConsumerGroupOffsets(APP, latest).all().get();
             awaitDeleted(admin, internal);
 
-            String log = capturingStderr(() -> {
+            String log = Stderr.tee(() -> {
                 try (ModelwatchService service = start(kafka, state)) {
                     send(kafka, "model-b", 0, 30);
                     awaitLabeled(service, "model-b", 30);
                     assertEquals(Map.of("model-b", 30L), labeled(service), "the windows since the reset alone");
                 }
-                return null;
             });
             List<String> warnings = log.lines().filter(l -> l.contains("LocalStateGuard")).toList();
             assertEquals(1, warnings.size(), log);
@@ -259,41 +252,5 @@ class ForeignStateIT {
         Map<TopicPartition, Long> ends = endOffsets(admin, stored.keySet());
         return !ends.isEmpty() && stored.entrySet().stream()
                 .allMatch(e -> ends.getOrDefault(e.getKey(), -1L) >= e.getValue());
-    }
-
-    /** Runs {@code body} with stderr (where the log goes) copied; returns what was written. */
-    private static String capturingStderr(Callable<Void> body) throws Exception {
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream previous = System.err;
-        System.setErr(new PrintStream(new Tee(previous, err), true, StandardCharsets.UTF_8));
-        try {
-            body.call();
-        } finally {
-            System.setErr(previous);
-        }
-        return err.toString(StandardCharsets.UTF_8);
-    }
-
-    /** Keeps the output visible while the test reads it. */
-    private static final class Tee extends OutputStream {
-        private final OutputStream a;
-        private final OutputStream b;
-
-        Tee(OutputStream a, OutputStream b) {
-            this.a = a;
-            this.b = b;
-        }
-
-        @Override
-        public void write(int c) throws IOException {
-            a.write(c);
-            b.write(c);
-        }
-
-        @Override
-        public void write(byte[] buf, int off, int len) throws IOException {
-            a.write(buf, off, len);
-            b.write(buf, off, len);
-        }
     }
 }

@@ -1,14 +1,13 @@
 package io.modelwatch.service;
 
+import io.modelwatch.Stderr;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.modelwatch.ModelwatchTopology;
 import io.modelwatch.config.ModelwatchConfig;
 import io.modelwatch.join.DelayedJoin;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -89,8 +88,8 @@ class StateOwnerTest {
     }
 
     @Test
-    void noRecordIsNoRecordWithoutAWord(@TempDir Path dir) {
-        String log = stderr(() -> assertEquals(Optional.empty(), StateOwner.read(StateOwner.file(dir, "app"))));
+    void noRecordIsNoRecordWithoutAWord(@TempDir Path dir) throws Exception {
+        String log = Stderr.capture(() -> assertEquals(Optional.empty(), StateOwner.read(StateOwner.file(dir, "app"))));
         assertEquals("", log);
     }
 
@@ -102,7 +101,7 @@ class StateOwnerTest {
             "{\"cluster_id\":\"a\",\"changelog_topics\":{\"t\":null}}"})
     void anUnreadableRecordIsNoRecordWithAWarning(String content, @TempDir Path dir) throws Exception {
         Path file = Files.writeString(StateOwner.file(dir, "app"), content);
-        String log = stderr(() -> assertEquals(Optional.empty(), StateOwner.read(file)));
+        String log = Stderr.capture(() -> assertEquals(Optional.empty(), StateOwner.read(file)));
         List<String> lines = log.lines().toList();
         assertEquals(1, lines.size(), log);
         assertTrue(lines.get(0).contains("WARN io.modelwatch.service.StateOwner - cannot read " + file + " ("), log);
@@ -113,7 +112,7 @@ class StateOwnerTest {
     @Test
     void aRecordThatIsADirectoryIsNoRecordWithAWarning(@TempDir Path dir) throws Exception {
         Path file = Files.createDirectory(StateOwner.file(dir, "app"));
-        String log = stderr(() -> assertEquals(Optional.empty(), StateOwner.read(file)));
+        String log = Stderr.capture(() -> assertEquals(Optional.empty(), StateOwner.read(file)));
         assertEquals(1, log.lines().count(), log);
     }
 
@@ -129,17 +128,5 @@ class StateOwnerTest {
         assertTrue(changelogs.stream().noneMatch(t -> t.contains("alert-rules")), changelogs.toString());
         assertTrue(changelogs.containsAll(TopicSetup.partitionedAsTheInputs("app").stream()
                 .filter(t -> t.endsWith("-changelog")).toList()));
-    }
-
-    private static String stderr(Runnable body) {
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream previous = System.err;
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            body.run();
-        } finally {
-            System.setErr(previous);
-        }
-        return err.toString(StandardCharsets.UTF_8);
     }
 }
