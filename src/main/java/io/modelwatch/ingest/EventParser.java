@@ -77,8 +77,9 @@ public final class EventParser {
      * parser gives it: the same limits, and for predictions the same tags kept.
      */
     boolean judgesAlike(EventParser other, boolean prediction) {
-        return other == this
-                || (limits.equals(other.limits) && (!prediction || Objects.equals(keptTags, other.keptTags)));
+        // per record (ParseHandoff): the topology's parsers share their limits' instance, so identity answers first
+        return other == this || ((limits == other.limits || limits.equals(other.limits))
+                && (!prediction || keptTags == other.keptTags || Objects.equals(keptTags, other.keptTags)));
     }
 
     public Prediction parsePrediction(byte[] value) throws BadInputException {
