@@ -87,7 +87,15 @@ public final class ModelwatchService implements AutoCloseable {
             // a failing thread is replaced (exactly-once redoes its uncommitted work), unless threads keep failing
             StreamThreadFailures failures = new StreamThreadFailures(System::nanoTime,
                     StreamThreadFailures.spanFor(props));
+            InputPartitionCheck inputs = new InputPartitionCheck(config, props, partitions);
             streams.setUncaughtExceptionHandler(e -> {
+                Optional<String> cannotGoOn = inputs.problem();
+                if (cannotGoOn.isPresent()) {
+                    stop.threadFailed(new IllegalStateException(cannotGoOn.get()));
+                    LOG.error("stream thread failed ({}) and a new one would fail the same way: stopping Kafka Streams "
+                            + "(/health says DOWN, run exits with 1): {}", OneLine.of(e.toString()), cannotGoOn.get());
+                    return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+                }
                 stop.threadFailed(e);
                 StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse response = failures.onFailure();
                 if (response == StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD) {

@@ -129,14 +129,32 @@ final class TopicSetup {
         for (var d : admin.describeTopics(internal).allTopicNames().get().values()) {
             if (d.partitions().size() != inputPartitions) {
                 throw new IllegalStateException("internal topic " + d.name() + " has " + d.partitions().size()
-                        + " partitions but the input topics have " + inputPartitions + ": the number of input "
-                        + "partitions is fixed for an application-id; stop every instance, reset the application "
-                        + "(kafka-streams-application-reset.sh --bootstrap-server " + config.bootstrapServers()
-                        + " --application-id " + applicationId + " --input-topics " + config.topology().predictionsTopic()
-                        + "," + config.topology().labelsTopic() + " --to-earliest), empty the "
-                        + "state-dir and start again, or use a new application-id (README, Scale-out)");
+                        + " partitions but the input topics have " + inputPartitions + ": " + wayOut(config));
             }
         }
+    }
+
+    /** What to do when the input partition count changed under an application-id. */
+    static String wayOut(ModelwatchConfig config) {
+        return "the number of input partitions is fixed for an application-id; stop every instance, reset the "
+                + "application (kafka-streams-application-reset.sh --bootstrap-server " + config.bootstrapServers()
+                + " --application-id " + config.applicationId() + " --input-topics "
+                + config.topology().predictionsTopic() + "," + config.topology().labelsTopic() + " --to-earliest), "
+                + "empty the state-dir and start again, or use a new application-id (README, Scale-out)";
+    }
+
+    /** The input topics' partition count as the join sees it: the larger of the two. */
+    static int inputPartitions(Admin admin, TopologySettings t) throws InterruptedException, ExecutionException {
+        Map<String, KafkaFuture<TopicDescription>> inputs = admin.describeTopics(
+                List.of(t.predictionsTopic(), t.labelsTopic())).topicNameValues();
+        int predictions = inputs.get(t.predictionsTopic()).get().partitions().size();
+        int labels = inputs.get(t.labelsTopic()).get().partitions().size();
+        if (!t.repartitionInputs() && predictions != labels) {
+            throw new IllegalStateException("repartition-inputs is false but " + t.predictionsTopic() + " has "
+                    + predictions + " partitions and " + t.labelsTopic() + " " + labels
+                    + ": co-partitioned inputs need the same count");
+        }
+        return Math.max(predictions, labels);
     }
 
     /** The client, or a refusal naming the key when it cannot be made (a host name no resolver knows, say). */
@@ -231,16 +249,7 @@ final class TopicSetup {
             if (existing.contains(t.deadLetterTopic())) {
                 deadLetterTopicTooSmall(admin, config).ifPresent(LOG::warn);
             }
-            Map<String, KafkaFuture<TopicDescription>> inputs = admin.describeTopics(
-                    List.of(t.predictionsTopic(), t.labelsTopic())).topicNameValues();
-            int predictions = inputs.get(t.predictionsTopic()).get().partitions().size();
-            int labels = inputs.get(t.labelsTopic()).get().partitions().size();
-            if (!t.repartitionInputs() && predictions != labels) {
-                throw new IllegalStateException("repartition-inputs is false but " + t.predictionsTopic() + " has "
-                        + predictions + " partitions and " + t.labelsTopic() + " " + labels
-                        + ": co-partitioned inputs need the same count");
-            }
-            int inputPartitions = Math.max(predictions, labels);
+            int inputPartitions = inputPartitions(admin, t);
             checkInternalTopics(admin, config, inputPartitions, existing);
             andThen.accept(admin);
             return inputPartitions;
