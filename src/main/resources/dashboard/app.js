@@ -1,8 +1,8 @@
 /*
  * modelwatch dashboard: polls the API every 2 s and draws, per model, F1 / AUC / label coverage over
  * windows (one series per version, a slice selector), the last closed window's figures by version and slice
- * (the open one's while none closed), and the alert list. Plain JS, no dependencies, no network other than
- * this server.
+ * (the open one's while none closed), and the alerts (those firing grouped by model version, the recent records).
+ * Plain JS, no dependencies, no network other than this server.
  */
 (function () {
   "use strict";
@@ -22,7 +22,8 @@
   // "__proto__" is a key like any other, not Object's own property
   function dict() { return Object.create(null); }
 
-  var state = {slice: dict(), sections: dict(), refreshes: 0, timer: null, running: false, pending: false};
+  var state = {slice: dict(), sections: dict(), refreshes: 0, timer: null, running: false, pending: false,
+    openGroups: dict(), firingSignature: null};
 
   // ------------------------------------------------------------------ helpers
 
@@ -201,6 +202,142 @@
     return li;
   }
 
+  /** critical before warning before anything else a rule may say. */
+  function severityRank(sev) { return sev === "critical" ? 0 : (sev === "warning" ? 1 : 2); }
+
+  function compareText(x, y) { return x < y ? -1 : (x > y ? 1 : 0); }
+
+  /**
+   * The firing alerts grouped by model version: per group its rules, per rule its alerts (whole model first, then
+   * the slices by name). Groups by worst severity, then the most alerts, then model and version; rules within a
+   * group by worst severity, then name.
+   */
+  function groupFiring(firing) {
+    var byKey = dict(), groups = [];
+    firing.forEach(function (a) {
+      var model = String(a.model_id || ""), version = String(a.model_version || "");
+      var key = JSON.stringify([model, version]);
+      var g = byKey[key];
+      if (!g) {
+        g = byKey[key] = {key: key, model: model, version: version, alerts: [], rules: dict(), ruleList: []};
+        groups.push(g);
+      }
+      var ruleName = String(a.rule || "");
+      var r = g.rules[ruleName];
+      if (!r) {
+        r = g.rules[ruleName] = {name: ruleName, alerts: []};
+        g.ruleList.push(r);
+      }
+      g.alerts.push(a);
+      r.alerts.push(a);
+    });
+    function summarise(x) {
+      x.severity = null;
+      x.since = null;
+      x.alerts.forEach(function (a) {
+        var sev = String(a.severity || "warning");
+        if (x.severity === null || severityRank(sev) < severityRank(x.severity)) x.severity = sev;
+        var t = toMs(a.timestamp);
+        if (t !== null && (x.since === null || t < x.since)) x.since = t;
+      });
+    }
+    groups.forEach(function (g) {
+      summarise(g);
+      g.ruleList.forEach(function (r) {
+        summarise(r);
+        r.alerts.sort(function (x, y) {
+          var sx = sliceOf(x), sy = sliceOf(y);
+          return (sx === "" ? 0 : 1) - (sy === "" ? 0 : 1) || compareText(sx, sy);
+        });
+      });
+      g.ruleList.sort(function (x, y) {
+        return severityRank(x.severity) - severityRank(y.severity) || compareText(x.name, y.name);
+      });
+      g.alerts = [];
+      g.ruleList.forEach(function (r) { g.alerts = g.alerts.concat(r.alerts); });
+    });
+    groups.sort(function (x, y) {
+      return severityRank(x.severity) - severityRank(y.severity) || y.alerts.length - x.alerts.length ||
+        compareText(x.model, y.model) || compareText(x.version, y.version);
+    });
+    return groups;
+  }
+
+  /** "f1 below 0.750": the rule's metric and threshold, a range when its alerts have several (baselines). */
+  function conditionText(alerts) {
+    var metrics = [], thresholds = [], below = 0, above = 0, lo = null, hi = null;
+    alerts.forEach(function (a) {
+      var m = String(a.metric || "value");
+      if (metrics.indexOf(m) < 0) metrics.push(m);
+      var v = num(a.value), t = num(a.threshold);
+      if (t === null) return;
+      if (thresholds.indexOf(fmt(t)) < 0) thresholds.push(fmt(t));
+      if (lo === null || t < lo) lo = t;
+      if (hi === null || t > hi) hi = t;
+      if (v !== null && v < t) below++;
+      if (v !== null && v > t) above++;
+    });
+    var text = metrics.join(" / ");
+    if (!thresholds.length) return text;
+    var dir = below && !above ? "below" : (above && !below ? "above" : "vs");
+    return text + " " + dir + " " + (thresholds.length === 1 ? thresholds[0] : fmt(lo) + "–" + fmt(hi));
+  }
+
+  /** What one alert of a rule line says in full (a tooltip): its slice, figures and window. */
+  function alertTitle(a) {
+    var ws = toMs(a.window_start), we = toMs(a.window_end), when = toMs(a.timestamp);
+    return sliceName(sliceOf(a)) + ": " + alertText(a) +
+      (ws !== null ? ", window " + fmtTime(ws) + (we !== null ? " to " + fmtTime(we) : "") : "") +
+      (when !== null ? ", firing since " + fmtTime(when) : "");
+  }
+
+  function ruleLine(r) {
+    var targets = [];
+    r.alerts.forEach(function (a, i) {
+      if (i > 0) targets.push(" · ");
+      var slice = sliceOf(a);
+      targets.push(h("span", {className: "target", "data-slice": slice, title: alertTitle(a)}, [
+        slice === "" ? "whole model" : slice, " ", h("span", {className: "value", text: fmt(num(a.value))})]));
+    });
+    return h("li", {className: "rule-line sev-" + safeId(r.severity), "data-rule": r.name,
+      "data-count": String(r.alerts.length), "data-since": r.since === null ? null : String(r.since)}, [
+      h("span", {className: "sev", text: r.severity}),
+      h("span", {className: "rule", text: r.name || "(rule)"}),
+      h("span", {className: "cond", text: conditionText(r.alerts)}),
+      h("span", {className: "targets"}, targets),
+      h("span", {className: "when", title: r.since === null ? null : "firing since " + fmtTime(r.since),
+        text: r.since === null ? "" : "since " + fmtWhen(r.since)})
+    ]);
+  }
+
+  function alertGroup(g) {
+    var name = g.model + " " + versionName(g.version);
+    var n = g.alerts.length, nRules = g.ruleList.length;
+    var titleId = "alert-group-" + safeId(g.key);
+    var details = h("details", {className: "group-alerts"}, [
+      h("summary", {text: (n === 1 ? "The alert" : "All " + n + " alerts") + " of " + name + " in detail"}),
+      h("ul", {className: "alert-list"}, g.alerts.map(function (a) { return alertItem(a, true); }))
+    ]);
+    details.open = state.openGroups[g.key] === true;
+    details.addEventListener("toggle", function () { state.openGroups[g.key] = details.open; });
+    return h("li", {className: "alert-group firing sev-" + safeId(g.severity), "aria-labelledby": titleId,
+      "data-model": g.model, "data-version": g.version, "data-severity": g.severity, "data-count": String(n),
+      "data-since": g.since === null ? null : String(g.since)}, [
+      h("div", {className: "group-head"}, [
+        h("span", {className: "state", text: "FIRING"}),
+        h("span", {className: "sev", text: g.severity}),
+        h("h3", {className: "group-title", id: titleId}, [g.model + " ", h("span", {className: "version",
+          text: versionName(g.version)})]),
+        h("span", {className: "group-count", text: n + (n === 1 ? " alert" : " alerts") + " · " + nRules +
+          (nRules === 1 ? " rule" : " rules")}),
+        h("span", {className: "when", title: g.since === null ? null : "firing since " + fmtTime(g.since),
+          text: g.since === null ? "" : "since " + fmtWhen(g.since)})
+      ]),
+      h("ul", {className: "rule-lines", "aria-label": "Rules firing for " + name}, g.ruleList.map(ruleLine)),
+      details
+    ]);
+  }
+
   function renderAlerts(alerts) {
     var firing = alerts.firing || [];
     var recent = alerts.recent || [];
@@ -209,9 +346,14 @@
     var loading = alerts.caught_up === false;
     document.getElementById("alerts-loading").hidden = !loading;
     var list = document.getElementById("alerts-firing");
-    clear(list);
-    if (!firing.length) list.appendChild(h("li", {className: "none", text: loading ? "None read yet." : "No alerts firing."}));
-    firing.forEach(function (a) { list.appendChild(alertItem(a, true)); });
+    // rebuilt only when it changed, so that an opened group and the keyboard focus stay put between polls
+    var signature = JSON.stringify([firing, loading, new Date().toDateString()]);
+    if (signature !== state.firingSignature) {
+      state.firingSignature = signature;
+      clear(list);
+      if (!firing.length) list.appendChild(h("li", {className: "none", text: loading ? "None read yet." : "No alerts firing."}));
+      groupFiring(firing).forEach(function (g) { list.appendChild(alertGroup(g)); });
+    }
     var count = document.getElementById("firing-count");
     count.textContent = (firing.length ? firing.length + " firing" : (loading ? "" : "all clear")) +
       (loading ? (firing.length ? ", " : "") + "loading…" : "");

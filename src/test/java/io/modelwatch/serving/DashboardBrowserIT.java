@@ -5,12 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.modelwatch.TopologySettings;
+import io.modelwatch.alerts.Rules;
+import io.modelwatch.replay.Replay;
 import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
@@ -30,8 +37,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The dashboard in a real headless Chromium (Debian packages chromium and chromium-driver), served
- * by {@link MonitorHttpServer} over the in-memory view: charts render with data, the firing alert
- * is listed, the slice selector works, and a window added to the view shows up on the next poll.
+ * by {@link MonitorHttpServer} over the in-memory view: charts render with data, the firing alerts
+ * are listed, grouped by model version (also the alert records the real topology writes), the slice
+ * selector works, and a window added to the view shows up on the next poll.
  * Fails, never skips, when the browser is missing.
  */
 class DashboardBrowserIT {
@@ -106,6 +114,23 @@ class DashboardBrowserIT {
         return v == null ? 0 : Integer.parseInt(v);
     }
 
+    /** The firing list's groups, in order: "model|version|worst severity|alerts". */
+    @SuppressWarnings("unchecked")
+    private static List<String> groups() {
+        return (List<String>) ((JavascriptExecutor) driver).executeScript(
+                "return Array.prototype.map.call(document.querySelectorAll('#alerts-firing > li.alert-group'),"
+                        + "function(g){return [g.dataset.model, g.dataset.version, g.dataset.severity, g.dataset.count]"
+                        + ".join('|');});");
+    }
+
+    /** An attribute of each element the selector finds, in document order. */
+    @SuppressWarnings("unchecked")
+    private static List<String> attributes(String css, String attribute) {
+        return (List<String>) ((JavascriptExecutor) driver).executeScript(
+                "var name = arguments[1]; return Array.prototype.map.call(document.querySelectorAll(arguments[0]),"
+                        + "function(e){return e.getAttribute(name);});", css, attribute);
+    }
+
     private static void screenshot(String name) {
         try {
             // next to test-classes, i.e. in the build directory
@@ -138,14 +163,18 @@ class DashboardBrowserIT {
         assertTrue(driver.findElement(By.cssSelector("section.model[data-model='churn'] figure:nth-of-type(1) figcaption"))
                 .getText().contains("macro"));
 
-        // the firing alerts are listed, highlighted; the resolved episode is not among them
+        // the firing alerts are listed, highlighted, one group per model version (fraud v2's critical one first);
+        // the resolved episode is not among them
         WebElement firing = waitUpTo(10).until(d -> {
-            List<WebElement> l = d.findElements(By.cssSelector("#alerts-firing li.alert.firing[data-rule='f1-floor']"));
+            List<WebElement> l = d.findElements(By.cssSelector(
+                    "#alerts-firing li.alert-group[data-model='fraud'][data-version='v2'] li.rule-line[data-rule='f1-floor']"));
             return l.isEmpty() ? null : l.get(0);
         });
-        assertTrue(firing.getText().contains("fraud"), firing.getText());
-        assertTrue(firing.getText().contains("FIRING"), firing.getText());
-        assertEquals(2, driver.findElements(By.cssSelector("#alerts-firing li.alert.firing")).size());
+        assertTrue(firing.getText().contains("f1 below 0.800"), firing.getText());
+        assertTrue(firing.getText().contains("whole model 0.660"), firing.getText());
+        assertEquals(List.of("fraud|v2|critical|1", "fraud|v1|warning|1"), groups());
+        assertEquals(2, driver.findElements(By.cssSelector("#alerts-firing li.alert.firing")).size(),
+                "each alert in full, in its group's details");
         assertTrue(driver.findElements(By.cssSelector("#alerts-firing li[data-rule='auc-drop']")).isEmpty());
         assertEquals("2 firing", driver.findElement(By.id("firing-count")).getText());
         assertTrue(driver.findElement(By.id("model-fraud")).getDomAttribute("class").contains("has-firing"));
@@ -194,6 +223,186 @@ class DashboardBrowserIT {
                         + ".filter(function(n){return n.indexOf(location.origin) !== 0;});");
         assertEquals(List.of(), external);
         screenshot("dashboard-after.png");
+    }
+
+    private static final String GROUPING_RULES = """
+            rules:
+              - name: f1-floor
+                models: ["fraud"]
+                metric: f1
+                below: 0.75
+                for_windows: 2
+                severity: critical
+              - name: accuracy-floor
+                models: ["fraud"]
+                metric: accuracy
+                below: 0.8
+                severity: warning
+              - name: coverage-low
+                models: ["*"]
+                metric: label_coverage
+                below: 0.75
+                severity: warning
+            """;
+
+    private record Event(long timestamp, boolean prediction, String json) {
+    }
+
+    /**
+     * {@code pairs} labelled predictions of one model version and cloud in the window from {@code start}, half
+     * of each class, the first round(accuracy · pairs / 2) of each class predicted right (so accuracy and F1 equal
+     * {@code accuracy}), then {@code unlabelled} predictions without a label.
+     */
+    private static void stream(List<Event> events, String model, String version, String cloud, long start, int pairs,
+                               int unlabelled, double accuracy) {
+        int rightPerClass = (int) Math.round(accuracy * pairs / 2);
+        int n = pairs + unlabelled;
+        for (int j = 0; j < n; j++) {
+            long ts = start + 5_000 + j * 40_000L / n;
+            String id = String.join("-", model, version, cloud, Long.toString(start), Integer.toString(j));
+            String truth = j % 2 == 0 ? "1" : "0";
+            String predicted = (j / 2) < rightPerClass ? truth : (truth.equals("1") ? "0" : "1");
+            double one = predicted.equals("1") ? 0.8 : 0.2;
+            ObjectNode p = FakeMonitorView.JSON.createObjectNode().put("prediction_id", id).put("model_id", model)
+                    .put("model_version", version).put("timestamp", ts).put("predicted", predicted);
+            p.putObject("scores").put("0", 1 - one).put("1", one);
+            p.putObject("tags").put("cloud", cloud);
+            events.add(new Event(ts, true, p.toString()));
+            if (j < pairs) {
+                events.add(new Event(ts + 1_000, false, FakeMonitorView.JSON.createObjectNode().put("prediction_id", id)
+                        .put("label", truth).put("timestamp", ts + 1_000).toString()));
+            }
+        }
+    }
+
+    /**
+     * The alert records the real topology (ingest, join, windows, alert stage: {@link Replay}) writes for six
+     * one-minute windows sliced by cloud, with {@link #GROUPING_RULES}: fraud v2 drops to accuracy and F1 0.6 on
+     * every cloud from window 3 on (accuracy-floor fires at once, f1-floor a window later, each on the whole
+     * model and the 3 clouds); fraud v1 has a label for 31% of its gcp predictions (coverage-low on gcp and on
+     * the whole model, 57%); ads for 70% on its cloud "&lt;em&gt;edge&lt;/em&gt;" (coverage-low on that slice
+     * only). A replay stamps every record with the one wall-clock time it started at; a service stamps it when
+     * it decides, soon after the deciding window's end: so that is their timestamp here.
+     */
+    private static List<JsonNode> topologyAlerts(long first) throws IOException {
+        TopologySettings settings = TopologySettings.builder().window(Duration.ofMinutes(1), Duration.ofSeconds(10))
+                .slices(List.of("cloud")).rules(Rules.parseYaml(GROUPING_RULES)).build();
+        List<Event> events = new ArrayList<>();
+        for (int w = 0; w < 6; w++) {
+            long start = first + w * 60_000L;
+            for (String cloud : List.of("aws", "azure", "gcp")) {
+                stream(events, "fraud", "v2", cloud, start, 40, 0, w >= 3 ? 0.6 : 0.9);
+                stream(events, "fraud", "v1", cloud, start, 40, cloud.equals("gcp") ? 90 : 0, 0.9);
+            }
+            stream(events, "ads", "v1", "aws", start, 50, 0, 0.9);
+            stream(events, "ads", "v1", "<em>edge</em>", start, 35, 15, 0.9);
+        }
+        events.sort(Comparator.comparingLong(Event::timestamp));
+        List<JsonNode> out = new ArrayList<>();
+        try (Replay replay = new Replay(settings)) {
+            for (Event e : events) {
+                byte[] raw = e.json().getBytes(StandardCharsets.UTF_8);
+                if (e.prediction()) {
+                    replay.prediction(raw, e.timestamp());
+                } else {
+                    replay.label(raw, e.timestamp());
+                }
+            }
+            replay.endOfInput();
+            for (String value : replay.drainAlerts()) {
+                ObjectNode a = (ObjectNode) FakeMonitorView.JSON.readTree(value);
+                a.put("timestamp", a.get("window_end").asLong() + 2_000);
+                out.add(a);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Real alerts of three model versions, eleven in all: the firing list shows one group per model version, the
+     * worst severity first, then the one with the most alerts; per group its rules (the critical one first), each
+     * with the whole model and the slices it fires for and their values, and since when the group fires (its
+     * earliest alert); every alert in full behind the group's details, which stay open over the polls.
+     */
+    @Test
+    void firingAlertsAreGroupedByModelVersion() throws IOException {
+        long first = Math.floorDiv(System.currentTimeMillis(), 60_000L) * 60_000L - 10 * 60_000L;
+        List<JsonNode> records = topologyAlerts(first);
+        assertEquals(11, records.size(), records.toString());
+        assertTrue(records.stream().allMatch(a -> a.get("state").asText().equals("FIRING")), records.toString());
+        List<JsonNode> scenarioAlerts = List.copyOf(view.alerts);
+        view.alerts.clear();
+        view.alerts.addAll(records);
+        try {
+            driver.get(server.url());
+            waitUpTo(20).until(d -> groups().size() == 3);
+            assertEquals("11 firing", cell("#firing-count"));
+            assertEquals(List.of("fraud|v2|critical|8", "fraud|v1|warning|2", "ads|v1|warning|1"), groups(),
+                    "the critical group first, then the warnings by number of alerts (fraud v1 before ads)");
+
+            // fraud v2: one group naming both rules, each with the whole model and every slice
+            String v2 = "#alerts-firing > li.alert-group[data-model='fraud'][data-version='v2']";
+            assertEquals("fraud v2", cell(v2 + " h3"));
+            assertTrue(cell(v2 + " .group-head").contains("8 alerts · 2 rules"), cell(v2 + " .group-head"));
+            assertEquals(List.of("f1-floor", "accuracy-floor"), attributes(v2 + " li.rule-line", "data-rule"),
+                    "the critical rule first");
+            String f1 = v2 + " li.rule-line[data-rule='f1-floor']";
+            String accuracy = v2 + " li.rule-line[data-rule='accuracy-floor']";
+            assertEquals(List.of("", "cloud=aws", "cloud=azure", "cloud=gcp"), attributes(f1 + " .target", "data-slice"));
+            assertEquals(List.of("", "cloud=aws", "cloud=azure", "cloud=gcp"),
+                    attributes(accuracy + " .target", "data-slice"));
+            assertEquals("f1 below 0.750", cell(f1 + " .cond"));
+            assertEquals("whole model 0.600 · cloud=aws 0.600 · cloud=azure 0.600 · cloud=gcp 0.600",
+                    cell(f1 + " .targets"));
+            assertEquals("critical", cell(f1 + " .sev"));
+            assertEquals("accuracy below 0.800", cell(accuracy + " .cond"));
+            assertEquals("warning", cell(accuracy + " .sev"));
+            // since: the group's earliest FIRING, accuracy-floor's (window 3 decided it, f1-floor's streak needed 4)
+            long accuracySince = first + 4 * 60_000L + 2_000;
+            assertEquals(String.valueOf(first + 5 * 60_000L + 2_000), attributes(f1, "data-since").get(0));
+            assertEquals(String.valueOf(accuracySince), attributes(accuracy, "data-since").get(0));
+            assertEquals(String.valueOf(accuracySince), attributes(v2, "data-since").get(0));
+            assertTrue(cell(v2 + " .group-head .when").startsWith("since "), cell(v2 + " .group-head .when"));
+
+            // fraud v1: coverage on gcp and, through it, on the whole model
+            String v1 = "#alerts-firing > li.alert-group[data-model='fraud'][data-version='v1']";
+            assertEquals(List.of("coverage-low"), attributes(v1 + " li.rule-line", "data-rule"));
+            assertEquals("label_coverage below 0.750", cell(v1 + " .cond"));
+            assertEquals("whole model 0.571 · cloud=gcp 0.308", cell(v1 + " .targets"));
+            // ads: one slice, whose value is text, not markup
+            String ads = "#alerts-firing > li.alert-group[data-model='ads']";
+            assertEquals("cloud=<em>edge</em> 0.700", cell(ads + " .targets"));
+            assertTrue(driver.findElements(By.cssSelector("#alerts-firing em")).isEmpty());
+
+            // every alert in full behind its group's details, closed at first
+            assertEquals(11, driver.findElements(By.cssSelector("#alerts-firing li.alert.firing")).size());
+            assertFalse(driver.findElement(By.cssSelector(v2 + " details li.alert")).isDisplayed());
+            driver.findElement(By.cssSelector(v2 + " details.group-alerts > summary")).click();
+            List<WebElement> rows = driver.findElements(By.cssSelector(v2 + " details li.alert.firing"));
+            assertEquals(8, rows.size());
+            assertTrue(rows.stream().allMatch(WebElement::isDisplayed));
+            assertEquals(List.of("f1-floor", "f1-floor", "f1-floor", "f1-floor", "accuracy-floor", "accuracy-floor",
+                    "accuracy-floor", "accuracy-floor"), attributes(v2 + " details li.alert", "data-rule"));
+            assertTrue(rows.get(1).getText().contains("fraud v2 · cloud=aws"), rows.get(1).getText());
+            assertTrue(rows.get(1).getText().contains("f1 0.600 · threshold 0.750 · 40 labelled"), rows.get(1).getText());
+            screenshot("dashboard-alert-groups.png");
+
+            // the details stay open over the next polls, and when the list changes (ads resolves)
+            int polled = refreshes();
+            waitUpTo(10).until(d -> refreshes() >= polled + 2);
+            assertEquals("true", driver.findElement(By.cssSelector(v2 + " details.group-alerts")).getDomProperty("open"));
+            JsonNode adsAlert = records.stream().filter(a -> a.get("model_id").asText().equals("ads")).findFirst()
+                    .orElseThrow();
+            view.alerts.add(((ObjectNode) adsAlert.deepCopy()).put("state", "RESOLVED").put("value", 0.9));
+            waitUpTo(10).until(d -> groups().size() == 2);
+            assertEquals("10 firing", cell("#firing-count"));
+            assertEquals("true", driver.findElement(By.cssSelector(v2 + " details.group-alerts")).getDomProperty("open"));
+            assertTrue(driver.findElement(By.cssSelector(v2 + " details li.alert")).isDisplayed());
+            assertEquals(List.of(), ((JavascriptExecutor) driver).executeScript("return window.modelwatchErrors;"));
+        } finally {
+            view.alerts.clear();
+            view.alerts.addAll(scenarioAlerts);
+        }
     }
 
     /** An open window just started: some predictions, nothing labelled, no figures yet (as in the demo). */
