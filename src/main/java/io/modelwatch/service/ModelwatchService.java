@@ -96,14 +96,16 @@ public final class ModelwatchService implements AutoCloseable {
                             + "(/health says DOWN, run exits with 1): {}", OneLine.of(e.toString()), cannotGoOn.get());
                     return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
                 }
-                stop.threadFailed(e);
+                // an ACL may be granted meanwhile: a missing one is replaced as any failure, but said as such
+                Throwable failure = NotAuthorized.explain(e);
+                stop.threadFailed(failure);
                 StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse response = failures.onFailure();
                 if (response == StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD) {
-                    LOG.error("stream thread failed, replacing it", e);
+                    LOG.error("stream thread failed, replacing it", failure);
                 } else {
                     LOG.error("stream thread failed, the {}th time within {}: stopping Kafka Streams (/health says "
                             + "DOWN, run exits with 1) rather than replacing threads for ever", StreamThreadFailures.MAX_FAILURES + 1,
-                            failures.within(), e);
+                            failures.within(), failure);
                 }
                 return response;
             });

@@ -240,7 +240,7 @@ final class TopicSetup {
                     } catch (ExecutionException ex) {
                         if (!(ex.getCause() instanceof TopicExistsException)) {
                             throw new IllegalStateException("cannot create topic " + e.getKey() + ": "
-                                    + ex.getCause().getMessage(), ex.getCause());
+                                    + NotAuthorized.in(ex.getCause()).orElse(ex.getCause().getMessage()), ex.getCause());
                         }
                     }
                 }
@@ -257,6 +257,11 @@ final class TopicSetup {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while preparing topics", e);
         } catch (ExecutionException e) {
+            Optional<String> notAuthorized = NotAuthorized.in(e.getCause());
+            if (notAuthorized.isPresent()) {
+                throw new IllegalStateException("cannot prepare topics at " + config.bootstrapServers() + ": "
+                        + notAuthorized.get(), e.getCause());
+            }
             throw new IllegalStateException("cannot reach Kafka at " + config.bootstrapServers()
                     + " (kafka.bootstrap-servers) to prepare topics: " + e.getCause().getMessage()
                     + (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException
