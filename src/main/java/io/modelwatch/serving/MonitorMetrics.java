@@ -35,19 +35,27 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Prometheus side of modelwatch: per model/version/slice gauges of the main figures of the
- * latest metrics records, the pipeline's counters, JVM metrics and (once bound) a chosen set of
+ * latest metrics records (two families, {@link ModelGauges}: the newest window's, usually open, and the
+ * last closed window's), the pipeline's counters, JVM metrics and (once bound) a chosen set of
  * the Kafka Streams client metrics ({@link KafkaClientMetrics}), in one Micrometer registry. The
- * set of model gauges is refreshed from {@link MonitorView#latestMetrics()} at every scrape, so
- * models that appear later are exported and series that are no longer known are removed. The README, "Prometheus metrics", lists every name.
+ * set of model gauges is refreshed from {@link MonitorView#latestWithFinal()} (or, without the final
+ * family, the cheaper {@link MonitorView#latestMetrics()}) at every scrape, so models that appear later
+ * are exported and series that are no longer known are removed. The README, "Prometheus metrics", lists
+ * every name.
  */
 public final class MonitorMetrics implements AutoCloseable {
 
-    /** The figures exported as {@code modelwatch_model_<figure>}; the record's counts and its {@code metrics} entries. */
+    /**
+     * The figures exported as {@code modelwatch_model_<figure>} and {@code modelwatch_model_final_<figure>}; the
+     * record's counts and its {@code metrics} entries.
+     */
     public static final List<String> FIGURES = List.of("f1", "precision", "recall", "accuracy", "roc_auc",
             "average_precision", "log_loss", "brier_score", "f1_macro", "roc_auc_ovr", "label_coverage",
             "labeled", "predictions");
 
     public static final String MODEL_PREFIX = "modelwatch.model.";
+    /** The last closed window's family: a threshold on it holds across window boundaries (README). */
+    public static final String FINAL_PREFIX = "modelwatch.model.final.";
 
     /** Content type of the Prometheus text exposition format 0.0.4. */
     public static final String TEXT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -57,6 +65,8 @@ public final class MonitorMetrics implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MonitorMetrics.class);
 
     private final MonitorView view;
+    private final boolean latestGauges;
+    private final boolean finalGauges;
     private final PrometheusMeterRegistry registry;
     private final Map<SeriesKey, Series> series = new HashMap<>();
     private final Map<String, Meter> firingAlerts = new HashMap<>();
@@ -74,7 +84,17 @@ public final class MonitorMetrics implements AutoCloseable {
 
     /** @param counters the pipeline's counters, or null when there are none to export (e.g. tests) */
     public MonitorMetrics(MonitorView view, ModelwatchTopology.Counters counters) {
+        this(view, counters, Set.of(ModelGauges.values()));
+    }
+
+    /**
+     * @param counters the pipeline's counters, or null when there are none to export (e.g. tests)
+     * @param modelGauges the model gauge families to export ({@code http.model-gauges}); empty: none
+     */
+    public MonitorMetrics(MonitorView view, ModelwatchTopology.Counters counters, Set<ModelGauges> modelGauges) {
         this.view = view;
+        this.latestGauges = modelGauges.contains(ModelGauges.LATEST);
+        this.finalGauges = modelGauges.contains(ModelGauges.FINAL);
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         bindJvm();
         if (counters != null) {
@@ -148,8 +168,10 @@ public final class MonitorMetrics implements AutoCloseable {
             ready = 0;
         }
         try {
-            // a stopped or failed client holds no state: no model gauges rather than its last values for ever
-            refreshModels(view.stopped() ? List.of() : view.latestMetrics());
+            // a stopped or failed client holds no state: no model gauges rather than its last values for ever;
+            // one query for both families, the cheaper one when the finals are not exported
+            refreshModels(view.stopped() ? List.of()
+                    : finalGauges ? view.latestWithFinal() : latestOnly(view.latestMetrics()));
             recovered("model");
         } catch (RuntimeException e) {
             failed("model", e);
@@ -189,48 +211,94 @@ public final class MonitorMetrics implements AutoCloseable {
         }
     }
 
-    private void refreshModels(List<JsonNode> latest) {
-        Map<SeriesKey, JsonNode> now = new LinkedHashMap<>();
+    private static List<MonitorView.LatestWindows> latestOnly(List<JsonNode> latest) {
+        List<MonitorView.LatestWindows> out = new ArrayList<>(latest.size());
         for (JsonNode r : latest) {
+            out.add(new MonitorView.LatestWindows(r, null));
+        }
+        return out;
+    }
+
+    private void refreshModels(List<MonitorView.LatestWindows> windows) {
+        Map<SeriesKey, MonitorView.LatestWindows> now = new LinkedHashMap<>();
+        for (MonitorView.LatestWindows w : windows) {
+            JsonNode r = w == null ? null : w.latest();
             if (r == null || Records.isRolling(r) || Records.modelId(r).isEmpty()) {
                 continue;
             }
+            JsonNode f = w.latestFinal() == null || Records.isRolling(w.latestFinal()) ? null : w.latestFinal();
             SeriesKey key = new SeriesKey(Records.modelId(r), Records.version(r), Records.slice(r));
-            JsonNode prev = now.get(key);
-            if (prev == null || Records.windowStart(r) >= Records.windowStart(prev)) {
-                now.put(key, r);
+            MonitorView.LatestWindows prev = now.get(key);
+            if (prev != null) { // the same series twice: the newer of each
+                if (Records.windowStart(r) < Records.windowStart(prev.latest())) {
+                    r = prev.latest();
+                }
+                if (f == null || (prev.latestFinal() != null
+                        && Records.windowStart(f) < Records.windowStart(prev.latestFinal()))) {
+                    f = prev.latestFinal();
+                }
             }
+            now.put(key, new MonitorView.LatestWindows(r, f));
         }
-        for (Map.Entry<SeriesKey, JsonNode> e : now.entrySet()) {
-            series.computeIfAbsent(e.getKey(), this::register).latest = e.getValue();
+        for (Map.Entry<SeriesKey, MonitorView.LatestWindows> e : now.entrySet()) {
+            Series s = series.computeIfAbsent(e.getKey(), this::register);
+            s.latest = e.getValue().latest();
+            JsonNode f = finalGauges ? e.getValue().latestFinal() : null;
+            s.latestFinal = f;
+            // no closed window yet (or none held any more): no final series, rather than NaN, which says "undefined"
+            if (f != null && s.finalMeters.isEmpty()) {
+                registerFinal(s);
+            } else if (f == null && !s.finalMeters.isEmpty()) {
+                s.finalMeters.forEach(registry::remove);
+                s.finalMeters.clear();
+            }
         }
         for (var it = series.entrySet().iterator(); it.hasNext(); ) {
             var e = it.next();
             if (!now.containsKey(e.getKey())) {
                 e.getValue().meters.forEach(registry::remove);
+                e.getValue().finalMeters.forEach(registry::remove);
                 it.remove();
             }
         }
     }
 
     private Series register(SeriesKey key) {
-        Series s = new Series();
-        Tags tags = Tags.of("model_id", key.model, "model_version", key.version, "slice", key.slice);
+        Series s = new Series(Tags.of("model_id", key.model, "model_version", key.version, "slice", key.slice));
+        if (!latestGauges) {
+            return s;
+        }
         for (String figure : FIGURES) {
             s.meters.add(Gauge.builder(MODEL_PREFIX + figure, s, x -> Records.figure(x.latest, figure))
-                    .tags(tags)
-                    .description(describe(figure))
+                    .tags(s.tags)
+                    .description(describe(figure, "the latest window"))
                     .register(registry));
         }
-        s.meters.add(Gauge.builder(MODEL_PREFIX + "window.end", s, x -> {
-                    long end = x.latest == null ? Long.MIN_VALUE : Records.windowEnd(x.latest);
-                    return end == Long.MIN_VALUE ? Double.NaN : end / 1000.0;
-                })
-                .tags(tags)
+        s.meters.add(Gauge.builder(MODEL_PREFIX + "window.end", s, x -> windowEndSeconds(x.latest))
+                .tags(s.tags)
                 .baseUnit("seconds")
                 .description("End of the window of the latest metrics record, epoch seconds")
                 .register(registry));
         return s;
+    }
+
+    private void registerFinal(Series s) {
+        for (String figure : FIGURES) {
+            s.finalMeters.add(Gauge.builder(FINAL_PREFIX + figure, s, x -> Records.figure(x.latestFinal, figure))
+                    .tags(s.tags)
+                    .description(describe(figure, "the last closed (final) window"))
+                    .register(registry));
+        }
+        s.finalMeters.add(Gauge.builder(FINAL_PREFIX + "window.end", s, x -> windowEndSeconds(x.latestFinal))
+                .tags(s.tags)
+                .baseUnit("seconds")
+                .description("End of the last closed (final) window, epoch seconds (it closed max-label-delay later)")
+                .register(registry));
+    }
+
+    private static double windowEndSeconds(JsonNode record) {
+        long end = record == null ? Long.MIN_VALUE : Records.windowEnd(record);
+        return end == Long.MIN_VALUE ? Double.NaN : end / 1000.0;
     }
 
     /**
@@ -395,12 +463,12 @@ public final class MonitorMetrics implements AutoCloseable {
                 .register(registry);
     }
 
-    private static String describe(String figure) {
+    private static String describe(String figure, String window) {
         return switch (figure) {
-            case "labeled" -> "Labelled predictions in the latest window";
-            case "predictions" -> "Distinct predictions in the latest window";
-            case "label_coverage" -> "Share of the latest window's predictions that have a label";
-            default -> figure + " of the latest window (NaN when undefined)";
+            case "labeled" -> "Labelled predictions in " + window;
+            case "predictions" -> "Distinct predictions in " + window;
+            case "label_coverage" -> "Share of " + window + "'s predictions that have a label";
+            default -> figure + " of " + window + " (NaN when undefined)";
         };
     }
 
@@ -422,7 +490,15 @@ public final class MonitorMetrics implements AutoCloseable {
     }
 
     private static final class Series {
+        final Tags tags;
         volatile JsonNode latest;
+        /** The last closed window's record; null while none is known (then no final gauges are registered). */
+        volatile JsonNode latestFinal;
         final List<Meter> meters = new ArrayList<>();
+        final List<Meter> finalMeters = new ArrayList<>();
+
+        Series(Tags tags) {
+            this.tags = tags;
+        }
     }
 }

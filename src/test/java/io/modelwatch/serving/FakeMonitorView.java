@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
@@ -37,9 +38,17 @@ final class FakeMonitorView implements MonitorView {
     final Set<String> unreachable = ConcurrentHashMap.newKeySet();
     /** The scope the server asked for last: true for scope=local (null before any request). */
     volatile Boolean lastLocalOnly;
+    /** Calls of {@link #latestMetrics()} and {@link #latestWithFinal()} from outside: what a reader asked for. */
+    final AtomicInteger latestQueries = new AtomicInteger();
+    final AtomicInteger latestWithFinalQueries = new AtomicInteger();
 
     @Override
     public List<JsonNode> latestMetrics() {
+        latestQueries.incrementAndGet();
+        return latestRecords();
+    }
+
+    private List<JsonNode> latestRecords() {
         fail();
         Map<String, JsonNode> latest = new LinkedHashMap<>();
         for (JsonNode r : metrics) {
@@ -58,6 +67,7 @@ final class FakeMonitorView implements MonitorView {
     /** As the service's view: per series the latest record, and the latest of its final ones (null when none). */
     @Override
     public List<LatestWindows> latestWithFinal() {
+        latestWithFinalQueries.incrementAndGet();
         fail();
         Map<String, JsonNode> finals = new LinkedHashMap<>();
         for (JsonNode r : metrics) {
@@ -71,7 +81,7 @@ final class FakeMonitorView implements MonitorView {
             }
         }
         List<LatestWindows> out = new ArrayList<>();
-        for (JsonNode r : latestMetrics()) {
+        for (JsonNode r : latestRecords()) {
             out.add(new LatestWindows(r, finals.get(Records.modelId(r) + "|" + Records.version(r) + "|"
                     + Records.slice(r))));
         }

@@ -156,6 +156,164 @@ class MonitorMetricsTest {
         assertEquals(7, s.stream().filter(x -> x.name().equals("modelwatch_model_f1")).count());
     }
 
+    /** The single-window record of a series for one window; the final one when the window has one. */
+    private JsonNode record(String model, String version, String slice, long windowStart) {
+        JsonNode found = null;
+        for (JsonNode r : view.metrics) {
+            if (!Records.isRolling(r) && Records.modelId(r).equals(model) && Records.version(r).equals(version)
+                    && Records.slice(r).equals(slice) && Records.windowStart(r) == windowStart
+                    && (found == null || r.path("final").asBoolean())) {
+                found = r;
+            }
+        }
+        if (found == null) {
+            throw new AssertionError("no record " + model + " " + version + " " + slice + " " + windowStart);
+        }
+        return found;
+    }
+
+    /**
+     * The final family reports the last closed window (the scenario's window 8), not the open one (window 9), with
+     * every figure of the latest family, NaN where the closed window's figure is undefined.
+     */
+    @Test
+    void theFinalGaugesReportTheLastClosedWindowBesideTheLatestOnes() {
+        List<Sample> s = parse(metrics.scrape());
+        long closed = scenario.window(Scenario.WINDOWS - 2);
+        for (String version : List.of("v1", "v2")) {
+            for (String slice : Scenario.FRAUD_SLICES) {
+                JsonNode rec = record("fraud", version, slice, closed);
+                assertTrue(rec.path("final").asBoolean());
+                String[] labels = {"model_id", "fraud", "model_version", version, "slice", slice};
+                for (String figure : MonitorMetrics.FIGURES) {
+                    double want = Records.figure(rec, figure);
+                    double got = find(s, "modelwatch_model_final_" + figure, labels).value();
+                    if (Double.isNaN(want)) {
+                        assertTrue(Double.isNaN(got), figure + " undefined reports NaN, got " + got);
+                    } else {
+                        assertEquals(want, got, 1e-9, figure + " " + version + " " + slice);
+                    }
+                }
+                assertEquals((closed + Scenario.SIZE) / 1000.0,
+                        find(s, "modelwatch_model_final_window_end_seconds", labels).value());
+                // the latest family still reports the open window
+                assertEquals(Records.figure(latest("fraud", version, slice), "labeled"),
+                        find(s, "modelwatch_model_labeled", labels).value());
+                assertTrue(Records.figure(rec, "labeled") != find(s, "modelwatch_model_labeled", labels).value(),
+                        "the open and the closed window differ");
+            }
+        }
+        // the sparse slice's open window has no AUC; its last closed one has
+        String[] gcp = {"model_id", "fraud", "model_version", "v1", "slice", "cloud=gcp"};
+        assertTrue(Double.isNaN(find(s, "modelwatch_model_roc_auc", gcp).value()));
+        assertEquals(0.962 - 8 * 0.001, find(s, "modelwatch_model_final_roc_auc", gcp).value(), 1e-9);
+        // multiclass: binary-only figures NaN
+        assertEquals(0.9, find(s, "modelwatch_model_final_roc_auc_ovr", "model_id", "churn").value(), 1e-12);
+        assertTrue(Double.isNaN(find(s, "modelwatch_model_final_f1", "model_id", "churn").value()));
+        // one series per (model, version, slice): not the rolling records
+        assertEquals(7, s.stream().filter(x -> x.name().equals("modelwatch_model_final_f1")).count());
+    }
+
+    /**
+     * A series without a closed window has no final gauges (not NaN: nothing is undefined, there is nothing yet);
+     * they appear when its first window closes, hold still while the open window moves, follow the next window
+     * to close, and go with the series.
+     */
+    @Test
+    void theFinalGaugesFollowEachWindowThatClosesAndGoWithTheSeries() {
+        long w0 = scenario.last;
+        long size = Scenario.SIZE;
+        String[] spam = {"model_id", "spam", "model_version", "2024-06", "slice", "region=eu"};
+        view.metrics.add(FakeMonitorView.binary("spam", "2024-06", "region=eu", w0, size, 500, 100, 5, 10, 300,
+                0.97, false));
+        List<Sample> open = parse(metrics.scrape());
+        assertEquals(415.0, find(open, "modelwatch_model_labeled", spam).value());
+        assertFalse(has(open, "modelwatch_model_final_labeled", spam), "no window of spam closed yet");
+        assertFalse(has(open, "modelwatch_model_final_window_end_seconds", spam));
+
+        // window 0 closes, window 1 opens with few labels: the latest family drops to it, the final one holds window 0
+        view.metrics.add(FakeMonitorView.binary("spam", "2024-06", "region=eu", w0, size, 520, 104, 6, 10, 310,
+                0.97, true));
+        view.metrics.add(FakeMonitorView.binary("spam", "2024-06", "region=eu", w0 + size, size, 20, 1, 1, 1, 2,
+                null, false));
+        List<Sample> first = parse(metrics.scrape());
+        assertEquals(5.0, find(first, "modelwatch_model_labeled", spam).value());
+        assertEquals(430.0, find(first, "modelwatch_model_final_labeled", spam).value());
+        double f1w0 = 2 * (104 / 110.0) * (104 / 114.0) / (104 / 110.0 + 104 / 114.0);
+        assertEquals(f1w0, find(first, "modelwatch_model_final_f1", spam).value(), 1e-9);
+        assertEquals((w0 + size) / 1000.0, find(first, "modelwatch_model_final_window_end_seconds", spam).value());
+
+        // an update of the open window moves the latest family only
+        view.metrics.add(FakeMonitorView.binary("spam", "2024-06", "region=eu", w0 + size, size, 300, 20, 30, 40, 110,
+                0.7, false));
+        List<Sample> update = parse(metrics.scrape());
+        assertEquals(200.0, find(update, "modelwatch_model_labeled", spam).value());
+        assertEquals(430.0, find(update, "modelwatch_model_final_labeled", spam).value());
+        assertEquals(f1w0, find(update, "modelwatch_model_final_f1", spam).value(), 1e-9);
+
+        // window 1 closes: the final family moves to it
+        view.metrics.add(FakeMonitorView.binary("spam", "2024-06", "region=eu", w0 + size, size, 310, 21, 30, 40, 115,
+                0.7, true));
+        view.metrics.add(FakeMonitorView.binary("spam", "2024-06", "region=eu", w0 + 2 * size, size, 3, 0, 0, 0, 0,
+                null, false));
+        List<Sample> second = parse(metrics.scrape());
+        assertEquals(206.0, find(second, "modelwatch_model_final_labeled", spam).value());
+        assertEquals(0.7, find(second, "modelwatch_model_final_roc_auc", spam).value(), 1e-12);
+        assertEquals((w0 + 2 * size) / 1000.0, find(second, "modelwatch_model_final_window_end_seconds", spam).value());
+        assertEquals(0.0, find(second, "modelwatch_model_labeled", spam).value());
+
+        // the view no longer knows a closed window of it (it holds only the open one): no final series
+        view.metrics.removeIf(r -> Records.modelId(r).equals("spam") && r.path("final").asBoolean());
+        List<Sample> noFinal = parse(metrics.scrape());
+        assertFalse(has(noFinal, "modelwatch_model_final_labeled", spam));
+        assertEquals(0.0, find(noFinal, "modelwatch_model_labeled", spam).value());
+
+        view.metrics.removeIf(r -> Records.modelId(r).equals("spam"));
+        List<Sample> gone = parse(metrics.scrape());
+        assertFalse(has(gone, "modelwatch_model_final_labeled", "model_id", "spam"));
+        assertFalse(has(gone, "modelwatch_model_final_window_end_seconds", "model_id", "spam"));
+        assertFalse(has(gone, "modelwatch_model_labeled", "model_id", "spam"));
+        assertTrue(has(gone, "modelwatch_model_final_labeled", "model_id", "fraud"), "the other series stay");
+    }
+
+    /** Both families come from one query of the view per scrape; the latest family alone needs no finals. */
+    @Test
+    void oneQueryOfTheViewPerScrape() {
+        metrics.scrape();
+        assertEquals(1, view.latestWithFinalQueries.get());
+        assertEquals(0, view.latestQueries.get(), "not a second query for the latest records");
+        try (MonitorMetrics latestOnly = new MonitorMetrics(view, null, Set.of(ModelGauges.LATEST))) {
+            latestOnly.scrape();
+        }
+        assertEquals(1, view.latestWithFinalQueries.get(), "without the final family the finals are not looked up");
+        assertEquals(1, view.latestQueries.get());
+    }
+
+    /** http.model-gauges: each family can be left out (cardinality); the other is unchanged. */
+    @Test
+    void onlyTheChosenFamiliesAreExported() {
+        String[] v2 = {"model_id", "fraud", "model_version", "v2", "slice", ""};
+        try (MonitorMetrics finals = new MonitorMetrics(view, null, Set.of(ModelGauges.FINAL))) {
+            List<Sample> s = parse(finals.scrape());
+            assertEquals(Records.figure(record("fraud", "v2", "", scenario.window(Scenario.WINDOWS - 2)), "f1"),
+                    find(s, "modelwatch_model_final_f1", v2).value(), 1e-9);
+            assertTrue(has(s, "modelwatch_model_final_window_end_seconds", v2));
+            assertFalse(s.stream().anyMatch(x -> x.name().startsWith("modelwatch_model_")
+                    && !x.name().startsWith("modelwatch_model_final_")), "no series of the latest family");
+        }
+        try (MonitorMetrics latestOnly = new MonitorMetrics(view, null, Set.of(ModelGauges.LATEST))) {
+            List<Sample> s = parse(latestOnly.scrape());
+            assertEquals(Records.figure(latest("fraud", "v2", ""), "f1"), find(s, "modelwatch_model_f1", v2).value(),
+                    1e-9);
+            assertTrue(has(s, "modelwatch_model_window_end_seconds", v2));
+            assertFalse(s.stream().anyMatch(x -> x.name().startsWith("modelwatch_model_final_")),
+                    "no series of the final family");
+        }
+        try (MonitorMetrics none = new MonitorMetrics(view, null, Set.of())) {
+            assertFalse(parse(none.scrape()).stream().anyMatch(x -> x.name().startsWith("modelwatch_model_")));
+        }
+    }
+
     @Test
     void modelsThatAppearLaterAreExportedAndVanishedOnesRemoved() {
         List<Sample> before = parse(metrics.scrape());
@@ -185,6 +343,9 @@ class MonitorMetricsTest {
         List<Sample> during = parse(metrics.scrape());
         assertEquals(find(before, "modelwatch_model_f1", "model_id", "fraud", "model_version", "v1", "slice", "").value(),
                 find(during, "modelwatch_model_f1", "model_id", "fraud", "model_version", "v1", "slice", "").value());
+        assertEquals(find(before, "modelwatch_model_final_f1", "model_id", "fraud", "model_version", "v1", "slice", "")
+                .value(), find(during, "modelwatch_model_final_f1", "model_id", "fraud", "model_version", "v1",
+                "slice", "").value());
     }
 
     @Test
