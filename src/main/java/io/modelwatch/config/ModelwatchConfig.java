@@ -8,12 +8,14 @@ import io.modelwatch.TopologySettings;
 import io.modelwatch.ingest.DeadLetters;
 import io.modelwatch.ingest.IngestProgress;
 import io.modelwatch.service.BoundedRocksDbConfig;
+import io.modelwatch.serving.ModelGauges;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,7 +36,7 @@ import org.apache.kafka.streams.StreamsConfig;
 public record ModelwatchConfig(String bootstrapServers, String applicationId, Map<String, String> kafkaProperties,
                                String processingGuarantee, String stateDir, int streamThreads, int replicationFactor,
                                boolean createTopics, int topicPartitions, int httpPort, String httpBindAddress,
-                               String httpAdvertisedHost,
+                               String httpAdvertisedHost, Set<ModelGauges> httpModelGauges,
                                String rulesFile,
                                TopologySettings topology, long rocksDbBlockCacheBytes, long rocksDbWriteBufferBytes,
                                int standbyReplicas, boolean leaveGroupOnStop, Duration shutdownTimeout,
@@ -83,6 +85,7 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         KEYS.put("http.port", "8080");
         KEYS.put("http.bind-address", "0.0.0.0");
         KEYS.put("http.advertised-host", "localhost");
+        KEYS.put("http.model-gauges", "latest,final");
         KEYS.put("rules-file", "");
         KEYS.put("rocksdb.block-cache-bytes", Long.toString(64L << 20));
         KEYS.put("rocksdb.write-buffer-bytes", ""); // unset: three quarters of the cache (48 of the default 64 MiB)
@@ -181,7 +184,7 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
     }
 
     /** Keys that take a list: YAML's own list, or the comma-separated string of the environment variable. */
-    private static final Set<String> LIST_KEYS = Set.of("kafka.bootstrap-servers", "slices");
+    private static final Set<String> LIST_KEYS = Set.of("kafka.bootstrap-servers", "slices", "http.model-gauges");
 
     private static void flatten(String prefix, JsonNode node, Map<String, String> values, Map<String, String> kafka,
                                 List<String> problems) {
@@ -419,6 +422,7 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
             problems.add("http.bind-address: must be the IP address or host name of a local interface (0.0.0.0: "
                     + "every interface), got '" + bindAddress + "'");
         }
+        Set<ModelGauges> modelGauges = modelGauges(r.list("http.model-gauges"), problems);
         Duration shutdownTimeout = r.duration("shutdown-timeout");
         if (shutdownTimeout != null && shutdownTimeout.compareTo(MIN_SHUTDOWN_TIMEOUT) < 0) {
             problems.add("shutdown-timeout: must be at least " + MIN_SHUTDOWN_TIMEOUT + " (a clean stop of Kafka "
@@ -431,13 +435,38 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         ModelwatchConfig config = new ModelwatchConfig(bootstrap, appId, Map.copyOf(kafka), guarantee,
                 r.string("state-dir"), r.integer("stream-threads", 1, 64), r.integer("topics.replication-factor", 1, 10),
                 r.bool("topics.create"), partitions, r.integer("http.port", 0, 65535), bindAddress, advertisedHost,
-                r.string("rules-file"),
+                modelGauges, r.string("rules-file"),
                 b.build(), cacheBytes, writeBufferBytes, r.integer("standby-replicas", 0, 10),
                 r.bool("leave-group-on-stop"), shutdownTimeout, startupTimeout);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         return config;
+    }
+
+    /**
+     * {@code http.model-gauges}: the families of model gauges {@code /metrics} exports, each a series per figure,
+     * model, version and slice (cardinality). At least one: with none a scrape would say nothing of the models, and
+     * an empty list is more likely a mistake than a wish.
+     */
+    static Set<ModelGauges> modelGauges(List<String> names, List<String> problems) {
+        List<String> known = java.util.Arrays.stream(ModelGauges.values()).map(ModelGauges::configName).toList();
+        if (names.isEmpty()) {
+            problems.add("http.model-gauges: must name at least one family of model gauges (" + String.join(", ", known)
+                    + "), got none");
+        }
+        Set<ModelGauges> out = EnumSet.noneOf(ModelGauges.class);
+        for (String name : names) {
+            ModelGauges g = ModelGauges.ofConfigName(name);
+            if (g == null) {
+                String closest = io.modelwatch.Spelling.closest(name, known);
+                problems.add("http.model-gauges: unknown family '" + name + "'" + (closest != null ? " (did you mean "
+                        + closest + "?)" : "") + "; the families are " + String.join(", ", known));
+            } else if (!out.add(g)) {
+                problems.add("http.model-gauges: '" + name + "' is named twice, got " + names);
+            }
+        }
+        return java.util.Collections.unmodifiableSet(out);
     }
 
     /**

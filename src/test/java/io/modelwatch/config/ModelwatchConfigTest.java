@@ -7,12 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.modelwatch.service.BoundedRocksDbConfig;
+import io.modelwatch.serving.ModelGauges;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -229,6 +231,49 @@ class ModelwatchConfigTest {
                 BoundedRocksDbConfig.WRITE_BUFFER_BYTES_CONFIG)) {
             assertEquals(defaults.streamsProperties().getProperty(key), c.streamsProperties().getProperty(key), key);
         }
+        assertEquals(Set.of(ModelGauges.LATEST, ModelGauges.FINAL), c.httpModelGauges(), "the example states the default");
+    }
+
+    @Test
+    void theModelGaugeFamiliesAreBothByDefaultAndChosenByFileOrEnvironment() throws IOException {
+        assertEquals(Set.of(ModelGauges.LATEST, ModelGauges.FINAL), ModelwatchConfig.load(null, Map.of()).httpModelGauges());
+        Path f = file("""
+                http:
+                  model-gauges: [final]
+                """);
+        assertEquals(Set.of(ModelGauges.FINAL), ModelwatchConfig.load(f, Map.of()).httpModelGauges());
+        assertEquals(Set.of(ModelGauges.LATEST), ModelwatchConfig.load(f, Map.of("MODELWATCH_HTTP_MODEL_GAUGES", "latest"))
+                .httpModelGauges(), "environment wins over the file");
+        assertEquals(Set.of(ModelGauges.LATEST, ModelGauges.FINAL), ModelwatchConfig.load(null,
+                Map.of("MODELWATCH_HTTP_MODEL_GAUGES", "final, latest")).httpModelGauges());
+    }
+
+    @Test
+    void anUnknownRepeatedOrMissingModelGaugeFamilyIsRefused() throws IOException {
+        ConfigException unknown = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(file("""
+                http:
+                  model-gauges: [newest, closed]
+                """), Map.of()));
+        assertEquals(List.of("http.model-gauges: unknown family 'newest' (did you mean latest?); the families are "
+                + "latest, final", "http.model-gauges: unknown family 'closed'; the families are latest, final"),
+                unknown.problems());
+        ConfigException twice = assertThrows(ConfigException.class,
+                () -> ModelwatchConfig.load(null, Map.of("MODELWATCH_HTTP_MODEL_GAUGES", "final,final")));
+        assertEquals(List.of("http.model-gauges: 'final' is named twice, got [final, final]"), twice.problems());
+        String none = "http.model-gauges: must name at least one family of model gauges (latest, final), got none";
+        for (String yaml : List.of("model-gauges: []", "model-gauges:", "model-gauges: \"\"")) {
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> ModelwatchConfig.load(file("http:\n  " + yaml + "\n"), Map.of()), yaml);
+            assertEquals(List.of(none), e.problems(), yaml);
+        }
+        ConfigException empty = assertThrows(ConfigException.class,
+                () -> ModelwatchConfig.load(null, Map.of("MODELWATCH_HTTP_MODEL_GAUGES", " ")));
+        assertEquals(List.of(none), empty.problems());
+        ConfigException mapping = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(file("""
+                http:
+                  model-gauges: {latest: true}
+                """), Map.of()));
+        assertTrue(mapping.getMessage().contains("http.model-gauges: must be a single value"), mapping.getMessage());
     }
 
     @Test
