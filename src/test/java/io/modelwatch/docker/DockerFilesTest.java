@@ -55,7 +55,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and the compose file, the Dockerfile, the modelwatch config, Prometheus' scrape config and rules
  * and Grafana's provisioning and dashboard agree with each other (ports, Kafka listeners, mounted
  * files, topics, data source) and with the application: the config loads with the app's own loader,
- * and every metric name the dashboard and the rules use is in the real {@code /metrics} output of
+ * and every metric name the dashboard, the rules and the rules' unit tests use is in the real {@code /metrics} output of
  * {@link MonitorHttpServer} (model gauges, pipeline counters, JVM, and the Kafka Streams client
  * metrics of the real topology), fetched over HTTP.
  */
@@ -72,6 +72,7 @@ class DockerFilesTest {
     static final Path CONFIG = DOCKER.resolve("modelwatch.yaml");
     static final Path PROMETHEUS = DOCKER.resolve("prometheus/prometheus.yml");
     static final Path ALERTS = DOCKER.resolve("prometheus/alerts.yml");
+    static final Path ALERTS_TEST = DOCKER.resolve("prometheus/alerts.test.yml");
     static final Path DATASOURCES = DOCKER.resolve("grafana/provisioning/datasources");
     static final Path DASHBOARD_PROVIDERS = DOCKER.resolve("grafana/provisioning/dashboards");
     static final Path DASHBOARD = DOCKER.resolve("grafana/dashboards/modelwatch.json");
@@ -111,7 +112,7 @@ class DockerFilesTest {
         // compose, modelwatch config, modelwatch rules, prometheus x2, grafana provisioning x2
         assertTrue(yaml >= 7, "YAML files found under docker/: " + yaml);
         assertTrue(json >= 1, "the Grafana dashboard");
-        for (Path p : List.of(COMPOSE, DOCKERFILE, CONFIG, PROMETHEUS, ALERTS, DASHBOARD, README,
+        for (Path p : List.of(COMPOSE, DOCKERFILE, CONFIG, PROMETHEUS, ALERTS, ALERTS_TEST, DASHBOARD, README,
                 DOCKER.resolve("Dockerfile.dockerignore"))) {
             assertTrue(Files.isRegularFile(p), p + " exists");
         }
@@ -564,6 +565,17 @@ class DockerFilesTest {
             exprs.put("variable " + v.path("name").asText(), q.isObject() ? q.path("query").asText() : q.asText());
         }
         assertTrue(rules >= 5 && exprs.size() > rules + 10, "expressions: " + exprs.size());
+        // the rules' unit tests imitate the real gauges: their input series and queries too
+        int tests = 0;
+        for (JsonNode t : readYaml(ALERTS_TEST).path("tests")) {
+            for (JsonNode in : t.path("input_series")) {
+                exprs.put("promtool test '" + t.path("name").asText() + "' series #" + (tests++), in.path("series").asText());
+            }
+            for (JsonNode q : t.path("promql_expr_test")) {
+                exprs.put("promtool test '" + t.path("name").asText() + "' query #" + (tests++), q.path("expr").asText());
+            }
+        }
+        assertTrue(tests >= 10, "promtool test series and queries: " + tests);
 
         Set<String> jobs = new TreeSet<>();
         readYaml(PROMETHEUS).path("scrape_configs").forEach(j -> jobs.add(j.path("job_name").asText()));
@@ -615,15 +627,32 @@ class DockerFilesTest {
         // what the issue asks the dashboard and the rules to show
         Set<String> dashNames = new TreeSet<>();
         Set<String> ruleNames = new TreeSet<>();
-        refs.forEach((n, where) -> where.forEach(w -> (w.startsWith("rule ") ? ruleNames : dashNames).add(n)));
-        for (String n : List.of("modelwatch_model_f1", "modelwatch_model_f1_macro", "modelwatch_model_roc_auc",
-                "modelwatch_model_roc_auc_ovr", "modelwatch_model_label_coverage", "modelwatch_ingest_rejected_total",
-                "modelwatch_alerts_firing", "modelwatch_alert_firing", "kafka_stream_thread_process_rate")) {
+        refs.forEach((n, where) -> where.forEach(w -> {
+            if (w.startsWith("rule ")) {
+                ruleNames.add(n);
+            } else if (w.startsWith("panel ") || w.startsWith("variable ")) {
+                dashNames.add(n);
+            }
+        }));
+        for (String n : List.of("modelwatch_model_final_f1", "modelwatch_model_final_f1_macro",
+                "modelwatch_model_final_roc_auc", "modelwatch_model_final_roc_auc_ovr",
+                "modelwatch_model_final_label_coverage", "modelwatch_model_labeled", "modelwatch_model_predictions",
+                "modelwatch_model_window_end_seconds", "modelwatch_model_final_window_end_seconds",
+                "modelwatch_ingest_rejected_total", "modelwatch_alerts_firing", "modelwatch_alert_firing",
+                "kafka_stream_thread_process_rate")) {
             assertTrue(dashNames.contains(n), "the dashboard shows " + n);
         }
-        for (String n : List.of("modelwatch_model_f1", "modelwatch_model_label_coverage",
+        // quality thresholds on the last closed window: on the newest one they turn false at every window boundary
+        for (String n : List.of("modelwatch_model_final_f1", "modelwatch_model_final_f1_macro",
+                "modelwatch_model_final_roc_auc", "modelwatch_model_final_label_coverage",
+                "modelwatch_model_final_window_end_seconds", "modelwatch_model_window_end_seconds",
                 "modelwatch_ingest_rejected_total", "modelwatch_ready", "modelwatch_alert_firing")) {
             assertTrue(ruleNames.contains(n), "a Prometheus rule watches " + n);
+        }
+        for (String n : List.of("modelwatch_model_f1", "modelwatch_model_f1_macro", "modelwatch_model_roc_auc",
+                "modelwatch_model_roc_auc_ovr", "modelwatch_model_label_coverage")) {
+            assertFalse(ruleNames.contains(n), "no Prometheus rule thresholds the newest window's " + n);
+            assertFalse(dashNames.contains(n), "the quality panels show the last closed window, not " + n);
         }
     }
 
@@ -658,13 +687,17 @@ class DockerFilesTest {
         assumeTrue(promtool != null, "promtool is not installed (apt-get install prometheus)");
         run(promtool.toString(), "check", "rules", ALERTS.toString());
         run(promtool.toString(), "check", "config", "--syntax-only", PROMETHEUS.toString());
+        // the quality rules fire on a sustained drop across window boundaries, and not for a healthy model
+        String tested = run(promtool.toString(), "test", "rules", ALERTS_TEST.toString());
+        assertTrue(tested.contains("SUCCESS"), tested);
     }
 
-    private static void run(String... cmd) throws Exception {
+    private static String run(String... cmd) throws Exception {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), String.join(" ", cmd) + " timed out");
         assertEquals(0, p.exitValue(), String.join(" ", cmd) + ":\n" + out);
+        return out;
     }
 
     // ------------------------------------------------------------------------------------ the real /metrics
@@ -705,8 +738,8 @@ class DockerFilesTest {
         assertTrue(om.headers().firstValue("Content-Type").orElse("").startsWith("application/openmetrics-text"));
         openMetrics = Exposition.parse(om.body());
         stop(); // the unstarted clients only retry 127.0.0.1:1 from here on
-        assertTrue(text.has("modelwatch_model_f1") && text.has("kafka_stream_client_state"),
-                "the scrape holds model gauges and Streams client metrics");
+        assertTrue(text.has("modelwatch_model_f1") && text.has("modelwatch_model_final_f1")
+                && text.has("kafka_stream_client_state"), "the scrape holds both model gauge families and Streams client metrics");
     }
 
     @AfterAll
@@ -746,6 +779,13 @@ class DockerFilesTest {
                     .put("roc_auc_ovr", 0.88).put("label_coverage", 0.9);
             out.add(intent);
             return out;
+        }
+
+        /** Each series' last closed window too: the one before its open window, with the same figures. */
+        @Override
+        public List<LatestWindows> latestWithFinal() {
+            return latestMetrics().stream().map(r -> new LatestWindows(r, ((ObjectNode) r.deepCopy())
+                    .put("window_start", windowStart - size).put("window_end", windowStart).put("final", true))).toList();
         }
 
         private ObjectNode record(String model, String version, String cloud, long predictions, long labeled) {
