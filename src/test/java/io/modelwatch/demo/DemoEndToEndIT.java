@@ -54,6 +54,10 @@ class DemoEndToEndIT {
             assertTrue(prometheus.contains("modelwatch_model_roc_auc_ovr{model_id=\"intent\""), "multiclass gauges");
             assertTrue(prometheus.contains("kafka_stream"), "Kafka Streams client metrics");
             assertTrue(prometheus.contains("jvm_memory_used_bytes"), "JVM metrics");
+            // the last closed window's gauges are the API's latest_final (read one after the other: retried when a
+            // window closed in between)
+            await(Duration.ofSeconds(30), () -> finalGaugesAreTheApisLatestFinal(url, "fraud", "v1"),
+                    "modelwatch_model_final_* of fraud v1 report /api/models' latest_final");
 
             assertTrue(metricsOnTopic(demo.kafka().bootstrapServers()) > 0, "metrics records on model-metrics");
 
@@ -86,6 +90,44 @@ class DemoEndToEndIT {
         } catch (Exception e) {
             return 0;
         }
+    }
+
+    private boolean finalGaugesAreTheApisLatestFinal(String url, String model, String version) {
+        try {
+            JsonNode latestFinal = null;
+            for (JsonNode m : JSON.readTree(get(url + "/api/models").body()).path("models")) {
+                for (JsonNode v : m.path("latest")) {
+                    for (JsonNode s : v.path("slices")) {
+                        if (m.path("model_id").asText().equals(model) && v.path("model_version").asText().equals(version)
+                                && s.path("slice").asText().isEmpty()) {
+                            latestFinal = s.path("latest_final");
+                        }
+                    }
+                }
+            }
+            if (latestFinal == null || !latestFinal.path("final").asBoolean()) {
+                return false;
+            }
+            String metrics = get(url + "/metrics").body();
+            String labels = "{model_id=\"" + model + "\",model_version=\"" + version + "\",slice=\"\"}";
+            return sample(metrics, "modelwatch_model_final_labeled" + labels) == latestFinal.path("labeled").asDouble()
+                    && sample(metrics, "modelwatch_model_final_window_end_seconds" + labels)
+                            == latestFinal.path("window_end").asLong() / 1000.0
+                    && Math.abs(sample(metrics, "modelwatch_model_final_f1" + labels)
+                            - latestFinal.path("metrics").path("f1").asDouble()) < 1e-9;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    /** The value of the sample {@code series} (name and labels) in a text exposition; NaN when absent. */
+    private static double sample(String exposition, String series) {
+        for (String line : exposition.split("\n")) {
+            if (line.startsWith(series + " ")) {
+                return Double.parseDouble(line.substring(series.length() + 1).trim().split(" ")[0]);
+            }
+        }
+        return Double.NaN;
     }
 
     private boolean firing(String url, String rule) {
