@@ -53,6 +53,7 @@ final class DemoCommand implements Callable<Integer> {
         DemoRun.Options defaults = DemoRun.Options.defaults();
         DemoRun.Options options = new DemoRun.Options(defaults.window(), defaults.maxLabelDelay(), simulator.rate,
                 simulator.dropAfter, httpPort, simulator.seed);
+        DemoLogging.quiet();
         System.out.println("modelwatch demo: starting an in-process Kafka broker (KRaft), the monitor and a simulator...");
         // on Ctrl-C / SIGTERM the hook stops the loop and holds the JVM until the demo is closed in order
         // (simulator, monitor, then broker): the JVM halts once its hooks return

@@ -6,7 +6,6 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.common.KafkaException;
 
 /**
  * Whether the input topics still have the partition count this instance runs with. Partitions added to the
@@ -31,12 +30,18 @@ final class InputPartitionCheck {
     InputPartitionCheck(ModelwatchConfig config, Properties clientProps, int runningWith) {
         this.config = config;
         this.adminProps = TopicSetup.startupAdminProperties(clientProps, TIMEOUT);
+        adminProps.put("client.id", config.applicationId() + "-partition-check");
         this.runningWith = runningWith;
     }
 
-    /** Why this instance cannot go on with its input topics, or empty (also when the brokers do not answer). */
+    /**
+     * Why this instance cannot go on with its input topics, or empty (also when the brokers do not answer, or
+     * anything else goes wrong here: the failed thread is then handled as any other).
+     */
     Optional<String> problem() {
-        try (Admin admin = Admin.create(adminProps)) {
+        Admin admin = null;
+        try {
+            admin = Admin.create(adminProps);
             int now = TopicSetup.inputPartitions(admin, config.topology());
             if (now == runningWith) {
                 return Optional.empty();
@@ -44,13 +49,17 @@ final class InputPartitionCheck {
             return Optional.of("the input topics have " + now + " partitions now but this instance and the "
                     + "application's internal topics were made for " + runningWith + " (partitions added while it "
                     + "ran): " + TopicSetup.wayOut(config));
-        } catch (IllegalStateException e) { // co-partitioned inputs (repartition-inputs false) no longer alike
+        } catch (TopicSetup.InputsNotCoPartitioned e) { // repartition-inputs false, and the counts now differ
             return Optional.of(e.getMessage() + ": " + TopicSetup.wayOut(config));
-        } catch (ExecutionException | KafkaException e) {
+        } catch (ExecutionException | RuntimeException e) {
             return Optional.empty();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Optional.empty();
+        } finally {
+            if (admin != null) {
+                admin.close(TIMEOUT);
+            }
         }
     }
 }

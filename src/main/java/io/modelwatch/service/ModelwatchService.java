@@ -87,13 +87,13 @@ public final class ModelwatchService implements AutoCloseable {
             // a failing thread is replaced (exactly-once redoes its uncommitted work), unless threads keep failing
             StreamThreadFailures failures = new StreamThreadFailures(System::nanoTime,
                     StreamThreadFailures.spanFor(props));
-            InputPartitionCheck inputs = new InputPartitionCheck(config, props, partitions);
+            InputPartitionCheck inputs = new InputPartitionCheck(config, clientProperties(props), partitions);
             streams.setUncaughtExceptionHandler(e -> {
                 Optional<String> cannotGoOn = inputs.problem();
                 if (cannotGoOn.isPresent()) {
-                    stop.threadFailed(new IllegalStateException(cannotGoOn.get()));
+                    stop.threadFailed(new IllegalStateException(cannotGoOn.get(), e));
                     LOG.error("stream thread failed ({}) and a new one would fail the same way: stopping Kafka Streams "
-                            + "(/health says DOWN, run exits with 1): {}", OneLine.of(e.toString()), cannotGoOn.get());
+                            + "(/health says DOWN, run exits with 1): {}", OneLine.of(e.toString()), cannotGoOn.get(), e);
                     return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
                 }
                 // an ACL may be granted meanwhile: a missing one is replaced as any failure, but said as such

@@ -292,8 +292,9 @@ public final class StreamsMonitorView implements MonitorView {
      * Per series held here its latest single-window record and, when {@code withFinal}, its latest final one
      * when that is another record: one scan, walked newest first (a series' entries come in window order), so
      * that of each series only the entries from its latest down to its latest final one are read for their
-     * {@code final} flag (not parsed whole; usually the open window's and the last closed one's), and only the
-     * records returned are parsed.
+     * {@code final} flag (not parsed whole, read up to that field: the open windows' and the last closed
+     * one's, about max-label-delay / window + 1 entries, 169 with the defaults), and only the records returned
+     * are parsed.
      */
     private List<JsonNode> readLocalLatestMetrics(boolean withFinal) {
         Map<AggregationKey, MetricsHistory.Entry> latest = new HashMap<>();

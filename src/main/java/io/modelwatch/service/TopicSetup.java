@@ -150,11 +150,20 @@ final class TopicSetup {
         int predictions = inputs.get(t.predictionsTopic()).get().partitions().size();
         int labels = inputs.get(t.labelsTopic()).get().partitions().size();
         if (!t.repartitionInputs() && predictions != labels) {
-            throw new IllegalStateException("repartition-inputs is false but " + t.predictionsTopic() + " has "
+            throw new InputsNotCoPartitioned("repartition-inputs is false but " + t.predictionsTopic() + " has "
                     + predictions + " partitions and " + t.labelsTopic() + " " + labels
                     + ": co-partitioned inputs need the same count");
         }
         return Math.max(predictions, labels);
+    }
+
+    /** Inputs read without a repartition (repartition-inputs false) whose partition counts differ. */
+    static final class InputsNotCoPartitioned extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        InputsNotCoPartitioned(String message) {
+            super(message);
+        }
     }
 
     /** The client, or a refusal naming the key when it cannot be made (a host name no resolver knows, say). */
@@ -231,8 +240,10 @@ final class TopicSetup {
             }
             if (!missing.isEmpty()) {
                 if (!config.createTopics()) {
+                    // a topic the principal may not describe is not listed either
                     throw new IllegalStateException("missing topics " + missing.stream().map(NewTopic::name).toList()
-                            + " and topics.create is false: create them or allow creation");
+                            + " and topics.create is false: create them or allow creation (or, if they exist, "
+                            + NotAuthorized.WHERE + ": Describe comes with Read or Write)");
                 }
                 for (var e : admin.createTopics(missing).values().entrySet()) {
                     try {

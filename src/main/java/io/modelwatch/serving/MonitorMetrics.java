@@ -244,13 +244,15 @@ public final class MonitorMetrics implements AutoCloseable {
             Series s = series.computeIfAbsent(e.getKey(), this::register);
             s.latest = e.getValue().latest();
             JsonNode f = finalGauges ? e.getValue().latestFinal() : null;
-            s.latestFinal = f;
-            // no closed window yet (or none held any more): no final series, rather than NaN, which says "undefined"
-            if (f != null && s.finalMeters.isEmpty()) {
-                registerFinal(s);
-            } else if (f == null && !s.finalMeters.isEmpty()) {
+            // no closed window yet (or none held any more): no final series, rather than NaN, which says "undefined";
+            // the meters go before the record, so that a scrape meanwhile never reads a final gauge without it
+            if (f == null && !s.finalMeters.isEmpty()) {
                 s.finalMeters.forEach(registry::remove);
                 s.finalMeters.clear();
+            }
+            s.latestFinal = f;
+            if (f != null && s.finalMeters.isEmpty()) {
+                registerFinal(s);
             }
         }
         for (var it = series.entrySet().iterator(); it.hasNext(); ) {

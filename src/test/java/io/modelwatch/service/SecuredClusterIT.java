@@ -43,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A cluster with authentication (SASL/PLAIN) and authorization (KRaft's StandardAuthorizer, nothing allowed without
  * an ACL): the service runs under a principal that holds exactly the ACLs the README lists ("Running on your own
- * cluster", "ACLs") and does everything it does on an open cluster: creates its topics, joins, windows, writes
+ * cluster", "Kafka ACLs") and does everything it does on an open cluster: creates its topics, joins, windows, writes
  * metrics, dead letters and alerts with exactly-once, reads its alerts back, records whose state it holds.
  */
 class SecuredClusterIT {
@@ -114,6 +114,24 @@ class SecuredClusterIT {
                     ModelwatchConfig.load(null, env(kafka, dir.resolve("state"), null))));
             assertTrue(e.getMessage().startsWith("cannot create topic labels: not authorized: "), e.getMessage());
             assertTrue(e.getMessage().endsWith("(" + NotAuthorized.WHERE + ")"), e.getMessage());
+        }
+    }
+
+    /** Topics made by the platform (topics.create false): one it may not see reads as missing, and the refusal says why. */
+    @Test
+    void aTopicItMayNotSeeWithTopicsCreateFalseIsNamedWithTheAclHint(@TempDir Path dir) throws Exception {
+        try (EmbeddedKafkaCluster kafka = securedCluster(); Admin admin = Admin.create(client(kafka, ADMIN_JAAS))) {
+            prepare(admin, serviceAcls("User:modelwatch").stream()
+                    .filter(a -> !a.pattern().name().equals("labels")).toList());
+            admin.createTopics(List.of(new NewTopic("model-metrics", 1, (short) 1),
+                    new NewTopic("modelwatch-dlq", 1, (short) 1), new NewTopic("model-alerts", 1, (short) 1),
+                    new NewTopic("modelwatch-rules", 1, (short) 1))).all().get();
+            Map<String, String> env = env(kafka, dir.resolve("state"), null);
+            env.put("MODELWATCH_TOPICS_CREATE", "false");
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> new ModelwatchService(
+                    ModelwatchConfig.load(null, env)));
+            assertTrue(e.getMessage().startsWith("missing topics [labels] and topics.create is false: "), e.getMessage());
+            assertTrue(e.getMessage().contains(NotAuthorized.WHERE), e.getMessage());
         }
     }
 
