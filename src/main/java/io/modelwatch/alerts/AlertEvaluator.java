@@ -258,7 +258,8 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
             // the file's of that name, if any) stays
             counters.invalidTopicRule();
             LOG.warn("ignoring rule '{}' from the rules topic, {}: {}", name,
-                    inForce == null ? "no earlier version seen" : "its last readable version stays", e.getMessage());
+                    inForce == null ? "no earlier version seen" : "its last readable version stays",
+                    e.getMessage().replace("\n  ", " ")); // its problems one a line: the log's line stays one
             return new Parsed(json, inForce);
         }
     }

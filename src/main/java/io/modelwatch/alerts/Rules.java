@@ -158,14 +158,14 @@ public final class Rules {
         List<RulesException> problems = new ArrayList<>();
         for (JsonNode node : list) {
             position++;
-            try {
-                AlertRule rule = parseRule(node, "#" + position, null);
-                if (!names.add(rule.name())) {
-                    throw new RulesException(rule.name(), "name", "duplicate rule name");
+            // every problem of every rule at once, not one fix and restart at a time
+            AlertRule rule = parseRule(node, "#" + position, null, problems);
+            if (rule != null) {
+                if (names.add(rule.name())) {
+                    rules.add(rule);
+                } else {
+                    problems.add(new RulesException(rule.name(), "name", "duplicate rule name"));
                 }
-                rules.add(rule);
-            } catch (RulesException e) {
-                problems.add(e); // every rule's problem at once, not one fix and restart at a time
             }
         }
         if (!problems.isEmpty()) {
@@ -185,7 +185,12 @@ public final class Rules {
         } catch (IOException e) {
             throw new RulesException(key, null, "not valid JSON: " + e.getMessage());
         }
-        return parseRule(node, key, key);
+        List<RulesException> problems = new ArrayList<>();
+        AlertRule rule = parseRule(node, key, key, problems);
+        if (!problems.isEmpty()) {
+            throw RulesException.all(problems);
+        }
+        return rule;
     }
 
     /**
@@ -214,12 +219,134 @@ public final class Rules {
         }
     }
 
-    static AlertRule parseRule(JsonNode node, String position, String key) {
+    /**
+     * One rule, or null with every problem found added to {@code problems}: each field is checked whatever the
+     * others hold (a check that needs another field's value, such as a threshold's range its metric's, is made
+     * once that value is good). Only a rule that cannot be named stops at its name.
+     */
+    static AlertRule parseRule(JsonNode node, String position, String key, List<RulesException> problems) {
+        int before = problems.size();
         if (node == null || !node.isObject()) {
-            throw new RulesException(key != null ? key : position, null, "a rule must be a mapping of fields");
+            problems.add(new RulesException(key != null ? key : position, null, "a rule must be a mapping of fields"));
+            return null;
         }
         String name;
         JsonNode nameNode = node.get("name");
+        try {
+            name = name(nameNode, position, key);
+        } catch (RulesException e) {
+            problems.add(e);
+            return null;
+        }
+        Fields f = new Fields(name, node, problems);
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String field = it.next();
+            if (!FIELDS.contains(field)) {
+                String closest = io.modelwatch.Spelling.closest(field, FIELDS);
+                f.problem(field, "unknown field" + (closest != null ? " (did you mean " + closest
+                        + "?)" : "") + " (known: " + String.join(", ", new java.util.TreeSet<>(FIELDS)) + ")");
+            }
+        }
+
+        List<String> models = f.globs("models", true);
+        List<String> versions = f.globs("versions", false);
+        String metric = f.string("metric", null);
+        if (metric == null && !f.failed("metric")) {
+            f.problem("metric", "required");
+        } else if (metric != null && !METRICS.contains(metric)) {
+            f.problem("metric", "unknown metric '" + metric + "' (known: "
+                    + String.join(", ", new java.util.TreeSet<>(METRICS)) + ")");
+            metric = null;
+        }
+
+        AlertRule.Condition condition = null;
+        for (AlertRule.Condition c : AlertRule.Condition.values()) {
+            if (node.has(c.field)) {
+                if (condition != null) {
+                    f.problem(c.field, "only one of below, above, drop_from_baseline, rise_from_baseline may be set "
+                            + "(also has " + condition.field + ")");
+                } else {
+                    condition = c;
+                }
+            }
+        }
+        if (condition == null) {
+            f.problem("below", "one of below, above, drop_from_baseline, rise_from_baseline is required");
+        }
+        Double limit = condition == null ? null : f.number(condition.field);
+        int baselineWindows = 0;
+        Double pinned = null;
+        if (condition != null && condition.usesBaseline()) {
+            if (limit != null && !(limit > 0)) {
+                f.problem(condition.field, "must be greater than 0");
+                limit = null;
+            }
+            boolean hasWindows = node.has("baseline_windows");
+            boolean hasPinned = node.has("baseline");
+            if (hasWindows == hasPinned) {
+                f.problem(hasPinned ? "baseline" : "baseline_windows", "exactly one of baseline_windows (learned "
+                        + "baseline) and baseline (pinned) is required with " + condition.field);
+            } else if (hasWindows) {
+                baselineWindows = (int) f.integer("baseline_windows", 1, 1, 10_000);
+            } else {
+                Double value = f.number("baseline");
+                if (value != null && metric != null) {
+                    final String m = metric;
+                    final double v = value;
+                    if (!f.check(() -> checkRange(name, "baseline", m, v))) {
+                        value = null;
+                    }
+                }
+                pinned = value;
+            }
+        } else if (condition != null) {
+            for (String only : List.of("baseline_windows", "baseline")) {
+                if (node.has(only)) {
+                    f.problem(only, "only applies to drop_from_baseline or rise_from_baseline");
+                }
+            }
+        }
+        if (condition != null && limit != null && metric != null) {
+            final AlertRule.Condition c = condition;
+            final double l = limit;
+            final String m = metric;
+            final Double pin = pinned;
+            if (c.usesBaseline() || f.check(() -> checkRange(name, c.field, m, l))) {
+                f.check(() -> checkReachable(name, m, c, l, pin));
+            }
+        }
+        long minLabeled = f.integer("min_labeled", 1, 0, Long.MAX_VALUE);
+        int forWindows = (int) f.integer("for_windows", 1, 1, 10_000);
+        int resolveAfter = (int) f.integer("resolve_after", 1, 1, 10_000);
+        // absent = 0: never resolved by silence (opt-in, as a model that stops sending can be the incident)
+        int resolveWhenSilent = (int) f.integer("resolve_when_silent", 0, 1, 10_000);
+        String severity = f.string("severity", "warning");
+        if (severity != null && !severity.equals("critical") && !severity.equals("warning")) {
+            f.problem("severity", "must be critical or warning, got '" + severity + "'");
+        }
+        Double confidence = null;
+        if (node.has("confidence") && !node.get("confidence").isNull()) {
+            confidence = f.number("confidence");
+            if (confidence != null && !(confidence > 0 && confidence < 1)) {
+                f.problem("confidence", "must be between 0 and 1 (exclusive), e.g. 0.95");
+            } else if (confidence != null && metric != null && !CONFIDENCE_METRICS.contains(metric)) {
+                f.problem("confidence", "not supported for metric '" + metric + "' (supported: "
+                        + String.join(", ", new java.util.TreeSet<>(CONFIDENCE_METRICS)) + ")");
+            }
+        }
+        int rolling = (int) f.integer("rolling", 1, 1, 10_000);
+        boolean onUpdates = f.bool("on_updates", false);
+        boolean enabled = f.bool("enabled", true);
+        if (problems.size() > before) {
+            return null;
+        }
+        return new AlertRule(name, models, versions, metric, condition, limit, baselineWindows, pinned, minLabeled,
+                forWindows, resolveAfter, resolveWhenSilent, severity, confidence, rolling, onUpdates, enabled);
+    }
+
+    /** The rule's name (the record key on the topic, which a name in the value must equal), or a refusal. */
+    private static String name(JsonNode nameNode, String position, String key) {
+        String name;
         if (key != null) {
             if (nameNode != null && !(nameNode.isTextual() && nameNode.asText().equals(key))) {
                 throw new RulesException(key, "name", "must equal the record key '" + key + "', got "
@@ -241,102 +368,47 @@ public final class Rules {
         if (name.length() > 200) {
             throw new RulesException(position, "name", "longer than 200 characters");
         }
-        Fields f = new Fields(name, node);
-        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-            String field = it.next();
-            if (!FIELDS.contains(field)) {
-                String closest = io.modelwatch.Spelling.closest(field, FIELDS);
-                throw new RulesException(name, field, "unknown field" + (closest != null ? " (did you mean " + closest
-                        + "?)" : "") + " (known: " + String.join(", ", new java.util.TreeSet<>(FIELDS)) + ")");
-            }
-        }
-
-        List<String> models = f.globs("models", true);
-        List<String> versions = f.globs("versions", false);
-        String metric = f.string("metric", null);
-        if (metric == null) {
-            throw new RulesException(name, "metric", "required");
-        }
-        if (!METRICS.contains(metric)) {
-            throw new RulesException(name, "metric", "unknown metric '" + metric + "' (known: "
-                    + String.join(", ", new java.util.TreeSet<>(METRICS)) + ")");
-        }
-
-        AlertRule.Condition condition = null;
-        for (AlertRule.Condition c : AlertRule.Condition.values()) {
-            if (node.has(c.field)) {
-                if (condition != null) {
-                    throw new RulesException(name, c.field, "only one of below, above, drop_from_baseline, "
-                            + "rise_from_baseline may be set (also has " + condition.field + ")");
-                }
-                condition = c;
-            }
-        }
-        if (condition == null) {
-            throw new RulesException(name, "below", "one of below, above, drop_from_baseline, rise_from_baseline "
-                    + "is required");
-        }
-        double limit = f.number(condition.field);
-        if (!condition.usesBaseline()) {
-            checkRange(name, condition.field, metric, limit);
-        }
-        int baselineWindows = 0;
-        Double pinned = null;
-        if (condition.usesBaseline()) {
-            if (!(limit > 0)) {
-                throw new RulesException(name, condition.field, "must be greater than 0");
-            }
-            boolean hasWindows = node.has("baseline_windows");
-            boolean hasPinned = node.has("baseline");
-            if (hasWindows == hasPinned) {
-                throw new RulesException(name, hasPinned ? "baseline" : "baseline_windows",
-                        "exactly one of baseline_windows (learned baseline) and baseline (pinned) is required with "
-                                + condition.field);
-            }
-            if (hasWindows) {
-                baselineWindows = (int) f.integer("baseline_windows", 1, 1, 10_000);
-            } else {
-                pinned = f.number("baseline");
-                checkRange(name, "baseline", metric, pinned);
-            }
-            checkReachable(name, metric, condition, limit, pinned);
-        } else {
-            checkReachable(name, metric, condition, limit, null);
-            for (String only : List.of("baseline_windows", "baseline")) {
-                if (node.has(only)) {
-                    throw new RulesException(name, only, "only applies to drop_from_baseline or rise_from_baseline");
-                }
-            }
-        }
-        long minLabeled = f.integer("min_labeled", 1, 0, Long.MAX_VALUE);
-        int forWindows = (int) f.integer("for_windows", 1, 1, 10_000);
-        int resolveAfter = (int) f.integer("resolve_after", 1, 1, 10_000);
-        // absent = 0: never resolved by silence (opt-in, as a model that stops sending can be the incident)
-        int resolveWhenSilent = (int) f.integer("resolve_when_silent", 0, 1, 10_000);
-        String severity = f.string("severity", "warning");
-        if (!severity.equals("critical") && !severity.equals("warning")) {
-            throw new RulesException(name, "severity", "must be critical or warning, got '" + severity + "'");
-        }
-        Double confidence = null;
-        if (node.has("confidence") && !node.get("confidence").isNull()) {
-            confidence = f.number("confidence");
-            if (!(confidence > 0 && confidence < 1)) {
-                throw new RulesException(name, "confidence", "must be between 0 and 1 (exclusive), e.g. 0.95");
-            }
-            if (!CONFIDENCE_METRICS.contains(metric)) {
-                throw new RulesException(name, "confidence", "not supported for metric '" + metric
-                        + "' (supported: " + String.join(", ", new java.util.TreeSet<>(CONFIDENCE_METRICS)) + ")");
-            }
-        }
-        int rolling = (int) f.integer("rolling", 1, 1, 10_000);
-        boolean onUpdates = f.bool("on_updates", false);
-        boolean enabled = f.bool("enabled", true);
-        return new AlertRule(name, models, versions, metric, condition, limit, baselineWindows, pinned, minLabeled,
-                forWindows, resolveAfter, resolveWhenSilent, severity, confidence, rolling, onUpdates, enabled);
+        return name;
     }
 
-    /** Typed access to the fields of one rule, with errors that name it. */
-    private record Fields(String rule, JsonNode node) {
+    /**
+     * Typed access to the fields of one rule. A field that is not what it must be is a problem recorded with the
+     * rule's name, and reads as absent: null, or for a number with a default, that default.
+     */
+    private static final class Fields {
+
+        private final String rule;
+        private final JsonNode node;
+        private final List<RulesException> problems;
+        private final Set<String> failed = new HashSet<>();
+
+        Fields(String rule, JsonNode node, List<RulesException> problems) {
+            this.rule = rule;
+            this.node = node;
+            this.problems = problems;
+        }
+
+        void problem(String field, String problem) {
+            failed.add(field);
+            problems.add(new RulesException(rule, field, problem));
+        }
+
+        /** Whether a problem was recorded for {@code field}. */
+        boolean failed(String field) {
+            return failed.contains(field);
+        }
+
+        /** Runs a check that throws its problem; false (and the problem recorded) when it did. */
+        boolean check(Runnable check) {
+            try {
+                check.run();
+                return true;
+            } catch (RulesException e) {
+                failed.add(e.field());
+                problems.add(e);
+                return false;
+            }
+        }
 
         String string(String field, String dflt) {
             JsonNode v = node.get(field);
@@ -344,18 +416,21 @@ public final class Rules {
                 return dflt;
             }
             if (!v.isTextual()) {
-                throw new RulesException(rule, field, "must be a string, got " + v);
+                problem(field, "must be a string, got " + v);
+                return null;
             }
             return v.asText();
         }
 
-        double number(String field) {
+        Double number(String field) {
             JsonNode v = node.get(field);
             if (v == null || v.isNull()) {
-                throw new RulesException(rule, field, "required");
+                problem(field, "required");
+                return null;
             }
             if (!v.isNumber() || !Double.isFinite(v.asDouble())) {
-                throw new RulesException(rule, field, "must be a number, got " + v);
+                problem(field, "must be a number, got " + v);
+                return null;
             }
             return v.asDouble();
         }
@@ -366,16 +441,19 @@ public final class Rules {
                 return dflt;
             }
             if (!v.isIntegralNumber() && !(v.isNumber() && v.asDouble() == Math.rint(v.asDouble()))) {
-                throw new RulesException(rule, field, "must be a whole number, got " + v);
+                problem(field, "must be a whole number, got " + v);
+                return dflt;
             }
             if (!v.canConvertToLong()) { // asLong() would wrap it round to some other number
-                throw new RulesException(rule, field, (v.asDouble() < 0 ? "must be at least " + min
-                        : "must be at most " + max) + ", got " + v);
+                problem(field, (v.asDouble() < 0 ? "must be at least " + min : "must be at most " + max)
+                        + ", got " + v);
+                return dflt;
             }
             long n = v.asLong();
             if (n < min || n > max) {
-                throw new RulesException(rule, field, "must be at least " + min
-                        + (max == Long.MAX_VALUE ? "" : " and at most " + max) + ", got " + n);
+                problem(field, "must be at least " + min + (max == Long.MAX_VALUE ? "" : " and at most " + max)
+                        + ", got " + n);
+                return dflt;
             }
             return n;
         }
@@ -386,7 +464,8 @@ public final class Rules {
                 return dflt;
             }
             if (!v.isBoolean()) {
-                throw new RulesException(rule, field, "must be true or false, got " + v);
+                problem(field, "must be true or false, got " + v);
+                return dflt;
             }
             return v.asBoolean();
         }
@@ -395,7 +474,7 @@ public final class Rules {
             JsonNode v = node.get(field);
             if (v == null || v.isNull()) {
                 if (required) {
-                    throw new RulesException(rule, field, "required (a list of globs on " + (field.equals("models")
+                    problem(field, "required (a list of globs on " + (field.equals("models")
                             ? "model_id, e.g. [\"fraud*\"])" : "model_version)"));
                 }
                 return List.of();
@@ -406,15 +485,18 @@ public final class Rules {
             } else if (v.isArray()) {
                 v.forEach(items::add);
             } else {
-                throw new RulesException(rule, field, "must be a list of strings, got " + v);
+                problem(field, "must be a list of strings, got " + v);
+                return List.of();
             }
             if (items.isEmpty()) {
-                throw new RulesException(rule, field, "must not be empty");
+                problem(field, "must not be empty");
+                return List.of();
             }
             Set<String> out = new LinkedHashSet<>();
             for (JsonNode item : items) {
                 if (!item.isTextual() || item.asText().isBlank()) {
-                    throw new RulesException(rule, field, "every entry must be a non-blank string, got " + item);
+                    problem(field, "every entry must be a non-blank string, got " + item);
+                    return List.of();
                 }
                 out.add(item.asText());
             }

@@ -21,12 +21,18 @@ public final class RulesException extends RuntimeException {
         this.field = null;
     }
 
-    /** Every problem of a rules file at once, one a line (a single one as it is). */
+    /**
+     * Every problem at once, one a line (a single one as it is): of a rules file, or of one rule (the topic's).
+     */
     static RulesException all(java.util.List<RulesException> problems) {
         if (problems.size() == 1) {
             return problems.get(0);
         }
-        StringBuilder b = new StringBuilder(problems.size() + " invalid rules:");
+        long rules = problems.stream().map(p -> String.valueOf(p.rule)).distinct().count();
+        String one = problems.get(0).rule;
+        StringBuilder b = new StringBuilder(rules == 1 && one != null
+                ? problems.size() + " problems in " + prefix(one, null).replaceFirst(": $", ":")
+                : rules + " invalid rules" + (problems.size() > rules ? " (" + problems.size() + " problems)" : "") + ":");
         problems.forEach(p -> b.append("\n  ").append(p.getMessage()));
         return new RulesException(b.toString());
     }

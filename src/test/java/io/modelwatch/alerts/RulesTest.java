@@ -225,6 +225,40 @@ class RulesTest {
     }
 
     @Test
+    void everyProblemOfARuleIsNamedAtOnce() {
+        RulesException e = assertThrows(RulesException.class, () -> Rules.parseYaml("""
+                rules:
+                  - {name: many, models: ["*"], metric: f1, below: 1.5, for_window: 2, severity: high, resolve_after: zero}
+                  - {name: also, metric: f1, above: 0.2, below: 0.1}
+                  - {name: fine, models: ["*"], metric: f1, below: 0.8}
+                """));
+        String m = e.getMessage();
+        assertTrue(m.startsWith("2 invalid rules (6 problems):"), m);
+        for (String problem : List.of("rule 'many': field 'for_window': unknown field (did you mean for_windows?)",
+                "rule 'many': field 'below': f1 lies in [0, 1], got 1.5",
+                "rule 'many': field 'resolve_after': must be a whole number, got \"zero\"",
+                "rule 'many': field 'severity': must be critical or warning, got 'high'",
+                "rule 'also': field 'models': required",
+                "rule 'also': field 'above': only one of below, above, drop_from_baseline, rise_from_baseline may be set")) {
+            assertTrue(m.contains("\n  " + problem), problem + " missing from:\n" + m);
+        }
+    }
+
+    @Test
+    void aCheckThatNeedsAnotherFieldWaitsForItToBeGood() {
+        // an unknown metric has no range: the threshold is not judged against one, nor confidence's support
+        RulesException e = assertThrows(RulesException.class, () -> Rules.parseJson("r",
+                "{\"models\":[\"*\"],\"metric\":\"f2\",\"below\":1.5,\"confidence\":0.95,\"enabled\":\"yes\"}"));
+        assertEquals("2 problems in rule 'r':\n  rule 'r': field 'metric': unknown metric 'f2' (known: "
+                + String.join(", ", new java.util.TreeSet<>(Rules.METRICS)) + ")\n  rule 'r': field 'enabled': "
+                + "must be true or false, got \"yes\"", e.getMessage());
+        // a field of the wrong type is that problem alone, not "required" besides
+        RulesException typed = assertThrows(RulesException.class, () -> Rules.parseJson("r",
+                "{\"models\":[\"*\"],\"metric\":7,\"below\":0.5}"));
+        assertEquals("rule 'r': field 'metric': must be a string, got 7", typed.getMessage());
+    }
+
+    @Test
     void aThresholdTheMetricNeverCrossesIsRefused() {
         RulesException e = assertThrows(RulesException.class, () -> Rules.parseYaml("""
                 rules:
