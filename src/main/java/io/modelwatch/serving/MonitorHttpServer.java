@@ -394,18 +394,7 @@ public final class MonitorHttpServer implements AutoCloseable {
             TreeMap<String, MonitorView.LatestWindows> slices = byModel
                     .computeIfAbsent(Records.modelId(r), k -> new TreeMap<>())
                     .computeIfAbsent(Records.version(r), k -> new TreeMap<>());
-            String slice = Records.slice(r);
-            MonitorView.LatestWindows prev = slices.get(slice);
-            if (prev != null) { // the same series twice: the newer of each
-                if (Records.windowStart(r) < Records.windowStart(prev.latest())) {
-                    r = prev.latest();
-                }
-                if (f == null || (prev.latestFinal() != null
-                        && Records.windowStart(f) < Records.windowStart(prev.latestFinal()))) {
-                    f = prev.latestFinal();
-                }
-            }
-            slices.put(slice, new MonitorView.LatestWindows(r, f));
+            slices.merge(Records.slice(r), new MonitorView.LatestWindows(r, f), MonitorView.LatestWindows::newerOfEach);
         }
         ObjectNode root = JSON.createObjectNode();
         root.put("generated_at", System.currentTimeMillis());

@@ -228,17 +228,7 @@ public final class MonitorMetrics implements AutoCloseable {
             }
             JsonNode f = w.latestFinal() == null || Records.isRolling(w.latestFinal()) ? null : w.latestFinal();
             SeriesKey key = new SeriesKey(Records.modelId(r), Records.version(r), Records.slice(r));
-            MonitorView.LatestWindows prev = now.get(key);
-            if (prev != null) { // the same series twice: the newer of each
-                if (Records.windowStart(r) < Records.windowStart(prev.latest())) {
-                    r = prev.latest();
-                }
-                if (f == null || (prev.latestFinal() != null
-                        && Records.windowStart(f) < Records.windowStart(prev.latestFinal()))) {
-                    f = prev.latestFinal();
-                }
-            }
-            now.put(key, new MonitorView.LatestWindows(r, f));
+            now.merge(key, new MonitorView.LatestWindows(r, f), MonitorView.LatestWindows::newerOfEach);
         }
         for (Map.Entry<SeriesKey, MonitorView.LatestWindows> e : now.entrySet()) {
             Series s = series.computeIfAbsent(e.getKey(), this::register);

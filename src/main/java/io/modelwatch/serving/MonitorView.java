@@ -23,6 +23,15 @@ public interface MonitorView {
      * latest final one (that of the last window closed): null while none of its windows held in state is final.
      */
     record LatestWindows(JsonNode latest, JsonNode latestFinal) {
+
+        /** The same series answered twice (two instances while it moves): the newer latest, the newer final. */
+        public LatestWindows newerOfEach(LatestWindows other) {
+            JsonNode r = Records.windowStart(latest) < Records.windowStart(other.latest) ? other.latest : latest;
+            JsonNode f = latestFinal == null || (other.latestFinal != null
+                    && Records.windowStart(latestFinal) < Records.windowStart(other.latestFinal))
+                    ? other.latestFinal : latestFinal;
+            return new LatestWindows(r, f);
+        }
     }
 
     /**
