@@ -46,7 +46,7 @@ class InputsGrownWhileRunningIT {
                         .start()) {
                     assertTrue(service.awaitRunning(WAIT), "service did not reach RUNNING");
                     send(kafka, 100);
-                    awaitLabeled(service, 100);
+                    Await.labeled(service, 100, WAIT);
                     admin.createPartitions(Map.of("predictions", NewPartitions.increaseTo(6),
                             "labels", NewPartitions.increaseTo(6))).all().get();
                     long deadline = System.nanoTime() + WAIT.multipliedBy(2).toNanos();
@@ -96,18 +96,5 @@ class InputsGrownWhileRunningIT {
             }
             producer.flush();
         }
-    }
-
-    private static void awaitLabeled(ModelwatchService service, long count) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        long seen = 0;
-        while (System.nanoTime() < deadline) {
-            seen = service.view().latestMetrics().stream().mapToLong(r -> r.get("labeled").asLong()).sum();
-            if (seen == count) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("labelled pairs: " + seen + ", not " + count);
     }
 }

@@ -65,7 +65,7 @@ class SecuredClusterIT {
                         env(kafka, dir.resolve("state"), rules))).start()) {
                     assertTrue(service.awaitRunning(WAIT), "service did not reach RUNNING");
                     send(kafka, 100);
-                    awaitLabeled(service, 100);
+                    Await.labeled(service, 100, WAIT);
                     awaitFiring(service, "accuracy-floor");
                     // exactly-once outputs, read committed by another principal
                     awaitRead(kafka, "model-metrics", r -> r.value().contains("\"labeled\":100"));
@@ -272,19 +272,6 @@ class SecuredClusterIT {
             Thread.sleep(200);
         }
         throw new AssertionError("nothing wanted in " + topic + ": " + seen);
-    }
-
-    private static void awaitLabeled(ModelwatchService service, long count) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        long seen = 0;
-        while (System.nanoTime() < deadline) {
-            seen = service.view().latestMetrics().stream().mapToLong(r -> r.get("labeled").asLong()).sum();
-            if (seen == count) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("labelled pairs: " + seen + ", not " + count);
     }
 
     private static void awaitFiring(ModelwatchService service, String rule) throws InterruptedException {
