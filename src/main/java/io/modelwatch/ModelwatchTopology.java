@@ -100,8 +100,8 @@ public final class ModelwatchTopology {
                         Named.as(WindowPreAggregation.PROCESSOR))
                 .repartition(Repartitioned.with(AggregationKey.SERDE, AggregateInputSerde.SERDE)
                         .withName(AGGREGATE_INPUT_TOPIC).withStreamPartitioner(new WatermarkBroadcast()))
-                .process(new WindowAggregation(windows, s.rolling(), s.updateInterval(), counters.window(),
-                        s.inMemoryState()),
+                .process(new WindowAggregation(windows, s.rolling(), s.historyWindows(), s.updateInterval(),
+                        counters.window(), s.inMemoryState()),
                         Named.as(WindowAggregation.PROCESSOR));
         metrics.to(s.metricsTopic(), Produced.with(Serdes.String(), Serdes.String()).withName("metrics-sink"));
         // alerts: judged per emitted metrics record (finals, rate-limited updates), in window-aggregate's task

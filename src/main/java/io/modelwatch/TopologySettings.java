@@ -2,6 +2,7 @@ package io.modelwatch;
 
 import io.modelwatch.alerts.AlertRule;
 import io.modelwatch.ingest.IngestLimits;
+import io.modelwatch.window.MetricsHistory;
 import java.time.Duration;
 import java.util.List;
 
@@ -33,6 +34,8 @@ import java.util.List;
  * @param watermarkMinSpacing    least wall-clock time between two watermarks of an ingest partition, or with
  *                               keyed inputs of a join partition (zero: one per watermark interval of event
  *                               time, however fast that passes; see {@code ingest.IngestProgress})
+ * @param historyWindows         closed windows the {@code metrics-history} store keeps of each model, version and
+ *                               slice for the HTTP API (besides the open ones); see {@code window.MetricsHistory}
  */
 public record TopologySettings(String predictionsTopic, String labelsTopic, String metricsTopic, String deadLetterTopic,
                                Duration windowSize, Duration maxLabelDelay, int rolling, Duration updateInterval,
@@ -40,10 +43,14 @@ public record TopologySettings(String predictionsTopic, String labelsTopic, Stri
                                int joinPartitions, int maxLabelsPerPrediction, boolean inMemoryState,
                                IngestLimits limits, String alertsTopic, String rulesTopic,
                                List<AlertRule> alertRules, boolean inputsInArrivalOrder,
-                               Duration watermarkMinSpacing) {
+                               Duration watermarkMinSpacing, int historyWindows) {
 
     public TopologySettings {
         alertRules = alertRules == null ? List.of() : List.copyOf(alertRules);
+        if (historyWindows < 1) {
+            throw new IllegalArgumentException("history-windows: must be at least 1 (the last closed window is "
+                    + "what the API and the final gauges show), got " + historyWindows);
+        }
         if (sliceDimensions != null) {
             for (String dimension : sliceDimensions) {
                 String problem = sliceDimensionProblem(dimension);
@@ -108,6 +115,7 @@ public record TopologySettings(String predictionsTopic, String labelsTopic, Stri
         b.alertRules = alertRules;
         b.inputsInArrivalOrder = inputsInArrivalOrder;
         b.watermarkMinSpacing = watermarkMinSpacing;
+        b.historyWindows = historyWindows;
         return b;
     }
 
@@ -139,6 +147,7 @@ public record TopologySettings(String predictionsTopic, String labelsTopic, Stri
          * sets {@link #SERVICE_WATERMARK_MIN_SPACING} unless told otherwise.
          */
         public Duration watermarkMinSpacing = Duration.ZERO;
+        public int historyWindows = MetricsHistory.DEFAULT_RETAINED_WINDOWS;
 
         public Builder window(Duration size, Duration delay) {
             this.windowSize = size;
@@ -158,6 +167,12 @@ public record TopologySettings(String predictionsTopic, String labelsTopic, Stri
 
         public Builder slices(List<String> dimensions) {
             this.sliceDimensions = List.copyOf(dimensions);
+            return this;
+        }
+
+        /** Closed windows the history keeps for the API ({@code history-windows}). */
+        public Builder historyWindows(int windows) {
+            this.historyWindows = windows;
             return this;
         }
 
@@ -193,7 +208,7 @@ public record TopologySettings(String predictionsTopic, String labelsTopic, Stri
             return new TopologySettings(predictionsTopic, labelsTopic, metricsTopic, deadLetterTopic, windowSize,
                     maxLabelDelay, rolling, updateInterval, watermark, sliceDimensions, repartitionInputs,
                     joinPartitions, maxLabelsPerPrediction, inMemoryState, limits, alertsTopic, rulesTopic,
-                    alertRules, inputsInArrivalOrder && repartitionInputs, watermarkMinSpacing);
+                    alertRules, inputsInArrivalOrder && repartitionInputs, watermarkMinSpacing, historyWindows);
         }
     }
 

@@ -16,14 +16,22 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
- * The latest metrics record of each window, kept for the HTTP API for {@link #RETAINED_WINDOWS}
- * windows. Key: {@code [model, version, slice][window start][rolling]}, so one prefix scan gives a
+ * The latest metrics record of each window, kept for the HTTP API: every open window's, and the last
+ * {@code history-windows} closed windows' ({@link #DEFAULT_RETAINED_WINDOWS} by default; see
+ * {@link #expiryCut}). Key: {@code [model, version, slice][window start][rolling]}, so one prefix scan gives a
  * model's history in window order.
  */
 public final class MetricsHistory {
 
-    /** A week of hourly windows. */
-    public static final int RETAINED_WINDOWS = 168;
+    /** Closed windows kept by default ({@code history-windows}): a week of hourly windows. */
+    public static final int DEFAULT_RETAINED_WINDOWS = 168;
+
+    /**
+     * The most closed windows {@code history-windows} may keep: 69 days of 1-minute windows, 11 years of hourly
+     * ones. Each window costs a record per model, version and slice (about 1.1 KB for a binary model), and the
+     * API's and the gauges' reads of the history scan it (see README, "State and sizing").
+     */
+    public static final int MAX_RETAINED_WINDOWS = 100_000;
 
     private static final JsonFactory JSON = new JsonFactory();
 
@@ -91,6 +99,16 @@ public final class MetricsHistory {
             it.forEachRemaining(kv -> out.add(decode(kv)));
         }
         return out;
+    }
+
+    /**
+     * The start of the oldest closed window kept when {@code lastClosableStart} (an event time, not necessarily a
+     * window start) is the latest start a closed window can have: exactly {@code retainedWindows} closed windows
+     * start at or after it (the window holding {@code lastClosableStart} and the {@code retainedWindows - 1} before
+     * it); every open window starts after it.
+     */
+    static long expiryCut(WindowSpec windows, long lastClosableStart, int retainedWindows) {
+        return windows.windowStart(lastClosableStart) - (long) (retainedWindows - 1) * windows.sizeMs();
     }
 
     /**

@@ -43,6 +43,8 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
 
     private final WindowSpec windows;
     private final int rolling;
+    /** Closed windows the history keeps ({@code history-windows}). */
+    private final int historyWindows;
     private final Duration updateInterval;
     private final WindowCounters counters;
 
@@ -81,21 +83,28 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
      * In memory: after a restart it counts from zero, so a fold comes later, never wrong.
      */
     private final Map<Bytes, Map<Integer, Integer>> unfolded = new HashMap<>();
+    /** Where the history was last cut (entries of windows starting before it deleted); in memory only. */
+    private long historyExpiredBefore = Long.MIN_VALUE;
     /** Tells apart partials without record metadata (tests); with it, the input offset does. */
     private long localSequence;
 
-    WindowAggregateProcessor(WindowSpec windows, int rolling, Duration updateInterval, WindowCounters counters) {
-        this(windows, rolling, updateInterval, counters, COMPACT_AFTER, FOLD_CHUNK_BYTES);
+    WindowAggregateProcessor(WindowSpec windows, int rolling, int historyWindows, Duration updateInterval,
+                             WindowCounters counters) {
+        this(windows, rolling, historyWindows, updateInterval, counters, COMPACT_AFTER, FOLD_CHUNK_BYTES);
     }
 
     /**
      * With the number of partials per window, key and join partition that triggers a fold, and the size a
      * fold's sums stay below (tests use small ones).
      */
-    WindowAggregateProcessor(WindowSpec windows, int rolling, Duration updateInterval, WindowCounters counters,
-                             int compactAfter, int foldChunkBytes) {
+    WindowAggregateProcessor(WindowSpec windows, int rolling, int historyWindows, Duration updateInterval,
+                             WindowCounters counters, int compactAfter, int foldChunkBytes) {
+        if (historyWindows < 1) {
+            throw new IllegalArgumentException("history-windows must be at least 1, got " + historyWindows);
+        }
         this.windows = windows;
         this.rolling = rolling;
+        this.historyWindows = historyWindows;
         this.updateInterval = updateInterval;
         this.counters = counters;
         this.status = new JoinPartitionStatus(counters);
@@ -112,6 +121,7 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
         lastUpdate.clear();
         sums.clear();
         unfolded.clear();
+        historyExpiredBefore = Long.MIN_VALUE;
         this.partials = context.getStateStore(WindowAggregation.PARTIALS_STORE);
         this.index = context.getStateStore(WindowAggregation.INDEX_STORE);
         this.watermarks = context.getStateStore(WindowAggregation.WATERMARK_STORE);
@@ -388,7 +398,13 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
                 lastUpdate.remove(kv.key);
             }
         }
-        MetricsHistory.expire(history, lastClosableStart - MetricsHistory.RETAINED_WINDOWS * windows.sizeMs());
+        long historyCut = MetricsHistory.expiryCut(windows, lastClosableStart, historyWindows);
+        if (historyCut > historyExpiredBefore) {
+            // once per window that closes (and once after a restart), not at every watermark: the scan reads the
+            // whole history of the task, history-windows closed windows and the open ones
+            MetricsHistory.expire(history, historyCut);
+            historyExpiredBefore = historyCut;
+        }
         long retention = (long) (rolling - 1) * windows.sizeMs();
         for (KeyValue<Bytes, byte[]> kv : due) {
             long start = new BinaryReader(kv.key.get()).readLong();

@@ -22,14 +22,17 @@ public final class WindowAggregation implements ProcessorSupplier<AggregationKey
 
     private final WindowSpec windows;
     private final int rolling;
+    private final int historyWindows;
     private final Duration updateInterval;
     private final WindowCounters counters;
     private final boolean inMemory;
 
-    public WindowAggregation(WindowSpec windows, int rolling, Duration updateInterval, WindowCounters counters,
-                             boolean inMemory) {
+    /** {@code historyWindows}: closed windows {@link #HISTORY_STORE} keeps of each key ({@code history-windows}). */
+    public WindowAggregation(WindowSpec windows, int rolling, int historyWindows, Duration updateInterval,
+                             WindowCounters counters, boolean inMemory) {
         this.windows = windows;
         this.rolling = rolling;
+        this.historyWindows = historyWindows;
         this.updateInterval = updateInterval;
         this.counters = counters;
         this.inMemory = inMemory;
@@ -44,7 +47,7 @@ public final class WindowAggregation implements ProcessorSupplier<AggregationKey
 
     @Override
     public Processor<AggregationKey, AggregateInput, String, String> get() {
-        return new WindowAggregateProcessor(windows, rolling, updateInterval, counters);
+        return new WindowAggregateProcessor(windows, rolling, historyWindows, updateInterval, counters);
     }
 
     @Override

@@ -284,7 +284,8 @@ class DeltaMergeTest {
 
         // the merge task restarts on its stores: the fence is still up
         mergeContext.setCurrentSystemTimeMs(5_000);
-        merge = (WindowAggregateProcessor) new WindowAggregation(WINDOWS, 1, Duration.ofSeconds(1), counters, true).get();
+        merge = (WindowAggregateProcessor) new WindowAggregation(WINDOWS, 1, MetricsHistory.DEFAULT_RETAINED_WINDOWS,
+                Duration.ofSeconds(1), counters, true).get();
         merge.init(mergeContext);
         b.preAggregate.process(new Record<>(KEY, new AggregateInput.Contribution(0, null, labelled(0.3, "0", new Random(3))), MIN));
         sendUpdates(b);
@@ -331,7 +332,7 @@ class DeltaMergeTest {
 
         // a new instance of the merge on the same stores (a restart): the window is read back from the store
         WindowAggregateProcessor restarted = (WindowAggregateProcessor) new WindowAggregation(WINDOWS, 1,
-                Duration.ofSeconds(1), counters, true).get();
+                MetricsHistory.DEFAULT_RETAINED_WINDOWS, Duration.ofSeconds(1), counters, true).get();
         restarted.init(mergeContext);
         mergeContext.resetForwards();
         // known from the store alone after the restart
@@ -480,14 +481,15 @@ class DeltaMergeTest {
                                                   WindowCounters counters, int compactAfter, int chunkBytes) {
         mergeContext.setCurrentStreamTimeMs(MIN);
         mergeContext.setCurrentSystemTimeMs(0);
-        WindowAggregation stage = new WindowAggregation(WINDOWS, 1, Duration.ofSeconds(1), counters, true);
+        WindowAggregation stage = new WindowAggregation(WINDOWS, 1, MetricsHistory.DEFAULT_RETAINED_WINDOWS,
+                Duration.ofSeconds(1), counters, true);
         for (StoreBuilder<?> b : stage.stores()) {
             org.apache.kafka.streams.processor.StateStore s = b.withCachingDisabled().withLoggingDisabled().build();
             s.init(mergeContext.getStateStoreContext(), s);
             mergeContext.addStateStore(s);
         }
-        WindowAggregateProcessor merge = new WindowAggregateProcessor(WINDOWS, 1, Duration.ofSeconds(1), counters,
-                compactAfter, chunkBytes);
+        WindowAggregateProcessor merge = new WindowAggregateProcessor(WINDOWS, 1, MetricsHistory.DEFAULT_RETAINED_WINDOWS,
+                Duration.ofSeconds(1), counters, compactAfter, chunkBytes);
         merge.init(mergeContext);
         return merge;
     }
