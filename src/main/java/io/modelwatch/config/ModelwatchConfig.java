@@ -9,6 +9,7 @@ import io.modelwatch.ingest.DeadLetters;
 import io.modelwatch.ingest.IngestProgress;
 import io.modelwatch.service.BoundedRocksDbConfig;
 import io.modelwatch.serving.ModelGauges;
+import io.modelwatch.window.MetricsHistory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,6 +78,7 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         KEYS.put("window", "PT1H");
         KEYS.put("max-label-delay", "P7D");
         KEYS.put("rolling", "1");
+        KEYS.put("history-windows", Integer.toString(MetricsHistory.DEFAULT_RETAINED_WINDOWS));
         KEYS.put("update-interval", "PT10S");
         KEYS.put("watermark-min-spacing", TopologySettings.SERVICE_WATERMARK_MIN_SPACING.toString());
         KEYS.put("slices", "");
@@ -360,6 +362,10 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         b.repartitionInputs = r.bool("repartition-inputs");
         b.maxLabelsPerPrediction = r.integer("max-labels-per-prediction", 1, 1000);
         b.rolling = rolling;
+        int historyWindows = r.integer("history-windows", 1, MetricsHistory.MAX_RETAINED_WINDOWS);
+        if (historyWindows >= 1 && historyWindows <= MetricsHistory.MAX_RETAINED_WINDOWS) {
+            b.historyWindows = historyWindows; // else reported; the settings are built before the problems are thrown
+        }
         Duration maxFuture = r.duration("limits.max-future");
         if (maxFuture != null && maxFuture.isNegative()) {
             problems.add("limits.max-future: must not be negative, got " + maxFuture);
@@ -725,7 +731,8 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         kafkaProperties.forEach((k, v) -> shown.put(k, isSecret(k) ? "[hidden]" : v));
         return "bootstrap=" + bootstrapServers + " application-id=" + applicationId + " guarantee="
                 + processingGuarantee + " window=" + topology.windowSize() + " max-label-delay="
-                + topology.maxLabelDelay() + " rolling=" + topology.rolling() + " slices=" + topology.sliceDimensions()
+                + topology.maxLabelDelay() + " rolling=" + topology.rolling() + " history-windows="
+                + topology.historyWindows() + " slices=" + topology.sliceDimensions()
                 + " topics=[" + topology.predictionsTopic() + ", " + topology.labelsTopic() + " -> "
                 + topology.metricsTopic() + "] alert-rules=" + topology.alertRules().size()
                 + (rulesFile.isEmpty() ? "" : " from " + rulesFile) + " http.port=" + httpPort

@@ -188,6 +188,48 @@ class ModelwatchConfigTest {
     }
 
     @Test
+    void theHistoryKeeps168WindowsUnlessTheFileOrEnvironmentSaysOtherwise() throws IOException {
+        ModelwatchConfig defaults = ModelwatchConfig.load(null, Map.of());
+        assertEquals(168, defaults.topology().historyWindows(), "a week of the default hourly windows");
+        assertTrue(defaults.describeForLog().contains(" history-windows=168 "), defaults.describeForLog());
+        Path f = file("""
+                window: PT5M
+                history-windows: 2016
+                """);
+        assertEquals(2016, ModelwatchConfig.load(f, Map.of()).topology().historyWindows());
+        ModelwatchConfig env = ModelwatchConfig.load(f, Map.of("MODELWATCH_HISTORY_WINDOWS", "288"));
+        assertEquals(288, env.topology().historyWindows(), "environment wins over the file");
+        assertTrue(env.describeForLog().contains(" history-windows=288 "), env.describeForLog());
+        assertEquals(1, ModelwatchConfig.load(null, Map.of("MODELWATCH_HISTORY_WINDOWS", "1")).topology()
+                .historyWindows());
+        assertEquals(100_000, ModelwatchConfig.load(null, Map.of("MODELWATCH_HISTORY_WINDOWS", " 100000 "))
+                .topology().historyWindows());
+    }
+
+    @Test
+    void aHistoryOfNoWindowsTooManyOrNotAWholeNumberIsRefused() throws IOException {
+        Map<String, String> refused = new java.util.LinkedHashMap<>();
+        refused.put("0", "history-windows: must be between 1 and 100000, got 0");
+        refused.put("-168", "history-windows: must be between 1 and 100000, got -168");
+        refused.put("100001", "history-windows: must be between 1 and 100000, got 100001");
+        refused.put("a week", "history-windows: must be an integer, got 'a week'");
+        refused.put("168.5", "history-windows: must be an integer, got '168.5'");
+        refused.put("P7D", "history-windows: must be an integer, got 'P7D'");
+        refused.put("", "history-windows: must be an integer, got ''");
+        refused.forEach((value, problem) -> {
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> ModelwatchConfig.load(null, Map.of("MODELWATCH_HISTORY_WINDOWS", value)), value);
+            assertEquals(List.of(problem), e.problems(), value);
+        });
+        ConfigException inFile = assertThrows(ConfigException.class,
+                () -> ModelwatchConfig.load(file("history-windows: 0\n"), Map.of()));
+        assertEquals(List.of("history-windows: must be between 1 and 100000, got 0"), inFile.problems());
+        ConfigException list = assertThrows(ConfigException.class,
+                () -> ModelwatchConfig.load(file("history-windows: [168]\n"), Map.of()));
+        assertTrue(list.getMessage().contains("history-windows: must be a single value"), list.getMessage());
+    }
+
+    @Test
     void leavingTheGroupOnStopCanBeTurnedOff() {
         assertFalse(ModelwatchConfig.load(null, Map.of("MODELWATCH_LEAVE_GROUP_ON_STOP", "false")).leaveGroupOnStop());
         ConfigException e = assertThrows(ConfigException.class,
@@ -232,6 +274,23 @@ class ModelwatchConfigTest {
             assertEquals(defaults.streamsProperties().getProperty(key), c.streamsProperties().getProperty(key), key);
         }
         assertEquals(Set.of(ModelGauges.LATEST, ModelGauges.FINAL), c.httpModelGauges(), "the example states the default");
+        assertEquals(defaults.topology().historyWindows(), c.topology().historyWindows(), "the example states the default");
+    }
+
+    /** modelwatch.example.yaml names every key (commented out where unset by default), in its section. */
+    @Test
+    void everyKeyIsInTheExample() throws IOException {
+        String example = Files.readString(Path.of("modelwatch.example.yaml"));
+        for (String key : ModelwatchConfig.KEYS.keySet()) {
+            String[] parts = key.split("\\.");
+            String indent = "";
+            for (String part : parts) {
+                java.util.regex.Pattern line = java.util.regex.Pattern.compile("(?m)^" + indent + "(# ?)?"
+                        + java.util.regex.Pattern.quote(part) + ":");
+                assertTrue(line.matcher(example).find(), key + " is in modelwatch.example.yaml (" + part + ")");
+                indent += "  ";
+            }
+        }
     }
 
     @Test
