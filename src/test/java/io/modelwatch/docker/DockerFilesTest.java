@@ -510,6 +510,14 @@ class DockerFilesTest {
                 "the file and the compose env agree on the HTTP port");
     }
 
+    /** The stack's short windows still give the API and the dashboard a week of history, as the hourly default does. */
+    @Test
+    void theHistoryHoldsAWeekOfTheStacksWindows() throws IOException {
+        TopologySettings t = loadConfig().topology();
+        assertEquals(Duration.ofDays(7), t.windowSize().multipliedBy(t.historyWindows()),
+                t.historyWindows() + " windows of " + t.windowSize());
+    }
+
     @Test
     void topicsAreTheAppDefaultsAndTheReadmeUsesThem() throws IOException {
         TopologySettings t = loadConfig().topology();
