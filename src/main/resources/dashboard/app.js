@@ -314,12 +314,25 @@
     var name = g.model + " " + versionName(g.version);
     var n = g.alerts.length, nRules = g.ruleList.length;
     var titleId = "alert-group-" + safeId(g.key);
+    // the rows in full exist only while the details are open: with hundreds of alerts firing, a closed group
+    // costs its rule lines alone (rows built on opening, and here when the group is drawn open; dropped on closing)
+    var rows = h("ul", {className: "alert-list"});
     var details = h("details", {className: "group-alerts"}, [
-      h("summary", {text: (n === 1 ? "The alert" : "All " + n + " alerts") + " of " + name + " in detail"}),
-      h("ul", {className: "alert-list"}, g.alerts.map(function (a) { return alertItem(a, true); }))
+      h("summary", {text: (n === 1 ? "The alert" : "All " + n + " alerts") + " of " + name + " in detail"}), rows
     ]);
+    function showRows() {
+      if (!details.open) clear(rows);
+      else if (!rows.firstChild) g.alerts.forEach(function (a) { rows.appendChild(alertItem(a, true)); });
+    }
     details.open = state.openGroups[g.key] === true;
-    details.addEventListener("toggle", function () { state.openGroups[g.key] = details.open; });
+    showRows();
+    details.addEventListener("toggle", function () {
+      // a group's details replaced by a newer drawing of the list no longer speak for it
+      if (!details.isConnected) return;
+      if (details.open) state.openGroups[g.key] = true;
+      else delete state.openGroups[g.key];
+      showRows();
+    });
     return h("li", {className: "alert-group firing sev-" + safeId(g.severity), "aria-labelledby": titleId,
       "data-model": g.model, "data-version": g.version, "data-severity": g.severity, "data-count": String(n),
       "data-since": g.since === null ? null : String(g.since)}, [
@@ -352,7 +365,13 @@
       state.firingSignature = signature;
       clear(list);
       if (!firing.length) list.appendChild(h("li", {className: "none", text: loading ? "None read yet." : "No alerts firing."}));
-      groupFiring(firing).forEach(function (g) { list.appendChild(alertGroup(g)); });
+      var groups = groupFiring(firing), shown = dict();
+      groups.forEach(function (g) { shown[g.key] = true; list.appendChild(alertGroup(g)); });
+      // a group gone from the list forgets that it was open: should it fire again, it comes back closed. Not
+      // while the list is still loading, where a group missing may only not have been read yet
+      if (!loading) {
+        Object.keys(state.openGroups).forEach(function (key) { if (!shown[key]) delete state.openGroups[key]; });
+      }
     }
     var count = document.getElementById("firing-count");
     count.textContent = (firing.length ? firing.length + " firing" : (loading ? "" : "all clear")) +

@@ -173,8 +173,8 @@ class DashboardBrowserIT {
         assertTrue(firing.getText().contains("f1 below 0.800"), firing.getText());
         assertTrue(firing.getText().contains("whole model 0.660"), firing.getText());
         assertEquals(List.of("fraud|v2|critical|1", "fraud|v1|warning|1"), groups());
-        assertEquals(2, driver.findElements(By.cssSelector("#alerts-firing li.alert.firing")).size(),
-                "each alert in full, in its group's details");
+        assertEquals(0, driver.findElements(By.cssSelector("#alerts-firing li.alert")).size(),
+                "each alert in full only once its group's details are opened");
         assertTrue(driver.findElements(By.cssSelector("#alerts-firing li[data-rule='auc-drop']")).isEmpty());
         assertEquals("2 firing", driver.findElement(By.id("firing-count")).getText());
         assertTrue(driver.findElement(By.id("model-fraud")).getDomAttribute("class").contains("has-firing"));
@@ -285,8 +285,6 @@ class DashboardBrowserIT {
      * it decides, soon after the deciding window's end: so that is their timestamp here.
      */
     private static List<JsonNode> topologyAlerts(long first) throws IOException {
-        TopologySettings settings = TopologySettings.builder().window(Duration.ofMinutes(1), Duration.ofSeconds(10))
-                .slices(List.of("cloud")).rules(Rules.parseYaml(GROUPING_RULES)).build();
         List<Event> events = new ArrayList<>();
         for (int w = 0; w < 6; w++) {
             long start = first + w * 60_000L;
@@ -297,6 +295,13 @@ class DashboardBrowserIT {
             stream(events, "ads", "v1", "aws", start, 50, 0, 0.9);
             stream(events, "ads", "v1", "<em>edge</em>", start, 35, 15, 0.9);
         }
+        return replayAlerts(GROUPING_RULES, events);
+    }
+
+    /** The alert records the real topology writes for these events (one-minute windows sliced by cloud). */
+    private static List<JsonNode> replayAlerts(String rules, List<Event> events) throws IOException {
+        TopologySettings settings = TopologySettings.builder().window(Duration.ofMinutes(1), Duration.ofSeconds(10))
+                .slices(List.of("cloud")).rules(Rules.parseYaml(rules)).build();
         events.sort(Comparator.comparingLong(Event::timestamp));
         List<JsonNode> out = new ArrayList<>();
         try (Replay replay = new Replay(settings)) {
@@ -322,7 +327,8 @@ class DashboardBrowserIT {
      * Real alerts of three model versions, eleven in all: the firing list shows one group per model version, the
      * worst severity first, then the one with the most alerts; per group its rules (the critical one first), each
      * with the whole model and the slices it fires for and their values, and since when the group fires (its
-     * earliest alert); every alert in full behind the group's details, which stay open over the polls.
+     * earliest alert); every alert in full behind the group's details, drawn only while they are open, which
+     * stay open over the polls, but not once their group stopped firing.
      */
     @Test
     void firingAlertsAreGroupedByModelVersion() throws IOException {
@@ -374,10 +380,11 @@ class DashboardBrowserIT {
             assertEquals("cloud=<em>edge</em> 0.700", cell(ads + " .targets"));
             assertTrue(driver.findElements(By.cssSelector("#alerts-firing em")).isEmpty());
 
-            // every alert in full behind its group's details, closed at first
-            assertEquals(11, driver.findElements(By.cssSelector("#alerts-firing li.alert.firing")).size());
-            assertFalse(driver.findElement(By.cssSelector(v2 + " details li.alert")).isDisplayed());
+            // every alert in full behind its group's details, closed at first: drawn once they are opened
+            assertEquals(List.of("closed 0", "closed 0", "closed 0"), details(), "no alert drawn in full");
             driver.findElement(By.cssSelector(v2 + " details.group-alerts > summary")).click();
+            waitUpTo(5).until(d -> details().get(0).startsWith("open"));
+            assertEquals(List.of("open 8", "closed 0", "closed 0"), details(), "fraud v2's alone");
             List<WebElement> rows = driver.findElements(By.cssSelector(v2 + " details li.alert.firing"));
             assertEquals(8, rows.size());
             assertTrue(rows.stream().allMatch(WebElement::isDisplayed));
@@ -387,22 +394,44 @@ class DashboardBrowserIT {
             assertTrue(rows.get(1).getText().contains("f1 0.600 · threshold 0.750 · 40 labelled"), rows.get(1).getText());
             screenshot("dashboard-alert-groups.png");
 
-            // the details stay open over the next polls, and when the list changes (ads resolves)
+            // the details stay open over the next polls, with their rows, and when the list changes (ads resolves)
             int polled = refreshes();
             waitUpTo(10).until(d -> refreshes() >= polled + 2);
-            assertEquals("true", driver.findElement(By.cssSelector(v2 + " details.group-alerts")).getDomProperty("open"));
+            assertEquals(List.of("open 8", "closed 0", "closed 0"), details());
+            driver.findElement(By.cssSelector(ads + " details.group-alerts > summary")).click();
+            waitUpTo(5).until(d -> details().get(2).startsWith("open"));
+            assertEquals(List.of("open 8", "closed 0", "open 1"), details());
             JsonNode adsAlert = records.stream().filter(a -> a.get("model_id").asText().equals("ads")).findFirst()
                     .orElseThrow();
             view.alerts.add(((ObjectNode) adsAlert.deepCopy()).put("state", "RESOLVED").put("value", 0.9));
             waitUpTo(10).until(d -> groups().size() == 2);
             assertEquals("10 firing", cell("#firing-count"));
-            assertEquals("true", driver.findElement(By.cssSelector(v2 + " details.group-alerts")).getDomProperty("open"));
+            assertEquals(List.of("open 8", "closed 0"), details(), "fraud v2's drawn again with the list");
             assertTrue(driver.findElement(By.cssSelector(v2 + " details li.alert")).isDisplayed());
+
+            // ads fires again: a new episode, its details closed (the group was forgotten when it stopped firing)
+            view.alerts.add(adsAlert);
+            waitUpTo(10).until(d -> groups().size() == 3);
+            assertEquals(List.of("open 8", "closed 0", "closed 0"), details(), "ads back closed");
+            // closed again, fraud v2's rows go
+            driver.findElement(By.cssSelector(v2 + " details.group-alerts > summary")).click();
+            waitUpTo(5).until(d -> details().get(0).startsWith("closed"));
+            assertEquals(List.of("closed 0", "closed 0", "closed 0"), details());
+
             assertEquals(List.of(), ((JavascriptExecutor) driver).executeScript("return window.modelwatchErrors;"));
         } finally {
             view.alerts.clear();
             view.alerts.addAll(scenarioAlerts);
         }
+    }
+
+    /** The firing list's groups' details, in order: "open" or "closed", and how many alerts they draw in full. */
+    @SuppressWarnings("unchecked")
+    private static List<String> details() {
+        return (List<String>) ((JavascriptExecutor) driver).executeScript(
+                "return Array.prototype.map.call(document.querySelectorAll('#alerts-firing > li.alert-group'),"
+                        + "function(g){var d = g.querySelector('details.group-alerts');"
+                        + "return (d.open ? 'open ' : 'closed ') + d.querySelectorAll('li.alert').length;});");
     }
 
     /** An open window just started: some predictions, nothing labelled, no figures yet (as in the demo). */
