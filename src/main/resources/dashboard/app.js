@@ -263,19 +263,33 @@
     return groups;
   }
 
-  /** "f1 below 0.750": the rule's metric and threshold, a range when its alerts have several (baselines). */
+  /**
+   * "f1 below 0.750": the rule's metric and threshold, a range when its alerts have several (baselines).
+   * An alert record does not carry its rule's condition (below, above, drop or rise from a baseline), only the
+   * metric, value, threshold and, with confidence, the interval: so the direction is inferred from what the
+   * alert stage compared, assuming that a FIRING record's figure is strictly past its threshold (below and
+   * drop_from_baseline breach when it is < threshold, above and rise_from_baseline when it is >). That figure
+   * is the value, or with confidence the interval's bound: its upper one below the threshold, its lower one
+   * above. A figure equal to the threshold breaches neither way, so it counts for no direction. The value
+   * can equal the threshold when the interval tells the direction (label_coverage below 1 with confidence: a
+   * fully labelled window's Wilson upper bound can come out as 1 − 1e-16). Alerts that tell no direction, or
+   * both (a rule turned from below to above while firing), say "vs".
+   */
   function conditionText(alerts) {
     var metrics = [], thresholds = [], below = 0, above = 0, lo = null, hi = null;
     alerts.forEach(function (a) {
       var m = String(a.metric || "value");
       if (metrics.indexOf(m) < 0) metrics.push(m);
-      var v = num(a.value), t = num(a.threshold);
+      var t = num(a.threshold);
       if (t === null) return;
       if (thresholds.indexOf(fmt(t)) < 0) thresholds.push(fmt(t));
       if (lo === null || t < lo) lo = t;
       if (hi === null || t > hi) hi = t;
-      if (v !== null && v < t) below++;
-      if (v !== null && v > t) above++;
+      // what was compared with the threshold: the interval's bounds, else the value as both
+      var i = Array.isArray(a.interval) && a.interval.length === 2 ? a.interval : null;
+      var least = num(i ? i[0] : a.value), most = num(i ? i[1] : a.value);
+      if (most !== null && most < t) below++;
+      else if (least !== null && least > t) above++;
     });
     var text = metrics.join(" / ");
     if (!thresholds.length) return text;
