@@ -38,7 +38,9 @@ public final class Intervals {
         double denominator = 1 + z2 / n;
         double centre = (p + z2 / (2.0 * n)) / denominator;
         double half = z / denominator * Math.sqrt(p * (1 - p) / n + z2 / (4.0 * n * n));
-        return new double[] {Math.max(0, centre - half), Math.min(1, centre + half)};
+        // at k = 0 (k = n) the bound is exactly 0 (1), but rounding left 1 - 1e-16 at some n: a rule "below: 1" with
+        // confidence fired on a window whose every prediction had its label
+        return new double[] {k == 0 ? 0 : Math.max(0, centre - half), k == n ? 1 : Math.min(1, centre + half)};
     }
 
     /**

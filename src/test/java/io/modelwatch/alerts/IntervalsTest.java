@@ -42,6 +42,16 @@ class IntervalsTest {
     }
 
     @Test
+    void allOrNoneGiveTheBoundExactly() {
+        for (long n = 1; n <= 10_000; n++) {
+            for (double confidence : new double[] {0.8, 0.9, 0.95, 0.99}) {
+                assertEquals(1.0, Intervals.wilson(n, n, confidence)[1], "all of " + n);
+                assertEquals(0.0, Intervals.wilson(0, n, confidence)[0], "none of " + n);
+            }
+        }
+    }
+
+    @Test
     void hanleyMcNeilKnownValue() {
         // Hanley & McNeil (1982): A = 0.893 with 51 abnormal and 58 normal cases has SE = 0.032
         assertEquals(0.0325, Intervals.hanleyMcNeilSe(0.893, 51, 58), 5e-4);
