@@ -257,34 +257,31 @@ public final class MonitorMetrics implements AutoCloseable {
 
     private Series register(SeriesKey key) {
         Series s = new Series(Tags.of("model_id", key.model, "model_version", key.version, "slice", key.slice));
-        if (!latestGauges) {
-            return s;
+        if (latestGauges) {
+            registerFamily(s, s.meters, MODEL_PREFIX, x -> x.latest, "the latest window",
+                    "End of the window of the latest metrics record, epoch seconds");
         }
-        for (String figure : FIGURES) {
-            s.meters.add(Gauge.builder(MODEL_PREFIX + figure, s, x -> Records.figure(x.latest, figure))
-                    .tags(s.tags)
-                    .description(describe(figure, "the latest window"))
-                    .register(registry));
-        }
-        s.meters.add(Gauge.builder(MODEL_PREFIX + "window.end", s, x -> windowEndSeconds(x.latest))
-                .tags(s.tags)
-                .baseUnit("seconds")
-                .description("End of the window of the latest metrics record, epoch seconds")
-                .register(registry));
         return s;
     }
 
     private void registerFinal(Series s) {
+        registerFamily(s, s.finalMeters, FINAL_PREFIX, x -> x.latestFinal, "the last closed (final) window",
+                "End of the last closed (final) window, epoch seconds (it closed max-label-delay later)");
+    }
+
+    /** A family's gauges of one series: each figure, and the window's end, of the record {@code record} picks. */
+    private void registerFamily(Series s, List<Meter> into, String prefix,
+                                java.util.function.Function<Series, JsonNode> record, String which, String endDescription) {
         for (String figure : FIGURES) {
-            s.finalMeters.add(Gauge.builder(FINAL_PREFIX + figure, s, x -> Records.figure(x.latestFinal, figure))
+            into.add(Gauge.builder(prefix + figure, s, x -> Records.figure(record.apply(x), figure))
                     .tags(s.tags)
-                    .description(describe(figure, "the last closed (final) window"))
+                    .description(describe(figure, which))
                     .register(registry));
         }
-        s.finalMeters.add(Gauge.builder(FINAL_PREFIX + "window.end", s, x -> windowEndSeconds(x.latestFinal))
+        into.add(Gauge.builder(prefix + "window.end", s, x -> windowEndSeconds(record.apply(x)))
                 .tags(s.tags)
                 .baseUnit("seconds")
-                .description("End of the last closed (final) window, epoch seconds (it closed max-label-delay later)")
+                .description(endDescription)
                 .register(registry));
     }
 
