@@ -17,7 +17,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
@@ -83,17 +82,9 @@ class InputsGrownWhileRunningIT {
     private static void send(EmbeddedKafkaCluster kafka, int count) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        long base = System.currentTimeMillis();
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(),
                 new StringSerializer())) {
-            for (int i = 0; i < count; i++) {
-                String id = "p-" + i;
-                producer.send(new ProducerRecord<>("predictions", id, "{\"prediction_id\":\"" + id
-                        + "\",\"model_id\":\"m\",\"model_version\":\"1\",\"timestamp\":" + base
-                        + ",\"predicted\":\"1\",\"scores\":{\"0\":0.4,\"1\":0.6}}"));
-                producer.send(new ProducerRecord<>("labels", id, "{\"prediction_id\":\"" + id
-                        + "\",\"label\":\"1\",\"timestamp\":" + (base + 1) + "}"));
-            }
+            TestEvents.sendPairs(producer, count, i -> "1");
             producer.flush();
         }
     }

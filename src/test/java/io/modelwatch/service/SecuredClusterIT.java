@@ -223,17 +223,9 @@ class SecuredClusterIT {
     /** {@code count} predictions, half of them wrong, with their labels, and one record that is not JSON. */
     private static void send(EmbeddedKafkaCluster kafka, int count) {
         Map<String, Object> p = client(kafka, jaas("producer", "producer-secret"));
-        long base = System.currentTimeMillis();
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(),
                 new StringSerializer())) {
-            for (int i = 0; i < count; i++) {
-                String id = "p-" + i;
-                producer.send(new ProducerRecord<>("predictions", id, "{\"prediction_id\":\"" + id
-                        + "\",\"model_id\":\"m\",\"model_version\":\"1\",\"timestamp\":" + base
-                        + ",\"predicted\":\"1\",\"scores\":{\"0\":0.4,\"1\":0.6}}"));
-                producer.send(new ProducerRecord<>("labels", id, "{\"prediction_id\":\"" + id
-                        + "\",\"label\":\"" + (i % 2) + "\",\"timestamp\":" + (base + 1) + "}"));
-            }
+            TestEvents.sendPairs(producer, count, i -> Integer.toString(i % 2));
             producer.send(new ProducerRecord<>("predictions", "bad", "not json"));
             producer.flush();
         }
