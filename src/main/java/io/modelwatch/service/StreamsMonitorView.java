@@ -10,6 +10,7 @@ import io.modelwatch.metrics.WindowAggregate;
 import io.modelwatch.serving.MonitorView;
 import io.modelwatch.window.AggregationKey;
 import io.modelwatch.window.MetricsHistory;
+import io.modelwatch.window.MetricsLatest;
 import io.modelwatch.window.WindowAggregation;
 import java.io.IOException;
 import java.net.URI;
@@ -290,38 +291,22 @@ public final class StreamsMonitorView implements MonitorView {
 
     /**
      * Per series held here its latest single-window record and, when {@code withFinal}, its latest final one
-     * when that is another record: one scan, walked newest first (a series' entries come in window order), so
-     * that of each series only the entries from its latest down to its latest final one are read for their
-     * {@code final} flag (not parsed whole, read up to that field: the open windows' and the last closed
-     * one's, about max-label-delay / window + 1 entries, 169 with the defaults), and only the records returned
-     * are parsed.
+     * when that is another record: per series one entry of {@code metrics-latest} and one or two point reads of
+     * the history, whatever the history's length; only the records returned are parsed.
      */
     private List<JsonNode> readLocalLatestMetrics(boolean withFinal) {
-        Map<AggregationKey, MetricsHistory.Entry> latest = new HashMap<>();
-        Map<AggregationKey, MetricsHistory.Entry> finals = new HashMap<>();
-        this.<String>store(WindowAggregation.HISTORY_STORE).ifPresent(s -> {
-            List<MetricsHistory.Entry> entries = MetricsHistory.all(s);
-            for (int i = entries.size() - 1; i >= 0; i--) {
-                MetricsHistory.Entry e = entries.get(i);
-                if (e.rolling() != 1) {
-                    continue;
-                }
-                latest.merge(e.key(), e, (a, b) -> a.windowStart() >= b.windowStart() ? a : b);
-                if (withFinal) {
-                    MetricsHistory.Entry f = finals.get(e.key());
-                    if ((f == null || e.windowStart() > f.windowStart()) && MetricsHistory.isFinal(e.json())) {
-                        finals.put(e.key(), e);
+        List<JsonNode> out = new ArrayList<>();
+        this.<byte[]>store(WindowAggregation.LATEST_STORE).ifPresent(latest ->
+                this.<String>store(WindowAggregation.HISTORY_STORE).ifPresent(history -> {
+                    for (MetricsLatest.Newest n : MetricsLatest.read(latest, history, withFinal)) {
+                        if (n.latest() != null) {
+                            out.add(parse(n.latest()));
+                        }
+                        if (n.latestFinal() != null) {
+                            out.add(parse(n.latestFinal()));
+                        }
                     }
-                }
-            }
-        });
-        List<JsonNode> out = new ArrayList<>(latest.size() + finals.size());
-        latest.values().forEach(e -> out.add(parse(e.json())));
-        finals.forEach((k, f) -> {
-            if (latest.get(k) != f) {
-                out.add(parse(f.json()));
-            }
-        });
+                }));
         return out;
     }
 
@@ -330,21 +315,25 @@ public final class StreamsMonitorView implements MonitorView {
         return tolerant(() -> readLocalHistory(modelId, version, slice, from, to, rolling), List.of());
     }
 
+    /** The asked-for series' entries between {@code from} and {@code to}: range reads of exactly those. */
     private List<JsonNode> readLocalHistory(String modelId, String version, String slice, long from, long to,
                                             boolean rolling) {
         List<JsonNode> out = new ArrayList<>();
-        this.<String>store(WindowAggregation.HISTORY_STORE).ifPresent(s -> {
-            for (MetricsHistory.Entry e : MetricsHistory.ofModel(s, modelId)) {
-                AggregationKey k = e.key();
-                String sliceName = k.isWholeModel() ? "" : k.sliceDimension() + "=" + k.sliceValue();
-                if (!k.modelId().equals(modelId) || (version != null && !version.equals(k.modelVersion()))
-                        || (slice != null && !slice.equals(sliceName)) || (!rolling && e.rolling() != 1)
-                        || e.windowStart() < from || e.windowStart() >= to) {
-                    continue;
-                }
-                out.add(parse(e.json()));
-            }
-        });
+        this.<byte[]>store(WindowAggregation.LATEST_STORE).ifPresent(latest ->
+                this.<String>store(WindowAggregation.HISTORY_STORE).ifPresent(history -> {
+                    for (AggregationKey k : MetricsLatest.seriesOf(latest, modelId)) {
+                        String sliceName = k.isWholeModel() ? "" : k.sliceDimension() + "=" + k.sliceValue();
+                        if ((version != null && !version.equals(k.modelVersion()))
+                                || (slice != null && !slice.equals(sliceName))) {
+                            continue;
+                        }
+                        for (MetricsHistory.Entry e : MetricsHistory.ofSeries(history, k, from, to)) {
+                            if (rolling || e.rolling() == 1) {
+                                out.add(parse(e.json()));
+                            }
+                        }
+                    }
+                }));
         return out;
     }
 

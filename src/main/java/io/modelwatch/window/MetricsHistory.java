@@ -93,12 +93,29 @@ public final class MetricsHistory {
         return out;
     }
 
-    public static List<Entry> all(ReadOnlyKeyValueStore<Bytes, String> store) {
+    /**
+     * One series' entries of windows starting in {@code [from, to)}, in window order (every rolling span): a range
+     * read of exactly those entries. Window starts are never negative (the event-time extractor's bound).
+     */
+    public static List<Entry> ofSeries(ReadOnlyKeyValueStore<Bytes, String> store, AggregationKey series,
+                                       long from, long to) {
+        long lo = Math.max(0, from);
+        if (to <= lo) {
+            return List.of();
+        }
         List<Entry> out = new ArrayList<>();
-        try (KeyValueIterator<Bytes, String> it = store.all()) {
+        // [series][from] sorts before every key of a window starting at or after from; [series][to], with no
+        // rolling span after it, after every key of a window starting before to and before those starting at to
+        try (KeyValueIterator<Bytes, String> it = store.range(seriesAt(series, lo), seriesAt(series, to))) {
             it.forEachRemaining(kv -> out.add(decode(kv)));
         }
         return out;
+    }
+
+    private static Bytes seriesAt(AggregationKey series, long windowStart) {
+        BinaryWriter w = new BinaryWriter(48);
+        series.writeTo(w);
+        return Bytes.wrap(w.writeLong(windowStart).toByteArray());
     }
 
     /**

@@ -53,6 +53,8 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
     private KeyValueStore<Bytes, byte[]> index;
     private KeyValueStore<Integer, Long> watermarks;
     private KeyValueStore<Bytes, String> history;
+    /** Each series' newest window and newest final window in the history ({@link MetricsLatest}). */
+    private KeyValueStore<Bytes, byte[]> latest;
     /** Event time through which windows are closed (the least watermark of all join partitions). */
     private long closedThrough = Long.MIN_VALUE;
     /** Index entries known to exist, to skip a store read per record; rebuilt lazily after restarts. */
@@ -126,6 +128,8 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
         this.index = context.getStateStore(WindowAggregation.INDEX_STORE);
         this.watermarks = context.getStateStore(WindowAggregation.WATERMARK_STORE);
         this.history = context.getStateStore(WindowAggregation.HISTORY_STORE);
+        this.latest = context.getStateStore(WindowAggregation.LATEST_STORE);
+        MetricsLatest.rebuildIfEmpty(latest, history);
         this.closedThrough = storedClosedThrough();
         status.restore(watermarks, context.currentSystemTimeMs());
         if (!updateInterval.isZero()) {
@@ -403,6 +407,7 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
             // once per window that closes (and once after a restart), not at every watermark: the scan reads the
             // whole history of the task, history-windows closed windows and the open ones
             MetricsHistory.expire(history, historyCut);
+            MetricsLatest.expire(latest, historyCut);
             historyExpiredBefore = historyCut;
         }
         long retention = (long) (rolling - 1) * windows.sizeMs();
@@ -469,6 +474,7 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
         long timestamp = context.currentSystemTimeMs();
         String single = MetricsRecords.value(key, start, end, 1, isFinal, agg);
         history.put(MetricsHistory.key(key, start, 1), single);
+        MetricsLatest.written(latest, MetricsLatest.seriesKeyOfWindowPrefix(prefix), start, isFinal);
         context.forward(new Record<>(MetricsRecords.key(key, start, 1), single, timestamp));
         counters.emitted(isFinal);
         if (isFinal) {

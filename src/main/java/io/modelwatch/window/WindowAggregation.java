@@ -19,6 +19,8 @@ public final class WindowAggregation implements ProcessorSupplier<AggregationKey
     public static final String WATERMARK_STORE = "window-watermarks";
     /** Emitted metrics records, for the HTTP API (interactive queries); see {@link MetricsHistory}. */
     public static final String HISTORY_STORE = "metrics-history";
+    /** Where each series' newest records are in {@link #HISTORY_STORE}; see {@link MetricsLatest}. */
+    public static final String LATEST_STORE = "metrics-latest";
 
     private final WindowSpec windows;
     private final int rolling;
@@ -61,6 +63,8 @@ public final class WindowAggregation implements ProcessorSupplier<AggregationKey
                 Stores.keyValueStoreBuilder(StateStores.small(WATERMARK_STORE), Serdes.Integer(),
                         Serdes.Long()),
                 Stores.keyValueStoreBuilder(StateStores.keyValue(HISTORY_STORE, inMemory), Serdes.Bytes(),
-                        Serdes.String()).withCachingEnabled()));
+                        Serdes.String()).withCachingEnabled(),
+                Stores.keyValueStoreBuilder(StateStores.small(LATEST_STORE), Serdes.Bytes(),
+                        Serdes.ByteArray())));
     }
 }

@@ -10,6 +10,8 @@ import io.modelwatch.serde.BinaryWriter;
 import io.modelwatch.serving.MonitorHttpServer;
 import io.modelwatch.serving.MonitorMetrics;
 import io.modelwatch.window.AggregationKey;
+import io.modelwatch.window.MetricsHistory;
+import io.modelwatch.window.MetricsLatest;
 import io.modelwatch.window.WindowAggregation;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -50,40 +52,65 @@ class StreamsMonitorViewPeersTest {
 
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    /** The history store as a sorted map; while {@code migrating}, reads fail as Streams' do mid-rebalance. */
-    static final class History implements ReadOnlyKeyValueStore<Bytes, String> {
-        final TreeMap<Bytes, String> map = new TreeMap<>();
-        volatile boolean migrating;
+    /** A store as a sorted map; while {@link #migrating}, reads fail as Streams' do mid-rebalance. */
+    static class SortedStore<V> implements ReadOnlyKeyValueStore<Bytes, V> {
+        final TreeMap<Bytes, V> map = new TreeMap<>();
 
-        void put(String model, String version, long start, String json) {
-            BinaryWriter w = new BinaryWriter(48);
-            AggregationKey.wholeModel(model, version).writeTo(w);
-            map.put(Bytes.wrap(w.writeLong(start).writeVarLong(1).toByteArray()), json);
+        boolean migrating() {
+            return false;
         }
 
-        private KeyValueIterator<Bytes, String> iter(Map<Bytes, String> m) {
-            if (migrating) {
+        private KeyValueIterator<Bytes, V> iter(Map<Bytes, V> m) {
+            if (migrating()) {
                 throw new InvalidStateStoreException("Cannot get state store metrics-history because the stream thread is PARTITIONS_ASSIGNED, not RUNNING");
             }
-            Iterator<Map.Entry<Bytes, String>> it = new ArrayList<>(m.entrySet()).iterator();
+            Iterator<Map.Entry<Bytes, V>> it = new ArrayList<>(m.entrySet()).iterator();
             return new KeyValueIterator<>() {
                 public boolean hasNext() { return it.hasNext(); }
-                public KeyValue<Bytes, String> next() { var e = it.next(); return KeyValue.pair(e.getKey(), e.getValue()); }
+                public KeyValue<Bytes, V> next() { var e = it.next(); return KeyValue.pair(e.getKey(), e.getValue()); }
                 public void close() { }
                 public Bytes peekNextKey() { throw new UnsupportedOperationException(); }
             };
         }
 
-        public String get(Bytes k) { return map.get(k); }
-        public KeyValueIterator<Bytes, String> range(Bytes a, Bytes b) { return iter(map.subMap(a, true, b, true)); }
-        public KeyValueIterator<Bytes, String> all() { return iter(map); }
-        public <PS extends Serializer<P>, P> KeyValueIterator<Bytes, String> prefixScan(P prefix, PS ser) {
+        public V get(Bytes k) { return map.get(k); }
+        public KeyValueIterator<Bytes, V> range(Bytes a, Bytes b) { return iter(map.subMap(a, true, b, true)); }
+        public KeyValueIterator<Bytes, V> all() { return iter(map); }
+        public <PS extends Serializer<P>, P> KeyValueIterator<Bytes, V> prefixScan(P prefix, PS ser) {
             byte[] p = ser.serialize(null, prefix);
-            TreeMap<Bytes, String> m = new TreeMap<>();
+            TreeMap<Bytes, V> m = new TreeMap<>();
             map.forEach((k, v) -> { if (k.get().length >= p.length && java.util.Arrays.equals(k.get(), 0, p.length, p, 0, p.length)) m.put(k, v); });
             return iter(m);
         }
         public long approximateNumEntries() { return map.size(); }
+    }
+
+    /** The history store, and {@code metrics-latest} kept with it as the window processor keeps it. */
+    static final class History extends SortedStore<String> {
+        volatile boolean migrating;
+        final SortedStore<byte[]> latest = new SortedStore<>() {
+            @Override
+            boolean migrating() {
+                return History.this.migrating;
+            }
+        };
+
+        @Override
+        boolean migrating() {
+            return migrating;
+        }
+
+        void put(String model, String version, long start, String json) {
+            AggregationKey key = AggregationKey.wholeModel(model, version);
+            BinaryWriter w = new BinaryWriter(48);
+            key.writeTo(w);
+            map.put(Bytes.wrap(w.writeLong(start).writeVarLong(1).toByteArray()), json);
+            Bytes series = Bytes.wrap(key.encode());
+            boolean isFinal = MetricsHistory.isFinal(json);
+            byte[] before = latest.map.get(series);
+            latest.map.put(series, (before == null ? MetricsLatest.Pointers.first(start, isFinal)
+                    : MetricsLatest.Pointers.decode(before).after(start, isFinal)).encode());
+        }
     }
 
     static final class StubStreams extends KafkaStreams {
@@ -112,7 +139,9 @@ class StreamsMonitorViewPeersTest {
 
         @Override public State state() { return state; }
         @SuppressWarnings("unchecked")
-        @Override public <T> T store(StoreQueryParameters<T> q) { return (T) history; }
+        @Override public <T> T store(StoreQueryParameters<T> q) {
+            return (T) (WindowAggregation.LATEST_STORE.equals(q.storeName()) ? history.latest : history);
+        }
         @Override public Collection<StreamsMetadata> streamsMetadataForStore(String store) { return metadata; }
     }
 

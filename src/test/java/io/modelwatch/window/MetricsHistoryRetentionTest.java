@@ -10,7 +10,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.modelwatch.TopologyFixture;
 import io.modelwatch.TopologySettings;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
 import java.util.stream.LongStream;
 import org.apache.kafka.common.utils.Bytes;
@@ -36,7 +38,20 @@ class MetricsHistoryRetentionTest {
 
     private static List<MetricsHistory.Entry> history(TopologyFixture t) {
         KeyValueStore<Bytes, String> store = t.driver.getKeyValueStore(WindowAggregation.HISTORY_STORE);
+        assertLatestPointsWhereAScanFinds(t);
         return MetricsHistory.ofModel(store, "m");
+    }
+
+    /** {@code metrics-latest} holds exactly the series in the history, each pointing where a whole scan finds. */
+    private static void assertLatestPointsWhereAScanFinds(TopologyFixture t) {
+        KeyValueStore<Bytes, String> store = t.driver.getKeyValueStore(WindowAggregation.HISTORY_STORE);
+        KeyValueStore<Bytes, byte[]> latest = t.driver.getKeyValueStore(WindowAggregation.LATEST_STORE);
+        Map<AggregationKey, MetricsLatest.Pointers> held = new HashMap<>();
+        try (var it = latest.all()) {
+            it.forEachRemaining(kv -> held.put(AggregationKey.decode(kv.key.get()),
+                    MetricsLatest.Pointers.decode(kv.value)));
+        }
+        assertEquals(MetricsLatestTest.scan(store), held);
     }
 
     /** Window indexes (from T0) of the history's entries of the given rolling span. */
@@ -121,6 +136,32 @@ class MetricsHistoryRetentionTest {
             t.advanceEventTime(T0 + 175 * HOUR);
             assertEquals(span(174, 174), span(windowsOf(finals(t.metrics()))));
             assertEquals(span(7, 174), span(windowsHeld(t, 1)), "168 closed windows: 7 to 174");
+        }
+    }
+
+    @Test
+    void aVersionThatStoppedLeavesTheLatestPointersWithItsLastWindow() {
+        TopologySettings settings = TopologySettings.builder().window(Duration.ofHours(1), Duration.ofHours(1))
+                .historyWindows(2).build();
+        try (TopologyFixture t = new TopologyFixture(settings)) {
+            // v2 predicts in window 0 only; v1 in windows 0 to 7 (closing windows 0 to 5)
+            t.predictionJson("{\"prediction_id\":\"old\",\"model_id\":\"m\",\"model_version\":\"v2\","
+                    + "\"timestamp\":" + (T0 + MIN) + ",\"predicted\":\"1\",\"scores\":{\"0\":0.2,\"1\":0.8}}", T0 + MIN);
+            onePairPerWindow(t, 3);
+            KeyValueStore<Bytes, byte[]> latest = t.driver.getKeyValueStore(WindowAggregation.LATEST_STORE);
+            AggregationKey v2 = AggregationKey.wholeModel("m", "v2");
+            assertEquals(new MetricsLatest.Pointers(T0, T0), MetricsLatest.Pointers.decode(
+                    latest.get(MetricsLatest.key(v2))), "v2's window 0, closed");
+            history(t);
+            for (int i = 3; i < 8; i++) {
+                t.prediction("p" + i, T0 + i * HOUR + MIN, "1", 0.9);
+                t.label("p" + i, T0 + i * HOUR + 2 * MIN, "1");
+            }
+            t.driver.advanceWallClockTime(Duration.ofSeconds(11)); // an update of the open windows 6 and 7
+            history(t);
+            assertEquals(null, latest.get(MetricsLatest.key(v2)), "v2's only window left the history");
+            assertEquals(new MetricsLatest.Pointers(T0 + 7 * HOUR, T0 + 5 * HOUR), MetricsLatest.Pointers.decode(
+                    latest.get(MetricsLatest.key(AggregationKey.wholeModel("m", "v1")))));
         }
     }
 
