@@ -265,8 +265,9 @@
 
   /**
    * "f1 below 0.750": the rule's metric and threshold, a range when its alerts have several (baselines).
-   * An alert record does not carry its rule's condition (below, above, drop or rise from a baseline), only the
-   * metric, value, threshold and, with confidence, the interval: so the direction is inferred from what the
+   * The direction is the record's condition (below and drop_from_baseline breach under the threshold, above and
+   * rise_from_baseline over it). Records of builds before the 43rd session carry no condition, only the
+   * metric, value, threshold and, with confidence, the interval: for them the direction is inferred from what the
    * alert stage compared, assuming that a FIRING record's figure is strictly past its threshold (below and
    * drop_from_baseline breach when it is < threshold, above and rise_from_baseline when it is >). That figure
    * is the value, or with confidence the interval's bound: its upper one below the threshold, its lower one
@@ -285,6 +286,8 @@
       if (thresholds.indexOf(fmt(t)) < 0) thresholds.push(fmt(t));
       if (lo === null || t < lo) lo = t;
       if (hi === null || t > hi) hi = t;
+      if (a.condition === "below" || a.condition === "drop_from_baseline") { below++; return; }
+      if (a.condition === "above" || a.condition === "rise_from_baseline") { above++; return; }
       // what was compared with the threshold: the interval's bounds, else the value as both
       var i = Array.isArray(a.interval) && a.interval.length === 2 ? a.interval : null;
       var least = num(i ? i[0] : a.value), most = num(i ? i[1] : a.value);

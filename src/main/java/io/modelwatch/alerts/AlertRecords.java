@@ -106,6 +106,7 @@ public final class AlertRecords {
         o.put("metric", rule.metric());
         o.put("value", j.value());
         o.put("threshold", j.threshold());
+        o.put("condition", rule.condition().field); // which side of the threshold is the breach
         if (j.interval() != null) {
             ArrayNode interval = o.putArray("interval");
             interval.add(j.interval()[0]);

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class AlertScenarioTest {
 
     private static final Set<String> ALERT_FIELDS = Set.of("alert_id", "rule", "model_id", "model_version", "slice",
-            "metric", "value", "threshold", "labeled", "window_start", "window_end", "state", "severity", "timestamp");
+            "metric", "value", "threshold", "condition", "labeled", "window_start", "window_end", "state", "severity", "timestamp");
 
     private static List<AlertRule> rules(String yaml) {
         return Rules.parseYaml(yaml);
@@ -108,6 +108,7 @@ class AlertScenarioTest {
             assertEquals("f1", firing.get("metric").asText());
             assertEquals(0.6, firing.get("value").asDouble(), 1e-12);
             assertEquals(0.8, firing.get("threshold").asDouble(), 1e-12);
+            assertEquals("below", firing.get("condition").asText());
             assertEquals(100, firing.get("labeled").asLong());
             assertEquals(windowStart(12), firing.get("window_start").asLong());
             assertEquals(windowStart(13), firing.get("window_end").asLong());
@@ -219,6 +220,7 @@ class AlertScenarioTest {
             List<JsonNode> more = runWindows(f, 10, 12, 100, 0.7, at);
             assertEquals(1, more.size());
             assertEquals("acc-ceiling", more.get(0).get("rule").asText());
+            assertEquals("above", more.get(0).get("condition").asText());
             assertEquals(List.of(10), at);
 
             // an invalid update is ignored (and counted): the rule in force stays
@@ -360,6 +362,7 @@ class AlertScenarioTest {
             assertEquals(List.of("1:acc-drop-pinned:FIRING", "2:acc-drop-pinned:RESOLVED", "3:acc-drop-pinned:FIRING",
                     "6:acc-drop:FIRING"), events, "the learned rule is quiet while learning and at 0.78");
             assertEquals(0.75, learnedFiring.get(0).get("threshold").asDouble(), 1e-9);
+            assertEquals("drop_from_baseline", learnedFiring.get(0).get("condition").asText());
             assertEquals(0.7, learnedFiring.get(0).get("value").asDouble(), 1e-9);
         }
     }

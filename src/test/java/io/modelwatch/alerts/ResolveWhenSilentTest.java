@@ -71,7 +71,7 @@ class ResolveWhenSilentTest {
             assertEquals("f1-floor", r.get("rule").asText());
             assertEquals(firing.get("model_version").asText(), r.get("model_version").asText());
             assertTrue(r.get("slice").isNull());
-            for (String absent : List.of("metric", "value", "threshold", "window_start", "window_end", "labeled")) {
+            for (String absent : List.of("metric", "value", "threshold", "condition", "window_start", "window_end", "labeled")) {
                 assertFalse(r.has(absent), absent + " in " + r);
             }
             assertTrue(all.stream().allMatch(a -> a.get("model_id").asText().equals(FRAUD)

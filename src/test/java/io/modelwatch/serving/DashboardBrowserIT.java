@@ -427,6 +427,22 @@ class DashboardBrowserIT {
             waitUpTo(5).until(d -> details().get(0).startsWith("closed"));
             assertEquals(List.of("closed 0", "closed 0", "closed 0"), details());
 
+            // the direction is the record's condition; a record without one (an older build's) has it inferred from
+            // its value against the threshold, which an equal value cannot tell
+            ObjectNode withCondition = FakeMonitorView.alert("drift-ceiling", "scoring", "v1", "", "brier_score", 0.25,
+                    0.25, "FIRING", "warning", first, first + 60_000L, first + 120_000L).put("condition", "above");
+            String scoring = "#alerts-firing > li.alert-group[data-model='scoring'] li.rule-line .cond";
+            view.alerts.add(withCondition);
+            waitUpTo(10).until(d -> !d.findElements(By.cssSelector(scoring)).isEmpty());
+            assertEquals("brier_score above 0.250", cell(scoring));
+            view.alerts.remove(withCondition);
+            ObjectNode without = withCondition.deepCopy();
+            without.remove("condition");
+            view.alerts.add(without);
+            waitUpTo(10).until(d -> cell(scoring).contains(" vs "));
+            assertEquals("brier_score vs 0.250", cell(scoring));
+            view.alerts.remove(without);
+
             // a fully labelled window (coverage 1) of 14 predictions: label_coverage below 1 with confidence fired on
             // it while the upper bound of its Wilson interval came out as 1 - 1e-16; the bound is exactly 1 now, so
             // the rule stays quiet (and the dashboard never has to show a value equal to its threshold)
