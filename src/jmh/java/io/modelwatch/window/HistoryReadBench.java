@@ -15,6 +15,7 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.TaskId;
@@ -36,7 +37,8 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * What the API's model list and a {@code /metrics} scrape read of one task's history: each series' newest record
  * and newest final one, found through {@code metrics-latest} ({@link MetricsLatest#read}) against the whole scan
- * of {@code metrics-history} that builds before the 43rd session made (its code is kept here, as the baseline).
+ * of {@code metrics-history} that builds before the 43rd session made (its code is kept here, as the baseline);
+ * and what the history's expiry reads when a window closes, the same two ways.
  * The stores as the service has them (RocksDB configured as it does, no record cache), {@code series} series of a
  * binary model with real records (about 1 KB), {@code closedWindows} closed windows each ({@code history-windows})
  * and 7 open ones (a 6-hour label delay of 1-hour windows).
@@ -139,5 +141,26 @@ public class HistoryReadBench {
             n += e.json().length();
         }
         return n;
+    }
+
+    /** An expiry pass's reads when one window per series expires: a range read per series ({@link MetricsHistory#expiredKeys}). */
+    @Benchmark
+    public int expiryThroughLatest() {
+        return MetricsHistory.expiredKeys(history, latest, Fixtures.BASE + HOUR).size();
+    }
+
+    /** The baseline: the whole history read for the keys of windows before the cut. */
+    @Benchmark
+    public int expiryWholeScan() {
+        List<Bytes> old = new ArrayList<>();
+        try (KeyValueIterator<Bytes, String> it = history.all()) {
+            while (it.hasNext()) {
+                KeyValue<Bytes, String> kv = it.next();
+                if (MetricsHistory.decode(kv).windowStart() < Fixtures.BASE + HOUR) {
+                    old.add(kv.key);
+                }
+            }
+        }
+        return old.size();
     }
 }

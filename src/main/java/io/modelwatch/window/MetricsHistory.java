@@ -129,19 +129,31 @@ public final class MetricsHistory {
     }
 
     /**
-     * Deletes entries of windows starting before {@code before}. Runs when windows close, which
-     * is rare; the scan covers the retained history of this task's keys.
+     * Deletes entries of windows starting before {@code before}. Runs when windows close, which is rare; per
+     * series held in {@code latest} ({@link MetricsLatest}: every series of the history) a range read of exactly
+     * its expired entries, so the pass costs what it deletes (about one window per series), not the whole history.
      */
-    static void expire(KeyValueStore<Bytes, String> history, long before) {
+    static void expire(KeyValueStore<Bytes, String> history, KeyValueStore<Bytes, byte[]> latest, long before) {
+        expiredKeys(history, latest, before).forEach(history::delete);
+    }
+
+    /** The keys {@link #expire} deletes. */
+    static List<Bytes> expiredKeys(KeyValueStore<Bytes, String> history, KeyValueStore<Bytes, byte[]> latest,
+                                   long before) {
+        if (before <= 0) {
+            return List.of(); // no window starts before 0 (and a range from 0 to below it is one the stores warn about)
+        }
         List<Bytes> old = new ArrayList<>();
-        try (KeyValueIterator<Bytes, String> it = history.all()) {
-            while (it.hasNext()) {
-                KeyValue<Bytes, String> kv = it.next();
-                if (decode(kv).windowStart() < before) {
-                    old.add(kv.key);
+        try (KeyValueIterator<Bytes, byte[]> series = latest.all()) {
+            while (series.hasNext()) {
+                AggregationKey key = AggregationKey.decode(series.next().key.get());
+                try (KeyValueIterator<Bytes, String> it = history.range(seriesAt(key, 0), seriesAt(key, before))) {
+                    while (it.hasNext()) {
+                        old.add(it.next().key);
+                    }
                 }
             }
         }
-        old.forEach(history::delete);
+        return old;
     }
 }

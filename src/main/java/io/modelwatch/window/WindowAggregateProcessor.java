@@ -404,9 +404,9 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
         }
         long historyCut = MetricsHistory.expiryCut(windows, lastClosableStart, historyWindows);
         if (historyCut > historyExpiredBefore) {
-            // once per window that closes (and once after a restart), not at every watermark: the scan reads the
-            // whole history of the task, history-windows closed windows and the open ones
-            MetricsHistory.expire(history, historyCut);
+            // once per window that closes (and once after a restart), not at every watermark: a range read per
+            // series of the task
+            MetricsHistory.expire(history, latest, historyCut); // the pointers tell the series, so first
             MetricsLatest.expire(latest, historyCut);
             historyExpiredBefore = historyCut;
         }

@@ -167,6 +167,29 @@ class MetricsLatestTest {
     }
 
     @Test
+    void theHistorysExpiryDeletesEverySeriesWindowsBeforeTheCutAndNothingElse() {
+        KeyValueStore<Bytes, byte[]> latest = latestStore();
+        KeyValueStore<Bytes, String> history = historyStore();
+        for (AggregationKey k : List.of(V1, V2, SLICE, OTHER)) {
+            for (long w = 0; w < 6; w++) {
+                history.put(MetricsHistory.key(k, w * HOUR, 1), record(k, w * HOUR, 1, true));
+                history.put(MetricsHistory.key(k, w * HOUR, 300), record(k, w * HOUR, 300, true));
+                MetricsLatest.written(latest, MetricsLatest.key(k), w * HOUR, true);
+            }
+        }
+        MetricsHistory.expire(history, latest, -HOUR);
+        MetricsHistory.expire(history, latest, 0);
+        assertEquals(12, MetricsHistory.ofSeries(history, V1, 0, Long.MAX_VALUE).size(), "nothing before 0");
+        MetricsHistory.expire(history, latest, 3 * HOUR);
+        for (AggregationKey k : List.of(V1, V2, SLICE, OTHER)) {
+            List<String> left = new ArrayList<>();
+            MetricsHistory.ofSeries(history, k, 0, Long.MAX_VALUE)
+                    .forEach(e -> left.add(e.windowStart() / HOUR + "/" + e.rolling()));
+            assertEquals(List.of("3/1", "3/300", "4/1", "4/300", "5/1", "5/300"), left, k.toString());
+        }
+    }
+
+    @Test
     void readGivesEachSeriesNewestRecordAndItsNewestFinalOnce() {
         KeyValueStore<Bytes, byte[]> latest = latestStore();
         KeyValueStore<Bytes, String> history = historyStore();
