@@ -23,7 +23,7 @@
   function dict() { return Object.create(null); }
 
   var state = {slice: dict(), sections: dict(), refreshes: 0, timer: null, running: false, pending: false,
-    openGroups: dict(), firingSignature: null};
+    openGroups: dict(), firingSignature: null, recent: [], recentSignature: null};
 
   // ------------------------------------------------------------------ helpers
 
@@ -398,11 +398,25 @@
     panel.setAttribute("data-firing", String(firing.length));
     panel.setAttribute("data-caught-up", String(!loading));
 
+    state.recent = recent.slice(0, 30);
+    var recentSignature = JSON.stringify([state.recent, new Date().toDateString()]);
+    if (recentSignature !== state.recentSignature) {
+      state.recentSignature = recentSignature;
+      drawRecent();
+    }
+    document.getElementById("recent-count").textContent = "(" + recent.length + ")";
+  }
+
+  /**
+   * The recent alert records, drawn only while their details are open (and when they change): closed, as they
+   * mostly are, they cost nothing per poll.
+   */
+  function drawRecent() {
     var rl = document.getElementById("alerts-recent");
     clear(rl);
-    recent.slice(0, 30).forEach(function (a) { rl.appendChild(alertItem(a, false)); });
-    if (!recent.length) rl.appendChild(h("li", {className: "none", text: "No alert records yet."}));
-    document.getElementById("recent-count").textContent = "(" + recent.length + ")";
+    if (!rl.parentNode.open) return;
+    state.recent.forEach(function (a) { rl.appendChild(alertItem(a, false)); });
+    if (!state.recent.length) rl.appendChild(h("li", {className: "none", text: "No alert records yet."}));
   }
 
   // ------------------------------------------------------------------ models
@@ -690,5 +704,8 @@
     else schedule(0);
   }
 
-  document.addEventListener("DOMContentLoaded", function () { poll(); });
+  document.addEventListener("DOMContentLoaded", function () {
+    document.getElementById("alerts-recent").parentNode.addEventListener("toggle", drawRecent);
+    poll();
+  });
 })();

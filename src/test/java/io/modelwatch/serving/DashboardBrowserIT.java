@@ -433,14 +433,12 @@ class DashboardBrowserIT {
                     0.25, "FIRING", "warning", first, first + 60_000L, first + 120_000L).put("condition", "above");
             String scoring = "#alerts-firing > li.alert-group[data-model='scoring'] li.rule-line .cond";
             view.alerts.add(withCondition);
-            waitUpTo(10).until(d -> !d.findElements(By.cssSelector(scoring)).isEmpty());
-            assertEquals("brier_score above 0.250", cell(scoring));
+            waitUpTo(10).until(d -> "brier_score above 0.250".equals(text(scoring)));
             view.alerts.remove(withCondition);
             ObjectNode without = withCondition.deepCopy();
             without.remove("condition");
             view.alerts.add(without);
-            waitUpTo(10).until(d -> cell(scoring).contains(" vs "));
-            assertEquals("brier_score vs 0.250", cell(scoring));
+            waitUpTo(10).until(d -> "brier_score vs 0.250".equals(text(scoring)));
             view.alerts.remove(without);
 
             // a fully labelled window (coverage 1) of 14 predictions: label_coverage below 1 with confidence fired on
@@ -472,6 +470,15 @@ class DashboardBrowserIT {
         List.of("accuracy", "f1_macro", "log_loss", "precision", "recall", "f1", "brier_score", "label_delay_mean_ms")
                 .forEach(m::putNull);
         return r;
+    }
+
+    /**
+     * The text of the first element {@code css} finds, or null: read in the page in one step, so that a redraw
+     * between finding the element and reading it (a poll) cannot make the reference stale, as in {@link #cell}.
+     */
+    private static String text(String css) {
+        return (String) ((JavascriptExecutor) driver).executeScript(
+                "var e = document.querySelector(arguments[0]); return e ? e.textContent : null;", css);
     }
 
     private static String cell(String css) {
@@ -539,6 +546,38 @@ class DashboardBrowserIT {
             screenshot("dashboard-tables.png");
         } finally {
             view.metrics.removeIf(r -> "ads".equals(Records.modelId(r)));
+        }
+    }
+
+    /**
+     * The recent alert records: counted at once, drawn (newest first) only while their details are open, and
+     * drawn again when a record comes; closed, nothing is drawn.
+     */
+    @Test
+    void recentAlertRecordsAreDrawnWhileTheirDetailsAreOpen() {
+        driver.get(server.url());
+        waitUpTo(20).until(d -> "(4)".equals(text("#recent-count")));
+        assertEquals(0, driver.findElements(By.cssSelector("#alerts-recent li")).size(), "closed: nothing drawn");
+        driver.findElement(By.cssSelector("details.recent > summary")).click();
+        waitUpTo(5).until(d -> d.findElements(By.cssSelector("#alerts-recent li.alert")).size() == 4);
+        assertEquals(List.of("f1-floor", "coverage-low", "auc-drop", "auc-drop"),
+                attributes("#alerts-recent li.alert", "data-rule"), "newest first");
+        assertEquals(List.of("FIRING", "FIRING", "RESOLVED", "FIRING"),
+                attributes("#alerts-recent li.alert", "data-state"));
+        ObjectNode resolved = FakeMonitorView.alert("f1-floor", "fraud", "v2", "", "f1", 0.9, 0.8, "RESOLVED",
+                "critical", scenario.window(9), scenario.window(10), scenario.window(10) + 2_000);
+        view.alerts.add(resolved);
+        try {
+            waitUpTo(10).until(d -> d.findElements(By.cssSelector("#alerts-recent li.alert")).size() == 5);
+            assertEquals("(5)", text("#recent-count"));
+            assertEquals("RESOLVED", attributes("#alerts-recent li.alert", "data-state").get(0), "the new one first");
+            driver.findElement(By.cssSelector("details.recent > summary")).click();
+            waitUpTo(5).until(d -> d.findElements(By.cssSelector("#alerts-recent li")).isEmpty());
+            int polled = refreshes();
+            waitUpTo(10).until(d -> refreshes() >= polled + 2);
+            assertEquals(0, driver.findElements(By.cssSelector("#alerts-recent li")).size(), "closed again");
+        } finally {
+            view.alerts.remove(resolved);
         }
     }
 
