@@ -114,12 +114,12 @@ public final class MetricsLatest {
     /**
      * Builds the pointers from the history when this store is empty and the history is not: the first start of
      * a build with this store on the state of one without it. One scan of the task's history, reading each
-     * single-window record up to its {@code final} flag; otherwise one iterator step.
+     * single-window record up to its {@code final} flag; otherwise one iterator step. Returns the series rebuilt.
      */
-    static void rebuildIfEmpty(KeyValueStore<Bytes, byte[]> latest, KeyValueStore<Bytes, String> history) {
+    static int rebuildIfEmpty(KeyValueStore<Bytes, byte[]> latest, KeyValueStore<Bytes, String> history) {
         try (KeyValueIterator<Bytes, byte[]> it = latest.all()) {
             if (it.hasNext()) {
-                return;
+                return 0;
             }
         }
         Map<Bytes, Pointers> rebuilt = new HashMap<>();
@@ -135,6 +135,7 @@ public final class MetricsLatest {
             }
         }
         rebuilt.forEach((k, p) -> latest.put(k, p.encode()));
+        return rebuilt.size();
     }
 
     /** A series' newest single-window record and, when asked for and another window's, its newest final one. */

@@ -23,6 +23,8 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The merge: keeps every partial (a delta, see {@link WindowPreAggregateProcessor}) of each window from
@@ -36,6 +38,8 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  * one store write and one merge of the delta; per emitted record, the metrics of the window's sum.
  */
 final class WindowAggregateProcessor implements Processor<AggregationKey, AggregateInput, String, String> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WindowAggregateProcessor.class);
 
     private static final Serializer<Bytes> BYTES = Serdes.Bytes().serializer();
     private static final byte OPEN = 0;
@@ -129,7 +133,11 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
         this.watermarks = context.getStateStore(WindowAggregation.WATERMARK_STORE);
         this.history = context.getStateStore(WindowAggregation.HISTORY_STORE);
         this.latest = context.getStateStore(WindowAggregation.LATEST_STORE);
-        MetricsLatest.rebuildIfEmpty(latest, history);
+        int rebuilt = MetricsLatest.rebuildIfEmpty(latest, history);
+        if (rebuilt > 0) {
+            LOG.info("task {}: {} built from {} ({} series; the first start of a build with it)",
+                    context.taskId(), WindowAggregation.LATEST_STORE, WindowAggregation.HISTORY_STORE, rebuilt);
+        }
         this.closedThrough = storedClosedThrough();
         status.restore(watermarks, context.currentSystemTimeMs());
         if (!updateInterval.isZero()) {

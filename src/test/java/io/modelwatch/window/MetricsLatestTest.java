@@ -115,7 +115,7 @@ class MetricsLatestTest {
             assertEquals(scanned.get(key), pointers(latest, key), key.toString());
         }
         KeyValueStore<Bytes, byte[]> rebuilt = latestStore();
-        MetricsLatest.rebuildIfEmpty(rebuilt, history);
+        assertEquals(scanned.size(), MetricsLatest.rebuildIfEmpty(rebuilt, history), "series rebuilt");
         for (AggregationKey key : series) {
             assertEquals(scanned.get(key), pointers(rebuilt, key), "rebuilt: " + key);
         }
@@ -148,7 +148,7 @@ class MetricsLatestTest {
         KeyValueStore<Bytes, String> history = historyStore();
         history.put(MetricsHistory.key(V1, 5 * HOUR, 1), record(V1, 5 * HOUR, 1, true));
         MetricsLatest.written(latest, MetricsLatest.key(V2), HOUR, false);
-        MetricsLatest.rebuildIfEmpty(latest, history);
+        assertEquals(0, MetricsLatest.rebuildIfEmpty(latest, history));
         assertNull(pointers(latest, V1), "only an empty store is rebuilt");
     }
 
