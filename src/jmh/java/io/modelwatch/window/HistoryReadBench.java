@@ -38,7 +38,8 @@ import org.openjdk.jmh.annotations.TearDown;
  * What the API's model list and a {@code /metrics} scrape read of one task's history: each series' newest record
  * and newest final one, found through {@code metrics-latest} ({@link MetricsLatest#read}) against the whole scan
  * of {@code metrics-history} that builds before the 43rd session made (its code is kept here, as the baseline);
- * and what the history's expiry reads when a window closes, the same two ways.
+ * and what the history's expiry reads when a window closes, the same two ways; and the check of the pointers
+ * against the history at a window task's start.
  * The stores as the service has them (RocksDB configured as it does, no record cache), {@code series} series of a
  * binary model with real records (about 1 KB), {@code closedWindows} closed windows each ({@code history-windows})
  * and 7 open ones (a 6-hour label delay of 1-hour windows).
@@ -162,5 +163,11 @@ public class HistoryReadBench {
             }
         }
         return old.size();
+    }
+
+    /** What a window task's start reads to check {@code metrics-latest} against the history (nothing to correct). */
+    @Benchmark
+    public int reconcileAtStart() {
+        return MetricsLatest.reconcile(latest, history);
     }
 }

@@ -28,8 +28,8 @@ public final class MetricsHistory {
 
     /**
      * The most closed windows {@code history-windows} may keep: 69 days of 1-minute windows, 11 years of hourly
-     * ones. Each window costs a record per model, version and slice (about 1.1 KB for a binary model), and the
-     * API's and the gauges' reads of the history scan it (see README, "State and sizing").
+     * ones. Each window costs a record per model, version and slice (about 1.1 KB for a binary model), stored, in
+     * the changelog, and read once at each start of the window task (see README, "State and sizing").
      */
     public static final int MAX_RETAINED_WINDOWS = 100_000;
 

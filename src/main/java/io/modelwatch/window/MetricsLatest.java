@@ -112,17 +112,40 @@ public final class MetricsLatest {
     }
 
     /**
-     * Builds the pointers from the history when this store is empty and the history is not: the first start of
-     * a build with this store on the state of one without it. One scan of the task's history, reading each
-     * single-window record up to its {@code final} flag; otherwise one iterator step. Returns the series rebuilt.
+     * Sets the pointers to what the history says, at every start of the window task: the store's entries that
+     * differ are written, those of series the history no longer has deleted. Normally nothing differs; the first
+     * start of a build with this store on the state of one without it fills it, and a start after a build without
+     * it ran on the state again (a rollback) corrects it. One scan of the task's history, reading each
+     * single-window record up to its {@code final} flag. Returns the entries written or deleted.
      */
-    static int rebuildIfEmpty(KeyValueStore<Bytes, byte[]> latest, KeyValueStore<Bytes, String> history) {
+    static int reconcile(KeyValueStore<Bytes, byte[]> latest, KeyValueStore<Bytes, String> history) {
+        Map<Bytes, Pointers> fromHistory = fromHistory(history);
+        List<KeyValue<Bytes, byte[]>> changes = new ArrayList<>();
         try (KeyValueIterator<Bytes, byte[]> it = latest.all()) {
-            if (it.hasNext()) {
-                return 0;
+            while (it.hasNext()) {
+                KeyValue<Bytes, byte[]> kv = it.next();
+                Pointers wanted = fromHistory.remove(kv.key);
+                if (wanted == null) {
+                    changes.add(KeyValue.pair(kv.key, null));
+                } else if (!wanted.equals(Pointers.decode(kv.value))) {
+                    changes.add(KeyValue.pair(kv.key, wanted.encode()));
+                }
             }
         }
-        Map<Bytes, Pointers> rebuilt = new HashMap<>();
+        fromHistory.forEach((k, p) -> changes.add(KeyValue.pair(k, p.encode())));
+        changes.forEach(c -> {
+            if (c.value == null) {
+                latest.delete(c.key);
+            } else {
+                latest.put(c.key, c.value);
+            }
+        });
+        return changes.size();
+    }
+
+    /** The pointers of every series in the history, by a scan of it. */
+    static Map<Bytes, Pointers> fromHistory(KeyValueStore<Bytes, String> history) {
+        Map<Bytes, Pointers> out = new HashMap<>();
         try (KeyValueIterator<Bytes, String> it = history.all()) {
             while (it.hasNext()) {
                 MetricsHistory.Entry e = MetricsHistory.decode(it.next());
@@ -130,12 +153,11 @@ public final class MetricsLatest {
                     continue;
                 }
                 boolean isFinal = MetricsHistory.isFinal(e.json());
-                rebuilt.merge(key(e.key()), Pointers.first(e.windowStart(), isFinal),
+                out.merge(key(e.key()), Pointers.first(e.windowStart(), isFinal),
                         (a, b) -> a.after(b.newest(), false).after(b.newestFinal(), b.newestFinal() != NONE));
             }
         }
-        rebuilt.forEach((k, p) -> latest.put(k, p.encode()));
-        return rebuilt.size();
+        return out;
     }
 
     /** A series' newest single-window record and, when asked for and another window's, its newest final one. */

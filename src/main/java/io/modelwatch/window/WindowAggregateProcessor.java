@@ -133,10 +133,11 @@ final class WindowAggregateProcessor implements Processor<AggregationKey, Aggreg
         this.watermarks = context.getStateStore(WindowAggregation.WATERMARK_STORE);
         this.history = context.getStateStore(WindowAggregation.HISTORY_STORE);
         this.latest = context.getStateStore(WindowAggregation.LATEST_STORE);
-        int rebuilt = MetricsLatest.rebuildIfEmpty(latest, history);
-        if (rebuilt > 0) {
-            LOG.info("task {}: {} built from {} ({} series; the first start of a build with it)",
-                    context.taskId(), WindowAggregation.LATEST_STORE, WindowAggregation.HISTORY_STORE, rebuilt);
+        int corrected = MetricsLatest.reconcile(latest, history);
+        if (corrected > 0) {
+            // expected once, at the first start of a build with metrics-latest (or after an older build ran again)
+            LOG.info("task {}: {} set from {} ({} series corrected)", context.taskId(),
+                    WindowAggregation.LATEST_STORE, WindowAggregation.HISTORY_STORE, corrected);
         }
         this.closedThrough = storedClosedThrough();
         status.restore(watermarks, context.currentSystemTimeMs());

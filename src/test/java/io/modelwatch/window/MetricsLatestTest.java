@@ -115,10 +115,11 @@ class MetricsLatestTest {
             assertEquals(scanned.get(key), pointers(latest, key), key.toString());
         }
         KeyValueStore<Bytes, byte[]> rebuilt = latestStore();
-        assertEquals(scanned.size(), MetricsLatest.rebuildIfEmpty(rebuilt, history), "series rebuilt");
+        assertEquals(scanned.size(), MetricsLatest.reconcile(rebuilt, history), "series rebuilt");
         for (AggregationKey key : series) {
             assertEquals(scanned.get(key), pointers(rebuilt, key), "rebuilt: " + key);
         }
+        assertEquals(0, MetricsLatest.reconcile(latest, history), "kept write by write: nothing to correct");
     }
 
     /** The reference: the whole history read record by record. */
@@ -142,14 +143,28 @@ class MetricsLatestTest {
         return out;
     }
 
+    /**
+     * A store a build without it left behind (an upgrade, a rollback, then the upgrade again): a series that build
+     * added is missing, one it expired still held, one it moved on stale. The start corrects all three.
+     */
     @Test
-    void aStoreWithPointersIsNotRebuilt() {
+    void aStaleStoreIsCorrectedFromTheHistory() {
         KeyValueStore<Bytes, byte[]> latest = latestStore();
         KeyValueStore<Bytes, String> history = historyStore();
-        history.put(MetricsHistory.key(V1, 5 * HOUR, 1), record(V1, 5 * HOUR, 1, true));
-        MetricsLatest.written(latest, MetricsLatest.key(V2), HOUR, false);
-        assertEquals(0, MetricsLatest.rebuildIfEmpty(latest, history));
-        assertNull(pointers(latest, V1), "only an empty store is rebuilt");
+        MetricsLatest.written(latest, MetricsLatest.key(V1), HOUR, true);   // the history moved on to window 5
+        MetricsLatest.written(latest, MetricsLatest.key(V2), HOUR, false);  // its windows expired since
+        MetricsLatest.written(latest, MetricsLatest.key(OTHER), 4 * HOUR, false); // up to date
+        for (long w = 3; w < 6; w++) {
+            history.put(MetricsHistory.key(V1, w * HOUR, 1), record(V1, w * HOUR, 1, w < 5));
+            history.put(MetricsHistory.key(SLICE, w * HOUR, 1), record(SLICE, w * HOUR, 1, false)); // new series
+        }
+        history.put(MetricsHistory.key(OTHER, 4 * HOUR, 1), record(OTHER, 4 * HOUR, 1, false));
+        assertEquals(3, MetricsLatest.reconcile(latest, history));
+        assertEquals(new MetricsLatest.Pointers(5 * HOUR, 4 * HOUR), pointers(latest, V1));
+        assertNull(pointers(latest, V2));
+        assertEquals(new MetricsLatest.Pointers(5 * HOUR, MetricsLatest.NONE), pointers(latest, SLICE));
+        assertEquals(new MetricsLatest.Pointers(4 * HOUR, MetricsLatest.NONE), pointers(latest, OTHER));
+        assertEquals(0, MetricsLatest.reconcile(latest, history), "nothing left to correct");
     }
 
     @Test
