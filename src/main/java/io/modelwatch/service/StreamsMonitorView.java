@@ -185,6 +185,7 @@ public final class StreamsMonitorView implements MonitorView {
         }
         List<JsonNode> out = new ArrayList<>(byWindow.values());
         out.sort(Comparator.comparingLong((JsonNode n) -> n.path("window_start").asLong())
+                .thenComparing((JsonNode n) -> n.path("model_version").asText())
                 .thenComparing(StreamsMonitorView::sliceName).thenComparingInt(n -> n.path("rolling").asInt(1)));
         return out;
     }
