@@ -101,10 +101,17 @@ class StreamsMonitorViewPeersTest {
         }
 
         void put(String model, String version, long start, String json) {
-            AggregationKey key = AggregationKey.wholeModel(model, version);
+            put(AggregationKey.wholeModel(model, version), start, 1, json);
+        }
+
+        /** A record of any series and rolling span; a single-window one moves the series' pointers. */
+        void put(AggregationKey key, long start, int rolling, String json) {
             BinaryWriter w = new BinaryWriter(48);
             key.writeTo(w);
-            map.put(Bytes.wrap(w.writeLong(start).writeVarLong(1).toByteArray()), json);
+            map.put(Bytes.wrap(w.writeLong(start).writeVarLong(rolling).toByteArray()), json);
+            if (rolling != 1) {
+                return;
+            }
             Bytes series = Bytes.wrap(key.encode());
             boolean isFinal = MetricsHistory.isFinal(json);
             byte[] before = latest.map.get(series);
@@ -177,6 +184,14 @@ class StreamsMonitorViewPeersTest {
             }
         }
         throw new AssertionError(model + " not in " + models);
+    }
+
+    /** A record of a slice (or the whole model, with an empty dimension) and rolling span. */
+    static String sliceRecord(AggregationKey key, long start, int rolling) {
+        String slice = key.isWholeModel() ? "null" : "{\"" + key.sliceDimension() + "\":\"" + key.sliceValue() + "\"}";
+        return "{\"model_id\":\"" + key.modelId() + "\",\"model_version\":\"" + key.modelVersion() + "\",\"slice\":"
+                + slice + ",\"window_start\":" + start + ",\"window_end\":" + (start + 60_000) + ",\"rolling\":"
+                + rolling + ",\"final\":true,\"predictions\":10,\"labeled\":8,\"metrics\":{\"f1\":0.9}}";
     }
 
     /** Instances A and B: stub Streams clients over the given history stores, views, servers; B's /metrics. */
@@ -352,6 +367,50 @@ class StreamsMonitorViewPeersTest {
                 }
             }
             assertEquals(0, partial, "both instances are up");
+        }
+    }
+
+    /**
+     * A history query asked of one instance: each instance reads the series it holds between the bounds (a range
+     * per series, through metrics-latest), filtered by version, slice and rolling span; the answer merges both
+     * instances' in window order, a window's records by version, slice and rolling span.
+     */
+    @Test
+    void aHistoryQueryReadsTheAskedSeriesBetweenTheBoundsOnEveryInstance(@TempDir Path dir) throws Exception {
+        History ha = new History();
+        History hb = new History();
+        AggregationKey v1 = AggregationKey.wholeModel("fraud", "v1");
+        AggregationKey v1Aws = new AggregationKey("fraud", "v1", "cloud", "aws");
+        AggregationKey v2 = AggregationKey.wholeModel("fraud", "v2");
+        AggregationKey other = AggregationKey.wholeModel("ads", "v1");
+        for (long w = 0; w < 6; w++) {
+            long start = w * 60_000;
+            for (int rolling : new int[] {1, 3}) {
+                ha.put(v1, start, rolling, sliceRecord(v1, start, rolling));
+                ha.put(v1Aws, start, rolling, sliceRecord(v1Aws, start, rolling));
+                ha.put(other, start, rolling, sliceRecord(other, start, rolling));
+                hb.put(v2, start, rolling, sliceRecord(v2, start, rolling));
+            }
+        }
+        try (TwoInstances two = new TwoInstances(dir, ha, hb)) {
+            JsonNode all = json(get(two.a, "/api/models/fraud/metrics?from=120000&to=240000"));
+            List<String> got = new ArrayList<>();
+            all.get("records").forEach(r -> got.add(r.get("window_start").asLong() / 60_000 + " "
+                    + r.get("model_version").asText() + " " + (r.get("slice").isNull() ? "-" : r.get("slice").toString())));
+            assertEquals(List.of("2 v1 -", "2 v1 {\"cloud\":\"aws\"}", "2 v2 -", "3 v1 -", "3 v1 {\"cloud\":\"aws\"}",
+                    "3 v2 -"), got, "windows 2 and 3 of every series of fraud, single windows only");
+
+            JsonNode rolled = json(get(two.b, "/api/models/fraud/metrics?from=240000&to=9999999&version=v1"
+                    + "&slice=cloud=aws&rolling=true"));
+            List<String> spans = new ArrayList<>();
+            rolled.get("records").forEach(r -> spans.add(r.get("window_start").asLong() / 60_000 + "/"
+                    + r.get("rolling").asInt() + " " + r.get("slice").toString()));
+            assertEquals(List.of("4/1 {\"cloud\":\"aws\"}", "4/3 {\"cloud\":\"aws\"}", "5/1 {\"cloud\":\"aws\"}",
+                    "5/3 {\"cloud\":\"aws\"}"), spans, "asked of B, read on A: v1's aws slice with its rolling records");
+
+            assertEquals(0, json(get(two.a, "/api/models/fraud/metrics?from=0&to=9999999&version=v3"))
+                    .get("records").size(), "a version no instance has");
+            assertEquals(404, get(two.a, "/api/models/nothing/metrics?from=0&to=9999999").statusCode());
         }
     }
 }
