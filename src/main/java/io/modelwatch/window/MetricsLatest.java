@@ -102,13 +102,7 @@ public final class MetricsLatest {
                 }
             }
         }
-        changes.forEach(c -> {
-            if (c.value == null) {
-                latest.delete(c.key);
-            } else {
-                latest.put(c.key, c.value);
-            }
-        });
+        latest.putAll(changes); // a null value deletes
     }
 
     /**
@@ -133,13 +127,7 @@ public final class MetricsLatest {
             }
         }
         fromHistory.forEach((k, p) -> changes.add(KeyValue.pair(k, p.encode())));
-        changes.forEach(c -> {
-            if (c.value == null) {
-                latest.delete(c.key);
-            } else {
-                latest.put(c.key, c.value);
-            }
-        });
+        latest.putAll(changes); // a null value deletes
         return changes.size();
     }
 
