@@ -7,6 +7,7 @@ import io.modelwatch.serde.BinaryReader;
 import io.modelwatch.serde.BinaryWriter;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
@@ -29,7 +30,7 @@ public final class MetricsHistory {
     /**
      * The most closed windows {@code history-windows} may keep: 69 days of 1-minute windows, 11 years of hourly
      * ones. Each window costs a record per model, version and slice (about 1.1 KB for a binary model), stored, in
-     * the changelog, and read once at each start of the window task (see README, "State and sizing").
+     * the changelog, and read whole when a restore replays the changelog (see README, "State and sizing").
      */
     public static final int MAX_RETAINED_WINDOWS = 100_000;
 
@@ -110,6 +111,51 @@ public final class MetricsHistory {
             it.forEachRemaining(kv -> out.add(decode(kv)));
         }
         return out;
+    }
+
+    /** The series of a history key. */
+    static AggregationKey seriesOf(Bytes historyKey) {
+        return AggregationKey.readFrom(new BinaryReader(historyKey.get()));
+    }
+
+    /**
+     * The least key after every key of {@code series}: its encoding (length-prefixed strings, so no series' is a
+     * prefix of another's) plus one in its last byte that is not 0xFF, or null if every byte is 0xFF.
+     */
+    static Bytes afterSeries(AggregationKey series) {
+        byte[] prefix = series.encode();
+        for (int i = prefix.length - 1; i >= 0; i--) {
+            if (prefix[i] != (byte) 0xFF) {
+                byte[] next = Arrays.copyOf(prefix, i + 1);
+                next[i]++;
+                return Bytes.wrap(next);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * A series' newest window and newest final window (single-window records), walking back from its newest
+     * window until a final one: reads the open windows and one closed, or every window of a series none of whose
+     * windows closed. Null if the series has no single-window record.
+     */
+    static MetricsLatest.Pointers newestOf(ReadOnlyKeyValueStore<Bytes, String> store, AggregationKey series) {
+        MetricsLatest.Pointers p = null;
+        try (KeyValueIterator<Bytes, String> it = store.reverseRange(seriesAt(series, 0),
+                seriesAt(series, Long.MAX_VALUE))) {
+            while (it.hasNext()) {
+                Entry e = decode(it.next());
+                if (e.rolling() != 1) {
+                    continue;
+                }
+                boolean isFinal = isFinal(e.json());
+                p = p == null ? MetricsLatest.Pointers.first(e.windowStart(), isFinal) : p.after(e.windowStart(), isFinal);
+                if (isFinal) {
+                    return p;
+                }
+            }
+        }
+        return p;
     }
 
     private static Bytes seriesAt(AggregationKey series, long windowStart) {

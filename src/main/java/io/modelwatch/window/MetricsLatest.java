@@ -109,8 +109,8 @@ public final class MetricsLatest {
      * Sets the pointers to what the history says, at every start of the window task: the store's entries that
      * differ are written, those of series the history no longer has deleted. Normally nothing differs; the first
      * start of a build with this store on the state of one without it fills it, and a start after a build without
-     * it ran on the state again (a rollback) corrects it. One scan of the task's history, reading each
-     * single-window record up to its {@code final} flag. Returns the entries written or deleted.
+     * it ran on the state again (a rollback) corrects it. Reads the history's newest records of each series only
+     * ({@link #fromHistory}). Returns the entries written or deleted.
      */
     static int reconcile(KeyValueStore<Bytes, byte[]> latest, KeyValueStore<Bytes, String> history) {
         Map<Bytes, Pointers> fromHistory = fromHistory(history);
@@ -131,21 +131,32 @@ public final class MetricsLatest {
         return changes.size();
     }
 
-    /** The pointers of every series in the history, by a scan of it. */
+    /**
+     * The pointers of every series in the history, without reading it whole: the history's keys sort by series,
+     * then window, so one seek finds the next series' first key and a walk back from its end its newest windows.
+     * Per series that reads the windows from its newest down to its newest final one (the open windows and one
+     * closed), not its {@code history-windows} closed ones.
+     */
     static Map<Bytes, Pointers> fromHistory(KeyValueStore<Bytes, String> history) {
         Map<Bytes, Pointers> out = new HashMap<>();
-        try (KeyValueIterator<Bytes, String> it = history.all()) {
-            while (it.hasNext()) {
-                MetricsHistory.Entry e = MetricsHistory.decode(it.next());
-                if (e.rolling() != 1) {
-                    continue;
+        Bytes from = null; // null: from the first key
+        while (true) {
+            AggregationKey series;
+            try (KeyValueIterator<Bytes, String> it = history.range(from, null)) {
+                if (!it.hasNext()) {
+                    return out;
                 }
-                boolean isFinal = MetricsHistory.isFinal(e.json());
-                out.merge(key(e.key()), Pointers.first(e.windowStart(), isFinal),
-                        (a, b) -> a.after(b.newest(), false).after(b.newestFinal(), b.newestFinal() != NONE));
+                series = MetricsHistory.seriesOf(it.peekNextKey());
+            }
+            Pointers p = MetricsHistory.newestOf(history, series);
+            if (p != null) {
+                out.put(key(series), p);
+            }
+            from = MetricsHistory.afterSeries(series);
+            if (from == null) {
+                return out; // the series sorts last of every possible key
             }
         }
-        return out;
     }
 
     /** A series' newest single-window record and, when asked for and another window's, its newest final one. */

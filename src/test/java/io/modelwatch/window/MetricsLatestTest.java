@@ -6,11 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.modelwatch.metrics.WindowAggregate;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -20,6 +24,9 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
@@ -80,46 +87,76 @@ class MetricsLatestTest {
     record Write(int series, long window, boolean isFinal) {
     }
 
+    /**
+     * Series whose encodings sort next to each other or share prefixes (one model's versions and slices, a model
+     * whose name extends another's, a non-ASCII name); the last one gets rolling records only (no pointers).
+     */
+    private static final List<AggregationKey> SERIES = List.of(V1, V2, SLICE, OTHER,
+            AggregationKey.wholeModel("m-2", "v1"), new AggregationKey("m", "v1", "cloud", "aws-east"),
+            AggregationKey.wholeModel("modèle", "v1"), AggregationKey.wholeModel("rolling-only", "v1"));
+
     @Provide
     Arbitrary<List<Write>> writes() {
-        return Combinators.combine(Arbitraries.integers().between(0, 2), Arbitraries.longs().between(0, 40),
-                Arbitraries.of(true, false)).as(Write::new).list().ofMaxSize(60);
+        return Combinators.combine(Arbitraries.integers().between(0, SERIES.size() - 1),
+                Arbitraries.longs().between(0, 40), Arbitraries.of(true, false)).as(Write::new).list().ofMaxSize(80);
     }
 
     /**
-     * Kept write by write or rebuilt from the history: per series the newest window written and the newest window
-     * written final, as a scan of the whole history finds them.
+     * Kept write by write or rebuilt from the history (by its seek per series, on the in-memory store replay uses
+     * and on RocksDB as the service has it): per series the newest window written and the newest window written
+     * final, as a scan of the whole history finds them.
      */
     @Property(tries = 300)
-    void pointersAreWhatAScanOfTheHistoryFinds(@ForAll("writes") List<Write> writes) {
-        List<AggregationKey> series = List.of(V1, V2, SLICE);
-        KeyValueStore<Bytes, byte[]> latest = latestStore();
-        KeyValueStore<Bytes, String> history = historyStore();
-        Set<String> closed = new HashSet<>();
-        for (Write w : writes) {
-            AggregationKey key = series.get(w.series());
-            long start = w.window() * HOUR;
-            String window = w.series() + "/" + w.window();
-            if (closed.contains(window) && !w.isFinal()) {
-                continue; // nothing but a final record is written of a closed window
+    void pointersAreWhatAScanOfTheHistoryFinds(@ForAll("writes") List<Write> writes, @ForAll boolean onRocksDb)
+            throws IOException {
+        Path dir = Files.createTempDirectory("metrics-latest-test");
+        KeyValueStore<Bytes, String> history = onRocksDb ? rocksDbHistory(dir) : historyStore();
+        try {
+            KeyValueStore<Bytes, byte[]> latest = latestStore();
+            Set<String> closed = new HashSet<>();
+            for (Write w : writes) {
+                AggregationKey key = SERIES.get(w.series());
+                long start = w.window() * HOUR;
+                String window = w.series() + "/" + w.window();
+                if (closed.contains(window) && !w.isFinal()) {
+                    continue; // nothing but a final record is written of a closed window
+                }
+                if (w.isFinal()) {
+                    closed.add(window);
+                }
+                history.put(MetricsHistory.key(key, start, 3), record(key, start, 3, w.isFinal()));
+                if (w.series() < SERIES.size() - 1) {
+                    history.put(MetricsHistory.key(key, start, 1), record(key, start, 1, w.isFinal()));
+                    MetricsLatest.written(latest, MetricsLatest.key(key), start, w.isFinal());
+                }
             }
-            if (w.isFinal()) {
-                closed.add(window);
+            Map<AggregationKey, MetricsLatest.Pointers> scanned = scan(history);
+            for (AggregationKey key : SERIES) {
+                assertEquals(scanned.get(key), pointers(latest, key), key.toString());
             }
-            history.put(MetricsHistory.key(key, start, 1), record(key, start, 1, w.isFinal()));
-            history.put(MetricsHistory.key(key, start, 3), record(key, start, 3, w.isFinal()));
-            MetricsLatest.written(latest, MetricsLatest.key(key), start, w.isFinal());
+            KeyValueStore<Bytes, byte[]> rebuilt = latestStore();
+            assertEquals(scanned.size(), MetricsLatest.reconcile(rebuilt, history), "series rebuilt");
+            for (AggregationKey key : SERIES) {
+                assertEquals(scanned.get(key), pointers(rebuilt, key), "rebuilt: " + key);
+            }
+            assertEquals(0, MetricsLatest.reconcile(latest, history), "kept write by write: nothing to correct");
+        } finally {
+            history.close();
+            Utils.delete(dir.toFile());
         }
-        Map<AggregationKey, MetricsLatest.Pointers> scanned = scan(history);
-        for (AggregationKey key : series) {
-            assertEquals(scanned.get(key), pointers(latest, key), key.toString());
-        }
-        KeyValueStore<Bytes, byte[]> rebuilt = latestStore();
-        assertEquals(scanned.size(), MetricsLatest.reconcile(rebuilt, history), "series rebuilt");
-        for (AggregationKey key : series) {
-            assertEquals(scanned.get(key), pointers(rebuilt, key), "rebuilt: " + key);
-        }
-        assertEquals(0, MetricsLatest.reconcile(latest, history), "kept write by write: nothing to correct");
+    }
+
+    private static KeyValueStore<Bytes, String> rocksDbHistory(Path dir) {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "metrics-latest-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, dir.toString());
+        MockProcessorContext<?, ?> context = new MockProcessorContext<>(props, new TaskId(1, 0), dir.toFile());
+        KeyValueStore<Bytes, String> store = Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore("metrics-history"), Serdes.Bytes(), Serdes.String())
+                .withLoggingDisabled().withCachingDisabled().build();
+        store.init(context.getStateStoreContext(), store);
+        return store;
     }
 
     /** The reference: the whole history read record by record. */
