@@ -77,7 +77,8 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
      * An episode firing under a rule that no longer applies (deleted from the topic and not in the file,
      * disabled, or edited so that its models or versions no longer match the episode's) would never see the
      * healthy streak that resolves it: it is RESOLVED here, with reason {@code rule_withdrawn}, and its streaks
-     * start over (the episode count stays, so alert ids stay unique). A rule whose topic value cannot be read
+     * start over (the episode count stays, so alert ids stay unique). An episode not firing under such a rule
+     * has its streaks started over (nothing emitted), so that the rule, back, counts only windows it judged. A rule whose topic value cannot be read
      * (and no readable one was seen since start) withdraws nothing: it is broken, not deleted.
      *
      * <p>An episode firing under a rule with {@code resolve_when_silent: N} whose key sent no final record (judged
@@ -95,13 +96,14 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
         }
         long now = context.currentSystemTimeMs();
         List<KeyValue<String, AlertState>> withdrawn = new ArrayList<>();
+        List<String> halfStreaks = new ArrayList<>();
         List<KeyValue<String, AlertState>> applying = new ArrayList<>();
         List<AlertRule> applyingRules = new ArrayList<>();
         try (KeyValueIterator<String, byte[]> it = state.all()) {
             while (it.hasNext()) {
                 KeyValue<String, byte[]> kv = it.next();
                 AlertState s = AlertState.decode(kv.value);
-                if (!s.firing) {
+                if (!s.firing && s.breaches == 0 && s.healthy == 0) {
                     continue;
                 }
                 String name = AlertRecords.ruleOf(kv.key);
@@ -109,8 +111,12 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
                 boolean applies = rule != null && rule.appliesTo(AlertRecords.modelOf(kv.key),
                         AlertRecords.versionOf(kv.key));
                 if (!applies && !unreadableTopicRules.contains(name)) {
-                    withdrawn.add(KeyValue.pair(kv.key, s));
-                } else if (applies) {
+                    if (s.firing) {
+                        withdrawn.add(KeyValue.pair(kv.key, s));
+                    } else {
+                        halfStreaks.add(kv.key);
+                    }
+                } else if (applies && s.firing) {
                     applying.add(KeyValue.pair(kv.key, s));
                     applyingRules.add(rule);
                 }
@@ -121,6 +127,13 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
             if (isSilent(applyingRules.get(i), applying.get(i).value, now)) {
                 silent.add(applying.get(i));
             }
+        }
+        for (String key : halfStreaks) {
+            // a streak half built when its rule went would finish after the rule came back, over windows it never saw
+            AlertState s = AlertState.decode(state.get(key));
+            s.breaches = 0;
+            s.healthy = 0;
+            state.put(key, s.encode());
         }
         for (KeyValue<String, AlertState> kv : withdrawn) {
             resolveWithoutJudgement(kv.key, kv.value, AlertRecords.withdrawn(kv.key, kv.value.alertId, now), now);

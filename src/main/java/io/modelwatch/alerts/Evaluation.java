@@ -31,8 +31,8 @@ final class Evaluation {
             return new Result(state, Lifecycle.Event.NONE, Judgement.NOT_JUDGED); // re-delivered or already final
         }
         AlertState working = state;
-        Double value = v.value(rule.metric());
-        boolean enoughLabels = v.labeled >= rule.minLabeled();
+        Double value = v.zeroOverZero(rule.metric()) ? null : v.value(rule.metric());
+        boolean enoughLabels = sampleSize(rule, v) >= rule.minLabeled();
         Double baseline = null;
         if (rule.condition().usesBaseline()) {
             if (rule.pinnedBaseline() != null) {
@@ -64,6 +64,14 @@ final class Evaluation {
         Lifecycle.Step step = Lifecycle.step(working, j.verdict(), v.isFinal, position, rule.forWindows(),
                 rule.resolveAfter());
         return new Result(step.state(), step.event(), j);
+    }
+
+    /**
+     * What {@code min_labeled} counts: the labelled pairs, but the predictions for {@code label_coverage}, whose
+     * windows without a label are the ones it is there to catch.
+     */
+    static long sampleSize(AlertRule rule, MetricsView v) {
+        return "label_coverage".equals(rule.metric()) ? v.predictions : v.labeled;
     }
 
     private static Judgement judge(AlertRule rule, MetricsView v, Double value, boolean enoughLabels,

@@ -11,7 +11,10 @@ package io.modelwatch.alerts;
  *   <li>Not firing and {@code breaches >= for_windows}: FIRING (once; the episode stays open).</li>
  *   <li>Firing and {@code healthy >= resolve_after}: RESOLVED, and the counters start again.</li>
  *   <li>Update records (rules with {@code on_updates}) count the open window as one more window on
- *       top of the committed counters, without committing it: its final record does that.</li>
+ *       top of the committed counters, without committing it: its final record does that. An update may
+ *       fire an episode early, never resolve one: an open window whose labels are still coming in (the
+ *       late ones often the positives) can look healthy when its final will not, and an episode resolved
+ *       by an update and fired again by the same window's final would page once a window.</li>
  *   <li>A record of an older window than the one that decided the last FIRING or RESOLVED moves the
  *       counters but emits nothing: with a label delay longer than the window, finals of old windows
  *       keep arriving while a newer window's updates are judged, and would otherwise resolve (and the
@@ -69,7 +72,7 @@ public final class Lifecycle {
             next.lastTransitionStart = windowStart;
             return new Step(next, Event.FIRING);
         }
-        if (next.firing && !breach && healthy >= resolveAfter) {
+        if (next.firing && !breach && healthy >= resolveAfter && isFinal) {
             next.firing = false;
             next.breaches = 0;
             next.healthy = 0;

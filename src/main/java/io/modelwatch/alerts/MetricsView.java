@@ -79,6 +79,49 @@ final class MetricsView {
     }
 
     /**
+     * Whether the figure is a zero over zero, which scikit-learn reports as 0 ({@code zero_division=0}) and the
+     * record carries so: precision without a positive prediction, recall without a positive label, F1 without
+     * either, label coverage without a prediction. A rule does not judge it: a window without fraud is not a
+     * fraud model's recall of 0.
+     */
+    boolean zeroOverZero(String metric) {
+        return switch (metric) {
+            case "precision", "recall", "f1" -> {
+                if (confusion.path("labels").isEmpty()) {
+                    yield false; // no matrix to tell by (no labelled pair, or a record without one): judged on its figure
+                }
+                long[] c = positiveCounts();
+                yield c == null || switch (metric) { // no class 1 in the matrix: none predicted, none true
+                    case "precision" -> c[0] + c[1] == 0;
+                    case "recall" -> c[0] + c[2] == 0;
+                    default -> c[0] + c[1] + c[2] == 0;
+                };
+            }
+            case "label_coverage" -> predictions == 0;
+            default -> false;
+        };
+    }
+
+    /** TP, FP and FN of class {@code 1}, or null when the confusion matrix has no such class. */
+    private long[] positiveCounts() {
+        JsonNode labels = confusion.path("labels");
+        JsonNode matrix = confusion.path("matrix");
+        int pos = indexOf(labels, POSITIVE);
+        if (pos < 0) {
+            return null;
+        }
+        long fp = 0;
+        long fn = 0;
+        for (int i = 0; i < labels.size(); i++) {
+            if (i != pos) {
+                fp += cell(matrix, i, pos);
+                fn += cell(matrix, pos, i);
+            }
+        }
+        return new long[] {cell(matrix, pos, pos), fp, fn};
+    }
+
+    /**
      * The interval of the figure at this confidence (see {@link Intervals}), or null when the
      * record lacks the counts it needs (then the window is not judged).
      */
@@ -100,22 +143,15 @@ final class MetricsView {
                 return Intervals.wilson(correct, total, confidence);
             }
             case "precision", "recall", "f1" -> {
-                if (pos < 0) {
+                long[] c = positiveCounts();
+                if (c == null) {
                     return null;
                 }
-                long tp = cell(matrix, pos, pos);
-                long fp = 0;
-                long fn = 0;
-                for (int i = 0; i < k; i++) {
-                    if (i != pos) {
-                        fp += cell(matrix, i, pos);
-                        fn += cell(matrix, pos, i);
-                    }
-                }
+                long tp = c[0];
                 return switch (metric) {
-                    case "precision" -> Intervals.wilson(tp, tp + fp, confidence);
-                    case "recall" -> Intervals.wilson(tp, tp + fn, confidence);
-                    default -> Intervals.wilson(2 * tp, 2 * tp + fp + fn, confidence);
+                    case "precision" -> Intervals.wilson(tp, tp + c[1], confidence);
+                    case "recall" -> Intervals.wilson(tp, tp + c[2], confidence);
+                    default -> Intervals.wilson(2 * tp, 2 * tp + c[1] + c[2], confidence);
                 };
             }
             case "roc_auc" -> {

@@ -106,8 +106,60 @@ class LifecycleTest {
         assertEquals(2, fin.state().breaches());
         // an update of an already-final window is ignored
         assertEquals(NONE, Lifecycle.step(fin.state(), HEALTHY, false, 1, 2, 1).event());
-        // a healthy update of window 2 resolves (resolve_after 1)
-        assertEquals(RESOLVED, Lifecycle.step(fin.state(), HEALTHY, false, 2, 2, 1).event());
+        // a healthy update of window 2 does not resolve (resolve_after 1): only its final may
+        Lifecycle.Step healthyUpdate = Lifecycle.step(fin.state(), HEALTHY, false, 2, 2, 1);
+        assertEquals(NONE, healthyUpdate.event());
+        assertEquals(2, healthyUpdate.state().breaches(), "the committed streak stays");
+        assertEquals(RESOLVED, Lifecycle.step(healthyUpdate.state(), HEALTHY, true, 2, 2, 1).event());
+    }
+
+    /**
+     * The defaults with updates judged, on a model whose open windows look healthy until their late labels come
+     * (the positives of a fraud model): one FIRING, held while every final breaches, one RESOLVED when a final
+     * heals. An update that could resolve paged once a window (FIRING, RESOLVED, FIRING, ...).
+     */
+    @Test
+    void healthyUpdatesOfWindowsWhoseFinalsBreachDoNotFlap() {
+        AlertState s = new AlertState();
+        List<Lifecycle.Event> events = new ArrayList<>();
+        for (long w = 0; w < 5; w++) {
+            Lifecycle.Step update = Lifecycle.step(s, HEALTHY, false, w, 1, 1);
+            events.add(update.event());
+            Lifecycle.Step fin = Lifecycle.step(update.state(), BREACH, true, w, 1, 1);
+            events.add(fin.event());
+            s = fin.state();
+        }
+        Lifecycle.Step update = Lifecycle.step(s, HEALTHY, false, 5, 1, 1);
+        events.add(update.event());
+        events.add(Lifecycle.step(update.state(), HEALTHY, true, 5, 1, 1).event());
+        assertEquals(List.of(NONE, FIRING, NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE, RESOLVED), events);
+    }
+
+    /**
+     * for_windows 3: a healthy update in a breaching streak neither resolves nor wipes the committed streak, so the
+     * finals that go on breaching keep the episode open (it once resolved on the update, and fired again only
+     * three finals later: two windows of silence while every final breached).
+     */
+    @Test
+    void aHealthyUpdateLeavesTheCommittedStreak() {
+        AlertState s = new AlertState();
+        List<Lifecycle.Event> events = new ArrayList<>();
+        for (long w = 0; w < 3; w++) {
+            Lifecycle.Step fin = Lifecycle.step(s, BREACH, true, w, 3, 1);
+            events.add(fin.event());
+            s = fin.state();
+        }
+        Lifecycle.Step update = Lifecycle.step(s, HEALTHY, false, 3, 3, 1);
+        events.add(update.event());
+        s = update.state();
+        for (long w = 3; w < 6; w++) {
+            Lifecycle.Step fin = Lifecycle.step(s, BREACH, true, w, 3, 1);
+            events.add(fin.event());
+            s = fin.state();
+        }
+        assertEquals(List.of(NONE, NONE, FIRING, NONE, NONE, NONE, NONE), events);
+        assertTrue(s.firing(), "one episode, open throughout");
+        assertEquals(1, s.episodes());
     }
 
     @Test
