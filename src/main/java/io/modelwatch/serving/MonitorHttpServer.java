@@ -56,6 +56,13 @@ public final class MonitorHttpServer implements AutoCloseable {
     /** Response header listing the instances (host:port) whose state an answer lacks. */
     public static final String UNREACHABLE_HEADER = "X-Modelwatch-Unreachable";
 
+    /**
+     * The longest request target (path and query, as sent) answered: no name the monitor holds comes near it
+     * (ids, versions and slice values are at most {@code limits.max-field-bytes}), and a longer one is refused
+     * before any of it is decoded, looked up or logged.
+     */
+    static final int MAX_TARGET_CHARS = 8192;
+
     private static final Logger LOG = LoggerFactory.getLogger(MonitorHttpServer.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String JSON_TYPE = "application/json; charset=utf-8";
@@ -224,18 +231,31 @@ public final class MonitorHttpServer implements AutoCloseable {
             } catch (ApiError e) {
                 sendError(ex, e.status(), e.getMessage());
             } catch (InvalidStateStoreException e) {
-                LOG.debug("state not queryable for {}: {}", ex.getRequestURI(), e.toString());
+                LOG.debug("state not queryable for {}: {}", abbreviated(ex.getRequestURI()), e.toString());
                 ex.getResponseHeaders().set("Retry-After", "1");
                 sendError(ex, 503, "the monitor's state is not queryable right now (starting or rebalancing);"
                         + " retry shortly");
             } catch (IOException e) {
-                LOG.debug("client connection failed for {}: {}", ex.getRequestURI(), e.toString());
+                LOG.debug("client connection failed for {}: {}", abbreviated(ex.getRequestURI()), e.toString());
             } catch (RuntimeException | Error e) {
                 String ref = UUID.randomUUID().toString().substring(0, 8);
-                LOG.error("internal error [{}] answering {} {}", ref, ex.getRequestMethod(), ex.getRequestURI(), e);
+                LOG.error("internal error [{}] answering {} {}", ref, ex.getRequestMethod(),
+                        abbreviated(ex.getRequestURI()), e);
                 sendError(ex, 500, "internal error (reference " + ref + " in the server log)");
             }
         }
+    }
+
+    private static int targetLength(java.net.URI uri) {
+        String path = uri.getRawPath();
+        String query = uri.getRawQuery();
+        return (path == null ? 0 : path.length()) + (query == null ? 0 : query.length() + 1);
+    }
+
+    /** A request target as a log line holds it: its first 200 characters. */
+    static String abbreviated(java.net.URI uri) {
+        String s = uri.toString();
+        return s.length() <= 200 ? s : s.substring(0, 200) + "... (" + s.length() + " characters)";
     }
 
     private void dispatch(HttpExchange ex) throws IOException {
@@ -243,6 +263,9 @@ public final class MonitorHttpServer implements AutoCloseable {
         if (!"GET".equals(method) && !"HEAD".equals(method)) {
             ex.getResponseHeaders().set("Allow", "GET, HEAD");
             throw new ApiError(405, "method " + method + " is not allowed; use GET");
+        }
+        if (targetLength(ex.getRequestURI()) > MAX_TARGET_CHARS) {
+            throw new ApiError(414, "request target longer than " + MAX_TARGET_CHARS + " characters");
         }
         String rawPath = ex.getRequestURI().getRawPath();
         if (rawPath == null || rawPath.isEmpty()) {
@@ -466,8 +489,9 @@ public final class MonitorHttpServer implements AutoCloseable {
         long toMs = to != null ? to : now + DEFAULT_TO_SLACK.toMillis();
         long fromMs = from != null ? from : (to != null ? to : now) - DEFAULT_HISTORY.toMillis();
         if (fromMs >= toMs) {
-            throw ApiError.badRequest("'from' (" + Instant.ofEpochMilli(fromMs) + ") must be before 'to' ("
-                    + Instant.ofEpochMilli(toMs) + ")");
+            throw ApiError.badRequest("'from' (" + Instant.ofEpochMilli(fromMs) + (from == null ? ", by default "
+                    + DEFAULT_HISTORY.toDays() + " days before 'to'" : "") + ") must be before 'to' ("
+                    + Instant.ofEpochMilli(toMs) + (to == null ? ", by default a day ahead of now" : "") + ")");
         }
         List<JsonNode> records = view.history(model, version, slice, fromMs, toMs, rolling);
         if (records.isEmpty() && !knownModel(view, model) && view.unreachable().isEmpty()) {
