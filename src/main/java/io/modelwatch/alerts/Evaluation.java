@@ -83,19 +83,24 @@ final class Evaluation {
         if (threshold == null) {
             return Judgement.NOT_JUDGED;
         }
-        double[] interval = null;
-        double compared = value;
         boolean lowerIsWorse = rule.condition().lowerIsWorse();
-        if (rule.confidence() != null) {
-            interval = v.interval(rule.metric(), value, rule.confidence());
-            if (interval == null) {
-                return Judgement.NOT_JUDGED; // no counts to bound the figure with
-            }
-            // breach only when the whole interval is on the wrong side of the threshold
-            compared = lowerIsWorse ? interval[1] : interval[0];
+        boolean pointBreaches = lowerIsWorse ? value < threshold : value > threshold;
+        if (rule.confidence() == null) {
+            return new Judgement(pointBreaches ? Lifecycle.Verdict.BREACH : Lifecycle.Verdict.HEALTHY, value,
+                    threshold, null);
         }
-        boolean breach = lowerIsWorse ? compared < threshold : compared > threshold;
-        return new Judgement(breach ? Lifecycle.Verdict.BREACH : Lifecycle.Verdict.HEALTHY, value, threshold,
-                interval);
+        double[] interval = v.interval(rule.metric(), value, rule.confidence());
+        if (interval == null) {
+            return Judgement.NOT_JUDGED; // no counts to bound the figure with
+        }
+        // a breach when the whole interval is on the wrong side of the threshold; healthy when the figure itself
+        // is on the right side; in between (worse than the threshold, not significantly) neither: counted healthy,
+        // such windows resolved an episode while the figure stayed below its floor, and it fired again
+        boolean significant = lowerIsWorse ? interval[1] < threshold : interval[0] > threshold;
+        if (significant) {
+            return new Judgement(Lifecycle.Verdict.BREACH, value, threshold, interval);
+        }
+        return pointBreaches ? Judgement.NOT_JUDGED
+                : new Judgement(Lifecycle.Verdict.HEALTHY, value, threshold, interval);
     }
 }

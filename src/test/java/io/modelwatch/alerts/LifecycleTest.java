@@ -284,21 +284,48 @@ class LifecycleTest {
     @Test
     void confidenceRuleBreachesOnlyWhenTheWholeIntervalIsBelow() {
         AlertRule r = rule("{\"models\":[\"*\"],\"metric\":\"accuracy\",\"below\":0.8,\"confidence\":0.95}");
-        // 7/10: point 0.7 < 0.8 but Wilson upper 0.89 >= 0.8: healthy
+        // 7/10: point 0.7 < 0.8 but Wilson upper 0.89 >= 0.8: not significant, and not healthy either
         Evaluation.Result small = Evaluation.evaluate(r, record(0, true, 4, 1, 2, 3, null), new AlertState());
-        assertEquals(HEALTHY, small.judgement().verdict());
-        assertEquals(0.7, small.judgement().value(), 1e-12);
-        assertArrayEquals(Intervals.wilson(7, 10, 0.95), small.judgement().interval(), 1e-15);
+        assertEquals(NOT_JUDGED, small.judgement().verdict());
+        // 9/10: the figure itself clears the floor: healthy
+        Evaluation.Result good = Evaluation.evaluate(r, record(0, true, 5, 0, 1, 4, null), new AlertState());
+        assertEquals(HEALTHY, good.judgement().verdict());
+        assertEquals(0.9, good.judgement().value(), 1e-12);
+        assertArrayEquals(Intervals.wilson(9, 10, 0.95), good.judgement().interval(), 1e-15);
         // 700/1000: upper 0.728 < 0.8: breach
         Evaluation.Result big = Evaluation.evaluate(r, record(0, true, 400, 100, 200, 300, null), new AlertState());
         assertEquals(BREACH, big.judgement().verdict());
         assertEquals(FIRING, big.event());
         // above: the lower bound must clear the ceiling
         AlertRule above = rule("{\"models\":[\"*\"],\"metric\":\"accuracy\",\"above\":0.6,\"confidence\":0.95}");
-        assertEquals(HEALTHY, Evaluation.evaluate(above, record(0, true, 4, 1, 2, 3, null), new AlertState())
-                .judgement().verdict());
+        assertEquals(NOT_JUDGED, Evaluation.evaluate(above, record(0, true, 4, 1, 2, 3, null), new AlertState())
+                .judgement().verdict(), "0.7 over the ceiling, not significantly");
+        assertEquals(HEALTHY, Evaluation.evaluate(above, record(0, true, 3, 2, 3, 2, null), new AlertState())
+                .judgement().verdict(), "0.5 under the ceiling");
         assertEquals(BREACH, Evaluation.evaluate(above, record(0, true, 400, 100, 200, 300, null), new AlertState())
                 .judgement().verdict());
+    }
+
+    /**
+     * A confidence rule's episode, fired by significant breaches, is not resolved by windows whose figure stays
+     * below the floor without being significantly so (the demo's recall rule on a slice resolved and fired again
+     * 12 times in 16 minutes so): only windows whose figure clears the floor heal it.
+     */
+    @Test
+    void windowsBelowTheFloorButNotSignificantlyDoNotResolve() {
+        AlertRule r = rule("{\"models\":[\"*\"],\"metric\":\"accuracy\",\"below\":0.8,\"confidence\":0.95,"
+                + "\"for_windows\":2,\"resolve_after\":2}");
+        List<Lifecycle.Event> events = new ArrayList<>();
+        AlertState s = new AlertState();
+        // windows 0-1: 700/1000 (significant); 2-5: 7/10 (below, not significant); 6-7: 9/10 (healthy)
+        for (int w = 0; w < 8; w++) {
+            MetricsView v = w < 2 ? record(w, true, 400, 100, 200, 300, null)
+                    : w < 6 ? record(w, true, 4, 1, 2, 3, null) : record(w, true, 5, 0, 1, 4, null);
+            Evaluation.Result res = Evaluation.evaluate(r, v, s);
+            events.add(res.event());
+            s = res.state();
+        }
+        assertEquals(List.of(NONE, FIRING, NONE, NONE, NONE, NONE, NONE, RESOLVED), events);
     }
 
     @Test
