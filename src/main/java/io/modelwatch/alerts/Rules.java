@@ -116,17 +116,30 @@ public final class Rules {
     }
 
     public static List<AlertRule> load(Path file) {
+        return load(file, null);
+    }
+
+    /**
+     * The rules of a file, each also checked against the topology's {@code rolling} (null: not checked), every
+     * problem of every rule at once.
+     */
+    public static List<AlertRule> load(Path file, Integer topologyRolling) {
         String text;
         try {
             text = Files.readString(file);
         } catch (IOException e) {
             throw new RulesException(null, null, "cannot read " + file + ": " + why(e));
         }
-        return parseYaml(text);
+        return parseYaml(text, topologyRolling);
     }
 
     /** A rules file: a mapping with a {@code rules} list (an empty file or list means no rules). */
     public static List<AlertRule> parseYaml(String yaml) {
+        return parseYaml(yaml, null);
+    }
+
+    /** {@link #parseYaml(String)}, each rule also checked against the topology's {@code rolling} (if not null). */
+    public static List<AlertRule> parseYaml(String yaml, Integer topologyRolling) {
         JsonNode root;
         try {
             root = YAML.readTree(yaml);
@@ -160,11 +173,19 @@ public final class Rules {
             position++;
             // every problem of every rule at once, not one fix and restart at a time
             AlertRule rule = parseRule(node, "#" + position, null, problems);
-            if (rule != null) {
-                if (names.add(rule.name())) {
-                    rules.add(rule);
-                } else {
-                    problems.add(new RulesException(rule.name(), "name", "duplicate rule name"));
+            // checked on the rule as written, so that an invalid rule's name or rolling is judged too
+            JsonNode declared = node == null ? null : node.get("name");
+            if (declared != null && declared.isTextual() && !names.add(declared.asText())) {
+                problems.add(new RulesException(declared.asText(), "name", "duplicate rule name"));
+            } else if (rule != null) {
+                rules.add(rule);
+            }
+            JsonNode rolling = node == null ? null : node.get("rolling");
+            if (topologyRolling != null && declared != null && declared.isTextual() && rolling != null
+                    && rolling.canConvertToInt()) {
+                RulesException mismatch = rollingMismatch(declared.asText(), rolling.asInt(), topologyRolling);
+                if (mismatch != null) {
+                    problems.add(mismatch);
                 }
             }
         }
@@ -212,11 +233,19 @@ public final class Rules {
     }
 
     public static void checkAgainst(AlertRule r, int topologyRolling) {
-        if (r.rolling() > 1 && r.rolling() != topologyRolling) {
-            throw new RulesException(r.name(), "rolling", "is " + r.rolling() + " but the topology emits "
+        RulesException mismatch = rollingMismatch(r.name(), r.rolling(), topologyRolling);
+        if (mismatch != null) {
+            throw mismatch;
+        }
+    }
+
+    private static RulesException rollingMismatch(String rule, int rolling, int topologyRolling) {
+        if (rolling > 1 && rolling <= 10_000 && rolling != topologyRolling) {
+            return new RulesException(rule, "rolling", "is " + rolling + " but the topology emits "
                     + (topologyRolling > 1 ? "rolling records over " + topologyRolling + " windows"
                     : "no rolling records (rolling: 1)"));
         }
+        return null;
     }
 
     /**

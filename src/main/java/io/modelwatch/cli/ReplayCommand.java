@@ -129,8 +129,7 @@ final class ReplayCommand implements Callable<Integer> {
         List<AlertRule> alertRules = List.of();
         if (rules != null) {
             try {
-                alertRules = Rules.load(rules);
-                Rules.checkAgainst(alertRules, rolling);
+                alertRules = Rules.load(rules, rolling);
             } catch (RulesException e) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                         "--rules " + rules + ": " + e.getMessage());

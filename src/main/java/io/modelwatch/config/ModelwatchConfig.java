@@ -180,7 +180,12 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
             throw new ConfigException(List.of(file + ": cannot read: " + e.getMessage()));
         }
         if (root == null || root.isMissingNode() || root.isNull()) {
-            return;
+            return; // an empty file (or comments only): the defaults and the environment
+        }
+        if (!root.isObject()) {
+            // fields() of a list or a string is empty: it would run on the defaults without a word
+            throw new ConfigException(List.of(file + ": must be a mapping of settings (key: value), got "
+                    + kind(root) + " (see modelwatch.example.yaml)"));
         }
         flatten("", root, values, kafka, problems);
     }
@@ -339,8 +344,7 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         String rulesFile = r.string("rules-file");
         if (!rulesFile.isEmpty()) {
             try {
-                b.alertRules = io.modelwatch.alerts.Rules.load(Path.of(rulesFile));
-                io.modelwatch.alerts.Rules.checkAgainst(b.alertRules, rolling);
+                b.alertRules = io.modelwatch.alerts.Rules.load(Path.of(rulesFile), rolling);
             } catch (RuntimeException e) {
                 problems.add("rules-file " + rulesFile + ": " + e.getMessage());
             }

@@ -338,6 +338,33 @@ class RulesTest {
                 """)).rule());
     }
 
+    /**
+     * A duplicate name and a rolling span the topology lacks are reported with the file's other problems, also on
+     * rules invalid otherwise (they were found only once every rule was valid: a fix and a restart more).
+     */
+    @Test
+    void duplicatesAndRollingMismatchesComeWithTheOtherProblems() {
+        RulesException e = assertThrows(RulesException.class, () -> Rules.parseYaml("""
+                rules:
+                  - {name: r1, models: ["*"], metric: f1, below: 0.8}
+                  - {name: r1, models: ["*"], metric: f1, below: 1.5}
+                  - {name: r5, models: ["*"], metric: f1, below: 0.8, rolling: 6, for_windows: 0}
+                  - {name: r6, models: ["*"], metric: nope, below: 0.8}
+                """, 1));
+        String m = e.getMessage();
+        assertTrue(m.contains("rule 'r1': field 'name': duplicate rule name"), m);
+        assertTrue(m.contains("rule 'r1': field 'below'"), m);
+        assertTrue(m.contains("rule 'r5': field 'rolling': is 6 but the topology emits no rolling records"), m);
+        assertTrue(m.contains("rule 'r5': field 'for_windows'"), m);
+        assertTrue(m.contains("rule 'r6': field 'metric'"), m);
+        assertTrue(m.startsWith("3 invalid rules (5 problems):"), m);
+        assertEquals(2, Rules.parseYaml("""
+                rules:
+                  - {name: a, models: ["*"], metric: f1, below: 0.8, rolling: 6}
+                  - {name: b, models: ["*"], metric: f1, below: 0.8}
+                """, 6).size(), "a span the topology has is fine");
+    }
+
     @Test
     void confidenceIsAcceptedOnEverySupportedMetric() {
         for (String metric : Rules.CONFIDENCE_METRICS) {

@@ -90,6 +90,19 @@ class ModelwatchConfigTest {
         assertTrue(e.getMessage().contains("(line 3)"), e.getMessage());
     }
 
+    /** A file of a list or a string holds no setting: refused, not run on the defaults without a word. */
+    @Test
+    void aFileThatIsNotAMappingIsRefused() throws IOException {
+        for (String text : List.of("- window: PT1H\n- rolling: 3\n", "just a string\n")) {
+            Path f = file(text);
+            ConfigException e = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(f, Map.of()));
+            assertTrue(e.getMessage().contains(": must be a mapping of settings (key: value), got "), e.getMessage());
+        }
+        Path empty = file("# nothing set here\n");
+        assertEquals(ModelwatchConfig.load(null, Map.of()).streamsProperties(), ModelwatchConfig.load(empty, Map.of()).streamsProperties(),
+                "an empty file is the defaults");
+    }
+
     @Test
     void aMisspeltKafkaPropertyIsNamedWithTheOneItProbablyMeant() {
         ModelwatchConfig c = ModelwatchConfig.load(null, Map.of("MODELWATCH_KAFKA_PROPERTY_COMIT_INTERVAL_MS", "200",
