@@ -321,6 +321,7 @@
       h("span", {className: "sev", text: r.severity}),
       h("span", {className: "rule", text: r.name || "(rule)"}),
       h("span", {className: "cond", text: conditionText(r.alerts)}),
+      h("span", {className: "at-firing", text: "when it fired:"}),
       h("span", {className: "targets"}, targets),
       h("span", {className: "when", title: r.since === null ? null : "firing since " + fmtTime(r.since),
         text: r.since === null ? "" : "since " + fmtWhen(r.since)})
@@ -404,7 +405,8 @@
       state.recentSignature = recentSignature;
       drawRecent();
     }
-    document.getElementById("recent-count").textContent = "(" + recent.length + ")";
+    document.getElementById("recent-count").textContent = recent.length > state.recent.length
+      ? "(the latest " + state.recent.length + " of " + recent.length + ")" : "(" + recent.length + ")";
   }
 
   /**
@@ -449,6 +451,7 @@
     var badge = h("span", {className: "badge good", id: "model-badge-" + sid, text: "ok"});
     var kind = h("span", {className: "kind", text: model.kind || ""});
     var note = h("p", {className: "note", id: "note-" + sid});
+    var summaryTitle = h("h3", {className: "summary-title", text: "Last closed window by version"});
     var root = h("section", {className: "model panel", id: "model-" + sid, "data-model": id}, [
       h("header", {className: "model-head"}, [
         h("h2", {text: id}), kind, badge,
@@ -457,14 +460,14 @@
       legend,
       h("div", {className: "charts"}, [f1.fig, auc.fig, cov.fig]),
       h("div", {className: "tables"}, [
-        h("div", {className: "table-card"}, [h("h3", {text: "Last closed window by version"}), summary]),
+        h("div", {className: "table-card"}, [summaryTitle, summary]),
         h("div", {className: "table-card"}, [h("h3", {text: "Last closed window by slice"}), slices])
       ]),
       note
     ]);
     document.getElementById("models").appendChild(root);
     sec = {root: root, select: select, f1: f1, auc: auc, cov: cov, legend: legend, summary: summary, slices: slices,
-      badge: badge, kind: kind, note: note};
+      badge: badge, kind: kind, note: note, summaryTitle: summaryTitle};
     state.sections[id] = sec;
     return sec;
   }
@@ -609,7 +612,8 @@
 
     var url = "/api/models/" + encodeURIComponent(model.model_id) + "/metrics?slice=" + encodeURIComponent(slice);
     if (model.latest_window_start !== null && model.window_size_ms) {
-      url += "&from=" + (model.latest_window_start - MAX_WINDOWS * model.window_size_ms);
+      // the newest window and the MAX_WINDOWS - 1 before it
+      url += "&from=" + (model.latest_window_start - (MAX_WINDOWS - 1) * model.window_size_ms);
     }
     return getJson(url).then(function (hist) {
       var records = hist.records || [];
@@ -621,6 +625,7 @@
       MWChart.render(sec.cov.svg, {series: seriesOf(model, records, "label_coverage"), yLabel: "coverage",
         xSpan: step, domain: [0, 1], thresholds: thresholdsFor(alerts, model.model_id, "label_coverage", slice)});
       renderLegend(sec, model);
+      sec.summaryTitle.textContent = "Last closed window by version, " + (slice ? "slice " + slice : "whole model");
       renderSummary(sec, model, slice, alerts, keys);
       renderSlices(sec, model, slice, keys);
       var distinct = dict();

@@ -189,8 +189,13 @@ class DashboardBrowserIT {
         new Select(driver.findElement(By.id("slice-fraud"))).selectByValue("cloud=gcp");
         waitUpTo(10).until(d -> points("chart-fraud-auc") == 2 * windows - 1);
         assertEquals(2 * windows, points("chart-fraud-f1"));
+        // the version table shows the slice chosen, and says so
+        waitUpTo(10).until(d -> "Last closed window by version, slice cloud=gcp".equals(
+                text("section.model[data-model=fraud] h3.summary-title")));
         new Select(driver.findElement(By.id("slice-fraud"))).selectByValue("");
         waitUpTo(10).until(d -> points("chart-fraud-auc") == 2 * windows);
+        waitUpTo(10).until(d -> "Last closed window by version, whole model".equals(
+                text("section.model[data-model=fraud] h3.summary-title")));
 
         // a new window appears on a later poll, without reloading the page
         int before = refreshes();
@@ -367,6 +372,7 @@ class DashboardBrowserIT {
             assertEquals(List.of("", "cloud=aws", "cloud=azure", "cloud=gcp"),
                     attributes(accuracy + " .target", "data-slice"));
             assertEquals("f1 below 0.750", cell(f1 + " .cond"));
+            assertEquals("when it fired:", cell(f1 + " .at-firing"), "the values are those of the firing windows");
             assertEquals("whole model 0.600 · cloud=aws 0.600 · cloud=azure 0.600 · cloud=gcp 0.600",
                     cell(f1 + " .targets"));
             assertEquals("critical", cell(f1 + " .sev"));
@@ -592,6 +598,25 @@ class DashboardBrowserIT {
         } finally {
             view.alerts.remove(resolved);
             view.alerts.remove(again);
+        }
+    }
+
+    /** More records than the list draws: the count says how many of how many. */
+    @Test
+    void theRecentCountSaysWhenTheListIsCut() {
+        List<ObjectNode> added = new java.util.ArrayList<>();
+        for (int i = 0; i < 28; i++) {
+            added.add(FakeMonitorView.alert("f1-floor", "fraud", "v2", "", "f1", 0.9, 0.8, i % 2 == 0 ? "RESOLVED"
+                    : "FIRING", "critical", scenario.window(9), scenario.window(10), scenario.window(10) + i));
+        }
+        view.alerts.addAll(added);
+        try {
+            driver.get(server.url());
+            waitUpTo(20).until(d -> "(the latest 30 of 32)".equals(text("#recent-count")));
+            driver.findElement(By.cssSelector("details.recent > summary")).click();
+            waitUpTo(5).until(d -> d.findElements(By.cssSelector("#alerts-recent li.alert")).size() == 30);
+        } finally {
+            view.alerts.removeAll(added);
         }
     }
 
