@@ -341,6 +341,7 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         b.rulesTopic = r.string("topics.rules");
         checkTopicNames(r, problems);
         checkKafkaPropertiesLeaveOursAlone(kafka, problems);
+        checkKafkaPropertyValues(kafka, problems);
         String rulesFile = r.string("rules-file");
         if (!rulesFile.isEmpty()) {
             try {
@@ -428,7 +429,8 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
             problems.add("http.advertised-host: must be a host name or IPv4 address, got '" + advertisedHost + "'");
         }
         String bindAddress = r.string("http.bind-address");
-        if (bindAddress.isEmpty() || bindAddress.contains("/") || bindAddress.contains(" ")) {
+        if (bindAddress.isEmpty() || bindAddress.contains("/") || bindAddress.contains(" ")
+                || (bindAddress.matches("[0-9.]+") && !isIpv4(bindAddress))) {
             problems.add("http.bind-address: must be the IP address or host name of a local interface (0.0.0.0: "
                     + "every interface), got '" + bindAddress + "'");
         }
@@ -568,6 +570,59 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
             problems.add("kafka.properties " + StreamsConfig.MAX_TASK_IDLE_MS_CONFIG + ": must be a number of "
                     + "milliseconds, got '" + value + "'");
             return null;
+        }
+    }
+
+    /** Four numbers of 0 to 255 (digits and dots only would otherwise be looked up as a host name, at bind). */
+    static boolean isIpv4(String s) {
+        String[] parts = s.split("\\.", -1);
+        if (parts.length != 4) {
+            return false;
+        }
+        for (String part : parts) {
+            if (part.isEmpty() || part.length() > 3 || Integer.parseInt(part) > 255) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The value of each {@code kafka.properties} setting a Kafka client or Streams defines, parsed and checked as
+     * that client will: a value of the wrong type ({@code commit.interval.ms: abc}) or out of its range is
+     * refused at start-up with the other problems, not when the clients are made, after Kafka was reached.
+     */
+    private static void checkKafkaPropertyValues(Map<String, String> kafka, List<String> problems) {
+        List<org.apache.kafka.common.config.ConfigDef> defs = List.of(StreamsConfig.configDef(),
+                org.apache.kafka.clients.consumer.ConsumerConfig.configDef(),
+                org.apache.kafka.clients.producer.ProducerConfig.configDef(),
+                org.apache.kafka.clients.admin.AdminClientConfig.configDef());
+        for (Map.Entry<String, String> e : new java.util.TreeMap<>(kafka).entrySet()) {
+            String name = e.getKey();
+            if (e.getValue() == null || e.getValue().contains("${")) {
+                continue; // a config provider's reference (${file:...}) is resolved by the client, then parsed
+            }
+            for (String prefix : CLIENT_PREFIXES) {
+                if (name.startsWith(prefix)) {
+                    name = name.substring(prefix.length());
+                    break;
+                }
+            }
+            for (org.apache.kafka.common.config.ConfigDef def : defs) {
+                org.apache.kafka.common.config.ConfigDef.ConfigKey key = def.configKeys().get(name);
+                if (key == null) {
+                    continue;
+                }
+                try {
+                    Object parsed = org.apache.kafka.common.config.ConfigDef.parseType(name, e.getValue(), key.type);
+                    if (key.validator != null) {
+                        key.validator.ensureValid(name, parsed);
+                    }
+                } catch (org.apache.kafka.common.config.ConfigException ex) {
+                    problems.add("kafka.properties " + e.getKey() + ": " + ex.getMessage());
+                }
+                break; // the first client that defines it says what it takes
+            }
         }
     }
 

@@ -90,6 +90,29 @@ class ModelwatchConfigTest {
         assertTrue(e.getMessage().contains("(line 3)"), e.getMessage());
     }
 
+    /**
+     * A Kafka setting's value is parsed as its client will parse it, at start-up with the other problems (a wrong
+     * type failed only once Kafka was reached and the topics made, with exit 1); so is a bind address of digits.
+     */
+    @Test
+    void kafkaPropertyValuesAndANumericBindAddressAreCheckedAtStartUp() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(null, Map.of(
+                "MODELWATCH_KAFKA_PROPERTY_COMMIT_INTERVAL_MS", "abc",
+                "MODELWATCH_KAFKA_PROPERTY_PRODUCER_ACKS", "most",
+                "MODELWATCH_HTTP_BIND_ADDRESS", "999.1.1.1")));
+        String m = e.getMessage();
+        assertTrue(m.contains("kafka.properties commit.interval.ms: Invalid value abc"), m);
+        assertTrue(m.contains("kafka.properties producer.acks: Invalid value most"), m);
+        assertTrue(m.contains("http.bind-address: must be the IP address or host name of a local interface"), m);
+        ModelwatchConfig ok = ModelwatchConfig.load(null, Map.of("MODELWATCH_KAFKA_PROPERTY_COMMIT_INTERVAL_MS", "250",
+                "MODELWATCH_KAFKA_PROPERTY_SASL_JAAS_CONFIG", "${file:/etc/kafka/secrets.properties:jaas}",
+                "MODELWATCH_HTTP_BIND_ADDRESS", "127.0.0.1"));
+        assertEquals("250", ok.streamsProperties().getProperty("commit.interval.ms"));
+        assertTrue(ModelwatchConfig.isIpv4("10.0.0.255"));
+        assertFalse(ModelwatchConfig.isIpv4("10.0.0.256"));
+        assertFalse(ModelwatchConfig.isIpv4("10.0.0"));
+    }
+
     /** A file of a list or a string holds no setting: refused, not run on the defaults without a word. */
     @Test
     void aFileThatIsNotAMappingIsRefused() throws IOException {
