@@ -121,7 +121,8 @@ final class Query {
             // fall through
         }
         throw ApiError.badRequest("parameter '" + name + "' is not a time: '" + s
-                + "'; give epoch milliseconds (e.g. 1793577600000) or ISO-8601 (e.g. 2026-11-01T12:00:00Z)");
+                + "'; give epoch milliseconds (e.g. 1793577600000) or ISO-8601 (e.g. 2026-11-01T12:00:00Z)"
+                + (s.contains(" ") ? "; a '+' in a query is a space: write an offset's '+' as %2B" : ""));
     }
 
     /**

@@ -320,6 +320,8 @@ class MonitorHttpServerTest {
         assertJsonError(rawGet("/api/models/fraud/metrics?from=2026-11-01T00:00:00%2B02:00&to=1"), 400,
                 "must be before");
         assertJsonError(get("/api/models/fraud/metrics?from=99999999999999999999"), 400, "'from'");
+        assertJsonError(rawGet("/api/models/fraud/metrics?from=2026-11-01T00:00:00+02:00"), 400,
+                "write an offset's '+' as %2B");
     }
 
     /** A tag sent as "" is a slice ("cloud="): it can be asked for like any other. */
