@@ -78,8 +78,9 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
      * disabled, or edited so that its models or versions no longer match the episode's) would never see the
      * healthy streak that resolves it: it is RESOLVED here, with reason {@code rule_withdrawn}, and its streaks
      * start over (the episode count stays, so alert ids stay unique). An episode not firing under such a rule
-     * has its streaks started over (nothing emitted), so that the rule, back, counts only windows it judged. A rule whose topic value cannot be read
-     * (and no readable one was seen since start) withdraws nothing: it is broken, not deleted.
+     * has its streaks started over (nothing emitted), so that the rule, back, counts only windows it judged. A
+     * rule whose topic value cannot be read (and no readable one was seen since start) withdraws nothing: it is
+     * broken, not deleted.
      *
      * <p>An episode firing under a rule with {@code resolve_when_silent: N} whose key sent no final record (judged
      * or not) for N windows of the task's time ({@link #taskTime}) would never see a healthy window either (a retired model

@@ -88,7 +88,8 @@ final class MetricsView {
         return switch (metric) {
             case "precision", "recall", "f1" -> {
                 if (confusion.path("labels").isEmpty()) {
-                    yield false; // no matrix to tell by (no labelled pair, or a record without one): judged on its figure
+                    // no matrix to tell by (no labelled pair, or a record without one): judged on its figure
+                    yield false;
                 }
                 long[] c = positiveCounts();
                 yield c == null || switch (metric) { // no class 1 in the matrix: none predicted, none true

@@ -49,9 +49,21 @@ public final class DemoRun implements AutoCloseable {
         simulatorThread.setDaemon(true);
     }
 
+    /**
+     * The demo's broker keeps 10 minutes of its topics (the demo's windows and label delay are seconds; the
+     * monitor's history is in its stores), in 16 MiB segments so that old ones go, and tombstones 10 minutes:
+     * with the broker's defaults (7 days, 1 GiB segments, a day) a demo left running filled its temporary
+     * directory at about 0.5 MB/s, 1.8 GB an hour.
+     */
+    static final Map<String, String> BROKER_RETENTION = Map.of(
+            "log.retention.ms", "600000",
+            "log.segment.bytes", Integer.toString(16 << 20),
+            "log.retention.check.interval.ms", "60000",
+            "log.cleaner.delete.retention.ms", "600000");
+
     public static DemoRun start(Options options) throws IOException, InterruptedException {
         Path stateDir = Files.createTempDirectory("modelwatch-demo");
-        EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start(1);
+        EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start(1, BROKER_RETENTION);
         ModelwatchService service = null;
         try {
             kafka.createTopic("predictions", 3, 1);

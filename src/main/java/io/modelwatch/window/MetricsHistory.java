@@ -149,7 +149,8 @@ public final class MetricsHistory {
                     continue;
                 }
                 boolean isFinal = isFinal(e.json());
-                p = p == null ? MetricsLatest.Pointers.first(e.windowStart(), isFinal) : p.after(e.windowStart(), isFinal);
+                p = p == null ? MetricsLatest.Pointers.first(e.windowStart(), isFinal)
+                        : p.after(e.windowStart(), isFinal);
                 if (isFinal) {
                     return p;
                 }

@@ -60,6 +60,16 @@ class DemoEndToEndIT {
                     "modelwatch_model_final_* of fraud v1 report /api/models' latest_final");
 
             assertTrue(metricsOnTopic(demo.kafka().bootstrapServers()) > 0, "metrics records on model-metrics");
+            // the demo's broker keeps minutes of its topics, not the broker's 7 days (a long demo filled /tmp)
+            try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                    java.util.Map.of("bootstrap.servers", demo.kafka().bootstrapServers()))) {
+                org.apache.kafka.common.config.ConfigResource predictions = new org.apache.kafka.common.config
+                        .ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC, "predictions");
+                org.apache.kafka.clients.admin.Config c = admin.describeConfigs(List.of(predictions)).all()
+                        .get().get(predictions);
+                assertEquals("600000", c.get("retention.ms").value());
+                assertEquals(String.valueOf(16 << 20), c.get("segment.bytes").value());
+            }
 
             await(Duration.ofSeconds(90), () -> firing(url, "fraud-f1-floor"), "the F1 floor alert fires after the drop");
             JsonNode alerts = JSON.readTree(get(url + "/api/alerts").body());
