@@ -284,9 +284,10 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
      */
     private static void sliceLimitProblems(List<String> dimensions, io.modelwatch.ingest.IngestLimits limits,
             List<String> problems) {
-        for (String dimension : dimensions) {
+        boolean fieldBoundValid = !reported(problems, "limits.max-field-bytes");
+        for (String dimension : new java.util.LinkedHashSet<>(dimensions)) { // a tag named twice is said once
             int bytes = dimension.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
-            if (bytes > limits.maxFieldBytes()) {
+            if (fieldBoundValid && bytes > limits.maxFieldBytes()) {
                 problems.add("slices: tag '" + dimension + "' is " + bytes + " bytes, longer than limits.max-field-bytes ("
                         + limits.maxFieldBytes() + "): every prediction with this tag would be a dead letter");
             }
@@ -417,7 +418,8 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         // unset: three quarters of the cache, so a smaller cache alone is a valid configuration
         long writeBufferBytes = r.string("rocksdb.write-buffer-bytes").isEmpty() ? cacheBytes / 4 * 3
                 : r.bytes("rocksdb.write-buffer-bytes", 1L << 20);
-        if (writeBufferBytes > cacheBytes) {
+        if (writeBufferBytes > cacheBytes && !reported(problems, "rocksdb.block-cache-bytes")
+                && !reported(problems, "rocksdb.write-buffer-bytes")) {
             problems.add("rocksdb.write-buffer-bytes: the write buffers are counted within the block cache, so "
                     + writeBufferBytes + " must not exceed rocksdb.block-cache-bytes " + cacheBytes);
         }
@@ -571,6 +573,11 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
                     + "milliseconds, got '" + value + "'");
             return null;
         }
+    }
+
+    /** Whether a problem with {@code key} was found already: a check that follows from its value would only echo it. */
+    private static boolean reported(List<String> problems, String key) {
+        return problems.stream().anyMatch(p -> p.startsWith(key + ":"));
     }
 
     /** Four numbers of 0 to 255 (digits and dots only would otherwise be looked up as a host name, at bind). */

@@ -113,6 +113,23 @@ class ModelwatchConfigTest {
         assertFalse(ModelwatchConfig.isIpv4("10.0.0"));
     }
 
+    /** A refused value is said once, not again by the checks that follow from it; a tag named twice once. */
+    @Test
+    void aRefusedValueIsNotEchoedByTheChecksThatFollowFromIt() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(null, Map.of(
+                "MODELWATCH_SLICES", "cloud,region,cloud", "MODELWATCH_LIMITS_MAX_FIELD_BYTES", "0",
+                "MODELWATCH_ROCKSDB_BLOCK_CACHE_BYTES", "10", "MODELWATCH_ROCKSDB_WRITE_BUFFER_BYTES", "100")));
+        List<String> lines = List.of(e.getMessage().split("\n"));
+        assertEquals(1, lines.stream().filter(l -> l.contains("max-field-bytes")).count(), e.getMessage());
+        assertEquals(2, lines.stream().filter(l -> l.contains("rocksdb.")).count(), e.getMessage());
+        assertEquals(1, lines.stream().filter(l -> l.contains("named twice")).count(), e.getMessage());
+        ConfigException longTag = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(null, Map.of(
+                "MODELWATCH_SLICES", "a-rather-long-tag-name,a-rather-long-tag-name",
+                "MODELWATCH_LIMITS_MAX_FIELD_BYTES", "16")));
+        assertEquals(1, List.of(longTag.getMessage().split("\n")).stream()
+                .filter(l -> l.contains("longer than limits.max-field-bytes (16)")).count(), longTag.getMessage());
+    }
+
     /** A file of a list or a string holds no setting: refused, not run on the defaults without a word. */
     @Test
     void aFileThatIsNotAMappingIsRefused() throws IOException {
