@@ -78,7 +78,8 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
      * disabled, or edited so that its models or versions no longer match the episode's) would never see the
      * healthy streak that resolves it: it is RESOLVED here, with reason {@code rule_withdrawn}, and its streaks
      * start over (the episode count stays, so alert ids stay unique). An episode not firing under such a rule
-     * has its streaks started over (nothing emitted), so that the rule, back, counts only windows it judged. A
+     * has its breach streak started over (nothing emitted), so that the rule, back, counts only windows it judged
+     * (when this check ran while it was away: a rule back within 10 s, or in a replay, keeps its streak). A
      * rule whose topic value cannot be read (and no readable one was seen since start) withdraws nothing: it is
      * broken, not deleted.
      *
@@ -104,8 +105,8 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
             while (it.hasNext()) {
                 KeyValue<String, byte[]> kv = it.next();
                 AlertState s = AlertState.decode(kv.value);
-                if (!s.firing && s.breaches == 0 && s.healthy == 0) {
-                    continue;
+                if (!s.firing && s.breaches == 0) {
+                    continue; // nothing to resolve, no breach streak to start over (healthy counts only while firing)
                 }
                 String name = AlertRecords.ruleOf(kv.key);
                 AlertRule rule = enabled.get(name);
@@ -133,7 +134,6 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
             // a streak half built when its rule went would finish after the rule came back, over windows it never saw
             AlertState s = AlertState.decode(state.get(key));
             s.breaches = 0;
-            s.healthy = 0;
             state.put(key, s.encode());
         }
         for (KeyValue<String, AlertState> kv : withdrawn) {

@@ -94,8 +94,8 @@ final class Evaluation {
             return Judgement.NOT_JUDGED; // no counts to bound the figure with
         }
         // a breach when the whole interval is on the wrong side of the threshold; healthy when the figure itself
-        // is on the right side; in between (worse than the threshold, not significantly) neither: counted healthy,
-        // such windows resolved an episode while the figure stayed below its floor, and it fired again
+        // is on the right side; in between (worse than the threshold, not significantly) neither. Builds before the
+        // 44th session counted those healthy: they resolved episodes whose figure stayed below the floor
         boolean significant = lowerIsWorse ? interval[1] < threshold : interval[0] > threshold;
         if (significant) {
             return new Judgement(Lifecycle.Verdict.BREACH, value, threshold, interval);

@@ -175,14 +175,15 @@ public final class Rules {
             AlertRule rule = parseRule(node, "#" + position, null, problems);
             // checked on the rule as written, so that an invalid rule's name or rolling is judged too
             JsonNode declared = node == null ? null : node.get("name");
-            if (declared != null && declared.isTextual() && !names.add(declared.asText())) {
+            if (declared != null && declared.isTextual() && !declared.asText().isBlank()
+                    && !names.add(declared.asText())) {
                 problems.add(new RulesException(declared.asText(), "name", "duplicate rule name"));
             } else if (rule != null) {
                 rules.add(rule);
             }
             JsonNode rolling = node == null ? null : node.get("rolling");
             if (topologyRolling != null && declared != null && declared.isTextual() && rolling != null
-                    && rolling.canConvertToInt()) {
+                    && rolling.isIntegralNumber() && rolling.canConvertToInt()) {
                 RulesException mismatch = rollingMismatch(declared.asText(), rolling.asInt(), topologyRolling);
                 if (mismatch != null) {
                     problems.add(mismatch);
@@ -232,6 +233,9 @@ public final class Rules {
         }
     }
 
+    /** The largest {@code rolling} a rule may name. */
+    private static final int MAX_ROLLING = 10_000;
+
     public static void checkAgainst(AlertRule r, int topologyRolling) {
         RulesException mismatch = rollingMismatch(r.name(), r.rolling(), topologyRolling);
         if (mismatch != null) {
@@ -240,7 +244,7 @@ public final class Rules {
     }
 
     private static RulesException rollingMismatch(String rule, int rolling, int topologyRolling) {
-        if (rolling > 1 && rolling <= 10_000 && rolling != topologyRolling) {
+        if (rolling > 1 && rolling <= MAX_ROLLING && rolling != topologyRolling) {
             return new RulesException(rule, "rolling", "is " + rolling + " but the topology emits "
                     + (topologyRolling > 1 ? "rolling records over " + topologyRolling + " windows"
                     : "no rolling records (rolling: 1)"));
@@ -363,7 +367,7 @@ public final class Rules {
                         + String.join(", ", new java.util.TreeSet<>(CONFIDENCE_METRICS)) + ")");
             }
         }
-        int rolling = (int) f.integer("rolling", 1, 1, 10_000);
+        int rolling = (int) f.integer("rolling", 1, 1, MAX_ROLLING);
         boolean onUpdates = f.bool("on_updates", false);
         boolean enabled = f.bool("enabled", true);
         if (problems.size() > before) {

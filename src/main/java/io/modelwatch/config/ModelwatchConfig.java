@@ -346,7 +346,9 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         String rulesFile = r.string("rules-file");
         if (!rulesFile.isEmpty()) {
             try {
-                b.alertRules = io.modelwatch.alerts.Rules.load(Path.of(rulesFile), rolling);
+                // a refused rolling is not held against every rule with rolling > 1
+                b.alertRules = io.modelwatch.alerts.Rules.load(Path.of(rulesFile),
+                        reported(problems, "rolling") ? null : rolling);
             } catch (RuntimeException e) {
                 problems.add("rules-file " + rulesFile + ": " + e.getMessage());
             }
@@ -609,6 +611,9 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
             if (e.getValue() == null || e.getValue().contains("${")) {
                 continue; // a config provider's reference (${file:...}) is resolved by the client, then parsed
             }
+            if (reported(problems, "kafka.properties " + name)) {
+                continue; // refused already (modelwatch sets it): its value does not matter
+            }
             for (String prefix : CLIENT_PREFIXES) {
                 if (name.startsWith(prefix)) {
                     name = name.substring(prefix.length());
@@ -627,6 +632,8 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
                     }
                 } catch (org.apache.kafka.common.config.ConfigException ex) {
                     problems.add("kafka.properties " + e.getKey() + ": " + ex.getMessage());
+                } catch (RuntimeException | LinkageError ex) { // a class that loads but fails to initialise or link
+                    problems.add("kafka.properties " + e.getKey() + ": cannot load class " + e.getValue() + ": " + ex);
                 }
                 break; // the first client that defines it says what it takes
             }

@@ -72,7 +72,8 @@ public final class ModelwatchService implements AutoCloseable {
             if (address.isUnresolved()) {
                 throw new IOException("http.bind-address " + config.httpBindAddress() + " does not resolve");
             }
-            this.http = new MonitorHttpServer(view, metrics).start(address);
+            this.http = new MonitorHttpServer(view, metrics).maxNameBytes(config.topology().limits().maxFieldBytes())
+                    .start(address);
         } catch (IOException e) {
             metrics.close();
             alertFeed.close();

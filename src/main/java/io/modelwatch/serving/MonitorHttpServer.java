@@ -57,9 +57,9 @@ public final class MonitorHttpServer implements AutoCloseable {
     public static final String UNREACHABLE_HEADER = "X-Modelwatch-Unreachable";
 
     /**
-     * The longest request target (path and query, as sent) answered: no name the monitor holds comes near it
-     * (ids, versions and slice values are at most {@code limits.max-field-bytes}), and a longer one is refused
-     * before any of it is decoded, looked up or logged.
+     * The least bound on a request target (path and query, as sent): longer ones are refused before any of it is
+     * decoded, looked up or logged. With a large {@code limits.max-field-bytes} the bound grows so that every name
+     * the monitor may hold can be asked for ({@link #maxNameBytes}).
      */
     static final int MAX_TARGET_CHARS = 8192;
 
@@ -88,6 +88,8 @@ public final class MonitorHttpServer implements AutoCloseable {
     private ExecutorService executor;
     /** Threads for answers that wait on the other instances (see {@link #route}). */
     private volatile ExecutorService fanOut;
+    /** The longest name (model, version, slice tag or value) in UTF-8 bytes the monitor can hold. */
+    private volatile int maxNameBytes = io.modelwatch.ingest.IngestLimits.DEFAULTS.maxFieldBytes();
 
     /**
      * A server whose /metrics exports the view's gauges and JVM metrics only (no pipeline counters);
@@ -114,6 +116,19 @@ public final class MonitorHttpServer implements AutoCloseable {
         this.metrics = java.util.Objects.requireNonNull(metrics, "metrics");
         this.threads = threads;
         this.ownsMetrics = ownsMetrics;
+    }
+
+    /**
+     * The ingest's {@code limits.max-field-bytes}: a name longer than that is held nowhere (404 at once, never
+     * encoded into a store key), and a request target may be as long as four such names percent-encoded.
+     */
+    public MonitorHttpServer maxNameBytes(int bytes) {
+        this.maxNameBytes = bytes;
+        return this;
+    }
+
+    private int maxTargetChars() {
+        return Math.max(MAX_TARGET_CHARS, 12 * maxNameBytes + 1024); // 4 names, 3 characters a byte, the rest
     }
 
     /** Listens on every interface; port 0 takes a free port ({@link #port()} tells which). */
@@ -246,6 +261,27 @@ public final class MonitorHttpServer implements AutoCloseable {
         }
     }
 
+    /** A model, version or slice named longer than any name held: unknown, before any store is asked. */
+    private void checkNameLengths(String model, Query q) {
+        List<String> names = new ArrayList<>(List.of(model));
+        for (String param : List.of("version", "slice")) {
+            String value = q.get(param);
+            if (value != null) {
+                int split = param.equals("slice") ? value.indexOf('=') : -1;
+                names.add(split < 0 ? value : value.substring(0, split));
+                if (split >= 0) {
+                    names.add(value.substring(split + 1));
+                }
+            }
+        }
+        for (String name : names) {
+            if (name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > maxNameBytes) {
+                throw ApiError.notFound("no model, version or slice is named that long (more than "
+                        + maxNameBytes + " bytes, limits.max-field-bytes)");
+            }
+        }
+    }
+
     private static int targetLength(java.net.URI uri) {
         String path = uri.getRawPath();
         String query = uri.getRawQuery();
@@ -264,8 +300,9 @@ public final class MonitorHttpServer implements AutoCloseable {
             ex.getResponseHeaders().set("Allow", "GET, HEAD");
             throw new ApiError(405, "method " + method + " is not allowed; use GET");
         }
-        if (targetLength(ex.getRequestURI()) > MAX_TARGET_CHARS) {
-            throw new ApiError(414, "request target longer than " + MAX_TARGET_CHARS + " characters");
+        int maxTarget = maxTargetChars();
+        if (targetLength(ex.getRequestURI()) > maxTarget) {
+            throw new ApiError(414, "request target longer than " + maxTarget + " characters");
         }
         String rawPath = ex.getRequestURI().getRawPath();
         if (rawPath == null || rawPath.isEmpty()) {
@@ -331,6 +368,7 @@ public final class MonitorHttpServer implements AutoCloseable {
         } else {
             throw ApiError.notFound("no such API path: " + rawPath + "; see " + endpoints());
         }
+        checkNameLengths(seg.get(seg.size() == 4 ? 2 : 1), q);
         MonitorView v = view.scoped(q.localScope());
         ObjectNode body;
         try {

@@ -134,32 +134,8 @@ public final class MetricsHistory {
         return null;
     }
 
-    /**
-     * A series' newest window and newest final window (single-window records), walking back from its newest
-     * window until a final one: reads the open windows and one closed, or every window of a series none of whose
-     * windows closed. Null if the series has no single-window record.
-     */
-    static MetricsLatest.Pointers newestOf(ReadOnlyKeyValueStore<Bytes, String> store, AggregationKey series) {
-        MetricsLatest.Pointers p = null;
-        try (KeyValueIterator<Bytes, String> it = store.reverseRange(seriesAt(series, 0),
-                seriesAt(series, Long.MAX_VALUE))) {
-            while (it.hasNext()) {
-                Entry e = decode(it.next());
-                if (e.rolling() != 1) {
-                    continue;
-                }
-                boolean isFinal = isFinal(e.json());
-                p = p == null ? MetricsLatest.Pointers.first(e.windowStart(), isFinal)
-                        : p.after(e.windowStart(), isFinal);
-                if (isFinal) {
-                    return p;
-                }
-            }
-        }
-        return p;
-    }
-
-    private static Bytes seriesAt(AggregationKey series, long windowStart) {
+    /** The key of a series' window before any rolling span: the least key of that window. */
+    static Bytes seriesAt(AggregationKey series, long windowStart) {
         BinaryWriter w = new BinaryWriter(48);
         series.writeTo(w);
         return Bytes.wrap(w.writeLong(windowStart).toByteArray());

@@ -135,7 +135,9 @@ public final class MetricsLatest {
      * The pointers of every series in the history, without reading it whole: the history's keys sort by series,
      * then window, so one seek finds the next series' first key and a walk back from its end its newest windows.
      * Per series that reads the windows from its newest down to its newest final one (the open windows and one
-     * closed), not its {@code history-windows} closed ones.
+     * closed), not its {@code history-windows} closed ones. On RocksDB each range is a seek; Kafka's in-memory store
+     * and record cache copy a range's keys first, so there the loop costs series x keys: it meets them empty (a
+     * task's first start) or small (replay).
      */
     static Map<Bytes, Pointers> fromHistory(KeyValueStore<Bytes, String> history) {
         Map<Bytes, Pointers> out = new HashMap<>();
@@ -148,7 +150,7 @@ public final class MetricsLatest {
                 }
                 series = MetricsHistory.seriesOf(it.peekNextKey());
             }
-            Pointers p = MetricsHistory.newestOf(history, series);
+            Pointers p = newestOf(history, series);
             if (p != null) {
                 out.put(key(series), p);
             }
@@ -157,6 +159,31 @@ public final class MetricsLatest {
                 return out; // the series sorts last of every possible key
             }
         }
+    }
+
+    /**
+     * A series' newest window and newest final window (single-window records), walking back from its newest
+     * window until a final one: reads the open windows and one closed, or every window of a series none of whose
+     * windows closed. Null if the series has no single-window record.
+     */
+    static Pointers newestOf(ReadOnlyKeyValueStore<Bytes, String> store, AggregationKey series) {
+        Pointers p = null;
+        try (KeyValueIterator<Bytes, String> it = store.reverseRange(MetricsHistory.seriesAt(series, 0),
+                MetricsHistory.seriesAt(series, Long.MAX_VALUE))) {
+            while (it.hasNext()) {
+                MetricsHistory.Entry e = MetricsHistory.decode(it.next());
+                if (e.rolling() != 1) {
+                    continue;
+                }
+                boolean isFinal = MetricsHistory.isFinal(e.json());
+                p = p == null ? Pointers.first(e.windowStart(), isFinal)
+                        : p.after(e.windowStart(), isFinal);
+                if (isFinal) {
+                    return p;
+                }
+            }
+        }
+        return p;
     }
 
     /** A series' newest single-window record and, when asked for and another window's, its newest final one. */

@@ -344,7 +344,19 @@ class MonitorHttpServerTest {
         assertJsonError(rawGet("/api/models/" + huge + "/metrics"), 414, "longer than 8192 characters");
         assertJsonError(rawGet("/api/models/fraud/curves?version=" + huge + "&window=1"), 414, "longer than");
         String within = "a".repeat(MonitorHttpServer.MAX_TARGET_CHARS - "/api/models//metrics".length());
-        assertJsonError(rawGet("/api/models/" + within + "/metrics"), 404, "unknown model");
+        assertJsonError(rawGet("/api/models/" + within + "/metrics"), 404, "no model, version or slice is named");
+        // names up to limits.max-field-bytes (256 by default) are looked up; longer ones are held nowhere
+        assertJsonError(get("/api/models/" + "a".repeat(256) + "/metrics"), 404, "unknown model");
+        assertJsonError(get("/api/models/" + "a".repeat(257) + "/metrics"), 404, "named that long (more than 256");
+        assertJsonError(get("/api/models/fraud/metrics?slice=cloud=" + "é".repeat(129)), 404, "named that long");
+        assertEquals(200, get("/api/models/fraud/metrics?slice=cloud=" + "é".repeat(128)).status());
+        // a larger limit takes longer targets: four such names, percent-encoded
+        try (MonitorHttpServer wide = new MonitorHttpServer(view).maxNameBytes(65_535).start(0)) {
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://localhost:" + wide.port()
+                    + "/api/models/" + "a".repeat(65_535) + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(404, r.statusCode(), r.body());
+            assertTrue(r.body().contains("unknown model"), r.body());
+        }
         String raw = "x".repeat(300);
         String line = MonitorHttpServer.abbreviated(java.net.URI.create("/api/models/" + raw));
         assertTrue(line.length() < 260 && line.endsWith("(312 characters)"), line);

@@ -89,11 +89,12 @@ class MetricsLatestTest {
 
     /**
      * Series whose encodings sort next to each other or share prefixes (one model's versions and slices, a model
-     * whose name extends another's, a non-ASCII name); the last one gets rolling records only (no pointers).
+     * whose name extends another's, a non-ASCII name); the last one gets rolling records only (no pointers), and
+     * sorts amid the others (after model m's other versions, before the longer model names).
      */
     private static final List<AggregationKey> SERIES = List.of(V1, V2, SLICE, OTHER,
             AggregationKey.wholeModel("m-2", "v1"), new AggregationKey("m", "v1", "cloud", "aws-east"),
-            AggregationKey.wholeModel("modèle", "v1"), AggregationKey.wholeModel("rolling-only", "v1"));
+            AggregationKey.wholeModel("modèle", "v1"), AggregationKey.wholeModel("m", "rolling-only"));
 
     @Provide
     Arbitrary<List<Write>> writes() {
