@@ -130,6 +130,23 @@ class ModelwatchConfigTest {
                 .filter(l -> l.contains("longer than limits.max-field-bytes (16)")).count(), longTag.getMessage());
     }
 
+    /**
+     * A Kafka setting modelwatch makes from its own key is refused once, not again for its value; a refused
+     * {@code rolling} is not held against every rule of the rules file with a rolling span.
+     */
+    @Test
+    void refusedKafkaSettingsAndRollingAreNotEchoed() throws IOException {
+        Path rules = dir.resolve("rules.yaml");
+        Files.writeString(rules, "rules:\n  - {name: r6, models: [\"*\"], metric: f1, below: 0.8, rolling: 6}\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(null, Map.of(
+                "MODELWATCH_KAFKA_PROPERTY_NUM_STREAM_THREADS", "abc", "MODELWATCH_ROLLING", "abc",
+                "MODELWATCH_RULES_FILE", rules.toString())));
+        List<String> lines = List.of(e.getMessage().split("\n"));
+        assertEquals(1, lines.stream().filter(l -> l.contains("num.stream.threads")).count(), e.getMessage());
+        assertTrue(lines.stream().anyMatch(l -> l.contains("rolling: must be an integer")), e.getMessage());
+        assertEquals(0, lines.stream().filter(l -> l.contains("field 'rolling'")).count(), e.getMessage());
+    }
+
     /** A file of a list or a string holds no setting: refused, not run on the defaults without a word. */
     @Test
     void aFileThatIsNotAMappingIsRefused() throws IOException {
