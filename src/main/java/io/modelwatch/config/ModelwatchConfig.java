@@ -429,7 +429,8 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         Long taskIdleMs = checkTaskIdle(taskIdle, b.repartitionInputs, problems);
         b.inputsInArrivalOrder = b.repartitionInputs && (taskIdle == null || (taskIdleMs != null && taskIdleMs < 0));
         String advertisedHost = r.string("http.advertised-host");
-        if (advertisedHost.isEmpty() || advertisedHost.contains(":") || advertisedHost.contains("/")) {
+        if (advertisedHost.isEmpty() || advertisedHost.contains(":") || advertisedHost.contains("/")
+                || (advertisedHost.matches("[0-9.]+") && !isIpv4(advertisedHost))) {
             problems.add("http.advertised-host: must be a host name or IPv4 address, got '" + advertisedHost + "'");
         }
         String bindAddress = r.string("http.bind-address");

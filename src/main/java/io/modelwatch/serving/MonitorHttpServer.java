@@ -368,7 +368,9 @@ public final class MonitorHttpServer implements AutoCloseable {
         } else {
             throw ApiError.notFound("no such API path: " + rawPath + "; see " + endpoints());
         }
-        checkNameLengths(seg.get(seg.size() == 4 ? 2 : 1), q);
+        if (metrics || curves) {
+            checkNameLengths(seg.get(2), q);
+        }
         MonitorView v = view.scoped(q.localScope());
         ObjectNode body;
         try {

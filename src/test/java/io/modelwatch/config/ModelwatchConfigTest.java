@@ -99,11 +99,12 @@ class ModelwatchConfigTest {
         ConfigException e = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(null, Map.of(
                 "MODELWATCH_KAFKA_PROPERTY_COMMIT_INTERVAL_MS", "abc",
                 "MODELWATCH_KAFKA_PROPERTY_PRODUCER_ACKS", "most",
-                "MODELWATCH_HTTP_BIND_ADDRESS", "999.1.1.1")));
+                "MODELWATCH_HTTP_BIND_ADDRESS", "999.1.1.1", "MODELWATCH_HTTP_ADVERTISED_HOST", "10.0.0.256")));
         String m = e.getMessage();
         assertTrue(m.contains("kafka.properties commit.interval.ms: Invalid value abc"), m);
         assertTrue(m.contains("kafka.properties producer.acks: Invalid value most"), m);
         assertTrue(m.contains("http.bind-address: must be the IP address or host name of a local interface"), m);
+        assertTrue(m.contains("http.advertised-host: must be a host name or IPv4 address, got '10.0.0.256'"), m);
         ModelwatchConfig ok = ModelwatchConfig.load(null, Map.of("MODELWATCH_KAFKA_PROPERTY_COMMIT_INTERVAL_MS", "250",
                 "MODELWATCH_KAFKA_PROPERTY_SASL_JAAS_CONFIG", "${file:/etc/kafka/secrets.properties:jaas}",
                 "MODELWATCH_HTTP_BIND_ADDRESS", "127.0.0.1"));
