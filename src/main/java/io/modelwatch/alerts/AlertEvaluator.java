@@ -101,6 +101,8 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
         List<String> halfStreaks = new ArrayList<>();
         List<KeyValue<String, AlertState>> applying = new ArrayList<>();
         List<AlertRule> applyingRules = new ArrayList<>();
+        List<KeyValue<String, AlertState>> changed = new ArrayList<>();
+        List<AlertRule> changedRules = new ArrayList<>();
         try (KeyValueIterator<String, byte[]> it = state.all()) {
             while (it.hasNext()) {
                 KeyValue<String, byte[]> kv = it.next();
@@ -118,6 +120,9 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
                     } else {
                         halfStreaks.add(kv.key);
                     }
+                } else if (applies && asksAnotherQuestion(rule, s)) {
+                    changed.add(KeyValue.pair(kv.key, s));
+                    changedRules.add(rule);
                 } else if (applies && s.firing) {
                     applying.add(KeyValue.pair(kv.key, s));
                     applyingRules.add(rule);
@@ -135,6 +140,16 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
             AlertState s = AlertState.decode(state.get(key));
             s.breaches = 0;
             state.put(key, s.encode());
+        }
+        for (int i = 0; i < changed.size(); i++) {
+            // a key without records since the edit (process() starts the others over as their records come)
+            KeyValue<String, AlertState> kv = changed.get(i);
+            AlertState next = startedOver(kv.value, changedRules.get(i));
+            state.put(kv.key, next.encode());
+            if (kv.value.firing) {
+                counters.emitted(Lifecycle.Event.RESOLVED);
+                context.forward(new Record<>(kv.key, AlertRecords.ruleChanged(kv.key, kv.value.alertId, now), now));
+            }
         }
         for (KeyValue<String, AlertState> kv : withdrawn) {
             resolveWithoutJudgement(kv.key, kv.value, AlertRecords.withdrawn(kv.key, kv.value.alertId, now), now);
@@ -171,6 +186,26 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
         return Math.max(s.lastFinalStart, s.lastTransitionStart);
     }
 
+    /**
+     * Whether the rule now asks another question ({@link AlertRule#question()}: its metric or its condition was
+     * edited) than the one the state's streaks and open episode answer. An episode fired on f1 and judged on
+     * recall since would be resolved by another figure than the one that paged, and one edited to a figure its
+     * model never reports (f1 on a multiclass model) would never be judged again: FIRING for ever.
+     */
+    private static boolean asksAnotherQuestion(AlertRule rule, AlertState s) {
+        return !s.question.isEmpty() && !s.question.equals(rule.question());
+    }
+
+    /** The state with its streaks and open episode ended, for the rule's new question; the episode count stays. */
+    private static AlertState startedOver(AlertState s, AlertRule rule) {
+        AlertState next = s.copy();
+        next.firing = false;
+        next.breaches = 0;
+        next.healthy = 0;
+        next.question = rule.question();
+        return next;
+    }
+
     /** Ends the episode as a judged RESOLVED would, streaks starting over; the episode count stays (unique ids). */
     private void resolveWithoutJudgement(String key, AlertState s, String resolvedRecord, long now) {
         s.firing = false;
@@ -202,9 +237,22 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
             String key = AlertRecords.key(rule.name(), view);
             byte[] stored = state.get(key);
             AlertState before = stored == null ? new AlertState() : AlertState.decode(stored);
-            Evaluation.Result result = Evaluation.evaluate(rule, view, before);
+            AlertState asked = before;
+            if (asksAnotherQuestion(rule, before)) {
+                asked = startedOver(before, rule);
+                if (before.firing) {
+                    counters.emitted(Lifecycle.Event.RESOLVED);
+                    context.forward(record.withKey(key).withValue(AlertRecords.ruleChanged(key, before.alertId,
+                            context.currentSystemTimeMs())));
+                }
+            }
+            Evaluation.Result result = Evaluation.evaluate(rule, view, asked);
             counters.evaluated(result.judgement().verdict());
             AlertState after = result.state();
+            if (!rule.question().equals(after.question)) {
+                after = after == before ? after.copy() : after;
+                after.question = rule.question(); // a state of an older build, or a new key
+            }
             String alertState = switch (result.event()) {
                 case FIRING -> "FIRING";
                 case RESOLVED -> "RESOLVED";

@@ -68,6 +68,14 @@ public final class AlertRecords {
         return resolvedWithoutJudgement(key, alertId, "no_data", timestamp);
     }
 
+    /**
+     * The RESOLVED record of an episode whose rule's metric or condition was edited while it fired (the new
+     * question starts its own streak): as {@link #withdrawn}, with {@code "reason": "rule_changed"}.
+     */
+    static String ruleChanged(String key, String alertId, long timestamp) {
+        return resolvedWithoutJudgement(key, alertId, "rule_changed", timestamp);
+    }
+
     private static String resolvedWithoutJudgement(String key, String alertId, String reason, long timestamp) {
         ObjectNode o = JSON.createObjectNode();
         o.put("alert_id", alertId);

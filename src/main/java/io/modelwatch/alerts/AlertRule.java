@@ -78,6 +78,15 @@ public record AlertRule(String name, List<String> models, List<String> versions,
         };
     }
 
+    /**
+     * What the rule asks of a figure: its metric and which side of the threshold is the breach. An episode
+     * fired on one question is not resolved by the answers to another (the README, "Lifecycle"); a threshold,
+     * a baseline, a confidence or a rolling span moved is the same question asked more or less strictly.
+     */
+    String question() {
+        return metric + "|" + condition.field;
+    }
+
     /** What a learned baseline depends on: when it changes, the baseline is learned again. */
     String baselineSpec() {
         return metric + "|" + rolling + "|" + baselineWindows + "|" + minLabeled;

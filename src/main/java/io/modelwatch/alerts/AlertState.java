@@ -11,7 +11,11 @@ import java.util.Objects;
  */
 public final class AlertState {
 
-    /** 2 adds {@code lastTransitionStart}; format 1 states read with none. */
+    /**
+     * 2 adds {@code lastTransitionStart}; format 1 states read with none. The {@code question} (45th session) is
+     * an optional last field of format 2, so that older builds, which ignore trailing bytes, still read the state
+     * after a rollback; a state without one takes the rule's question as it is rather than starting over.
+     */
     private static final int FORMAT = 2;
 
     /** An episode is open: FIRING was emitted and RESOLVED not yet. */
@@ -37,6 +41,8 @@ public final class AlertState {
     long lastTransitionStart = Long.MIN_VALUE;
     /** What the learned baseline was learned for ({@link AlertRule#baselineSpec()}), "" when none. */
     String baselineSpec = "";
+    /** The question ({@link AlertRule#question()}) the streaks and the open episode answer, "" when not known. */
+    String question = "";
     long baselineCount;
     double baselineSum;
 
@@ -53,6 +59,7 @@ public final class AlertState {
         c.lastFinalStart = lastFinalStart;
         c.lastTransitionStart = lastTransitionStart;
         c.baselineSpec = baselineSpec;
+        c.question = question;
         c.baselineCount = baselineCount;
         c.baselineSum = baselineSum;
         return c;
@@ -87,7 +94,7 @@ public final class AlertState {
         return new BinaryWriter(64).writeByte(FORMAT).writeByte(firing ? 1 : 0).writeVarLong(breaches)
                 .writeVarLong(healthy).writeVarLong(episodes).writeString(alertId).writeLong(lastFinalStart)
                 .writeString(baselineSpec).writeVarLong(baselineCount).writeDouble(baselineSum)
-                .writeLong(lastTransitionStart).toByteArray();
+                .writeLong(lastTransitionStart).writeString(question).toByteArray();
     }
 
     static AlertState decode(byte[] bytes) {
@@ -107,6 +114,7 @@ public final class AlertState {
         s.baselineCount = r.readVarLong();
         s.baselineSum = r.readDouble();
         s.lastTransitionStart = format >= 2 ? r.readLong() : Long.MIN_VALUE;
+        s.question = r.hasRemaining() ? r.readString() : "";
         return s;
     }
 
@@ -114,7 +122,7 @@ public final class AlertState {
     public boolean equals(Object o) {
         return o instanceof AlertState s && firing == s.firing && breaches == s.breaches && healthy == s.healthy
                 && episodes == s.episodes && alertId.equals(s.alertId) && lastFinalStart == s.lastFinalStart
-                && lastTransitionStart == s.lastTransitionStart
+                && lastTransitionStart == s.lastTransitionStart && question.equals(s.question)
                 && baselineSpec.equals(s.baselineSpec) && baselineCount == s.baselineCount
                 && Double.compare(baselineSum, s.baselineSum) == 0;
     }
@@ -127,7 +135,7 @@ public final class AlertState {
     @Override
     public String toString() {
         return "AlertState{firing=" + firing + ", breaches=" + breaches + ", healthy=" + healthy + ", episodes="
-                + episodes + ", alertId=" + alertId + ", lastFinalStart=" + lastFinalStart + ", baseline="
+                + episodes + ", alertId=" + alertId + ", lastFinalStart=" + lastFinalStart + ", question=" + question + ", baseline="
                 + baselineCount + "/" + baselineSpec + '}';
     }
 }

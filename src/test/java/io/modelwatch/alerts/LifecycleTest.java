@@ -175,6 +175,7 @@ class LifecycleTest {
         s.baselineCount = 6;
         s.baselineSum = 5.4;
         s.lastTransitionStart = 1793574000000L;
+        s.question = "f1|below";
         assertEquals(s, AlertState.decode(s.encode()));
         assertEquals(new AlertState(), AlertState.decode(new AlertState().encode()));
     }
@@ -192,6 +193,30 @@ class LifecycleTest {
         assertEquals("id-3", s.alertId());
         assertEquals(1793577600000L, s.lastFinalStart);
         assertEquals(Long.MIN_VALUE, s.lastTransitionStart);
+    }
+
+    /**
+     * Format 2 as builds before the 45th session wrote it (no question) reads with none; and the question is a
+     * trailing field that such builds skip, so they still read a state this build wrote (a rollback).
+     */
+    @Test
+    void theQuestionIsAnOptionalTrailingFieldOfFormatTwo() {
+        byte[] before45 = new io.modelwatch.serde.BinaryWriter(64).writeByte(2).writeByte(1).writeVarLong(2)
+                .writeVarLong(0).writeVarLong(3).writeString("id-3").writeLong(1793577600000L).writeString("")
+                .writeVarLong(0).writeDouble(0).writeLong(1793574000000L).toByteArray();
+        AlertState old = AlertState.decode(before45);
+        assertEquals("", old.question);
+        assertEquals(1793574000000L, old.lastTransitionStart);
+        assertTrue(old.firing());
+
+        AlertState s = old.copy();
+        s.question = "recall|below";
+        byte[] now = s.encode();
+        assertEquals(2, now[0], "still format 2");
+        assertEquals(java.util.Arrays.toString(before45),
+                java.util.Arrays.toString(java.util.Arrays.copyOf(now, before45.length)),
+                "the older fields as before, the question after them");
+        assertEquals("recall|below", AlertState.decode(now).question);
     }
 
     /** Whatever the verdicts: events alternate FIRING, RESOLVED, FIRING, ... starting with FIRING. */

@@ -1,0 +1,139 @@
+package io.modelwatch.alerts;
+
+import static io.modelwatch.alerts.AlertFixture.wholeModel;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A rule edited on the rules topic while its episodes are open or its streaks half built: a new metric or
+ * condition is another question, which ends the episode ({@code rule_changed}) and starts the streaks over; a
+ * moved threshold is the same question, which the next windows answer as usual.
+ */
+class RuleEditTest {
+
+    private static final String ACCURACY_FLOOR =
+            "{\"models\":[\"fraud*\"],\"metric\":\"accuracy\",\"below\":0.8,\"min_labeled\":50}";
+
+    /** Windows from..to-1 at the given accuracy, each closed; the whole model's alerts they brought. */
+    private static List<JsonNode> windows(AlertFixture f, int from, int to, double accuracy) {
+        for (int i = from; i < to; i++) {
+            f.window(i, 100, accuracy);
+            f.close(i);
+        }
+        return wholeModel(f.alerts());
+    }
+
+    private static AlertFixture fixture() {
+        return new AlertFixture(AlertFixture.hourly(List.of()).build());
+    }
+
+    @Test
+    void aMetricEditedWhileFiringEndsTheEpisodeWithRuleChanged() {
+        try (AlertFixture f = fixture()) {
+            f.publishRule("floor", ACCURACY_FLOOR);
+            List<JsonNode> fired = windows(f, 0, 1, 0.6);
+            assertEquals(1, fired.size(), fired.toString());
+            assertEquals("FIRING", fired.get(0).get("state").asText());
+
+            // edited to a figure a binary model never reports: without this it was never judged again, FIRING for ever
+            f.publishRule("floor", ACCURACY_FLOOR.replace("accuracy", "roc_auc_ovo"));
+            List<JsonNode> next = windows(f, 1, 3, 0.6);
+            assertEquals(1, next.size(), next.toString());
+            JsonNode resolved = next.get(0);
+            assertEquals("RESOLVED", resolved.get("state").asText());
+            assertEquals("rule_changed", resolved.get("reason").asText());
+            assertEquals(fired.get(0).get("alert_id"), resolved.get("alert_id"), "the episode it ends");
+            assertFalse(resolved.has("metric"), "no window decided it");
+
+            f.driver.advanceWallClockTime(AlertEvaluator.WITHDRAWN_CHECK);
+            assertEquals(List.of(), wholeModel(f.alerts()), "resolved once");
+        }
+    }
+
+    @Test
+    void aKeyWithoutRecordsSinceTheEditIsResolvedByTheTenSecondCheck() {
+        try (AlertFixture f = fixture()) {
+            f.publishRule("floor", ACCURACY_FLOOR);
+            assertEquals(1, windows(f, 0, 1, 0.6).size());
+            f.publishRule("floor", ACCURACY_FLOOR.replace("\"below\":0.8", "\"above\":0.9"));
+            f.driver.advanceWallClockTime(AlertEvaluator.WITHDRAWN_CHECK);
+            List<JsonNode> resolved = wholeModel(f.alerts());
+            assertEquals(1, resolved.size(), resolved.toString());
+            assertEquals("rule_changed", resolved.get(0).get("reason").asText());
+            f.driver.advanceWallClockTime(AlertEvaluator.WITHDRAWN_CHECK);
+            assertEquals(List.of(), wholeModel(f.alerts()), "once");
+
+            // the new question (accuracy above 0.9) fires on its own windows, as a new episode
+            List<JsonNode> again = windows(f, 1, 2, 0.95);
+            assertEquals(1, again.size(), again.toString());
+            assertEquals("FIRING", again.get(0).get("state").asText());
+            assertEquals("above", again.get(0).get("condition").asText());
+            assertNotEquals(resolved.get(0).get("alert_id"), again.get(0).get("alert_id"));
+        }
+    }
+
+    @Test
+    void aHalfBuiltStreakStartsOverWhenTheMetricChanges() {
+        try (AlertFixture f = fixture()) {
+            String twoWindows = ACCURACY_FLOOR.replace("}", ",\"for_windows\":2}");
+            f.publishRule("floor", twoWindows.replace("accuracy", "f1"));
+            assertEquals(List.of(), windows(f, 0, 1, 0.6), "one breach of two");
+            f.publishRule("floor", twoWindows);
+            // f1's breach does not count for accuracy: without the restart this window fired
+            assertEquals(List.of(), windows(f, 1, 2, 0.6));
+            List<JsonNode> fired = windows(f, 2, 3, 0.6);
+            assertEquals(1, fired.size(), fired.toString());
+            assertEquals("accuracy", fired.get(0).get("metric").asText());
+            assertEquals(AlertFixture.windowStart(2), fired.get(0).get("window_start").asLong());
+        }
+    }
+
+    @Test
+    void aThresholdMovedKeepsTheEpisodeForTheNextWindowsToJudge() {
+        try (AlertFixture f = fixture()) {
+            f.publishRule("floor", ACCURACY_FLOOR);
+            List<JsonNode> fired = windows(f, 0, 1, 0.6);
+            assertEquals(1, fired.size());
+            f.publishRule("floor", ACCURACY_FLOOR.replace("0.8", "0.7"));
+            f.driver.advanceWallClockTime(AlertEvaluator.WITHDRAWN_CHECK);
+            assertEquals(List.of(), wholeModel(f.alerts()), "the same question: nothing withdrawn");
+            assertEquals(List.of(), windows(f, 1, 2, 0.65), "0.65 < 0.7 still breaches");
+            List<JsonNode> resolved = windows(f, 2, 3, 0.75);
+            assertEquals(1, resolved.size(), resolved.toString());
+            assertEquals("RESOLVED", resolved.get(0).get("state").asText());
+            assertFalse(resolved.get(0).has("reason"), "a window decided it");
+            assertEquals(0.7, resolved.get(0).get("threshold").asDouble());
+            assertEquals(fired.get(0).get("alert_id"), resolved.get(0).get("alert_id"));
+        }
+    }
+
+    @Test
+    void aStateFromAnOlderBuildTakesTheRuleAsItIs() {
+        try (AlertFixture f = fixture()) {
+            f.publishRule("floor", ACCURACY_FLOOR);
+            assertEquals(1, windows(f, 0, 1, 0.6).size());
+            // as an older build left it: the same state without its question
+            var store = f.driver.<String, byte[]>getKeyValueStore(AlertStage.STATE_STORE);
+            var all = store.all();
+            List<org.apache.kafka.streams.KeyValue<String, byte[]>> entries = new java.util.ArrayList<>();
+            all.forEachRemaining(entries::add);
+            all.close();
+            assertTrue(entries.stream().anyMatch(kv -> AlertState.decode(kv.value).firing()));
+            for (var kv : entries) {
+                AlertState s = AlertState.decode(kv.value);
+                assertEquals("accuracy|below", s.question);
+                s.question = "";
+                store.put(kv.key, s.encode());
+            }
+            f.driver.advanceWallClockTime(AlertEvaluator.WITHDRAWN_CHECK);
+            assertEquals(List.of(), windows(f, 1, 2, 0.6), "still firing, nothing emitted");
+            assertEquals(1, windows(f, 2, 3, 0.9).size(), "healed as the rule says");
+        }
+    }
+}
