@@ -169,6 +169,7 @@
   function alertText(a) {
     if (a.reason === "rule_withdrawn") return "rule deleted or disabled while firing";
     if (a.reason === "rule_changed") return "rule's metric or condition edited while firing";
+    if (a.reason === "slice_withdrawn") return "slice's tag removed from the service's slices";
     if (a.reason === "no_data") return "no data from the model version (resolve_when_silent)";
     var parts = [];
     parts.push((a.metric || "value") + " " + fmt(num(a.value)));

@@ -105,7 +105,8 @@ public final class ModelwatchTopology {
                         Named.as(WindowAggregation.PROCESSOR));
         metrics.to(s.metricsTopic(), Produced.with(Serdes.String(), Serdes.String()).withName("metrics-sink"));
         // alerts: judged per emitted metrics record (finals, rate-limited updates), in window-aggregate's task
-        metrics.process(new AlertStage(s.alertRules(), s.rolling(), s.windowSize(), counters.alerts()),
+        metrics.process(new AlertStage(s.alertRules(), s.rolling(), s.windowSize(), s.sliceDimensions(),
+                        counters.alerts()),
                         Named.as(AlertStage.PROCESSOR))
                 .to(s.alertsTopic(), Produced.with(Serdes.String(), Serdes.String()).withName(AlertStage.SINK));
         Topology topology = builder.build();

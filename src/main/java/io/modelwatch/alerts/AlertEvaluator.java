@@ -31,6 +31,8 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
     private final int topologyRolling;
     private final long windowSizeMs;
     private final AlertCounters counters;
+    /** The tags the topology slices by: an episode of a slice of another tag gets no record any more. */
+    private final Set<String> sliceDimensions;
     /** Parsed topic rules by name, re-parsed only when their JSON changes; rule = null when invalid. */
     private final Map<String, Parsed> topicRules = new HashMap<>();
     /** Names on the rules topic whose value is unreadable and of which no readable version was seen. */
@@ -53,7 +55,9 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
     private record Parsed(String json, AlertRule rule) {
     }
 
-    AlertEvaluator(List<AlertRule> rules, int topologyRolling, Duration windowSize, AlertCounters counters) {
+    AlertEvaluator(List<AlertRule> rules, int topologyRolling, Duration windowSize, List<String> sliceDimensions,
+                   AlertCounters counters) {
+        this.sliceDimensions = Set.copyOf(sliceDimensions);
         for (AlertRule r : rules) {
             fileRules.put(r.name(), r);
         }
@@ -103,6 +107,7 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
         List<AlertRule> applyingRules = new ArrayList<>();
         List<KeyValue<String, AlertState>> changed = new ArrayList<>();
         List<AlertRule> changedRules = new ArrayList<>();
+        List<KeyValue<String, AlertState>> sliceGone = new ArrayList<>();
         try (KeyValueIterator<String, byte[]> it = state.all()) {
             while (it.hasNext()) {
                 KeyValue<String, byte[]> kv = it.next();
@@ -110,11 +115,18 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
                 if (!s.firing && s.breaches == 0) {
                     continue; // nothing to resolve, no breach streak to start over (healthy counts only while firing)
                 }
-                String name = AlertRecords.ruleOf(kv.key);
-                AlertRule rule = enabled.get(name);
-                boolean applies = rule != null && rule.appliesTo(AlertRecords.modelOf(kv.key),
-                        AlertRecords.versionOf(kv.key));
-                if (!applies && !unreadableTopicRules.contains(name)) {
+                AlertRecords.Key key = AlertRecords.parseKey(kv.key);
+                if (key.sliceDimension() != null && !sliceDimensions.contains(key.sliceDimension())) {
+                    if (s.firing) {
+                        sliceGone.add(KeyValue.pair(kv.key, s));
+                    } else {
+                        halfStreaks.add(kv.key);
+                    }
+                    continue;
+                }
+                AlertRule rule = enabled.get(key.rule());
+                boolean applies = rule != null && rule.appliesTo(key.modelId(), key.modelVersion());
+                if (!applies && !unreadableTopicRules.contains(key.rule())) {
                     if (s.firing) {
                         withdrawn.add(KeyValue.pair(kv.key, s));
                     } else {
@@ -153,6 +165,10 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
         }
         for (KeyValue<String, AlertState> kv : withdrawn) {
             resolveWithoutJudgement(kv.key, kv.value, AlertRecords.withdrawn(kv.key, kv.value.alertId, now), now);
+        }
+        for (KeyValue<String, AlertState> kv : sliceGone) {
+            resolveWithoutJudgement(kv.key, kv.value, AlertRecords.sliceWithdrawn(kv.key, kv.value.alertId, now),
+                    now);
         }
         for (KeyValue<String, AlertState> kv : silent) {
             resolveWithoutJudgement(kv.key, kv.value, AlertRecords.noData(kv.key, kv.value.alertId, now), now);

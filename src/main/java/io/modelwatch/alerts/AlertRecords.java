@@ -29,26 +29,20 @@ public final class AlertRecords {
         return o.toString();
     }
 
-    /** The rule name of an alert key. */
-    static String ruleOf(String key) {
-        return field(key, "rule");
+    /** An alert key's fields; {@code sliceDimension} is the slice's tag, null for the whole model. */
+    record Key(String rule, String modelId, String modelVersion, String sliceDimension) {
     }
 
-    /** The model id of an alert key. */
-    static String modelOf(String key) {
-        return field(key, "model_id");
-    }
-
-    /** The model version of an alert key. */
-    static String versionOf(String key) {
-        return field(key, "model_version");
-    }
-
-    private static String field(String key, String name) {
+    /** The fields of an alert key ({@link #key}); an unreadable key reads as empty strings, the whole model. */
+    static Key parseKey(String key) {
         try {
-            return JSON.readTree(key).path(name).asText();
+            JsonNode k = JSON.readTree(key);
+            JsonNode slice = k.path("slice");
+            String dimension = slice.isObject() && slice.size() > 0 ? slice.fieldNames().next() : null;
+            return new Key(k.path("rule").asText(), k.path("model_id").asText(), k.path("model_version").asText(),
+                    dimension);
         } catch (java.io.IOException e) {
-            return "";
+            return new Key("", "", "", null);
         }
     }
 
@@ -74,6 +68,14 @@ public final class AlertRecords {
      */
     static String ruleChanged(String key, String alertId, long timestamp) {
         return resolvedWithoutJudgement(key, alertId, "rule_changed", timestamp);
+    }
+
+    /**
+     * The RESOLVED record of an episode of a slice whose tag was removed from the service's {@code slices} (it gets
+     * no record any more): as {@link #withdrawn}, with {@code "reason": "slice_withdrawn"}.
+     */
+    static String sliceWithdrawn(String key, String alertId, long timestamp) {
+        return resolvedWithoutJudgement(key, alertId, "slice_withdrawn", timestamp);
     }
 
     private static String resolvedWithoutJudgement(String key, String alertId, String reason, long timestamp) {

@@ -34,10 +34,13 @@ public final class AlertStage implements ProcessorSupplier<String, String, Strin
     private final int topologyRolling;
     private final Duration windowSize;
     private final AlertCounters counters;
+    private final List<String> sliceDimensions;
 
     /** Validates the rules against the topology (a {@link RulesException} at start-up). */
-    public AlertStage(List<AlertRule> rules, int topologyRolling, Duration windowSize, AlertCounters counters) {
+    public AlertStage(List<AlertRule> rules, int topologyRolling, Duration windowSize, List<String> sliceDimensions,
+                      AlertCounters counters) {
         Rules.checkAgainst(rules, topologyRolling);
+        this.sliceDimensions = List.copyOf(sliceDimensions);
         this.rules = List.copyOf(rules);
         this.topologyRolling = topologyRolling;
         this.windowSize = windowSize;
@@ -46,7 +49,7 @@ public final class AlertStage implements ProcessorSupplier<String, String, Strin
 
     @Override
     public Processor<String, String, String, String> get() {
-        return new AlertEvaluator(rules, topologyRolling, windowSize, counters);
+        return new AlertEvaluator(rules, topologyRolling, windowSize, sliceDimensions, counters);
     }
 
     @Override

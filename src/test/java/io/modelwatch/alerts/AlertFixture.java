@@ -206,6 +206,11 @@ final class AlertFixture implements AutoCloseable {
      * rules topic by the caller, if it was used.
      */
     static AlertFixture restart(AlertFixture old) {
+        return restart(old, old.settings);
+    }
+
+    /** As {@link #restart(AlertFixture)}, the new instance configured with {@code settings} (a config edited). */
+    static AlertFixture restart(AlertFixture old, TopologySettings settings) {
         // a commit flushes the record caches into the changelogs
         old.driver.getAllStateStores().values().forEach(s -> s.commit(java.util.Map.of()));
         java.util.Map<String, List<org.apache.kafka.streams.KeyValue<byte[], byte[]>>> changelogs =
@@ -219,7 +224,7 @@ final class AlertFixture implements AutoCloseable {
                     new org.apache.kafka.common.serialization.ByteArrayDeserializer()).readKeyValuesToList());
         }
         old.driver.close();
-        AlertFixture fresh = new AlertFixture(old.settings, old.stateDir, old.ownsStateDir);
+        AlertFixture fresh = new AlertFixture(settings, old.stateDir, old.ownsStateDir);
         for (var e : changelogs.entrySet()) {
             @SuppressWarnings("unchecked")
             org.apache.kafka.streams.state.KeyValueStore<org.apache.kafka.common.utils.Bytes, byte[]> inner =
