@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 
 /** The alert record and its key, as JSON (README, "Alert record"). */
-public final class AlertRecords {
+final class AlertRecords {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 

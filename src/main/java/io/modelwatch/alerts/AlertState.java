@@ -9,7 +9,7 @@ import java.util.Objects;
  * Counters move only on final records; {@code lastFinalStart} makes a re-delivered final record
  * (at-least-once after a crash) a no-op.
  */
-public final class AlertState {
+final class AlertState {
 
     /**
      * 2 adds {@code lastTransitionStart}; format 1 states read with none. The {@code question} (45th session) is

@@ -14,7 +14,7 @@ package io.modelwatch.alerts;
  *       positive and negative true labels, clipped to [0, 1].</li>
  * </ul>
  */
-public final class Intervals {
+final class Intervals {
 
     private Intervals() {
     }

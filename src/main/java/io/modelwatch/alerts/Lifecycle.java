@@ -21,7 +21,7 @@ package io.modelwatch.alerts;
  *       next update fire again) an episode on every close.</li>
  * </ul>
  */
-public final class Lifecycle {
+final class Lifecycle {
 
     public enum Verdict { BREACH, HEALTHY, NOT_JUDGED }
 

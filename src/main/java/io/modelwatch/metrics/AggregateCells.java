@@ -6,7 +6,7 @@ package io.modelwatch.metrics;
  * {@link WindowAggregate} sums them in memory. Both receive the same decomposition
  * ({@link Outcomes#decompose}), so they cannot disagree.
  */
-public interface AggregateCells {
+interface AggregateCells {
 
     /** Counters and loss sums of the window; every argument is a delta. */
     void header(long predictions, long labeled, double logLossSum, long logLossCount,

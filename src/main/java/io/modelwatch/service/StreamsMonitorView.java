@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * not answer within {@link #REQUEST_TIMEOUT} is left out and named in {@link #unreachable()}. Only
  * the query path does this work; record processing is untouched.
  */
-public final class StreamsMonitorView implements MonitorView {
+final class StreamsMonitorView implements MonitorView {
 
     private static final Logger LOG = LoggerFactory.getLogger(StreamsMonitorView.class);
     private static final ObjectMapper JSON = new ObjectMapper();
