@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reference generator for modelwatch windowed metrics (scikit-learn based).
 
-  gen.py expect DIR [OUTDIR] [--scope=window|model]
+  gen.py expect DIR OUTDIR [--scope=window|model]
                                       expected*.jsonl for DIR/{predictions,labels}.jsonl + DIR/params.json
   gen.py random OUTDIR --seed N       random stream + params.json + expected*.jsonl
 
@@ -286,10 +286,7 @@ def score_row(rng, classes, q, p_missing, true_c=None):
         if u == 0 and rng.random() < p_missing:
             continue
         row[c] = u / q
-    if rng.random() < p_missing * 0.5 and len(row) > 1:
-        # leave out a zero-probability class even when it is the true one
-        pass
-    return row
+    return row  # a zero-probability true class is left out as any other (the loop above)
 
 
 def gen_random(outdir, seed):
@@ -434,6 +431,9 @@ if __name__ == "__main__":
         for a in sys.argv[2:]:
             if a.startswith("--scope="):
                 scope = a.split("=", 1)[1]
-        do_expect(args[0], args[1] if len(args) > 1 else args[0], scope)
+        if len(args) != 2:
+            sys.exit("usage: gen.py expect DIR OUTDIR [--scope=window|model] (OUTDIR apart from DIR: the expected "
+                     "files of a golden directory are not to be overwritten)")
+        do_expect(args[0], args[1], scope)
     elif cmd == "random":
         gen_random(sys.argv[2], int(sys.argv[sys.argv.index("--seed") + 1]))

@@ -6,7 +6,7 @@
 set -u
 D=$1
 JAR=${MODELWATCH_JAR:-target/modelwatch.jar}
-CHECK=${CHECK_PY:-../shared/golden/check.py}
+CHECK=${CHECK_PY:-$(dirname "$0")/../../../shared/golden/check.py}   # ../shared beside the repository
 param() { python3 -c "import json,sys; print(json.load(open('$D/params.json')).get('$1', '$2'))"; }
 java -jar "$JAR" replay --predictions "$D/predictions.jsonl" --labels "$D/labels.jsonl" \
   --window "$(param window PT1H)" --max-label-delay "$(param max_label_delay PT1H)" --rolling "$(param rolling 1)" \
