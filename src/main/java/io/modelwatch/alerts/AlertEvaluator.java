@@ -88,9 +88,12 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
      * broken, not deleted.
      *
      * <p>An episode firing under a rule with {@code resolve_when_silent: N} whose key sent no final record (judged
-     * or not) for N windows of the task's time ({@link #taskTime}) would never see a healthy window either (a retired model
-     * version): it is RESOLVED the same way, with reason {@code no_data}. Done here rather than per record so
-     * that {@link #process} never scans the store. Reads the alert state store (a few entries per rule and key)
+     * or not) for N windows of the task's time ({@link #taskTime}) would never see a healthy window either (a
+     * retired model version): it is RESOLVED the same way, with reason {@code no_data}. So are, with their own
+     * reasons, an episode of a slice whose tag left {@code slices} ({@code slice_withdrawn}: no record comes
+     * any more) and one whose rule now asks another question ({@code rule_changed}, for keys without records
+     * since the edit: {@link #process} ends the others). Done here rather than per record so that
+     * {@link #process} never scans the store. Reads the alert state store (a few entries per rule and key)
      * every {@link #WITHDRAWN_CHECK}.
      */
     private void resolveWithdrawnOrSilent() {
@@ -101,13 +104,7 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
             }
         }
         long now = context.currentSystemTimeMs();
-        List<KeyValue<String, AlertState>> withdrawn = new ArrayList<>();
-        List<String> halfStreaks = new ArrayList<>();
-        List<KeyValue<String, AlertState>> applying = new ArrayList<>();
-        List<AlertRule> applyingRules = new ArrayList<>();
-        List<KeyValue<String, AlertState>> changed = new ArrayList<>();
-        List<AlertRule> changedRules = new ArrayList<>();
-        List<KeyValue<String, AlertState>> sliceGone = new ArrayList<>();
+        List<Due> due = new ArrayList<>(); // written after the scan: a store is not written while iterated
         try (KeyValueIterator<String, byte[]> it = state.all()) {
             while (it.hasNext()) {
                 KeyValue<String, byte[]> kv = it.next();
@@ -115,64 +112,67 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
                 if (!s.firing && s.breaches == 0) {
                     continue; // nothing to resolve, no breach streak to start over (healthy counts only while firing)
                 }
-                AlertRecords.Key key = AlertRecords.parseKey(kv.key);
-                if (key.sliceDimension() != null && !sliceDimensions.contains(key.sliceDimension())) {
-                    if (s.firing) {
-                        sliceGone.add(KeyValue.pair(kv.key, s));
-                    } else {
-                        halfStreaks.add(kv.key);
-                    }
-                    continue;
-                }
-                AlertRule rule = enabled.get(key.rule());
-                boolean applies = rule != null && rule.appliesTo(key.modelId(), key.modelVersion());
-                if (!applies && !unreadableTopicRules.contains(key.rule())) {
-                    if (s.firing) {
-                        withdrawn.add(KeyValue.pair(kv.key, s));
-                    } else {
-                        halfStreaks.add(kv.key);
-                    }
-                } else if (applies && asksAnotherQuestion(rule, s)) {
-                    changed.add(KeyValue.pair(kv.key, s));
-                    changedRules.add(rule);
-                } else if (applies && s.firing) {
-                    applying.add(KeyValue.pair(kv.key, s));
-                    applyingRules.add(rule);
+                Due d = dueFor(kv.key, s, enabled, now);
+                if (d != null) {
+                    due.add(d);
                 }
             }
         }
-        List<KeyValue<String, AlertState>> silent = new ArrayList<>();
-        for (int i = 0; i < applying.size(); i++) {
-            if (isSilent(applyingRules.get(i), applying.get(i).value, now)) {
-                silent.add(applying.get(i));
+        for (Due d : due) {
+            AlertState s = d.state();
+            switch (d.what()) {
+                case WITHDRAWN -> resolveWithoutJudgement(d.key(), s,
+                        AlertRecords.withdrawn(d.key(), s.alertId, now), now);
+                case SLICE_WITHDRAWN -> resolveWithoutJudgement(d.key(), s,
+                        AlertRecords.sliceWithdrawn(d.key(), s.alertId, now), now);
+                case RULE_CHANGED -> resolveWithoutJudgement(d.key(), s,
+                        AlertRecords.ruleChanged(d.key(), s.alertId, now), now);
+                case SILENT -> resolveWithoutJudgement(d.key(), s,
+                        AlertRecords.noData(d.key(), s.alertId, now), now);
+                case STREAK_RESET -> {
+                    // a streak half built for a rule, slice or question that went would finish after it came back,
+                    // over windows it never saw
+                    s.breaches = 0;
+                    state.put(d.key(), s.encode());
+                }
+                case QUESTION_ADOPTED -> state.put(d.key(), s.encode());
             }
         }
-        for (String key : halfStreaks) {
-            // a streak half built when its rule went would finish after the rule came back, over windows it never saw
-            AlertState s = AlertState.decode(state.get(key));
-            s.breaches = 0;
-            state.put(key, s.encode());
+    }
+
+    private enum Action { WITHDRAWN, SLICE_WITHDRAWN, RULE_CHANGED, SILENT, STREAK_RESET, QUESTION_ADOPTED }
+
+    /** What the 10 s check does to one state (firing, or with a breach streak); {@code state} is the one to write. */
+    private record Due(String key, AlertState state, Action what) {
+    }
+
+    private Due dueFor(String storeKey, AlertState s, Map<String, AlertRule> enabled, long now) {
+        AlertRecords.Key key = AlertRecords.parseKey(storeKey);
+        if (key.sliceDimension() != null && !sliceDimensions.contains(key.sliceDimension())) {
+            return new Due(storeKey, s, s.firing ? Action.SLICE_WITHDRAWN : Action.STREAK_RESET);
         }
-        for (int i = 0; i < changed.size(); i++) {
+        if (unreadableTopicRules.contains(key.rule())) {
+            // broken, not deleted: its episodes stay, and the question it asks is not known
+            AlertRule inForce = enabled.get(key.rule());
+            boolean silent = s.firing && inForce != null && inForce.appliesTo(key.modelId(), key.modelVersion())
+                    && isSilent(inForce, s, now);
+            return silent ? new Due(storeKey, s, Action.SILENT) : null;
+        }
+        AlertRule rule = enabled.get(key.rule());
+        if (rule == null || !rule.appliesTo(key.modelId(), key.modelVersion())) {
+            return new Due(storeKey, s, s.firing ? Action.WITHDRAWN : Action.STREAK_RESET);
+        }
+        if (asksAnotherQuestion(rule, s)) {
             // a key without records since the edit (process() starts the others over as their records come)
-            KeyValue<String, AlertState> kv = changed.get(i);
-            AlertState next = startedOver(kv.value, changedRules.get(i));
-            state.put(kv.key, next.encode());
-            if (kv.value.firing) {
-                counters.emitted(Lifecycle.Event.RESOLVED);
-                context.forward(new Record<>(kv.key, AlertRecords.ruleChanged(kv.key, kv.value.alertId, now), now));
-            }
+            s.question = rule.question();
+            return new Due(storeKey, s, s.firing ? Action.RULE_CHANGED : Action.STREAK_RESET);
         }
-        for (KeyValue<String, AlertState> kv : withdrawn) {
-            resolveWithoutJudgement(kv.key, kv.value, AlertRecords.withdrawn(kv.key, kv.value.alertId, now), now);
+        boolean adopted = s.question.isEmpty(); // a state of an older build: its question is the rule's as it is
+        s.question = rule.question();
+        if (s.firing && isSilent(rule, s, now)) {
+            return new Due(storeKey, s, Action.SILENT);
         }
-        for (KeyValue<String, AlertState> kv : sliceGone) {
-            resolveWithoutJudgement(kv.key, kv.value, AlertRecords.sliceWithdrawn(kv.key, kv.value.alertId, now),
-                    now);
-        }
-        for (KeyValue<String, AlertState> kv : silent) {
-            resolveWithoutJudgement(kv.key, kv.value, AlertRecords.noData(kv.key, kv.value.alertId, now), now);
-        }
+        return adopted ? new Due(storeKey, s, Action.QUESTION_ADOPTED) : null;
     }
 
     /**
@@ -246,6 +246,11 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
             newestFinalStart = view.newestWindowStart();
             newestFinalWallMs = context.currentSystemTimeMs();
         }
+        if (view.slice != null && !sliceDimensions.contains(view.sliceDimension())) {
+            // a tag taken out of slices: its open windows still close (predictions read before the restart), but
+            // its episodes were withdrawn by the 10 s check and must not fire again
+            return;
+        }
         for (AlertRule rule : rules) {
             if (!Evaluation.selects(rule, view)) {
                 continue;
@@ -254,7 +259,9 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
             byte[] stored = state.get(key);
             AlertState before = stored == null ? new AlertState() : AlertState.decode(stored);
             AlertState asked = before;
-            if (asksAnotherQuestion(rule, before)) {
+            // a topic rule that cannot be read asks a question not known: its episodes are not ended, nor adopted
+            boolean questionKnown = !unreadableTopicRules.contains(rule.name());
+            if (questionKnown && asksAnotherQuestion(rule, before)) {
                 asked = startedOver(before, rule);
                 if (before.firing) {
                     counters.emitted(Lifecycle.Event.RESOLVED);
@@ -265,7 +272,7 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
             Evaluation.Result result = Evaluation.evaluate(rule, view, asked);
             counters.evaluated(result.judgement().verdict());
             AlertState after = result.state();
-            if (!rule.question().equals(after.question)) {
+            if (questionKnown && !rule.question().equals(after.question)) {
                 after = after == before ? after.copy() : after;
                 after.question = rule.question(); // a state of an older build, or a new key
             }

@@ -135,7 +135,8 @@ final class AlertState {
     @Override
     public String toString() {
         return "AlertState{firing=" + firing + ", breaches=" + breaches + ", healthy=" + healthy + ", episodes="
-                + episodes + ", alertId=" + alertId + ", lastFinalStart=" + lastFinalStart + ", question=" + question + ", baseline="
+                + episodes + ", alertId=" + alertId + ", lastFinalStart=" + lastFinalStart + ", question=" + question
+                + ", baseline="
                 + baselineCount + "/" + baselineSpec + '}';
     }
 }

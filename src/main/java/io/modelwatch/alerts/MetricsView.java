@@ -18,6 +18,11 @@ final class MetricsView {
     final String modelVersion;
     /** The slice object ({@code {"cloud": "aws"}}), or null for the whole model. */
     final JsonNode slice;
+
+    /** The tag of the slice ({@code cloud}), or null for the whole model. */
+    String sliceDimension() {
+        return slice != null && slice.isObject() && slice.size() > 0 ? slice.fieldNames().next() : null;
+    }
     final long windowStart;
     final long windowEnd;
     /** 1 for a single window, K for a rolling record. */

@@ -114,6 +114,67 @@ class RuleEditTest {
     }
 
     @Test
+    void aFileRuleEditedAcrossARestartEndsItsEpisode() {
+        List<AlertRule> before = Rules.parseYaml("""
+                rules:
+                  - {name: floor, models: ["fraud*"], metric: accuracy, below: 0.8, min_labeled: 50}
+                """);
+        List<AlertRule> after = Rules.parseYaml("""
+                rules:
+                  - {name: floor, models: ["fraud*"], metric: roc_auc_ovo, below: 0.8, min_labeled: 50}
+                """);
+        AlertFixture f = new AlertFixture(AlertFixture.hourly(before).build(), null);
+        try {
+            List<JsonNode> fired = windows(f, 0, 1, 0.6);
+            assertEquals(1, fired.size());
+            f = AlertFixture.restart(f, AlertFixture.hourly(after).build());
+            f.driver.advanceWallClockTime(AlertEvaluator.WITHDRAWN_CHECK);
+            List<JsonNode> resolved = wholeModel(f.alerts());
+            assertEquals(1, resolved.size(), resolved.toString());
+            assertEquals("rule_changed", resolved.get(0).get("reason").asText());
+            assertEquals(fired.get(0).get("alert_id"), resolved.get(0).get("alert_id"));
+        } finally {
+            f.close();
+        }
+    }
+
+    /**
+     * A topic rule whose value cannot be read after a restart leaves the file's rule of that name in force, whose
+     * question may differ: broken, not edited, so its episode is neither ended nor taken for the file rule's.
+     */
+    @Test
+    void anUnreadableTopicRuleEndsNothingAndTheFixedOneCarriesOn() {
+        List<AlertRule> file = Rules.parseYaml("""
+                rules:
+                  - {name: floor, models: ["fraud*"], metric: accuracy, below: 0.8, min_labeled: 50}
+                """);
+        String f1Floor = ACCURACY_FLOOR.replace("accuracy", "f1");
+        AlertFixture f = new AlertFixture(AlertFixture.hourly(file).build(), null);
+        try {
+            f.publishRule("floor", f1Floor);
+            List<JsonNode> fired = windows(f, 0, 1, 0.6);
+            assertEquals(1, fired.size());
+            assertEquals("f1", fired.get(0).get("metric").asText());
+
+            f = AlertFixture.restart(f);
+            f.publishRule("floor", "{\"models\": [\"fraud*\"], \"metric\": \"f1\", \"below\": "); // cut short
+            f.driver.advanceWallClockTime(AlertEvaluator.WITHDRAWN_CHECK);
+            assertEquals(List.of(), wholeModel(f.alerts()), "not withdrawn, not changed");
+            assertEquals(List.of(), windows(f, 1, 2, 0.6), "the file rule in force breaches too: still firing");
+
+            f.publishRule("floor", f1Floor);
+            f.driver.advanceWallClockTime(AlertEvaluator.WITHDRAWN_CHECK);
+            assertEquals(List.of(), wholeModel(f.alerts()), "the same question as the episode's");
+            List<JsonNode> resolved = windows(f, 2, 3, 0.9);
+            assertEquals(1, resolved.size(), resolved.toString());
+            assertFalse(resolved.get(0).has("reason"), "a window resolved it");
+            assertEquals(fired.get(0).get("alert_id"), resolved.get(0).get("alert_id"));
+        } finally {
+            f.close();
+        }
+    }
+
+    @Test
     void aStateFromAnOlderBuildTakesTheRuleAsItIs() {
         try (AlertFixture f = fixture()) {
             f.publishRule("floor", ACCURACY_FLOOR);
@@ -134,6 +195,32 @@ class RuleEditTest {
             f.driver.advanceWallClockTime(AlertEvaluator.WITHDRAWN_CHECK);
             assertEquals(List.of(), windows(f, 1, 2, 0.6), "still firing, nothing emitted");
             assertEquals(1, windows(f, 2, 3, 0.9).size(), "healed as the rule says");
+        }
+    }
+
+    /** The 10 s check takes the rule's question for an older build's state too, so a later edit ends its episode. */
+    @Test
+    void theCheckAdoptsTheQuestionOfAKeyWithoutRecords() {
+        try (AlertFixture f = fixture()) {
+            f.publishRule("floor", ACCURACY_FLOOR);
+            assertEquals(1, windows(f, 0, 1, 0.6).size());
+            var store = f.driver.<String, byte[]>getKeyValueStore(AlertStage.STATE_STORE);
+            List<org.apache.kafka.streams.KeyValue<String, byte[]>> entries = new java.util.ArrayList<>();
+            try (var all = store.all()) {
+                all.forEachRemaining(entries::add);
+            }
+            for (var kv : entries) {
+                AlertState s = AlertState.decode(kv.value);
+                s.question = "";
+                store.put(kv.key, s.encode());
+            }
+            f.driver.advanceWallClockTime(AlertEvaluator.WITHDRAWN_CHECK); // no record of the key comes
+            assertEquals(List.of(), wholeModel(f.alerts()));
+            f.publishRule("floor", ACCURACY_FLOOR.replace("accuracy", "roc_auc_ovo"));
+            f.driver.advanceWallClockTime(AlertEvaluator.WITHDRAWN_CHECK);
+            List<JsonNode> resolved = wholeModel(f.alerts());
+            assertEquals(1, resolved.size(), resolved.toString());
+            assertEquals("rule_changed", resolved.get(0).get("reason").asText());
         }
     }
 }

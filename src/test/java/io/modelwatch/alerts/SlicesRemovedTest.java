@@ -2,6 +2,7 @@ package io.modelwatch.alerts;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.modelwatch.TopologySettings;
@@ -62,6 +63,34 @@ class SlicesRemovedTest {
             f.window(2, 200, 0.9);
             f.close(2);
             assertEquals(List.of("whole/RESOLVED"), summary(f.alerts()));
+        } finally {
+            f.close();
+        }
+    }
+
+    /**
+     * Predictions read before the restart still count in the removed tag's slices until their windows close: those
+     * slices' records are not judged, or each close would fire them again and the next check resolve them again.
+     */
+    @Test
+    void aWindowOpenAtTheRestartDoesNotFireTheWithdrawnSlicesAgain() {
+        AlertFixture f = new AlertFixture(slicedBy(List.of("cloud")), null);
+        try {
+            f.window(0, 200, 0.6);
+            f.close(0);
+            assertEquals(3, f.alerts().size());
+            f.window(1, 200, 0.6); // open at the restart, its pairs held with their cloud tag
+
+            f = AlertFixture.restart(f, slicedBy(List.of()));
+            f.driver.advanceWallClockTime(AlertEvaluator.WITHDRAWN_CHECK);
+            assertEquals(List.of("cloud=aws/RESOLVED/slice_withdrawn", "cloud=gcp/RESOLVED/slice_withdrawn"),
+                    summary(f.alerts()));
+            f.close(1);
+            assertTrue(f.metrics().stream().anyMatch(m -> m.path("slice").isObject() && m.get("final").asBoolean()),
+                    "the open window's slices still close");
+            assertEquals(List.of(), f.alerts(), "and fire nothing");
+            f.driver.advanceWallClockTime(AlertEvaluator.WITHDRAWN_CHECK);
+            assertEquals(List.of(), f.alerts(), "nothing to withdraw again");
         } finally {
             f.close();
         }
