@@ -63,6 +63,7 @@ public final class ModelwatchService implements AutoCloseable {
         this.settings = config.topology().toBuilder().joinPartitions(partitions).build();
         this.alertFeed = new AlertFeed(clientProperties(props), settings.alertsTopic());
         this.view = new StreamsMonitorView(alertFeed::alerts, alertFeed::caughtUp);
+        view.rules(settings.alertRules(), settings.rolling());
         // the gauges are this instance's own state: every instance exports its share, none asks the others
         this.metrics = new MonitorMetrics(view.scoped(true), counters, config.httpModelGauges());
         // HTTP first: with http.port 0 its actual port is known only once it listens

@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.modelwatch.ModelwatchTopology;
+import io.modelwatch.alerts.AlertRule;
+import io.modelwatch.alerts.AlertStage;
+import io.modelwatch.alerts.RulesInForce;
 import io.modelwatch.metrics.Curves;
 import io.modelwatch.metrics.WindowAggregate;
 import io.modelwatch.serving.MonitorView;
@@ -27,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -42,6 +46,7 @@ import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,6 +76,9 @@ final class StreamsMonitorView implements MonitorView {
                 .connectTimeout(CONNECT_TIMEOUT).build();
         volatile KafkaStreams streams;
         volatile HostInfo self;
+        /** The rules file's rules and the topology's rolling (what a topic rule must match); null: no rules. */
+        volatile List<AlertRule> fileRules;
+        volatile int rolling;
 
         Instance(Supplier<List<JsonNode>> alerts, BooleanSupplier alertsCaughtUp) {
             this.alerts = alerts;
@@ -109,6 +117,35 @@ final class StreamsMonitorView implements MonitorView {
     public void attach(KafkaStreams streams, HostInfo self) {
         instance.self = self;
         instance.streams = streams;
+    }
+
+    /** The rules file's rules, which {@link #rules()} overlays with the rules topic's as the alert tasks do. */
+    public void rules(List<AlertRule> fileRules, int rolling) {
+        instance.rolling = rolling;
+        instance.fileRules = List.copyOf(fileRules);
+    }
+
+    /**
+     * The rules in force, from the file and the {@code alert-rules} global store (every instance holds the whole
+     * topic): throws {@link InvalidStateStoreException} (503) while Kafka Streams does not run.
+     */
+    @Override
+    public Optional<JsonNode> rules() {
+        List<AlertRule> fileRules = instance.fileRules;
+        KafkaStreams streams = instance.streams;
+        if (fileRules == null) {
+            return Optional.empty();
+        }
+        if (streams == null) {
+            throw new InvalidStateStoreException("Kafka Streams is not created yet");
+        }
+        Map<String, String> topic = new TreeMap<>();
+        ReadOnlyKeyValueStore<String, String> store = streams.store(StoreQueryParameters.fromNameAndType(
+                AlertStage.RULES_STORE, QueryableStoreTypes.<String, String>keyValueStore()));
+        try (KeyValueIterator<String, String> it = store.all()) {
+            it.forEachRemaining(kv -> topic.put(kv.key, kv.value));
+        }
+        return Optional.of(RulesInForce.describe(fileRules, topic, instance.rolling));
     }
 
     @Override

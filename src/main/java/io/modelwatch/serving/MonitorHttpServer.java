@@ -356,6 +356,11 @@ public final class MonitorHttpServer implements AutoCloseable {
             sendJson(ex, 200, alerts());
             return;
         }
+        if (seg.size() == 2 && seg.get(1).equals("rules")) {
+            q.allow(); // the rules topic is a global store: every instance holds all of it
+            sendJson(ex, 200, view.rules().orElseThrow(() -> ApiError.notFound("this monitor has no alert rules")));
+            return;
+        }
         boolean models = seg.size() == 2 && seg.get(1).equals("models");
         boolean metrics = seg.size() == 4 && seg.get(1).equals("models") && seg.get(3).equals("metrics");
         boolean curves = seg.size() == 4 && seg.get(1).equals("models") && seg.get(3).equals("curves");
@@ -412,8 +417,8 @@ public final class MonitorHttpServer implements AutoCloseable {
     }
 
     private static String endpoints() {
-        return "/api/models, /api/models/{model}/metrics, /api/models/{model}/curves, /api/alerts, /health, /ready,"
-                + " /metrics, /";
+        return "/api/models, /api/models/{model}/metrics, /api/models/{model}/curves, /api/alerts, /api/rules,"
+                + " /health, /ready, /metrics, /";
     }
 
     private static void only(List<String> seg, int size, String rawPath) {

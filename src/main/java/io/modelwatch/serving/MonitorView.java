@@ -71,6 +71,14 @@ public interface MonitorView {
         return Alerts.firing(alerts());
     }
 
+    /**
+     * The alert rules in force, {@code {"rules": [...], "unreadable": [...]}} ({@code io.modelwatch.alerts.RulesInForce}):
+     * what {@code /api/rules} answers. Empty for a view that knows no rules.
+     */
+    default Optional<JsonNode> rules() {
+        return Optional.empty();
+    }
+
     /** True once the service processes records (Kafka Streams RUNNING); /ready waits for {@link #alertsCaughtUp()} too. */
     boolean ready();
 

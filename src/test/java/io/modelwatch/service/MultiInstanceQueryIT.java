@@ -166,6 +166,22 @@ class MultiInstanceQueryIT {
                     assertTrue(withFinal > 0);
                 }
 
+                // the alert rules in force: the rules topic is a global store, so each instance lists all of it
+                publishRules(kafka.bootstrapServers(), Map.of(
+                        "fraud-f1-topic", "{\"models\":[\"fraud\"],\"metric\":\"f1\",\"below\":0.5}",
+                        "cut-short", "{\"models\":"));
+                for (ModelwatchService s : List.of(a, b)) {
+                    JsonNode rules = awaitRules(s, 2);
+                    assertEquals(List.of("fraud-f1-topic"), names(rules.get("rules")), "on " + s.url());
+                    JsonNode topicRule = rules.get("rules").get(0);
+                    assertEquals("topic", topicRule.get("source").asText());
+                    assertEquals("f1", topicRule.get("rule").get("metric").asText());
+                    assertEquals(0.5, topicRule.get("rule").get("below").asDouble());
+                    assertEquals(List.of("cut-short"), names(rules.get("unreadable")), "on " + s.url());
+                    assertTrue(rules.get("unreadable").get(0).get("problems").asText().contains("cut-short"),
+                            rules.toString());
+                }
+
                 // an instance that is down: the other answers with what it holds, naming the missing one
                 String bAddress = "127.0.0.1:" + URI.create(b.url()).getPort(); // its advertised host
                 b.close();
@@ -261,6 +277,35 @@ class MultiInstanceQueryIT {
             Thread.sleep(200);
         } while (System.nanoTime() < deadline);
         return last.body;
+    }
+
+    private static void publishRules(String bootstrap, Map<String, String> rules) throws Exception {
+        try (KafkaProducer<String, String> p = new KafkaProducer<>(
+                Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                new StringSerializer(), new StringSerializer())) {
+            for (var e : rules.entrySet()) {
+                p.send(new ProducerRecord<>("modelwatch-rules", e.getKey(), e.getValue())).get();
+            }
+        }
+    }
+
+    /** {@code /api/rules} once it lists {@code n} names in all (the global store follows the topic). */
+    private static JsonNode awaitRules(ModelwatchService s, int n) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        Answer r = get(s, "/api/rules");
+        while ((r.status != 200 || r.body.get("rules").size() + r.body.get("unreadable").size() < n)
+                && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            r = get(s, "/api/rules");
+        }
+        assertEquals(200, r.status, r.body.toString());
+        return r.body;
+    }
+
+    private static List<String> names(JsonNode entries) {
+        List<String> out = new ArrayList<>();
+        entries.forEach(e -> out.add(e.get("name").asText()));
+        return out;
     }
 
     private record Answer(int status, JsonNode body, String unreachableHeader) {

@@ -147,6 +147,15 @@ final class FakeMonitorView implements MonitorView {
         return Set.copyOf(unreachable);
     }
 
+    /** What {@link #rules()} answers; null: a view without rules. */
+    volatile JsonNode rules;
+
+    @Override
+    public Optional<JsonNode> rules() {
+        fail();
+        return Optional.ofNullable(rules);
+    }
+
     private void fail() {
         Supplier<RuntimeException> f = failure;
         if (f != null) {

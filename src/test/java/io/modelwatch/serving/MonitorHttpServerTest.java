@@ -496,6 +496,26 @@ class MonitorHttpServerTest {
         assertEquals(200, get("/health").status(), "still up");
     }
 
+    // ------------------------------------------------------------------ /api/rules
+
+    @Test
+    void rulesAnswerWhatTheViewHoldsAndTakeNoParameters() throws Exception {
+        assertJsonError(get("/api/rules"), 404, "no alert rules");
+        view.rules = io.modelwatch.alerts.RulesInForce.describe(io.modelwatch.alerts.Rules.parseYaml("""
+                rules:
+                  - {name: f1-floor, models: ["fraud*"], metric: f1, below: 0.8}
+                """), java.util.Map.of("f1-floor", "{\"models\":[\"*\"],\"metric\":\"f1\",\"below\":0.7}"), 1);
+        Reply r = get("/api/rules");
+        assertEquals(200, r.status());
+        JsonNode rule = r.json().get("rules").get(0);
+        assertEquals("topic", rule.get("source").asText());
+        assertTrue(rule.get("overrides_file_rule").asBoolean());
+        assertEquals(0.7, rule.get("rule").get("below").asDouble());
+        assertJsonError(get("/api/rules?scope=local"), 400, "scope");
+        view.failure = () -> new InvalidStateStoreException("not running");
+        assertJsonError(get("/api/rules"), 503, "not queryable right now");
+    }
+
     @Test
     void unavailableStateGives503() throws Exception {
         view.failure = () -> new InvalidStateStoreException("store migrated");
