@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         description = "Streaming model-quality monitor: joins predictions with delayed labels and computes "
                 + "windowed quality metrics on Kafka Streams.",
         subcommands = {DemoCommand.class, RunCommand.class, BrokerCommand.class, SimulateCommand.class, ReplayCommand.class,
-            BenchCommand.class, DescribeCommand.class, CommandLine.HelpCommand.class})
+            RulesCommand.class, BenchCommand.class, DescribeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
@@ -24,7 +24,7 @@ public final class Main implements Runnable {
      * naming the command, and exits with 1; {@code -Dmodelwatch.trace=true} adds the stack trace.
      */
     static int failed(Exception e, CommandLine command, CommandLine.ParseResult parsed) {
-        StringBuilder b = new StringBuilder("modelwatch ").append(command.getCommandName()).append(": ")
+        StringBuilder b = new StringBuilder(command.getCommandSpec().qualifiedName()).append(": ")
                 .append(describe(e));
         for (Throwable cause = e.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
             String line = describe(cause);

@@ -132,6 +132,16 @@ public final class ModelwatchService implements AutoCloseable {
      * Connection settings (bootstrap, security, the reconnect backoff: modelwatch's default or kafka.properties') for
      * the service's own plain clients.
      */
+    /**
+     * A plain Kafka client's connection settings (bootstrap servers, security, SASL, SSL) from the config, as the
+     * service's own clients have them, under client id {@code clientId}: for commands that talk to the cluster.
+     */
+    public static Properties clientProperties(ModelwatchConfig config, String clientId) {
+        Properties p = clientProperties(config.streamsProperties());
+        p.put("client.id", clientId);
+        return p;
+    }
+
     static Properties clientProperties(Properties streamsProps) {
         Properties p = new Properties();
         for (String key : streamsProps.stringPropertyNames()) {
