@@ -43,13 +43,14 @@ public final class RulesInForce {
                 Rules.checkAgainst(rule, rolling);
                 inForce.put(name, entry(rule, "topic", inForce.containsKey(name)));
             } catch (RulesException e) {
+                // names, problems (which quote names and fields) and values are anything anyone published: cut
                 ObjectNode u = JSON.createObjectNode();
-                u.put("name", name);
-                u.put("problems", e.getMessage());
-                u.put("value", json.length() > SHOWN_VALUE_CHARS ? json.substring(0, SHOWN_VALUE_CHARS) + "…" : json);
+                u.put("name", cut(name));
+                u.put("problems", cut(e.getMessage()));
+                u.put("value", cut(json));
                 // the alert tasks keep the topic's last readable version if they read one since they started;
-                // the topic holds only the newest value, so what is known here is the file's fallback
-                u.put("file_rule_stands_in", inForce.containsKey(name));
+                // the topic holds only the newest value, so what is known here is whether the file has one
+                u.put("file_has_rule", inForce.containsKey(name));
                 unreadable.put(name, u);
             }
         });
@@ -59,6 +60,10 @@ public final class RulesInForce {
         ArrayNode bad = root.putArray("unreadable");
         unreadable.values().forEach(bad::add);
         return root;
+    }
+
+    private static String cut(String text) {
+        return text.length() > SHOWN_VALUE_CHARS ? text.substring(0, SHOWN_VALUE_CHARS) + "…" : text;
     }
 
     private static ObjectNode entry(AlertRule rule, String source, boolean overridesFile) {

@@ -8,12 +8,18 @@ import io.modelwatch.config.ModelwatchConfig;
 import io.modelwatch.service.ModelwatchService;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -27,7 +33,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "rules", mixinStandardHelpOptions = true,
         description = "Checks a rules file, publishes its rules to the rules topic (they take effect without a "
                 + "restart), or deletes rules from it. Kafka settings and topics come from --config and "
-                + "MODELWATCH_* variables, as for run.",
+                + "MODELWATCH_* variables, as for run (not its rules-file). Exit 2: an invalid rules file or "
+                + "config; 1: Kafka failed (saying how many were sent).",
         subcommands = {RulesCommand.Check.class, RulesCommand.Publish.class, RulesCommand.Delete.class})
 final class RulesCommand implements Runnable {
 
@@ -50,8 +57,11 @@ final class RulesCommand implements Runnable {
                 System.err.println("modelwatch rules: config file " + config + " is not readable");
                 return null;
             }
+            // the service's own rules-file is not this command's business (it may not exist on this machine)
+            Map<String, String> env = new HashMap<>(System.getenv());
+            env.put("MODELWATCH_RULES_FILE", "");
             try {
-                return ModelwatchConfig.load(config, System.getenv());
+                return ModelwatchConfig.load(config, env);
             } catch (ConfigException e) {
                 System.err.println("modelwatch rules: " + e.getMessage());
                 return null;
@@ -69,14 +79,44 @@ final class RulesCommand implements Runnable {
         }
     }
 
-    static KafkaProducer<String, String> producer(ModelwatchConfig cfg) {
+    /**
+     * Sends each record (a null value: a tombstone) to the rules topic, after checking that the topic exists: a
+     * producer's metadata request would have a broker with auto-creation make it, not compacted, and the rules
+     * would go with its retention. Says how far it got when a send fails.
+     */
+    static void send(ModelwatchConfig cfg, List<ProducerRecord<String, String>> records, String done)
+            throws Exception {
         ModelwatchService.awaitBroker(cfg.bootstrapServers(), cfg.kafkaStartupTimeout(), "kafka.bootstrap-servers",
                 "kafka.startup-timeout");
-        Properties p = ModelwatchService.clientProperties(cfg, cfg.applicationId() + "-rules");
+        String topic = cfg.topology().rulesTopic();
+        Properties p = ModelwatchService.producerConnection(cfg, cfg.applicationId() + "-rules");
+        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) cfg.kafkaStartupTimeout().toMillis());
+        try (Admin admin = Admin.create(p)) {
+            admin.describeTopics(List.of(topic)).allTopicNames().get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                throw new IllegalStateException("the rules topic " + topic + " (topics.rules) does not exist: start the"
+                        + " service once (it creates it), or create it with cleanup.policy=compact");
+            }
+            throw e;
+        }
+        p.remove(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
-        // a rules topic that does not exist (the service creates it at its first start) fails within the timeout
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, cfg.kafkaStartupTimeout().toMillis());
-        return new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(),
+                new StringSerializer())) {
+            int sent = 0;
+            for (ProducerRecord<String, String> r : records) {
+                try {
+                    producer.send(r).get();
+                } catch (ExecutionException e) {
+                    throw new IllegalStateException(sent + " of " + records.size() + " " + done + " before '" + r.key()
+                            + "' failed: " + e.getCause().getMessage(), e.getCause());
+                }
+                sent++;
+                System.out.println(done + " " + r.key() + (r.value() == null ? " from " : " to ") + topic);
+            }
+        }
     }
 
     @Command(name = "check", mixinStandardHelpOptions = true,
@@ -119,13 +159,12 @@ final class RulesCommand implements Runnable {
             if (rules == null) {
                 return 2;
             }
-            String topic = cfg.topology().rulesTopic();
-            try (KafkaProducer<String, String> producer = producer(cfg)) {
-                for (AlertRule rule : rules) {
-                    producer.send(new ProducerRecord<>(topic, rule.name(), rule.toJson())).get();
-                    System.out.println("published " + rule.name() + " to " + topic);
-                }
+            if (rules.isEmpty()) {
+                System.out.println(file + ": no rules, nothing to publish");
+                return 0;
             }
+            String topic = cfg.topology().rulesTopic();
+            send(cfg, rules.stream().map(r -> new ProducerRecord<>(topic, r.name(), r.toJson())).toList(), "published");
             return 0;
         }
     }
@@ -147,12 +186,7 @@ final class RulesCommand implements Runnable {
                 return 2;
             }
             String topic = cfg.topology().rulesTopic();
-            try (KafkaProducer<String, String> producer = producer(cfg)) {
-                for (String name : names) {
-                    producer.send(new ProducerRecord<>(topic, name, null)).get();
-                    System.out.println("deleted " + name + " from " + topic);
-                }
-            }
+            send(cfg, names.stream().map(n -> new ProducerRecord<String, String>(topic, n, null)).toList(), "deleted");
             return 0;
         }
     }

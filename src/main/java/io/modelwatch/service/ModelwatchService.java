@@ -129,29 +129,41 @@ public final class ModelwatchService implements AutoCloseable {
     }
 
     /**
-     * Connection settings (bootstrap, security, the reconnect backoff: modelwatch's default or kafka.properties') for
-     * the service's own plain clients.
+     * A producer's connection settings (bootstrap servers, security, SASL, SSL) from the config, as Kafka Streams'
+     * producers have them (a {@code producer.}-prefixed setting over the plain one), under client id
+     * {@code clientId}: for commands that write to the cluster.
      */
-    /**
-     * A plain Kafka client's connection settings (bootstrap servers, security, SASL, SSL) from the config, as the
-     * service's own clients have them, under client id {@code clientId}: for commands that talk to the cluster.
-     */
-    public static Properties clientProperties(ModelwatchConfig config, String clientId) {
-        Properties p = clientProperties(config.streamsProperties());
+    public static Properties producerConnection(ModelwatchConfig config, String clientId) {
+        Properties streamsProps = config.streamsProperties();
+        Properties p = clientProperties(streamsProps);
+        String prefix = org.apache.kafka.streams.StreamsConfig.PRODUCER_PREFIX;
+        for (String key : streamsProps.stringPropertyNames()) {
+            if (key.startsWith(prefix) && isConnectionSetting(key.substring(prefix.length()))) {
+                p.put(key.substring(prefix.length()), streamsProps.getProperty(key));
+            }
+        }
         p.put("client.id", clientId);
         return p;
     }
 
+    /**
+     * Connection settings (bootstrap, security, the reconnect backoff: modelwatch's default or kafka.properties') for
+     * the service's own plain clients.
+     */
     static Properties clientProperties(Properties streamsProps) {
         Properties p = new Properties();
         for (String key : streamsProps.stringPropertyNames()) {
-            if (key.startsWith("bootstrap.") || key.startsWith("security.") || key.startsWith("sasl.")
-                    || key.startsWith("ssl.") || key.startsWith("client.dns") || key.startsWith("reconnect.backoff.")) {
+            if (isConnectionSetting(key)) {
                 p.put(key, streamsProps.getProperty(key));
             }
         }
         p.put("client.id", streamsProps.getProperty("application.id") + "-alert-feed");
         return p;
+    }
+
+    private static boolean isConnectionSetting(String key) {
+        return key.startsWith("bootstrap.") || key.startsWith("security.") || key.startsWith("sasl.")
+                || key.startsWith("ssl.") || key.startsWith("client.dns") || key.startsWith("reconnect.backoff.");
     }
 
     /**

@@ -139,6 +139,11 @@ final class StreamsMonitorView implements MonitorView {
         if (streams == null) {
             throw new InvalidStateStoreException("Kafka Streams is not created yet");
         }
+        KafkaStreams.State state = streams.state();
+        if (state != KafkaStreams.State.RUNNING && state != KafkaStreams.State.REBALANCING) {
+            // store() throws a plain IllegalStateException while shutting down or failed: 503, not 500
+            throw new InvalidStateStoreException("Kafka Streams is " + state);
+        }
         Map<String, String> topic = new TreeMap<>();
         ReadOnlyKeyValueStore<String, String> store = streams.store(StoreQueryParameters.fromNameAndType(
                 AlertStage.RULES_STORE, QueryableStoreTypes.<String, String>keyValueStore()));

@@ -46,6 +46,7 @@ class RulesInForceTest {
         topic.put("only-on-topic", "{\"models\":[\"*\"],\"metric\":\"accuracy\",\"below\":0.9}");
         topic.put("rolling-3", "{\"models\":[\"*\"],\"metric\":\"accuracy\",\"below\":0.9,\"rolling\":3}");
         topic.put("cut", "{\"models\":" + "x".repeat(2000));
+        topic.put("n".repeat(3000), "{}");
         ObjectNode d = RulesInForce.describe(FILE, topic, 1);
 
         assertEquals(List.of("auc", "coverage", "f1-floor", "only-on-topic"), names(d.get("rules")), "by name");
@@ -61,13 +62,17 @@ class RulesInForceTest {
         assertEquals("topic", entry(d.get("rules"), "only-on-topic").get("source").asText());
         assertFalse(entry(d.get("rules"), "only-on-topic").has("overrides_file_rule"));
 
-        assertEquals(List.of("auc", "cut", "rolling-3"), names(d.get("unreadable")));
+        assertEquals(List.of("auc", "cut", "n".repeat(RulesInForce.SHOWN_VALUE_CHARS) + "…", "rolling-3"),
+                names(d.get("unreadable")), "a long name cut too");
+        for (JsonNode u : d.get("unreadable")) {
+            assertTrue(u.get("problems").asText().length() <= RulesInForce.SHOWN_VALUE_CHARS + 1, u.toString());
+        }
         JsonNode badAuc = entry(d.get("unreadable"), "auc");
         assertTrue(badAuc.get("problems").asText().contains("below"), badAuc.toString());
-        assertTrue(badAuc.get("file_rule_stands_in").asBoolean());
+        assertTrue(badAuc.get("file_has_rule").asBoolean());
         assertTrue(entry(d.get("unreadable"), "rolling-3").get("problems").asText().contains("rolling"));
         JsonNode cut = entry(d.get("unreadable"), "cut");
-        assertFalse(cut.get("file_rule_stands_in").asBoolean());
+        assertFalse(cut.get("file_has_rule").asBoolean());
         assertEquals(RulesInForce.SHOWN_VALUE_CHARS + 1, cut.get("value").asText().length(), "cut, with an ellipsis");
     }
 

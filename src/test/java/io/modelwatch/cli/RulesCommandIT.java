@@ -61,6 +61,19 @@ class RulesCommandIT {
                 assertEquals(expected.get(i), onTopic, "the topic's value reads back as the file's rule");
             }
             assertNull(records.get(2).value(), "a tombstone");
+
+            // a rules topic that does not exist is said so, and not made (a broker's auto-creation would not compact it)
+            Path elsewhere = Files.writeString(dir.resolve("elsewhere.yaml"), "kafka:\n  bootstrap-servers: "
+                    + kafka.bootstrapServers() + "\ntopics:\n  rules: no-such-rules\n");
+            String[] missing = RulesCommandTest.run("rules", "publish", rules.toString(), "--config",
+                    elsewhere.toString());
+            assertEquals("1", missing[0]);
+            assertTrue(missing[2].contains("modelwatch rules publish: the rules topic no-such-rules (topics.rules) does"
+                    + " not exist"), missing[2]);
+            try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                    java.util.Map.<String, Object>of("bootstrap.servers", kafka.bootstrapServers()))) {
+                assertTrue(!admin.listTopics().names().get().contains("no-such-rules"), "not created");
+            }
         }
     }
 

@@ -68,6 +68,18 @@ class RulesCommandTest {
         assertEquals("0", ok[0], ok[2]);
     }
 
+    /** The service's config may name a rules file of its own machine: not this command's concern. */
+    @Test
+    void theConfigsOwnRulesFileIsNotRead(@TempDir Path dir) throws Exception {
+        Path config = Files.writeString(dir.resolve("modelwatch.yaml"), "rules-file: /etc/modelwatch/absent.yaml\n");
+        Path rules = Files.writeString(dir.resolve("rules.yaml"), "rules: []\n");
+        String[] r = run("rules", "check", rules.toString(), "--config", config.toString());
+        assertEquals("0", r[0], r[2]);
+        String[] p = run("rules", "publish", rules.toString(), "--config", config.toString());
+        assertEquals("0", p[0], p[2]);
+        assertEquals(rules + ": no rules, nothing to publish", p[1].strip(), "and no broker asked");
+    }
+
     @Test
     void aMissingFileOrConfigIsOneLine(@TempDir Path dir) {
         String[] r = run("rules", "check", dir.resolve("none.yaml").toString());
