@@ -119,19 +119,29 @@ final class RulesCommand implements Runnable {
         }
     }
 
-    @Command(name = "check", mixinStandardHelpOptions = true,
-            description = "Checks a rules file as run would (exit 0: valid, 2: every problem listed).")
-    static final class Check implements Callable<Integer> {
+    /** A subcommand of a rules file: the file, the config, and the file's rules checked against it. */
+    abstract static class FileCommand implements Callable<Integer> {
         @Parameters(paramLabel = "FILE", description = "the rules file (YAML, as rules-file)")
         Path file;
 
         @picocli.CommandLine.Mixin
         ConfigOption options;
 
+        ModelwatchConfig cfg;
+
+        /** The file's rules, valid, or null after saying why (exit 2). */
+        List<AlertRule> checkedRules() {
+            cfg = options.load();
+            return cfg == null ? null : checked(file, cfg);
+        }
+    }
+
+    @Command(name = "check", mixinStandardHelpOptions = true,
+            description = "Checks a rules file as run would (exit 0: valid, 2: every problem listed).")
+    static final class Check extends FileCommand {
         @Override
         public Integer call() {
-            ModelwatchConfig cfg = options.load();
-            List<AlertRule> rules = cfg == null ? null : checked(file, cfg);
+            List<AlertRule> rules = checkedRules();
             if (rules == null) {
                 return 2;
             }
@@ -145,17 +155,10 @@ final class RulesCommand implements Runnable {
             description = "Checks a rules file, then publishes each rule to the rules topic under its name (a rule of "
                     + "the same name in the service's rules file is overridden). Nothing is published when a rule "
                     + "is invalid (exit 2).")
-    static final class Publish implements Callable<Integer> {
-        @Parameters(paramLabel = "FILE", description = "the rules file (YAML, as rules-file)")
-        Path file;
-
-        @picocli.CommandLine.Mixin
-        ConfigOption options;
-
+    static final class Publish extends FileCommand {
         @Override
         public Integer call() throws Exception {
-            ModelwatchConfig cfg = options.load();
-            List<AlertRule> rules = cfg == null ? null : checked(file, cfg);
+            List<AlertRule> rules = checkedRules();
             if (rules == null) {
                 return 2;
             }

@@ -179,22 +179,26 @@ class RuleEditTest {
         try (AlertFixture f = fixture()) {
             f.publishRule("floor", ACCURACY_FLOOR);
             assertEquals(1, windows(f, 0, 1, 0.6).size());
-            // as an older build left it: the same state without its question
-            var store = f.driver.<String, byte[]>getKeyValueStore(AlertStage.STATE_STORE);
-            var all = store.all();
-            List<org.apache.kafka.streams.KeyValue<String, byte[]>> entries = new java.util.ArrayList<>();
-            all.forEachRemaining(entries::add);
-            all.close();
-            assertTrue(entries.stream().anyMatch(kv -> AlertState.decode(kv.value).firing()));
-            for (var kv : entries) {
-                AlertState s = AlertState.decode(kv.value);
-                assertEquals("accuracy|below", s.question);
-                s.question = "";
-                store.put(kv.key, s.encode());
-            }
+            forgetQuestions(f); // as an older build left it
             f.driver.advanceWallClockTime(AlertEvaluator.WITHDRAWN_CHECK);
             assertEquals(List.of(), windows(f, 1, 2, 0.6), "still firing, nothing emitted");
             assertEquals(1, windows(f, 2, 3, 0.9).size(), "healed as the rule says");
+        }
+    }
+
+    /** Every state of the store as an older build wrote it: the same, without its question (it had one). */
+    private static void forgetQuestions(AlertFixture f) {
+        var store = f.driver.<String, byte[]>getKeyValueStore(AlertStage.STATE_STORE);
+        List<org.apache.kafka.streams.KeyValue<String, byte[]>> entries = new java.util.ArrayList<>();
+        try (var all = store.all()) {
+            all.forEachRemaining(entries::add);
+        }
+        assertTrue(entries.stream().anyMatch(kv -> AlertState.decode(kv.value).firing()));
+        for (var kv : entries) {
+            AlertState s = AlertState.decode(kv.value);
+            assertEquals("accuracy|below", s.question);
+            s.question = "";
+            store.put(kv.key, s.encode());
         }
     }
 
@@ -204,16 +208,7 @@ class RuleEditTest {
         try (AlertFixture f = fixture()) {
             f.publishRule("floor", ACCURACY_FLOOR);
             assertEquals(1, windows(f, 0, 1, 0.6).size());
-            var store = f.driver.<String, byte[]>getKeyValueStore(AlertStage.STATE_STORE);
-            List<org.apache.kafka.streams.KeyValue<String, byte[]>> entries = new java.util.ArrayList<>();
-            try (var all = store.all()) {
-                all.forEachRemaining(entries::add);
-            }
-            for (var kv : entries) {
-                AlertState s = AlertState.decode(kv.value);
-                s.question = "";
-                store.put(kv.key, s.encode());
-            }
+            forgetQuestions(f);
             f.driver.advanceWallClockTime(AlertEvaluator.WITHDRAWN_CHECK); // no record of the key comes
             assertEquals(List.of(), wholeModel(f.alerts()));
             f.publishRule("floor", ACCURACY_FLOOR.replace("accuracy", "roc_auc_ovo"));
