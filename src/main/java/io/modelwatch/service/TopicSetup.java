@@ -22,6 +22,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -104,6 +105,30 @@ final class TopicSetup {
                     + "key and headers) needs " + needed + ": a larger one is refused and stops its stream thread; "
                     + "raise the topic's max.message.bytes to " + needed);
         } catch (ExecutionException | NumberFormatException unreadable) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * A rules topic made by someone else (or by a broker's auto-creation, at a first {@code kafka-console-producer}
+     * to it) without {@code cleanup.policy=compact} loses its rules with its retention, and the alert tasks then
+     * judge with the file's rules alone after their next restore: a warning. Nothing when its configuration cannot
+     * be read.
+     */
+    static Optional<String> rulesTopicNotCompacted(Admin admin, ModelwatchConfig config) throws InterruptedException {
+        String topic = config.topology().rulesTopic();
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        try {
+            Config described = admin.describeConfigs(List.of(resource)).all().get().get(resource);
+            ConfigEntry entry = described == null ? null : described.get(TopicConfig.CLEANUP_POLICY_CONFIG);
+            if (entry == null || entry.value() == null
+                    || List.of(entry.value().split(",")).contains(TopicConfig.CLEANUP_POLICY_COMPACT)) {
+                return Optional.empty();
+            }
+            return Optional.of("rules topic " + topic + " has cleanup.policy=" + entry.value() + ", not compact: its "
+                    + "rules are deleted with its retention, and the service then judges with its rules file alone; "
+                    + "set the topic's cleanup.policy to compact");
+        } catch (ExecutionException unreadable) {
             return Optional.empty();
         }
     }
@@ -259,6 +284,9 @@ final class TopicSetup {
             awaitLeaders(admin, missing.stream().map(NewTopic::name).toList(), timeout);
             if (existing.contains(t.deadLetterTopic())) {
                 deadLetterTopicTooSmall(admin, config).ifPresent(LOG::warn);
+            }
+            if (existing.contains(t.rulesTopic())) {
+                rulesTopicNotCompacted(admin, config).ifPresent(LOG::warn);
             }
             int inputPartitions = inputPartitions(admin, t);
             checkInternalTopics(admin, config, inputPartitions, existing);

@@ -95,6 +95,28 @@ class TopicSetupIT {
         }
     }
 
+    /** A rules topic made uncompacted (a broker's auto-creation at a first console producer) gets a warning. */
+    @Test
+    void aRulesTopicThatIsNotCompactedIsLeftAsItIsWithAWarning() throws Exception {
+        ModelwatchConfig config = config("loose", "loose-predictions", "loose-labels");
+        kafka.createTopic("loose-predictions", 1, 1);
+        kafka.createTopic("loose-labels", 1, 1);
+        kafka.createTopic("loose-rules", 1, 1);
+        TopicSetup.prepare(config, admin());
+        try (Admin admin = Admin.create(admin())) {
+            String warning = TopicSetup.rulesTopicNotCompacted(admin, config).orElseThrow();
+            assertTrue(warning.contains("loose-rules") && warning.contains("cleanup.policy=delete"), warning);
+        }
+        ModelwatchConfig tight = config("tight", "tight-predictions", "tight-labels");
+        kafka.createTopic("tight-predictions", 1, 1);
+        kafka.createTopic("tight-labels", 1, 1);
+        TopicSetup.prepare(tight, admin()); // makes tight-rules
+        try (Admin admin = Admin.create(admin())) {
+            assertTrue(admin.listTopics().names().get().contains("tight-rules"));
+            assertEquals(Optional.empty(), TopicSetup.rulesTopicNotCompacted(admin, tight), "the one it made");
+        }
+    }
+
     private static String maxMessageBytes(String topic) throws Exception {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
         try (Admin admin = Admin.create(admin())) {
