@@ -23,7 +23,7 @@
   function dict() { return Object.create(null); }
 
   var state = {slice: dict(), sections: dict(), refreshes: 0, timer: null, running: false, pending: false,
-    openGroups: dict(), firingSignature: null, recent: [], recentSignature: null};
+    openGroups: dict(), firingSignature: null, recent: [], recentSignature: null, rulesSignature: null};
 
   // ------------------------------------------------------------------ helpers
 
@@ -657,6 +657,63 @@
     return "Not ready: waiting for " + waitingFor.map(function (w) { return WAITING_FOR[w] || String(w); }).join(" and ");
   }
 
+  // ------------------------------------------------------------------ rules
+
+  /** "f1 below 0.800", "roc_auc drop_from_baseline 0.080 (baseline of 3 windows)": what a rule asks. */
+  function ruleQuestion(r) {
+    var conditions = ["below", "above", "drop_from_baseline", "rise_from_baseline"];
+    for (var i = 0; i < conditions.length; i++) {
+      var c = conditions[i];
+      if (r[c] === undefined) continue;
+      var text = r.metric + " " + c.replace(/_/g, " ") + " " + fmt(num(r[c]));
+      if (num(r.baseline) !== null) text += " (baseline " + fmt(r.baseline) + ")";
+      else if (num(r.baseline_windows) !== null) text += " (baseline of " + r.baseline_windows + " windows)";
+      return text;
+    }
+    return String(r.metric);
+  }
+
+  function ruleInForceLine(e) {
+    var r = e.rule || {}, parts = [ruleQuestion(r)];
+    if (num(r.rolling) !== null && r.rolling > 1) parts.push("rolling " + r.rolling);
+    if (num(r.confidence) !== null) parts.push("confidence " + r.confidence);
+    parts.push((r.for_windows || 1) + " to fire, " + (r.resolve_after || 1) + " to resolve");
+    parts.push("min " + (r.min_labeled === undefined ? 1 : r.min_labeled) + " labelled");
+    if (r.on_updates) parts.push("on updates");
+    parts.push(String(r.severity || "warning"));
+    var where = e.source === "topic"
+      ? (e.overrides_file_rule ? "rules topic, over the file's" : "rules topic") : "rules file";
+    return h("li", {className: "rule-in-force" + (e.enabled ? "" : " disabled"), "data-rule": e.name,
+      "data-source": e.source}, [h("span", {className: "rule", text: e.name}),
+      parts.join(" · "), h("span", {className: "where", text: where + (e.enabled ? "" : " · disabled")})]);
+  }
+
+  /** The rules in force, fetched only while their details are open (each poll then), drawn when they change. */
+  function refreshRules() {
+    var details = document.getElementById("rules-list").parentNode;
+    if (!details.open) return Promise.resolve();
+    return getJson("/api/rules").then(function (body) {
+      var rules = body.rules || [], bad = body.unreadable || [];
+      var signature = JSON.stringify(body);
+      document.getElementById("rules-count").textContent = "(" + rules.length +
+        (bad.length ? ", " + bad.length + " unreadable on the rules topic" : "") + ")";
+      if (signature === state.rulesSignature) return;
+      state.rulesSignature = signature;
+      var list = document.getElementById("rules-list");
+      clear(list);
+      if (!rules.length && !bad.length) list.appendChild(h("li", {className: "none", text: "No alert rules."}));
+      rules.forEach(function (e) { list.appendChild(ruleInForceLine(e)); });
+      bad.forEach(function (u) {
+        list.appendChild(h("li", {className: "rule-in-force unreadable", "data-rule": u.name}, [
+          h("span", {className: "rule", text: u.name}),
+          "unreadable on the rules topic" + (u.file_has_rule ? " (the file's rule of that name stands in)" : "") +
+            ": " + u.problems]));
+      });
+    }, function (e) {
+      document.getElementById("rules-count").textContent = "(" + e.message + ")";
+    });
+  }
+
   function poll() {
     if (state.running) return;
     state.running = true;
@@ -670,6 +727,7 @@
       var models = res[0].models || [], alerts = res[1], waitingFor = res[2];
       var partial = (res[0].unreachable || []).length > 0;
       renderAlerts(alerts);
+      refreshRules();
       var seen = dict();
       models.forEach(function (m) { seen[m.model_id] = true; });
       // an answer without some instance's state (rebalancing, down) is no news that a model went away
@@ -713,6 +771,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     document.getElementById("alerts-recent").parentNode.addEventListener("toggle", drawRecent);
+    document.getElementById("rules-list").parentNode.addEventListener("toggle", refreshRules);
     poll();
   });
 })();

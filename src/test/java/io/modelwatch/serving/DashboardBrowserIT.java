@@ -620,6 +620,46 @@ class DashboardBrowserIT {
         }
     }
 
+    /**
+     * The rules in force, as {@code /api/rules} lists them: fetched while their details are open, one line per rule
+     * (what it asks, where it comes from) and one per value of the rules topic that cannot be read, with its problems.
+     */
+    @Test
+    void rulesInForceAreListedWhileTheirDetailsAreOpen() {
+        view.rules = io.modelwatch.alerts.RulesInForce.describe(io.modelwatch.alerts.Rules.parseYaml("""
+                rules:
+                  - {name: f1-floor, models: ["fraud*"], metric: f1, below: 0.8, for_windows: 2, severity: critical}
+                  - {name: auc-drop, models: ["*"], metric: roc_auc, drop_from_baseline: 0.05, baseline_windows: 4}
+                """), java.util.Map.of(
+                "auc-drop", "{\"models\":[\"*\"],\"metric\":\"roc_auc\",\"drop_from_baseline\":0.08,"
+                        + "\"baseline_windows\":3,\"enabled\":false}",
+                "<b>cut</b>", "{\"models\":"), 1);
+        try {
+            driver.get(server.url());
+            waitUpTo(20).until(d -> refreshes() > 0);
+            assertEquals("", text("#rules-count"), "closed: not fetched");
+            driver.findElement(By.cssSelector("details.rules > summary")).click();
+            waitUpTo(10).until(d -> d.findElements(By.cssSelector("#rules-list li.rule-in-force")).size() == 3);
+            assertEquals("(2, 1 unreadable on the rules topic)", text("#rules-count"));
+            assertEquals(List.of("auc-drop", "f1-floor", "<b>cut</b>"), attributes("#rules-list li.rule-in-force",
+                    "data-rule"), "by name, the unreadable after, names as text");
+            assertEquals(List.of("topic", "file"), attributes("#rules-list li.rule-in-force[data-source]", "data-source"));
+            String f1 = cell("#rules-list li[data-rule='f1-floor']");
+            assertTrue(f1.contains("f1 below 0.800") && f1.contains("2 to fire") && f1.contains("critical")
+                    && f1.contains("rules file"), f1);
+            String auc = cell("#rules-list li[data-rule='auc-drop']");
+            assertTrue(auc.contains("roc_auc drop from baseline 0.080 (baseline of 3 windows)")
+                    && auc.contains("rules topic, over the file's") && auc.contains("disabled"), auc);
+            assertEquals(1, driver.findElements(By.cssSelector("#rules-list li.disabled")).size());
+            String bad = cell("#rules-list li.unreadable");
+            assertTrue(bad.contains("unreadable on the rules topic") && bad.contains("<b>cut</b>"), bad);
+            assertEquals(0, driver.findElements(By.cssSelector("#rules-list b")).size(), "never markup");
+            driver.findElement(By.cssSelector("details.rules > summary")).click();
+        } finally {
+            view.rules = null;
+        }
+    }
+
     /** Until the server's alert feed caught up the list may lack firing alerts: a note, and no "all clear". */
     @Test
     void dashboardSaysSoWhileTheAlertsAreLoading() {
