@@ -8,10 +8,13 @@ import io.modelwatch.config.ModelwatchConfig;
 import io.modelwatch.service.ModelwatchService;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
@@ -80,12 +83,11 @@ final class RulesCommand implements Runnable {
     }
 
     /**
-     * Sends each record (a null value: a tombstone) to the rules topic, after checking that the topic exists: a
-     * producer's metadata request would have a broker with auto-creation make it, not compacted, and the rules
-     * would go with its retention. Says how far it got when a send fails.
+     * The connection settings of the service's own clients, after checking that a broker answers and that the rules
+     * topic exists: a producer's metadata request would have a broker with auto-creation make it, not compacted,
+     * and the rules would go with its retention.
      */
-    static void send(ModelwatchConfig cfg, List<ProducerRecord<String, String>> records, String done)
-            throws Exception {
+    static Properties connectToRulesTopic(ModelwatchConfig cfg) throws Exception {
         ModelwatchService.awaitBroker(cfg.bootstrapServers(), cfg.kafkaStartupTimeout(), "kafka.bootstrap-servers",
                 "kafka.startup-timeout");
         String topic = cfg.topology().rulesTopic();
@@ -99,8 +101,18 @@ final class RulesCommand implements Runnable {
                         + " service once (it creates it), or create it with cleanup.policy=compact");
             }
             throw e;
+        } finally {
+            p.remove(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG);
         }
-        p.remove(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG);
+        return p;
+    }
+
+    /** Sends each record (a null value: a tombstone); says how far it got when a send fails. */
+    static void send(ModelwatchConfig cfg, Properties connection, List<ProducerRecord<String, String>> records,
+            String done) throws Exception {
+        String topic = cfg.topology().rulesTopic();
+        Properties p = new Properties();
+        p.putAll(connection);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, cfg.kafkaStartupTimeout().toMillis());
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(),
@@ -167,14 +179,16 @@ final class RulesCommand implements Runnable {
                 return 0;
             }
             String topic = cfg.topology().rulesTopic();
-            send(cfg, rules.stream().map(r -> new ProducerRecord<>(topic, r.name(), r.toJson())).toList(), "published");
+            send(cfg, connectToRulesTopic(cfg),
+                    rules.stream().map(r -> new ProducerRecord<>(topic, r.name(), r.toJson())).toList(), "published");
             return 0;
         }
     }
 
     @Command(name = "delete", mixinStandardHelpOptions = true,
-            description = "Deletes rules from the rules topic (a tombstone each): a rule of the same name in the "
-                    + "service's rules file applies again; to switch a file rule off, publish it with enabled: false.")
+            description = "Deletes rules from the rules topic (a tombstone for each name it holds a value for): a rule "
+                    + "of the same name in the service's rules file applies again; to switch a file rule off, publish "
+                    + "it with enabled: false.")
     static final class Delete implements Callable<Integer> {
         @Parameters(paramLabel = "NAME", arity = "1..*", description = "rule names")
         List<String> names;
@@ -189,7 +203,23 @@ final class RulesCommand implements Runnable {
                 return 2;
             }
             String topic = cfg.topology().rulesTopic();
-            send(cfg, names.stream().map(n -> new ProducerRecord<String, String>(topic, n, null)).toList(), "deleted");
+            Properties connection = connectToRulesTopic(cfg);
+            // a tombstone for a name the topic does not hold changes nothing: say so rather than "deleted"
+            Set<String> onTopic = RulesTopicValues.names(connection, topic, cfg.kafkaStartupTimeout());
+            List<ProducerRecord<String, String>> tombstones = new ArrayList<>();
+            for (String name : new LinkedHashSet<>(names)) {
+                if (onTopic == null || onTopic.contains(name)) {
+                    tombstones.add(new ProducerRecord<>(topic, name, null));
+                } else {
+                    System.out.println(name + ": no value on " + topic + ", nothing to delete (a rule of the service's"
+                            + " rules file is switched off by publishing it with enabled: false)");
+                }
+            }
+            if (onTopic == null) {
+                System.out.println("could not read " + topic + " (no Read permission on it?): a tombstone for every"
+                        + " name");
+            }
+            send(cfg, connection, tombstones, "deleted");
             return 0;
         }
     }

@@ -49,8 +49,14 @@ class RulesCommandIT {
                     config.toString());
             assertEquals("0", published[0], published[2]);
             assertTrue(published[1].contains("published f1-floor to team-rules"), published[1]);
-            String[] deleted = RulesCommandTest.run("rules", "delete", "coverage", "--config", config.toString());
+            String[] deleted = RulesCommandTest.run("rules", "delete", "coverage", "never-published", "--config",
+                    config.toString());
             assertEquals("0", deleted[0], deleted[2]);
+            assertTrue(deleted[1].contains("deleted coverage from team-rules"), deleted[1]);
+            assertTrue(deleted[1].contains("never-published: no value on team-rules, nothing to delete"), deleted[1]);
+            String[] again = RulesCommandTest.run("rules", "delete", "coverage", "--config", config.toString());
+            assertEquals("0", again[0], again[2]);
+            assertTrue(again[1].contains("coverage: no value on team-rules"), "a tombstone is no value: " + again[1]);
 
             List<ConsumerRecord<String, String>> records = readAll(kafka.bootstrapServers(), "team-rules", 3);
             assertEquals(List.of("f1-floor", "coverage", "coverage"), records.stream().map(ConsumerRecord::key).toList(),
@@ -61,6 +67,7 @@ class RulesCommandIT {
                 assertEquals(expected.get(i), onTopic, "the topic's value reads back as the file's rule");
             }
             assertNull(records.get(2).value(), "a tombstone");
+            assertEquals(3, endOffset(kafka.bootstrapServers(), "team-rules"), "no tombstone for a name not on the topic");
 
             // a rules topic that does not exist is said so, and not made (a broker's auto-creation would not compact it)
             Path elsewhere = Files.writeString(dir.resolve("elsewhere.yaml"), "kafka:\n  bootstrap-servers: "
@@ -74,6 +81,16 @@ class RulesCommandIT {
                     java.util.Map.<String, Object>of("bootstrap.servers", kafka.bootstrapServers()))) {
                 assertTrue(!admin.listTopics().names().get().contains("no-such-rules"), "not created");
             }
+        }
+    }
+
+    private static long endOffset(String bootstrap, String topic) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p, new StringDeserializer(),
+                new StringDeserializer())) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            return c.endOffsets(List.of(tp)).get(tp);
         }
     }
 
