@@ -135,6 +135,63 @@ class SecuredClusterIT {
         }
     }
 
+    /**
+     * {@code rules publish} and {@code delete} under the README's ACLs for whoever publishes: with {@code Read},
+     * delete sends a tombstone only for a name the topic holds; with {@code Write} alone it says it cannot read the
+     * topic and sends one for each name.
+     */
+    @Test
+    void rulesDeleteReadsTheTopicWhenItMayAndSaysSoWhenItMayNot(@TempDir Path dir) throws Exception {
+        try (EmbeddedKafkaCluster kafka = securedCluster(); Admin admin = Admin.create(client(kafka, ADMIN_JAAS))) {
+            admin.createTopics(List.of(new NewTopic("modelwatch-rules", 1, (short) 1))).all().get();
+            admin.createAcls(List.of(allow("User:producer", ResourceType.TOPIC, "modelwatch-rules", PatternType.LITERAL,
+                    AclOperation.WRITE))).all().get();
+            Path config = Files.writeString(dir.resolve("modelwatch.yaml"), "kafka:\n  bootstrap-servers: "
+                    + kafka.bootstrapServers() + "\n  properties:\n    security.protocol: SASL_PLAINTEXT\n"
+                    + "    sasl.mechanism: PLAIN\n    sasl.jaas.config: '" + jaas("producer", "producer-secret") + "'\n");
+
+            Path rules = Files.writeString(dir.resolve("rules.yaml"),
+                    "rules:\n  - {name: f1-floor, models: [\"*\"], metric: f1, below: 0.8}\n");
+            String[] published = io.modelwatch.cli.CliRun.run("rules", "publish", rules.toString(), "--config",
+                    config.toString());
+            assertEquals("0", published[0], published[2]);
+
+            String[] blind = io.modelwatch.cli.CliRun.run("rules", "delete", "f1-floor", "--config", config.toString());
+            assertEquals("0", blind[0], blind[2]);
+            assertTrue(blind[1].contains("could not read modelwatch-rules (no Read permission on it?)"), blind[1]);
+            assertTrue(blind[1].contains("deleted f1-floor from modelwatch-rules"), blind[1]);
+
+            admin.createAcls(List.of(allow("User:producer", ResourceType.TOPIC, "modelwatch-rules", PatternType.LITERAL,
+                    AclOperation.READ))).all().get();
+            awaitReadable(kafka, "modelwatch-rules", jaas("producer", "producer-secret"));
+            String[] seeing = io.modelwatch.cli.CliRun.run("rules", "delete", "f1-floor", "--config", config.toString());
+            assertEquals("0", seeing[0], seeing[2]);
+            assertTrue(seeing[1].contains("f1-floor: no value on modelwatch-rules, nothing to delete"), seeing[1]);
+            assertEquals(2, read(kafka, "modelwatch-rules").size(), "the rule and one tombstone, from the first delete");
+        }
+    }
+
+    /** ACLs reach a broker's authorizer through its metadata log: a moment after createAcls returns. */
+    private static void awaitReadable(EmbeddedKafkaCluster kafka, String topic, String jaas)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(client(kafka, jaas), new StringDeserializer(),
+                new StringDeserializer())) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            consumer.assign(List.of(tp));
+            while (true) {
+                try {
+                    consumer.seekToBeginning(List.of(tp));
+                    consumer.poll(Duration.ofMillis(200));
+                    return;
+                } catch (org.apache.kafka.common.errors.AuthorizationException e) {
+                    assertTrue(System.nanoTime() < deadline, "the Read ACL never took effect: " + e);
+                    Thread.sleep(200);
+                }
+            }
+        }
+    }
+
     /** One broker that authenticates with SASL/PLAIN and allows nothing without an ACL (but to its super user). */
     private static EmbeddedKafkaCluster securedCluster() {
         Map<String, Object> broker = new HashMap<>();
