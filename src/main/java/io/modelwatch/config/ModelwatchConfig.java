@@ -99,7 +99,7 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         KEYS.put("limits.max-tags", "32");
         KEYS.put("limits.min-timestamp", "2000-01-01T00:00:00Z");
         KEYS.put("limits.max-timestamp", "2200-01-01T00:00:00Z");
-        KEYS.put("limits.max-future", "PT1H");
+        KEYS.put("limits.max-future", ""); // unset: PT1H, or half of window + max-label-delay when that is shorter
         KEYS.put("limits.max-models", "1000");
         KEYS.put("limits.max-versions-per-model", "100");
         KEYS.put("limits.max-slice-values", "1000");
@@ -166,6 +166,37 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
     /** The environment variable that sets a Kafka client or Streams property (read back in {@link #load}). */
     public static String kafkaPropertyEnvName(String property) {
         return "MODELWATCH_KAFKA_PROPERTY_" + property.toUpperCase(Locale.ROOT).replace('.', '_');
+    }
+
+    /**
+     * How far ahead of the clock an event may be stamped. Such an event moves event time that far ahead: windows
+     * close that much early, and beyond {@code max-label-delay} the window being predicted now can close, after
+     * which every event is late until the clock catches up. So unset it is PT1H or half of window +
+     * max-label-delay, whichever is shorter; set, it must be shorter than window + max-label-delay.
+     */
+    private static Duration maxFuture(Reader r, Duration window, Duration delay, List<String> problems) {
+        if (r.string("limits.max-future").isEmpty()) {
+            return window == null || delay == null ? DEFAULT_MAX_FUTURE : defaultMaxFuture(window, delay);
+        }
+        Duration maxFuture = r.duration("limits.max-future");
+        if (maxFuture != null && maxFuture.isNegative()) {
+            problems.add("limits.max-future: must not be negative, got " + maxFuture);
+        } else if (maxFuture != null && window != null && delay != null
+                && maxFuture.compareTo(window.plus(delay)) >= 0) {
+            problems.add("limits.max-future: must be shorter than window + max-label-delay (" + window.plus(delay)
+                    + "), got " + maxFuture + ": an event stamped that far ahead moves event time past the close of "
+                    + "the window being predicted now, and every event after it is dropped as late until the clock "
+                    + "catches up; leave it unset (" + defaultMaxFuture(window, delay) + " here) or give less");
+        }
+        return maxFuture;
+    }
+
+    private static final Duration DEFAULT_MAX_FUTURE = Duration.ofHours(1);
+
+    /** PT1H, or half of window + max-label-delay when that is shorter (whole milliseconds). */
+    static Duration defaultMaxFuture(Duration window, Duration delay) {
+        Duration half = Duration.ofMillis(window.plus(delay).toMillis() / 2);
+        return half.compareTo(DEFAULT_MAX_FUTURE) < 0 ? half : DEFAULT_MAX_FUTURE;
     }
 
     private static void readFile(Path file, Map<String, String> values, Map<String, String> kafka,
@@ -374,10 +405,7 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         if (historyWindows >= 1 && historyWindows <= MetricsHistory.MAX_RETAINED_WINDOWS) {
             b.historyWindows = historyWindows; // else reported; the settings are built before the problems are thrown
         }
-        Duration maxFuture = r.duration("limits.max-future");
-        if (maxFuture != null && maxFuture.isNegative()) {
-            problems.add("limits.max-future: must not be negative, got " + maxFuture);
-        }
+        Duration maxFuture = maxFuture(r, window, delay, problems);
         long minTimestamp = r.instant("limits.min-timestamp");
         long maxTimestamp = r.instant("limits.max-timestamp");
         if (minTimestamp != Long.MIN_VALUE && minTimestamp < 0) {

@@ -828,9 +828,9 @@ public final class EventParser {
             values[i] = d;
             sum += d;
         }
-        if (size > 0 && Math.abs(sum - 1.0) > limits.scoreSumTolerance()) {
+        if (size > 0 && !limits.sumsToOne(sum)) {
             throw new BadInputException(RejectReason.SCORES_NOT_NORMALISED,
-                    "scores sum to " + sum + ", not 1 (tolerance " + limits.scoreSumTolerance() + ")");
+                    "scores sum to " + IngestLimits.readable(sum) + ", not 1 (tolerance " + limits.scoreSumTolerance() + ")");
         }
         e.outKeys = size == 0 ? NONE : classes;
         e.outScores = size == 0 ? NO_SCORES : values;

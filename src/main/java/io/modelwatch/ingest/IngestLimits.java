@@ -33,6 +33,24 @@ public record IngestLimits(int maxRecordBytes, int maxFieldBytes, int maxTags, i
     public static final IngestLimits DEFAULTS = new IngestLimits(64 * 1024, 256, 32, 1000,
             946_684_800_000L, 7_258_118_400_000L, 1e-3, 1000, 100, 1000, NO_FUTURE_BOUND);
 
+    /**
+     * Whether a row's sum is 1 within the tolerance, given as decimals: 0.5 + 0.499 adds up to 0.9989999999999999 in
+     * doubles, which must pass as 1.001 (1.0010000000000001) does. The slack is far above the rounding of a sum of
+     * 1000 classes and far below any tolerance.
+     */
+    public boolean sumsToOne(double sum) {
+        return Math.abs(sum - 1.0) <= scoreSumTolerance + 1e-12;
+    }
+
+    /** A sum as a person wrote its terms: 12 significant digits (0.999, not 0.9989999999999999). */
+    public static String readable(double sum) {
+        if (!Double.isFinite(sum)) {
+            return Double.toString(sum);
+        }
+        return new java.math.BigDecimal(sum).round(new java.math.MathContext(12)).stripTrailingZeros()
+                .toPlainString();
+    }
+
     public IngestLimits withCardinality(int models, int versionsPerModel, int sliceValues) {
         return new IngestLimits(maxRecordBytes, maxFieldBytes, maxTags, maxScoreClasses, minTimestampMs,
                 maxTimestampMs, scoreSumTolerance, models, versionsPerModel, sliceValues, maxFutureMs);

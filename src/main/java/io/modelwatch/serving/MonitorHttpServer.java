@@ -231,7 +231,7 @@ public final class MonitorHttpServer implements AutoCloseable {
     static boolean asksTheCluster(java.net.URI uri) {
         try {
             // decided on the segments the router reads (decoded, empty ones skipped: /api/%6Dodels, /api//models)
-            List<String> seg = segments(uri.getRawPath() == null ? "/" : uri.getRawPath());
+            List<String> seg = segments(requestPath(uri));
             return seg.size() >= 2 && seg.get(0).equals("api") && seg.get(1).equals("models")
                     && !Query.parse(uri.getRawQuery()).localScope();
         } catch (RuntimeException e) {
@@ -304,10 +304,7 @@ public final class MonitorHttpServer implements AutoCloseable {
         if (targetLength(ex.getRequestURI()) > maxTarget) {
             throw new ApiError(414, "request target longer than " + maxTarget + " characters");
         }
-        String rawPath = ex.getRequestURI().getRawPath();
-        if (rawPath == null || rawPath.isEmpty()) {
-            rawPath = "/";
-        }
+        String rawPath = requestPath(ex.getRequestURI());
         if (rawPath.length() > 1 && rawPath.endsWith("/")) {
             rawPath = rawPath.substring(0, rawPath.length() - 1);
         }
@@ -419,6 +416,18 @@ public final class MonitorHttpServer implements AutoCloseable {
     private static String endpoints() {
         return "/api/models, /api/models/{model}/metrics, /api/models/{model}/curves, /api/alerts, /api/rules,"
                 + " /health, /ready, /metrics, /";
+    }
+
+    /**
+     * The raw path as the client sent it: the JDK reads a request target starting {@code //} as a host and a path
+     * ({@code //api/models}: host {@code api}, path {@code /models}); put back, its empty segment is skipped as any.
+     */
+    private static String requestPath(java.net.URI uri) {
+        String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+        if (uri.getScheme() == null && uri.getRawAuthority() != null) {
+            path = "//" + uri.getRawAuthority() + path;
+        }
+        return path.isEmpty() ? "/" : path;
     }
 
     private static void only(List<String> seg, int size, String rawPath) {
@@ -590,6 +599,9 @@ public final class MonitorHttpServer implements AutoCloseable {
                 throw new ApiError(503, "no curves for model '" + model + "' version '" + version + "' window "
                         + Instant.ofEpochMilli(window) + ": the instance holding it did not answer ("
                         + String.join(", ", new TreeSet<>(view.unreachable())) + "); retry shortly");
+            }
+            if (!knownModel(view, model)) {
+                throw ApiError.notFound("unknown model '" + model + "'");
             }
             String asked = version;
             boolean multiclass = latest.stream().anyMatch(r -> model.equals(Records.modelId(r))

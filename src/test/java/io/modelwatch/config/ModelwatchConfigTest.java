@@ -578,6 +578,25 @@ class ModelwatchConfigTest {
     }
 
     @Test
+    void maxFutureUnsetIsAnHourOrHalfOfWindowPlusDelayAndSetMustStayBelowBoth() {
+        assertEquals(Duration.ofHours(1).toMillis(),
+                ModelwatchConfig.load(null, Map.of()).topology().limits().maxFutureMs(), "the defaults: 1 h, 7 days");
+        assertEquals(Duration.ofSeconds(10).toMillis(), ModelwatchConfig.load(null, Map.of("MODELWATCH_WINDOW", "PT10S",
+                "MODELWATCH_MAX_LABEL_DELAY", "PT10S")).topology().limits().maxFutureMs(), "the demo's windows");
+        assertEquals(Duration.ofSeconds(15).toMillis(), ModelwatchConfig.load(null, Map.of("MODELWATCH_WINDOW", "PT10S",
+                "MODELWATCH_MAX_LABEL_DELAY", "PT10S", "MODELWATCH_LIMITS_MAX_FUTURE", "PT15S")).topology().limits()
+                .maxFutureMs(), "set below window + delay");
+        // an event an hour ahead would close the open 10 s windows: everything after it late for an hour
+        ConfigException e = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(null, Map.of(
+                "MODELWATCH_WINDOW", "PT10S", "MODELWATCH_MAX_LABEL_DELAY", "PT10S",
+                "MODELWATCH_LIMITS_MAX_FUTURE", "PT1H")));
+        assertEquals(List.of("limits.max-future: must be shorter than window + max-label-delay (PT20S), got PT1H: an "
+                + "event stamped that far ahead moves event time past the close of the window being predicted now, and "
+                + "every event after it is dropped as late until the clock catches up; leave it unset (PT10S here) or "
+                + "give less"), e.problems());
+    }
+
+    @Test
     void timesBeyondWhatMillisecondsHoldAreConfigProblemsOfTheirKey() {
         // meant as "no bound", they overflowed a long of milliseconds outside validation
         ConfigException e = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(null, Map.of(

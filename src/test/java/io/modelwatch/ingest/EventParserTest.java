@@ -172,6 +172,20 @@ class EventParserTest {
     }
 
     @Test
+    void theScoreSumToleranceHoldsAsWrittenInDecimals() throws Exception {
+        // 0.5 + 0.499 is 0.9989999999999999 in doubles: at the tolerance as written, as 0.5 + 0.501 is
+        for (double second : new double[] {0.499, 0.501}) {
+            assertEquals(2, parse(prediction(n -> n.putObject("scores").put("0", 0.5).put("1", second)))
+                    .scores().length, "0.5 + " + second);
+        }
+        assertEquals(2, parse(prediction(n -> n.putObject("scores").put("0", 0.3).put("1", 0.699))).scores().length);
+        BadInputException e = assertThrows(BadInputException.class, () -> parse(prediction(n -> n.putObject("scores")
+                .put("0", 0.3).put("1", 0.6989))));
+        assertEquals(RejectReason.SCORES_NOT_NORMALISED, e.reason());
+        assertEquals("scores sum to 0.9989, not 1 (tolerance 0.001)", e.getMessage(), "the sum as written");
+    }
+
+    @Test
     void scoresAndTagsAreOptional() throws Exception {
         Prediction p = parse(prediction(n -> {
             n.remove("scores");

@@ -309,9 +309,9 @@ final class LegacyEventParser {
             values[i] = d;
             sum += d;
         }
-        if (size > 0 && Math.abs(sum - 1.0) > limits.scoreSumTolerance()) {
+        if (size > 0 && !limits.sumsToOne(sum)) {
             throw new BadInputException(RejectReason.SCORES_NOT_NORMALISED,
-                    "scores sum to " + sum + ", not 1 (tolerance " + limits.scoreSumTolerance() + ")");
+                    "scores sum to " + IngestLimits.readable(sum) + ", not 1 (tolerance " + limits.scoreSumTolerance() + ")");
         }
         return new ScoreRow(classes, values);
     }

@@ -116,6 +116,8 @@ class MonitorHttpServerTest {
         // the router decodes segments and skips empty ones: so does the choice
         assertTrue(MonitorHttpServer.asksTheCluster(URI.create("/api/%6Dodels")));
         assertTrue(MonitorHttpServer.asksTheCluster(URI.create("/api//models/fraud/metrics")));
+        // a target starting // is read by the JDK as a host ("api") and a path ("/models"): put back together
+        assertTrue(MonitorHttpServer.asksTheCluster(URI.create("//api/models")));
         assertFalse(MonitorHttpServer.asksTheCluster(URI.create("/api/modelsx")));
     }
 
@@ -164,6 +166,14 @@ class MonitorHttpServerTest {
     }
 
     // ------------------------------------------------------------------ /api/models
+
+    /** A target starting with // (the JDK reads "api" as a host): the same answer as /api/models, not "no such path: /models". */
+    @Test
+    void aDoubleSlashBeforeTheApiIsSkippedAsAnyEmptySegment() throws Exception {
+        Reply r = rawGet("//api/models");
+        assertEquals(200, r.status(), r.body());
+        assertEquals(get("/api/models").json().get("models"), r.json().get("models"));
+    }
 
     @Test
     void modelsGroupsLatestMetricsByModelVersionAndSlice() throws Exception {
@@ -402,6 +412,7 @@ class MonitorHttpServerTest {
         assertJsonError(get("/api/models/fraud/curves?version=v9&window=" + scenario.window(8)), 404, "no curves");
         assertJsonError(get("/api/models/churn/curves?window=" + scenario.window(8)), 404,
                 "curves are for binary models, and this one is multiclass");
+        assertJsonError(get("/api/models/nosuch/curves?window=" + scenario.window(8)), 404, "unknown model 'nosuch'");
     }
 
     @Test
