@@ -43,8 +43,10 @@ def parse_dur(s):
 def millis(v):
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         return int(v)
+    # digits below the millisecond are dropped (the event contract), never rounded up into the next millisecond
     dt = datetime.fromisoformat(str(v).replace("Z", "+00:00"))
-    return int(round(dt.timestamp() * 1000))
+    td = dt - datetime(1970, 1, 1, tzinfo=timezone.utc)
+    return (td.days * 86_400 + td.seconds) * 1000 + td.microseconds // 1000
 
 
 def cls(v):

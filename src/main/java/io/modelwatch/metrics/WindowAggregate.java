@@ -211,9 +211,33 @@ public final class WindowAggregate implements AggregateCells {
         return labelDelaySumMs;
     }
 
-    /** Classes named by the score rows of the window's predictions (the model's classes), sorted. */
+    /**
+     * Classes in Unicode code point order, as scikit-learn (numpy) sorts them. {@link String#compareTo} compares UTF-16
+     * units, which puts a class beyond U+FFFF (an emoji, a surrogate pair) before one in U+E000 to U+FFFF: so a first
+     * differing unit that is a surrogate is moved above that range.
+     */
+    static final java.util.Comparator<String> CODE_POINT_ORDER = (a, b) -> {
+        int n = Math.min(a.length(), b.length());
+        for (int i = 0; i < n; i++) {
+            char x = a.charAt(i);
+            char y = b.charAt(i);
+            if (x != y) {
+                return codePointRank(x) - codePointRank(y);
+            }
+        }
+        return a.length() - b.length();
+    };
+
+    private static int codePointRank(char unit) {
+        if (unit < 0xD800) {
+            return unit;
+        }
+        return unit < 0xE000 ? unit + 0x2000 : unit - 0x800;
+    }
+
+    /** Classes named by the score rows of the window's predictions (the model's classes), sorted by code point. */
     public List<String> modelClasses() {
-        TreeSet<String> classes = new TreeSet<>();
+        TreeSet<String> classes = new TreeSet<>(CODE_POINT_ORDER);
         for (String u : universes.keySet()) {
             if (!u.isEmpty()) {
                 classes.addAll(Arrays.asList(u.split("\u0000", -1)));
@@ -222,9 +246,13 @@ public final class WindowAggregate implements AggregateCells {
         return new ArrayList<>(classes);
     }
 
-    /** The sorted union of true and predicted labels of the labelled pairs (scikit-learn's default label set). */
+    /**
+     * The union of true and predicted labels of the labelled pairs in code point order (scikit-learn's default label
+     * set and order).
+     */
     public List<String> labels() {
-        TreeSet<String> labels = new TreeSet<>(confusion.keySet());
+        TreeSet<String> labels = new TreeSet<>(CODE_POINT_ORDER);
+        labels.addAll(confusion.keySet());
         confusion.values().forEach(row -> labels.addAll(row.keySet()));
         return new ArrayList<>(labels);
     }
