@@ -255,7 +255,7 @@ public final class Rules {
     /**
      * One rule, or null with every problem found added to {@code problems}: each field is checked whatever the
      * others hold (a check that needs another field's value, such as a threshold's range its metric's, is made
-     * once that value is good). Only a rule that cannot be named stops at its name.
+     * once that value is good). A rule that cannot be named has its other problems listed under its position.
      */
     static AlertRule parseRule(JsonNode node, String position, String key, List<RulesException> problems) {
         int before = problems.size();
@@ -263,14 +263,7 @@ public final class Rules {
             problems.add(new RulesException(key != null ? key : position, null, "a rule must be a mapping of fields"));
             return null;
         }
-        String name;
-        JsonNode nameNode = node.get("name");
-        try {
-            name = name(nameNode, position, key);
-        } catch (RulesException e) {
-            problems.add(e);
-            return null;
-        }
+        String name = namedOrListed(node.get("name"), position, key, problems);
         Fields f = new Fields(name, node, problems);
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
             String field = it.next();
@@ -375,6 +368,16 @@ public final class Rules {
         }
         return new AlertRule(name, models, versions, metric, condition, limit, baselineWindows, pinned, minLabeled,
                 forWindows, resolveAfter, resolveWhenSilent, severity, confidence, rolling, onUpdates, enabled);
+    }
+
+    /** The rule's name, or (its problem recorded) what its other problems are listed under: its key or position. */
+    private static String namedOrListed(JsonNode nameNode, String position, String key, List<RulesException> problems) {
+        try {
+            return name(nameNode, position, key);
+        } catch (RulesException e) {
+            problems.add(e);
+            return key != null ? key : position;
+        }
     }
 
     /** The rule's name (the record key on the topic, which a name in the value must equal), or a refusal. */

@@ -309,12 +309,14 @@ class RulesTest {
                   - {name: a, models: ["*"], metric: f1, below: high}
                   - {name: ok, models: ["*"], metric: f1, below: 0.8}
                   - {name: b, models: ["*"], metric: f2, below: 0.8}
-                  - {models: ["*"], metric: f1, below: 0.8}
+                  - {models: ["*"], metric: nope, above: 2}
                 """));
-        assertTrue(e.getMessage().startsWith("3 invalid rules:"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("3 invalid rules (4 problems):"), e.getMessage());
         assertTrue(e.getMessage().contains("rule 'a': field 'below'"), e.getMessage());
         assertTrue(e.getMessage().contains("rule 'b': field 'metric'"), e.getMessage());
         assertTrue(e.getMessage().contains("rule #4: field 'name'"), e.getMessage());
+        // a rule without a name still has its other problems listed, under its position
+        assertTrue(e.getMessage().contains("rule #4: field 'metric': unknown metric 'nope'"), e.getMessage());
     }
 
     @Test
