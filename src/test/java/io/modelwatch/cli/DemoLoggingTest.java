@@ -9,7 +9,7 @@ class DemoLoggingTest {
 
     @AfterEach
     void clear() {
-        DemoLogging.QUIETED.forEach(l -> System.clearProperty("org.slf4j.simpleLogger.log." + l));
+        DemoLogging.QUIETED.keySet().forEach(l -> System.clearProperty("org.slf4j.simpleLogger.log." + l));
     }
 
     @Test
@@ -20,5 +20,6 @@ class DemoLoggingTest {
         assertEquals("error", System.getProperty(
                 "org.slf4j.simpleLogger.log.org.apache.kafka.streams.processor.internals.StateDirectory"));
         assertEquals("debug", System.getProperty("org.slf4j.simpleLogger.log.org.apache.kafka.clients.NetworkClient"));
+        assertEquals("off", System.getProperty("org.slf4j.simpleLogger.log.kafka.server.ReplicaManager"));
     }
 }
