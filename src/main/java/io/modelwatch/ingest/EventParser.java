@@ -512,6 +512,13 @@ public final class EventParser {
      * bind to), which an operator reading the dead-letter topic cannot act on.
      */
     static String plain(String message) {
+        // the parser's bounds (StreamReadConstraints), said without its class names
+        if (message.startsWith("Document nesting depth (")) {
+            return "nested deeper than the parser's limit of 1000 levels";
+        }
+        if (message.startsWith("Number value length (") || message.startsWith("Number length (")) {
+            return "a number of more than the parser's limit of 1000 digits";
+        }
         if (message.startsWith("Trailing token")) {
             return "more content after the JSON object (one JSON object per record)";
         }

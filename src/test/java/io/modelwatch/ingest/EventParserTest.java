@@ -292,6 +292,19 @@ class EventParserTest {
         rejectLabel(new byte[] {(byte) 0xFF, (byte) 0xFE, '{', '}'}, RejectReason.NOT_UTF8);
     }
 
+    /** JSON beyond the parser's bounds, in a field modelwatch does not read: said in words, not class names. */
+    @Test
+    void jsonBeyondTheParsersBoundsIsNotJsonSaidPlainly() throws Exception {
+        String label = "{\"prediction_id\":\"p\",\"label\":\"1\",\"timestamp\":1793577600000,\"extra\":";
+        BadInputException deep = rejectLabel(utf8(label + "[".repeat(1001) + "]".repeat(1001) + "}"),
+                RejectReason.NOT_JSON);
+        assertEquals("not JSON: nested deeper than the parser's limit of 1000 levels", deep.getMessage());
+        assertEquals("1", PARSER.parseLabel(utf8(label + "[".repeat(990) + "]".repeat(990) + "}")).label(),
+                "within the bound: the unknown field skipped");
+        BadInputException digits = rejectLabel(utf8(label + "1".repeat(1001) + "}"), RejectReason.NOT_JSON);
+        assertEquals("not JSON: a number of more than the parser's limit of 1000 digits", digits.getMessage());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"hello", "{'prediction_id':'p'}", "{\"a\" 1}", "{\"a\":1,}", "", "   ", "<xml/>"})
     void notJson(String value) {
