@@ -9,7 +9,7 @@
 
   var POLL_MS = 2000;
   var MAX_WINDOWS = 60; // windows of history drawn per series
-  var PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#8C6D31", "#7F7F7F"];
+  var PALETTE = ["#0072B2", "#B36B00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#8C6D31", "#7F7F7F"];
 
   var errors = window.modelwatchErrors = [];
   window.addEventListener("error", function (e) { errors.push("error: " + e.message); });
@@ -23,7 +23,7 @@
   function dict() { return Object.create(null); }
 
   var state = {slice: dict(), sections: dict(), refreshes: 0, timer: null, running: false, pending: false,
-    openGroups: dict(), firingSignature: null, recent: [], recentSignature: null, rulesSignature: null};
+    openGroups: dict(), firingSignature: null, recent: [], recentSignature: null, rulesSignature: null, lastOk: 0};
 
   // ------------------------------------------------------------------ helpers
 
@@ -198,8 +198,9 @@
       h("span", {className: "detail", text: alertText(a)}),
       h("span", {className: "when", title: (ws !== null ? "window " + fmtTime(ws) + (we !== null ? " to " + fmtTime(we) : "") : "") +
           (when !== null ? ", raised " + fmtTime(when) : ""),
-        text: (ws !== null ? "window " + fmtWhen(ws) + (we !== null ? "–" + fmtClock(we) : "") : "") +
-          (when !== null ? " · " + (firing ? "since " : "at ") + fmtWhen(when) : "")})
+        text: [ws !== null ? "window " + fmtWhen(ws) + (we !== null ? "–" + fmtClock(we) : "") : null,
+          when !== null ? (firing ? "since " : "at ") + fmtWhen(when) : null]
+          .filter(function (x) { return x !== null; }).join(" · ")})
     ]);
     return li;
   }
@@ -563,7 +564,7 @@
     t.appendChild(body);
   }
 
-  function renderSlices(sec, model, selected, keys) {
+  function renderSlices(sec, model, selected, keys, alerts) {
     var t = sec.slices;
     clear(t);
     var head = [h("th", {text: "Slice"})];
@@ -576,7 +577,8 @@
     var slices = model.slices.slice();
     if (slices.indexOf("") < 0) slices.unshift("");
     slices.forEach(function (s) {
-      var cells = [h("td", {text: sliceName(s)})];
+      var firing = (alerts.firing || []).some(function (a) { return a.model_id === model.model_id && sliceOf(a) === s; });
+      var cells = [h("td", null, [sliceName(s)].concat(firing ? [h("span", {className: "firing-mark", text: "firing"})] : []))];
       model.versions.forEach(function (v) {
         var series = null;
         model.latest.forEach(function (lv) {
@@ -590,10 +592,15 @@
             (rec.final === false ? " (open)" : "") : "–",
           title: rec ? windowTitle(rec, series) : null}));
       });
-      var tr = h("tr", {className: "pick" + (s === selected ? " selected" : ""), "data-slice": s, title: "Show " + sliceName(s)}, cells);
-      tr.addEventListener("click", function () {
+      var tr = h("tr", {className: "pick" + (s === selected ? " selected" : "") + (firing ? " firing" : ""), "data-slice": s,
+        title: "Show " + sliceName(s), tabindex: "0", role: "button", "aria-pressed": String(s === selected)}, cells);
+      function pick() {
         state.slice[model.model_id] = s;
         refreshSoon();
+      }
+      tr.addEventListener("click", pick);
+      tr.addEventListener("keydown", function (e) {
+        if (e.key === "Enter" || e.key === " ") { e.preventDefault(); pick(); }
       });
       body.appendChild(tr);
     });
@@ -628,8 +635,16 @@
         xSpan: step, domain: [0, 1], thresholds: thresholdsFor(alerts, model.model_id, "label_coverage", slice)});
       renderLegend(sec, model);
       sec.summaryTitle.textContent = "Last closed window by version, " + (slice ? "slice " + slice : "whole model");
-      renderSummary(sec, model, slice, alerts, keys);
-      renderSlices(sec, model, slice, keys);
+      // redrawn only when what they show changed: a poll that changes nothing keeps a selection or a tooltip
+      var firingHere = (alerts.firing || []).filter(function (a) { return a.model_id === model.model_id; })
+        .map(function (a) { return [a.model_version || "", sliceOf(a)]; });
+      var tables = JSON.stringify([model.latest, model.versions, model.slices, slice, firingHere, keys.f1, keys.auc,
+        new Date().toDateString()]);
+      if (sec.tablesSignature !== tables) {
+        sec.tablesSignature = tables;
+        renderSummary(sec, model, slice, alerts, keys);
+        renderSlices(sec, model, slice, keys, alerts);
+      }
       var distinct = dict();
       records.forEach(function (r) { if (!(r.rolling > 1)) distinct[toMs(r.window_start)] = true; });
       var nWindows = Object.keys(distinct).length;
@@ -641,6 +656,22 @@
   }
 
   // ------------------------------------------------------------------ loop
+
+  /**
+   * While the monitor does not answer, the page says that what it shows is old (and since when), and the firing
+   * badges go grey: an "all clear" from before the outage must not read as one now.
+   */
+  function showStale(stale) {
+    document.body.classList.toggle("stale", stale);
+    var banner = document.getElementById("stale");
+    banner.hidden = !stale;
+    if (stale) {
+      banner.textContent = state.lastOk
+        ? "The monitor does not answer: everything below is as of " + fmtClock(state.lastOk) + " (" +
+          Math.round((Date.now() - state.lastOk) / 1000) + " s ago), alerts included."
+        : "The monitor does not answer: nothing to show yet.";
+    }
+  }
 
   function setStatus(ok, text) {
     var s = document.getElementById("status");
@@ -743,10 +774,14 @@
       return Promise.all(models.map(function (m) { return refreshModel(m, alerts); })).then(function () {
         state.refreshes++;
         document.body.setAttribute("data-refreshes", String(state.refreshes));
-        setStatus(true, readiness(waitingFor) + " · updated " + fmtClock(Date.now()));
+        state.lastOk = Date.now();
+        showStale(false);
+        setStatus(true, readiness(waitingFor) + " · updated " + fmtClock(state.lastOk));
       });
     }).catch(function (e) {
-      setStatus(false, "Cannot reach the monitor: " + e.message + " · retrying");
+      showStale(true);
+      setStatus(false, "Cannot reach the monitor: " + e.message + " · retrying" +
+        (state.lastOk ? " · figures below as of " + fmtClock(state.lastOk) : ""));
     }).then(function () {
       state.running = false;
       var soon = state.pending;

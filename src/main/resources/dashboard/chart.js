@@ -7,6 +7,11 @@
  *   });
  *
  * The <svg> gets data-points (points drawn), data-series, data-last-x so that tests can check it.
+ *
+ * Open windows (final: false) have few labels yet, so their figures swing: they are drawn hollow, joined by a dashed
+ * line, and left out of the y-range (clamped to its edge, their value in the tooltip), so that the axes hold still
+ * while they fill. A render whose inputs equal the last one's draws nothing: a poll that changes nothing keeps the
+ * hover read-out and tooltips under the pointer.
  */
 (function (global) {
   "use strict";
@@ -65,22 +70,30 @@
     while (node.firstChild) node.removeChild(node.firstChild);
   }
 
+  function defined(y) { return y !== null && y !== undefined && !isNaN(y); }
+
   function render(svg, opts) {
     // draw at the element's real size so that text stays legible: 1 unit = 1 CSS pixel
     var measured = Math.round(svg.getBoundingClientRect().width || 0);
     var W = measured >= 200 ? measured : 640;
     var H = opts.height || 220;
     var series = (opts.series || []).filter(function (s) { return s.points && s.points.length; });
+    var signature = JSON.stringify([W, H, series, opts.thresholds || [], opts.yLabel, opts.xSpan, opts.domain]);
+    if (svg.mwSignature === signature) return;
+    svg.mwSignature = signature;
     clear(svg);
     svg.setAttribute("viewBox", "0 0 " + W + " " + H);
     svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
     svg.setAttribute("role", "img");
 
-    var xs = [], ys = [];
+    var xs = [], ys = [], closedYs = [];
     series.forEach(function (s) {
       s.points.forEach(function (p) {
         xs.push(p.x);
-        if (p.y !== null && p.y !== undefined && !isNaN(p.y)) ys.push(p.y);
+        if (defined(p.y)) {
+          ys.push(p.y);
+          if (p.final !== false) closedYs.push(p.y);
+        }
       });
     });
     var drawn = ys.length;
@@ -102,9 +115,12 @@
     var xpad = step ? step / 2 : (x1 - x0) * 0.02;
     x0 -= xpad; x1 += xpad;
 
-    // y domain: zoom on the data, within the allowed domain, at least 0.1 tall
+    // y domain: zoom on the closed windows' figures (all, while none closed) and the thresholds, within the
+    // allowed domain, at least 0.1 tall
     var dom = opts.domain || [null, null];
-    var y0 = Math.min.apply(null, ys), y1 = Math.max.apply(null, ys);
+    var rangeYs = (closedYs.length ? closedYs : ys).concat((opts.thresholds || []).map(function (th) { return th.y; })
+      .filter(function (y) { return defined(y) && (dom[0] === null || y >= dom[0]) && (dom[1] === null || y <= dom[1]); }));
+    var y0 = Math.min.apply(null, rangeYs), y1 = Math.max.apply(null, rangeYs);
     var minSpan = opts.minSpan || 0.1;
     if (y1 - y0 < minSpan) { var mid = (y0 + y1) / 2; y0 = mid - minSpan / 2; y1 = mid + minSpan / 2; }
     var ypad = (y1 - y0) * 0.08;
@@ -120,7 +136,7 @@
 
     var pw = W - M.left - M.right, ph = H - M.top - M.bottom;
     function sx(x) { return M.left + (x - x0) / (x1 - x0) * pw; }
-    function sy(y) { return M.top + (1 - (y - y0) / (y1 - y0)) * ph; }
+    function sy(y) { return M.top + (1 - (Math.min(y1, Math.max(y0, y)) - y0) / (y1 - y0)) * ph; }
 
     var grid = el("g", {"class": "grid"}, svg);
     var axis = el("g", {"class": "axis"}, svg);
@@ -146,19 +162,31 @@
       el("line", {x1: M.left, x2: W - M.right, y1: sy(th.y), y2: sy(th.y), "class": "threshold"}, svg);
     });
 
+    var tails = el("g", {"class": "open-tails"}, svg);
     var plot = el("g", {"class": "plot"}, svg);
     series.forEach(function (s, si) {
       var pts = s.points.slice().sort(function (a, b) { return a.x - b.x; });
-      var d = "", pen = false;
+      // the closed windows' line, then a dashed one from the last of them through the open windows
+      var d = "", pen = false, tail = "", last = null;
       pts.forEach(function (p) {
-        if (p.y === null || p.y === undefined || isNaN(p.y)) { pen = false; return; }
-        d += (pen ? "L" : "M") + sx(p.x).toFixed(1) + "," + sy(p.y).toFixed(1);
+        if (!defined(p.y)) { if (p.final !== false) pen = false; return; }
+        var xy = sx(p.x).toFixed(1) + "," + sy(p.y).toFixed(1);
+        if (p.final === false) {
+          tail += (tail ? "L" : "M" + (last || xy) + "L") + xy;
+          return;
+        }
+        d += (pen ? "L" : "M") + xy;
         pen = true;
+        last = xy;
       });
       var g = el("g", {"class": "series", "data-series": s.name, "data-index": si}, plot);
       if (d) el("path", {d: d, fill: "none", stroke: s.color, "stroke-width": 2, "stroke-linejoin": "round"}, g);
+      if (tail) {
+        el("path", {d: tail, fill: "none", stroke: s.color, "stroke-width": 1.5, "stroke-dasharray": "4 3",
+          "class": "open-tail", "data-series": s.name}, tails);
+      }
       pts.forEach(function (p) {
-        if (p.y === null || p.y === undefined || isNaN(p.y)) return;
+        if (!defined(p.y)) return;
         var c = el("circle", {
           cx: sx(p.x).toFixed(1), cy: sy(p.y).toFixed(1), r: p.final === false ? 3.5 : 2.8,
           fill: s.color, stroke: s.color, "stroke-width": 1.5,

@@ -556,6 +556,84 @@ class DashboardBrowserIT {
     }
 
     /**
+     * An open window's figure (few labels yet, so it swings) neither moves the axes nor joins the line: drawn hollow
+     * at the end of a dashed line. A poll that changes nothing draws nothing (a hover read-out, a tooltip or a
+     * selection stays), one that changes the data draws again; a slice row is picked with the keyboard too.
+     */
+    @Test
+    void openWindowsStayOutOfTheAxesAndPollsThatChangeNothingDrawNothing() {
+        for (int i = 5; i <= 8; i++) { // F1 0.885 every closed window
+            view.metrics.add(FakeMonitorView.binary("swing", "v1", "", scenario.window(i), Scenario.SIZE, 300, 50, 5, 8,
+                    200, 0.93, true));
+        }
+        view.metrics.add(FakeMonitorView.binary("swing", "v1", "", scenario.window(9), Scenario.SIZE, 60, 1, 20, 20, 10,
+                0.5, false)); // F1 0.048 in the open window
+        try {
+            driver.get(server.url());
+            waitUpTo(20).until(d -> points("chart-swing-f1") == 5);
+            JavascriptExecutor js = (JavascriptExecutor) driver;
+            @SuppressWarnings("unchecked")
+            List<Object> ticks = (List<Object>) js.executeScript("return Array.prototype.map.call("
+                    + "document.querySelectorAll('#chart-swing-f1 g.axis text'), function (t) { return t.textContent; })"
+                    + ".filter(function (t) { return /^[0-9.]+$/.test(t); }).map(Number);");
+            double lowest = ticks.stream().mapToDouble(t -> ((Number) t).doubleValue()).min().orElse(-1);
+            assertTrue(lowest >= 0.7, "the axis zooms on the closed windows' 0.885, not the open one's 0.048: " + ticks);
+            assertEquals(1, driver.findElements(By.cssSelector("#chart-swing-f1 g.series path")).size(), "one line");
+            assertEquals(1, driver.findElements(By.cssSelector("#chart-swing-f1 g.open-tails path.open-tail")).size(),
+                    "the open window joined by a dashed line");
+            assertEquals(1, driver.findElements(By.cssSelector("#chart-swing-f1 circle.point.open")).size());
+
+            // nothing changes: the chart and the tables are the same elements two polls later
+            js.executeScript("document.querySelector('#chart-swing-f1 g.series path').mwMark = 1;"
+                    + "document.querySelector('#summary-swing tbody tr').mwMark = 1;");
+            int before = refreshes();
+            waitUpTo(10).until(d -> refreshes() >= before + 2);
+            assertEquals(Boolean.TRUE, js.executeScript("return document.querySelector('#chart-swing-f1 g.series path')"
+                    + ".mwMark === 1 && document.querySelector('#summary-swing tbody tr').mwMark === 1;"),
+                    "a poll that changed nothing drew nothing");
+            // the open window closes: drawn again, now on the line
+            view.metrics.add(FakeMonitorView.binary("swing", "v1", "", scenario.window(9), Scenario.SIZE, 300, 50, 5, 8,
+                    200, 0.93, true));
+            waitUpTo(10).until(d -> d.findElements(By.cssSelector("#chart-swing-f1 circle.point.open")).isEmpty());
+            assertEquals(Boolean.FALSE, js.executeScript(
+                    "return document.querySelector('#chart-swing-f1 g.series path').mwMark === 1;"));
+
+            // a slice row is a button: Enter picks it
+            WebElement aws = driver.findElement(By.cssSelector("#slices-fraud tr[data-slice='cloud=aws']"));
+            assertEquals("0", aws.getDomAttribute("tabindex"));
+            aws.sendKeys(org.openqa.selenium.Keys.ENTER);
+            waitUpTo(10).until(d -> "cloud=aws".equals(new Select(d.findElement(By.cssSelector(
+                    "#model-fraud select"))).getFirstSelectedOption().getDomAttribute("value")));
+        } finally {
+            view.metrics.removeIf(r -> "swing".equals(Records.modelId(r)));
+        }
+    }
+
+    /**
+     * When the monitor stops answering, the page says that what it shows is old, since when, alerts included, and
+     * greys out: an "all clear" (or a firing count) from before the outage must not read as now.
+     */
+    @Test
+    void whatIsShownWhileTheMonitorDoesNotAnswerIsSaidToBeOld() throws Exception {
+        MonitorHttpServer lost = new MonitorHttpServer(view).start(0);
+        try {
+            driver.get(lost.url());
+            waitUpTo(20).until(d -> refreshes() >= 1);
+            assertFalse(driver.findElement(By.id("stale")).isDisplayed());
+        } finally {
+            lost.close();
+        }
+        waitUpTo(20).until(d -> d.findElement(By.id("stale")).isDisplayed());
+        String banner = driver.findElement(By.id("stale")).getText();
+        assertTrue(banner.startsWith("The monitor does not answer: everything below is as of ")
+                && banner.endsWith("alerts included."), banner);
+        assertTrue(driver.findElement(By.tagName("body")).getDomAttribute("class").contains("stale"));
+        String status = driver.findElement(By.id("status-text")).getText();
+        assertTrue(status.startsWith("Cannot reach the monitor") && status.contains("figures below as of"), status);
+        screenshot("dashboard-stale.png");
+    }
+
+    /**
      * The recent alert records: counted at once, drawn (newest first) only while their details are open, not
      * drawn again while nothing changes, drawn again when a record comes; closed, nothing is drawn, also when a
      * record comes.
