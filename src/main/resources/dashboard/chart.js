@@ -167,7 +167,8 @@
     series.forEach(function (s, si) {
       var pts = s.points.slice().sort(function (a, b) { return a.x - b.x; });
       // the closed windows' line, then a dashed one from the last of them through the open windows
-      var d = "", pen = false, tail = "", last = null;
+      // a missing window (no record: no predictions, or no longer held) breaks the line rather than bridging it
+      var d = "", pen = false, tail = "", last = null, lastX = null;
       pts.forEach(function (p) {
         if (!defined(p.y)) { if (p.final !== false) pen = false; return; }
         var xy = sx(p.x).toFixed(1) + "," + sy(p.y).toFixed(1);
@@ -175,9 +176,11 @@
           tail += (tail ? "L" : "M" + (last || xy) + "L") + xy;
           return;
         }
+        if (step && lastX !== null && p.x - lastX > step * 1.5) pen = false;
         d += (pen ? "L" : "M") + xy;
         pen = true;
         last = xy;
+        lastX = p.x;
       });
       var g = el("g", {"class": "series", "data-series": s.name, "data-index": si}, plot);
       if (d) el("path", {d: d, fill: "none", stroke: s.color, "stroke-width": 2, "stroke-linejoin": "round"}, g);
