@@ -178,6 +178,7 @@
       parts.push("interval [" + fmt(num(a.interval[0])) + ", " + fmt(num(a.interval[1])) + "]");
     }
     if (num(a.labeled) !== null) parts.push(a.labeled + " labelled");
+    if (num(a.rolling) !== null && a.rolling > 1) parts.push("rolling " + a.rolling + " windows");
     return parts.join(" · ");
   }
 
@@ -298,6 +299,10 @@
       else if (least !== null && least > t) above++;
     });
     var text = metrics.join(" / ");
+    // a rolling rule judged K windows merged, which no single window's chart point shows
+    var spans = [];
+    alerts.forEach(function (a) { if (num(a.rolling) !== null && a.rolling > 1 && spans.indexOf(a.rolling) < 0) spans.push(a.rolling); });
+    if (spans.length) text += " (rolling " + spans.join(", ") + " windows)";
     if (!thresholds.length) return text;
     var dir = below && !above ? "below" : (above && !below ? "above" : "vs");
     return text + " " + dir + " " + (thresholds.length === 1 ? thresholds[0] : fmt(lo) + "–" + fmt(hi));

@@ -123,6 +123,9 @@ final class AlertRecords {
             interval.add(j.interval()[1]);
         }
         o.put("labeled", v.labeled);
+        if (rule.rolling() > 1) { // the value is of K windows merged, which no single window's chart shows
+            o.put("rolling", rule.rolling());
+        }
         o.put("window_start", v.windowStart);
         o.put("window_end", v.windowEnd);
         o.put("state", state);

@@ -392,6 +392,7 @@ class AlertScenarioTest {
             alerts = runWindows(f, 4, 5, 60, 0.6, at);
             assertEquals(1, alerts.size(), alerts.toString());
             assertEquals("f1-single", alerts.get(0).get("rule").asText());
+            assertTrue(alerts.get(0).path("rolling").isMissingNode(), "a single window's record has no rolling");
             // a second bad window: rolling (0.9 + 0.6 + 0.6) / 3 = 0.7 < 0.8, judged over 180 pairs
             alerts = runWindows(f, 5, 6, 60, 0.6, at);
             assertEquals(1, alerts.size(), alerts.toString());
@@ -400,6 +401,7 @@ class AlertScenarioTest {
             assertEquals(180, rolling.get("labeled").asLong());
             assertEquals(3 * HOUR, rolling.get("window_end").asLong() - rolling.get("window_start").asLong());
             assertEquals(0.7, rolling.get("value").asDouble(), 1e-9);
+            assertEquals(3, rolling.get("rolling").asInt(), "a rolling rule's record says so: " + rolling);
         }
     }
 
