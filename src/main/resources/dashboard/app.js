@@ -437,10 +437,7 @@
     if (sec) return sec;
     var sid = safeId(id);
     var select = h("select", {id: "slice-" + sid, className: "slice-select", "aria-label": "Slice of " + id});
-    select.addEventListener("change", function () {
-      state.slice[id] = select.value;
-      refreshSoon();
-    });
+    select.addEventListener("change", function () { pickSlice(id, select.value); });
     var keys = figureKeys(model.kind);
     function chart(metric, label) {
       var svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
@@ -478,6 +475,34 @@
       badge: badge, kind: kind, note: note, summaryTitle: summaryTitle};
     state.sections[id] = sec;
     return sec;
+  }
+
+  /**
+   * The slices picked are kept in the address (#fraud=cloud%3Dgcp&intent=region%3Deu), so that a reload keeps
+   * them and a link shows a colleague the same slice.
+   */
+  function pickSlice(id, slice) {
+    state.slice[id] = slice;
+    var parts = [];
+    Object.keys(state.slice).sort().forEach(function (m) {
+      if (state.slice[m] !== "") parts.push(encodeURIComponent(m) + "=" + encodeURIComponent(state.slice[m]));
+    });
+    history.replaceState(null, "", location.pathname + location.search + (parts.length ? "#" + parts.join("&") : ""));
+    refreshSoon();
+  }
+
+  function readSlicesFromAddress() {
+    var hash = location.hash.replace(/^#/, "");
+    if (!hash) return;
+    hash.split("&").forEach(function (part) {
+      var eq = part.indexOf("=");
+      if (eq <= 0) return;
+      try {
+        state.slice[decodeURIComponent(part.substring(0, eq))] = decodeURIComponent(part.substring(eq + 1));
+      } catch (e) {
+        // a malformed escape: that part is ignored
+      }
+    });
   }
 
   function updateSelect(sec, model) {
@@ -599,10 +624,7 @@
       });
       var tr = h("tr", {className: "pick" + (s === selected ? " selected" : "") + (firing ? " firing" : ""), "data-slice": s,
         title: "Show " + sliceName(s), tabindex: "0", role: "button", "aria-pressed": String(s === selected)}, cells);
-      function pick() {
-        state.slice[model.model_id] = s;
-        refreshSoon();
-      }
+      function pick() { pickSlice(model.model_id, s); }
       tr.addEventListener("click", pick);
       tr.addEventListener("keydown", function (e) {
         if (e.key === "Enter" || e.key === " ") { e.preventDefault(); pick(); }
@@ -810,6 +832,8 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    readSlicesFromAddress();
+    window.addEventListener("hashchange", function () { readSlicesFromAddress(); refreshSoon(); });
     document.getElementById("alerts-recent").parentNode.addEventListener("toggle", drawRecent);
     document.getElementById("rules-list").parentNode.addEventListener("toggle", refreshRules);
     poll();

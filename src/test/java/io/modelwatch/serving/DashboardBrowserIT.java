@@ -603,12 +603,18 @@ class DashboardBrowserIT {
             assertEquals(Boolean.FALSE, js.executeScript(
                     "return document.querySelector('#chart-swing-f1 g.series path').mwMark === 1;"));
 
-            // a slice row is a button: Enter picks it
+            // a slice row is a button: Enter picks it, and the address keeps the pick for a reload or a link
             WebElement aws = driver.findElement(By.cssSelector("#slices-fraud tr[data-slice='cloud=aws']"));
             assertEquals("0", aws.getDomAttribute("tabindex"));
             aws.sendKeys(org.openqa.selenium.Keys.ENTER);
             waitUpTo(10).until(d -> "cloud=aws".equals(new Select(d.findElement(By.cssSelector(
                     "#model-fraud select"))).getFirstSelectedOption().getDomAttribute("value")));
+            assertTrue(driver.getCurrentUrl().endsWith("#fraud=cloud%3Daws"), driver.getCurrentUrl());
+            driver.get(server.url() + "#fraud=cloud%3Dgcp");
+            driver.navigate().refresh();
+            waitUpTo(20).until(d -> !d.findElements(By.cssSelector("#model-fraud select option")).isEmpty()
+                    && "cloud=gcp".equals(new Select(d.findElement(By.cssSelector("#model-fraud select")))
+                    .getFirstSelectedOption().getDomAttribute("value")));
         } finally {
             view.metrics.removeIf(r -> "swing".equals(Records.modelId(r)));
         }
