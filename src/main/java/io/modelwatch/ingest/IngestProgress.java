@@ -172,6 +172,14 @@ public final class IngestProgress implements ProcessorSupplier<byte[], JoinInput
                     allIdle &= inputIdle[i];
                 }
                 if (allIdle) {
+                    // every input silent for a period: all they held was read, so this partition's time is the
+                    // largest they reached (the least guards only against labels read ahead of their predictions);
+                    // else inputs that stop in one period left the last windows open until new traffic came
+                    for (long t : inputTime) {
+                        if (t > eventTime) {
+                            eventTime = t;
+                        }
+                    }
                     send(true);
                 } else {
                     maybeSend();

@@ -214,8 +214,26 @@ class IngestProgressTest {
         assertEquals(List.of(new IngestWatermark(PARTITION, TS, false), new IngestWatermark(PARTITION, TS + 240_000,
                 false), new IngestWatermark(PARTITION, TS + 300_000, false)), watermarks());
         wallClock.punctuate(0);
-        wallClock.punctuate(0); // both silent: idle
-        assertEquals(new IngestWatermark(PARTITION, TS + 300_000, true), watermarks().get(3));
+        wallClock.punctuate(0); // both silent: idle, at the largest time they reached (all they held was read)
+        assertEquals(new IngestWatermark(PARTITION, TS + 420_000, true), watermarks().get(3));
+        // and it never goes back: the next prediction, behind the labels, sends the same time, not idle
+        leastOfInputs.process(prediction(id, TS + 360_000));
+        assertEquals(new IngestWatermark(PARTITION, TS + 420_000, false), watermarks().get(4));
+    }
+
+    /** Both inputs stop within one period: the partition says idle at the labels' time, not the predictions'. */
+    @Test
+    void inputsThatStopTogetherSayIdleAtTheLargestTimeTheyReached() {
+        leastOfInputs.init(context);
+        var wallClock = punctuator(PunctuationType.WALL_CLOCK_TIME).getPunctuator();
+        String id = idJoinedOn(PARTITION);
+        leastOfInputs.process(prediction(id, TS));
+        leastOfInputs.process(label(id, TS + 8 * 3_600_000)); // labels come hours after their predictions
+        wallClock.punctuate(0); // both read in this period
+        wallClock.punctuate(0); // both silent
+        assertEquals(List.of(new IngestWatermark(PARTITION, TS, false),
+                new IngestWatermark(PARTITION, TS + 8 * 3_600_000, true)), watermarks(),
+                "the windows the labels' time closes can close without new traffic");
     }
 
     @Test
