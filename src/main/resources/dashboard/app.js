@@ -596,6 +596,9 @@
 
   function renderSlices(sec, model, selected, keys, alerts) {
     var t = sec.slices;
+    // a row picked with the keyboard keeps the focus over the rebuild its pick causes
+    var focused = document.activeElement && t.contains(document.activeElement)
+      ? document.activeElement.getAttribute("data-slice") : null;
     clear(t);
     var head = [h("th", {text: "Slice"})];
     model.versions.forEach(function (v) {
@@ -632,6 +635,11 @@
       body.appendChild(tr);
     });
     t.appendChild(body);
+    if (focused !== null) {
+      Array.prototype.forEach.call(body.rows, function (row) {
+        if (row.getAttribute("data-slice") === focused) row.focus();
+      });
+    }
   }
 
   function refreshModel(model, alerts) {
@@ -655,11 +663,12 @@
       var records = hist.records || [];
       var step = model.window_size_ms || 0;
       MWChart.render(sec.f1.svg, {series: seriesOf(model, records, keys.f1), yLabel: keys.f1Label, xSpan: step,
-        domain: [0, 1], thresholds: thresholdsFor(alerts, model.model_id, keys.f1, slice)});
+        domain: [0, 1], thresholds: thresholdsFor(alerts, model.model_id, keys.f1, slice), rangeKey: slice});
       MWChart.render(sec.auc.svg, {series: seriesOf(model, records, keys.auc), yLabel: "AUC", xSpan: step,
-        domain: [0, 1], thresholds: thresholdsFor(alerts, model.model_id, keys.auc, slice)});
+        domain: [0, 1], thresholds: thresholdsFor(alerts, model.model_id, keys.auc, slice), rangeKey: slice});
       MWChart.render(sec.cov.svg, {series: seriesOf(model, records, "label_coverage"), yLabel: "coverage",
-        xSpan: step, domain: [0, 1], thresholds: thresholdsFor(alerts, model.model_id, "label_coverage", slice)});
+        xSpan: step, domain: [0, 1], thresholds: thresholdsFor(alerts, model.model_id, "label_coverage", slice),
+        rangeKey: slice});
       renderLegend(sec, model);
       sec.summaryTitle.textContent = "Last closed window by version, " + (slice ? "slice " + slice : "whole model");
       // redrawn only when what they show changed: a poll that changes nothing keeps a selection or a tooltip
@@ -693,9 +702,9 @@
     var banner = document.getElementById("stale");
     banner.hidden = !stale;
     if (stale) {
+      // no running count of seconds: the banner is a live region, read out again at each change
       banner.textContent = state.lastOk
-        ? "The monitor does not answer: everything below is as of " + fmtClock(state.lastOk) + " (" +
-          Math.round((Date.now() - state.lastOk) / 1000) + " s ago), alerts included."
+        ? "The monitor does not answer: everything below is as of " + fmtClock(state.lastOk) + ", alerts included."
         : "The monitor does not answer: nothing to show yet.";
     }
   }
@@ -798,11 +807,17 @@
         });
       }
       document.getElementById("empty").hidden = models.length > 0;
-      return Promise.all(models.map(function (m) { return refreshModel(m, alerts); })).then(function () {
+      state.lastOk = Date.now();
+      showStale(false);
+      // one model's history that fails (its state moving, say) is said in its section, not as an outage
+      return Promise.all(models.map(function (m) {
+        return refreshModel(m, alerts).catch(function (e) {
+          var sec = state.sections[m.model_id];
+          if (sec) sec.note.textContent = "Could not load this model's windows: " + e.message + " · retrying";
+        });
+      })).then(function () {
         state.refreshes++;
         document.body.setAttribute("data-refreshes", String(state.refreshes));
-        state.lastOk = Date.now();
-        showStale(false);
         setStatus(true, readiness(waitingFor) + " · updated " + fmtClock(state.lastOk));
       });
     }).catch(function (e) {

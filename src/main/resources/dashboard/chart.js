@@ -8,10 +8,10 @@
  *
  * The <svg> gets data-points (points drawn), data-series, data-last-x so that tests can check it.
  *
- * Open windows (final: false) have few labels yet, so their figures swing: they are drawn hollow, joined by a dashed
- * line, and left out of the y-range (clamped to its edge, their value in the tooltip), so that the axes hold still
- * while they fill. A render whose inputs equal the last one's draws nothing: a poll that changes nothing keeps the
- * hover read-out and tooltips under the pointer.
+ * Open windows (final: false) are drawn hollow. The y-range only grows while the same view is shown (opts.rangeKey,
+ * e.g. the slice): an open window's figure swings while its labels come in, and an axis that zoomed on every poll
+ * jumped with it. A missing window breaks the line. A render whose inputs equal the last one's draws nothing: a
+ * poll that changes nothing keeps the hover read-out and tooltips under the pointer.
  */
 (function (global) {
   "use strict";
@@ -78,7 +78,8 @@
     var W = measured >= 200 ? measured : 640;
     var H = opts.height || 220;
     var series = (opts.series || []).filter(function (s) { return s.points && s.points.length; });
-    var signature = JSON.stringify([W, H, series, opts.thresholds || [], opts.yLabel, opts.xSpan, opts.domain]);
+    var signature = JSON.stringify([W, H, series, opts.thresholds || [], opts.yLabel, opts.xSpan, opts.domain,
+      opts.rangeKey]);
     if (svg.mwSignature === signature) return;
     svg.mwSignature = signature;
     clear(svg);
@@ -86,14 +87,11 @@
     svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
     svg.setAttribute("role", "img");
 
-    var xs = [], ys = [], closedYs = [];
+    var xs = [], ys = [];
     series.forEach(function (s) {
       s.points.forEach(function (p) {
         xs.push(p.x);
-        if (defined(p.y)) {
-          ys.push(p.y);
-          if (p.final !== false) closedYs.push(p.y);
-        }
+        if (defined(p.y)) ys.push(p.y);
       });
     });
     var drawn = ys.length;
@@ -115,12 +113,16 @@
     var xpad = step ? step / 2 : (x1 - x0) * 0.02;
     x0 -= xpad; x1 += xpad;
 
-    // y domain: zoom on the closed windows' figures (all, while none closed) and the thresholds, within the
-    // allowed domain, at least 0.1 tall
+    // y domain: zoom on the figures and the thresholds, within the allowed domain, at least 0.1 tall; for the same
+    // view (rangeKey) never narrower than the last range drawn
     var dom = opts.domain || [null, null];
-    var rangeYs = (closedYs.length ? closedYs : ys).concat((opts.thresholds || []).map(function (th) { return th.y; })
+    var rangeYs = ys.concat((opts.thresholds || []).map(function (th) { return th.y; })
       .filter(function (y) { return defined(y) && (dom[0] === null || y >= dom[0]) && (dom[1] === null || y <= dom[1]); }));
+    var rangeKey = JSON.stringify(opts.rangeKey === undefined ? null : opts.rangeKey);
+    var kept = svg.mwRange && svg.mwRange.key === rangeKey ? svg.mwRange : null;
+    if (kept) rangeYs.push(kept.lo, kept.hi); // the figures' range, before padding: the same data, the same axis
     var y0 = Math.min.apply(null, rangeYs), y1 = Math.max.apply(null, rangeYs);
+    svg.mwRange = {key: rangeKey, lo: y0, hi: y1};
     var minSpan = opts.minSpan || 0.1;
     if (y1 - y0 < minSpan) { var mid = (y0 + y1) / 2; y0 = mid - minSpan / 2; y1 = mid + minSpan / 2; }
     var ypad = (y1 - y0) * 0.08;
@@ -134,9 +136,10 @@
     if (dom[0] !== null) y0 = Math.max(y0, dom[0]);
     if (dom[1] !== null) y1 = Math.min(y1, dom[1]);
 
+
     var pw = W - M.left - M.right, ph = H - M.top - M.bottom;
     function sx(x) { return M.left + (x - x0) / (x1 - x0) * pw; }
-    function sy(y) { return M.top + (1 - (Math.min(y1, Math.max(y0, y)) - y0) / (y1 - y0)) * ph; }
+    function sy(y) { return M.top + (1 - (y - y0) / (y1 - y0)) * ph; }
 
     var grid = el("g", {"class": "grid"}, svg);
     var axis = el("g", {"class": "axis"}, svg);
@@ -162,32 +165,20 @@
       el("line", {x1: M.left, x2: W - M.right, y1: sy(th.y), y2: sy(th.y), "class": "threshold"}, svg);
     });
 
-    var tails = el("g", {"class": "open-tails"}, svg);
     var plot = el("g", {"class": "plot"}, svg);
     series.forEach(function (s, si) {
       var pts = s.points.slice().sort(function (a, b) { return a.x - b.x; });
-      // the closed windows' line, then a dashed one from the last of them through the open windows
       // a missing window (no record: no predictions, or no longer held) breaks the line rather than bridging it
-      var d = "", pen = false, tail = "", last = null, lastX = null;
+      var d = "", pen = false, lastX = null;
       pts.forEach(function (p) {
-        if (!defined(p.y)) { if (p.final !== false) pen = false; return; }
-        var xy = sx(p.x).toFixed(1) + "," + sy(p.y).toFixed(1);
-        if (p.final === false) {
-          tail += (tail ? "L" : "M" + (last || xy) + "L") + xy;
-          return;
-        }
+        if (!defined(p.y)) { pen = false; return; }
         if (step && lastX !== null && p.x - lastX > step * 1.5) pen = false;
-        d += (pen ? "L" : "M") + xy;
+        d += (pen ? "L" : "M") + sx(p.x).toFixed(1) + "," + sy(p.y).toFixed(1);
         pen = true;
-        last = xy;
         lastX = p.x;
       });
       var g = el("g", {"class": "series", "data-series": s.name, "data-index": si}, plot);
       if (d) el("path", {d: d, fill: "none", stroke: s.color, "stroke-width": 2, "stroke-linejoin": "round"}, g);
-      if (tail) {
-        el("path", {d: tail, fill: "none", stroke: s.color, "stroke-width": 1.5, "stroke-dasharray": "4 3",
-          "class": "open-tail", "data-series": s.name}, tails);
-      }
       pts.forEach(function (p) {
         if (!defined(p.y)) return;
         var c = el("circle", {

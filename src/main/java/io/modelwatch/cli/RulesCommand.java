@@ -219,7 +219,9 @@ final class RulesCommand implements Runnable {
                 System.out.println("could not read " + topic + " (no Read permission on it?): a tombstone for every"
                         + " name");
             }
-            send(cfg, connection, tombstones, "deleted");
+            if (!tombstones.isEmpty()) {
+                send(cfg, connection, tombstones, "deleted");
+            }
             return 0;
         }
     }

@@ -99,7 +99,7 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         KEYS.put("limits.max-tags", "32");
         KEYS.put("limits.min-timestamp", "2000-01-01T00:00:00Z");
         KEYS.put("limits.max-timestamp", "2200-01-01T00:00:00Z");
-        KEYS.put("limits.max-future", ""); // unset: PT1H, or half of window + max-label-delay when that is shorter
+        KEYS.put("limits.max-future", ""); // unset: PT1H, or max-label-delay (at least PT1S) when that is shorter
         KEYS.put("limits.max-models", "1000");
         KEYS.put("limits.max-versions-per-model", "100");
         KEYS.put("limits.max-slice-values", "1000");
@@ -170,9 +170,10 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
 
     /**
      * How far ahead of the clock an event may be stamped. Such an event moves event time that far ahead: windows
-     * close that much early, and beyond {@code max-label-delay} the window being predicted now can close, after
-     * which every event is late until the clock catches up. So unset it is PT1H or half of window +
-     * max-label-delay, whichever is shorter; set, it must be shorter than window + max-label-delay.
+     * close that much early, beyond {@code max-label-delay} the window being predicted now can close early, and
+     * beyond window + max-label-delay it closes at once, after which every event is late until the clock catches
+     * up. So unset it is PT1H or max-label-delay (at least a second, for producers' clocks), whichever is shorter;
+     * set, it must be shorter than window + max-label-delay.
      */
     private static Duration maxFuture(Reader r, Duration window, Duration delay, List<String> problems) {
         if (r.string("limits.max-future").isEmpty()) {
@@ -193,10 +194,14 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
 
     private static final Duration DEFAULT_MAX_FUTURE = Duration.ofHours(1);
 
-    /** PT1H, or half of window + max-label-delay when that is shorter (whole milliseconds). */
+    /** PT1H, or max-label-delay when that is shorter, but at least a second (and below window + delay). */
     static Duration defaultMaxFuture(Duration window, Duration delay) {
-        Duration half = Duration.ofMillis(window.plus(delay).toMillis() / 2);
-        return half.compareTo(DEFAULT_MAX_FUTURE) < 0 ? half : DEFAULT_MAX_FUTURE;
+        Duration d = delay.compareTo(DEFAULT_MAX_FUTURE) < 0 ? delay : DEFAULT_MAX_FUTURE;
+        if (d.compareTo(Duration.ofSeconds(1)) < 0) {
+            d = Duration.ofSeconds(1);
+        }
+        Duration below = window.plus(delay).minusMillis(1);
+        return d.compareTo(below) < 0 ? d : below;
     }
 
     private static void readFile(Path file, Map<String, String> values, Map<String, String> kafka,
@@ -833,7 +838,8 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         kafkaProperties.forEach((k, v) -> shown.put(k, isSecret(k) ? "[hidden]" : v));
         return "bootstrap=" + bootstrapServers + " application-id=" + applicationId + " guarantee="
                 + processingGuarantee + " window=" + topology.windowSize() + " max-label-delay="
-                + topology.maxLabelDelay() + " rolling=" + topology.rolling() + " history-windows="
+                + topology.maxLabelDelay() + " max-future=" + Duration.ofMillis(topology.limits().maxFutureMs())
+                + " rolling=" + topology.rolling() + " history-windows="
                 + topology.historyWindows() + " slices=" + topology.sliceDimensions()
                 + " topics=[" + topology.predictionsTopic() + ", " + topology.labelsTopic() + " -> "
                 + topology.metricsTopic() + "] alert-rules=" + topology.alertRules().size()

@@ -519,6 +519,9 @@ public final class EventParser {
         if (message.startsWith("Number value length (") || message.startsWith("Number length (")) {
             return "a number of more than the parser's limit of 1000 digits";
         }
+        if (message.startsWith("Name length (")) {
+            return "a field name longer than the parser's limit of 50000 characters";
+        }
         if (message.startsWith("Trailing token")) {
             return "more content after the JSON object (one JSON object per record)";
         }

@@ -283,9 +283,9 @@ public final class MonitorHttpServer implements AutoCloseable {
     }
 
     private static int targetLength(java.net.URI uri) {
-        String path = uri.getRawPath();
+        String path = requestPath(uri); // with a "//host" the JDK reads off the path put back
         String query = uri.getRawQuery();
-        return (path == null ? 0 : path.length()) + (query == null ? 0 : query.length() + 1);
+        return path.length() + (query == null ? 0 : query.length() + 1);
     }
 
     /** A request target as a log line holds it: its first 200 characters. */
@@ -600,7 +600,7 @@ public final class MonitorHttpServer implements AutoCloseable {
                         + Instant.ofEpochMilli(window) + ": the instance holding it did not answer ("
                         + String.join(", ", new TreeSet<>(view.unreachable())) + "); retry shortly");
             }
-            if (!knownModel(view, model)) {
+            if (latest.stream().noneMatch(r -> model.equals(Records.modelId(r)))) { // asked once, above
                 throw ApiError.notFound("unknown model '" + model + "'");
             }
             String asked = version;

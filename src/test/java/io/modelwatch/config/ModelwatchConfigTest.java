@@ -578,11 +578,16 @@ class ModelwatchConfigTest {
     }
 
     @Test
-    void maxFutureUnsetIsAnHourOrHalfOfWindowPlusDelayAndSetMustStayBelowBoth() {
+    void maxFutureUnsetIsAnHourOrTheLabelDelayAndSetMustStayBelowWindowPlusDelay() {
         assertEquals(Duration.ofHours(1).toMillis(),
                 ModelwatchConfig.load(null, Map.of()).topology().limits().maxFutureMs(), "the defaults: 1 h, 7 days");
         assertEquals(Duration.ofSeconds(10).toMillis(), ModelwatchConfig.load(null, Map.of("MODELWATCH_WINDOW", "PT10S",
                 "MODELWATCH_MAX_LABEL_DELAY", "PT10S")).topology().limits().maxFutureMs(), "the demo's windows");
+        // beyond the label delay an event could close the window being predicted now early: not by default
+        assertEquals(Duration.ofMinutes(10).toMillis(), ModelwatchConfig.load(null, Map.of("MODELWATCH_WINDOW", "PT1H",
+                "MODELWATCH_MAX_LABEL_DELAY", "PT10M")).topology().limits().maxFutureMs());
+        assertEquals(1000, ModelwatchConfig.load(null, Map.of("MODELWATCH_MAX_LABEL_DELAY", "PT0S")).topology().limits()
+                .maxFutureMs(), "a second for producers' clocks, with no label delay");
         assertEquals(Duration.ofSeconds(15).toMillis(), ModelwatchConfig.load(null, Map.of("MODELWATCH_WINDOW", "PT10S",
                 "MODELWATCH_MAX_LABEL_DELAY", "PT10S", "MODELWATCH_LIMITS_MAX_FUTURE", "PT15S")).topology().limits()
                 .maxFutureMs(), "set below window + delay");

@@ -303,6 +303,8 @@ class EventParserTest {
                 "within the bound: the unknown field skipped");
         BadInputException digits = rejectLabel(utf8(label + "1".repeat(1001) + "}"), RejectReason.NOT_JSON);
         assertEquals("not JSON: a number of more than the parser's limit of 1000 digits", digits.getMessage());
+        BadInputException name = rejectLabel(utf8(label + "{\"" + "n".repeat(50_001) + "\":1}}"), RejectReason.NOT_JSON);
+        assertEquals("not JSON: a field name longer than the parser's limit of 50000 characters", name.getMessage());
     }
 
     @ParameterizedTest

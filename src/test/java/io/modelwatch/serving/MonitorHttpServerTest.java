@@ -173,6 +173,8 @@ class MonitorHttpServerTest {
         Reply r = rawGet("//api/models");
         assertEquals(200, r.status(), r.body());
         assertEquals(get("/api/models").json().get("models"), r.json().get("models"));
+        // the "host" counts towards the target's length as the rest of the path does
+        assertJsonError(rawGet("//" + "a".repeat(9000) + "/models"), 414, "longer than");
     }
 
     @Test
