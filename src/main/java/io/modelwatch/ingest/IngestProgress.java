@@ -1,12 +1,18 @@
 package io.modelwatch.ingest;
 
+import io.modelwatch.StateStores;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Set;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
 
 /**
  * Routes the ingest task's events to their join partition and sends its progress behind them.
@@ -32,6 +38,11 @@ import org.apache.kafka.streams.processor.api.Record;
  * (and, behind it, of the aggregate-input topic) into the next transaction: the spacing bounds that traffic
  * by the wall clock. Windows then close up to {@code minSpacing} later. Zero: every interval (for drivers
  * without a wall clock: replay, topology tests).
+ *
+ * <p>The largest event time each input reached is kept in {@link #STORE} (written at most once per
+ * {@link #PERSIST_EVERY} of wall-clock time, when it moved): a task restarted after its inputs stopped reads
+ * nothing more, and without it would say idle with no time of its own, leaving the last windows open until new
+ * traffic came (the join keeps only the least of the two inputs it was told).
  */
 public final class IngestProgress implements ProcessorSupplier<byte[], JoinInput, byte[], JoinInput> {
 
@@ -39,6 +50,10 @@ public final class IngestProgress implements ProcessorSupplier<byte[], JoinInput
     private static final byte[] NO_KEY = new byte[0];
     /** Wall-clock time without a record after which an ingest task says it is idle. */
     public static final Duration IDLE_AFTER = Duration.ofSeconds(30);
+    /** The inputs' event times, by input (0: predictions, or the only input; 1: labels). */
+    public static final String STORE = "ingest-progress";
+    /** How often the inputs' event times are written to {@link #STORE} (when they moved). */
+    static final Duration PERSIST_EVERY = Duration.ofMillis(500);
 
     private final long intervalMs;
     private final Duration minSpacing;
@@ -77,6 +92,11 @@ public final class IngestProgress implements ProcessorSupplier<byte[], JoinInput
     }
 
     @Override
+    public Set<StoreBuilder<?>> stores() {
+        return Set.of(Stores.keyValueStoreBuilder(StateStores.small(STORE), Serdes.Integer(), Serdes.Long()));
+    }
+
+    @Override
     public Processor<byte[], JoinInput, byte[], JoinInput> get() {
         return new Processor<>() {
             private ProcessorContext<byte[], JoinInput> context;
@@ -96,12 +116,20 @@ public final class IngestProgress implements ProcessorSupplier<byte[], JoinInput
             /** Whether the last watermark sent said idle: the joins leave this partition out until the next. */
             private boolean saidIdle;
             private final WatermarkSpacing spacing = new WatermarkSpacing(minSpacing);
+            private KeyValueStore<Integer, Long> store;
+            /** The input times last written to the store. */
+            private final long[] persisted = new long[inputTime.length];
 
             @Override
             public void init(ProcessorContext<byte[], JoinInput> context) {
                 this.context = context;
                 this.partition = context.taskId().partition();
-                Arrays.fill(inputTime, Long.MIN_VALUE);
+                this.store = context.getStateStore(STORE);
+                for (int i = 0; i < inputTime.length; i++) {
+                    Long t = store.get(i); // as the task left it: a restart after the inputs stopped reads nothing
+                    inputTime[i] = t == null ? Long.MIN_VALUE : t;
+                }
+                System.arraycopy(inputTime, 0, persisted, 0, inputTime.length);
                 Arrays.fill(inputActive, false);
                 Arrays.fill(inputIdle, false);
                 this.eventTime = Long.MIN_VALUE;
@@ -109,6 +137,7 @@ public final class IngestProgress implements ProcessorSupplier<byte[], JoinInput
                 this.saidIdle = false;
                 spacing.reset();
                 context.schedule(IDLE_AFTER, PunctuationType.WALL_CLOCK_TIME, t -> onIdleCheck());
+                context.schedule(PERSIST_EVERY, PunctuationType.WALL_CLOCK_TIME, t -> persist());
                 spacing.schedule(context, () -> send(false));
             }
 
@@ -128,6 +157,16 @@ public final class IngestProgress implements ProcessorSupplier<byte[], JoinInput
                     maybeSend();
                 } else if (saidIdle) {
                     send(false);
+                }
+            }
+
+            /** Writes the inputs' event times that moved since the last write (in the task's transaction). */
+            private void persist() {
+                for (int i = 0; i < inputTime.length; i++) {
+                    if (inputTime[i] != persisted[i]) {
+                        store.put(i, inputTime[i]);
+                        persisted[i] = inputTime[i];
+                    }
                 }
             }
 

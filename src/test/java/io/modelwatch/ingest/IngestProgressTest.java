@@ -7,12 +7,15 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,6 +31,7 @@ class IngestProgressTest {
 
     private final MockProcessorContext<byte[], JoinInput> context =
             new MockProcessorContext<>(config(), new TaskId(0, PARTITION), null);
+    private final KeyValueStore<Integer, Long> store = progressStore(context);
     private final Processor<byte[], JoinInput, byte[], JoinInput> progress =
             new IngestProgress(Duration.ofMinutes(1), JOIN_PARTITIONS, "direct", "remote").get();
 
@@ -117,7 +121,7 @@ class IngestProgressTest {
             progress.process(label(idJoinedOn(PARTITION), TS + m * 60_000L)); // wall clock standing still
         }
         assertEquals(5, watermarks().size());
-        assertEquals(1, context.scheduledPunctuators().size(), "the idle check only");
+        assertEquals(2, context.scheduledPunctuators().size(), "the idle check and the write of the inputs' times only");
     }
 
     @Test
@@ -189,6 +193,7 @@ class IngestProgressTest {
         Processor<byte[], JoinInput, byte[], JoinInput> largest = progress;
         MockProcessorContext<byte[], JoinInput> other = new MockProcessorContext<>(config(), new TaskId(0, PARTITION),
                 null);
+        progressStore(other);
         largest.init(other);
         largest.process(label(id, TS + 300_000));
         assertEquals(new IngestWatermark(PARTITION, TS + 300_000, false), other.forwarded().get(1).record().value());
@@ -263,6 +268,53 @@ class IngestProgressTest {
         assertEquals(List.of(), watermarks(), "the predictions were never read: they still count");
         wallClock.punctuate(0);
         assertEquals(List.of(new IngestWatermark(PARTITION, TS, false)), watermarks());
+    }
+
+    /**
+     * A task restarted after its inputs stopped reads nothing more: the times its inputs reached, kept in its
+     * store, are what it says idle at, so the last windows close without new traffic (a kill -9 run left them
+     * open until the next event).
+     */
+    @Test
+    void aTaskRestartedAfterItsInputsStoppedSaysIdleAtTheTimeTheyReached() {
+        leastOfInputs.init(context);
+        String id = idJoinedOn(PARTITION);
+        leastOfInputs.process(prediction(id, TS));
+        leastOfInputs.process(label(id, TS + 8 * 3_600_000));
+        persistPunctuator(context).punctuate(0);
+        assertEquals(TS, store.get(0));
+        assertEquals(TS + 8 * 3_600_000, store.get(1));
+
+        // the restart: a new processor over the same (restored) store, nothing left to read
+        MockProcessorContext<byte[], JoinInput> restarted = new MockProcessorContext<>(config(),
+                new TaskId(0, PARTITION), null);
+        restarted.addStateStore(store);
+        Processor<byte[], JoinInput, byte[], JoinInput> again = new IngestProgress(Duration.ofMinutes(1),
+                JOIN_PARTITIONS, "direct", "remote", true, Duration.ZERO, new IngestCounters()).get();
+        again.init(restarted);
+        restarted.scheduledPunctuators().stream().filter(p -> p.getType() == PunctuationType.WALL_CLOCK_TIME)
+                .findFirst().orElseThrow().getPunctuator().punctuate(0); // a whole period without a record
+        assertEquals(List.of(new IngestWatermark(PARTITION, TS + 8 * 3_600_000, true)), restarted.forwarded().stream()
+                .map(f -> (JoinInput) f.record().value()).filter(v -> v instanceof IngestWatermark).toList());
+        // written only when they moved
+        persistPunctuator(restarted).punctuate(0);
+        assertEquals(TS + 8 * 3_600_000, store.get(1));
+    }
+
+    private static org.apache.kafka.streams.processor.Punctuator persistPunctuator(
+            MockProcessorContext<byte[], JoinInput> context) {
+        return context.scheduledPunctuators().stream()
+                .filter(p -> p.getInterval().equals(IngestProgress.PERSIST_EVERY)).findFirst().orElseThrow()
+                .getPunctuator();
+    }
+
+    /** The ingest task's store of its inputs' event times, registered with the mock context. */
+    private static KeyValueStore<Integer, Long> progressStore(MockProcessorContext<byte[], JoinInput> context) {
+        KeyValueStore<Integer, Long> s = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(IngestProgress.STORE),
+                Serdes.Integer(), Serdes.Long()).withLoggingDisabled().build();
+        s.init(context.getStateStoreContext(), s);
+        context.addStateStore(s);
+        return s;
     }
 
     private List<JoinInput> watermarks() {
