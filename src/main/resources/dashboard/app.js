@@ -23,7 +23,7 @@
   function dict() { return Object.create(null); }
 
   var state = {slice: dict(), sections: dict(), refreshes: 0, timer: null, running: false, pending: false,
-    openGroups: dict(), firingSignature: null, recent: [], recentSignature: null, rulesSignature: null, lastOk: 0};
+    openGroups: dict(), firingSignature: null, recent: [], recentSignature: null, rulesSignature: null, rules: [], lastOk: 0};
 
   // ------------------------------------------------------------------ helpers
 
@@ -547,11 +547,67 @@
     });
   }
 
-  /** Thresholds of the alerts firing on this model, metric and slice: drawn as dashed lines. */
-  function thresholdsFor(alerts, modelId, metricKey, slice) {
-    return (alerts.firing || []).filter(function (a) {
-      return a.model_id === modelId && a.metric === metricKey && sliceOf(a) === slice && num(a.threshold) !== null;
-    }).map(function (a) { return {y: a.threshold}; });
+  /**
+   * The lines drawn across a chart of this model, metric and slice: each rule in force on it with a fixed line (a
+   * `below` or `above` threshold, or a pinned baseline less the drop, plus the rise), always, so that how close a
+   * figure runs to firing shows before it fires; and the threshold of each alert firing here (a learned baseline's
+   * is known only from its alerts). A rule line that an alert here fires on is drawn as firing.
+   */
+  function thresholdsFor(alerts, model, metricKey, slice) {
+    var lines = [];
+    function add(y, name, title, firing) {
+      for (var i = 0; i < lines.length; i++) {
+        if (lines[i].y === y && (lines[i].rule === name || name === null || lines[i].rule === null)) {
+          lines[i].firing = lines[i].firing || firing;
+          if (lines[i].rule === null) { lines[i].rule = name; lines[i].title = title; }
+          return;
+        }
+      }
+      lines.push({y: y, rule: name, title: title, firing: firing});
+    }
+    (alerts.firing || []).forEach(function (a) {
+      if (a.model_id === model.model_id && a.metric === metricKey && sliceOf(a) === slice && num(a.threshold) !== null) {
+        add(a.threshold, a.rule || null, (a.rule ? a.rule + ": " : "") + "firing at " + fmt(a.threshold), true);
+      }
+    });
+    state.rules.forEach(function (e) {
+      var r = e.rule || {};
+      if (e.enabled === false || r.metric !== metricKey || !anyGlob(r.models, model.model_id)) return;
+      var versions = model.versions.filter(function (v) { return !r.versions || anyGlob(r.versions, v); });
+      if (!versions.length) return;
+      var y = fixedLineOf(r);
+      if (y === null) return;
+      var title = e.name + ": " + ruleQuestion(r) +
+        (versions.length < model.versions.length ? ", " + versions.map(versionName).join(", ") + " only" : "") +
+        (num(r.rolling) !== null && r.rolling > 1 ? ", judged on " + r.rolling + " windows together" : "") +
+        (num(r.confidence) !== null ? ", judged on its " + Math.round(r.confidence * 100) + "% interval" : "");
+      var firing = (alerts.firing || []).some(function (a) {
+        return a.rule === e.name && a.model_id === model.model_id && sliceOf(a) === slice;
+      });
+      add(y, e.name, title, firing);
+    });
+    return lines;
+  }
+
+  /** Where a rule's fixed line lies, or null: a learned baseline is not known here. */
+  function fixedLineOf(r) {
+    if (num(r.below) !== null) return r.below;
+    if (num(r.above) !== null) return r.above;
+    if (num(r.baseline) === null) return null;
+    if (num(r.drop_from_baseline) !== null) return r.baseline - r.drop_from_baseline;
+    if (num(r.rise_from_baseline) !== null) return r.baseline + r.rise_from_baseline;
+    return null;
+  }
+
+  /** Whether a name matches one of a rule's globs (`*` any run of characters, `?` one), as the alert stage reads them. */
+  function anyGlob(globs, name) {
+    var list = typeof globs === "string" ? [globs] : (globs || []);
+    return list.some(function (g) {
+      var re = String(g).split("").map(function (c) {
+        return c === "*" ? "[\\s\\S]*" : c === "?" ? "[\\s\\S]" : c.replace(/[\\^$.|+()\[\]{}\/-]/g, "\\$&");
+      }).join("");
+      return new RegExp("^" + re + "$").test(name);
+    });
   }
 
   function renderLegend(sec, model) {
@@ -663,11 +719,11 @@
       var records = hist.records || [];
       var step = model.window_size_ms || 0;
       MWChart.render(sec.f1.svg, {series: seriesOf(model, records, keys.f1), yLabel: keys.f1Label, xSpan: step,
-        domain: [0, 1], thresholds: thresholdsFor(alerts, model.model_id, keys.f1, slice), rangeKey: slice});
+        domain: [0, 1], thresholds: thresholdsFor(alerts, model, keys.f1, slice), rangeKey: slice});
       MWChart.render(sec.auc.svg, {series: seriesOf(model, records, keys.auc), yLabel: "AUC", xSpan: step,
-        domain: [0, 1], thresholds: thresholdsFor(alerts, model.model_id, keys.auc, slice), rangeKey: slice});
+        domain: [0, 1], thresholds: thresholdsFor(alerts, model, keys.auc, slice), rangeKey: slice});
       MWChart.render(sec.cov.svg, {series: seriesOf(model, records, "label_coverage"), yLabel: "coverage",
-        xSpan: step, domain: [0, 1], thresholds: thresholdsFor(alerts, model.model_id, "label_coverage", slice),
+        xSpan: step, domain: [0, 1], thresholds: thresholdsFor(alerts, model, "label_coverage", slice),
         rangeKey: slice});
       renderLegend(sec, model);
       sec.summaryTitle.textContent = "Last closed window by version, " + (slice ? "slice " + slice : "whole model");
@@ -755,29 +811,45 @@
       parts.join(" · "), h("span", {className: "where", text: where + (e.enabled ? "" : " · disabled")})]);
   }
 
-  /** The rules in force, fetched only while their details are open (each poll then), drawn when they change. */
+  /**
+   * The rules in force, fetched at each poll (the charts draw their lines): kept as last answered when a fetch
+   * fails, which is no outage of the page (503 while Kafka Streams is not running). Listed while their details are
+   * open, drawn when they change.
+   */
+  function fetchRules() {
+    return getJson("/api/rules").then(function (body) {
+      state.rulesBody = body;
+      state.rules = body.rules || [];
+      state.rulesError = null;
+    }, function (e) {
+      state.rulesError = e.message;
+    });
+  }
+
   function refreshRules() {
     var details = document.getElementById("rules-list").parentNode;
-    if (!details.open) return Promise.resolve();
-    return getJson("/api/rules").then(function (body) {
-      var rules = body.rules || [], bad = body.unreadable || [];
-      var signature = JSON.stringify(body);
-      document.getElementById("rules-count").textContent = "(" + rules.length +
-        (bad.length ? ", " + bad.length + " unreadable on the rules topic" : "") + ")";
-      if (signature === state.rulesSignature) return;
-      state.rulesSignature = signature;
-      var list = document.getElementById("rules-list");
-      clear(list);
-      if (!rules.length && !bad.length) list.appendChild(h("li", {className: "none", text: "No alert rules."}));
-      rules.forEach(function (e) { list.appendChild(ruleInForceLine(e)); });
-      bad.forEach(function (u) {
-        list.appendChild(h("li", {className: "rule-in-force unreadable", "data-rule": u.name}, [
-          h("span", {className: "rule", text: u.name}),
-          "unreadable on the rules topic" + (u.file_has_rule ? " (the file's rule of that name stands in)" : "") +
-            ": " + u.problems]));
-      });
-    }, function (e) {
-      document.getElementById("rules-count").textContent = "(" + e.message + ")";
+    if (!details.open) return;
+    var count = document.getElementById("rules-count");
+    if (state.rulesError) {
+      count.textContent = "(" + state.rulesError + ")";
+      return;
+    }
+    var body = state.rulesBody;
+    if (!body) return;
+    var rules = body.rules || [], bad = body.unreadable || [];
+    count.textContent = "(" + rules.length + (bad.length ? ", " + bad.length + " unreadable on the rules topic" : "") + ")";
+    var signature = JSON.stringify(body);
+    if (signature === state.rulesSignature) return;
+    state.rulesSignature = signature;
+    var list = document.getElementById("rules-list");
+    clear(list);
+    if (!rules.length && !bad.length) list.appendChild(h("li", {className: "none", text: "No alert rules."}));
+    rules.forEach(function (e) { list.appendChild(ruleInForceLine(e)); });
+    bad.forEach(function (u) {
+      list.appendChild(h("li", {className: "rule-in-force unreadable", "data-rule": u.name}, [
+        h("span", {className: "rule", text: u.name}),
+        "unreadable on the rules topic" + (u.file_has_rule ? " (the file's rule of that name stands in)" : "") +
+          ": " + u.problems]));
     });
   }
 
@@ -790,7 +862,7 @@
       return r.json().then(function (b) { return Array.isArray(b.waiting_for) ? b.waiting_for : []; },
         function () { return []; });
     }).catch(function () { return []; });
-    Promise.all([getJson("/api/models"), getJson("/api/alerts"), ready]).then(function (res) {
+    Promise.all([getJson("/api/models"), getJson("/api/alerts"), ready, fetchRules()]).then(function (res) {
       var models = res[0].models || [], alerts = res[1], waitingFor = res[2];
       var partial = (res[0].unreachable || []).length > 0;
       renderAlerts(alerts);
@@ -850,7 +922,9 @@
     readSlicesFromAddress();
     window.addEventListener("hashchange", function () { readSlicesFromAddress(); refreshSoon(); });
     document.getElementById("alerts-recent").parentNode.addEventListener("toggle", drawRecent);
-    document.getElementById("rules-list").parentNode.addEventListener("toggle", refreshRules);
+    document.getElementById("rules-list").parentNode.addEventListener("toggle", function () {
+      fetchRules().then(refreshRules);
+    });
     poll();
   });
 })();

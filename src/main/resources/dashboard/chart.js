@@ -159,10 +159,16 @@
     }
     el("line", {x1: M.left, x2: W - M.right, y1: H - M.bottom, y2: H - M.bottom, "class": "baseline"}, axis);
 
-    // threshold lines, e.g. alert rule floors
+    // threshold lines: the rules in force on the figure (grey), red where an alert fires on them; named at the right
     (opts.thresholds || []).forEach(function (th) {
       if (th.y < y0 || th.y > y1) return;
-      el("line", {x1: M.left, x2: W - M.right, y1: sy(th.y), y2: sy(th.y), "class": "threshold"}, svg);
+      var g = el("g", {"class": "threshold" + (th.firing ? " firing" : ""), "data-rule": th.rule, "data-y": th.y}, svg);
+      el("line", {x1: M.left, x2: W - M.right, y1: sy(th.y), y2: sy(th.y)}, g);
+      if (th.rule) {
+        el("text", {x: W - M.right - 2, y: sy(th.y) - 3, "text-anchor": "end"}, g).textContent =
+          th.rule + " " + formatValue(th.y);
+      }
+      if (th.title) el("title", null, g).textContent = th.title;
     });
 
     var plot = el("g", {"class": "plot"}, svg);

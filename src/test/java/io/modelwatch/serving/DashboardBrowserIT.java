@@ -756,6 +756,54 @@ class DashboardBrowserIT {
         }
     }
 
+    /**
+     * Each chart draws the fixed lines of the rules in force on its figure, firing or not (red where an alert fires
+     * on it, grey otherwise), named, with what the rule asks on hover; and the threshold of an alert firing here whose
+     * rule is not listed. A learned baseline, a disabled rule, another model's or another version's rule draw nothing.
+     */
+    @Test
+    void chartsDrawTheLinesOfTheRulesInForceBeforeTheyFire() {
+        view.rules = io.modelwatch.alerts.RulesInForce.describe(io.modelwatch.alerts.Rules.parseYaml("""
+                rules:
+                  - {name: f1-floor, models: ["fraud*"], metric: f1, below: 0.8, severity: critical}
+                  - {name: f1-v1-floor, models: ["fr?ud"], versions: ["v1"], metric: f1, below: 0.7}
+                  - {name: f1-v9-floor, models: ["fraud"], versions: ["v9"], metric: f1, below: 0.5}
+                  - {name: f1-spam, models: ["spam"], metric: f1, below: 0.9}
+                  - {name: auc-pinned, models: ["*"], metric: roc_auc, drop_from_baseline: 0.05, baseline: 0.93}
+                  - {name: auc-learned, models: ["*"], metric: roc_auc, drop_from_baseline: 0.05, baseline_windows: 4}
+                """), java.util.Map.of("f1-off",
+                "{\"models\":[\"fraud\"],\"metric\":\"f1\",\"below\":0.65,\"enabled\":false}"), 1);
+        try {
+            driver.get(server.url());
+            waitUpTo(20).until(d -> attributes("#chart-fraud-f1 g.threshold", "data-rule").size() == 2);
+            assertEquals(List.of("f1-floor", "f1-v1-floor"), attributes("#chart-fraud-f1 g.threshold", "data-rule"),
+                    "the rules on fraud's F1 (not the disabled one, nor v9's or spam's)");
+            assertEquals(List.of("threshold firing", "threshold"), attributes("#chart-fraud-f1 g.threshold", "class"),
+                    "f1-floor fires on fraud v2's whole model");
+            assertEquals("f1-v1-floor 0.700", text("#chart-fraud-f1 g.threshold[data-rule='f1-v1-floor'] text"));
+            assertEquals("f1-v1-floor: f1 below 0.700, v1 only",
+                    text("#chart-fraud-f1 g.threshold[data-rule='f1-v1-floor'] title"));
+            assertEquals(List.of("auc-pinned"), attributes("#chart-fraud-auc g.threshold", "data-rule"),
+                    "a pinned baseline's line; a learned one is not known here");
+            assertEquals(0.88, Double.parseDouble(attributes("#chart-fraud-auc g.threshold", "data-y").get(0)), 1e-12);
+            assertEquals(List.of(), attributes("#chart-churn-auc g.threshold", "data-rule"),
+                    "churn's chart is of roc_auc_ovr, which no rule here judges (its firing alert is resolved)");
+            assertEquals(List.of(), attributes("#chart-fraud-coverage g.threshold", "data-rule"));
+
+            // fraud v1's gcp slice: its coverage alert fires (a rule not in the list: the alert's threshold, red),
+            // and f1-floor is drawn there too, grey: it does not fire on that slice
+            new Select(driver.findElement(By.id("slice-fraud"))).selectByValue("cloud=gcp");
+            waitUpTo(10).until(d -> attributes("#chart-fraud-coverage g.threshold", "data-rule").size() == 1);
+            assertEquals(List.of("coverage-low"), attributes("#chart-fraud-coverage g.threshold", "data-rule"));
+            assertEquals(List.of("threshold firing"), attributes("#chart-fraud-coverage g.threshold", "class"));
+            assertEquals(List.of("threshold", "threshold"), attributes("#chart-fraud-f1 g.threshold", "class"));
+            new Select(driver.findElement(By.id("slice-fraud"))).selectByValue("");
+            screenshot("dashboard-rule-lines.png");
+        } finally {
+            view.rules = null;
+        }
+    }
+
     /** Until the server's alert feed caught up the list may lack firing alerts: a note, and no "all clear". */
     @Test
     void dashboardSaysSoWhileTheAlertsAreLoading() {
