@@ -775,6 +775,14 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         // a window's partial aggregate travels as one record (and rests as one changelog value): allow
         // PARTIAL_RECORD_BYTES on the internal topics instead of the broker's 1 MB default
         p.put(StreamsConfig.topicPrefix("max.message.bytes"), Integer.toString(PARTIAL_RECORD_BYTES));
+        if (StreamsConfig.EXACTLY_ONCE_V2.equals(processingGuarantee)) {
+            // a rebalance that waits for a crashed member (one restarted at once rejoins while its old member still
+            // counts, until its session times out) holds every survivor's open transaction uncommitted; with Kafka
+            // Streams' 10 s transaction timeout the broker aborts them, and every survivor is fenced and closes all
+            // its tasks dirty: so the transactions outlive a session
+            putProducerDefault(p, "transaction.timeout.ms",
+                    Math.toIntExact(consumerSessionTimeout(kafkaProperties).plus(TRANSACTION_TIMEOUT_MARGIN).toMillis()));
+        }
         // ... and the producers send those, and dead letters of up to max-record-bytes (16 MiB at most) with headers
         putProducerDefault(p, "max.request.size", Math.max(PARTIAL_RECORD_BYTES,
                 DeadLetters.topicMaxMessageBytes(topology.limits().maxRecordBytes())));
@@ -791,6 +799,31 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         }
         p.putAll(kafkaProperties);
         return p;
+    }
+
+    /** The consumer's own default {@code session.timeout.ms}, which Kafka Streams keeps. */
+    public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(45);
+    /** How much longer than the consumers' session an exactly-once transaction may stay open. */
+    static final Duration TRANSACTION_TIMEOUT_MARGIN = Duration.ofSeconds(15);
+
+    /**
+     * The stream threads' consumer session timeout the properties give (the main consumer's, else any consumer's,
+     * else the plain setting), else {@link #DEFAULT_SESSION_TIMEOUT}. A value that is no number counts as unset:
+     * Kafka Streams refuses it itself, with its own message.
+     */
+    public static Duration consumerSessionTimeout(Map<?, ?> properties) {
+        for (String name : new String[] {"main.consumer.session.timeout.ms", "consumer.session.timeout.ms",
+                "session.timeout.ms"}) {
+            Object v = properties.get(name);
+            if (v != null) {
+                try {
+                    return Duration.ofMillis(Long.parseLong(String.valueOf(v).trim()));
+                } catch (NumberFormatException e) {
+                    return DEFAULT_SESSION_TIMEOUT;
+                }
+            }
+        }
+        return DEFAULT_SESSION_TIMEOUT;
     }
 
     /** True when kafka.properties gives none of {@code names}, plain or under a client prefix ({@code producer.} ...). */

@@ -1,5 +1,6 @@
 package io.modelwatch.service;
 
+import io.modelwatch.config.ModelwatchConfig;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -19,8 +20,6 @@ final class StreamThreadFailures {
 
     static final int MAX_FAILURES = 5;
     static final Duration WITHIN = Duration.ofMinutes(10);
-    /** The consumer's own default {@code session.timeout.ms}, which Kafka Streams keeps. */
-    static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(45);
 
     private final LongSupplier nanoClock;
     private final Duration within;
@@ -43,19 +42,7 @@ final class StreamThreadFailures {
      * than six times in ten minutes and be replaced for ever. Twelve session timeouts leave the six room twice over.
      */
     static Duration spanFor(Properties streamsProps) {
-        Duration session = DEFAULT_SESSION_TIMEOUT;
-        for (String name : new String[] {"main.consumer.session.timeout.ms", "consumer.session.timeout.ms",
-                "session.timeout.ms"}) {
-            String v = streamsProps.getProperty(name);
-            if (v != null) {
-                try {
-                    session = Duration.ofMillis(Long.parseLong(v.trim()));
-                } catch (NumberFormatException e) {
-                    // Kafka Streams refuses it itself, with its own message
-                }
-                break;
-            }
-        }
+        Duration session = ModelwatchConfig.consumerSessionTimeout(streamsProps);
         Duration byTimeout = session.multipliedBy(2L * (MAX_FAILURES + 1));
         return byTimeout.compareTo(WITHIN) > 0 ? byTimeout : WITHIN;
     }

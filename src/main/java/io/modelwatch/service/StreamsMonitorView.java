@@ -282,10 +282,22 @@ final class StreamsMonitorView implements MonitorView {
     private <V> Optional<ReadOnlyKeyValueStore<Bytes, V>> store(String name) {
         KafkaStreams streams = instance.streams;
         if (streams == null) {
+            // the HTTP server listens before the Streams client is created (state-dir check, topic set-up): an
+            // empty answer here would read as "this instance holds nothing" to the asker, and as "no models" in
+            // this instance's own cluster-wide answer, with no one named unreachable
+            if (localOnly) {
+                throw new InvalidStateStoreException("Kafka Streams is not created yet");
+            }
+            if (unreachable != null) {
+                unreachable.add("local (starting)");
+            }
             return Optional.empty();
         }
         KafkaStreams.State state = streams.state();
         if (state != KafkaStreams.State.RUNNING && state != KafkaStreams.State.REBALANCING) {
+            if (!localOnly && unreachable != null) {
+                unreachable.add(state == KafkaStreams.State.CREATED ? "local (starting)" : "local (stopped)");
+            }
             if (localOnly && (state == KafkaStreams.State.CREATED || stopped(state))) {
                 // asked for this instance's state alone (by another instance, or for /metrics) while it starts, or
                 // after its client failed (other instances may still name it as the host until the session

@@ -64,6 +64,28 @@ class ModelwatchConfigTest {
                 StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG)));
     }
 
+    /**
+     * Under exactly-once a transaction outlives the consumers' session: a rebalance that waits for a crashed member
+     * (restarted at once, its old member counting until its session times out) holds the survivors' transactions
+     * open, and Kafka Streams' own 10 s timeout had the broker abort them and fence every survivor.
+     */
+    @Test
+    void exactlyOnceTransactionsOutliveTheConsumersSession() {
+        String timeout = StreamsConfig.producerPrefix("transaction.timeout.ms");
+        assertEquals("60000", ModelwatchConfig.load(null, Map.of()).streamsProperties().getProperty(timeout),
+                "45 s session + 15 s");
+        assertEquals("135000", ModelwatchConfig.load(null, Map.of("MODELWATCH_KAFKA_PROPERTY_MAIN_CONSUMER_SESSION_TIMEOUT_MS",
+                "120000")).streamsProperties().getProperty(timeout));
+        assertEquals("75000", ModelwatchConfig.load(null, Map.of("MODELWATCH_KAFKA_PROPERTY_SESSION_TIMEOUT_MS",
+                "60000")).streamsProperties().getProperty(timeout));
+        java.util.Properties given = ModelwatchConfig.load(null, Map.of("MODELWATCH_KAFKA_PROPERTY_TRANSACTION_TIMEOUT_MS",
+                "30000")).streamsProperties();
+        assertEquals("30000", given.getProperty("transaction.timeout.ms"));
+        assertEquals(null, given.getProperty(timeout), "a value given is not hidden by ours");
+        assertEquals(null, ModelwatchConfig.load(null, Map.of("MODELWATCH_PROCESSING_GUARANTEE", "at_least_once"))
+                .streamsProperties().getProperty(timeout), "no transactions");
+    }
+
     @Test
     void theProducersCanSendADeadLetterOfTheLargestRecordLimit() {
         String maxRequest = StreamsConfig.producerPrefix("max.request.size");
