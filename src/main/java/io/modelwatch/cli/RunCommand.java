@@ -30,6 +30,18 @@ final class RunCommand implements Callable<Integer> {
             System.err.println("modelwatch: " + e.getMessage());
             return 2;
         }
+        // before any topic is created or port opened: Kafka Streams would only find out after both
+        Path stateDir = Path.of(cfg.stateDir());
+        try {
+            Files.createDirectories(stateDir);
+            if (!Files.isWritable(stateDir)) {
+                throw new java.io.IOException("not writable");
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            System.err.println("modelwatch: invalid configuration:\n  - state-dir: cannot create or write '"
+                    + cfg.stateDir() + "' (" + e + "): give a writable directory on a persistent volume");
+            return 2;
+        }
         try (ModelwatchService service = new ModelwatchService(cfg)) {
             service.start();
             // Kafka Streams stopped for good on its own (the service says why at ERROR): end the process, so that

@@ -354,6 +354,12 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
             problems.add("kafka.bootstrap-servers: must name at least one broker (host:port), got none");
         }
         String appId = r.string("application-id");
+        // it names the consumer group, the internal topics (<application-id>-aggregate-input-repartition, 28
+        // characters more: 249 at most) and a directory under state-dir: refused here, not by Kafka mid-start
+        if (!APPLICATION_ID.matcher(appId).matches() || appId.equals(".") || appId.equals("..")) {
+            problems.add("application-id: must be 1 to 221 of a-z, A-Z, 0-9, '.', '_', '-' (it prefixes the "
+                    + "internal topics' names and names the consumer group), got '" + appId + "'");
+        }
         String guarantee = r.string("processing-guarantee");
         if (!GUARANTEES.contains(guarantee)) {
             problems.add("processing-guarantee: must be one of " + GUARANTEES + ", got '" + guarantee + "'");
@@ -551,6 +557,9 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
     static final List<String> TOPIC_KEYS = List.of("topics.predictions", "topics.labels", "topics.metrics",
             "topics.dead-letter", "topics.alerts", "topics.rules");
 
+    /** An application id whose internal topics' names Kafka accepts (the longest suffix is 28 characters). */
+    private static final java.util.regex.Pattern APPLICATION_ID = java.util.regex.Pattern.compile("[a-zA-Z0-9._-]{1,221}");
+
     /** What Kafka accepts as a topic name (it refuses "." and ".." besides). */
     private static final java.util.regex.Pattern TOPIC_NAME = java.util.regex.Pattern.compile("[a-zA-Z0-9._-]{1,249}");
 
@@ -685,11 +694,20 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
      * settings of their own.
      */
     public List<String> unknownKafkaProperties() {
+        List<String> out = new ArrayList<>();
+        unknownKafkaPropertyNames().forEach((key, closest) -> out.add("kafka.properties " + key
+                + ": no Kafka client or Streams setting of that name"
+                + (closest.isEmpty() ? "" : " (did you mean " + closest + "?)") + "; passed on as given"));
+        return out;
+    }
+
+    /** The unknown {@code kafka.properties}, sorted, each with the known name it probably meant (or ""). */
+    private Map<String, String> unknownKafkaPropertyNames() {
         Set<String> known = new java.util.HashSet<>(StreamsConfig.configDef().names());
         known.addAll(org.apache.kafka.clients.consumer.ConsumerConfig.configNames());
         known.addAll(org.apache.kafka.clients.producer.ProducerConfig.configNames());
         known.addAll(org.apache.kafka.clients.admin.AdminClientConfig.configNames());
-        List<String> out = new ArrayList<>();
+        Map<String, String> out = new TreeMap<>();
         for (String key : new java.util.TreeSet<>(kafkaProperties.keySet())) {
             String name = key;
             for (String prefix : CLIENT_PREFIXES) {
@@ -702,9 +720,7 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
                 continue;
             }
             String closest = io.modelwatch.Spelling.closest(name, known);
-            out.add("kafka.properties " + key + ": no Kafka client or Streams setting of that name" + (closest != null
-                    ? " (did you mean " + key.substring(0, key.length() - name.length()) + closest + "?)" : "")
-                    + "; passed on as given");
+            out.put(key, closest != null ? key.substring(0, key.length() - name.length()) + closest : "");
         }
         return out;
     }
@@ -868,7 +884,10 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
     /** The configuration as it may be logged: values of secret-looking Kafka properties masked. */
     public String describeForLog() {
         Map<String, String> shown = new TreeMap<>();
-        kafkaProperties.forEach((k, v) -> shown.put(k, isSecret(k) ? "[hidden]" : v));
+        // a property no Kafka client defines may be a plugin's credential or a secret one misspelt
+        // (sasl.jass.config, ssl.truststore.pasword): its value is not shown either
+        Set<String> unknown = unknownKafkaPropertyNames().keySet();
+        kafkaProperties.forEach((k, v) -> shown.put(k, isSecret(k) || unknown.contains(k) ? "[hidden]" : v));
         return "bootstrap=" + bootstrapServers + " application-id=" + applicationId + " guarantee="
                 + processingGuarantee + " window=" + topology.windowSize() + " max-label-delay="
                 + topology.maxLabelDelay() + " max-future=" + Duration.ofMillis(topology.limits().maxFutureMs())

@@ -67,6 +67,19 @@ class CommandErrorsTest {
         assertFalse(r[1].contains("\tat "), "no stack trace: " + r[1]);
     }
 
+    /** A state directory that cannot be made is refused as configuration, before Kafka is asked anything. */
+    @Test
+    void runRefusesAStateDirItCannotCreateBeforeItTouchesKafka(@TempDir Path dir) throws IOException {
+        Path file = Files.writeString(dir.resolve("a-file"), "");
+        Path config = Files.writeString(dir.resolve("modelwatch.yaml"), "kafka:\n  bootstrap-servers: 127.0.0.1:9\n"
+                + "  startup-timeout: PT1S\nstate-dir: " + file.resolve("state") + "\nhttp:\n  port: 0\n");
+        String[] r = run("run", "--config", config.toString());
+        String text = r[1];
+        assertEquals("2", r[0], text);
+        assertTrue(text.contains("state-dir: cannot create or write '" + file.resolve("state") + "'"), text);
+        assertFalse(text.contains("cannot reach Kafka"), "refused before Kafka is tried: " + text);
+    }
+
     @Test
     void simulateAgainstABrokerNobodyListensAtEndsWithOneLineNamingTheOption() throws IOException {
         int port;

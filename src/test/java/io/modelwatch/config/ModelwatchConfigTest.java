@@ -86,6 +86,32 @@ class ModelwatchConfigTest {
                 .streamsProperties().getProperty(timeout), "no transactions");
     }
 
+    /** The application id prefixes the internal topics and names the group and a state directory: checked here. */
+    @Test
+    void anApplicationIdKafkaWouldRefuseIsRefusedAtStart() {
+        for (String bad : new String[] {"", "a b/c", "..", "x".repeat(222)}) {
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> ModelwatchConfig.load(null, Map.of("MODELWATCH_APPLICATION_ID", bad)), bad);
+            assertTrue(e.getMessage().contains("application-id: must be 1 to 221 of a-z"), e.getMessage());
+        }
+        assertEquals("x".repeat(221), ModelwatchConfig.load(null, Map.of("MODELWATCH_APPLICATION_ID", "x".repeat(221)))
+                .applicationId());
+    }
+
+    /** A property no Kafka client defines may be a plugin's credential or a secret one misspelt: not logged. */
+    @Test
+    void theValuesOfUnknownKafkaPropertiesAreNotLogged() {
+        ModelwatchConfig c = ModelwatchConfig.load(null, Map.of(
+                "MODELWATCH_KAFKA_PROPERTY_SSL_TRUSTSTORE_PASWORD", "hunter2",
+                "MODELWATCH_KAFKA_PROPERTY_BASIC_AUTH_USER_INFO", "user:s3cr3t",
+                "MODELWATCH_KAFKA_PROPERTY_LINGER_MS", "7"));
+        String line = c.describeForLog();
+        assertFalse(line.contains("hunter2") || line.contains("s3cr3t"), line);
+        assertTrue(line.contains("ssl.truststore.pasword=[hidden]") && line.contains("linger.ms=7"), line);
+        assertTrue(c.unknownKafkaProperties().stream().anyMatch(w -> w.contains("did you mean ssl.truststore.password?")),
+                c.unknownKafkaProperties().toString());
+    }
+
     @Test
     void theProducersCanSendADeadLetterOfTheLargestRecordLimit() {
         String maxRequest = StreamsConfig.producerPrefix("max.request.size");
