@@ -349,7 +349,7 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
 
     private static ModelwatchConfig bind(Map<String, String> values, Map<String, String> kafka, List<String> problems) {
         Reader r = new Reader(values, problems);
-        String bootstrap = r.string("kafka.bootstrap-servers");
+        String bootstrap = String.join(",", r.list("kafka.bootstrap-servers"));
         if (bootstrap.isEmpty()) {
             problems.add("kafka.bootstrap-servers: must name at least one broker (host:port), got none");
         }
@@ -996,10 +996,20 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
 
         List<String> list(String key) {
             String v = string(key);
+            if (v.startsWith("[") && v.endsWith("]")) {
+                // a YAML list written in an environment variable (MODELWATCH_SLICES='[cloud, region]'): its items,
+                // not the tags "[cloud" and "region]"
+                v = v.substring(1, v.length() - 1);
+            }
             List<String> out = new ArrayList<>();
             for (String s : v.split(",")) {
-                if (!s.isBlank()) {
-                    out.add(s.trim());
+                String item = s.trim();
+                if (item.length() >= 2 && (item.charAt(0) == '"' || item.charAt(0) == '\'')
+                        && item.charAt(item.length() - 1) == item.charAt(0)) {
+                    item = item.substring(1, item.length() - 1);
+                }
+                if (!item.isBlank()) {
+                    out.add(item);
                 }
             }
             return out;

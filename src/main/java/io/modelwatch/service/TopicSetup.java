@@ -168,6 +168,22 @@ final class TopicSetup {
                 + "empty the state-dir and start again, or use a new application-id (README, Scale-out)";
     }
 
+    /**
+     * With {@code repartition-inputs: false} and one input topic there, the other's count: the inputs must be
+     * co-partitioned, and one made with {@code topics.partitions} instead would be refused right after (and at
+     * every start after, until deleted by hand). 0 when the count is free.
+     */
+    private static int coPartitionedCount(Admin admin, TopologySettings t, Set<String> existing)
+            throws InterruptedException, ExecutionException {
+        boolean predictions = existing.contains(t.predictionsTopic());
+        boolean labels = existing.contains(t.labelsTopic());
+        if (t.repartitionInputs() || predictions == labels) {
+            return 0;
+        }
+        String there = predictions ? t.predictionsTopic() : t.labelsTopic();
+        return admin.describeTopics(List.of(there)).allTopicNames().get().get(there).partitions().size();
+    }
+
     /** The input topics' partition count as the join sees it: the larger of the two. */
     static int inputPartitions(Admin admin, TopologySettings t) throws InterruptedException, ExecutionException {
         Map<String, KafkaFuture<TopicDescription>> inputs = admin.describeTopics(
@@ -248,11 +264,14 @@ final class TopicSetup {
                 config.bootstrapServers()), clientProps, timeout);
         try (Admin admin = createAdmin(config, startupAdminProperties(clientProps, timeout))) {
             Set<String> existing = admin.listTopics().names().get();
+            int coPartitioned = coPartitionedCount(admin, t, existing);
             List<NewTopic> missing = new ArrayList<>();
             for (String topic : topics) {
                 if (!existing.contains(topic)) {
-                    NewTopic created = new NewTopic(topic, topic.equals(t.rulesTopic()) ? 1 : config.topicPartitions(),
-                            (short) config.replicationFactor());
+                    int partitions = topic.equals(t.rulesTopic()) ? 1
+                            : coPartitioned > 0 && (topic.equals(t.predictionsTopic()) || topic.equals(t.labelsTopic()))
+                            ? coPartitioned : config.topicPartitions();
+                    NewTopic created = new NewTopic(topic, partitions, (short) config.replicationFactor());
                     if (topic.equals(t.rulesTopic())) {
                         created.configs(Map.of("cleanup.policy", "compact")); // latest rule per name
                     } else if (topic.equals(t.alertsTopic())) {

@@ -86,6 +86,21 @@ class ModelwatchConfigTest {
                 .streamsProperties().getProperty(timeout), "no transactions");
     }
 
+    /** A YAML list written in an environment variable is read as its items, as the comma-separated form is. */
+    @Test
+    void aYamlListInAnEnvironmentVariableIsItsItems() {
+        assertEquals(List.of("cloud", "region"), ModelwatchConfig.load(null, Map.of("MODELWATCH_SLICES", "[cloud, region]"))
+                .topology().sliceDimensions());
+        assertEquals(List.of("cloud", "region"), ModelwatchConfig.load(null, Map.of("MODELWATCH_SLICES",
+                "[\"cloud\", 'region']")).topology().sliceDimensions());
+        assertEquals(List.of("cloud", "region"), ModelwatchConfig.load(null, Map.of("MODELWATCH_SLICES", "cloud,region"))
+                .topology().sliceDimensions());
+        assertEquals("[::1]:9092", ModelwatchConfig.load(null, Map.of("MODELWATCH_KAFKA_BOOTSTRAP_SERVERS", "[::1]:9092"))
+                .bootstrapServers(), "an IPv6 address is no list");
+        assertEquals("a:9092,b:9092", ModelwatchConfig.load(null, Map.of("MODELWATCH_KAFKA_BOOTSTRAP_SERVERS",
+                "[a:9092, b:9092]")).bootstrapServers());
+    }
+
     /** The application id prefixes the internal topics and names the group and a state directory: checked here. */
     @Test
     void anApplicationIdKafkaWouldRefuseIsRefusedAtStart() {

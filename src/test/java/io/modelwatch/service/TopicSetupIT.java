@@ -66,6 +66,32 @@ class TopicSetupIT {
         assertEquals(3, TopicSetup.prepare(config, admin()));
     }
 
+    /**
+     * With {@code repartition-inputs: false} a missing input is made with the other input's count (they must be
+     * co-partitioned), not with {@code topics.partitions}, which the check right after would refuse at every start.
+     */
+    @Test
+    void aMissingCoPartitionedInputIsMadeWithTheOtherInputsCount() throws Exception {
+        kafka.createTopic("copart-predictions", 3, 1);
+        ModelwatchConfig config = ModelwatchConfig.load(null, Map.of(
+                "MODELWATCH_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
+                "MODELWATCH_APPLICATION_ID", "copart-app",
+                "MODELWATCH_REPARTITION_INPUTS", "false",
+                "MODELWATCH_TOPICS_PARTITIONS", "6",
+                "MODELWATCH_TOPICS_PREDICTIONS", "copart-predictions",
+                "MODELWATCH_TOPICS_LABELS", "copart-labels",
+                "MODELWATCH_TOPICS_METRICS", "copart-metrics",
+                "MODELWATCH_TOPICS_DEAD_LETTER", "copart-dlq",
+                "MODELWATCH_TOPICS_ALERTS", "copart-alerts",
+                "MODELWATCH_TOPICS_RULES", "copart-rules"));
+        assertEquals(3, TopicSetup.prepare(config, admin()));
+        try (Admin admin = Admin.create(admin())) {
+            var described = admin.describeTopics(List.of("copart-labels", "copart-metrics")).allTopicNames().get();
+            assertEquals(3, described.get("copart-labels").partitions().size(), "as the predictions");
+            assertEquals(6, described.get("copart-metrics").partitions().size(), "topics.partitions");
+        }
+    }
+
     @Test
     void theDeadLetterTopicIsMadeForTheLargestDeadLetter() throws Exception {
         ModelwatchConfig config = config("made", "made-predictions", "made-labels");
