@@ -7,10 +7,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -166,27 +168,42 @@ public final class Rules {
             throw new RulesException(null, "rules", "must be a list of rules");
         }
         List<AlertRule> rules = new ArrayList<>();
-        Set<String> names = new HashSet<>();
+        Map<String, Integer> firstAt = new HashMap<>();
+        Set<String> named = new HashSet<>();
+        Set<String> namedTwice = new HashSet<>();
+        for (JsonNode node : list) {
+            String declared = declaredName(node);
+            if (declared != null && !named.add(declared)) {
+                namedTwice.add(declared);
+            }
+        }
         int position = 0;
         List<RulesException> problems = new ArrayList<>();
         for (JsonNode node : list) {
             position++;
+            int before = problems.size();
             // every problem of every rule at once, not one fix and restart at a time
             AlertRule rule = parseRule(node, "#" + position, null, problems);
             // checked on the rule as written, so that an invalid rule's name or rolling is judged too
-            JsonNode declared = node == null ? null : node.get("name");
-            if (declared != null && declared.isTextual() && !declared.asText().isBlank()
-                    && !names.add(declared.asText())) {
-                problems.add(new RulesException(declared.asText(), "name", "duplicate rule name"));
+            String declared = declaredName(node);
+            Integer first = declared == null ? null : firstAt.putIfAbsent(declared, position);
+            if (first != null) {
+                problems.add(new RulesException(declared, "name", "duplicate rule name (as #" + first + ")"));
             } else if (rule != null) {
                 rules.add(rule);
             }
             JsonNode rolling = node == null ? null : node.get("rolling");
-            if (topologyRolling != null && declared != null && declared.isTextual() && rolling != null
+            if (topologyRolling != null && declared != null && rolling != null
                     && rolling.isIntegralNumber() && rolling.canConvertToInt()) {
-                RulesException mismatch = rollingMismatch(declared.asText(), rolling.asInt(), topologyRolling);
+                RulesException mismatch = rollingMismatch(declared, rolling.asInt(), topologyRolling);
                 if (mismatch != null) {
                     problems.add(mismatch);
+                }
+            }
+            if (declared != null && namedTwice.contains(declared)) {
+                // which of the rules of that name each problem is of
+                for (int i = before; i < problems.size(); i++) {
+                    problems.set(i, problems.get(i).at(position));
                 }
             }
         }
@@ -194,6 +211,12 @@ public final class Rules {
             throw RulesException.all(problems);
         }
         return List.copyOf(rules);
+    }
+
+    /** A rule's name as written, when it is a usable one (a non-blank string), else null. */
+    private static String declaredName(JsonNode node) {
+        JsonNode declared = node == null ? null : node.get("name");
+        return declared != null && declared.isTextual() && !declared.asText().isBlank() ? declared.asText() : null;
     }
 
     /**

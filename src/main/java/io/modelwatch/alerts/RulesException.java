@@ -10,9 +10,19 @@ public final class RulesException extends RuntimeException {
     private final String field;
 
     public RulesException(String rule, String field, String problem) {
-        super(prefix(rule, field) + problem);
+        this(rule, field, problem, 0);
+    }
+
+    private RulesException(String rule, String field, String problem, int position) {
+        super(prefix(rule, field, position) + problem);
         this.rule = rule;
         this.field = field;
+    }
+
+    /** The same problem, its rule also named by its position in the file (#n): the file names two rules so. */
+    RulesException at(int position) {
+        String problem = getMessage().substring(prefix(rule, field, 0).length());
+        return new RulesException(rule, field, problem, position);
     }
 
     private RulesException(String message) {
@@ -38,9 +48,16 @@ public final class RulesException extends RuntimeException {
     }
 
     private static String prefix(String rule, String field) {
+        return prefix(rule, field, 0);
+    }
+
+    private static String prefix(String rule, String field, int position) {
         StringBuilder b = new StringBuilder();
         if (rule != null) {
             b.append(rule.startsWith("#") ? "rule " + rule : "rule '" + rule + "'");
+            if (position > 0) {
+                b.append(" (#").append(position).append(')');
+            }
         } else {
             b.append("rules");
         }

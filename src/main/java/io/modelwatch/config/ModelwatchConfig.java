@@ -147,6 +147,11 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         Set<String> known = new java.util.HashSet<>();
         KEYS.keySet().forEach(k -> known.add(envName(k)));
         for (String name : new java.util.TreeSet<>(names)) {
+            if (name.equals("MODELWATCH_KAFKA_PROPERTY_")) {
+                problems.add("environment " + name + ": names no Kafka property (MODELWATCH_KAFKA_PROPERTY_<NAME>, "
+                        + "such as MODELWATCH_KAFKA_PROPERTY_SASL_MECHANISM)");
+                continue;
+            }
             if (!name.startsWith("MODELWATCH_") || known.contains(name) || name.startsWith("MODELWATCH_KAFKA_PROPERTY_")
                     || name.equals("MODELWATCH_PORT") || name.startsWith("MODELWATCH_PORT_")
                     || name.startsWith("MODELWATCH_SERVICE_")) {
@@ -252,8 +257,9 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
                 }
             } else if (!KEYS.containsKey(key)) {
                 String closest = io.modelwatch.Spelling.closest(key, KEYS.keySet());
-                problems.add(key + ": unknown key" + (closest != null ? " (did you mean " + closest + "?)" : "")
-                        + " (known: " + String.join(", ", KEYS.keySet()) + ", kafka.properties)");
+                // the whole list only when no key is near: four typos printed it four times
+                problems.add(key + ": unknown key" + (closest != null ? " (did you mean " + closest + "?)"
+                        : " (known: " + String.join(", ", KEYS.keySet()) + ", kafka.properties)"));
             } else if (v.isArray() && LIST_KEYS.contains(key)) {
                 String joined = joinScalars(key, v, problems);
                 if (joined != null) {
@@ -701,6 +707,28 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         return out;
     }
 
+    /**
+     * What start-up logs at WARN: unknown {@code kafka.properties}, and settings that work but hardly as meant
+     * (values that are each valid, together with the window).
+     */
+    public List<String> startupWarnings() {
+        List<String> out = new ArrayList<>(unknownKafkaProperties());
+        TopologySettings t = topology;
+        Duration open = t.windowSize().plus(t.maxLabelDelay());
+        if (t.maxLabelDelay().isZero()) {
+            out.add("max-label-delay is PT0S: a label pairs only with a prediction of the very same timestamp");
+        }
+        if (t.watermarkMinSpacing().compareTo(t.windowSize()) > 0) {
+            out.add("watermark-min-spacing " + t.watermarkMinSpacing() + " is longer than the window " + t.windowSize()
+                    + ": live, windows close up to " + t.watermarkMinSpacing() + " late");
+        }
+        if (t.updateInterval().compareTo(open) > 0) {
+            out.add("update-interval " + t.updateInterval() + " is longer than a window stays open live (window + "
+                    + "max-label-delay, " + open + "): its windows get their final records only");
+        }
+        return out;
+    }
+
     /** The unknown {@code kafka.properties}, sorted, each with the known name it probably meant (or ""). */
     private Map<String, String> unknownKafkaPropertyNames() {
         Set<String> known = new java.util.HashSet<>(StreamsConfig.configDef().names());
@@ -967,7 +995,9 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
             try {
                 d = Duration.parse(v);
             } catch (DateTimeParseException e) {
-                problems.add(key + ": must be an ISO-8601 duration such as PT1H or P7D, got '" + v + "'");
+                problems.add(key + ": must be an ISO-8601 duration such as PT1H or P7D, got '" + v + "'"
+                        + (v.matches("(?i)[-+]?P[^T]*[YMW].*") ? " (years, months and weeks have no fixed length here: "
+                        + "give days, such as P365D)" : ""));
                 return null;
             }
             if (d.getNano() % 1_000_000 != 0) {

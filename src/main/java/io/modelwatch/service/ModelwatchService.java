@@ -181,7 +181,7 @@ public final class ModelwatchService implements AutoCloseable {
         if (heapAdvice != null) {
             LOG.info(heapAdvice);
         }
-        config.unknownKafkaProperties().forEach(LOG::warn);
+        config.startupWarnings().forEach(LOG::warn);
         if (config.leaveGroupOnStop() && config.kafkaProperties().containsKey("group.instance.id")) {
             LOG.warn("group.instance.id is set (static membership) but leave-group-on-stop is true: a clean stop "
                     + "leaves the group and moves the tasks anyway; set leave-group-on-stop: false to keep them");

@@ -354,8 +354,10 @@ class RulesTest {
                   - {name: r6, models: ["*"], metric: nope, below: 0.8}
                 """, 1));
         String m = e.getMessage();
-        assertTrue(m.contains("rule 'r1': field 'name': duplicate rule name"), m);
-        assertTrue(m.contains("rule 'r1': field 'below'"), m);
+        // two rules named r1: each problem says which (by its place in the file)
+        assertTrue(m.contains("rule 'r1' (#2): field 'name': duplicate rule name (as #1)"), m);
+        assertTrue(m.contains("rule 'r1' (#2): field 'below'"), m);
+        assertFalse(m.contains("rule 'r1' (#1)"), "the first r1 is valid: " + m);
         assertTrue(m.contains("rule 'r5': field 'rolling': is 6 but the topology emits no rolling records"), m);
         assertTrue(m.contains("rule 'r5': field 'for_windows'"), m);
         assertTrue(m.contains("rule 'r6': field 'metric'"), m);

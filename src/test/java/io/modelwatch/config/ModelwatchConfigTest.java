@@ -86,6 +86,31 @@ class ModelwatchConfigTest {
                 .streamsProperties().getProperty(timeout), "no transactions");
     }
 
+    /** Values valid each alone that together with the window hardly do what was meant: a warning at start. */
+    @Test
+    void settingsThatWorkAgainstTheWindowGetAStartupWarning() {
+        assertEquals(List.of(), ModelwatchConfig.load(null, Map.of()).startupWarnings());
+        List<String> w = ModelwatchConfig.load(null, Map.of("MODELWATCH_WINDOW", "PT1M", "MODELWATCH_MAX_LABEL_DELAY",
+                "PT0S", "MODELWATCH_WATERMARK_MIN_SPACING", "PT3H", "MODELWATCH_UPDATE_INTERVAL", "PT2H")).startupWarnings();
+        assertEquals(3, w.size(), w.toString());
+        assertTrue(w.get(0).startsWith("max-label-delay is PT0S"), w.toString());
+        assertTrue(w.get(1).contains("windows close up to PT3H late"), w.toString());
+        assertTrue(w.get(2).contains("its windows get their final records only"), w.toString());
+        assertEquals(List.of(), ModelwatchConfig.load(null, Map.of("MODELWATCH_WINDOW", "PT10S",
+                "MODELWATCH_MAX_LABEL_DELAY", "PT10S")).startupWarnings(), "the demo's");
+    }
+
+    @Test
+    void durationsOfYearsOrMonthsSaySoAndUnknownKeysNearAKnownOneDoNotListThemAll() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ModelwatchConfig.load(null, Map.of("MODELWATCH_WINDOW", "P1Y")));
+        assertTrue(e.getMessage().contains("years, months and weeks have no fixed length here"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(null, Map.of("MODELWATCH_WINDOW", "one hour")));
+        assertFalse(e.getMessage().contains("years"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(null, Map.of("MODELWATCH_KAFKA_PROPERTY_", "x")));
+        assertTrue(e.getMessage().contains("MODELWATCH_KAFKA_PROPERTY_: names no Kafka property"), e.getMessage());
+    }
+
     /** A YAML list written in an environment variable is read as its items, as the comma-separated form is. */
     @Test
     void aYamlListInAnEnvironmentVariableIsItsItems() {
@@ -511,6 +536,7 @@ class ModelwatchConfigTest {
         assertTrue(m.contains("rolling: must be between 1"), m);
         assertTrue(m.contains("http.port: must be between 0 and 65535"), m);
         assertTrue(m.contains("windw: unknown key (did you mean window?)"), m);
+        assertFalse(m.contains("known: "), "a near key, not the whole list: " + m);
         assertEquals(6, e.problems().size(), e.problems().toString());
     }
 
