@@ -261,6 +261,11 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
             AlertState asked = before;
             // a topic rule that cannot be read asks a question not known: its episodes are not ended, nor adopted
             boolean questionKnown = !unreadableTopicRules.contains(rule.name());
+            if (!questionKnown && asksAnotherQuestion(rule, before)) {
+                // the file's rule standing in for a broken topic rule asks another question than the episode's:
+                // its verdicts must neither resolve the episode nor build its streaks (README, Lifecycle)
+                continue;
+            }
             if (questionKnown && asksAnotherQuestion(rule, before)) {
                 asked = startedOver(before, rule);
                 if (before.firing) {

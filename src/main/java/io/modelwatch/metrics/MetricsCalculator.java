@@ -84,11 +84,15 @@ public final class MetricsCalculator {
         return perClass;
     }
 
-    /** P, R and F1 from counts; scikit-learn's F1 is 2·P·R / (P + R), and 0 for any 0/0. */
+    /**
+     * P, R and F1 from counts; 0 for any 0/0. scikit-learn's F1 is 2·P·R / (P + R); the same figure from the counts,
+     * 2TP / (2TP + FP + FN), is one correctly rounded division, so an F1 of exactly 0.8 reads 0.8 (2·P·R / (P + R)
+     * gave 0.7999999999999999 or 0.8000000000000002, and a rule "below: 0.8" fired or healed on rounding).
+     */
     private static ClassFigures figures(long tp, long predicted, long support) {
         double p = predicted == 0 ? 0.0 : (double) tp / predicted;
         double r = support == 0 ? 0.0 : (double) tp / support;
-        double f1 = p + r == 0 ? 0.0 : 2 * p * r / (p + r);
+        double f1 = tp == 0 ? 0.0 : 2.0 * tp / (2.0 * tp + (predicted - tp) + (support - tp));
         return new ClassFigures(p, r, f1, support);
     }
 

@@ -117,6 +117,26 @@ final class TopicSetup {
      */
     static Optional<String> rulesTopicNotCompacted(Admin admin, ModelwatchConfig config) throws InterruptedException {
         String topic = config.topology().rulesTopic();
+        return cleanupPolicyUnlessCompact(admin, topic).map(policy -> "rules topic " + topic + " has cleanup.policy="
+                + policy + ", not compact: its rules are deleted with its retention, and the service then judges with "
+                + "its rules file alone; set the topic's cleanup.policy to compact");
+    }
+
+    /**
+     * An alerts topic made by someone else (or by an older build, or a broker's auto-creation) without
+     * {@code cleanup.policy=compact} loses the FIRING record of an episode that stays open longer than its
+     * retention: the alert feed of an instance started after that shows it neither in /api/alerts nor in the
+     * alert gauges, while the alert stage still holds it firing. A warning, as for the rules topic.
+     */
+    static Optional<String> alertsTopicNotCompacted(Admin admin, String topic) throws InterruptedException {
+        return cleanupPolicyUnlessCompact(admin, topic).map(policy -> "alerts topic " + topic + " has cleanup.policy="
+                + policy + ", not compact: an alert FIRING longer than its retention drops out of /api/alerts and the "
+                + "alert gauges after a restart; set cleanup.policy=compact,min.compaction.lag.ms=604800000 (README, "
+                + "Upgrading)");
+    }
+
+    /** A topic's {@code cleanup.policy} when it does not compact; empty when it does or cannot be read. */
+    private static Optional<String> cleanupPolicyUnlessCompact(Admin admin, String topic) throws InterruptedException {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
         try {
             Config described = admin.describeConfigs(List.of(resource)).all().get().get(resource);
@@ -125,9 +145,7 @@ final class TopicSetup {
                     || List.of(entry.value().split(",")).contains(TopicConfig.CLEANUP_POLICY_COMPACT)) {
                 return Optional.empty();
             }
-            return Optional.of("rules topic " + topic + " has cleanup.policy=" + entry.value() + ", not compact: its "
-                    + "rules are deleted with its retention, and the service then judges with its rules file alone; "
-                    + "set the topic's cleanup.policy to compact");
+            return Optional.of(entry.value());
         } catch (ExecutionException unreadable) {
             return Optional.empty();
         }
@@ -306,6 +324,9 @@ final class TopicSetup {
             }
             if (existing.contains(t.rulesTopic())) {
                 rulesTopicNotCompacted(admin, config).ifPresent(LOG::warn);
+            }
+            if (existing.contains(t.alertsTopic())) {
+                alertsTopicNotCompacted(admin, t.alertsTopic()).ifPresent(LOG::warn);
             }
             int inputPartitions = inputPartitions(admin, t);
             checkInternalTopics(admin, config, inputPartitions, existing);

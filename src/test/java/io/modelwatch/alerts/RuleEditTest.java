@@ -174,6 +174,40 @@ class RuleEditTest {
         }
     }
 
+    /**
+     * The file's rule standing in for an unreadable topic rule may find healthy what the episode's question finds
+     * bad: its verdicts neither resolve the episode (a RESOLVED with another metric while F1 was still bad) nor
+     * build its streaks, until a readable version is published.
+     */
+    @Test
+    void theFileRuleStandingInForAnUnreadableOneDoesNotResolveWithAnotherQuestion() {
+        List<AlertRule> file = Rules.parseYaml("""
+                rules:
+                  - {name: floor, models: ["fraud*"], metric: accuracy, above: 0.9, min_labeled: 50}
+                """);
+        String f1Floor = ACCURACY_FLOOR.replace("accuracy", "f1");
+        AlertFixture f = new AlertFixture(AlertFixture.hourly(file).build(), null);
+        try {
+            f.publishRule("floor", f1Floor);
+            List<JsonNode> fired = windows(f, 0, 1, 0.6);
+            assertEquals(1, fired.size());
+            assertEquals("f1", fired.get(0).get("metric").asText());
+
+            f = AlertFixture.restart(f);
+            f.publishRule("floor", "{\"models\": [\"fraud*\"], \"metric\": \"f1\", \"below\": "); // cut short
+            assertEquals(List.of(), windows(f, 1, 3, 0.6), "accuracy 0.6 is healthy for the file's ceiling, F1 not");
+
+            f.publishRule("floor", f1Floor);
+            f.driver.advanceWallClockTime(AlertEvaluator.WITHDRAWN_CHECK);
+            List<JsonNode> resolved = windows(f, 3, 4, 0.9);
+            assertEquals(1, resolved.size(), resolved.toString());
+            assertEquals("f1", resolved.get(0).get("metric").asText());
+            assertEquals(fired.get(0).get("alert_id"), resolved.get(0).get("alert_id"));
+        } finally {
+            f.close();
+        }
+    }
+
     @Test
     void aStateFromAnOlderBuildTakesTheRuleAsItIs() {
         try (AlertFixture f = fixture()) {

@@ -42,6 +42,37 @@ class MetricsCalculatorTest {
     }
 
     /**
+     * F1 from the counts, 2TP / (2TP + FP + FN), as scikit-learn computes it: one correctly rounded division, so an
+     * F1 of exactly 0.8 is 0.8 (2PR / (P + R) gave 0.7999999999999999 for TP 42, FP 15, FN 6, and a rule "below 0.8"
+     * fired on it). Exactly, not within a tolerance; per class and macro too.
+     */
+    @Test
+    void anF1OfExactlyPointEightIsPointEight() {
+        List<Outcome> pairs = new java.util.ArrayList<>();
+        for (int i = 0; i < 42; i++) {
+            pairs.add(bin("1", "1", 0.3, 0.7));
+        }
+        for (int i = 0; i < 15; i++) {
+            pairs.add(bin("0", "1", 0.3, 0.7));
+        }
+        for (int i = 0; i < 6; i++) {
+            pairs.add(bin("1", "0", 0.7, 0.3));
+        }
+        MetricsResult r = MetricsCalculator.compute(WindowAggregate.of(pairs));
+        assertEquals(0.8, r.metrics().get("f1"));
+        // 40, 10, 10: 2PR / (P + R) gave 0.8000000000000002
+        List<Outcome> other = new java.util.ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            other.add(bin("1", "1", 0.3, 0.7));
+        }
+        for (int i = 0; i < 10; i++) {
+            other.add(bin("0", "1", 0.3, 0.7));
+            other.add(bin("1", "0", 0.7, 0.3));
+        }
+        assertEquals(0.8, MetricsCalculator.compute(WindowAggregate.of(other)).metrics().get("f1"));
+    }
+
+    /**
      * A row that does not list a class gives it probability 0, for the ranking figures and Brier as for log
      * loss (which clips it to eps): the same figures as the row written out with a 0.
      */

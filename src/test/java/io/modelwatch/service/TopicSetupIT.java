@@ -143,6 +143,25 @@ class TopicSetupIT {
         }
     }
 
+    /** An alerts topic that does not compact loses long FIRING episodes from a restarted feed: a warning. */
+    @Test
+    void anAlertsTopicThatIsNotCompactedIsLeftAsItIsWithAWarning() throws Exception {
+        ModelwatchConfig config = config("lossy", "lossy-predictions", "lossy-labels");
+        kafka.createTopic("lossy-predictions", 1, 1);
+        kafka.createTopic("lossy-labels", 1, 1);
+        kafka.createTopic("lossy-alerts", 1, 1);
+        TopicSetup.prepare(config, admin());
+        ModelwatchConfig made = config("kept", "kept-predictions", "kept-labels");
+        kafka.createTopic("kept-predictions", 1, 1);
+        kafka.createTopic("kept-labels", 1, 1);
+        TopicSetup.prepare(made, admin()); // makes kept-alerts
+        try (Admin admin = Admin.create(admin())) {
+            String warning = TopicSetup.alertsTopicNotCompacted(admin, "lossy-alerts").orElseThrow();
+            assertTrue(warning.contains("lossy-alerts") && warning.contains("cleanup.policy=delete"), warning);
+            assertEquals(Optional.empty(), TopicSetup.alertsTopicNotCompacted(admin, "kept-alerts"), "the one it made");
+        }
+    }
+
     private static String maxMessageBytes(String topic) throws Exception {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
         try (Admin admin = Admin.create(admin())) {
