@@ -183,16 +183,18 @@
   }
 
   function alertItem(a, firing) {
-    var sev = a.severity || "warning";
+    // a RESOLVED record with a reason (rule_withdrawn, no_data, ...) carries no severity: none is shown, rather
+    // than "warning" for a critical rule's
+    var sev = a.severity ? String(a.severity) : null;
     var slice = sliceOf(a);
     var when = toMs(a.timestamp);
     var ws = toMs(a.window_start), we = toMs(a.window_end);
     var li = h("li", {
-      className: "alert " + (firing ? "firing" : String(a.state || "").toLowerCase()) + " sev-" + safeId(sev),
+      className: "alert " + (firing ? "firing" : String(a.state || "").toLowerCase()) + " sev-" + safeId(sev || "none"),
       "data-rule": a.rule || "", "data-model": a.model_id || "", "data-state": a.state || ""
     }, [
       h("span", {className: "state", text: firing ? "FIRING" : (a.state || "?")}),
-      h("span", {className: "sev", text: sev}),
+      sev === null ? null : h("span", {className: "sev", text: sev}),
       h("span", {className: "rule", text: a.rule || "(rule)"}),
       h("span", {className: "target", text: (a.model_id || "?") + " " + versionName(a.model_version || "") +
         (slice ? " · " + slice : "")}),

@@ -44,18 +44,25 @@ final class Intervals {
     }
 
     /**
-     * Hanley–McNeil: SE² = (A(1−A) + (n₁−1)(Q₁−A²) + (n₂−1)(Q₂−A²)) / (n₁n₂) with Q₁ = A/(2−A),
-     * Q₂ = 2A²/(1+A); n₁ positives, n₂ negatives. Null when either class is absent.
+     * A ± z·SE with the Hanley–McNeil SE (see {@link #hanleyMcNeilSe}) taken at A moved half a comparison inward,
+     * (A·n₁n₂ + 0.5) / (n₁n₂ + 1): the plain SE is 0 at A = 0 or 1 whatever the counts, so one positive and one
+     * negative ranked wrong made a "significant" AUC of 0 and a confidence rule fired on two pairs. The move is
+     * below 1/(2n₁n₂), so it changes the interval of any other window by about that. Null when either class is absent.
      */
     public static double[] hanleyMcNeil(double auc, long positives, long negatives, double confidence) {
         if (positives <= 0 || negatives <= 0 || !(auc >= 0 && auc <= 1)) {
             return null;
         }
-        double se = hanleyMcNeilSe(auc, positives, negatives);
+        double comparisons = (double) positives * negatives;
+        double se = hanleyMcNeilSe((auc * comparisons + 0.5) / (comparisons + 1), positives, negatives);
         double z = z(confidence);
         return new double[] {Math.max(0, auc - z * se), Math.min(1, auc + z * se)};
     }
 
+    /**
+     * Hanley–McNeil: SE² = (A(1−A) + (n₁−1)(Q₁−A²) + (n₂−1)(Q₂−A²)) / (n₁n₂) with Q₁ = A/(2−A),
+     * Q₂ = 2A²/(1+A); n₁ positives, n₂ negatives.
+     */
     public static double hanleyMcNeilSe(double auc, long positives, long negatives) {
         double q1 = auc / (2 - auc);
         double q2 = 2 * auc * auc / (1 + auc);

@@ -385,6 +385,12 @@ public final class Rules {
         }
         int rolling = (int) f.integer("rolling", 1, 1, MAX_ROLLING);
         boolean onUpdates = f.bool("on_updates", false);
+        if (onUpdates && "label_coverage".equals(metric)) {
+            // an open window's coverage only grows as its labels come in: every window fired on its first update
+            // and resolved at its final, a page per window however quickly the labels came
+            f.problem("on_updates", "not for label_coverage: an open window's coverage lacks the labels still to "
+                    + "come, so every window would fire on its first update and resolve at its final");
+        }
         boolean enabled = f.bool("enabled", true);
         if (problems.size() > before) {
             return null;

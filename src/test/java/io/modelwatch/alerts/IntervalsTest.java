@@ -56,14 +56,35 @@ class IntervalsTest {
         // Hanley & McNeil (1982): A = 0.893 with 51 abnormal and 58 normal cases has SE = 0.032
         assertEquals(0.0325, Intervals.hanleyMcNeilSe(0.893, 51, 58), 5e-4);
         double[] ci = Intervals.hanleyMcNeil(0.893, 51, 58, 0.95);
-        double se = Intervals.hanleyMcNeilSe(0.893, 51, 58);
+        // the SE at A moved half a comparison inward: (0.893 · 2958 + 0.5) / 2959
+        double se = Intervals.hanleyMcNeilSe((0.893 * 2958 + 0.5) / 2959, 51, 58);
         assertEquals(0.893 - 1.959963984540054 * se, ci[0], 1e-12);
         assertEquals(0.893 + 1.959963984540054 * se, ci[1], 1e-12);
+        assertEquals(Intervals.hanleyMcNeilSe(0.893, 51, 58), se, 1e-4, "about the paper's");
         // A = 0.5 with 50/50: Q1 = 1/3, Q2 = 1/3, SE² = (0.25 + 98 (1/3 - 1/4)) / 2500
         assertEquals(Math.sqrt((0.25 + 98 * (1.0 / 3 - 0.25)) / 2500), Intervals.hanleyMcNeilSe(0.5, 50, 50), 1e-15);
         assertNull(Intervals.hanleyMcNeil(0.8, 0, 10, 0.95));
         double[] clipped = Intervals.hanleyMcNeil(0.99, 5, 5, 0.95);
         assertEquals(1.0, clipped[1]);
+    }
+
+    /**
+     * At AUC 0 or 1 the plain Hanley–McNeil SE is 0 whatever the counts: one positive and one negative ranked wrong
+     * gave [0, 0], a "significant" breach of any floor on two pairs. Now two pairs prove nothing, and many still do.
+     */
+    @Test
+    void hanleyMcNeilAtZeroOrOneIsNoCertaintyOnAFewPairs() {
+        assertEquals(0.0, Intervals.hanleyMcNeilSe(0.0, 1, 1), "the plain formula's zero");
+        double[] two = Intervals.hanleyMcNeil(0.0, 1, 1, 0.99);
+        assertEquals(0.0, two[0]);
+        assertTrue(two[1] > 0.7, "not significantly below 0.7: " + two[1]);
+        double[] perfect = Intervals.hanleyMcNeil(1.0, 1, 1, 0.99);
+        assertTrue(perfect[0] < 0.7, "nor significantly above: " + perfect[0]);
+        double[] many = Intervals.hanleyMcNeil(1.0, 1000, 1000, 0.99);
+        assertEquals(1.0, many[1]);
+        assertTrue(many[0] > 0.999, "a million comparisons all right are: " + many[0]);
+        double[] manyWrong = Intervals.hanleyMcNeil(0.0, 1000, 1000, 0.99);
+        assertTrue(manyWrong[1] < 0.001, manyWrong[1] + "");
     }
 
     /** The Wilson interval's actual coverage stays near the nominal level (exact binomial sum). */

@@ -344,6 +344,21 @@ class RulesTest {
      * A duplicate name and a rolling span the topology lacks are reported with the file's other problems, also on
      * rules invalid otherwise (they were found only once every rule was valid: a fix and a restart more).
      */
+    /** An open window's label coverage is always short of its final's: on_updates on it would page every window. */
+    @Test
+    void onUpdatesIsRefusedForLabelCoverage() {
+        RulesException e = assertThrows(RulesException.class, () -> Rules.parseYaml("""
+                rules:
+                  - {name: cov, models: ["*"], metric: label_coverage, below: 0.5, on_updates: true}
+                """));
+        assertTrue(e.getMessage().contains("rule 'cov': field 'on_updates': not for label_coverage"), e.getMessage());
+        assertEquals(1, Rules.parseYaml("""
+                rules:
+                  - {name: cov, models: ["*"], metric: label_coverage, below: 0.5}
+                  - {name: f1, models: ["*"], metric: f1, below: 0.5, on_updates: true}
+                """).size() - 1);
+    }
+
     @Test
     void duplicatesAndRollingMismatchesComeWithTheOtherProblems() {
         RulesException e = assertThrows(RulesException.class, () -> Rules.parseYaml("""

@@ -665,6 +665,8 @@ class DashboardBrowserIT {
                 "critical", scenario.window(9), scenario.window(10), scenario.window(10) + 2_000);
         ObjectNode again = FakeMonitorView.alert("f1-floor", "fraud", "v2", "", "f1", 0.6, 0.8, "FIRING",
                 "critical", scenario.window(10), scenario.window(11), scenario.window(11) + 2_000);
+        ObjectNode withdrawn = FakeMonitorView.alert("f1-floor", "fraud", "v2", "", "f1", 0.6, 0.8, "RESOLVED",
+                "critical", scenario.window(10), scenario.window(11), scenario.window(11) + 4_000);
         view.alerts.add(resolved);
         try {
             waitUpTo(10).until(d -> "(5)".equals(text("#recent-count")));
@@ -689,11 +691,22 @@ class DashboardBrowserIT {
             assertEquals("FIRING", attributes("#alerts-recent li.alert", "data-state").get(0), "the new one first");
             assertEquals(List.of(), attributes("#alerts-recent li[data-mark]", "data-mark"), "drawn again");
 
+            // a RESOLVED record with a reason carries no severity: none is shown (it read "warning" for a critical rule)
+            withdrawn.remove("severity");
+            withdrawn.put("reason", "rule_withdrawn");
+            view.alerts.add(withdrawn);
+            waitUpTo(10).until(d -> d.findElements(By.cssSelector("#alerts-recent li.alert")).size() == 7);
+            WebElement first = driver.findElement(By.cssSelector("#alerts-recent li.alert"));
+            assertTrue(first.getDomAttribute("class").contains("sev-none"), first.getDomAttribute("class"));
+            assertEquals(0, first.findElements(By.cssSelector(".sev")).size(), first.getText());
+            assertFalse(first.getText().contains("warning"), first.getText());
+
             driver.findElement(By.cssSelector("details.recent > summary")).click();
             waitUpTo(5).until(d -> d.findElements(By.cssSelector("#alerts-recent li")).isEmpty());
         } finally {
             view.alerts.remove(resolved);
             view.alerts.remove(again);
+            view.alerts.remove(withdrawn);
         }
     }
 
