@@ -57,6 +57,8 @@ public final class ModelwatchService implements AutoCloseable {
                 ModelwatchTopology.build(config.topology(), new ModelwatchTopology.Counters()).describe());
         this.localState = new LocalStateGuard(Path.of(config.stateDir()), config.applicationId(), changelogs,
                 TopicSetup.startupAdminProperties(props, config.kafkaStartupTimeout()));
+        // a port taken or an address not this host's is refused before topics are made (it was found only after)
+        checkHttpAddress(config);
         int partitions = TopicSetup.prepare(config, props, localState::check);
         // topics.partitions is only what modelwatch creates topics with: the memtables are sized for the real count
         ModelwatchConfig.sizeRocksDbStores(props, partitions);
@@ -78,8 +80,7 @@ public final class ModelwatchService implements AutoCloseable {
         } catch (IOException e) {
             metrics.close();
             alertFeed.close();
-            throw new UncheckedIOException("cannot serve HTTP on " + config.httpBindAddress() + " port "
-                    + config.httpPort() + ": " + e.getMessage(), e);
+            throw cannotServe(config, e);
         }
         try {
             // kafka.properties may set application.server itself (e.g. behind a proxy)
@@ -259,6 +260,27 @@ public final class ModelwatchService implements AutoCloseable {
             } catch (IllegalStateException shuttingDown) {
                 // the JVM is stopping: the hook has run or runs
             }
+        }
+    }
+
+    private static UncheckedIOException cannotServe(ModelwatchConfig config, IOException e) {
+        return new UncheckedIOException("cannot serve HTTP on " + config.httpBindAddress() + " port " + config.httpPort()
+                + " (http.bind-address, http.port): " + e.getMessage(), e);
+    }
+
+    /** Binds the HTTP address once and lets it go: a port in use or an address not this host's fails here. */
+    private static void checkHttpAddress(ModelwatchConfig config) {
+        if (config.httpPort() == 0) {
+            return;
+        }
+        java.net.InetSocketAddress address = new java.net.InetSocketAddress(config.httpBindAddress(), config.httpPort());
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            if (address.isUnresolved()) {
+                throw new IOException("http.bind-address " + config.httpBindAddress() + " does not resolve");
+            }
+            probe.bind(address);
+        } catch (IOException e) {
+            throw cannotServe(config, e);
         }
     }
 

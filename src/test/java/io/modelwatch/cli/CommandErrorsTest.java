@@ -80,6 +80,20 @@ class CommandErrorsTest {
         assertFalse(text.contains("cannot reach Kafka"), "refused before Kafka is tried: " + text);
     }
 
+    /** An HTTP port already taken is said with its keys, before Kafka is asked anything (no topics made first). */
+    @Test
+    void runRefusesAnHttpPortInUseBeforeItTouchesKafka(@TempDir Path dir) throws IOException {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Path config = Files.writeString(dir.resolve("modelwatch.yaml"), "kafka:\n  bootstrap-servers: 127.0.0.1:9\n"
+                    + "  startup-timeout: PT1S\nstate-dir: " + dir.resolve("state") + "\nhttp:\n  port: "
+                    + taken.getLocalPort() + "\n  bind-address: 127.0.0.1\n");
+            String text = run("run", "--config", config.toString())[1];
+            assertTrue(text.contains("cannot serve HTTP on 127.0.0.1 port " + taken.getLocalPort()
+                    + " (http.bind-address, http.port)"), text);
+            assertFalse(text.contains("cannot reach Kafka"), "refused before Kafka is tried: " + text);
+        }
+    }
+
     @Test
     void simulateAgainstABrokerNobodyListensAtEndsWithOneLineNamingTheOption() throws IOException {
         int port;
