@@ -803,6 +803,7 @@
     if (num(r.rolling) !== null && r.rolling > 1) parts.push("rolling " + r.rolling);
     if (num(r.confidence) !== null) parts.push("confidence " + r.confidence);
     parts.push((r.for_windows || 1) + " to fire, " + (r.resolve_after || 1) + " to resolve");
+    if (num(r.resolve_margin) !== null && r.resolve_margin > 0) parts.push("resolves " + fmt(r.resolve_margin) + " past it");
     parts.push("min " + (r.min_labeled === undefined ? 1 : r.min_labeled) + " labelled");
     if (r.on_updates) parts.push("on updates");
     parts.push(String(r.severity || "warning"));

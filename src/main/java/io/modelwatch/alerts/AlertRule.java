@@ -21,6 +21,8 @@ import java.util.regex.Pattern;
  * @param minLabeled      windows with fewer labelled pairs are not judged
  * @param forWindows      consecutive breaching windows before FIRING
  * @param resolveAfter    consecutive healthy windows before RESOLVED
+ * @param resolveMargin   how far past the threshold, on the healthy side, a figure must be to count healthy while
+ *                        the episode fires (hysteresis; 0: the threshold itself)
  * @param resolveWhenSilent windows of event time without a final record of the key after which a FIRING episode is
  *                        RESOLVED with reason {@code no_data}; 0 = never (silence can be the incident itself)
  * @param severity        {@code critical} or {@code warning}
@@ -31,7 +33,7 @@ import java.util.regex.Pattern;
  */
 public record AlertRule(String name, List<String> models, List<String> versions, String metric, Condition condition,
                         double limit, int baselineWindows, Double pinnedBaseline, long minLabeled, int forWindows,
-                        int resolveAfter, int resolveWhenSilent, String severity, Double confidence, int rolling,
+                        int resolveAfter, double resolveMargin, int resolveWhenSilent, String severity, Double confidence, int rolling,
                         boolean onUpdates, boolean enabled) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -149,6 +151,9 @@ public record AlertRule(String name, List<String> models, List<String> versions,
         o.put("min_labeled", minLabeled);
         o.put("for_windows", forWindows);
         o.put("resolve_after", resolveAfter);
+        if (resolveMargin > 0) {
+            o.put("resolve_margin", resolveMargin);
+        }
         if (resolveWhenSilent > 0) {
             o.put("resolve_when_silent", resolveWhenSilent);
         }

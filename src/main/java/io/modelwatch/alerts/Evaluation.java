@@ -60,7 +60,7 @@ final class Evaluation {
                 }
             }
         }
-        Judgement j = judge(rule, v, value, enoughLabels, baseline);
+        Judgement j = judge(rule, v, value, enoughLabels, baseline, working.firing);
         Lifecycle.Step step = Lifecycle.step(working, j.verdict(), v.isFinal, position, rule.forWindows(),
                 rule.resolveAfter());
         return new Result(step.state(), step.event(), j);
@@ -75,7 +75,7 @@ final class Evaluation {
     }
 
     private static Judgement judge(AlertRule rule, MetricsView v, Double value, boolean enoughLabels,
-                                   Double baseline) {
+                                   Double baseline, boolean firing) {
         if (value == null || !enoughLabels) {
             return Judgement.NOT_JUDGED;
         }
@@ -85,9 +85,13 @@ final class Evaluation {
         }
         boolean lowerIsWorse = rule.condition().lowerIsWorse();
         boolean pointBreaches = lowerIsWorse ? value < threshold : value > threshold;
+        // hysteresis: while the episode fires, a figure past the threshold by less than resolve_margin is neither
+        // a breach nor healthy, so that one hovering at the threshold does not resolve and fire again every window
+        boolean inMargin = firing && !pointBreaches && rule.resolveMargin() > 0
+                && (lowerIsWorse ? value < threshold + rule.resolveMargin() : value > threshold - rule.resolveMargin());
         if (rule.confidence() == null) {
-            return new Judgement(pointBreaches ? Lifecycle.Verdict.BREACH : Lifecycle.Verdict.HEALTHY, value,
-                    threshold, null);
+            return pointBreaches ? new Judgement(Lifecycle.Verdict.BREACH, value, threshold, null)
+                    : inMargin ? Judgement.NOT_JUDGED : new Judgement(Lifecycle.Verdict.HEALTHY, value, threshold, null);
         }
         double[] interval = v.interval(rule.metric(), value, rule.confidence());
         if (interval == null) {
@@ -100,7 +104,7 @@ final class Evaluation {
         if (significant) {
             return new Judgement(Lifecycle.Verdict.BREACH, value, threshold, interval);
         }
-        return pointBreaches ? Judgement.NOT_JUDGED
+        return pointBreaches || inMargin ? Judgement.NOT_JUDGED
                 : new Judgement(Lifecycle.Verdict.HEALTHY, value, threshold, interval);
     }
 }

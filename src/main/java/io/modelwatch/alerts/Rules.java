@@ -37,7 +37,7 @@ public final class Rules {
 
     static final Set<String> FIELDS = Set.copyOf(List.of("name", "models", "versions", "metric", "below", "above",
             "drop_from_baseline", "rise_from_baseline", "baseline_windows", "baseline", "min_labeled", "for_windows",
-            "resolve_after", "resolve_when_silent", "severity", "confidence", "rolling", "on_updates", "enabled"));
+            "resolve_after", "resolve_margin", "resolve_when_silent", "severity", "confidence", "rolling", "on_updates", "enabled"));
 
     /** A field written twice is refused (the parser would keep the last one without a word). */
     private static final ObjectMapper YAML = YAMLMapper.builder()
@@ -367,6 +367,15 @@ public final class Rules {
         long minLabeled = f.integer("min_labeled", 1, 0, Long.MAX_VALUE);
         int forWindows = (int) f.integer("for_windows", 1, 1, 10_000);
         int resolveAfter = (int) f.integer("resolve_after", 1, 1, 10_000);
+        double resolveMargin = 0;
+        if (node.has("resolve_margin") && !node.get("resolve_margin").isNull()) {
+            Double margin = f.number("resolve_margin");
+            if (margin != null && !(margin >= 0)) {
+                f.problem("resolve_margin", "must not be negative, got " + margin);
+            } else if (margin != null) {
+                resolveMargin = margin;
+            }
+        }
         // absent = 0: never resolved by silence (opt-in, as a model that stops sending can be the incident)
         int resolveWhenSilent = (int) f.integer("resolve_when_silent", 0, 1, 10_000);
         String severity = f.string("severity", "warning");
@@ -396,7 +405,8 @@ public final class Rules {
             return null;
         }
         return new AlertRule(name, models, versions, metric, condition, limit, baselineWindows, pinned, minLabeled,
-                forWindows, resolveAfter, resolveWhenSilent, severity, confidence, rolling, onUpdates, enabled);
+                forWindows, resolveAfter, resolveMargin, resolveWhenSilent, severity, confidence, rolling, onUpdates,
+                enabled);
     }
 
     /** The rule's name, or (its problem recorded) what its other problems are listed under: its key or position. */

@@ -1,0 +1,68 @@
+package io.modelwatch.alerts;
+
+import static io.modelwatch.alerts.AlertFixture.wholeModel;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code resolve_margin}: hysteresis. While an episode fires, a window must be that far past the threshold on the
+ * healthy side to count healthy; one in between is not judged. A figure hovering at the threshold then fires once
+ * instead of firing and resolving every other window. Before an episode fires the threshold alone decides.
+ */
+class ResolveMarginTest {
+
+    /** The states of the whole model's alerts as the windows at these accuracies close, one window each. */
+    private static List<String> states(String rule, double... accuracies) {
+        List<String> out = new ArrayList<>();
+        try (AlertFixture f = new AlertFixture(AlertFixture.hourly(Rules.parseYaml("rules:\n  - " + rule)).build())) {
+            for (int i = 0; i < accuracies.length; i++) {
+                f.window(i, 200, accuracies[i]); // 100 pairs of each class: figures to the hundredth exactly
+                f.close(i);
+                List<JsonNode> alerts = wholeModel(f.alerts());
+                out.add(alerts.isEmpty() ? "-" : alerts.get(alerts.size() - 1).get("state").asText());
+            }
+        }
+        return out;
+    }
+
+    private static final String FLOOR = "{name: floor, models: [\"*\"], metric: accuracy, below: 0.8, min_labeled: 50";
+
+    @Test
+    void aFigureHoveringAtTheThresholdFiresOnceWithAMargin() {
+        double[] hovering = {0.7, 0.82, 0.78, 0.83, 0.79, 0.9};
+        assertEquals(List.of("FIRING", "RESOLVED", "FIRING", "RESOLVED", "FIRING", "RESOLVED"),
+                states(FLOOR + "}", hovering), "without a margin: a page every other window");
+        assertEquals(List.of("FIRING", "-", "-", "-", "-", "RESOLVED"),
+                states(FLOOR + ", resolve_margin: 0.05}", hovering), "with 0.05: healthy from 0.85 on");
+    }
+
+    @Test
+    void theMarginCountsOnTheHealthySideOfACeilingToo() {
+        String ceiling = "{name: ceiling, models: [\"*\"], metric: accuracy, above: 0.5, min_labeled: 50, "
+                + "resolve_margin: 0.1}";
+        assertEquals(List.of("FIRING", "-", "-", "RESOLVED"), states(ceiling, 0.6, 0.45, 0.41, 0.4));
+    }
+
+    /** Not firing, a window in the band is healthy: it breaks a breach streak being built, as without a margin. */
+    @Test
+    void beforeAnEpisodeTheThresholdAloneDecides() {
+        String twoToFire = FLOOR + ", for_windows: 2, resolve_margin: 0.05}";
+        assertEquals(List.of("-", "-", "-", "FIRING"), states(twoToFire, 0.7, 0.82, 0.7, 0.7));
+    }
+
+    @Test
+    void theMarginIsValidatedAndTravelsWithTheRule() {
+        RulesException e = assertThrows(RulesException.class,
+                () -> Rules.parseYaml("rules:\n  - " + FLOOR + ", resolve_margin: -0.1}"));
+        assertTrue(e.getMessage().contains("field 'resolve_margin': must not be negative"), e.getMessage());
+        AlertRule rule = Rules.parseYaml("rules:\n  - " + FLOOR + ", resolve_margin: 0.05}").get(0);
+        assertEquals(0.05, rule.resolveMargin());
+        assertEquals(rule, Rules.parseJson("floor", rule.toJson()), "as the rules topic carries it");
+    }
+}
