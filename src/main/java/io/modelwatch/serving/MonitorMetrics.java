@@ -374,9 +374,9 @@ public final class MonitorMetrics implements AutoCloseable {
         FunctionCounter.builder("modelwatch.ingest.accepted", ingest, IngestCounters::labels)
                 .tag("kind", "label").description("Input records accepted").register(registry);
         FunctionCounter.builder("modelwatch.ingest.on.join.partition", ingest, IngestCounters::onJoinPartition)
-                .description("Accepted input records read from the partition their prediction_id is joined on "
-                        + "(all of them: the inputs are keyed by prediction_id, repartition-inputs false can "
-                        + "skip the repartition)").register(registry);
+                .description("Accepted input records read from the partition their prediction_id is joined on, "
+                        + "which go straight to the join (when this keeps pace with accepted, the inputs are keyed by "
+                        + "prediction_id)").register(registry);
         for (RejectReason reason : RejectReason.values()) {
             FunctionCounter.builder("modelwatch.ingest.rejected", ingest, c -> c.rejected(reason))
                     .tag("reason", reason.code)
