@@ -138,39 +138,47 @@ class RuleEditTest {
         }
     }
 
+    private static final String F1_FLOOR = ACCURACY_FLOOR.replace("accuracy", "f1");
+
+    /** The FIRING record and the restarted fixture in which the topic's rule no longer reads. */
+    private record Unreadable(AlertFixture fixture, JsonNode fired) {
+    }
+
+    /**
+     * The topic's rule "floor" (F1 below 0.8) fires; after a restart its value on the topic is cut short, so the
+     * file's rule of that name ({@code fileRule}, a YAML flow mapping) stands in.
+     */
+    private static Unreadable firedOnF1ThenUnreadable(String fileRule) {
+        AlertFixture f = new AlertFixture(AlertFixture.hourly(Rules.parseYaml("rules:\n  - " + fileRule)).build(), null);
+        f.publishRule("floor", F1_FLOOR);
+        List<JsonNode> fired = windows(f, 0, 1, 0.6);
+        assertEquals(1, fired.size());
+        assertEquals("f1", fired.get(0).get("metric").asText());
+        f = AlertFixture.restart(f);
+        f.publishRule("floor", "{\"models\": [\"fraud*\"], \"metric\": \"f1\", \"below\": "); // cut short
+        return new Unreadable(f, fired.get(0));
+    }
+
     /**
      * A topic rule whose value cannot be read after a restart leaves the file's rule of that name in force, whose
      * question may differ: broken, not edited, so its episode is neither ended nor taken for the file rule's.
      */
     @Test
     void anUnreadableTopicRuleEndsNothingAndTheFixedOneCarriesOn() {
-        List<AlertRule> file = Rules.parseYaml("""
-                rules:
-                  - {name: floor, models: ["fraud*"], metric: accuracy, below: 0.8, min_labeled: 50}
-                """);
-        String f1Floor = ACCURACY_FLOOR.replace("accuracy", "f1");
-        AlertFixture f = new AlertFixture(AlertFixture.hourly(file).build(), null);
-        try {
-            f.publishRule("floor", f1Floor);
-            List<JsonNode> fired = windows(f, 0, 1, 0.6);
-            assertEquals(1, fired.size());
-            assertEquals("f1", fired.get(0).get("metric").asText());
-
-            f = AlertFixture.restart(f);
-            f.publishRule("floor", "{\"models\": [\"fraud*\"], \"metric\": \"f1\", \"below\": "); // cut short
+        Unreadable u = firedOnF1ThenUnreadable(
+                "{name: floor, models: [\"fraud*\"], metric: accuracy, below: 0.8, min_labeled: 50}");
+        try (AlertFixture f = u.fixture()) {
             f.driver.advanceWallClockTime(AlertEvaluator.WITHDRAWN_CHECK);
             assertEquals(List.of(), wholeModel(f.alerts()), "not withdrawn, not changed");
             assertEquals(List.of(), windows(f, 1, 2, 0.6), "the file rule in force breaches too: still firing");
 
-            f.publishRule("floor", f1Floor);
+            f.publishRule("floor", F1_FLOOR);
             f.driver.advanceWallClockTime(AlertEvaluator.WITHDRAWN_CHECK);
             assertEquals(List.of(), wholeModel(f.alerts()), "the same question as the episode's");
             List<JsonNode> resolved = windows(f, 2, 3, 0.9);
             assertEquals(1, resolved.size(), resolved.toString());
             assertFalse(resolved.get(0).has("reason"), "a window resolved it");
-            assertEquals(fired.get(0).get("alert_id"), resolved.get(0).get("alert_id"));
-        } finally {
-            f.close();
+            assertEquals(u.fired().get("alert_id"), resolved.get(0).get("alert_id"));
         }
     }
 
@@ -181,30 +189,17 @@ class RuleEditTest {
      */
     @Test
     void theFileRuleStandingInForAnUnreadableOneDoesNotResolveWithAnotherQuestion() {
-        List<AlertRule> file = Rules.parseYaml("""
-                rules:
-                  - {name: floor, models: ["fraud*"], metric: accuracy, above: 0.9, min_labeled: 50}
-                """);
-        String f1Floor = ACCURACY_FLOOR.replace("accuracy", "f1");
-        AlertFixture f = new AlertFixture(AlertFixture.hourly(file).build(), null);
-        try {
-            f.publishRule("floor", f1Floor);
-            List<JsonNode> fired = windows(f, 0, 1, 0.6);
-            assertEquals(1, fired.size());
-            assertEquals("f1", fired.get(0).get("metric").asText());
-
-            f = AlertFixture.restart(f);
-            f.publishRule("floor", "{\"models\": [\"fraud*\"], \"metric\": \"f1\", \"below\": "); // cut short
+        Unreadable u = firedOnF1ThenUnreadable(
+                "{name: floor, models: [\"fraud*\"], metric: accuracy, above: 0.9, min_labeled: 50}");
+        try (AlertFixture f = u.fixture()) {
             assertEquals(List.of(), windows(f, 1, 3, 0.6), "accuracy 0.6 is healthy for the file's ceiling, F1 not");
 
-            f.publishRule("floor", f1Floor);
+            f.publishRule("floor", F1_FLOOR);
             f.driver.advanceWallClockTime(AlertEvaluator.WITHDRAWN_CHECK);
             List<JsonNode> resolved = windows(f, 3, 4, 0.9);
             assertEquals(1, resolved.size(), resolved.toString());
             assertEquals("f1", resolved.get(0).get("metric").asText());
-            assertEquals(fired.get(0).get("alert_id"), resolved.get(0).get("alert_id"));
-        } finally {
-            f.close();
+            assertEquals(u.fired().get("alert_id"), resolved.get(0).get("alert_id"));
         }
     }
 
