@@ -145,6 +145,9 @@ public final class Rules {
         JsonNode root;
         try {
             root = YAML.readTree(yaml);
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            // the YAML parser's own message names the line and column; Jackson's suffix named another place
+            throw new RulesException(null, null, "not valid YAML: " + e.getOriginalMessage());
         } catch (IOException e) {
             throw new RulesException(null, null, "not valid YAML: " + e.getMessage());
         }

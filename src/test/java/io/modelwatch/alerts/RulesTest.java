@@ -344,6 +344,20 @@ class RulesTest {
      * A duplicate name and a rolling span the topology lacks are reported with the file's other problems, also on
      * rules invalid otherwise (they were found only once every rule was valid: a fix and a restart more).
      */
+    /** A YAML syntax error is said with the YAML parser's line and column only (Jackson's suffix named another). */
+    @Test
+    void aYamlSyntaxErrorNamesOnePlace() {
+        RulesException e = assertThrows(RulesException.class, () -> Rules.parseYaml("""
+                rules:
+                  - name: a
+                    models: ["*"]
+                   metric: f1
+                """));
+        assertTrue(e.getMessage().startsWith("rules: not valid YAML: "), e.getMessage());
+        assertTrue(e.getMessage().contains("line 4"), e.getMessage());
+        assertFalse(e.getMessage().contains("[Source:"), e.getMessage());
+    }
+
     /** An open window's label coverage is always short of its final's: on_updates on it would page every window. */
     @Test
     void onUpdatesIsRefusedForLabelCoverage() {
