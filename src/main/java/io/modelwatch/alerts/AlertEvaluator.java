@@ -263,7 +263,13 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
             boolean questionKnown = !unreadableTopicRules.contains(rule.name());
             if (!questionKnown && asksAnotherQuestion(rule, before)) {
                 // the file's rule standing in for a broken topic rule asks another question than the episode's:
-                // its verdicts must neither resolve the episode nor build its streaks (README, Lifecycle)
+                // its verdicts must neither resolve the episode nor build its streaks (README, Lifecycle); the
+                // window is still seen, or the 10 s check would take the model for silent (resolve_when_silent)
+                AlertState seen = Lifecycle.step(before, Lifecycle.Verdict.NOT_JUDGED, view.isFinal,
+                        view.newestWindowStart(), rule.forWindows(), rule.resolveAfter()).state();
+                if (!seen.equals(before)) {
+                    state.put(key, seen.encode());
+                }
                 continue;
             }
             if (questionKnown && asksAnotherQuestion(rule, before)) {

@@ -74,6 +74,14 @@ final class Evaluation {
         return "label_coverage".equals(rule.metric()) ? v.predictions : v.labeled;
     }
 
+    /**
+     * The threshold moved by the margin, added as the decimals they were written as: in doubles 0.8 + 0.05 is
+     * 0.8500000000000001, and a figure of exactly 0.85 would not have counted healthy.
+     */
+    static double resolveLine(double threshold, double margin) {
+        return java.math.BigDecimal.valueOf(threshold).add(java.math.BigDecimal.valueOf(margin)).doubleValue();
+    }
+
     private static Judgement judge(AlertRule rule, MetricsView v, Double value, boolean enoughLabels,
                                    Double baseline, boolean firing) {
         if (value == null || !enoughLabels) {
@@ -88,7 +96,8 @@ final class Evaluation {
         // hysteresis: while the episode fires, a figure past the threshold by less than resolve_margin is neither
         // a breach nor healthy, so that one hovering at the threshold does not resolve and fire again every window
         boolean inMargin = firing && !pointBreaches && rule.resolveMargin() > 0
-                && (lowerIsWorse ? value < threshold + rule.resolveMargin() : value > threshold - rule.resolveMargin());
+                && (lowerIsWorse ? value < resolveLine(threshold, rule.resolveMargin())
+                : value > resolveLine(threshold, -rule.resolveMargin()));
         if (rule.confidence() == null) {
             return pointBreaches ? new Judgement(Lifecycle.Verdict.BREACH, value, threshold, null)
                     : inMargin ? Judgement.NOT_JUDGED : new Judgement(Lifecycle.Verdict.HEALTHY, value, threshold, null);

@@ -16,6 +16,9 @@ package io.modelwatch.alerts;
  */
 final class Intervals {
 
+    /** The fewest positives and negatives an AUC interval is computed with. */
+    static final int MIN_PER_CLASS = 5;
+
     private Intervals() {
     }
 
@@ -47,10 +50,12 @@ final class Intervals {
      * A ± z·SE with the Hanley–McNeil SE (see {@link #hanleyMcNeilSe}) taken at A moved half a comparison inward,
      * (A·n₁n₂ + 0.5) / (n₁n₂ + 1): the plain SE is 0 at A = 0 or 1 whatever the counts, so one positive and one
      * negative ranked wrong made a "significant" AUC of 0 and a confidence rule fired on two pairs. The move is
-     * below 1/(2n₁n₂), so it changes the interval of any other window by about that. Null when either class is absent.
+     * below 1/(2n₁n₂), so it changes the interval of any other window by about that. Null (the window is not judged)
+     * with fewer than {@link #MIN_PER_CLASS} positives or negatives: the normal approximation says little there (at
+     * 95% one positive and one negative ranked wrong still gave [0, 0.849], a "significant" breach of a 0.85 floor).
      */
     public static double[] hanleyMcNeil(double auc, long positives, long negatives, double confidence) {
-        if (positives <= 0 || negatives <= 0 || !(auc >= 0 && auc <= 1)) {
+        if (positives < MIN_PER_CLASS || negatives < MIN_PER_CLASS || !(auc >= 0 && auc <= 1)) {
             return null;
         }
         double comparisons = (double) positives * negatives;

@@ -59,6 +59,18 @@ public final class Rules {
         }
     }
 
+    /** Whether a resolve margin puts the line healthy windows must reach beyond the figure's [0, 1] range. */
+    private static boolean beyondRange(String metric, AlertRule.Condition condition, Double limit, double margin) {
+        if (metric == null || condition == null || hasNoCeiling(metric)) {
+            return false;
+        }
+        if (condition.usesBaseline() || limit == null) {
+            return margin >= 1;
+        }
+        return condition.lowerIsWorse() ? Evaluation.resolveLine(limit, margin) > 1
+                : Evaluation.resolveLine(limit, -margin) < 0;
+    }
+
     /** Every metric lies in [0, 1] but these two, which are only never negative. */
     private static boolean hasNoCeiling(String metric) {
         return metric.equals("log_loss") || metric.equals("label_delay_mean_ms");
@@ -146,8 +158,12 @@ public final class Rules {
         try {
             root = YAML.readTree(yaml);
         } catch (com.fasterxml.jackson.core.JacksonException e) {
-            // the YAML parser's own message names the line and column; Jackson's suffix named another place
-            throw new RulesException(null, null, "not valid YAML: " + e.getOriginalMessage());
+            // a YAML syntax error's own message names its line and column, which Jackson's suffix contradicted;
+            // Jackson's own errors (a duplicate field) have no other place than its location
+            String own = e.getOriginalMessage();
+            com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+            throw new RulesException(null, null, "not valid YAML: " + own + (own.contains("line ") || at == null ? ""
+                    : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
         } catch (IOException e) {
             throw new RulesException(null, null, "not valid YAML: " + e.getMessage());
         }
@@ -375,6 +391,10 @@ public final class Rules {
             Double margin = f.number("resolve_margin");
             if (margin != null && !(margin >= 0)) {
                 f.problem("resolve_margin", "must not be negative, got " + margin);
+            } else if (margin != null && beyondRange(metric, condition, limit, margin)) {
+                // a resolve line no figure can reach: the episode could only end by silence or an edit
+                f.problem("resolve_margin", "puts the line a window must reach to count healthy outside [0, 1], "
+                        + "where " + metric + " lies, got " + margin);
             } else if (margin != null) {
                 resolveMargin = margin;
             }

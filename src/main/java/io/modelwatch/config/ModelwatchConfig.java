@@ -824,8 +824,10 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
             // counts, until its session times out) holds every survivor's open transaction uncommitted; with Kafka
             // Streams' 10 s transaction timeout the broker aborts them, and every survivor is fenced and closes all
             // its tasks dirty: so the transactions outlive a session
+            // at most the brokers' default transaction.max.timeout.ms, 15 minutes, which a longer one would exceed
+            Duration timeout = consumerSessionTimeout(kafkaProperties).plus(TRANSACTION_TIMEOUT_MARGIN);
             putProducerDefault(p, "transaction.timeout.ms",
-                    Math.toIntExact(consumerSessionTimeout(kafkaProperties).plus(TRANSACTION_TIMEOUT_MARGIN).toMillis()));
+                    (int) Math.min(timeout.toMillis(), MAX_TRANSACTION_TIMEOUT.toMillis()));
         }
         // ... and the producers send those, and dead letters of up to max-record-bytes (16 MiB at most) with headers
         putProducerDefault(p, "max.request.size", Math.max(PARTIAL_RECORD_BYTES,
@@ -849,6 +851,8 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
     public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(45);
     /** How much longer than the consumers' session an exactly-once transaction may stay open. */
     static final Duration TRANSACTION_TIMEOUT_MARGIN = Duration.ofSeconds(15);
+    /** The brokers' default {@code transaction.max.timeout.ms}: a producer asking for more fails at its start. */
+    static final Duration MAX_TRANSACTION_TIMEOUT = Duration.ofMinutes(15);
 
     /**
      * The stream threads' consumer session timeout the properties give (the main consumer's, else any consumer's,

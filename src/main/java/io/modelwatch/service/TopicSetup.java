@@ -135,14 +135,17 @@ final class TopicSetup {
                 + "Upgrading)");
     }
 
-    /** A topic's {@code cleanup.policy} when it does not compact; empty when it does or cannot be read. */
+    /**
+     * A topic's {@code cleanup.policy} when it is not compaction alone ({@code compact,delete} still deletes by
+     * retention); empty when it is or cannot be read.
+     */
     private static Optional<String> cleanupPolicyUnlessCompact(Admin admin, String topic) throws InterruptedException {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
         try {
             Config described = admin.describeConfigs(List.of(resource)).all().get().get(resource);
             ConfigEntry entry = described == null ? null : described.get(TopicConfig.CLEANUP_POLICY_CONFIG);
-            if (entry == null || entry.value() == null
-                    || List.of(entry.value().split(",")).contains(TopicConfig.CLEANUP_POLICY_COMPACT)) {
+            if (entry == null || entry.value() == null || java.util.Arrays.stream(entry.value().split(","))
+                    .map(String::trim).allMatch(TopicConfig.CLEANUP_POLICY_COMPACT::equals)) {
                 return Optional.empty();
             }
             return Optional.of(entry.value());

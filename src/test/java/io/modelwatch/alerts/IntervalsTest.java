@@ -70,16 +70,18 @@ class IntervalsTest {
 
     /**
      * At AUC 0 or 1 the plain Hanley–McNeil SE is 0 whatever the counts: one positive and one negative ranked wrong
-     * gave [0, 0], a "significant" breach of any floor on two pairs. Now two pairs prove nothing, and many still do.
+     * gave [0, 0], a "significant" breach of any floor on two pairs. Now fewer than 5 of a class give no interval
+     * (not judged), the SE is never 0, and many pairs all ranked one way still prove it.
      */
     @Test
     void hanleyMcNeilAtZeroOrOneIsNoCertaintyOnAFewPairs() {
         assertEquals(0.0, Intervals.hanleyMcNeilSe(0.0, 1, 1), "the plain formula's zero");
-        double[] two = Intervals.hanleyMcNeil(0.0, 1, 1, 0.99);
-        assertEquals(0.0, two[0]);
-        assertTrue(two[1] > 0.7, "not significantly below 0.7: " + two[1]);
-        double[] perfect = Intervals.hanleyMcNeil(1.0, 1, 1, 0.99);
-        assertTrue(perfect[0] < 0.7, "nor significantly above: " + perfect[0]);
+        assertNull(Intervals.hanleyMcNeil(0.0, 1, 1, 0.95), "two pairs");
+        assertNull(Intervals.hanleyMcNeil(0.0, 4, 100, 0.95), "four positives");
+        double[] five = Intervals.hanleyMcNeil(0.0, 5, 5, 0.95);
+        assertTrue(five[1] > 0 && five[1] < 0.5, "25 comparisons all wrong: some width, still below 0.5: " + five[1]);
+        double[] perfect = Intervals.hanleyMcNeil(1.0, 5, 5, 0.95);
+        assertTrue(perfect[0] < 1 && perfect[0] > 0.5, perfect[0] + "");
         double[] many = Intervals.hanleyMcNeil(1.0, 1000, 1000, 0.99);
         assertEquals(1.0, many[1]);
         assertTrue(many[0] > 0.999, "a million comparisons all right are: " + many[0]);

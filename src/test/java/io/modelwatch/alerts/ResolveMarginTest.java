@@ -42,6 +42,12 @@ class ResolveMarginTest {
                 states(FLOOR + ", resolve_margin: 0.05}", hovering), "with 0.05: healthy from 0.85 on");
     }
 
+    /** The line is the threshold plus the margin as written: 0.8 + 0.05 is 0.85, not 0.8500000000000001. */
+    @Test
+    void aFigureExactlyAtTheResolveLineIsHealthy() {
+        assertEquals(List.of("FIRING", "RESOLVED"), states(FLOOR + ", resolve_margin: 0.05}", 0.7, 0.85));
+    }
+
     @Test
     void theMarginCountsOnTheHealthySideOfACeilingToo() {
         String ceiling = "{name: ceiling, models: [\"*\"], metric: accuracy, above: 0.5, min_labeled: 50, "
@@ -61,6 +67,15 @@ class ResolveMarginTest {
         RulesException e = assertThrows(RulesException.class,
                 () -> Rules.parseYaml("rules:\n  - " + FLOOR + ", resolve_margin: -0.1}"));
         assertTrue(e.getMessage().contains("field 'resolve_margin': must not be negative"), e.getMessage());
+        // 0.05 typed as 5: no window could ever count healthy
+        for (String rule : List.of(FLOOR + ", resolve_margin: 0.25}",
+                "{name: c, models: [\"*\"], metric: accuracy, above: 0.5, resolve_margin: 0.6}",
+                "{name: d, models: [\"*\"], metric: accuracy, drop_from_baseline: 0.1, baseline: 0.9, resolve_margin: 1}")) {
+            e = assertThrows(RulesException.class, () -> Rules.parseYaml("rules:\n  - " + rule), rule);
+            assertTrue(e.getMessage().contains("field 'resolve_margin': puts the line"), e.getMessage());
+        }
+        assertEquals(1, Rules.parseYaml("rules:\n  - {name: l, models: [\"*\"], metric: log_loss, above: 0.5, "
+                + "resolve_margin: 0.4}\n  - " + FLOOR + ", resolve_margin: 0.2}").size() - 1, "within the range");
         AlertRule rule = Rules.parseYaml("rules:\n  - " + FLOOR + ", resolve_margin: 0.05}").get(0);
         assertEquals(0.05, rule.resolveMargin());
         assertEquals(rule, Rules.parseJson("floor", rule.toJson()), "as the rules topic carries it");

@@ -189,10 +189,13 @@ class RuleEditTest {
      */
     @Test
     void theFileRuleStandingInForAnUnreadableOneDoesNotResolveWithAnotherQuestion() {
-        Unreadable u = firedOnF1ThenUnreadable(
-                "{name: floor, models: [\"fraud*\"], metric: accuracy, above: 0.9, min_labeled: 50}");
+        Unreadable u = firedOnF1ThenUnreadable("{name: floor, models: [\"fraud*\"], metric: accuracy, above: 0.9, "
+                + "min_labeled: 50, resolve_when_silent: 1}");
         try (AlertFixture f = u.fixture()) {
             assertEquals(List.of(), windows(f, 1, 3, 0.6), "accuracy 0.6 is healthy for the file's ceiling, F1 not");
+            // the windows it did not judge were seen: the model is not silent (no "no_data" resolve)
+            f.driver.advanceWallClockTime(AlertEvaluator.WITHDRAWN_CHECK);
+            assertEquals(List.of(), wholeModel(f.alerts()), "not silent");
 
             f.publishRule("floor", F1_FLOOR);
             f.driver.advanceWallClockTime(AlertEvaluator.WITHDRAWN_CHECK);

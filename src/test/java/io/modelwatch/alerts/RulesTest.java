@@ -341,12 +341,11 @@ class RulesTest {
     }
 
     /**
-     * A duplicate name and a rolling span the topology lacks are reported with the file's other problems, also on
-     * rules invalid otherwise (they were found only once every rule was valid: a fix and a restart more).
+     * A YAML syntax error is said with the YAML parser's own line and column, without Jackson's suffix (which named
+     * another); an error of Jackson's own (a field written twice) with Jackson's line and column.
      */
-    /** A YAML syntax error is said with the YAML parser's line and column only (Jackson's suffix named another). */
     @Test
-    void aYamlSyntaxErrorNamesOnePlace() {
+    void aYamlErrorSaysWhereWithoutContradictingItself() {
         RulesException e = assertThrows(RulesException.class, () -> Rules.parseYaml("""
                 rules:
                   - name: a
@@ -356,6 +355,13 @@ class RulesTest {
         assertTrue(e.getMessage().startsWith("rules: not valid YAML: "), e.getMessage());
         assertTrue(e.getMessage().contains("line 4"), e.getMessage());
         assertFalse(e.getMessage().contains("[Source:"), e.getMessage());
+        RulesException twice = assertThrows(RulesException.class, () -> Rules.parseYaml("""
+                rules:
+                  - name: a
+                    name: b
+                """));
+        assertTrue(twice.getMessage().contains("Duplicate field 'name'") && twice.getMessage().contains("(line 3"),
+                twice.getMessage());
     }
 
     /** An open window's label coverage is always short of its final's: on_updates on it would page every window. */
@@ -373,6 +379,10 @@ class RulesTest {
                 """).size() - 1);
     }
 
+    /**
+     * A duplicate name and a rolling span the topology lacks are reported with the file's other problems, also on
+     * rules invalid otherwise (they were found only once every rule was valid: a fix and a restart more).
+     */
     @Test
     void duplicatesAndRollingMismatchesComeWithTheOtherProblems() {
         RulesException e = assertThrows(RulesException.class, () -> Rules.parseYaml("""

@@ -78,6 +78,8 @@ class ModelwatchConfigTest {
                 "120000")).streamsProperties().getProperty(timeout));
         assertEquals("75000", ModelwatchConfig.load(null, Map.of("MODELWATCH_KAFKA_PROPERTY_SESSION_TIMEOUT_MS",
                 "60000")).streamsProperties().getProperty(timeout));
+        assertEquals("900000", ModelwatchConfig.load(null, Map.of("MODELWATCH_KAFKA_PROPERTY_SESSION_TIMEOUT_MS",
+                "1800000")).streamsProperties().getProperty(timeout), "at most the brokers' default maximum");
         java.util.Properties given = ModelwatchConfig.load(null, Map.of("MODELWATCH_KAFKA_PROPERTY_TRANSACTION_TIMEOUT_MS",
                 "30000")).streamsProperties();
         assertEquals("30000", given.getProperty("transaction.timeout.ms"));

@@ -60,6 +60,10 @@ class MetricsCalculatorTest {
         }
         MetricsResult r = MetricsCalculator.compute(WindowAggregate.of(pairs));
         assertEquals(0.8, r.metrics().get("f1"));
+        // class 0: TP 10 (no negatives right: 0), so per class 1 is the binary figure, and macro their mean
+        assertEquals(2.0 * 42 / (2 * 42 + 15 + 6), r.perClass().get("1").f1());
+        assertEquals(0.0, r.perClass().get("0").f1());
+        assertEquals(0.8 / 2, r.metrics().get("f1_macro"));
         // 40, 10, 10: 2PR / (P + R) gave 0.8000000000000002
         List<Outcome> other = new java.util.ArrayList<>();
         for (int i = 0; i < 40; i++) {
