@@ -70,13 +70,8 @@ public final class ModelwatchService implements AutoCloseable {
         this.metrics = new MonitorMetrics(view.scoped(true), counters, config.httpModelGauges());
         // HTTP first: with http.port 0 its actual port is known only once it listens
         try {
-            java.net.InetSocketAddress address = new java.net.InetSocketAddress(config.httpBindAddress(),
-                    config.httpPort());
-            if (address.isUnresolved()) {
-                throw new IOException("http.bind-address " + config.httpBindAddress() + " does not resolve");
-            }
             this.http = new MonitorHttpServer(view, metrics).maxNameBytes(config.topology().limits().maxFieldBytes())
-                    .start(address);
+                    .start(httpAddress(config));
         } catch (IOException e) {
             metrics.close();
             alertFeed.close();
@@ -268,17 +263,21 @@ public final class ModelwatchService implements AutoCloseable {
                 + " (http.bind-address, http.port): " + e.getMessage(), e);
     }
 
+    private static java.net.InetSocketAddress httpAddress(ModelwatchConfig config) throws IOException {
+        java.net.InetSocketAddress address = new java.net.InetSocketAddress(config.httpBindAddress(), config.httpPort());
+        if (address.isUnresolved()) {
+            throw new IOException("http.bind-address " + config.httpBindAddress() + " does not resolve");
+        }
+        return address;
+    }
+
     /** Binds the HTTP address once and lets it go: a port in use or an address not this host's fails here. */
     private static void checkHttpAddress(ModelwatchConfig config) {
         if (config.httpPort() == 0) {
             return;
         }
-        java.net.InetSocketAddress address = new java.net.InetSocketAddress(config.httpBindAddress(), config.httpPort());
         try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
-            if (address.isUnresolved()) {
-                throw new IOException("http.bind-address " + config.httpBindAddress() + " does not resolve");
-            }
-            probe.bind(address);
+            probe.bind(httpAddress(config));
         } catch (IOException e) {
             throw cannotServe(config, e);
         }
