@@ -120,15 +120,16 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
         }
         for (Due d : due) {
             AlertState s = d.state();
+            String severity = episodeSeverity(s, enabled, d.key());
             switch (d.what()) {
                 case WITHDRAWN -> resolveWithoutJudgement(d.key(), s,
-                        AlertRecords.withdrawn(d.key(), s.alertId, now), now);
+                        AlertRecords.withdrawn(d.key(), s.alertId, severity, now), now);
                 case SLICE_WITHDRAWN -> resolveWithoutJudgement(d.key(), s,
-                        AlertRecords.sliceWithdrawn(d.key(), s.alertId, now), now);
+                        AlertRecords.sliceWithdrawn(d.key(), s.alertId, severity, now), now);
                 case RULE_CHANGED -> resolveWithoutJudgement(d.key(), s,
-                        AlertRecords.ruleChanged(d.key(), s.alertId, now), now);
+                        AlertRecords.ruleChanged(d.key(), s.alertId, severity, now), now);
                 case SILENT -> resolveWithoutJudgement(d.key(), s,
-                        AlertRecords.noData(d.key(), s.alertId, now), now);
+                        AlertRecords.noData(d.key(), s.alertId, severity, now), now);
                 case STREAK_RESET -> {
                     // a streak half built for a rule, slice or question that went would finish after it came back,
                     // over windows it never saw
@@ -223,6 +224,15 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
     }
 
     /** Ends the episode as a judged RESOLVED would, streaks starting over; the episode count stays (unique ids). */
+    /** The severity an episode FIRED with; for a state of an older build, its rule's if still in force, else "". */
+    private static String episodeSeverity(AlertState s, Map<String, AlertRule> enabled, String storeKey) {
+        if (!s.severity.isEmpty()) {
+            return s.severity;
+        }
+        AlertRule rule = enabled.get(AlertRecords.parseKey(storeKey).rule());
+        return rule == null ? "" : rule.severity();
+    }
+
     private void resolveWithoutJudgement(String key, AlertState s, String resolvedRecord, long now) {
         s.firing = false;
         s.breaches = 0;
@@ -277,6 +287,7 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
                 if (before.firing) {
                     counters.emitted(Lifecycle.Event.RESOLVED);
                     context.forward(record.withKey(key).withValue(AlertRecords.ruleChanged(key, before.alertId,
+                            before.severity.isEmpty() ? rule.severity() : before.severity,
                             context.currentSystemTimeMs())));
                 }
             }
@@ -294,14 +305,17 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
             };
             if (alertState != null && result.event() == Lifecycle.Event.FIRING) {
                 after.alertId = AlertRecords.alertId(key, after.episodes);
+                after.severity = rule.severity();
             }
             if (stored == null || !after.equals(before)) {
                 state.put(key, after.encode());
             }
             if (alertState != null) {
                 counters.emitted(result.event());
+                // an episode's RESOLVED carries the severity it FIRED with, whatever the rule says now
+                String severity = after.severity.isEmpty() ? rule.severity() : after.severity;
                 context.forward(record.withKey(key).withValue(AlertRecords.value(after.alertId, rule, view,
-                        result.judgement(), alertState, context.currentSystemTimeMs())));
+                        result.judgement(), alertState, severity, context.currentSystemTimeMs())));
             }
         }
     }

@@ -48,37 +48,39 @@ final class AlertRecords {
 
     /**
      * The RESOLVED record of an episode whose rule was deleted or disabled while it fired: the key's fields,
-     * the episode's id, {@code "reason": "rule_withdrawn"}, and no judgement (no metric, value or window).
+     * the episode's id, {@code "reason": "rule_withdrawn"}, the episode's severity ("" when not known: none is
+     * written), and no judgement (no metric, value or window).
      */
-    static String withdrawn(String key, String alertId, long timestamp) {
-        return resolvedWithoutJudgement(key, alertId, "rule_withdrawn", timestamp);
+    static String withdrawn(String key, String alertId, String severity, long timestamp) {
+        return resolvedWithoutJudgement(key, alertId, "rule_withdrawn", severity, timestamp);
     }
 
     /**
      * The RESOLVED record of an episode whose key sent no final record for the rule's
      * {@code resolve_when_silent} windows: as {@link #withdrawn}, with {@code "reason": "no_data"}.
      */
-    static String noData(String key, String alertId, long timestamp) {
-        return resolvedWithoutJudgement(key, alertId, "no_data", timestamp);
+    static String noData(String key, String alertId, String severity, long timestamp) {
+        return resolvedWithoutJudgement(key, alertId, "no_data", severity, timestamp);
     }
 
     /**
      * The RESOLVED record of an episode whose rule's metric or condition was edited while it fired (the new
      * question starts its own streak): as {@link #withdrawn}, with {@code "reason": "rule_changed"}.
      */
-    static String ruleChanged(String key, String alertId, long timestamp) {
-        return resolvedWithoutJudgement(key, alertId, "rule_changed", timestamp);
+    static String ruleChanged(String key, String alertId, String severity, long timestamp) {
+        return resolvedWithoutJudgement(key, alertId, "rule_changed", severity, timestamp);
     }
 
     /**
      * The RESOLVED record of an episode of a slice whose tag was removed from the service's {@code slices} (it gets
      * no record any more): as {@link #withdrawn}, with {@code "reason": "slice_withdrawn"}.
      */
-    static String sliceWithdrawn(String key, String alertId, long timestamp) {
-        return resolvedWithoutJudgement(key, alertId, "slice_withdrawn", timestamp);
+    static String sliceWithdrawn(String key, String alertId, String severity, long timestamp) {
+        return resolvedWithoutJudgement(key, alertId, "slice_withdrawn", severity, timestamp);
     }
 
-    private static String resolvedWithoutJudgement(String key, String alertId, String reason, long timestamp) {
+    private static String resolvedWithoutJudgement(String key, String alertId, String reason, String severity,
+                                                   long timestamp) {
         ObjectNode o = JSON.createObjectNode();
         o.put("alert_id", alertId);
         try {
@@ -92,6 +94,9 @@ final class AlertRecords {
         }
         o.put("state", "RESOLVED");
         o.put("reason", reason);
+        if (!severity.isEmpty()) {
+            o.put("severity", severity);
+        }
         o.put("timestamp", timestamp);
         return o.toString();
     }
@@ -101,8 +106,9 @@ final class AlertRecords {
         return UUID.nameUUIDFromBytes((key + "#" + episode).getBytes(StandardCharsets.UTF_8)).toString();
     }
 
+    /** A judged FIRING or RESOLVED record; {@code severity} is the episode's ({@link AlertState#severity}). */
     static String value(String alertId, AlertRule rule, MetricsView v, Evaluation.Judgement j, String state,
-                        long timestamp) {
+                        String severity, long timestamp) {
         ObjectNode o = JSON.createObjectNode();
         o.put("alert_id", alertId);
         o.put("rule", rule.name());
@@ -129,7 +135,7 @@ final class AlertRecords {
         o.put("window_start", v.windowStart);
         o.put("window_end", v.windowEnd);
         o.put("state", state);
-        o.put("severity", rule.severity());
+        o.put("severity", severity);
         o.put("timestamp", timestamp);
         return o.toString();
     }

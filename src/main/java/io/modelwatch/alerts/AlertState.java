@@ -14,7 +14,8 @@ final class AlertState {
     /**
      * 2 adds {@code lastTransitionStart}; format 1 states read with none. The {@code question} (45th session) is
      * an optional last field of format 2, so that older builds, which ignore trailing bytes, still read the state
-     * after a rollback; a state without one takes the rule's question as it is rather than starting over.
+     * after a rollback; a state without one takes the rule's question as it is rather than starting over. The
+     * {@code severity} (48th session) follows it the same way: a state without one has "".
      */
     private static final int FORMAT = 2;
 
@@ -43,6 +44,11 @@ final class AlertState {
     String baselineSpec = "";
     /** The question ({@link AlertRule#question()}) the streaks and the open episode answer, "" when not known. */
     String question = "";
+    /**
+     * The severity the open (or last) episode FIRED with, "" when not known (a state of an older build): its
+     * RESOLVED record carries the same, also when the rule was deleted or its severity edited since.
+     */
+    String severity = "";
     long baselineCount;
     double baselineSum;
 
@@ -60,6 +66,7 @@ final class AlertState {
         c.lastTransitionStart = lastTransitionStart;
         c.baselineSpec = baselineSpec;
         c.question = question;
+        c.severity = severity;
         c.baselineCount = baselineCount;
         c.baselineSum = baselineSum;
         return c;
@@ -94,7 +101,7 @@ final class AlertState {
         return new BinaryWriter(64).writeByte(FORMAT).writeByte(firing ? 1 : 0).writeVarLong(breaches)
                 .writeVarLong(healthy).writeVarLong(episodes).writeString(alertId).writeLong(lastFinalStart)
                 .writeString(baselineSpec).writeVarLong(baselineCount).writeDouble(baselineSum)
-                .writeLong(lastTransitionStart).writeString(question).toByteArray();
+                .writeLong(lastTransitionStart).writeString(question).writeString(severity).toByteArray();
     }
 
     static AlertState decode(byte[] bytes) {
@@ -115,6 +122,7 @@ final class AlertState {
         s.baselineSum = r.readDouble();
         s.lastTransitionStart = format >= 2 ? r.readLong() : Long.MIN_VALUE;
         s.question = r.hasRemaining() ? r.readString() : "";
+        s.severity = r.hasRemaining() ? r.readString() : "";
         return s;
     }
 
@@ -123,6 +131,7 @@ final class AlertState {
         return o instanceof AlertState s && firing == s.firing && breaches == s.breaches && healthy == s.healthy
                 && episodes == s.episodes && alertId.equals(s.alertId) && lastFinalStart == s.lastFinalStart
                 && lastTransitionStart == s.lastTransitionStart && question.equals(s.question)
+                && severity.equals(s.severity)
                 && baselineSpec.equals(s.baselineSpec) && baselineCount == s.baselineCount
                 && Double.compare(baselineSum, s.baselineSum) == 0;
     }
@@ -136,7 +145,7 @@ final class AlertState {
     public String toString() {
         return "AlertState{firing=" + firing + ", breaches=" + breaches + ", healthy=" + healthy + ", episodes="
                 + episodes + ", alertId=" + alertId + ", lastFinalStart=" + lastFinalStart + ", question=" + question
-                + ", baseline="
+                + ", severity=" + severity + ", baseline="
                 + baselineCount + "/" + baselineSpec + '}';
     }
 }

@@ -176,6 +176,7 @@ class LifecycleTest {
         s.baselineSum = 5.4;
         s.lastTransitionStart = 1793574000000L;
         s.question = "f1|below";
+        s.severity = "critical";
         assertEquals(s, AlertState.decode(s.encode()));
         assertEquals(new AlertState(), AlertState.decode(new AlertState().encode()));
     }
@@ -217,6 +218,34 @@ class LifecycleTest {
                 java.util.Arrays.toString(java.util.Arrays.copyOf(now, before45.length)),
                 "the older fields as before, the question after them");
         assertEquals("recall|below", AlertState.decode(now).question);
+    }
+
+    /**
+     * The episode's severity (48th session) trails the question: a state of the 45th to 47th sessions' builds reads
+     * with none, and those builds read this one's with the question and its other fields as written.
+     */
+    @Test
+    void theSeverityTrailsTheQuestion() {
+        AlertState s = new AlertState();
+        s.firing = true;
+        s.alertId = "id-4";
+        s.question = "f1|below";
+        byte[] before48 = s.encode();
+        s.severity = "critical";
+        byte[] now = s.encode();
+        assertEquals(java.util.Arrays.toString(java.util.Arrays.copyOf(before48, before48.length - 1)),
+                java.util.Arrays.toString(java.util.Arrays.copyOf(now, before48.length - 1)),
+                "the older fields as before, the severity after the question");
+        assertEquals("critical", AlertState.decode(now).severity);
+
+        AlertState old = new AlertState();
+        old.firing = true;
+        old.alertId = "id-4";
+        old.question = "f1|below";
+        byte[] withoutSeverity = java.util.Arrays.copyOf(before48, before48.length - 1); // as those builds wrote it
+        AlertState read = AlertState.decode(withoutSeverity);
+        assertEquals("", read.severity);
+        assertEquals(old, read);
     }
 
     /** Whatever the verdicts: events alternate FIRING, RESOLVED, FIRING, ... starting with FIRING. */
