@@ -183,8 +183,8 @@
   }
 
   function alertItem(a, firing) {
-    // a RESOLVED record with a reason (rule_withdrawn, no_data, ...) carries no severity: none is shown, rather
-    // than "warning" for a critical rule's
+    // a record without a severity (a RESOLVED one of an episode fired before the 48th session, its rule gone)
+    // shows none, rather than "warning" for a critical rule's
     var sev = a.severity ? String(a.severity) : null;
     var slice = sliceOf(a);
     var when = toMs(a.timestamp);

@@ -691,7 +691,8 @@ class DashboardBrowserIT {
             assertEquals("FIRING", attributes("#alerts-recent li.alert", "data-state").get(0), "the new one first");
             assertEquals(List.of(), attributes("#alerts-recent li[data-mark]", "data-mark"), "drawn again");
 
-            // a RESOLVED record with a reason carries no severity: none is shown (it read "warning" for a critical rule)
+            // a RESOLVED record without a severity (an episode fired by an older build, its rule gone): none is shown
+            // (it read "warning" for a critical rule)
             withdrawn.remove("severity");
             withdrawn.put("reason", "rule_withdrawn");
             view.alerts.add(withdrawn);
