@@ -59,7 +59,10 @@ public final class ModelwatchService implements AutoCloseable {
                 TopicSetup.startupAdminProperties(props, config.kafkaStartupTimeout()));
         // a port taken or an address not this host's is refused before topics are made (it was found only after)
         checkHttpAddress(config);
-        int partitions = TopicSetup.prepare(config, props, localState::check);
+        int partitions = TopicSetup.prepare(config, props, admin -> {
+            localState.check(admin);
+            TransactionTimeoutFit.apply(admin, props, config.kafkaProperties());
+        });
         // topics.partitions is only what modelwatch creates topics with: the memtables are sized for the real count
         ModelwatchConfig.sizeRocksDbStores(props, partitions);
         this.settings = config.topology().toBuilder().joinPartitions(partitions).build();
