@@ -157,7 +157,8 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
                     || name.startsWith("MODELWATCH_SERVICE_")) {
                 continue;
             }
-            String closest = io.modelwatch.Spelling.closest(name, known);
+            String upper = name.toUpperCase(Locale.ROOT); // MODELWATCH_window: the names are upper case
+            String closest = known.contains(upper) ? upper : io.modelwatch.Spelling.closest(upper, known);
             problems.add("environment " + name + ": not a modelwatch setting" + (closest != null ? " (did you mean "
                     + closest + "?)" : "") + "; the variables are MODELWATCH_<KEY> for the keys of "
                     + "modelwatch.example.yaml, and MODELWATCH_KAFKA_PROPERTY_<NAME> for Kafka properties");

@@ -48,6 +48,12 @@ class ModelwatchConfigTest {
         assertTrue(e.getMessage().contains("environment MODELWATCH_WINDW: not a modelwatch setting (did you mean "
                 + "MODELWATCH_WINDOW?)"), e.getMessage());
         assertTrue(e.getMessage().contains("did you mean MODELWATCH_KAFKA_BOOTSTRAP_SERVERS?"), e.getMessage());
+        ConfigException lower = assertThrows(ConfigException.class,
+                () -> ModelwatchConfig.load(null, Map.of("MODELWATCH_window", "PT5M", "MODELWATCH_Windw", "PT5M")));
+        assertTrue(lower.getMessage().contains("environment MODELWATCH_window: not a modelwatch setting (did you mean "
+                + "MODELWATCH_WINDOW?)"), lower.getMessage());
+        assertTrue(lower.getMessage().contains("environment MODELWATCH_Windw: not a modelwatch setting (did you mean "
+                + "MODELWATCH_WINDOW?)"), lower.getMessage());
         // other programs' variables, Kafka properties and Kubernetes' service links of a service named modelwatch pass
         ModelwatchConfig c = ModelwatchConfig.load(null, Map.of("PATH", "/bin", "MODELWATCH_PORT", "tcp://10.0.0.1:8080",
                 "MODELWATCH_PORT_8080_TCP_ADDR", "10.0.0.1", "MODELWATCH_SERVICE_HOST", "10.0.0.1",
