@@ -186,7 +186,8 @@ final class TopicSetup {
                 + "application (kafka-streams-application-reset.sh --bootstrap-server " + config.bootstrapServers()
                 + " --application-id " + config.applicationId() + " --input-topics "
                 + config.topology().predictionsTopic() + "," + config.topology().labelsTopic() + " --to-earliest), "
-                + "empty the state-dir and start again, or use a new application-id (README, Scale-out)";
+                + "and start again (each instance deletes its state of the deleted changelogs itself), or use a new "
+                + "application-id (README, Scale-out)";
     }
 
     /**
