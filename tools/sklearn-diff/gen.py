@@ -75,7 +75,8 @@ def pairs_of(P, L, delay):
     for pid, (t, i) in win.items():
         p = P[i]
         cands = [x for x in labels.get(pid, []) if abs(x[0] - t) <= delay]
-        lab = max(cands) if cands else None  # latest timestamp (then latest in file)
+        # latest timestamp, then the greatest label (code point order, as Python compares str)
+        lab = max(cands, key=lambda x: (x[0], x[2])) if cands else None
         rows.append({
             "id": pid, "model_id": str(p["model_id"]), "model_version": str(p.get("model_version", "")),
             "t": t, "pred": cls(p["predicted"]),

@@ -301,11 +301,16 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
                 dropExpired(expiredHere, id);
                 return;
             }
+            JoinEntry.PendingPrediction copy = null;
             if (entry.prediction != null && entry.prediction.timestampMs() <= p.timestampMs()) {
-                counters.duplicatePrediction();
-                return; // the earliest copy wins (entry is a stored one: expiredHere is false)
+                // the earliest copy wins; of copies stamped alike, the one whose content orders first (rare)
+                copy = entry.prediction.timestampMs() == p.timestampMs() ? pendingOf(p) : null;
+                if (copy == null || !copy.winsTieOver(entry.prediction)) {
+                    counters.duplicatePrediction();
+                    return; // (entry is a stored one: expiredHere is false)
+                }
             }
-            entry.prediction = pendingOf(p);
+            entry.prediction = copy != null ? copy : pendingOf(p);
         } else {
             Label l = (Label) input;
             if (windows.closeTimeOf(l.timestampMs() + maxDelayMs) <= streamTime) {

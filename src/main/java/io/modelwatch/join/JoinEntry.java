@@ -1,5 +1,6 @@
 package io.modelwatch.join;
 
+import io.modelwatch.CodePointOrder;
 import io.modelwatch.metrics.Outcome;
 import io.modelwatch.serde.BinaryReader;
 import io.modelwatch.serde.BinaryWriter;
@@ -44,11 +45,34 @@ final class JoinEntry {
         public int hashCode() {
             return Objects.hash(modelId, modelVersion, timestampMs);
         }
+
+        /**
+         * Whether this copy wins over {@code other}, a copy of the same id with the same timestamp: the one whose
+         * content orders first (model, version, predicted class, scores in their order, tags), so that the
+         * arrival order does not decide.
+         */
+        boolean winsTieOver(PendingPrediction other) {
+            int c = CodePointOrder.compare(modelId, other.modelId);
+            c = c != 0 ? c : CodePointOrder.compare(modelVersion, other.modelVersion);
+            c = c != 0 ? c : CodePointOrder.compare(predicted, other.predicted);
+            c = c != 0 ? c : Integer.compare(scoreClasses.length, other.scoreClasses.length);
+            for (int i = 0; c == 0 && i < scoreClasses.length; i++) {
+                c = CodePointOrder.compare(scoreClasses[i], other.scoreClasses[i]);
+                c = c != 0 ? c : Double.compare(scores[i], other.scores[i]);
+            }
+            c = c != 0 ? c : Integer.compare(sliceNames.length, other.sliceNames.length);
+            for (int i = 0; c == 0 && i < sliceNames.length; i++) {
+                c = CodePointOrder.compare(sliceNames[i], other.sliceNames[i]);
+                c = c != 0 ? c : CodePointOrder.compare(sliceValues[i], other.sliceValues[i]);
+            }
+            return c < 0;
+        }
     }
 
     /**
-     * Index of the winning label: the latest timestamp within {@code maxDelayMs} of the prediction
-     * (a later arrival wins a tie), or -1.
+     * Index of the winning label: the latest timestamp within {@code maxDelayMs} of the prediction, of labels
+     * that tie the greatest in code point order (not the later arrival: two labels on different input
+     * partitions reach the join in either order, and a replay after a crash may take them in the other), or -1.
      */
     int winningLabel(long maxDelayMs) {
         if (prediction == null) {
@@ -56,8 +80,8 @@ final class JoinEntry {
         }
         int best = -1;
         for (int i = 0; i < labelTs.length; i++) {
-            if (Math.abs(labelTs[i] - prediction.timestampMs) <= maxDelayMs
-                    && (best < 0 || labelTs[i] >= labelTs[best])) {
+            if (Math.abs(labelTs[i] - prediction.timestampMs) <= maxDelayMs && (best < 0 || labelTs[i] > labelTs[best]
+                    || (labelTs[i] == labelTs[best] && CodePointOrder.compare(labelValues[i], labelValues[best]) > 0))) {
                 best = i;
             }
         }
@@ -84,8 +108,8 @@ final class JoinEntry {
     void addLabel(long ts, String label, int cap, long maxDelayMs) {
         int n = labelTs.length;
         if (n >= cap) {
-            int victim = prediction == null ? unlikeliestWithoutPrediction(ts, maxDelayMs) : outOfBoundOrOldest(ts,
-                    maxDelayMs);
+            int victim = prediction == null ? unlikeliestWithoutPrediction(ts, label, maxDelayMs)
+                    : outOfBoundOrOldest(ts, label, maxDelayMs);
             if (victim < 0) {
                 return;
             }
@@ -98,28 +122,39 @@ final class JoinEntry {
         labelValues[n] = label;
     }
 
-    /** The label to forget with a prediction known: out of its bound first, else the oldest (-1: the new one). */
-    private int outOfBoundOrOldest(long ts, long maxDelayMs) {
+    /**
+     * The label to forget with a prediction known: out of its bound first, else the oldest, of those stamped
+     * alike the one a tie makes lose ({@link #winningLabel}) (-1: the new one).
+     */
+    private int outOfBoundOrOldest(long ts, String label, long maxDelayMs) {
         int victim = -1; // -1 stands for the new label
         boolean victimOut = outOfBound(ts, maxDelayMs);
         long victimTs = ts;
+        String victimValue = label;
         for (int i = 0; i < labelTs.length; i++) {
             boolean out = outOfBound(labelTs[i], maxDelayMs);
-            if ((out && !victimOut) || (out == victimOut && labelTs[i] <= victimTs)) {
+            if ((out && !victimOut) || (out == victimOut && losesTo(labelTs[i], labelValues[i], victimTs,
+                    victimValue))) {
                 victim = i;
                 victimOut = out;
                 victimTs = labelTs[i];
+                victimValue = labelValues[i];
             }
         }
         return victim;
     }
 
+    /** Whether label (ts, value) is older than (otherTs, otherValue), or stamped alike and loses the tie. */
+    private static boolean losesTo(long ts, String value, long otherTs, String otherValue) {
+        return ts < otherTs || (ts == otherTs && CodePointOrder.compare(value, otherValue) < 0);
+    }
+
     /**
      * The label to forget before the prediction is known: the latest of those later than the earliest label
-     * plus the delay (none of them pairs with a prediction that precedes its labels), else the oldest
-     * (-1: the new one).
+     * plus the delay (none of them pairs with a prediction that precedes its labels), else the oldest; of labels
+     * stamped alike, the one a tie makes lose (-1: the new one).
      */
-    private int unlikeliestWithoutPrediction(long ts, long maxDelayMs) {
+    private int unlikeliestWithoutPrediction(long ts, String label, long maxDelayMs) {
         long earliest = ts;
         for (long t : labelTs) {
             earliest = Math.min(earliest, t);
@@ -127,10 +162,14 @@ final class JoinEntry {
         long reach = earliest > Long.MAX_VALUE - maxDelayMs ? Long.MAX_VALUE : earliest + maxDelayMs;
         int latestBeyond = ts > reach ? -1 : Integer.MIN_VALUE;
         long latestBeyondTs = ts > reach ? ts : Long.MIN_VALUE;
+        String latestBeyondValue = label;
         for (int i = 0; i < labelTs.length; i++) {
-            if (labelTs[i] > reach && labelTs[i] > latestBeyondTs) {
+            // the latest; of those stamped alike the one a tie makes lose
+            if (labelTs[i] > reach && (labelTs[i] > latestBeyondTs || (labelTs[i] == latestBeyondTs
+                    && CodePointOrder.compare(labelValues[i], latestBeyondValue) < 0))) {
                 latestBeyond = i;
                 latestBeyondTs = labelTs[i];
+                latestBeyondValue = labelValues[i];
             }
         }
         if (latestBeyond != Integer.MIN_VALUE) {
@@ -138,10 +177,12 @@ final class JoinEntry {
         }
         int oldest = -1;
         long oldestTs = ts;
+        String oldestValue = label;
         for (int i = 0; i < labelTs.length; i++) {
-            if (labelTs[i] <= oldestTs) {
+            if (losesTo(labelTs[i], labelValues[i], oldestTs, oldestValue)) {
                 oldest = i;
                 oldestTs = labelTs[i];
+                oldestValue = labelValues[i];
             }
         }
         return oldest;

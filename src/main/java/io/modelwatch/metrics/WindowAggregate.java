@@ -211,29 +211,8 @@ public final class WindowAggregate implements AggregateCells {
         return labelDelaySumMs;
     }
 
-    /**
-     * Classes in Unicode code point order, as scikit-learn (numpy) sorts them. {@link String#compareTo} compares UTF-16
-     * units, which puts a class beyond U+FFFF (an emoji, a surrogate pair) before one in U+E000 to U+FFFF: so a first
-     * differing unit that is a surrogate is moved above that range.
-     */
-    static final java.util.Comparator<String> CODE_POINT_ORDER = (a, b) -> {
-        int n = Math.min(a.length(), b.length());
-        for (int i = 0; i < n; i++) {
-            char x = a.charAt(i);
-            char y = b.charAt(i);
-            if (x != y) {
-                return codePointRank(x) - codePointRank(y);
-            }
-        }
-        return a.length() - b.length();
-    };
-
-    private static int codePointRank(char unit) {
-        if (unit < 0xD800) {
-            return unit;
-        }
-        return unit < 0xE000 ? unit + 0x2000 : unit - 0x800;
-    }
+    /** Classes in Unicode code point order, as scikit-learn (numpy) sorts them. */
+    static final java.util.Comparator<String> CODE_POINT_ORDER = io.modelwatch.CodePointOrder.COMPARATOR;
 
     /** Classes named by the score rows of the window's predictions (the model's classes), sorted by code point. */
     public List<String> modelClasses() {

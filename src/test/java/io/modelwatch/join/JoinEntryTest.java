@@ -175,6 +175,35 @@ class JoinEntryTest {
     }
 
     @Test
+    void ofLabelsStampedAlikeTheGreatestInCodePointOrderWinsWhateverTheArrival() {
+        for (String[] arrival : List.of(new String[] {"b", "\uD83D\uDE00", "\uFF5A"},
+                new String[] {"\uFF5A", "\uD83D\uDE00", "b"}, new String[] {"\uD83D\uDE00", "b", "\uFF5A"})) {
+            JoinEntry e = new JoinEntry();
+            e.prediction = prediction(5_000);
+            e.addLabel(5_900, "z", 100, Long.MAX_VALUE); // an earlier correction
+            for (String label : arrival) {
+                e.addLabel(6_000, label, 100, Long.MAX_VALUE);
+            }
+            // U+1F600 (an emoji, a surrogate pair) is above U+FF5A in code point order, below it in UTF-16 units
+            assertEquals("\uD83D\uDE00", e.outcome(MAX_DELAY).label(), String.join(",", arrival));
+        }
+    }
+
+    @Test
+    void ofCopiesStampedAlikeTheOneWhoseContentOrdersFirstWins() {
+        JoinEntry.PendingPrediction a = prediction(5_000);
+        JoinEntry.PendingPrediction b = new JoinEntry.PendingPrediction("fraud", "v1", 5_000, "1",
+                new String[] {"0", "1"}, new double[] {0.25, 0.8}, new String[] {"cloud"}, new String[] {"aws"});
+        JoinEntry.PendingPrediction c = new JoinEntry.PendingPrediction("fraud", "v1", 5_000, "1",
+                new String[] {"0", "1"}, new double[] {0.25, 0.75}, new String[] {"cloud"}, new String[] {"gcp"});
+        assertTrue(a.winsTieOver(b), "a lower score");
+        assertTrue(!b.winsTieOver(a));
+        assertTrue(a.winsTieOver(c), "the same scores, an earlier tag value");
+        assertTrue(!c.winsTieOver(a));
+        assertTrue(!a.winsTieOver(prediction(5_000)), "a copy alike does not replace it");
+    }
+
+    @Test
     void theBoundIsInclusiveInBothDirections() {
         JoinEntry late = entry(prediction(5_000), 6_000);
         assertEquals(0, late.winningLabel(MAX_DELAY));
@@ -205,23 +234,17 @@ class JoinEntryTest {
         assertNull(none.label());
     }
 
-    @Test
-    void aTieGoesToTheLaterArrival() {
-        JoinEntry e = entry(prediction(5_000), 5_400, 5_400, 5_200);
-        assertEquals(1, e.winningLabel(MAX_DELAY));
-        assertEquals("L1", e.outcome(MAX_DELAY).label());
-    }
-
     /** The winner is a pure function of the labels: compare with a direct search. */
     @Property(tries = 1000)
-    void winnerIsTheLatestInBoundLaterArrivalOnTies(@ForAll @LongRange(min = 0, max = 10_000) long predTs,
+    void winnerIsTheLatestInBoundTheGreatestLabelOnTies(@ForAll @LongRange(min = 0, max = 10_000) long predTs,
                                                    @ForAll("labelTimes") List<Long> labels,
                                                    @ForAll @LongRange(min = 0, max = 3_000) long maxDelay) {
         JoinEntry e = entry(prediction(predTs), labels.stream().mapToLong(Long::longValue).toArray());
         int expected = -1;
         for (int i = 0; i < labels.size(); i++) {
             long ts = labels.get(i);
-            if (Math.abs(ts - predTs) <= maxDelay && (expected < 0 || ts >= labels.get(expected))) {
+            if (Math.abs(ts - predTs) <= maxDelay && (expected < 0 || ts > labels.get(expected)
+                    || (ts == labels.get(expected) && ("L" + i).compareTo("L" + expected) > 0))) {
                 expected = i;
             }
         }
@@ -295,14 +318,18 @@ class JoinEntryTest {
     }
 
     @Test
-    void aLabelTyingTheOldestReplacesItAtTheCap() {
-        // on a tie the later arrival wins, so it is the earlier one that can be forgotten
-        JoinEntry e = new JoinEntry();
-        e.addLabel(200, "old", 2, Long.MAX_VALUE);
-        e.addLabel(300, "c", 2, Long.MAX_VALUE);
-        e.addLabel(200, "new", 2, Long.MAX_VALUE);
-        assertArrayEquals(new long[] {300, 200}, e.labelTs);
-        assertArrayEquals(new String[] {"c", "new"}, e.labelValues);
+    void ofLabelsTyingTheOldestAtTheCapTheOneATieMakesLoseGoesInEitherArrivalOrder() {
+        for (String[] arrival : List.of(new String[] {"x", "y"}, new String[] {"y", "x"})) {
+            for (boolean predicted : new boolean[] {false, true}) {
+                JoinEntry e = new JoinEntry();
+                e.prediction = predicted ? prediction(250) : null;
+                e.addLabel(200, arrival[0], 2, Long.MAX_VALUE);
+                e.addLabel(300, "c", 2, Long.MAX_VALUE);
+                e.addLabel(200, arrival[1], 2, Long.MAX_VALUE);
+                assertEquals(List.of("c", "y"), java.util.Arrays.stream(e.labelValues).sorted().toList(),
+                        "y wins a tie with x: " + arrival[0]);
+            }
+        }
     }
 
     @Property(tries = 500)
