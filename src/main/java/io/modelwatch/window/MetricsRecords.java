@@ -33,9 +33,43 @@ public final class MetricsRecords {
         });
     }
 
+    /**
+     * Most UTF-8 bytes of a metrics record's value: under the brokers' default {@code message.max.bytes} (1 MiB and
+     * 12 bytes, for the whole batch), which a topic made without a larger {@code max.message.bytes} keeps. A
+     * window of many classes (the confusion matrix grows with their square: 800 distinct classes made 1.3 MB) was
+     * refused by the broker, every retry failed the stream thread again and the service stopped, for every model.
+     */
+    static final int MAX_VALUE_BYTES = 1_000_000;
+
+    /** What a record too large for {@link #MAX_VALUE_BYTES} leaves out, named in its {@code "omitted"} field. */
+    private enum Detail { FULL, WITHOUT_MATRIX, FIGURES_ONLY }
+
+    /**
+     * The metrics record; one too large ({@link #MAX_VALUE_BYTES}) goes without the confusion matrix's cells,
+     * else without the matrix and the per-class figures, saying so in {@code "omitted"}.
+     */
     public static String value(AggregationKey key, long windowStart, long windowEnd, int rolling, boolean isFinal,
                                WindowAggregate agg) {
         MetricsResult m = MetricsCalculator.compute(agg);
+        String full = value(key, windowStart, windowEnd, rolling, isFinal, agg, m, Detail.FULL);
+        if (fits(full)) {
+            return full;
+        }
+        String withoutMatrix = value(key, windowStart, windowEnd, rolling, isFinal, agg, m, Detail.WITHOUT_MATRIX);
+        return fits(withoutMatrix) ? withoutMatrix
+                : value(key, windowStart, windowEnd, rolling, isFinal, agg, m, Detail.FIGURES_ONLY);
+    }
+
+    /** Whether {@code json} is at most {@link #MAX_VALUE_BYTES} in UTF-8 (a char takes at most 3 bytes). */
+    static boolean fits(String json) {
+        if (json.length() <= MAX_VALUE_BYTES / 3) {
+            return true;
+        }
+        return json.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= MAX_VALUE_BYTES;
+    }
+
+    private static String value(AggregationKey key, long windowStart, long windowEnd, int rolling, boolean isFinal,
+                                WindowAggregate agg, MetricsResult m, Detail detail) {
         return write(g -> {
             g.writeStartObject();
             g.writeStringField("model_id", key.modelId());
@@ -49,28 +83,41 @@ public final class MetricsRecords {
             g.writeBooleanField("final", isFinal);
             g.writeNumberField("predictions", agg.predictions());
             g.writeNumberField("labeled", agg.labeled());
-            g.writeObjectFieldStart("confusion_matrix");
-            g.writeArrayFieldStart("labels");
-            for (String l : m.labels()) {
-                g.writeString(l);
+            if (detail != Detail.FULL) {
+                g.writeArrayFieldStart("omitted");
+                g.writeString("confusion_matrix.matrix");
+                if (detail == Detail.FIGURES_ONLY) {
+                    g.writeString("confusion_matrix.labels");
+                    g.writeString("per_class");
+                }
+                g.writeEndArray();
             }
-            g.writeEndArray();
-            g.writeArrayFieldStart("matrix");
-            for (long[] row : m.matrix()) {
-                g.writeArray(row, 0, row.length);
-            }
-            g.writeEndArray();
-            g.writeEndObject();
-            g.writeObjectFieldStart("per_class");
-            for (var e : m.perClass().entrySet()) {
-                g.writeObjectFieldStart(e.getKey());
-                g.writeNumberField("precision", e.getValue().precision());
-                g.writeNumberField("recall", e.getValue().recall());
-                g.writeNumberField("f1", e.getValue().f1());
-                g.writeNumberField("support", e.getValue().support());
+            if (detail != Detail.FIGURES_ONLY) {
+                g.writeObjectFieldStart("confusion_matrix");
+                g.writeArrayFieldStart("labels");
+                for (String l : m.labels()) {
+                    g.writeString(l);
+                }
+                g.writeEndArray();
+                if (detail == Detail.FULL) {
+                    g.writeArrayFieldStart("matrix");
+                    for (long[] row : m.matrix()) {
+                        g.writeArray(row, 0, row.length);
+                    }
+                    g.writeEndArray();
+                }
+                g.writeEndObject();
+                g.writeObjectFieldStart("per_class");
+                for (var e : m.perClass().entrySet()) {
+                    g.writeObjectFieldStart(e.getKey());
+                    g.writeNumberField("precision", e.getValue().precision());
+                    g.writeNumberField("recall", e.getValue().recall());
+                    g.writeNumberField("f1", e.getValue().f1());
+                    g.writeNumberField("support", e.getValue().support());
+                    g.writeEndObject();
+                }
                 g.writeEndObject();
             }
-            g.writeEndObject();
             g.writeObjectFieldStart("metrics");
             for (Map.Entry<String, Double> e : m.metrics().entrySet()) {
                 if (e.getValue() == null) {
