@@ -468,7 +468,8 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
      * An ingest partition's progress. Time moves to the least over the ingest partitions not idle (once each
      * of them has reported), in steps of at least one watermark interval, as the stream-time punctuator would.
      * Idle partitions are left out, so one without traffic does not hold windows open; the events it reads
-     * when it wakes up may find their windows final already (late), as with any event that far behind.
+     * when it wakes up may find their windows final already (late), as with any event that far behind. So are
+     * partitions whose time lies in windows final already ({@link #behindClosedWindows}), until they catch up.
      * When every one is idle, time moves at once to the least event time they reached (their idle watermarks
      * carry it; one that read nothing carries 0 and is left out), so the last windows close without new traffic.
      */
@@ -486,7 +487,7 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         long least = Long.MAX_VALUE;
         long leastOfAll = Long.MAX_VALUE;
         for (int i = 0; i < ingestTimes.length; i++) {
-            if (!ingestIdle[i]) {
+            if (!ingestIdle[i] && !behindClosedWindows(ingestTimes[i])) {
                 least = Math.min(least, ingestTimes[i]);
             } else if (ingestTimes[i] != Long.MIN_VALUE) {
                 leastOfAll = Math.min(leastOfAll, ingestTimes[i]);
@@ -504,6 +505,19 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
                 || Math.floorDiv(least, watermarkIntervalMs) > Math.floorDiv(lastWatermark, watermarkIntervalMs))) {
             advance(least);
         }
+    }
+
+    /**
+     * Whether an ingest partition at {@code time} reads events whose windows are all final already (a producer
+     * stamping hours back, a partition that wakes up far behind): waiting for it would change nothing, and while it
+     * kept sending it held every model's windows open (finals and alerts stopped for all). A label at
+     * {@code time} could still pair into the window of {@code time + max-label-delay}, hence that bound. It counts
+     * again once it reaches time whose windows are open.
+     */
+    private boolean behindClosedWindows(long time) {
+        return lastWatermark != Long.MIN_VALUE && time != Long.MIN_VALUE
+                && windows.closeTimeOf(time > Long.MAX_VALUE - maxDelayMs ? Long.MAX_VALUE : time + maxDelayMs)
+                <= lastWatermark;
     }
 
     /** This task's own watermark (without ingest watermarks): its stream time. */

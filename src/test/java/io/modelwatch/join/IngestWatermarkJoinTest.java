@@ -112,6 +112,37 @@ class IngestWatermarkJoinTest {
         assertEquals(T0 + 8 * HOUR, watermarkTimes().get(watermarkTimes().size() - 1));
     }
 
+    /**
+     * A partition that wakes up (or sends on) with events whose windows are all final, a producer stamping hours
+     * back: it held every window open for as long as it sent, though nothing it reads can count. It is left out
+     * until it reaches time whose windows are open, and then holds time as any partition does.
+     */
+    @Test
+    void aPartitionBehindTheClosedWindowsDoesNotHoldTimeUntilItCatchesUp() {
+        DelayedJoinProcessor p = start();
+        join.feed(p, watermark(0, T0 + 3 * HOUR));
+        join.feed(p, watermark(1, T0 + 3 * HOUR));
+        join.feed(p, idle(1));
+        join.feed(p, watermark(0, T0 + 6 * HOUR));
+        assertEquals(List.of(T0 + 3 * HOUR, T0 + 6 * HOUR), watermarkTimes());
+        // awake at T0 + 1 h: a label there pairs at most into the window of T0 + 2 h, final at T0 + 4 h
+        join.feed(p, watermark(1, T0 + HOUR));
+        join.feed(p, label("old", T0 + HOUR));
+        assertEquals(1, counters.lateLabels());
+        join.feed(p, watermark(0, T0 + 7 * HOUR));
+        assertEquals(T0 + 7 * HOUR, last(watermarkTimes()), "partition 1 does not hold time");
+        // at T0 + 6 h 30 min its labels can pair into the open window of T0 + 7 h: it holds time again
+        join.feed(p, watermark(1, T0 + 6 * HOUR + 30 * MIN));
+        join.feed(p, watermark(0, T0 + 9 * HOUR));
+        assertEquals(T0 + 7 * HOUR, last(watermarkTimes()), "held at the join's time until partition 1 passes it");
+        join.feed(p, watermark(1, T0 + 8 * HOUR));
+        assertEquals(T0 + 8 * HOUR, last(watermarkTimes()));
+    }
+
+    private static long last(List<Long> times) {
+        return times.get(times.size() - 1);
+    }
+
     @Test
     void onceEveryIngestPartitionIsIdleTimeMovesToTheLeastEventTimeTheyReached() {
         DelayedJoinProcessor p = start();
