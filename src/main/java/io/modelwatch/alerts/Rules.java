@@ -247,7 +247,7 @@ public final class Rules {
         try {
             node = JSON.readTree(json);
         } catch (IOException e) {
-            throw new RulesException(key, null, "not valid JSON: " + e.getMessage());
+            throw new RulesException(key, null, "not valid JSON: " + jsonProblem(e));
         }
         List<RulesException> problems = new ArrayList<>();
         AlertRule rule = parseRule(node, key, key, problems);
@@ -255,6 +255,28 @@ public final class Rules {
             throw RulesException.all(problems);
         }
         return rule;
+    }
+
+    /**
+     * Jackson's message on one line, with its place but without its advice to the programmer ("enable
+     * `JsonReadFeature...`") or the document it quotes: the problem goes into one WARN line.
+     */
+    static String jsonProblem(IOException e) {
+        if (!(e instanceof com.fasterxml.jackson.core.JsonProcessingException j)) {
+            return e.getMessage();
+        }
+        String m = j.getOriginalMessage();
+        int nl = m.indexOf('\n');
+        m = nl < 0 ? m : m.substring(0, nl);
+        for (String advice : new String[] {": enable `", "; enable `", " (or enable `"}) {
+            int i = m.indexOf(advice);
+            if (i > 0) {
+                m = m.substring(0, i);
+            }
+        }
+        com.fasterxml.jackson.core.JsonLocation at = j.getLocation();
+        return at == null || at.getLineNr() < 0 ? m : m + " (line " + at.getLineNr() + ", column " + at.getColumnNr()
+                + ")";
     }
 
     /**

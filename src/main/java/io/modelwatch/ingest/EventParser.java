@@ -528,7 +528,7 @@ public final class EventParser {
         if (message.startsWith("Non-standard token '")) {
             int end = message.indexOf('\'', "Non-standard token '".length());
             String token = end < 0 ? "?" : message.substring("Non-standard token '".length(), end);
-            return token + " is not a JSON number (nor is Infinity)";
+            return token + " is not a JSON number (JSON has neither NaN nor Infinity)";
         }
         for (String advice : new String[] {": enable `", " (not recognized as one since Feature", "; enable `",
                 " (or enable `", " (for Object value)", " (start marker at [Source"}) {

@@ -245,6 +245,13 @@ class RulesTest {
     }
 
     @Test
+    void anUnreadableTopicValueIsSaidOnOneLineWithItsPlace() {
+        RulesException e = assertThrows(RulesException.class, () -> Rules.parseJson("r",
+                "{\"models\":[\"*\"],\n\"metric\":\"f1\",\"below\":NaN}"));
+        assertEquals("rule 'r': not valid JSON: Non-standard token 'NaN' (line 2, column 26)", e.getMessage());
+    }
+
+    @Test
     void aCheckThatNeedsAnotherFieldWaitsForItToBeGood() {
         // an unknown metric has no range: the threshold is not judged against one, nor confidence's support
         RulesException e = assertThrows(RulesException.class, () -> Rules.parseJson("r",

@@ -52,6 +52,7 @@ class EventParserEdgeCasesTest {
             {p + "} {}", "more content after the JSON object"},
             {p + ",\"scores\":{\"1\":NaN}}", "NaN is not a JSON number"},
             {p + ",\"scores\":{\"1\":-Infinity}}", "is not a JSON number"},
+            {p + ",\"scores\":{\"1\":Infinity}}", "Infinity is not a JSON number (JSON has neither NaN nor Infinity)"},
             {p + ",\"scores\":{\"1\":01}}", "Leading zeroes not allowed"},
             {p + " /* a comment */ }", "maybe a (non-standard) comment?"},
         };
