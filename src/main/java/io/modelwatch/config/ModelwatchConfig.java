@@ -103,6 +103,7 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         KEYS.put("limits.max-models", "1000");
         KEYS.put("limits.max-versions-per-model", "100");
         KEYS.put("limits.max-slice-values", "1000");
+        KEYS.put("limits.max-series", "10000");
     }
 
     private static final Set<String> GUARANTEES = Set.of(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE);
@@ -440,7 +441,8 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
                 io.modelwatch.ingest.IngestLimits.DEFAULTS.maxScoreClasses(), minTimestamp, maxTimestamp,
                 io.modelwatch.ingest.IngestLimits.DEFAULTS.scoreSumTolerance(),
                 r.integer("limits.max-models", 1, 1_000_000), r.integer("limits.max-versions-per-model", 1, 1_000_000),
-                r.integer("limits.max-slice-values", 1, 1_000_000), maxFuture == null ? 0 : maxFuture.toMillis());
+                r.integer("limits.max-slice-values", 1, 1_000_000), maxFuture == null ? 0 : maxFuture.toMillis(),
+                r.integer("limits.max-series", 1, 10_000_000));
         sliceLimitProblems(b.sliceDimensions, b.limits, problems);
         b.joinPartitions = partitions;
         if (window != null && delay != null) {

@@ -18,10 +18,14 @@ package io.modelwatch.ingest;
  *                                none). The service bounds it (a broker refuses records stamped more than
  *                                {@code log.message.timestamp.after.max.ms}, 1 h by default, ahead, which would stop
  *                                the task); replay, which has no broker, does not, so that it stays deterministic
+ * @param maxSeries               distinct series (model and version, each with its slices) per join partition: the
+ *                                per-name limits bound each name, not their product; beyond, a new version counts
+ *                                under the overflow version, a new slice value under the overflow value
  */
 public record IngestLimits(int maxRecordBytes, int maxFieldBytes, int maxTags, int maxScoreClasses,
                            long minTimestampMs, long maxTimestampMs, double scoreSumTolerance,
-                           int maxModels, int maxVersionsPerModel, int maxSliceValues, long maxFutureMs) {
+                           int maxModels, int maxVersionsPerModel, int maxSliceValues, long maxFutureMs,
+                           int maxSeries) {
 
     /** What model, version or slice value is counted under beyond the limits (input spelled so is refused). */
     public static final String OVERFLOW = "__overflow__";
@@ -31,7 +35,7 @@ public record IngestLimits(int maxRecordBytes, int maxFieldBytes, int maxTags, i
 
     /** 2000-01-01T00:00:00Z and 2200-01-01T00:00:00Z, no bound relative to the wall clock. */
     public static final IngestLimits DEFAULTS = new IngestLimits(64 * 1024, 256, 32, 1000,
-            946_684_800_000L, 7_258_118_400_000L, 1e-3, 1000, 100, 1000, NO_FUTURE_BOUND);
+            946_684_800_000L, 7_258_118_400_000L, 1e-3, 1000, 100, 1000, NO_FUTURE_BOUND, 10_000);
 
     /**
      * Whether a row's sum is 1 within the tolerance, given as decimals: 0.5 + 0.499 adds up to 0.9989999999999999 in
@@ -53,6 +57,11 @@ public record IngestLimits(int maxRecordBytes, int maxFieldBytes, int maxTags, i
 
     public IngestLimits withCardinality(int models, int versionsPerModel, int sliceValues) {
         return new IngestLimits(maxRecordBytes, maxFieldBytes, maxTags, maxScoreClasses, minTimestampMs,
-                maxTimestampMs, scoreSumTolerance, models, versionsPerModel, sliceValues, maxFutureMs);
+                maxTimestampMs, scoreSumTolerance, models, versionsPerModel, sliceValues, maxFutureMs, maxSeries);
+    }
+
+    public IngestLimits withMaxSeries(int series) {
+        return new IngestLimits(maxRecordBytes, maxFieldBytes, maxTags, maxScoreClasses, minTimestampMs,
+                maxTimestampMs, scoreSumTolerance, maxModels, maxVersionsPerModel, maxSliceValues, maxFutureMs, series);
     }
 }

@@ -10,7 +10,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Caps the distinct models, versions and slice values one join partition admits, so a producer
- * that puts ids into {@code model_id} or a tag cannot grow state without bound. Admitted names are
+ * that puts ids into {@code model_id} or a tag cannot grow state without bound, and the series they make together
+ * ({@code limits.max-series}): each name within its limit, their product (1000 models x 100 versions x 1000
+ * values) filled the heap with window state and gauges. Admitted names are
  * remembered in a changelogged store (the same names stay admitted after a restart) and mirrored
  * in memory by the names themselves, so the per-record check is a hash lookup of strings whose hash
  * is already known (the parser's cached names), with no key built per record; the store key
@@ -26,6 +28,10 @@ final class CardinalityGuard {
     /** Admitted versions by (admitted) model name; admitted values by slice dimension. */
     private final Map<String, Set<String>> versions = new HashMap<>();
     private final Map<String, Set<String>> slices = new HashMap<>();
+    /** Admitted series: model, version, then slice dimension to values (a version's entry is its whole-model series). */
+    private final Map<String, Map<String, Map<String, Set<String>>>> series = new HashMap<>();
+    /** Admitted series, the overflow names' aside (bounded by the other limits). */
+    private int seriesCount;
 
     CardinalityGuard(KeyValueStore<String, byte[]> store, IngestLimits limits, JoinCounters counters) {
         this.store = store;
@@ -40,6 +46,16 @@ final class CardinalityGuard {
         String rest = key.substring(2);
         if (key.charAt(0) == 'm') {
             models.add(rest);
+            return;
+        }
+        if (key.charAt(0) == 'c') {
+            String[] parts = rest.split("\u0000", -1);
+            Map<String, Set<String>> ofVersion = series.computeIfAbsent(parts[0], m -> new HashMap<>())
+                    .computeIfAbsent(parts[1], v -> new HashMap<>());
+            if (parts.length == 4) {
+                ofVersion.computeIfAbsent(parts[2], d -> new HashSet<>()).add(parts[3]);
+            }
+            seriesCount++;
             return;
         }
         // the group is all but the last part, as it was counted when admitted
@@ -61,6 +77,57 @@ final class CardinalityGuard {
 
     String sliceValue(String dimension, String value) {
         return admitIn(slices, dimension, value, limits.maxSliceValues(), "slice", 's');
+    }
+
+    /**
+     * The version a prediction of the admitted {@code model} and {@code version} counts under: itself when its
+     * whole-model series is admitted (or within {@code limits.max-series}), else the overflow version.
+     */
+    String series(String model, String version) {
+        Map<String, Map<String, Set<String>>> ofModel = series.get(model);
+        if (ofModel != null && ofModel.containsKey(version)) {
+            return version;
+        }
+        if (ofModel == null) {
+            ofModel = new HashMap<>();
+            series.put(model, ofModel); // bounded: admitted models and the overflow name
+        }
+        if (!version.equals(IngestLimits.OVERFLOW)) {
+            if (seriesCount >= limits.maxSeries()) {
+                counters.overflowed("series");
+                return series(model, IngestLimits.OVERFLOW);
+            }
+            seriesCount++;
+            store.put("c\u0000" + model + "\u0000" + version, PRESENT);
+        }
+        ofModel.put(version, new HashMap<>());
+        return version;
+    }
+
+    /**
+     * The value a prediction of the admitted series ({@link #series}) counts under in {@code dimension}: itself
+     * when that slice's series is admitted (or within {@code limits.max-series}), else the overflow value.
+     */
+    String sliceSeries(String model, String version, String dimension, String value) {
+        Map<String, Set<String>> ofVersion = series.get(model).get(version);
+        Set<String> values = ofVersion.get(dimension);
+        if (values != null && values.contains(value)) {
+            return value;
+        }
+        if (values == null) {
+            values = new HashSet<>();
+            ofVersion.put(dimension, values); // bounded: configured dimensions
+        }
+        if (!value.equals(IngestLimits.OVERFLOW)) {
+            if (seriesCount >= limits.maxSeries()) {
+                counters.overflowed("series");
+                return sliceSeries(model, version, dimension, IngestLimits.OVERFLOW);
+            }
+            seriesCount++;
+            store.put("c\u0000" + model + "\u0000" + version + "\u0000" + dimension + "\u0000" + value, PRESENT);
+        }
+        values.add(value);
+        return value;
     }
 
     /** A name within its group (a model's versions, a dimension's values), its store key built on admission. */

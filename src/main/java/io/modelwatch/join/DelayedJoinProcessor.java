@@ -346,6 +346,8 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
     }
 
     private JoinEntry.PendingPrediction pendingOf(Prediction p) {
+        String model = cardinality.model(p.modelId());
+        String version = cardinality.series(model, cardinality.version(model, p.modelVersion()));
         int dimensions = sliceDimensions.size();
         String[] names = dimensions == 0 ? JoinEntry.NO_STRINGS : new String[dimensions];
         String[] values = dimensions == 0 ? JoinEntry.NO_STRINGS : new String[dimensions];
@@ -354,7 +356,7 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
             String v = p.tag(dim);
             if (v != null) {
                 names[n] = dim;
-                values[n++] = cardinality.sliceValue(dim, v);
+                values[n++] = cardinality.sliceSeries(model, version, dim, cardinality.sliceValue(dim, v));
             }
         }
         if (n == 0) {
@@ -364,8 +366,6 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
             names = Arrays.copyOf(names, n);
             values = Arrays.copyOf(values, n);
         }
-        String model = cardinality.model(p.modelId());
-        String version = cardinality.version(model, p.modelVersion());
         return new JoinEntry.PendingPrediction(model, version, p.timestampMs(), p.predicted(),
                 p.scoreClasses(), p.scores(), names, values);
     }

@@ -389,7 +389,7 @@ public final class MonitorMetrics implements AutoCloseable {
                 .tag("kind", "label").description("Events dropped by the join as too late").register(registry);
         FunctionCounter.builder("modelwatch.join.duplicate.predictions", join, JoinCounters::duplicatePredictions)
                 .description("Duplicate predictions ignored (same prediction_id)").register(registry);
-        for (String kind : new String[] {"model", "version", "slice"}) {
+        for (String kind : new String[] {"model", "version", "slice", "series"}) {
             FunctionCounter.builder("modelwatch.join.overflow", join, j -> j.overflow(kind)).tag("kind", kind)
                     .description("Predictions counted under the overflow name: a cardinality limit was reached")
                     .register(registry);

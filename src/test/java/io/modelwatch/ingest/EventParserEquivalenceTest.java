@@ -33,7 +33,7 @@ class EventParserEquivalenceTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long TS = 1_793_577_600_000L;
     private static final IngestLimits TIGHT = new IngestLimits(400, 8, 2, 3, 946_684_800_000L, 7_258_118_400_000L,
-            1e-3, 1000, 100, 1000, IngestLimits.NO_FUTURE_BOUND);
+            1e-3, 1000, 100, 1000, IngestLimits.NO_FUTURE_BOUND, 10_000);
     private static final IngestLimits[] LIMITS = {IngestLimits.DEFAULTS, TIGHT};
     /**
      * The tags a prediction parser keeps: every one (null), the slice tags of a configuration (names the inputs

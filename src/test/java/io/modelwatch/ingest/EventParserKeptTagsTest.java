@@ -150,7 +150,7 @@ class EventParserKeptTagsTest {
     @Test
     void theTagLimitCountsTheKeptTags() throws Exception {
         IngestLimits two = new IngestLimits(64 * 1024, 256, 2, 1000, 946_684_800_000L, 7_258_118_400_000L, 1e-3, 1000,
-                100, 1000, IngestLimits.NO_FUTURE_BOUND);
+                100, 1000, IngestLimits.NO_FUTURE_BOUND, 10_000);
         EventParser abc = new EventParser(two, List.of("a", "b", "c"));
         String json = "{\"prediction_id\":\"p-1\",\"model_id\":\"m\",\"timestamp\":" + TS + ",\"predicted\":\"1\","
                 + "\"tags\":{" + manyTags("t", 10) + ",\"a\":\"1\",\"b\":\"2\"}}";

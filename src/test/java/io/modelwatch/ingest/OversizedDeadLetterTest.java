@@ -187,7 +187,7 @@ class OversizedDeadLetterTest {
     @Test
     void aMessageNamingAHugeFieldIsCut() {
         IngestLimits limits = new IngestLimits(LIMIT, 65535, 32, 1000, 946_684_800_000L, 7_258_118_400_000L, 1e-3,
-                1000, 100, 1000, IngestLimits.NO_FUTURE_BOUND);
+                1000, 100, 1000, IngestLimits.NO_FUTURE_BOUND, 10_000);
         String name = "\u00e9".repeat(20_000); // 40000 UTF-8 bytes (the JSON parser takes names of up to 50000)
         // sliced by (a tag of any other name is dropped unchecked, and its value is no reject)
         try (TopologyFixture t = new TopologyFixture(io.modelwatch.TopologySettings.builder()

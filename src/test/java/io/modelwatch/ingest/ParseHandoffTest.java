@@ -192,7 +192,7 @@ class ParseHandoffTest {
         extract(new EventTimeExtractor(LIMITS, true), value, -1);
         // a processor with tighter limits must judge by its own limits
         IngestLimits tight = new IngestLimits(1000, 3, 32, 1000, LIMITS.minTimestampMs(), LIMITS.maxTimestampMs(),
-                1e-3, 1000, 100, 1000, IngestLimits.NO_FUTURE_BOUND);
+                1e-3, 1000, 100, 1000, IngestLimits.NO_FUTURE_BOUND, 10_000);
         Parsed out = process(new EventParser(tight), true, value);
         assertEquals(2, parses.get());
         assertEquals(RejectReason.OVERSIZED_FIELD, ((Parsed.Rejected) out).reason());
@@ -203,7 +203,8 @@ class ParseHandoffTest {
         // equal (not identical) limits are a hit
         IngestLimits equal = new IngestLimits(LIMITS.maxRecordBytes(), LIMITS.maxFieldBytes(), LIMITS.maxTags(),
                 LIMITS.maxScoreClasses(), LIMITS.minTimestampMs(), LIMITS.maxTimestampMs(), LIMITS.scoreSumTolerance(),
-                LIMITS.maxModels(), LIMITS.maxVersionsPerModel(), LIMITS.maxSliceValues(), LIMITS.maxFutureMs());
+                LIMITS.maxModels(), LIMITS.maxVersionsPerModel(), LIMITS.maxSliceValues(), LIMITS.maxFutureMs(),
+                LIMITS.maxSeries());
         out = process(new EventParser(equal), true, value);
         assertEquals(3, parses.get());
         assertInstanceOf(JoinInput.class, out);
@@ -273,7 +274,7 @@ class ParseHandoffTest {
     @Test
     void theWallClockBoundIsCheckedAgainOnAHit() throws Exception {
         IngestLimits bounded = new IngestLimits(64 * 1024, 256, 32, 1000, LIMITS.minTimestampMs(),
-                LIMITS.maxTimestampMs(), 1e-3, 1000, 100, 1000, 3_600_000L);
+                LIMITS.maxTimestampMs(), 1e-3, 1000, 100, 1000, 3_600_000L, 10_000);
         EventParser parser = new EventParser(bounded);
         long future = System.currentTimeMillis() + 7_200_000L;
         byte[] value = labelOk("p-8");

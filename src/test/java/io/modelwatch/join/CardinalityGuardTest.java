@@ -63,6 +63,30 @@ class CardinalityGuardTest {
         assertEquals(IngestLimits.OVERFLOW, after.sliceValue("region", "us"));
     }
 
+    /** Every name within its own limit, their product beyond limits.max-series: new series overflow. */
+    @Test
+    void seriesBeyondTheirLimitGetTheOverflowVersionOrValueAndSurviveARestart() {
+        IngestLimits three = IngestLimits.DEFAULTS.withMaxSeries(3);
+        CardinalityGuard guard = new CardinalityGuard(store, three, counters);
+        assertEquals("v1", guard.series("a", "v1"));
+        assertEquals("aws", guard.sliceSeries("a", "v1", "cloud", "aws"));
+        assertEquals("gcp", guard.sliceSeries("a", "v1", "cloud", "gcp"));
+        assertEquals(IngestLimits.OVERFLOW, guard.sliceSeries("a", "v1", "cloud", "azure"), "a fourth series");
+        assertEquals(IngestLimits.OVERFLOW, guard.series("a", "v2"));
+        assertEquals(IngestLimits.OVERFLOW, guard.sliceSeries("a", IngestLimits.OVERFLOW, "cloud",
+                IngestLimits.OVERFLOW), "the overflow series need no room");
+        assertEquals("v1", guard.series("a", "v1"), "admitted once, admitted for good");
+        assertEquals("gcp", guard.sliceSeries("a", "v1", "cloud", "gcp"));
+        assertEquals(2, counters.overflow("series"));
+        assertEquals(List.of("c\u0000a\u0000v1", "c\u0000a\u0000v1\u0000cloud\u0000aws",
+                "c\u0000a\u0000v1\u0000cloud\u0000gcp"), storedKeys(), "the overflow series are not stored");
+
+        CardinalityGuard after = new CardinalityGuard(store, three, counters);
+        assertEquals("gcp", after.sliceSeries("a", after.series("a", "v1"), "cloud", "gcp"));
+        assertEquals(IngestLimits.OVERFLOW, after.series("b", "v1"), "the limit counts the series admitted before");
+        assertEquals(IngestLimits.OVERFLOW, after.sliceSeries("a", "v1", "region", "eu"));
+    }
+
     private List<String> storedKeys() {
         List<String> keys = new ArrayList<>();
         try (KeyValueIterator<String, byte[]> it = store.all()) {

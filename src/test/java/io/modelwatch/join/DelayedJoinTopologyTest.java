@@ -381,6 +381,30 @@ class DelayedJoinTopologyTest {
         }
     }
 
+    /** Each name within its limit, the series they make together beyond limits.max-series: they overflow. */
+    @Test
+    void seriesBeyondTheirLimitCountUnderTheOverflowVersionOrValue() {
+        io.modelwatch.ingest.IngestLimits limits = io.modelwatch.ingest.IngestLimits.DEFAULTS.withMaxSeries(3);
+        TopologyFixture capped = new TopologyFixture(io.modelwatch.TopologySettings.builder()
+                .window(Duration.ofHours(1), Duration.ofHours(2)).slices(List.of("cloud")).limitsOf(limits).build());
+        try (capped) {
+            String[][] sent = {{"a", "v1", "aws"}, {"a", "v1", "gcp"}, {"a", "v1", "azure"}, {"a", "v2", "aws"}};
+            for (int i = 0; i < sent.length; i++) {
+                capped.predictionJson("{\"prediction_id\":\"p" + i + "\",\"model_id\":\"" + sent[i][0]
+                        + "\",\"model_version\":\"" + sent[i][1] + "\",\"timestamp\":" + (T0 + MIN)
+                        + ",\"predicted\":\"1\",\"tags\":{\"cloud\":\"" + sent[i][2] + "\"}}", T0 + MIN);
+            }
+            capped.advanceEventTime(T0 + 10 * HOUR);
+            java.util.Map<String, Integer> predictions = new java.util.TreeMap<>();
+            finals(capped.metrics()).forEach(r -> predictions.put(r.get("model_version").asText() + "/"
+                    + r.path("slice").path("cloud").asText("*"), r.get("predictions").asInt()));
+            // a/v1 and its aws slice are two series, gcp the third; azure and v2 overflow, v2's slice with it
+            assertEquals(java.util.Map.of("v1/*", 3, "v1/aws", 1, "v1/gcp", 1, "v1/__overflow__", 1,
+                    "__overflow__/*", 1, "__overflow__/__overflow__", 1), predictions);
+            assertEquals(3, capped.counters.join().overflow("series"));
+        }
+    }
+
     /**
      * A producer's model, version or slice value spelled {@code __overflow__} was counted there with no limit
      * reached, passing for overflow: it goes to the dead-letter topic, and the good predictions around it count.
