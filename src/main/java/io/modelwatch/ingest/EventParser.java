@@ -794,7 +794,8 @@ public final class EventParser {
             case STRING -> (String) e.objs[i];
             case INT -> NumberOutput.toString(e.lngs[i]);
             case BIG_INT -> e.objs[i].toString();
-            case FLOAT -> NumberOutput.toString(e.dbls[i]);
+            // 1e400 reads as Infinity: say what was sent is out of range, not that Infinity was sent
+            case FLOAT -> Double.isInfinite(e.dbls[i]) ? "a number beyond a double's range" : NumberOutput.toString(e.dbls[i]);
             default -> "";
         };
     }

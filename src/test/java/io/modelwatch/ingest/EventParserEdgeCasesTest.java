@@ -44,6 +44,18 @@ class EventParserEdgeCasesTest {
         assertEquals(RejectReason.NOT_UTF8, assertThrows(BadInputException.class, () -> P.parseLabel(raw)).reason());
     }
 
+    /** 1e400 reads as Infinity: the message says what was sent is out of range, not that Infinity was sent. */
+    @Test
+    void aScoreBeyondADoublesRangeIsSaidSo() {
+        String p = "{\"prediction_id\":\"a\",\"model_id\":\"m\",\"timestamp\":" + TS
+                + ",\"predicted\":\"1\",\"scores\":{\"0\":0,\"1\":1e400}}";
+        BadInputException e = assertThrows(BadInputException.class,
+                () -> P.parsePrediction(p.getBytes(StandardCharsets.UTF_8)));
+        assertEquals(RejectReason.BAD_SCORE, e.reason());
+        assertEquals("score of class '1' must be a probability in [0, 1], got a number beyond a double's range",
+                e.getMessage());
+    }
+
     /** A dead-letter message an operator can act on: no advice to enable parser features, no class names. */
     @Test
     void notJsonMessagesSpeakToTheOperator() {

@@ -304,7 +304,8 @@ final class LegacyEventParser {
             double d = v.isNumber() ? v.doubleValue() : Double.NaN;
             if (!Double.isFinite(d) || d < 0 || d > 1) {
                 throw new BadInputException(RejectReason.BAD_SCORE,
-                        "score of class '" + classes[i] + "' must be a probability in [0, 1], got " + v.asText());
+                        "score of class '" + classes[i] + "' must be a probability in [0, 1], got "
+                                + (v.isNumber() && Double.isInfinite(d) ? "a number beyond a double's range" : v.asText()));
             }
             values[i] = d;
             sum += d;
