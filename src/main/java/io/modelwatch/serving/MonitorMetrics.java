@@ -71,6 +71,11 @@ public final class MonitorMetrics implements AutoCloseable {
     private final Map<SeriesKey, Series> series = new HashMap<>();
     private final Map<String, Meter> firingAlerts = new HashMap<>();
     private final List<AutoCloseable> closeables = new ArrayList<>();
+    /**
+     * Held for as long as the metrics are: Micrometer's gauges and function counters keep only weak references
+     * to what they read, and a counter object nothing else held read NaN once collected.
+     */
+    private final ModelwatchTopology.Counters counters;
     private volatile int firingCount;
     /** modelwatch_alerts_firing: registered only while the alert list is complete (see refreshAlerts). */
     private Meter firingCountGauge;
@@ -95,7 +100,16 @@ public final class MonitorMetrics implements AutoCloseable {
         this.view = view;
         this.latestGauges = modelGauges.contains(ModelGauges.LATEST);
         this.finalGauges = modelGauges.contains(ModelGauges.FINAL);
+        this.counters = counters;
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        // Prometheus' linter refuses a gauge named *_count (the name of a summary's or histogram's part): Micrometer's
+        // system_cpu_count failed `promtool check metrics` at every scrape
+        registry.config().meterFilter(new io.micrometer.core.instrument.config.MeterFilter() {
+            @Override
+            public io.micrometer.core.instrument.Meter.Id map(io.micrometer.core.instrument.Meter.Id id) {
+                return id.getName().equals("system.cpu.count") ? id.withName("system.cpu.logical.processors") : id;
+            }
+        });
         bindJvm();
         if (counters != null) {
             bindCounters(counters);

@@ -85,6 +85,8 @@ class DockerFilesTest {
 
     /** The real /metrics of the app: sample names with the label names seen on each, two formats. */
     static Exposition text;
+    /** The plain-text scrape as served. */
+    static String scraped;
     static Exposition openMetrics;
 
     // ------------------------------------------------------------------------------------ parsing
@@ -700,6 +702,20 @@ class DockerFilesTest {
         assertTrue(tested.contains("SUCCESS"), tested);
     }
 
+    /** Prometheus' own linter finds nothing in the real scrape (it refused Micrometer's system_cpu_count). */
+    @Test
+    void promtoolLintsTheRealScrapeCleanWhenInstalled() throws Exception {
+        Path promtool = Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
+                .map(d -> Path.of(d, "promtool")).filter(Files::isExecutable).findFirst().orElse(null);
+        assumeTrue(promtool != null, "promtool is not installed (apt-get install prometheus)");
+        Path file = Files.writeString(stateDir.resolve("scrape.txt"), scraped);
+        Process p = new ProcessBuilder(promtool.toString(), "check", "metrics").redirectErrorStream(true)
+                .redirectInput(file.toFile()).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "promtool check metrics timed out");
+        assertEquals(0, p.exitValue(), "promtool check metrics:\n" + out);
+    }
+
     private static String run(String... cmd) throws Exception {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
@@ -737,7 +753,8 @@ class DockerFilesTest {
         URI uri = URI.create("http://127.0.0.1:" + server.port() + "/metrics");
         HttpResponse<String> plain = http.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, plain.statusCode());
-        text = Exposition.parse(plain.body());
+        scraped = plain.body();
+        text = Exposition.parse(scraped);
         // Prometheus asks for OpenMetrics first: the names must be there too
         HttpResponse<String> om = http.send(HttpRequest.newBuilder(uri)
                 .header("Accept", "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5").GET().build(),

@@ -436,7 +436,8 @@ class MonitorMetricsTest {
 
         assertTrue(has(s, "jvm_memory_used_bytes", "area", "heap"));
         assertTrue(s.stream().anyMatch(x -> x.name().equals("jvm_threads_live_threads") && x.value() > 0));
-        assertTrue(s.stream().anyMatch(x -> x.name().equals("system_cpu_count") && x.value() >= 1));
+        assertTrue(s.stream().anyMatch(x -> x.name().equals("system_cpu_logical_processors") && x.value() >= 1));
+        assertTrue(s.stream().noneMatch(x -> x.name().equals("system_cpu_count")), "a gauge named *_count: lint");
         assertTrue(s.stream().anyMatch(x -> x.name().startsWith("jvm_gc_")));
     }
 
