@@ -692,9 +692,7 @@ class DockerFilesTest {
 
     @Test
     void promtoolAcceptsTheRulesAndTheConfigWhenInstalled() throws Exception {
-        Path promtool = Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
-                .map(d -> Path.of(d, "promtool")).filter(Files::isExecutable).findFirst().orElse(null);
-        assumeTrue(promtool != null, "promtool is not installed (apt-get install prometheus)");
+        Path promtool = promtool();
         run(promtool.toString(), "check", "rules", ALERTS.toString());
         run(promtool.toString(), "check", "config", "--syntax-only", PROMETHEUS.toString());
         // the quality rules fire on a sustained drop across window boundaries, and not for a healthy model
@@ -705,15 +703,21 @@ class DockerFilesTest {
     /** Prometheus' own linter finds nothing in the real scrape (it refused Micrometer's system_cpu_count). */
     @Test
     void promtoolLintsTheRealScrapeCleanWhenInstalled() throws Exception {
-        Path promtool = Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
-                .map(d -> Path.of(d, "promtool")).filter(Files::isExecutable).findFirst().orElse(null);
-        assumeTrue(promtool != null, "promtool is not installed (apt-get install prometheus)");
+        Path promtool = promtool();
         Path file = Files.writeString(stateDir.resolve("scrape.txt"), scraped);
         Process p = new ProcessBuilder(promtool.toString(), "check", "metrics").redirectErrorStream(true)
                 .redirectInput(file.toFile()).start();
         String out = new String(p.getInputStream().readAllBytes());
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "promtool check metrics timed out");
         assertEquals(0, p.exitValue(), "promtool check metrics:\n" + out);
+    }
+
+    /** promtool on the PATH; the test is skipped without it (.ci/run installs it). */
+    private static Path promtool() {
+        Path promtool = Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
+                .map(d -> Path.of(d, "promtool")).filter(Files::isExecutable).findFirst().orElse(null);
+        assumeTrue(promtool != null, "promtool is not installed (apt-get install prometheus)");
+        return promtool;
     }
 
     private static String run(String... cmd) throws Exception {
