@@ -27,7 +27,8 @@ import org.apache.kafka.streams.state.Stores;
  * <p>Every {@code interval} of this partition's event time (the largest event time of the events it read,
  * not the task's stream time, which the join-input records from other partitions move too) an
  * {@link IngestWatermark} follows the events through the join-input topic to every join partition; when it
- * has read nothing for {@link #IDLE_AFTER} of wall-clock time, an idle one. A watermark sent to this very
+ * has read nothing for {@link #IDLE_AFTER} of wall-clock time, an idle one (nothing that moved its event time on:
+ * events behind the time it reached are not traffic). A watermark sent to this very
  * partition comes after its direct events, which were joined before it was written.
  *
  * <p>At most one watermark per {@code minSpacing} of wall-clock time: one crossing the interval sooner is held
@@ -149,14 +150,15 @@ public final class IngestProgress implements ProcessorSupplier<byte[], JoinInput
                 }
                 context.forward(record, onThisPartition ? direct : remote);
                 int input = leastOfInputs && record.value() instanceof Label ? 1 : 0;
-                inputActive[input] = true;
                 long ts = record.timestamp(); // the event time (see ParseProcessor)
-                if (ts > inputTime[input] || inputIdle[input]) {
-                    inputTime[input] = Math.max(ts, inputTime[input]);
+                if (ts > inputTime[input]) {
+                    // only an event that moves its input's time on is traffic: an input reading nothing but
+                    // events behind the time it reached (a producer stamping an hour back after current ones)
+                    // neither moved nor went idle, and held every model's windows at that time while it sent
+                    inputActive[input] = true;
+                    inputTime[input] = ts;
                     inputIdle[input] = false;
                     maybeSend();
-                } else if (saidIdle) {
-                    send(false);
                 }
             }
 

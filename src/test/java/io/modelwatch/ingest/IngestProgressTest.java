@@ -137,18 +137,42 @@ class IngestProgressTest {
     }
 
     @Test
-    void theFirstEventAfterAnIdleWatermarkSaysThePartitionIsBackAtOnce() {
+    void theFirstEventPastItsTimeAfterAnIdleWatermarkSaysThePartitionIsBackAtOnce() {
         progress.init(context);
         var wallClock = punctuator(PunctuationType.WALL_CLOCK_TIME).getPunctuator();
         progress.process(label(idJoinedOn(PARTITION), TS + 30_000));
         wallClock.punctuate(0);
         wallClock.punctuate(0);
-        // same minute and behind the largest event time: only the idle watermark before it makes this one
+        // behind the largest event time: not traffic, the partition stays idle
         progress.process(label(idJoinedOn(PARTITION), TS));
+        assertEquals(2, watermarks().size());
+        // same minute, past it: only the idle watermark before it makes this one
         progress.process(label(idJoinedOn(PARTITION), TS + 40_000));
         assertEquals(List.of(new IngestWatermark(PARTITION, TS + 30_000, false),
                 new IngestWatermark(PARTITION, TS + 30_000, true),
-                new IngestWatermark(PARTITION, TS + 30_000, false)), watermarks());
+                new IngestWatermark(PARTITION, TS + 40_000, false)), watermarks());
+    }
+
+    /**
+     * A partition that read current events, then only events an hour back (a producer whose clock jumped back, a
+     * backlog replayed into it): it neither moved nor went idle, and held every window at its time while it sent.
+     */
+    @Test
+    void aPartitionReadingOnlyEventsBehindItsTimeGoesIdleAfterAWholePeriod() {
+        progress.init(context);
+        var wallClock = punctuator(PunctuationType.WALL_CLOCK_TIME).getPunctuator();
+        progress.process(label(idJoinedOn(PARTITION), TS + 3_600_000));
+        wallClock.punctuate(0);
+        for (int period = 0; period < 2; period++) {
+            for (int i = 0; i < 30; i++) {
+                progress.process(label(idJoinedOn(PARTITION), TS + i * 1_000L));
+            }
+            wallClock.punctuate(0);
+        }
+        // idle after a whole period of events behind its time, and again at each period while they come
+        assertEquals(List.of(new IngestWatermark(PARTITION, TS + 3_600_000, false),
+                new IngestWatermark(PARTITION, TS + 3_600_000, true),
+                new IngestWatermark(PARTITION, TS + 3_600_000, true)), watermarks());
     }
 
     @Test
