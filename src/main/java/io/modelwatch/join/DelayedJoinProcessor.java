@@ -136,6 +136,8 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
     private KeyValueStore<Integer, Long> watermarkStore;
     /** Whether an input record came since the last idle check (repartition-inputs: false only). */
     private boolean active;
+    /** The largest record timestamp this task read since it started (what makes a record traffic, see process). */
+    private long largestInputMs = Long.MIN_VALUE;
     /** The last watermark sent downstream (persisted): windows closing at or before it are final there. */
     private long lastWatermark = Long.MIN_VALUE;
 
@@ -258,7 +260,12 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
     @Override
     public void process(Record<byte[], JoinInput> record) {
         replayOnce();
-        active = true;
+        if (record.timestamp() > largestInputMs) {
+            // only a record that moves this task's time on is traffic for the idle check (repartition-inputs:
+            // false): a task reading nothing but records behind its time held every window at that time
+            active = true;
+            largestInputMs = record.timestamp();
+        }
         JoinInput input = record.value();
         if (input instanceof IngestWatermark w) {
             onIngestWatermark(w);

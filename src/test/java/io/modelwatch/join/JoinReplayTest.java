@@ -127,6 +127,25 @@ class JoinReplayTest {
         assertEquals(List.of(new AggregateInput.Idle(0, 1)), idles(), "still quiet: idle again");
     }
 
+    /** Records behind the time a task reached are not traffic: it says it is idle while it reads only those. */
+    @Test
+    void aTaskReadingOnlyRecordsBehindItsTimeSaysItIsIdle() {
+        DelayedJoinProcessor p = start();
+        var idleCheck = context.scheduledPunctuators().stream()
+                .filter(s -> s.getInterval().equals(io.modelwatch.ingest.IngestProgress.IDLE_AFTER))
+                .findFirst().orElseThrow().getPunctuator();
+        feed(p, prediction("a", 10 * MIN));
+        idleCheck.punctuate(0);
+        assertEquals(List.of(), idles(), "a record since the last check: not idle");
+        feed(p, prediction("b", 5 * MIN));
+        feed(p, label("a", 6 * MIN));
+        idleCheck.punctuate(30_000);
+        assertEquals(List.of(new AggregateInput.Idle(0, 1)), idles(), "only records behind its time: idle");
+        feed(p, prediction("c", 11 * MIN));
+        idleCheck.punctuate(60_000);
+        assertEquals(List.of(), idles(), "past its time again: not idle");
+    }
+
     private List<Long> watermarks() {
         return context.forwarded().stream().map(f -> f.record().value())
                 .filter(v -> v instanceof AggregateInput.Watermark)
