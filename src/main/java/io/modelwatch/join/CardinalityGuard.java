@@ -92,13 +92,8 @@ final class CardinalityGuard {
             ofModel = new HashMap<>();
             series.put(model, ofModel); // bounded: admitted models and the overflow name
         }
-        if (!version.equals(IngestLimits.OVERFLOW)) {
-            if (seriesCount >= limits.maxSeries()) {
-                counters.overflowed("series");
-                return series(model, IngestLimits.OVERFLOW);
-            }
-            seriesCount++;
-            store.put("c\u0000" + model + "\u0000" + version, PRESENT);
+        if (!version.equals(IngestLimits.OVERFLOW) && !roomForSeries("c\u0000" + model + "\u0000" + version)) {
+            return series(model, IngestLimits.OVERFLOW);
         }
         ofModel.put(version, new HashMap<>());
         return version;
@@ -118,16 +113,26 @@ final class CardinalityGuard {
             values = new HashSet<>();
             ofVersion.put(dimension, values); // bounded: configured dimensions
         }
-        if (!value.equals(IngestLimits.OVERFLOW)) {
-            if (seriesCount >= limits.maxSeries()) {
-                counters.overflowed("series");
-                return sliceSeries(model, version, dimension, IngestLimits.OVERFLOW);
-            }
-            seriesCount++;
-            store.put("c\u0000" + model + "\u0000" + version + "\u0000" + dimension + "\u0000" + value, PRESENT);
+        if (!value.equals(IngestLimits.OVERFLOW) && !roomForSeries(
+                "c\u0000" + model + "\u0000" + version + "\u0000" + dimension + "\u0000" + value)) {
+            return sliceSeries(model, version, dimension, IngestLimits.OVERFLOW);
         }
         values.add(value);
         return value;
+    }
+
+    /**
+     * Admits one more series under {@code storeKey} (counted and stored) when {@code limits.max-series} leaves
+     * room; else counts the overflow. The overflow names' series need no room (the other limits bound them).
+     */
+    private boolean roomForSeries(String storeKey) {
+        if (seriesCount >= limits.maxSeries()) {
+            counters.overflowed("series");
+            return false;
+        }
+        seriesCount++;
+        store.put(storeKey, PRESENT);
+        return true;
     }
 
     /** A name within its group (a model's versions, a dimension's values), its store key built on admission. */

@@ -106,9 +106,7 @@ class JoinReplayTest {
     @Test
     void aTaskReadingItsOwnInputsSaysWhenItIsIdle() {
         DelayedJoinProcessor p = start();
-        var idleCheck = context.scheduledPunctuators().stream()
-                .filter(s -> s.getInterval().equals(io.modelwatch.ingest.IngestProgress.IDLE_AFTER))
-                .findFirst().orElseThrow().getPunctuator();
+        var idleCheck = idleCheck();
         context.setCurrentStreamTimeMs(-1); // a task that never read a record
         idleCheck.punctuate(0);
         assertEquals(List.of(), watermarks(), "nothing read: no time to send");
@@ -131,9 +129,7 @@ class JoinReplayTest {
     @Test
     void aTaskReadingOnlyRecordsBehindItsTimeSaysItIsIdle() {
         DelayedJoinProcessor p = start();
-        var idleCheck = context.scheduledPunctuators().stream()
-                .filter(s -> s.getInterval().equals(io.modelwatch.ingest.IngestProgress.IDLE_AFTER))
-                .findFirst().orElseThrow().getPunctuator();
+        var idleCheck = idleCheck();
         feed(p, prediction("a", 10 * MIN));
         idleCheck.punctuate(0);
         assertEquals(List.of(), idles(), "a record since the last check: not idle");
@@ -144,6 +140,13 @@ class JoinReplayTest {
         feed(p, prediction("c", 11 * MIN));
         idleCheck.punctuate(60_000);
         assertEquals(List.of(), idles(), "past its time again: not idle");
+    }
+
+    /** The task's idle check (repartition-inputs: false), every IngestProgress.IDLE_AFTER of wall-clock time. */
+    private org.apache.kafka.streams.processor.Punctuator idleCheck() {
+        return context.scheduledPunctuators().stream()
+                .filter(s -> s.getInterval().equals(io.modelwatch.ingest.IngestProgress.IDLE_AFTER))
+                .findFirst().orElseThrow().getPunctuator();
     }
 
     private List<Long> watermarks() {
