@@ -2,12 +2,14 @@ package io.modelwatch.alerts;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -33,14 +35,14 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
     private final AlertCounters counters;
     /** The tags the topology slices by: an episode of a slice of another tag gets no record any more. */
     private final Set<String> sliceDimensions;
-    /** Parsed topic rules by name, re-parsed only when their JSON changes; rule = null when invalid. */
-    private final Map<String, Parsed> topicRules = new HashMap<>();
+    /** Parsed topic rules by their key's bytes, re-parsed only when their value changes; rule = null when invalid. */
+    private final Map<Bytes, Parsed> topicRules = new HashMap<>();
     /** Names on the rules topic whose value is unreadable and of which no readable version was seen. */
     private final Set<String> unreadableTopicRules = new HashSet<>();
 
     private ProcessorContext<String, String> context;
     private KeyValueStore<String, byte[]> state;
-    private KeyValueStore<String, String> rulesStore;
+    private KeyValueStore<Bytes, byte[]> rulesStore;
     /**
      * The task's event time for {@code resolve_when_silent}: the newest window start of any final record this
      * instance processed, and the wall-clock moment it moved there. While no final comes through, the task's time
@@ -52,7 +54,7 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
     private long newestFinalStart = Long.MIN_VALUE;
     private long newestFinalWallMs;
 
-    private record Parsed(String json, AlertRule rule) {
+    private record Parsed(String name, byte[] value, AlertRule rule) {
     }
 
     AlertEvaluator(List<AlertRule> rules, int topologyRolling, Duration windowSize, List<String> sliceDimensions,
@@ -323,18 +325,18 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
     /** The file's rules with the topic's on top (same name: the topic's wins); disabled ones included. */
     private List<AlertRule> currentRules() {
         Map<String, AlertRule> rules = fileRules;
-        Set<String> seen = null;
+        Set<Bytes> seen = null;
         unreadableTopicRules.clear();
-        try (KeyValueIterator<String, String> it = rulesStore.all()) {
+        try (KeyValueIterator<Bytes, byte[]> it = rulesStore.all()) {
             while (it.hasNext()) {
-                KeyValue<String, String> kv = it.next();
+                KeyValue<Bytes, byte[]> kv = it.next();
                 if (kv.key == null || kv.value == null) {
                     continue;
                 }
                 Parsed p = topicRules.get(kv.key);
-                if (p == null || !p.json().equals(kv.value)) {
+                if (p == null || !Arrays.equals(p.value(), kv.value)) {
                     // an unreadable edit keeps the last readable version of the rule in force
-                    p = parse(kv.key, kv.value, p == null ? null : p.rule());
+                    p = parse(RulesTopicEntry.decode(kv.key.get(), kv.value), kv.value, p == null ? null : p.rule());
                     topicRules.put(kv.key, p);
                 }
                 if (seen == null) {
@@ -343,9 +345,9 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
                 }
                 seen.add(kv.key);
                 if (p.rule() != null) {
-                    rules.put(kv.key, p.rule());
+                    rules.put(p.name(), p.rule());
                 } else {
-                    unreadableTopicRules.add(kv.key);
+                    unreadableTopicRules.add(p.name());
                 }
             }
         }
@@ -358,11 +360,10 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
     }
 
     /** Parses a topic value; an unreadable one keeps {@code inForce} (the last readable version, or null). */
-    private Parsed parse(String name, String json, AlertRule inForce) {
+    private Parsed parse(RulesTopicEntry entry, byte[] value, AlertRule inForce) {
+        String name = entry.name();
         try {
-            AlertRule rule = Rules.parseJson(name, json);
-            Rules.checkAgainst(rule, topologyRolling);
-            return new Parsed(json, rule);
+            return new Parsed(name, value, entry.rule(topologyRolling));
         } catch (RulesException e) {
             // once per distinct invalid value: the rule in force (this topic's last readable version, else
             // the file's of that name, if any) stays
@@ -370,7 +371,7 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
             LOG.warn("ignoring rule '{}' from the rules topic, {}: {}", name,
                     inForce == null ? "no earlier version seen" : "its last readable version stays",
                     e.getMessage().replace("\n  ", " ")); // its problems one a line: the log's line stays one
-            return new Parsed(json, inForce);
+            return new Parsed(name, value, inForce);
         }
     }
 }

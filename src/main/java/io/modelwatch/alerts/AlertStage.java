@@ -5,7 +5,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.BytesDeserializer;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -58,17 +60,20 @@ public final class AlertStage implements ProcessorSupplier<String, String, Strin
                 Serdes.ByteArray()));
     }
 
-    /** Adds the rules topic as the global store every evaluator reads (rule name → rule JSON). */
+    /**
+     * Adds the rules topic as the global store every evaluator reads (rule name → rule JSON), as bytes: the
+     * readers decode them ({@link RulesTopicEntry}), so that bytes which are not UTF-8 are refused, not replaced.
+     */
     public static void addRulesStore(Topology topology, String rulesTopic) {
-        StoreBuilder<KeyValueStore<String, String>> store = Stores.keyValueStoreBuilder(
-                StateStores.small(RULES_STORE), Serdes.String(), Serdes.String()).withLoggingDisabled();
-        topology.addGlobalStore(store, RULES_SOURCE, new StringDeserializer(), new StringDeserializer(), rulesTopic,
+        StoreBuilder<KeyValueStore<Bytes, byte[]>> store = Stores.keyValueStoreBuilder(
+                StateStores.small(RULES_STORE), Serdes.Bytes(), Serdes.ByteArray()).withLoggingDisabled();
+        topology.addGlobalStore(store, RULES_SOURCE, new BytesDeserializer(), new ByteArrayDeserializer(), rulesTopic,
                 RULES_PROCESSOR, RulesUpdate::new);
     }
 
     /** Copies the topic into the store as is (restoration does the same, bypassing this); a tombstone deletes. */
-    static final class RulesUpdate implements Processor<String, String, Void, Void> {
-        private KeyValueStore<String, String> store;
+    static final class RulesUpdate implements Processor<Bytes, byte[], Void, Void> {
+        private KeyValueStore<Bytes, byte[]> store;
 
         @Override
         public void init(ProcessorContext<Void, Void> context) {
@@ -76,7 +81,7 @@ public final class AlertStage implements ProcessorSupplier<String, String, Strin
         }
 
         @Override
-        public void process(Record<String, String> record) {
+        public void process(Record<Bytes, byte[]> record) {
             if (record.key() == null) {
                 return;
             }

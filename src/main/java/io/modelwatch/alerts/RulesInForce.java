@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -29,18 +31,28 @@ public final class RulesInForce {
      * @param rolling     the topology's {@code rolling}, which a topic rule must match to be readable
      */
     public static ObjectNode describe(List<AlertRule> fileRules, Map<String, String> topicValues, int rolling) {
+        List<RulesTopicEntry> entries = new ArrayList<>();
+        topicValues.forEach((name, json) -> {
+            if (name != null && json != null) {
+                entries.add(new RulesTopicEntry(name, json, null));
+            }
+        });
+        return describe(fileRules, entries, rolling);
+    }
+
+    /** As above, from the store's records as they are ({@link RulesTopicEntry#decode}). */
+    public static ObjectNode describe(List<AlertRule> fileRules, Collection<RulesTopicEntry> topicValues,
+                                      int rolling) {
         TreeMap<String, ObjectNode> inForce = new TreeMap<>();
         for (AlertRule r : fileRules) {
             inForce.put(r.name(), entry(r, "file", false));
         }
         TreeMap<String, ObjectNode> unreadable = new TreeMap<>();
-        topicValues.forEach((name, json) -> {
-            if (name == null || json == null) {
-                return;
-            }
+        for (RulesTopicEntry topicValue : topicValues) {
+            String name = topicValue.name();
+            String json = topicValue.json();
             try {
-                AlertRule rule = Rules.parseJson(name, json);
-                Rules.checkAgainst(rule, rolling);
+                AlertRule rule = topicValue.rule(rolling);
                 inForce.put(name, entry(rule, "topic", inForce.containsKey(name)));
             } catch (RulesException e) {
                 // names, problems (which quote names and fields) and values are anything anyone published: cut
@@ -53,7 +65,7 @@ public final class RulesInForce {
                 u.put("file_has_rule", inForce.containsKey(name));
                 unreadable.put(name, u);
             }
-        });
+        }
         ObjectNode root = JSON.createObjectNode();
         ArrayNode rules = root.putArray("rules");
         inForce.values().forEach(rules::add);

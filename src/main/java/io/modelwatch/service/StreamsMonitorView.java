@@ -8,6 +8,7 @@ import io.modelwatch.ModelwatchTopology;
 import io.modelwatch.alerts.AlertRule;
 import io.modelwatch.alerts.AlertStage;
 import io.modelwatch.alerts.RulesInForce;
+import io.modelwatch.alerts.RulesTopicEntry;
 import io.modelwatch.metrics.Curves;
 import io.modelwatch.metrics.WindowAggregate;
 import io.modelwatch.serving.MonitorView;
@@ -30,7 +31,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -144,11 +144,11 @@ final class StreamsMonitorView implements MonitorView {
             // store() throws a plain IllegalStateException while shutting down or failed: 503, not 500
             throw new InvalidStateStoreException("Kafka Streams is " + state);
         }
-        Map<String, String> topic = new TreeMap<>();
-        ReadOnlyKeyValueStore<String, String> store = streams.store(StoreQueryParameters.fromNameAndType(
-                AlertStage.RULES_STORE, QueryableStoreTypes.<String, String>keyValueStore()));
-        try (KeyValueIterator<String, String> it = store.all()) {
-            it.forEachRemaining(kv -> topic.put(kv.key, kv.value));
+        List<RulesTopicEntry> topic = new ArrayList<>();
+        ReadOnlyKeyValueStore<Bytes, byte[]> store = streams.store(StoreQueryParameters.fromNameAndType(
+                AlertStage.RULES_STORE, QueryableStoreTypes.<Bytes, byte[]>keyValueStore()));
+        try (KeyValueIterator<Bytes, byte[]> it = store.all()) {
+            it.forEachRemaining(kv -> topic.add(RulesTopicEntry.decode(kv.key.get(), kv.value)));
         }
         return Optional.of(RulesInForce.describe(fileRules, topic, instance.rolling));
     }

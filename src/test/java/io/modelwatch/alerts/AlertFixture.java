@@ -19,7 +19,6 @@ import java.util.Properties;
 import java.util.stream.Stream;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
@@ -48,7 +47,7 @@ final class AlertFixture implements AutoCloseable {
     private final boolean ownsStateDir;
     private final TestInputTopic<byte[], byte[]> predictions;
     private final TestInputTopic<byte[], byte[]> labels;
-    private final TestInputTopic<String, String> rules;
+    private final TestInputTopic<byte[], byte[]> rules;
     private final TestOutputTopic<String, String> metrics;
     private final TestOutputTopic<String, String> alerts;
     private long seq;
@@ -80,7 +79,7 @@ final class AlertFixture implements AutoCloseable {
         predictions = driver.createInputTopic(settings.predictionsTopic(), new ByteArraySerializer(),
                 new ByteArraySerializer());
         labels = driver.createInputTopic(settings.labelsTopic(), new ByteArraySerializer(), new ByteArraySerializer());
-        rules = driver.createInputTopic(settings.rulesTopic(), new StringSerializer(), new StringSerializer());
+        rules = driver.createInputTopic(settings.rulesTopic(), new ByteArraySerializer(), new ByteArraySerializer());
         metrics = driver.createOutputTopic(settings.metricsTopic(), new StringDeserializer(), new StringDeserializer());
         alerts = driver.createOutputTopic(settings.alertsTopic(), new StringDeserializer(), new StringDeserializer());
     }
@@ -145,10 +144,15 @@ final class AlertFixture implements AutoCloseable {
     }
 
     void publishRule(AlertRule rule) {
-        rules.pipeInput(rule.name(), rule.toJson());
+        publishRule(rule.name(), rule.toJson());
     }
 
     void publishRule(String name, String json) {
+        publishRule(name.getBytes(StandardCharsets.UTF_8), json == null ? null : json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A rules-topic record as bytes, which need not be UTF-8. */
+    void publishRule(byte[] name, byte[] json) {
         rules.pipeInput(name, json);
     }
 

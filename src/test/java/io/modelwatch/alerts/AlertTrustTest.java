@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -176,6 +177,31 @@ class AlertTrustTest {
             assertEquals(List.of("RESOLVED"), resolved.stream().map(a -> a.get("state").asText()).toList(),
                     "judged by the readable version: a healthy window resolves");
             assertEquals(fired.get(0).get("alert_id"), resolved.get(0).get("alert_id"));
+        }
+    }
+
+    /**
+     * An edit whose bytes are not UTF-8 is unreadable, not read with U+FFFD in their place: "fraud\uFFFD*" would
+     * select no model, withdraw the firing episode and judge nothing more.
+     */
+    @Test
+    void aRuleEditThatIsNotUtf8KeepsTheRuleInForce() {
+        try (AlertFixture f = new AlertFixture(AlertFixture.hourly(List.of()).build())) {
+            f.publishRule("f1-topic", "{\"models\":[\"fraud*\"],\"metric\":\"f1\",\"below\":0.8,\"min_labeled\":50}");
+            f.window(0, 100, 0.6);
+            f.close(0);
+            assertEquals(List.of("FIRING"), wholeModel(f.alerts()).stream().map(a -> a.get("state").asText()).toList());
+            byte[] edit = "{\"models\":[\"fraud?*\"],\"metric\":\"f1\",\"below\":0.8,\"min_labeled\":50}"
+                    .getBytes(StandardCharsets.UTF_8);
+            edit[17] = (byte) 0xFF; // the '?'
+            f.publishRule("f1-topic".getBytes(StandardCharsets.UTF_8), edit);
+            f.driver.advanceWallClockTime(AlertEvaluator.WITHDRAWN_CHECK.multipliedBy(2));
+            assertEquals(List.of(), wholeModel(f.alerts()), "not withdrawn: the rule in force stays");
+            assertEquals(1, f.counters.alerts().invalidTopicRules());
+            f.window(1, 100, 0.9);
+            f.close(1);
+            assertEquals(List.of("RESOLVED"), wholeModel(f.alerts()).stream().map(a -> a.get("state").asText()).toList(),
+                    "judged by the readable version");
         }
     }
 

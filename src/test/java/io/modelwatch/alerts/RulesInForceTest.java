@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -74,6 +75,26 @@ class RulesInForceTest {
         JsonNode cut = entry(d.get("unreadable"), "cut");
         assertFalse(cut.get("file_has_rule").asBoolean());
         assertEquals(RulesInForce.SHOWN_VALUE_CHARS + 1, cut.get("value").asText().length(), "cut, with an ellipsis");
+    }
+
+    /** Bytes that are not UTF-8, in a value or a key, make the record unreadable, saying where. */
+    @Test
+    void aRecordThatIsNotUtf8IsUnreadable() {
+        byte[] value = "{\"models\":[\"*\"],\"metric\":\"accuracy\",\"below\":0.9}".getBytes(StandardCharsets.UTF_8);
+        byte[] bad = value.clone();
+        bad[12] = (byte) 0xC3; // a lead byte before '"': truncated sequence
+        byte[] badKey = {'k', (byte) 0xFF};
+        List<RulesTopicEntry> topic = List.of(
+                RulesTopicEntry.decode("fine\uFFFD".getBytes(StandardCharsets.UTF_8), value), // a real U+FFFD is UTF-8
+                RulesTopicEntry.decode("bad-value".getBytes(StandardCharsets.UTF_8), bad),
+                RulesTopicEntry.decode(badKey, value));
+        ObjectNode d = RulesInForce.describe(List.of(), topic, 1);
+
+        assertEquals(List.of("fine\uFFFD"), names(d.get("rules")));
+        assertEquals("rule 'bad-value': not valid UTF-8 (byte 12 of the value)",
+                entry(d.get("unreadable"), "bad-value").get("problems").asText());
+        assertEquals("rule 'k\uFFFD': its key is not valid UTF-8 (byte 1)",
+                entry(d.get("unreadable"), "k\uFFFD").get("problems").asText());
     }
 
     @Test
