@@ -138,6 +138,12 @@ final class MetricsView {
         int pos = indexOf(labels, POSITIVE);
         switch (metric) {
             case "accuracy", "precision_micro", "recall_micro", "f1_micro" -> {
+                if (!confusion.has("matrix")) {
+                    // a record of too many classes for its matrix: the labelled pairs are its cells' sum, and
+                    // accuracy × labelled rounds to the correct count exactly (accuracy is correct / labelled
+                    // within half an ulp, so the product is within 2^-52 of it relative, under 0.5 below 2^51)
+                    return labeled == 0 ? null : Intervals.wilson(Math.round(value * labeled), labeled, confidence);
+                }
                 long correct = 0;
                 long total = 0;
                 for (int i = 0; i < k; i++) {

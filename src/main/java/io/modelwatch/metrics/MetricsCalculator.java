@@ -1,5 +1,6 @@
 package io.modelwatch.metrics;
 
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 
@@ -17,6 +18,13 @@ public final class MetricsCalculator {
             "roc_auc", "average_precision");
     static final List<String> MULTICLASS_KEYS = List.of("roc_auc_ovr", "roc_auc_ovr_weighted", "roc_auc_ovo");
 
+    /**
+     * The most classes whose confusion matrix is built for the record: a larger one, at least 2 bytes a cell
+     * ("0,"), cannot fit a metrics record (1,000,000 bytes), and built densely it takes 8 bytes a cell (200 MB
+     * for 5,000 classes) at every update. Every figure comes from the counts of the cells that are not 0.
+     */
+    public static final int MAX_MATRIX_CLASSES = 707;
+
     private MetricsCalculator() {
     }
 
@@ -26,13 +34,8 @@ public final class MetricsCalculator {
         boolean binary = isBinary(agg);
 
         int k = labels.size();
-        long[][] matrix = new long[k][k];
-        for (int i = 0; i < k; i++) {
-            for (int j = 0; j < k; j++) {
-                matrix[i][j] = agg.confusionCount(labels.get(i), labels.get(j));
-            }
-        }
-        LinkedHashMap<String, ClassFigures> perClass = perClass(labels, matrix);
+        ClassCounts counts = ClassCounts.of(agg, labels);
+        LinkedHashMap<String, ClassFigures> perClass = perClass(labels, counts);
 
         LinkedHashMap<String, Double> metrics = new LinkedHashMap<>();
         for (String key : AVERAGED_KEYS) {
@@ -42,7 +45,7 @@ public final class MetricsCalculator {
             metrics.put(key, null);
         }
         if (k > 0) { // without a labelled pair every figure stays undefined
-            averages(perClass, matrix, metrics);
+            averages(perClass, counts, metrics);
             metrics.put("log_loss", ratio(agg.logLossSum(), agg.logLossCount()));
             if (binary) {
                 binaryFigures(agg, perClass, metrics);
@@ -52,7 +55,45 @@ public final class MetricsCalculator {
         }
         metrics.put("label_coverage", ratio(agg.labeled(), agg.predictions()));
         metrics.put("label_delay_mean_ms", ratio(agg.labelDelaySumMs(), agg.labeled()));
-        return new MetricsResult(binary, labels, matrix, perClass, metrics);
+        return new MetricsResult(binary, labels, k <= MAX_MATRIX_CLASSES ? matrix(agg, labels) : null, perClass,
+                metrics);
+    }
+
+    private static long[][] matrix(WindowAggregate agg, List<String> labels) {
+        int k = labels.size();
+        long[][] matrix = new long[k][k];
+        for (int i = 0; i < k; i++) {
+            for (int j = 0; j < k; j++) {
+                matrix[i][j] = agg.confusionCount(labels.get(i), labels.get(j));
+            }
+        }
+        return matrix;
+    }
+
+    /** Per class (in {@code labels}' order) its true positives, predictions and support: the matrix's diagonal,
+     * column and row sums, from the cells that are not 0. */
+    private record ClassCounts(long[] tp, long[] predicted, long[] support) {
+
+        static ClassCounts of(WindowAggregate agg, List<String> labels) {
+            int k = labels.size();
+            HashMap<String, Integer> index = new HashMap<>(2 * k);
+            for (int i = 0; i < k; i++) {
+                index.put(labels.get(i), i);
+            }
+            ClassCounts c = new ClassCounts(new long[k], new long[k], new long[k]);
+            agg.confusion.forEach((y, row) -> {
+                int t = index.get(y);
+                row.forEach((predicted, n) -> {
+                    int p = index.get(predicted);
+                    c.support[t] += n;
+                    c.predicted[p] += n;
+                    if (t == p) {
+                        c.tp[t] += n;
+                    }
+                });
+            });
+            return c;
+        }
     }
 
     /** The window's classes, scored and true, are within {0, 1}: it gets the binary figures. */
@@ -69,17 +110,10 @@ public final class MetricsCalculator {
         return true;
     }
 
-    private static LinkedHashMap<String, ClassFigures> perClass(List<String> labels, long[][] matrix) {
+    private static LinkedHashMap<String, ClassFigures> perClass(List<String> labels, ClassCounts counts) {
         LinkedHashMap<String, ClassFigures> perClass = new LinkedHashMap<>();
         for (int c = 0; c < labels.size(); c++) {
-            long tp = matrix[c][c];
-            long predicted = 0;
-            long support = 0;
-            for (int i = 0; i < labels.size(); i++) {
-                predicted += matrix[i][c];
-                support += matrix[c][i];
-            }
-            perClass.put(labels.get(c), figures(tp, predicted, support));
+            perClass.put(labels.get(c), figures(counts.tp[c], counts.predicted[c], counts.support[c]));
         }
         return perClass;
     }
@@ -96,15 +130,13 @@ public final class MetricsCalculator {
         return new ClassFigures(p, r, f1, support);
     }
 
-    private static void averages(LinkedHashMap<String, ClassFigures> perClass, long[][] matrix,
+    private static void averages(LinkedHashMap<String, ClassFigures> perClass, ClassCounts counts,
                                  LinkedHashMap<String, Double> metrics) {
         long correct = 0;
         long total = 0;
-        for (int i = 0; i < matrix.length; i++) {
-            correct += matrix[i][i];
-            for (long v : matrix[i]) {
-                total += v;
-            }
+        for (int c = 0; c < counts.tp.length; c++) {
+            correct += counts.tp[c];
+            total += counts.support[c];
         }
         metrics.put("accuracy", (double) correct / total);
         // micro: ΣTP / ΣPredicted and ΣTP / ΣSupport, both n for single-label data

@@ -7,8 +7,8 @@ import java.util.Objects;
 
 /**
  * The figures of one window. {@code labels} orders both axes of {@code matrix} (rows true,
- * columns predicted); {@code metrics} keeps scikit-learn's key order and holds {@code null} for an
- * undefined figure.
+ * columns predicted), null beyond {@link MetricsCalculator#MAX_MATRIX_CLASSES} classes; {@code metrics} keeps
+ * scikit-learn's key order and holds {@code null} for an undefined figure.
  */
 public record MetricsResult(boolean binary, List<String> labels, long[][] matrix,
                             LinkedHashMap<String, ClassFigures> perClass, LinkedHashMap<String, Double> metrics) {

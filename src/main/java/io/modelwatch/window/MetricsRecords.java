@@ -51,9 +51,11 @@ public final class MetricsRecords {
     public static String value(AggregationKey key, long windowStart, long windowEnd, int rolling, boolean isFinal,
                                WindowAggregate agg) {
         MetricsResult m = MetricsCalculator.compute(agg);
-        String full = value(key, windowStart, windowEnd, rolling, isFinal, agg, m, Detail.FULL);
-        if (fits(full)) {
-            return full;
+        if (m.matrix() != null) {
+            String full = value(key, windowStart, windowEnd, rolling, isFinal, agg, m, Detail.FULL);
+            if (fits(full)) {
+                return full;
+            }
         }
         String withoutMatrix = value(key, windowStart, windowEnd, rolling, isFinal, agg, m, Detail.WITHOUT_MATRIX);
         return fits(withoutMatrix) ? withoutMatrix

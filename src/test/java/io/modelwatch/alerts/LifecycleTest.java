@@ -335,6 +335,24 @@ class LifecycleTest {
         assertNull(record(0, true, 50, 10, 20, 20, null).value("roc_auc"), "undefined figure");
     }
 
+    /**
+     * A record that leaves out its matrix (too many classes for it) still gives accuracy's interval: the correct
+     * count from accuracy × labelled, exact (here 1,234,567 of 2,345,678, not a round fraction).
+     */
+    @Test
+    void accuracysIntervalWithoutTheMatrix() {
+        ObjectNode r = JSON.createObjectNode();
+        r.put("model_id", "intents").put("model_version", "v1").put("window_start", 0).put("window_end", 3600_000);
+        r.put("final", true).put("predictions", 2_345_678).put("labeled", 2_345_678);
+        r.putArray("omitted").add("confusion_matrix.matrix");
+        r.putObject("confusion_matrix").putArray("labels").add("a").add("b").add("c");
+        double accuracy = 1_234_567.0 / 2_345_678;
+        r.putObject("metrics").put("accuracy", accuracy);
+        MetricsView v = MetricsView.of(r);
+        assertArrayEquals(Intervals.wilson(1_234_567, 2_345_678, 0.95), v.interval("accuracy", accuracy, 0.95));
+        assertArrayEquals(Intervals.wilson(1_234_567, 2_345_678, 0.99), v.interval("f1_micro", accuracy, 0.99));
+    }
+
     @Test
     void confidenceRuleBreachesOnlyWhenTheWholeIntervalIsBelow() {
         AlertRule r = rule("{\"models\":[\"*\"],\"metric\":\"accuracy\",\"below\":0.8,\"confidence\":0.95}");

@@ -164,6 +164,46 @@ class MetricsCalculatorTest {
         assertMetric(r, "label_delay_mean_ms", 0.0);
     }
 
+    /**
+     * A window of more classes than {@link MetricsCalculator#MAX_MATRIX_CLASSES}: no dense matrix (it could not fit
+     * a record, and took 8 bytes a cell at every update), the figures from the non-zero cells, checked against
+     * counts taken from the pairs themselves.
+     */
+    @Test
+    void aWindowOfManyClassesHasItsFiguresWithoutTheDenseMatrix() {
+        int k = MetricsCalculator.MAX_MATRIX_CLASSES + 200;
+        List<Outcome> pairs = new ArrayList<>();
+        Map<String, long[]> counts = new TreeMap<>(); // class -> {tp, predicted, support}
+        for (int i = 0; i < 5 * k; i++) {
+            String y = "c" + (i % k);
+            String predicted = "c" + (i % 3 == 0 ? i % k : (7 * i) % k);
+            pairs.add(new Outcome(predicted, y, new String[]{predicted}, new double[]{1.0}, 0));
+            counts.computeIfAbsent(y, c -> new long[3])[2]++;
+            counts.computeIfAbsent(predicted, c -> new long[3])[1]++;
+            if (y.equals(predicted)) {
+                counts.get(y)[0]++;
+            }
+        }
+        MetricsResult r = MetricsCalculator.compute(WindowAggregate.of(pairs));
+        assertNull(r.matrix());
+        assertEquals(k, r.labels().size());
+        long correct = 0;
+        double f1Sum = 0;
+        for (Map.Entry<String, long[]> e : counts.entrySet()) {
+            long[] c = e.getValue();
+            double f1 = c[0] == 0 ? 0 : 2.0 * c[0] / (c[1] + c[2]);
+            assertClass(r, e.getKey(), (double) c[0] / c[1], (double) c[0] / c[2], f1, c[2]);
+            correct += c[0];
+            f1Sum += f1;
+        }
+        assertMetric(r, "accuracy", (double) correct / pairs.size());
+        assertMetric(r, "f1_macro", f1Sum / k);
+
+        List<Outcome> fewer = pairs.stream().filter(o -> Integer.parseInt(o.label().substring(1)) < 300
+                && Integer.parseInt(o.predicted().substring(1)) < 300).toList();
+        assertEquals(300, MetricsCalculator.compute(WindowAggregate.of(fewer)).matrix().length, "a matrix that fits");
+    }
+
     @Test
     void multiclassWindowByHand() {
         MetricsResult r = compute(
