@@ -1,5 +1,6 @@
 package io.modelwatch.metrics;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -189,74 +190,91 @@ public final class MetricsCalculator {
      */
     private static void multiclassFigures(WindowAggregate agg, List<String> classes,
                                           LinkedHashMap<String, Double> metrics) {
-        if (classes.size() < 2 || !classes.containsAll(agg.scoredTrueLabels())) {
+        List<String> trueLabels = agg.scoredTrueLabels();
+        // every true label a class, and every class a true label (trueLabels has no duplicate): else a class
+        // without a true sample leaves both figures undefined, and nothing need be ranked
+        if (classes.size() < 2 || trueLabels.size() != classes.size() || !classes.containsAll(trueLabels)) {
             return;
         }
-        // scores[y][c]: the scores for class c of the pairs whose true label is y, flattened once
         int n = classes.size();
-        ScoreCounts[][] scores = new ScoreCounts[n][n];
-        for (int y = 0; y < n; y++) {
-            for (int c = 0; c < n; c++) {
-                scores[y][c] = agg.scoreCounts(classes.get(y), classes.get(c));
-            }
-        }
-        // twiceU[c][y]: class c's scores of true label c ranked against those of true label y. One-vs-rest
-        // sums a row, one-vs-one's A(c|y) is one cell: one walk per ordered pair serves both
-        long[][] twiceU = new long[n][n];
+        HashMap<String, Integer> index = new HashMap<>(2 * n);
         for (int c = 0; c < n; c++) {
-            for (int y = 0; y < n; y++) {
-                if (y != c) {
-                    twiceU[c][y] = Ranking.twiceU(scores[c][c], scores[y][c]);
+            index.put(classes.get(c), c);
+        }
+        // per true label y its scored pairs, and which classes its rows list: a class a row does not list scores
+        // 0.0, so a column's cell (y, c) of no listed score is "scored[y] pairs at 0.0", ranked without a histogram
+        long[] scored = new long[n];
+        List<List<Integer>> listedBy = new ArrayList<>(n); // class c -> the true labels y whose rows list c
+        for (int c = 0; c < n; c++) {
+            listedBy.add(new ArrayList<>());
+        }
+        for (int y = 0; y < n; y++) {
+            scored[y] = agg.scoredPairs(classes.get(y));
+            for (String c : agg.listedClasses(classes.get(y))) {
+                Integer at = index.get(c);
+                if (at != null) { // not the pair count's own cell
+                    listedBy.get(at).add(y);
                 }
             }
         }
-        oneVsRest(scores, twiceU, metrics);
-        metrics.put("roc_auc_ovo", oneVsOne(scores, twiceU));
-    }
-
-    private static void oneVsRest(ScoreCounts[][] scores, long[][] twiceU, LinkedHashMap<String, Double> metrics) {
-        int n = scores.length;
+        double[] ovr = new double[n];
+        // A(a|b) for a < b, a-major; then (A(a|b) + A(b|a)) / 2, summed in that order
+        double[] pairs = new double[n * (n - 1) / 2];
+        // one class's column at a time, the scores for class c of the pairs of each true label y: memory for a
+        // column's listed cells, not n² histograms (a window of 2,000 classes took over 1 GB so)
+        long[] twiceU = new long[n];
+        for (int c = 0; c < n; c++) {
+            String scoreClass = classes.get(c);
+            ScoreCounts own = agg.scoreCounts(scoreClass, scoreClass);
+            Ranking.Positives positives = new Ranking.Positives(own);
+            long atZero = positives.twiceUPerNegativeAtZero();
+            for (int y = 0; y < n; y++) {
+                twiceU[y] = scored[y] * atZero;
+            }
+            for (int y : listedBy.get(c)) {
+                if (y != c) {
+                    twiceU[y] = positives.twiceU(agg.scoreCounts(classes.get(y), scoreClass));
+                }
+            }
+            long restU = 0; // U is additive over a partition of the negatives
+            long rest = 0;
+            for (int y = 0; y < n; y++) {
+                if (y == c) {
+                    continue;
+                }
+                restU += twiceU[y];
+                rest += scored[y];
+                double cGivenY = Ranking.auc(twiceU[y], own.total, scored[y]);
+                if (c < y) {
+                    pairs[pairIndex(c, y, n)] = cGivenY;
+                } else {
+                    int i = pairIndex(y, c, n);
+                    pairs[i] = (pairs[i] + cGivenY) / 2;
+                }
+            }
+            ovr[c] = Ranking.auc(restU, own.total, rest);
+        }
         double macro = 0;
         double weighted = 0;
         long prevalence = 0;
         for (int c = 0; c < n; c++) {
-            long restU = 0;
-            long rest = 0;
-            for (int y = 0; y < n; y++) {
-                if (y != c) {
-                    restU += twiceU[c][y]; // U is additive over a partition of the negatives
-                    rest += scores[y][c].total;
-                }
-            }
-            Double auc = Ranking.auc(restU, scores[c][c].total, rest);
-            if (auc == null) {
-                return; // a class without a true sample
-            }
-            long support = scores[c][c].total;
-            macro += auc;
-            weighted += auc * support;
-            prevalence += support;
+            macro += ovr[c];
+            weighted += ovr[c] * scored[c];
+            prevalence += scored[c];
         }
         metrics.put("roc_auc_ovr", macro / n);
         metrics.put("roc_auc_ovr_weighted", weighted / prevalence);
+        // Hand and Till: the mean over class pairs {a, b} of (A(a|b) + A(b|a)) / 2, scores not renormalised
+        double sum = 0;
+        for (double pair : pairs) {
+            sum += pair;
+        }
+        metrics.put("roc_auc_ovo", sum / pairs.length);
     }
 
-    /** Hand and Till: the mean over class pairs {a, b} of (A(a|b) + A(b|a)) / 2. */
-    private static Double oneVsOne(ScoreCounts[][] scores, long[][] twiceU) {
-        int n = scores.length;
-        double sum = 0;
-        for (int a = 0; a < n; a++) {
-            for (int b = a + 1; b < n; b++) {
-                // A(a|b) ranks the pairs with y in {a, b} by s_a, A(b|a) by s_b; scores not renormalised
-                Double aGivenB = Ranking.auc(twiceU[a][b], scores[a][a].total, scores[b][a].total);
-                Double bGivenA = Ranking.auc(twiceU[b][a], scores[b][b].total, scores[a][b].total);
-                if (aGivenB == null || bGivenA == null) {
-                    return null;
-                }
-                sum += (aGivenB + bGivenA) / 2;
-            }
-        }
-        return sum / (n * (n - 1) / 2);
+    /** Where pair {a, b}, a < b, of n classes stands in a-major order. */
+    private static int pairIndex(int a, int b, int n) {
+        return a * (2 * n - a - 1) / 2 + (b - a - 1);
     }
 
     private static Double ratio(double sum, long count) {

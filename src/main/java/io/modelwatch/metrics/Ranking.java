@@ -49,6 +49,66 @@ final class Ranking {
     }
 
     /**
+     * One side of positives ranked against many sides of negatives (a class's column in one-vs-rest and one-vs-one
+     * AUC): {@link #twiceU(ScoreCounts)} gives {@link Ranking#twiceU(ScoreCounts, ScoreCounts)}'s integer, by a
+     * search per negative score when the negatives are few. A merge walk costs |pos| + |neg|; most classes'
+     * negatives in a window of many classes are a score or two (unlisted: 0), and the walk over all positives
+     * per class pair made ranking quadratic in the classes times the pairs.
+     */
+    static final class Positives {
+        private final ScoreCounts pos;
+        private final int searchSteps;
+        /** below[i]: the positives scoring under pos.scores[i]; built at the first search. */
+        private long[] below;
+
+        Positives(ScoreCounts pos) {
+            this.pos = pos;
+            this.searchSteps = 33 - Integer.numberOfLeadingZeros(pos.size);
+        }
+
+        /** {@link #twiceU(ScoreCounts)} of one negative pair scoring 0.0 (a class its row does not list). */
+        long twiceUPerNegativeAtZero() {
+            long under = 0;
+            long equal = 0;
+            for (int i = 0; i < pos.size && pos.scores[i] <= 0.0; i++) {
+                if (pos.scores[i] == 0.0) {
+                    equal += pos.counts[i];
+                } else {
+                    under += pos.counts[i];
+                }
+            }
+            return 2 * (pos.total - under - equal) + equal;
+        }
+
+        long twiceU(ScoreCounts neg) {
+            if ((long) neg.size * searchSteps >= (long) pos.size + neg.size) {
+                return Ranking.twiceU(pos, neg);
+            }
+            if (below == null) {
+                below = new long[pos.size];
+                for (int i = 1; i < pos.size; i++) {
+                    below[i] = below[i - 1] + pos.counts[i - 1];
+                }
+            }
+            long twice = 0;
+            for (int j = 0; j < neg.size; j++) {
+                // the first positive score at or above this negative one
+                int i = java.util.Arrays.binarySearch(pos.scores, 0, pos.size, neg.scores[j]);
+                long equal = 0;
+                if (i >= 0) {
+                    equal = pos.counts[i];
+                } else {
+                    i = -i - 1;
+                }
+                long under = i < pos.size ? below[i] : pos.total;
+                long above = pos.total - under - equal;
+                twice += neg.counts[j] * (2 * above + equal);
+            }
+            return twice;
+        }
+    }
+
+    /**
      * scikit-learn's step-wise average precision: over distinct thresholds t, descending,
      * Σ (R_t − R_prev)·P_t where P_t and R_t count the pairs scoring ≥ t. {@code null} without a
      * positive.

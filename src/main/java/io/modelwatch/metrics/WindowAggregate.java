@@ -3,6 +3,7 @@ package io.modelwatch.metrics;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -216,13 +217,16 @@ public final class WindowAggregate implements AggregateCells {
 
     /** Classes named by the score rows of the window's predictions (the model's classes), sorted by code point. */
     public List<String> modelClasses() {
-        TreeSet<String> classes = new TreeSet<>(CODE_POINT_ORDER);
+        // hashed, then sorted once: a model naming a few of many classes per row has about a class set per pair
+        HashSet<String> classes = new HashSet<>();
         for (String u : universes.keySet()) {
             if (!u.isEmpty()) {
                 classes.addAll(Arrays.asList(u.split("\u0000", -1)));
             }
         }
-        return new ArrayList<>(classes);
+        List<String> sorted = new ArrayList<>(classes);
+        sorted.sort(CODE_POINT_ORDER);
+        return sorted;
     }
 
     /**
@@ -251,6 +255,22 @@ public final class WindowAggregate implements AggregateCells {
         ScoreCounts listed = h == null ? ScoreCounts.EMPTY : ScoreCounts.of(h);
         ScoreHistogram scored = byClass == null ? null : byClass.get(Outcomes.SCORED_PAIRS);
         return scored == null ? listed : listed.withZeros(total(scored) - listed.total);
+    }
+
+    /** Scored pairs whose true label is {@code y}: each ranks every class, at 0.0 where its row lists none. */
+    long scoredPairs(String y) {
+        Map<String, ScoreHistogram> byClass = scores.get(y);
+        ScoreHistogram scored = byClass == null ? null : byClass.get(Outcomes.SCORED_PAIRS);
+        return scored == null ? 0 : total(scored);
+    }
+
+    /**
+     * The score classes that the rows of the pairs of true label {@code y} list, with a score other than their
+     * pair count ({@link Outcomes#SCORED_PAIRS}); live cells only after {@link #scoredTrueLabels()}.
+     */
+    java.util.Set<String> listedClasses(String y) {
+        Map<String, ScoreHistogram> byClass = scores.get(y);
+        return byClass == null ? java.util.Set.of() : byClass.keySet();
     }
 
     private static long total(ScoreHistogram h) {

@@ -58,6 +58,72 @@ class RankingPropertiesTest {
         }
     }
 
+    /**
+     * Rows that leave classes out rank those classes at 0.0 (without a histogram for them): bit for bit the figures
+     * of the rows written out with those zeros.
+     */
+    @Property
+    void unlistedClassesRankAsWrittenOutZeros(@ForAll("window") List<Outcome> window) {
+        List<Outcome> sparse = new ArrayList<>();
+        List<Outcome> full = new ArrayList<>();
+        for (Outcome o : window) {
+            if (!o.hasScores()) {
+                sparse.add(o);
+                full.add(o);
+                continue;
+            }
+            List<String> listed = new ArrayList<>();
+            List<Double> listedScores = new ArrayList<>();
+            double[] written = o.scores().clone();
+            for (int i = 0; i < written.length; i++) {
+                if (i == 0 || written[i] >= 0.3) {
+                    listed.add(o.scoreClasses()[i]);
+                    listedScores.add(written[i]);
+                } else {
+                    written[i] = 0.0;
+                }
+            }
+            sparse.add(new Outcome(o.predicted(), o.label(), listed.toArray(String[]::new),
+                    listedScores.stream().mapToDouble(Double::doubleValue).toArray(), o.labelDelayMs()));
+            full.add(new Outcome(o.predicted(), o.label(), o.scoreClasses(), written, o.labelDelayMs()));
+        }
+        // an unlabelled row naming every class: both windows have the same model classes
+        Outcome any = window.stream().filter(Outcome::hasScores).findFirst().orElse(null);
+        if (any != null) {
+            Outcome namesAll = new Outcome(any.predicted(), null, any.scoreClasses(), any.scores(), 0);
+            sparse.add(namesAll);
+            full.add(namesAll);
+        }
+        MetricsResult r = MetricsCalculator.compute(WindowAggregate.of(sparse));
+        MetricsResult f = MetricsCalculator.compute(WindowAggregate.of(full));
+        Statistics.collect(r.binary() ? "binary" : "multiclass",
+                r.metrics().get(r.binary() ? "roc_auc" : "roc_auc_ovo") == null ? "undefined" : "defined");
+        for (String key : List.of("roc_auc", "average_precision", "roc_auc_ovr", "roc_auc_ovr_weighted",
+                "roc_auc_ovo")) {
+            assertEquals(f.metrics().get(key), r.metrics().get(key), key);
+        }
+    }
+
+    @Provide
+    Arbitrary<java.util.Map<Double, Long>> histogram() {
+        // a coarse grid: ties between the sides, and 0.0 (the unlisted score) often
+        return net.jqwik.api.Arbitraries.maps(
+                net.jqwik.api.Arbitraries.integers().between(0, 60).map(i -> i / 60.0),
+                net.jqwik.api.Arbitraries.longs().between(1, 4)).ofMaxSize(61);
+    }
+
+    /** A class's column ranks its positives against each true label's scores by search or walk: the same U. */
+    @Property
+    void positivesRankedOnceGiveTheWalksU(@ForAll("histogram") java.util.Map<Double, Long> pos,
+                                          @ForAll("histogram") java.util.Map<Double, Long> neg) {
+        ScoreCounts p = ScoreCounts.of(new java.util.TreeMap<>(pos));
+        ScoreCounts n = ScoreCounts.of(new java.util.TreeMap<>(neg));
+        Ranking.Positives positives = new Ranking.Positives(p);
+        Statistics.collect(n.size * (33 - Integer.numberOfLeadingZeros(p.size)) >= p.size + n.size ? "walk" : "search");
+        assertEquals(Ranking.twiceU(p, n), positives.twiceU(n));
+        assertEquals(Ranking.twiceU(p, n), positives.twiceU(n), "again, with the sums built");
+    }
+
     private static void check(Double got, Double want) {
         if (want == null) {
             assertNull(got);
