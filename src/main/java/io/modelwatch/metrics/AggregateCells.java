@@ -12,8 +12,8 @@ interface AggregateCells {
     void header(long predictions, long labeled, double logLossSum, long logLossCount,
                 double brierSum, long brierCount, long labelDelaySumMs);
 
-    /** The class set a prediction's score row names (the model's classes), counted per prediction. */
-    void universe(String[] classes, long count);
+    /** The classes a prediction's score row names (the model's classes), each counted per prediction. */
+    void classesNamed(String[] classes, long count);
 
     /** One confusion-matrix cell: true label {@code y}, predicted {@code predicted}. */
     void confusion(String y, String predicted, long count);

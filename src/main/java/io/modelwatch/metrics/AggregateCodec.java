@@ -14,7 +14,7 @@ import org.apache.kafka.common.errors.SerializationException;
  * <pre>
  * version
  * header: predictions, labeled, log-loss sum, log-loss count, Brier sum, Brier count, label delay sum
- * class sets: n, (classes joined by U+0000, count)*
+ * classes named by score rows: n, (class, count)*   (before the 49th session: class sets joined by U+0000)
  * confusion: n, (true label, predicted, count)*
  * histograms: n, (true label, score class, m, (score, count)*)*   scores ascending
  * </pre>
@@ -31,8 +31,8 @@ public final class AggregateCodec {
         w.writeByte(VERSION).writeSignedVarLong(a.predictions).writeSignedVarLong(a.labeled).writeDouble(a.logLossSum)
                 .writeSignedVarLong(a.logLossCount).writeDouble(a.brierSum).writeSignedVarLong(a.brierCount)
                 .writeSignedVarLong(a.labelDelaySumMs);
-        w.writeVarLong(a.universes.size());
-        a.universes.forEach((k, v) -> w.writeString(k).writeSignedVarLong(v));
+        w.writeVarLong(a.namedClasses.size());
+        a.namedClasses.forEach((k, v) -> w.writeString(k).writeSignedVarLong(v));
         int cells = 0;
         for (Map<String, Long> row : a.confusion.values()) {
             cells += row.size();
@@ -77,8 +77,17 @@ public final class AggregateCodec {
         agg.header(r.readSignedVarLong(), r.readSignedVarLong(), r.readDouble(), r.readSignedVarLong(), r.readDouble(),
                 r.readSignedVarLong(), r.readSignedVarLong());
         for (long n = r.readVarLong(); n > 0; n--) {
+            // a class; in a partial written before classes were counted one by one, a class set joined by U+0000
+            // (an older build reads a class as a set of one: the union of the classes is the same either way)
             String joined = r.readString();
-            WindowAggregate.addCount(agg.universes, joined, r.readSignedVarLong());
+            long count = r.readSignedVarLong();
+            if (joined.indexOf('\u0000') < 0) {
+                WindowAggregate.addCount(agg.namedClasses, joined, count);
+            } else {
+                for (String c : joined.split("\u0000", -1)) {
+                    WindowAggregate.addCount(agg.namedClasses, c, count);
+                }
+            }
         }
         for (long n = r.readVarLong(); n > 0; n--) {
             agg.confusion(r.readString(), r.readString(), r.readSignedVarLong());

@@ -23,7 +23,7 @@ public final class Outcomes {
         sink.header(sign, labeled ? sign : 0, sign * loss.logLoss, sign * loss.logLossCount,
                 sign * loss.brier, sign * loss.brierCount, labeled ? sign * o.labelDelayMs() : 0);
         if (o.hasScores()) {
-            sink.universe(o.scoreClasses(), sign);
+            sink.classesNamed(o.scoreClasses(), sign);
         }
         pairCells(o, sign, sink);
     }

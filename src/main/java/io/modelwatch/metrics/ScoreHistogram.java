@@ -17,6 +17,8 @@ final class ScoreHistogram {
     private static final double[] NO_SCORES = new double[0];
     private static final long[] NO_COUNTS = new long[0];
     private static final int MIN_PENDING = 256;
+    /** A log this small is dropped when settled, to be grown again at the next add. */
+    private static final int SMALL_LOG = 64;
 
     /** The settled run: ascending distinct scores, non-zero counts, {@code size} of them. */
     private double[] scores = NO_SCORES;
@@ -154,7 +156,9 @@ final class ScoreHistogram {
                 addCounts[m++] = sum;
             }
         }
-        if (logKeys.length > 4 * settleThreshold()) { // once grown for a burst: do not keep it for good
+        // once grown for a burst, do not keep it for good; nor a small one, which each of the up to C² histograms
+        // of a window of a C-class model would keep (a settle of a busy histogram finds a full, larger log)
+        if (logKeys.length > 4 * settleThreshold() || logKeys.length <= SMALL_LOG) {
             logKeys = NO_COUNTS;
             logCounts = NO_COUNTS;
         }
@@ -169,7 +173,9 @@ final class ScoreHistogram {
     }
 
     private void growLog() {
-        int capacity = Math.max(16, logKeys.length * 2);
+        // from 2: most histograms of a window of many classes hold a few scores (two logs of 16 longs each in
+        // every histogram made 377 MB of a window of a 1,000-class model)
+        int capacity = Math.max(2, logKeys.length * 2);
         logKeys = Arrays.copyOf(logKeys, capacity);
         logCounts = Arrays.copyOf(logCounts, capacity);
     }

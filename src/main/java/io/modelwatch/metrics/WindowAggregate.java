@@ -1,9 +1,7 @@
 package io.modelwatch.metrics;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -26,8 +24,13 @@ public final class WindowAggregate implements AggregateCells {
     double brierSum;
     long brierCount;
     long labelDelaySumMs;
-    /** class set named by score rows (sorted, joined with \u0000) to number of predictions. */
-    final Map<String, Long> universes = new HashMap<>();
+    /**
+     * Score class to the number of predictions whose row names it. Per class, not per class set: a model whose
+     * rows name varying subsets of its classes (zero scores left out) made an entry of the whole set's names per
+     * prediction, kept for every open window and key and sent in every partial (30 KB per unlabelled prediction
+     * naming 500 of 1,000 classes: a 512 MB heap ran out).
+     */
+    final Map<String, Long> namedClasses = new HashMap<>();
     /** true label to predicted label to count. */
     final Map<String, Map<String, Long>> confusion = new HashMap<>();
     /** true label to score class to the multiset of scores. */
@@ -84,17 +87,11 @@ public final class WindowAggregate implements AggregateCells {
         }
     }
 
-    /** The class set last named, and its key: a model's rows repeat it, so it is joined once, not per row. */
-    private String[] lastClasses;
-    private String lastUniverse;
-
     @Override
-    public void universe(String[] classes, long count) {
-        if (lastClasses == null || !Arrays.equals(classes, lastClasses)) {
-            lastUniverse = String.join("\u0000", classes);
-            lastClasses = classes.clone();
+    public void classesNamed(String[] classes, long count) {
+        for (String c : classes) {
+            addCount(namedClasses, c, count);
         }
-        addCount(universes, lastUniverse, count);
     }
 
     @Override
@@ -138,7 +135,7 @@ public final class WindowAggregate implements AggregateCells {
     public void merge(WindowAggregate other, int sign) {
         header(sign * other.predictions, sign * other.labeled, sign * other.logLossSum, sign * other.logLossCount,
                 sign * other.brierSum, sign * other.brierCount, sign * other.labelDelaySumMs);
-        other.universes.forEach((k, v) -> addCount(universes, k, sign * v));
+        other.namedClasses.forEach((k, v) -> addCount(namedClasses, k, sign * v));
         other.confusion.forEach((y, row) -> row.forEach((p, v) -> confusion(y, p, sign * v)));
         other.scores.forEach((y, byClass) -> byClass.forEach((c, hist) -> histogram(y, c).merge(hist, sign)));
         pruneEmptyHistograms();
@@ -148,7 +145,7 @@ public final class WindowAggregate implements AggregateCells {
     public boolean isEmpty() {
         pruneEmptyHistograms();
         return predictions == 0 && labeled == 0 && logLossCount == 0 && brierCount == 0 && labelDelaySumMs == 0
-                && universes.isEmpty() && confusion.isEmpty() && scores.isEmpty();
+                && namedClasses.isEmpty() && confusion.isEmpty() && scores.isEmpty();
     }
 
     public WindowAggregate copy() {
@@ -217,14 +214,7 @@ public final class WindowAggregate implements AggregateCells {
 
     /** Classes named by the score rows of the window's predictions (the model's classes), sorted by code point. */
     public List<String> modelClasses() {
-        // hashed, then sorted once: a model naming a few of many classes per row has about a class set per pair
-        HashSet<String> classes = new HashSet<>();
-        for (String u : universes.keySet()) {
-            if (!u.isEmpty()) {
-                classes.addAll(Arrays.asList(u.split("\u0000", -1)));
-            }
-        }
-        List<String> sorted = new ArrayList<>(classes);
+        List<String> sorted = new ArrayList<>(namedClasses.keySet());
         sorted.sort(CODE_POINT_ORDER);
         return sorted;
     }
@@ -308,7 +298,7 @@ public final class WindowAggregate implements AggregateCells {
         return predictions == o.predictions && labeled == o.labeled && logLossCount == o.logLossCount
                 && brierCount == o.brierCount && labelDelaySumMs == o.labelDelaySumMs
                 && Math.abs(logLossSum - o.logLossSum) <= tolerance && Math.abs(brierSum - o.brierSum) <= tolerance
-                && universes.equals(o.universes) && confusion.equals(o.confusion) && sameScores(o);
+                && namedClasses.equals(o.namedClasses) && confusion.equals(o.confusion) && sameScores(o);
     }
 
     private boolean sameScores(WindowAggregate o) {
@@ -334,7 +324,7 @@ public final class WindowAggregate implements AggregateCells {
         pruneEmptyHistograms();
         return "WindowAggregate{predictions=" + predictions + ", labeled=" + labeled + ", confusion=" + confusion
                 + ", logLoss=" + logLossSum + "/" + logLossCount + ", brier=" + brierSum + "/" + brierCount
-                + ", delaySum=" + labelDelaySumMs + ", universes=" + universes + ", scores=" + scores + '}';
+                + ", delaySum=" + labelDelaySumMs + ", namedClasses=" + namedClasses + ", scores=" + scores + '}';
     }
 
     @Override

@@ -32,8 +32,14 @@ import org.apache.kafka.streams.processor.api.Record;
 final class WindowPreAggregateProcessor
         implements Processor<AggregationKey, AggregateInput, AggregationKey, AggregateInput> {
 
-    /** Score cells a delta may gather before it is sent early: a few MB, far below the record limit. */
-    static final int MAX_DELTA_CELLS = 200_000;
+    /**
+     * Encoded bytes a delta may reach, by {@link #encodedBytesBound}, before it is sent early: with the largest
+     * contribution on top (a prediction of 1,000 classes of 256 bytes, bounded at about 2.4 MB) it stays below
+     * the internal topics' 8 MiB record limit. Counted in bytes, not cells: a cell's size grows with its class
+     * names, and 200,000 cells of 300 classes named by 100-byte paths came to 8.7 MB, which the broker refused
+     * at every retry of the stream thread, for every model.
+     */
+    static final long MAX_DELTA_BYTES = 4L << 20;
 
     private final WindowSpec windows;
     private final Duration updateInterval;
@@ -46,10 +52,10 @@ final class WindowPreAggregateProcessor
     /** Unsent changes of open windows, by window start, then by aggregation key. */
     private final NavigableMap<Long, Map<AggregationKey, Delta>> deltas = new TreeMap<>();
 
-    /** The changes of one window and key since its last partial, and roughly how many cells they touch. */
+    /** The changes of one window and key since its last partial, and a bound of their encoded size. */
     private static final class Delta {
         final WindowAggregate changes = WindowAggregate.forChanges();
-        int cells;
+        long bytes;
     }
 
     WindowPreAggregateProcessor(WindowSpec windows, Duration updateInterval, WindowCounters counters) {
@@ -114,8 +120,8 @@ final class WindowPreAggregateProcessor
             byKey.put(record.key(), delta);
         }
         Outcomes.decomposeChange(c.retract(), c.add(), delta.changes);
-        delta.cells += cells(c.retract()) + cells(c.add());
-        if (delta.cells >= MAX_DELTA_CELLS) {
+        delta.bytes += encodedBytesBound(c.retract()) + encodedBytesBound(c.add());
+        if (delta.bytes >= MAX_DELTA_BYTES) {
             send(c.windowStart(), record.key(), delta, false);
             byKey.remove(record.key());
         }
@@ -130,8 +136,30 @@ final class WindowPreAggregateProcessor
                 : updateInterval.dividedBy(4);
     }
 
-    private static int cells(io.modelwatch.metrics.Outcome o) {
-        return o == null ? 0 : 1 + (o.hasScores() ? o.scoreClasses().length : 0);
+    /**
+     * At least what one outcome adds to an encoded delta ({@code AggregateCodec}; cells it shares with others
+     * add less): its confusion cell, each class its row names, and per score class, and for the count of scored
+     * pairs, a histogram of its true label and class with one score. A string takes at most 3 bytes a char and a
+     * varint 10 bytes.
+     */
+    static long encodedBytesBound(io.modelwatch.metrics.Outcome o) {
+        if (o == null) {
+            return 0;
+        }
+        long label = o.label() == null ? 0 : text(o.label());
+        long bytes = label + text(o.predicted()) + 10;
+        if (o.hasScores()) {
+            for (String c : o.scoreClasses()) {
+                bytes += text(c) + 10 // the class named
+                        + label + text(c) + 28; // its histogram: names, one score (8) and count, sizes
+            }
+            bytes += label + 26 + 28; // the scored pairs' histogram ("\u0000scored")
+        }
+        return bytes;
+    }
+
+    private static long text(String s) {
+        return 3L * s.length() + 5;
     }
 
     /** Sends the last delta of every window whose close time passed, marked final. */

@@ -22,7 +22,7 @@ class ClassOrderTest {
             agg.confusion(c, c, 1);
         }
         assertEquals(List.of("Z", "a", "\u00E9", "\uFF5A", "\uD83D\uDE00"), agg.labels());
-        agg.universe(classes.clone(), 1);
+        agg.classesNamed(classes.clone(), 1);
         assertEquals(List.of("Z", "a", "\u00E9", "\uFF5A", "\uD83D\uDE00"), agg.modelClasses());
     }
 

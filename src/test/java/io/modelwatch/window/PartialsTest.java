@@ -32,6 +32,45 @@ class PartialsTest {
         return AggregateInputSerdeTest.outcome().list().ofMaxSize(40);
     }
 
+    /**
+     * What the join side sends a delta early by bounds its encoded size: a delta of any contributions, retracted
+     * or added, encodes to no more than the sum of their bounds (plus the header); one of 300 classes named by
+     * 100-character paths is about 300 times the size of a binary one, as the bound says.
+     */
+    @Property(tries = 500)
+    void aDeltasEncodedSizeIsWithinItsContributionsBound(@ForAll("outcomes") List<Outcome> added,
+                                                         @ForAll("outcomes") List<Outcome> retracted) {
+        WindowAggregate delta = WindowAggregate.forChanges();
+        long bound = 64;
+        for (Outcome o : added) {
+            delta.add(o, 1);
+            bound += WindowPreAggregateProcessor.encodedBytesBound(o);
+        }
+        for (Outcome o : retracted) {
+            delta.add(o, -1);
+            bound += WindowPreAggregateProcessor.encodedBytesBound(o);
+        }
+        assertTrue(AggregateCodec.encode(delta).length <= bound, AggregateCodec.encode(delta).length + " > " + bound);
+    }
+
+    @Test
+    void longClassNamesCountInTheBound() {
+        String[] wide = new String[300];
+        double[] scores = new double[300];
+        for (int i = 0; i < wide.length; i++) {
+            wide[i] = String.format("%03d/", i) + "taxonomy/".repeat(11);
+            scores[i] = 1.0 / 300;
+        }
+        WindowAggregate delta = WindowAggregate.forChanges();
+        Outcome o = new Outcome(wide[0], wide[1], wide, scores, 0);
+        delta.add(o, 1);
+        long bound = WindowPreAggregateProcessor.encodedBytesBound(o);
+        int encoded = AggregateCodec.encode(delta).length;
+        assertTrue(encoded > 60_000 && encoded <= bound && bound < 4 * encoded, encoded + " of " + bound);
+        assertTrue(WindowPreAggregateProcessor.MAX_DELTA_BYTES / bound < 200_000 / 301,
+                "sent early after fewer such contributions than the 200,000 cells that passed 8 MiB");
+    }
+
     @Property(tries = 500)
     void anAggregateRoundTrips(@ForAll("outcomes") List<Outcome> outcomes) {
         WindowAggregate agg = WindowAggregate.of(outcomes);
