@@ -46,9 +46,21 @@
 
   function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
 
-  /** An element-id-safe form of a name; names that needed changing get a hash so that ids stay unique. */
+  var idOf = dict(), idsTaken = dict();
+  /** A unique element-id-safe form of a name: two names never share one, whatever their hash ("x ?", "x! "). */
   function safeId(s) {
     s = String(s);
+    if (idOf[s]) return idOf[s];
+    var id = safeIdOf(s), n = 1;
+    while (idsTaken[id + (n > 1 ? "~" + n : "")]) n++;
+    id += n > 1 ? "~" + n : "";
+    idsTaken[id] = true;
+    idOf[s] = id;
+    return id;
+  }
+
+  /** An element-id-safe form of a name; names that needed changing get a hash, mostly unique. */
+  function safeIdOf(s) {
     var safe = s.replace(/[^A-Za-z0-9_-]/g, "_");
     if (safe === s) return s;
     var hsh = 0;
@@ -719,6 +731,14 @@
     }
     return getJson(url).then(function (hist) {
       var records = hist.records || [];
+      // a window may have opened since /api/models answered: keep the newest MAX_WINDOWS windows, as documented
+      var starts = dict();
+      records.forEach(function (r) { starts[toMs(r.window_start)] = true; });
+      var keep = Object.keys(starts).map(Number).sort(function (a, b) { return b - a; }).slice(0, MAX_WINDOWS);
+      if (keep.length === MAX_WINDOWS) {
+        var oldest = keep[keep.length - 1];
+        records = records.filter(function (r) { return toMs(r.window_start) >= oldest; });
+      }
       var step = model.window_size_ms || 0;
       MWChart.render(sec.f1.svg, {series: seriesOf(model, records, keys.f1), yLabel: keys.f1Label, xSpan: step,
         domain: [0, 1], thresholds: thresholdsFor(alerts, model, keys.f1, slice), rangeKey: slice});

@@ -431,7 +431,11 @@ final class StreamsMonitorView implements MonitorView {
             return List.of();
         }
         try {
-            return streams.streamsMetadataForStore(store).stream().map(StreamsMetadata::hostInfo)
+            // streamsMetadataForStore also lists instances holding the store only as a standby or warm-up
+            // task: asked with scope=local they have nothing to serve (503), and every answer would name them
+            return streams.streamsMetadataForStore(store).stream()
+                    .filter(m -> m.stateStoreNames().contains(store))
+                    .map(StreamsMetadata::hostInfo)
                     .filter(h -> !h.equals(self)).distinct().toList();
         } catch (RuntimeException e) { // not started yet, or closing
             LOG.debug("no Streams metadata: {}", e.toString());
@@ -507,8 +511,20 @@ final class StreamsMonitorView implements MonitorView {
                 });
     }
 
+    /** When each peer was last logged as not answering: one WARN per peer and 30 s, not one per request. */
+    private static final java.util.concurrent.ConcurrentHashMap<String, Long> LAST_WARNED =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     private List<JsonNode> missing(String address, String why) {
-        LOG.warn("instance {} did not answer, answering without its state: {}", address, why);
+        long now = System.nanoTime();
+        Long last = LAST_WARNED.get(address);
+        if (last == null || now - last > TimeUnit.SECONDS.toNanos(30)) {
+            LAST_WARNED.put(address, now);
+            LOG.warn("instance {} did not answer, answering without its state: {} (repeats within 30 s at DEBUG)",
+                    address, why);
+        } else {
+            LOG.debug("instance {} did not answer: {}", address, why);
+        }
         if (unreachable != null) {
             unreachable.add(address);
         }

@@ -88,6 +88,8 @@ public final class MonitorHttpServer implements AutoCloseable {
     private ExecutorService executor;
     /** Threads for answers that wait on the other instances (see {@link #route}). */
     private volatile ExecutorService fanOut;
+    /** One thread for /metrics: scrapes are serialised by MonitorMetrics.refresh anyway, and never hold the probes. */
+    private volatile ExecutorService scrapes;
     /** The longest name (model, version, slice tag or value) in UTF-8 bytes the monitor can hold. */
     private volatile int maxNameBytes = io.modelwatch.ingest.IngestLimits.DEFAULTS.maxFieldBytes();
 
@@ -154,6 +156,11 @@ public final class MonitorHttpServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        scrapes = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "modelwatch-http-metrics");
+            t.setDaemon(true);
+            return t;
+        });
         s.setExecutor(executor);
         s.createContext("/", this::route);
         s.start();
@@ -188,6 +195,10 @@ public final class MonitorHttpServer implements AutoCloseable {
             fanOut.shutdownNow();
             fanOut = null;
         }
+        if (scrapes != null) {
+            scrapes.shutdownNow();
+            scrapes = null;
+        }
         if (executor != null) {
             executor.shutdownNow();
             try {
@@ -212,6 +223,17 @@ public final class MonitorHttpServer implements AutoCloseable {
      */
     private void route(HttpExchange ex) {
         ExecutorService cluster = fanOut;
+        ExecutorService metricsPool = scrapes;
+        if (metricsPool != null && "/metrics".equals(ex.getRequestURI().getRawPath())) {
+            // a scrape of a large registry takes ~1 s: on the server's 4 threads, a few of them made /health and
+            // /ready wait several seconds (an orchestrator's 1 s probe time-out then restarts a healthy process)
+            try {
+                metricsPool.execute(() -> handle(ex));
+                return;
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // closing: answer here
+            }
+        }
         if (cluster != null && asksTheCluster(ex.getRequestURI())) {
             try {
                 cluster.execute(() -> handle(ex));
@@ -312,7 +334,7 @@ public final class MonitorHttpServer implements AutoCloseable {
         List<String> seg = segments(rawPath);
 
         if (seg.isEmpty() || (seg.size() == 1 && seg.get(0).equals("index.html"))) {
-            q.allow();
+            // the page takes no parameters but is a page: a link with ?utm_source=... must still open it
             sendAsset(ex, "index.html");
             return;
         }
@@ -541,7 +563,9 @@ public final class MonitorHttpServer implements AutoCloseable {
         Long to = q.time("to");
         Long from = q.time("from");
         long toMs = to != null ? to : now + DEFAULT_TO_SLACK.toMillis();
-        long fromMs = from != null ? from : (to != null ? to : now) - DEFAULT_HISTORY.toMillis();
+        long base = to != null ? to : now;
+        long fromMs = from != null ? from
+                : (base < Long.MIN_VALUE + DEFAULT_HISTORY.toMillis() ? Long.MIN_VALUE : base - DEFAULT_HISTORY.toMillis());
         if (fromMs >= toMs) {
             throw ApiError.badRequest("'from' (" + Instant.ofEpochMilli(fromMs) + (from == null ? ", by default "
                     + DEFAULT_HISTORY.toDays() + " days before 'to'" : "") + ") must be before 'to' ("

@@ -190,6 +190,14 @@ final class Query {
                 out.write(b, 0, b.length);
             }
         }
-        return out.toString(StandardCharsets.UTF_8);
+        try {
+            // not String(bytes, UTF_8), which turns bytes that are no UTF-8 into U+FFFD silently
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(out.toByteArray())).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw ApiError.badRequest("percent-encoding that is not UTF-8 in '" + s + "'");
+        }
     }
 }

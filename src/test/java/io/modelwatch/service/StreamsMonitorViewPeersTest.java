@@ -228,6 +228,31 @@ class StreamsMonitorViewPeersTest {
         }
     }
 
+    /**
+     * An instance holding the store only as a standby or warm-up copy has nothing to answer (Kafka Streams lists it
+     * for the store too): it is not asked, and not named unreachable, which for ten minutes after a new instance
+     * joined made every answer partial and an unknown model's a 200 with an empty list.
+     */
+    @Test
+    void anInstanceWithAStandbyCopyOnlyIsNotAsked(@TempDir Path dir) throws Exception {
+        long start = (System.currentTimeMillis() / 60_000 - 5) * 60_000;
+        History ha = new History();
+        History hb = new History();
+        hb.put("fraud", "v1", start, record("fraud", "v1", start));
+        try (TwoInstances two = new TwoInstances(dir, ha, hb)) {
+            HostInfo warming = new HostInfo("localhost", 1); // nothing listens there
+            List<StreamsMetadata> withStandby = new ArrayList<>(two.sa.metadata);
+            withStandby.add(new StreamsMetadataImpl(warming, Set.of(), Set.of(),
+                    Set.of(WindowAggregation.HISTORY_STORE, WindowAggregation.LATEST_STORE), Set.of()));
+            two.sa.metadata = withStandby;
+            HttpResponse<String> r = get(two.a, "/api/models/fraud/metrics");
+            assertEquals(200, r.statusCode(), r.body());
+            assertTrue(r.body().contains("\"fraud\""), r.body());
+            assertFalse(r.body().contains("unreachable"), r.body());
+            assertEquals(404, get(two.a, "/api/models/nope/metrics").statusCode(), "an unknown model is unknown");
+        }
+    }
+
     /** B holds model "fraud"; its store migrates: A says B did not answer (not that fraud is unknown). */
     @Test
     void aPeerWhoseStoreIsMigratingIsNamedNotTakenForOneWithoutTheModel(@TempDir Path dir) throws Exception {

@@ -30,6 +30,8 @@ final class FakeMonitorView implements MonitorView {
     final List<JsonNode> alerts = new CopyOnWriteArrayList<>();
     final Map<String, JsonNode> curves = new ConcurrentHashMap<>();
     volatile boolean ready = true;
+    /** While set and closed, a scrape's read of the latest windows waits on it (a slow /metrics). */
+    volatile java.util.concurrent.CountDownLatch scrapeGate;
     /** False while "the alert feed" has not read the alerts topic up to its end (the instance is starting). */
     volatile boolean alertsCaughtUp = true;
     /** When set, every query throws what it supplies (a store during a rebalance, a bug). */
@@ -69,6 +71,14 @@ final class FakeMonitorView implements MonitorView {
     public List<LatestWindows> latestWithFinal() {
         latestWithFinalQueries.incrementAndGet();
         fail();
+        java.util.concurrent.CountDownLatch gate = scrapeGate;
+        if (gate != null) {
+            try {
+                gate.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         Map<String, JsonNode> finals = new LinkedHashMap<>();
         for (JsonNode r : metrics) {
             if (Records.isRolling(r) || !r.path("final").asBoolean()) {

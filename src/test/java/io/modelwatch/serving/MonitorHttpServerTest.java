@@ -594,6 +594,48 @@ class MonitorHttpServerTest {
         }
     }
 
+    /** Slow scrapes, more than the server has threads, do not hold the probes (an orchestrator's 1 s time-out). */
+    @Test
+    void probesAnswerWhileScrapesAreSlow() throws Exception {
+        java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+        view.scrapeGate = gate;
+        List<CompletableFuture<HttpResponse<String>>> scrapes = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            scrapes.add(client.sendAsync(HttpRequest.newBuilder(URI.create(server.url() + "metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()));
+        }
+        Thread.sleep(200); // the scrapes are in
+        for (String probe : List.of("health", "ready", "api/alerts")) {
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(server.url() + probe))
+                    .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), probe);
+        }
+        gate.countDown();
+        for (CompletableFuture<HttpResponse<String>> f : scrapes) {
+            assertEquals(200, f.get().statusCode());
+        }
+    }
+
+    @Test
+    void theDashboardOpensWithAnyQueryString() throws Exception {
+        Reply r = get("/?utm_source=mail&x=1");
+        assertEquals(200, r.status());
+        assertTrue(r.body().contains("<title>modelwatch</title>"));
+    }
+
+    @Test
+    void percentEncodingThatIsNotUtf8IsRefused() throws Exception {
+        assertJsonError(get("/api/models/fraud/metrics?version=%E2%82"), 400, "not UTF-8");
+        assertEquals(200, get("/api/models/fraud/metrics?version=v%E2%82%AC").status(), "a whole € is fine");
+    }
+
+    @Test
+    void theDefaultFromOfAnEarliestToDoesNotOverflow() throws Exception {
+        Reply r = get("/api/models/fraud/metrics?to=-9223372036854775808");
+        assertEquals(400, r.status());
+        assertFalse(r.body().contains("+292278994"), r.body());
+    }
+
     @Test
     void portZeroTakesAFreePortAndCloseReleasesIt() throws Exception {
         int port = server.port();
