@@ -787,9 +787,10 @@
     }
   }
 
-  function setStatus(ok, text) {
+  /** kind: "ok" (live), "waiting" (answering, not ready: starting or rebalancing) or "error" (no answer). */
+  function setStatus(kind, text) {
     var s = document.getElementById("status");
-    s.className = "status " + (ok ? "ok" : "error");
+    s.className = "status " + kind;
     s.setAttribute("data-refreshes", String(state.refreshes));
     document.getElementById("status-text").textContent = text;
   }
@@ -913,11 +914,11 @@
       })).then(function () {
         state.refreshes++;
         document.body.setAttribute("data-refreshes", String(state.refreshes));
-        setStatus(true, readiness(waitingFor) + " · updated " + fmtClock(state.lastOk));
+        setStatus(waitingFor === null ? "ok" : "waiting", readiness(waitingFor) + " · updated " + fmtClock(state.lastOk));
       });
     }).catch(function (e) {
       showStale(true);
-      setStatus(false, "Cannot reach the monitor: " + e.message + " · retrying" +
+      setStatus("error", "Cannot reach the monitor: " + e.message + " · retrying" +
         (state.lastOk ? " · figures below as of " + fmtClock(state.lastOk) : ""));
     }).then(function () {
       state.running = false;

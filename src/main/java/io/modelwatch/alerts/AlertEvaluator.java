@@ -368,10 +368,33 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
             // once per distinct invalid value: the rule in force (this topic's last readable version, else
             // the file's of that name, if any) stays
             counters.invalidTopicRule();
-            LOG.warn("ignoring rule '{}' from the rules topic, {}: {}", name,
+            LOG.warn("ignoring rule '{}' from the rules topic, {}: {}", printable(name),
                     inForce == null ? "no earlier version seen" : "its last readable version stays",
-                    e.getMessage().replace("\n  ", " ")); // its problems one a line: the log's line stays one
+                    printable(e.getMessage().replace("\n  ", " "))); // its problems one a line
             return new Parsed(name, value, inForce);
         }
+    }
+
+    /**
+     * Text anyone could publish, for one log line: line breaks and other control characters escaped (a rule
+     * named "x\nINFO ..." wrote a second, forged, line).
+     */
+    static String printable(String text) {
+        StringBuilder out = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean control = c < 0x20 || c == 0x7F || c == 0x85 || c == 0x2028 || c == 0x2029;
+            if (control && out == null) {
+                out = new StringBuilder(text.length() + 8).append(text, 0, i);
+            }
+            if (out != null) {
+                if (control) {
+                    out.append(String.format("\\u%04x", (int) c));
+                } else {
+                    out.append(c);
+                }
+            }
+        }
+        return out == null ? text : out.toString();
     }
 }

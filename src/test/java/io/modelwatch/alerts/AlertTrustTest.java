@@ -205,6 +205,12 @@ class AlertTrustTest {
         }
     }
 
+    @Test
+    void aRulesNameIsLoggedOnOneLine() {
+        assertEquals("x\\u000aINFO forged\\u2028", AlertEvaluator.printable("x\nINFO forged\u2028"));
+        assertEquals("plain 'ü' name", AlertEvaluator.printable("plain 'ü' name"));
+    }
+
     /** A rule edited so that it no longer selects a firing model withdraws that episode. */
     @Test
     void aRuleEditedAwayFromAFiringModelResolvesItsEpisode() {

@@ -831,6 +831,8 @@ class DashboardBrowserIT {
             assertEquals("2 firing, loading…", driver.findElement(By.id("firing-count")).getText());
             waitUpTo(10).until(d -> d.findElement(By.id("status-text")).getText()
                     .startsWith("Not ready: waiting for the alert feed"));
+            assertTrue(driver.findElement(By.id("status")).getDomAttribute("class").contains("waiting"),
+                    "not the green dot of a live monitor while not ready");
         } finally {
             view.alertsCaughtUp = true;
         }
