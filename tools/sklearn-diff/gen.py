@@ -304,8 +304,10 @@ def gen_random(outdir, seed):
     p_iso = rng.choice([0.0, 0.2, 0.5])
     models = []
     for mi in range(rng.randint(1, 3)):
-        kind = rng.choice(["binary", "multi_str", "multi_int"])
-        if kind == "binary":
+        kind = rng.choice(["binary", "multi_str", "multi_int"] + (["multi_wide"] * 3 if seed >= 2000 else []))
+        if kind == "multi_wide":  # 8 to 40 classes: numpy sums their per-class figures pairwise
+            classes = sorted(str(x) for x in rng.sample(range(0, 60), rng.randint(8, 40)))
+        elif kind == "binary":
             classes = ["0", "1"]
         elif kind == "multi_str":
             classes = sorted(rng.sample(["alpha", "beta", "gamma", "delta", "eps", "zeta", "Eta", "theta"],

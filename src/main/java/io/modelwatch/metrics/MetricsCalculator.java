@@ -146,25 +146,32 @@ public final class MetricsCalculator {
         metrics.put("recall_micro", micro.recall());
         metrics.put("f1_micro", micro.f1());
 
-        double p = 0, r = 0, f = 0, pw = 0, rw = 0, fw = 0;
+        // summed in numpy's order, as scikit-learn's np.average and np.nanmean sum them (PairwiseSum)
+        int n = perClass.size();
+        double[] p = new double[n];
+        double[] r = new double[n];
+        double[] f = new double[n];
+        double[] pw = new double[n];
+        double[] rw = new double[n];
+        double[] fw = new double[n];
         long supports = 0;
+        int i = 0;
         for (ClassFigures c : perClass.values()) {
-            p += c.precision();
-            r += c.recall();
-            f += c.f1();
-            pw += c.precision() * c.support();
-            rw += c.recall() * c.support();
-            fw += c.f1() * c.support();
+            p[i] = c.precision();
+            r[i] = c.recall();
+            f[i] = c.f1();
+            pw[i] = c.precision() * c.support();
+            rw[i] = c.recall() * c.support();
+            fw[i++] = c.f1() * c.support();
             supports += c.support();
         }
-        int n = perClass.size();
-        metrics.put("precision_macro", p / n);
-        metrics.put("recall_macro", r / n);
-        metrics.put("f1_macro", f / n);
+        metrics.put("precision_macro", PairwiseSum.of(p) / n);
+        metrics.put("recall_macro", PairwiseSum.of(r) / n);
+        metrics.put("f1_macro", PairwiseSum.of(f) / n);
         // every labelled pair has a true label in the label set, so supports > 0 here
-        metrics.put("precision_weighted", pw / supports);
-        metrics.put("recall_weighted", rw / supports);
-        metrics.put("f1_weighted", fw / supports);
+        metrics.put("precision_weighted", PairwiseSum.of(pw) / supports);
+        metrics.put("recall_weighted", PairwiseSum.of(rw) / supports);
+        metrics.put("f1_weighted", PairwiseSum.of(fw) / supports);
     }
 
     private static void binaryFigures(WindowAggregate agg, LinkedHashMap<String, ClassFigures> perClass,
