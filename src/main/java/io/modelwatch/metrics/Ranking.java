@@ -109,20 +109,29 @@ final class Ranking {
     }
 
     /**
-     * scikit-learn's step-wise average precision: over distinct thresholds t, descending,
-     * Σ (R_t − R_prev)·P_t where P_t and R_t count the pairs scoring ≥ t. {@code null} without a
-     * positive.
+     * scikit-learn's step-wise average precision: over distinct thresholds t, Σ (R_t − R_next)·P_t where P_t and
+     * R_t count the pairs scoring ≥ t and R_next is the recall at the next higher threshold (0 above the top).
+     * Summed as scikit-learn 1.9 sums it, to the last bit: one term per distinct score of either side, those below
+     * the lowest positive 0, ascending, in numpy's pairwise order ({@link PairwiseSum}), floored at 0.
+     * {@code null} without a positive.
      */
     static Double averagePrecision(ScoreCounts pos, ScoreCounts neg) {
         if (pos.isEmpty()) {
             return null;
         }
+        int below = 0; // negative scores under the lowest positive one: their terms are 0
+        while (below < neg.size && neg.scores[below] < pos.scores[0]) {
+            below++;
+        }
+        // filled from the top threshold down; the thresholds number at most pos.size + neg.size − below, so at
+        // least `below` slots stay 0 at the front, the zero terms
+        double[] terms = new double[pos.size + neg.size];
+        int at = terms.length;
         int i = pos.size - 1;
         int j = neg.size - 1;
         long tp = 0;
         long fp = 0;
         double recallPrev = 0;
-        double ap = 0;
         while (i >= 0) { // below the lowest positive, recall no longer moves
             double t = j >= 0 && neg.scores[j] > pos.scores[i] ? neg.scores[j] : pos.scores[i];
             if (pos.scores[i] == t) {
@@ -132,9 +141,10 @@ final class Ranking {
                 fp += neg.counts[j--];
             }
             double recall = (double) tp / pos.total;
-            ap += (recall - recallPrev) * ((double) tp / (tp + fp));
+            terms[--at] = (recall - recallPrev) * ((double) tp / (tp + fp));
             recallPrev = recall;
         }
-        return ap;
+        double[] ascending = at == below ? terms : java.util.Arrays.copyOfRange(terms, at - below, terms.length);
+        return Math.max(0.0, PairwiseSum.of(ascending));
     }
 }
