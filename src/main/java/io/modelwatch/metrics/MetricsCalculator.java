@@ -186,7 +186,7 @@ public final class MetricsCalculator {
         ScoreCounts neg = agg.scoreCounts(Outcomes.NEGATIVE, Outcomes.POSITIVE);
         // both ranking figures are undefined unless both classes occur among the true labels
         if (!pos.isEmpty() && !neg.isEmpty()) {
-            metrics.put("roc_auc", Ranking.auc(pos, neg));
+            metrics.put("roc_auc", Ranking.sklearnAuc(pos, neg));
             metrics.put("average_precision", Ranking.averagePrecision(pos, neg));
         }
     }
@@ -225,33 +225,34 @@ public final class MetricsCalculator {
             }
         }
         double[] ovr = new double[n];
-        // A(a|b) for a < b, a-major; then (A(a|b) + A(b|a)) / 2, summed in that order
+        // A(a|b) for a < b, a-major; then (A(a|b) + A(b|a)) / 2
         double[] pairs = new double[n * (n - 1) / 2];
         // one class's column at a time, the scores for class c of the pairs of each true label y: memory for a
         // column's listed cells, not n² histograms (a window of 2,000 classes took over 1 GB so)
-        long[] twiceU = new long[n];
+        boolean[] listed = new boolean[n];
         for (int c = 0; c < n; c++) {
             String scoreClass = classes.get(c);
             ScoreCounts own = agg.scoreCounts(scoreClass, scoreClass);
-            Ranking.Positives positives = new Ranking.Positives(own);
-            long atZero = positives.twiceUPerNegativeAtZero();
-            for (int y = 0; y < n; y++) {
-                twiceU[y] = scored[y] * atZero;
-            }
+            double againstZeros = Ranking.sklearnAucAgainstZeros(own);
+            ScoreHistogram rest = new ScoreHistogram(); // one-vs-rest's negatives: every other true label's
+            java.util.Arrays.fill(listed, false);
             for (int y : listedBy.get(c)) {
-                if (y != c) {
-                    twiceU[y] = positives.twiceU(agg.scoreCounts(classes.get(y), scoreClass));
-                }
+                listed[y] = true;
             }
-            long restU = 0; // U is additive over a partition of the negatives
-            long rest = 0;
+            long restAtZero = 0;
             for (int y = 0; y < n; y++) {
                 if (y == c) {
                     continue;
                 }
-                restU += twiceU[y];
-                rest += scored[y];
-                double cGivenY = Ranking.auc(twiceU[y], own.total, scored[y]);
+                double cGivenY;
+                if (listed[y]) {
+                    ScoreCounts negatives = agg.scoreCounts(classes.get(y), scoreClass);
+                    cGivenY = Ranking.sklearnAuc(own, negatives);
+                    rest.addRun(negatives.scores, negatives.counts, negatives.size, 1);
+                } else {
+                    cGivenY = againstZeros;
+                    restAtZero += scored[y];
+                }
                 if (c < y) {
                     pairs[pairIndex(c, y, n)] = cGivenY;
                 } else {
@@ -259,24 +260,20 @@ public final class MetricsCalculator {
                     pairs[i] = (pairs[i] + cGivenY) / 2;
                 }
             }
-            ovr[c] = Ranking.auc(restU, own.total, rest);
+            rest.add(0.0, restAtZero);
+            ovr[c] = Ranking.sklearnAuc(own, ScoreCounts.of(rest));
         }
-        double macro = 0;
-        double weighted = 0;
+        // averaged as scikit-learn averages them (np.average: numpy's pairwise sums)
+        double[] weightedOvr = new double[n];
         long prevalence = 0;
         for (int c = 0; c < n; c++) {
-            macro += ovr[c];
-            weighted += ovr[c] * scored[c];
+            weightedOvr[c] = ovr[c] * scored[c];
             prevalence += scored[c];
         }
-        metrics.put("roc_auc_ovr", macro / n);
-        metrics.put("roc_auc_ovr_weighted", weighted / prevalence);
+        metrics.put("roc_auc_ovr", PairwiseSum.of(ovr) / n);
+        metrics.put("roc_auc_ovr_weighted", PairwiseSum.of(weightedOvr) / prevalence);
         // Hand and Till: the mean over class pairs {a, b} of (A(a|b) + A(b|a)) / 2, scores not renormalised
-        double sum = 0;
-        for (double pair : pairs) {
-            sum += pair;
-        }
-        metrics.put("roc_auc_ovo", sum / pairs.length);
+        metrics.put("roc_auc_ovo", PairwiseSum.of(pairs) / pairs.length);
     }
 
     /** Where pair {a, b}, a < b, of n classes stands in a-major order. */

@@ -49,63 +49,61 @@ final class Ranking {
     }
 
     /**
-     * One side of positives ranked against many sides of negatives (a class's column in one-vs-rest and one-vs-one
-     * AUC): {@link #twiceU(ScoreCounts)} gives {@link Ranking#twiceU(ScoreCounts, ScoreCounts)}'s integer, by a
-     * search per negative score when the negatives are few. A merge walk costs |pos| + |neg|; most classes'
-     * negatives in a window of many classes are a score or two (unlisted: 0), and the walk over all positives
-     * per class pair made ranking quadratic in the classes times the pairs.
+     * ROC AUC as scikit-learn 1.9 computes it, to the last bit: the ROC curve over the distinct scores, descending
+     * (its points where neither count bends dropped, as {@code roc_curve(drop_intermediate=True)} drops them),
+     * from (0, 0), and the trapezoids under it, (Δfpr · (tpr + tpr')) / 2 each, summed in numpy's pairwise order.
+     * The exact area, {@link #auc(ScoreCounts, ScoreCounts)}, may differ from it in the last bit. Both sides
+     * non-empty.
      */
-    static final class Positives {
-        private final ScoreCounts pos;
-        private final int searchSteps;
-        /** below[i]: the positives scoring under pos.scores[i]; built at the first search. */
-        private long[] below;
-
-        Positives(ScoreCounts pos) {
-            this.pos = pos;
-            this.searchSteps = 33 - Integer.numberOfLeadingZeros(pos.size);
+    static double sklearnAuc(ScoreCounts pos, ScoreCounts neg) {
+        int cap = pos.size + neg.size;
+        long[] tps = new long[cap];
+        long[] fps = new long[cap];
+        int m = 0;
+        int i = pos.size - 1;
+        int j = neg.size - 1;
+        long tp = 0;
+        long fp = 0;
+        while (i >= 0 || j >= 0) {
+            double t = j < 0 || (i >= 0 && pos.scores[i] >= neg.scores[j]) ? pos.scores[i] : neg.scores[j];
+            if (i >= 0 && pos.scores[i] == t) {
+                tp += pos.counts[i--];
+            }
+            if (j >= 0 && neg.scores[j] == t) {
+                fp += neg.counts[j--];
+            }
+            tps[m] = tp;
+            fps[m++] = fp;
         }
-
-        /** {@link #twiceU(ScoreCounts)} of one negative pair scoring 0.0 (a class its row does not list). */
-        long twiceUPerNegativeAtZero() {
-            long under = 0;
-            long equal = 0;
-            for (int i = 0; i < pos.size && pos.scores[i] <= 0.0; i++) {
-                if (pos.scores[i] == 0.0) {
-                    equal += pos.counts[i];
-                } else {
-                    under += pos.counts[i];
-                }
+        // the kept points, after (0, 0): the first, the last, and those where fps or tps bends
+        double[] fpr = new double[m + 1];
+        double[] tpr = new double[m + 1];
+        int k = 1;
+        for (int at = 0; at < m; at++) {
+            boolean kept = m <= 2 || at == 0 || at == m - 1
+                    || fps[at + 1] - 2 * fps[at] + fps[at - 1] != 0 || tps[at + 1] - 2 * tps[at] + tps[at - 1] != 0;
+            if (kept) {
+                fpr[k] = (double) fps[at] / fp;
+                tpr[k++] = (double) tps[at] / tp;
             }
-            return 2 * (pos.total - under - equal) + equal;
         }
-
-        long twiceU(ScoreCounts neg) {
-            if ((long) neg.size * searchSteps >= (long) pos.size + neg.size) {
-                return Ranking.twiceU(pos, neg);
-            }
-            if (below == null) {
-                below = new long[pos.size];
-                for (int i = 1; i < pos.size; i++) {
-                    below[i] = below[i - 1] + pos.counts[i - 1];
-                }
-            }
-            long twice = 0;
-            for (int j = 0; j < neg.size; j++) {
-                // the first positive score at or above this negative one
-                int i = java.util.Arrays.binarySearch(pos.scores, 0, pos.size, neg.scores[j]);
-                long equal = 0;
-                if (i >= 0) {
-                    equal = pos.counts[i];
-                } else {
-                    i = -i - 1;
-                }
-                long under = i < pos.size ? below[i] : pos.total;
-                long above = pos.total - under - equal;
-                twice += neg.counts[j] * (2 * above + equal);
-            }
-            return twice;
+        double[] areas = new double[k - 1];
+        for (int at = 0; at < k - 1; at++) {
+            areas[at] = (fpr[at + 1] - fpr[at]) * (tpr[at + 1] + tpr[at]) / 2.0;
         }
+        return PairwiseSum.of(areas);
+    }
+
+    /**
+     * {@link #sklearnAuc} against negatives that all score 0.0 (a class their rows do not list): one step, from the
+     * positives above 0 to all, so one trapezoid, (1 · (1 + above / all)) / 2, whatever the other (flat) points.
+     */
+    static double sklearnAucAgainstZeros(ScoreCounts pos) {
+        long above = 0;
+        for (int i = pos.size - 1; i >= 0 && pos.scores[i] > 0.0; i--) {
+            above += pos.counts[i];
+        }
+        return (1.0 + (double) above / pos.total) / 2.0;
     }
 
     /**
