@@ -118,10 +118,21 @@ public final class WindowAggregate implements AggregateCells {
         ScoreHistogram h = byClass.get(scoreClass);
         if (h == null) {
             h = new ScoreHistogram();
-            byClass.put(scoreClass, h);
+            byClass.put(sharedName(scoreClass), h);
         }
         return h;
     }
+
+    /**
+     * One String per class name for the whole window: each decoded partial brings its own copies, and a window of
+     * C classes that all occur as true labels keys C² histograms by them (a million copies for 1,000 classes).
+     */
+    private String sharedName(String name) {
+        String shared = names.putIfAbsent(name, name);
+        return shared == null ? name : shared;
+    }
+
+    private final Map<String, String> names = new HashMap<>();
 
     /** Drops histograms whose every score was retracted, so the maps hold only live cells. */
     private void pruneEmptyHistograms() {

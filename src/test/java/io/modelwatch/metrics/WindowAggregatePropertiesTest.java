@@ -191,6 +191,21 @@ class WindowAggregatePropertiesTest {
         assertEquals(model, agg.namedClasses);
     }
 
+    /** Decoded partials bring their own copies of the class names; the window keys every histogram by one. */
+    @org.junit.jupiter.api.Test
+    void aWindowKeysItsHistogramsByOneCopyOfEachClassName() {
+        String[] classes = {"alpha", "beta", "gamma"};
+        WindowAggregate window = new WindowAggregate();
+        for (String y : classes) {
+            WindowAggregate partial = new WindowAggregate();
+            partial.add(new Outcome("alpha", y, classes, new double[] {0.5, 0.25, 0.25}, 0), 1);
+            AggregateCodec.mergeInto(AggregateCodec.encode(partial), window); // new Strings each time
+        }
+        java.util.Set<String> distinct = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        window.scores.values().forEach(byClass -> distinct.addAll(byClass.keySet()));
+        assertEquals(4, distinct.size(), "alpha, beta, gamma and the scored-pairs cell: " + window.scores);
+    }
+
     /**
      * A partial written before classes were counted one by one holds class sets joined by U+0000: read, each
      * class of a set counts its predictions, so old and new partials merge and retract.
