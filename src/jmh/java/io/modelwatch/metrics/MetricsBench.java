@@ -11,7 +11,10 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
-/** Stage "metrics": MetricsCalculator.compute for one window of 10k labelled pairs (exact AUC/AP, no binning). */
+/**
+ * Stage "metrics": MetricsCalculator.compute for one window of 10k labelled pairs (exact AUC/AP, no binning), as a
+ * final computes it (scikit-learn's curves) and as an update does (the exact area).
+ */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -22,6 +25,9 @@ public class MetricsBench {
 
     @Param({"10000"})
     int pairs;
+
+    @Param({"final", "update"})
+    String record;
 
     private WindowAggregate window;
 
@@ -35,6 +41,6 @@ public class MetricsBench {
 
     @Benchmark
     public MetricsResult compute() {
-        return MetricsCalculator.compute(window);
+        return MetricsCalculator.compute(window, record.equals("final"));
     }
 }

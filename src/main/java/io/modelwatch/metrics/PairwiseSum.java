@@ -18,6 +18,11 @@ final class PairwiseSum {
         return sum(values, 0, values.length);
     }
 
+    /** The sum of {@code values[from, from + n)}. */
+    static double of(double[] values, int from, int n) {
+        return sum(values, from, n);
+    }
+
     private static double sum(double[] a, int from, int n) {
         if (n < 8) {
             double s = 0.0;

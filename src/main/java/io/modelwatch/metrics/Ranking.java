@@ -56,10 +56,19 @@ final class Ranking {
      * non-empty.
      */
     static double sklearnAuc(ScoreCounts pos, ScoreCounts neg) {
-        int cap = pos.size + neg.size;
-        long[] tps = new long[cap];
-        long[] fps = new long[cap];
-        int m = 0;
+        long allPos = pos.total;
+        long allNeg = neg.total;
+        double[] areas = scratch(pos.size + neg.size + 1);
+        int n = 0;
+        double fprBefore = 0; // the last kept point, from (0, 0)
+        double tprBefore = 0;
+        // the curve's points, one per distinct score, descending; a point is kept or dropped once the next is
+        // known (its bend), the first and the last always
+        long fPrev = 0;
+        long tPrev = 0;
+        long fCur = 0;
+        long tCur = 0;
+        int seen = 0;
         int i = pos.size - 1;
         int j = neg.size - 1;
         long tp = 0;
@@ -72,27 +81,36 @@ final class Ranking {
             if (j >= 0 && neg.scores[j] == t) {
                 fp += neg.counts[j--];
             }
-            tps[m] = tp;
-            fps[m++] = fp;
-        }
-        // the kept points, after (0, 0): the first, the last, and those where fps or tps bends
-        double[] fpr = new double[m + 1];
-        double[] tpr = new double[m + 1];
-        int k = 1;
-        for (int at = 0; at < m; at++) {
-            boolean kept = m <= 2 || at == 0 || at == m - 1
-                    || fps[at + 1] - 2 * fps[at] + fps[at - 1] != 0 || tps[at + 1] - 2 * tps[at] + tps[at - 1] != 0;
-            if (kept) {
-                fpr[k] = (double) fps[at] / fp;
-                tpr[k++] = (double) tps[at] / tp;
+            if (seen > 0 && (seen == 1 || fp - 2 * fCur + fPrev != 0 || tp - 2 * tCur + tPrev != 0)) {
+                double fpr = (double) fCur / allNeg;
+                double tpr = (double) tCur / allPos;
+                areas[n++] = (fpr - fprBefore) * (tpr + tprBefore) / 2.0;
+                fprBefore = fpr;
+                tprBefore = tpr;
             }
+            fPrev = fCur;
+            tPrev = tCur;
+            fCur = fp;
+            tCur = tp;
+            seen++;
         }
-        double[] areas = new double[k - 1];
-        for (int at = 0; at < k - 1; at++) {
-            areas[at] = (fpr[at + 1] - fpr[at]) * (tpr[at + 1] + tpr[at]) / 2.0;
-        }
-        return PairwiseSum.of(areas);
+        double fpr = (double) fCur / allNeg; // the last point
+        double tpr = (double) tCur / allPos;
+        areas[n++] = (fpr - fprBefore) * (tpr + tprBefore) / 2.0;
+        return PairwiseSum.of(areas, 0, n);
     }
+
+    /** A buffer of at least {@code size} doubles, this thread's, reused: the curves are walked at every update. */
+    private static double[] scratch(int size) {
+        double[] s = SCRATCH.get();
+        if (s.length < size) {
+            s = new double[Math.max(size, 2 * s.length)];
+            SCRATCH.set(s);
+        }
+        return s;
+    }
+
+    private static final ThreadLocal<double[]> SCRATCH = ThreadLocal.withInitial(() -> new double[1024]);
 
     /**
      * {@link #sklearnAuc} against negatives that all score 0.0 (a class their rows do not list): one step, from the
@@ -122,9 +140,10 @@ final class Ranking {
             below++;
         }
         // filled from the top threshold down; the thresholds number at most pos.size + neg.size − below, so at
-        // least `below` slots stay 0 at the front, the zero terms
-        double[] terms = new double[pos.size + neg.size];
-        int at = terms.length;
+        // least `below` slots before them are free for the zero terms
+        int size = pos.size + neg.size;
+        double[] terms = scratch(size);
+        int at = size;
         int i = pos.size - 1;
         int j = neg.size - 1;
         long tp = 0;
@@ -142,7 +161,7 @@ final class Ranking {
             terms[--at] = (recall - recallPrev) * ((double) tp / (tp + fp));
             recallPrev = recall;
         }
-        double[] ascending = at == below ? terms : java.util.Arrays.copyOfRange(terms, at - below, terms.length);
-        return Math.max(0.0, PairwiseSum.of(ascending));
+        java.util.Arrays.fill(terms, at - below, at, 0.0); // the thresholds under the lowest positive
+        return Math.max(0.0, PairwiseSum.of(terms, at - below, size - (at - below)));
     }
 }
