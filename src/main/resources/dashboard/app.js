@@ -712,6 +712,23 @@
     }
   }
 
+  /**
+   * Whether a section is on screen or within a screen's height of it. Only those fetch their history at a poll:
+   * a page of many models would otherwise ask for every model's windows every 2 s (165 requests a poll for 161
+   * models) and fall behind its own polls.
+   */
+  function nearView(sec) {
+    var r = sec.root.getBoundingClientRect(), margin = window.innerHeight || 0;
+    return r.bottom > -margin && r.top < (window.innerHeight || 0) + margin;
+  }
+
+  /** A section scrolled near the view whose charts are older than the last poll is refreshed at once. */
+  var viewWatch = typeof IntersectionObserver === "function" ? new IntersectionObserver(function (entries) {
+    entries.forEach(function (e) {
+      if (e.isIntersecting && e.target.getAttribute("data-behind") === "true") refreshSoon();
+    });
+  }, {rootMargin: "100% 0px 100% 0px"}) : null;
+
   function refreshModel(model, alerts) {
     var sec = ensureSection(model);
     var keys = figureKeys(model.kind);
@@ -723,6 +740,17 @@
     sec.badge.textContent = firing ? firing + " firing" : "ok";
     sec.badge.className = "badge " + (firing ? "bad" : "good");
     sec.root.classList.toggle("has-firing", firing > 0);
+    renderTables(sec, model, slice, alerts, keys);
+    if (viewWatch && !sec.watched) {
+      viewWatch.observe(sec.root);
+      sec.watched = true;
+    }
+    // charts of a section far off screen keep their last drawing (its tables above are current) until it comes near
+    if (!nearView(sec)) {
+      sec.root.setAttribute("data-behind", "true");
+      return Promise.resolve();
+    }
+    sec.root.setAttribute("data-behind", "false");
 
     var url = "/api/models/" + encodeURIComponent(model.model_id) + "/metrics?slice=" + encodeURIComponent(slice);
     if (model.latest_window_start !== null && model.window_size_ms) {
@@ -748,17 +776,6 @@
         xSpan: step, domain: [0, 1], thresholds: thresholdsFor(alerts, model, "label_coverage", slice),
         rangeKey: slice});
       renderLegend(sec, model);
-      sec.summaryTitle.textContent = "Last closed window by version, " + (slice ? "slice " + slice : "whole model");
-      // redrawn only when what they show changed: a poll that changes nothing keeps a selection or a tooltip
-      var firingHere = (alerts.firing || []).filter(function (a) { return a.model_id === model.model_id; })
-        .map(function (a) { return [a.model_version || "", sliceOf(a)]; });
-      var tables = JSON.stringify([model.latest, model.versions, model.slices, slice, firingHere, keys.f1, keys.auc,
-        new Date().toDateString()]);
-      if (sec.tablesSignature !== tables) {
-        sec.tablesSignature = tables;
-        renderSummary(sec, model, slice, alerts, keys);
-        renderSlices(sec, model, slice, keys, alerts);
-      }
       var distinct = dict();
       records.forEach(function (r) { if (!(r.rolling > 1)) distinct[toMs(r.window_start)] = true; });
       var nWindows = Object.keys(distinct).length;
@@ -767,6 +784,21 @@
         (step ? ", " + Math.round(step / 1000) + " s windows" : "") + ". Times are local.";
       sec.root.setAttribute("data-records", String(records.length));
     });
+  }
+
+  /** The tables come from /api/models alone: current for every section, on screen or not. */
+  function renderTables(sec, model, slice, alerts, keys) {
+    sec.summaryTitle.textContent = "Last closed window by version, " + (slice ? "slice " + slice : "whole model");
+    // redrawn only when what they show changed: a poll that changes nothing keeps a selection or a tooltip
+    var firingHere = (alerts.firing || []).filter(function (a) { return a.model_id === model.model_id; })
+      .map(function (a) { return [a.model_version || "", sliceOf(a)]; });
+    var tables = JSON.stringify([model.latest, model.versions, model.slices, slice, firingHere, keys.f1, keys.auc,
+      new Date().toDateString()]);
+    if (sec.tablesSignature !== tables) {
+      sec.tablesSignature = tables;
+      renderSummary(sec, model, slice, alerts, keys);
+      renderSlices(sec, model, slice, keys, alerts);
+    }
   }
 
   // ------------------------------------------------------------------ loop

@@ -230,6 +230,45 @@ class DashboardBrowserIT {
         screenshot("dashboard-after.png");
     }
 
+    @Test
+    void modelsFarOffScreenAskForTheirWindowsOnlyWhenScrolledNear() {
+        // many models: sorted after the scenario's, most of them screens below the top of the page
+        int many = 30;
+        for (int i = 0; i < many; i++) {
+            view.metrics.add(FakeMonitorView.binary(String.format("zz-many-%02d", i), "v1", "", scenario.last,
+                    Scenario.SIZE, 300, 50, 5, 8, 200, 0.93, false));
+        }
+        String last = String.format("zz-many-%02d", many - 1);
+        try {
+            driver.get(server.url());
+            waitUpTo(20).until(d -> points("chart-fraud-f1") > 0
+                    && !d.findElements(By.cssSelector("#summary-" + last + " tbody tr")).isEmpty());
+            int settled = refreshes();
+            waitUpTo(20).until(d -> refreshes() >= settled + 3);
+
+            // the last model's section is there with its tables, its charts not drawn and its windows never asked
+            WebElement section = driver.findElement(By.id("model-" + last));
+            assertEquals("true", section.getDomAttribute("data-behind"));
+            assertEquals(0, points("chart-" + last + "-f1"));
+            assertEquals(null, view.historyQueries.get(last), "no request for the windows of a model far below");
+            assertEquals("ok", driver.findElement(By.id("model-badge-" + last)).getText());
+            int fraudAsked = view.historyQueries.get("fraud").get();
+            assertTrue(fraudAsked >= 3, "the model on screen is asked at every poll: " + fraudAsked);
+            long asked = view.historyQueries.entrySet().stream()
+                    .filter(e -> e.getKey().startsWith("zz-many-")).count();
+            assertTrue(asked < many / 2, "models asked for: " + asked + " of " + many);
+
+            // scrolled to, it is drawn at once, without waiting for the next poll
+            ((JavascriptExecutor) driver).executeScript("arguments[0].scrollIntoView();", section);
+            waitUpTo(10).until(d -> points("chart-" + last + "-f1") == 1);
+            assertEquals("false", driver.findElement(By.id("model-" + last)).getDomAttribute("data-behind"));
+            assertTrue(view.historyQueries.get(last).get() >= 1);
+            assertEquals(List.of(), ((JavascriptExecutor) driver).executeScript("return window.modelwatchErrors;"));
+        } finally {
+            view.metrics.removeIf(r -> Records.modelId(r).startsWith("zz-many-"));
+        }
+    }
+
     private static final String GROUPING_RULES = """
             rules:
               - name: f1-floor

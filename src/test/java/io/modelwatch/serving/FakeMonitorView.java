@@ -98,8 +98,12 @@ final class FakeMonitorView implements MonitorView {
         return out;
     }
 
+    /** Calls of {@link #history} per model: which models' windows a reader asked for. */
+    final Map<String, AtomicInteger> historyQueries = new ConcurrentHashMap<>();
+
     @Override
     public List<JsonNode> history(String modelId, String version, String slice, long from, long to, boolean rolling) {
+        historyQueries.computeIfAbsent(modelId, k -> new AtomicInteger()).incrementAndGet();
         fail();
         List<JsonNode> out = new ArrayList<>();
         for (JsonNode r : metrics) {
