@@ -745,9 +745,22 @@ public final class MonitorHttpServer implements AutoCloseable {
         }
     }
 
+    /** Every Accept-Encoding header of the request as one list (a client may send it split). */
+    private static String acceptEncoding(HttpExchange ex) {
+        List<String> values = ex.getRequestHeaders().get("Accept-Encoding");
+        return values == null ? null : String.join(",", values);
+    }
+
     private static void send(HttpExchange ex, int status, String contentType, byte[] body) throws IOException {
         ex.getResponseHeaders().set("Content-Type", contentType);
         ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+        if (body.length >= ContentEncoding.MIN_BYTES) {
+            ex.getResponseHeaders().set("Vary", "Accept-Encoding");
+            if (ContentEncoding.acceptsGzip(acceptEncoding(ex))) {
+                body = ContentEncoding.gzip(body);
+                ex.getResponseHeaders().set("Content-Encoding", "gzip");
+            }
+        }
         if ("HEAD".equals(ex.getRequestMethod())) {
             ex.getResponseHeaders().set("Content-Length", Integer.toString(body.length));
             ex.sendResponseHeaders(status, -1);

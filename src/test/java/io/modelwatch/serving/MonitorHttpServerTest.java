@@ -121,6 +121,71 @@ class MonitorHttpServerTest {
         assertFalse(MonitorHttpServer.asksTheCluster(URI.create("/api/modelsx")));
     }
 
+    /** A request asking for gzip (as browsers and Prometheus do); the body as sent. */
+    private HttpResponse<byte[]> getEncoded(String pathAndQuery, String acceptEncoding) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + pathAndQuery))
+                .timeout(Duration.ofSeconds(10)).header("Accept-Encoding", acceptEncoding).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    private static String gunzip(byte[] body) throws IOException {
+        try (java.util.zip.GZIPInputStream in = new java.util.zip.GZIPInputStream(
+                new java.io.ByteArrayInputStream(body))) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void largeAnswersAreGzippedForClientsThatAskForIt() throws Exception {
+        for (String path : List.of("/api/models", "/api/models/fraud/metrics", "/metrics", "/assets/app.js")) {
+            Reply plain = get(path);
+            assertEquals(200, plain.status(), path);
+            assertTrue(plain.body().length() >= ContentEncoding.MIN_BYTES, path + ": " + plain.body().length());
+            assertTrue(plain.raw().headers().firstValue("Content-Encoding").isEmpty(), path + " unasked");
+            assertEquals("Accept-Encoding", plain.raw().headers().firstValue("Vary").orElse(""), path);
+
+            HttpResponse<byte[]> zipped = getEncoded(path, "gzip, deflate, br");
+            assertEquals(200, zipped.statusCode(), path);
+            assertEquals("gzip", zipped.headers().firstValue("Content-Encoding").orElse(""), path);
+            assertEquals(plain.contentType(), zipped.headers().firstValue("Content-Type").orElse(""), path);
+            String body = gunzip(zipped.body());
+            if (path.equals("/metrics")) {
+                // the scrape's own timing series move between two scrapes: the same series, in the same order
+                assertEquals(seriesNames(plain.body()), seriesNames(body));
+            } else if (path.startsWith("/api/")) {
+                // the same answer but for when it was made (and the default span, which follows the clock)
+                JsonNode a = plain.json(), b = FakeMonitorView.JSON.readTree(body);
+                for (JsonNode j : List.of(a, b)) {
+                    ((com.fasterxml.jackson.databind.node.ObjectNode) j).remove(List.of("generated_at", "from", "to"));
+                }
+                assertTrue(a.equals(b), path + ": the gzipped answer differs");
+            } else {
+                assertTrue(plain.body().equals(body), path + ": the gzipped answer differs");
+            }
+            assertTrue(zipped.body().length * 2 < plain.body().length(),
+                    path + ": " + zipped.body().length + " of " + plain.body().length());
+
+            HttpResponse<byte[]> refused = getEncoded(path, "gzip;q=0, identity");
+            assertTrue(refused.headers().firstValue("Content-Encoding").isEmpty(), path + " with gzip;q=0");
+        }
+        // a small answer goes as it is: gzip's frame would buy nothing
+        HttpResponse<byte[]> health = getEncoded("/health", "gzip");
+        assertTrue(health.headers().firstValue("Content-Encoding").isEmpty());
+        assertEquals("UP", FakeMonitorView.JSON.readTree(health.body()).get("status").asText());
+        // HEAD says what GET would send
+        HttpResponse<Void> head = client.send(HttpRequest.newBuilder(URI.create("http://localhost:" + server.port()
+                + "/api/models")).method("HEAD", HttpRequest.BodyPublishers.noBody()).header("Accept-Encoding", "gzip")
+                .build(), HttpResponse.BodyHandlers.discarding());
+        assertEquals("gzip", head.headers().firstValue("Content-Encoding").orElse(""));
+        assertEquals(getEncoded("/api/models", "gzip").body().length,
+                Integer.parseInt(head.headers().firstValue("Content-Length").orElse("-1")));
+    }
+
+    private static List<String> seriesNames(String exposition) {
+        return exposition.lines().filter(l -> !l.startsWith("#"))
+                .map(l -> l.substring(0, l.lastIndexOf(' '))).toList();
+    }
+
     @Test
     void healthIsUpWhileTheStreamsClientLives() throws Exception {
         view.ready = false;
