@@ -44,6 +44,23 @@ public final class ModelwatchService implements AutoCloseable {
     private final StopSignal stop = new StopSignal();
 
     /**
+     * A supervisor may start this process while the one before still stops on the same state-dir (up to
+     * {@code shutdown-timeout}, then the JVM's exit): waits for it, with a margin, instead of failing at once.
+     */
+    private static void awaitStateDir(ModelwatchConfig config) {
+        try {
+            StateDirLock.awaitFree(Path.of(config.stateDir()).resolve(config.applicationId()),
+                    config.shutdownTimeout().plus(STATE_DIR_MARGIN));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the state directory", e);
+        }
+    }
+
+    /** What a stopping JVM may take beyond its shutdown-timeout to exit (and its lock to go). */
+    static final Duration STATE_DIR_MARGIN = Duration.ofSeconds(10);
+
+    /**
      * Prepares the topics, checks that the local state belongs to this cluster's changelogs (see
      * {@link LocalStateGuard}), opens the HTTP port (the API answers "not ready" until {@link #start()})
      * and creates the Kafka Streams client, whose {@code application.server} is this instance's
@@ -51,6 +68,7 @@ public final class ModelwatchService implements AutoCloseable {
      */
     public ModelwatchService(ModelwatchConfig config) {
         this.config = config;
+        awaitStateDir(config);
         Properties props = config.streamsProperties();
         // the stores' names, and so their changelogs', do not depend on the partition count the set-up reads
         Set<String> changelogs = StateOwner.changelogTopics(config.applicationId(),
