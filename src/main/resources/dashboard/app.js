@@ -92,9 +92,18 @@
 
   function num(v) { return typeof v === "number" && isFinite(v) ? v : null; }
 
-  function versionName(v) { return v === "" ? "(default)" : v; }
+  /**
+   * A name as shown: control, zero-width and bidirectional-override characters spelled out as \uXXXX, so that
+   * names differing only in them ("fraud" and "fraud\u200B") do not look alike, nor reorder the text around them.
+   */
+  function visible(s) {
+    return String(s).replace(/[\u0000-\u001F\u007F-\u009F\u200B-\u200F\u2028-\u202E\u2060-\u2069\uFEFF]/g,
+      function (c) { return "\\u" + ("000" + c.charCodeAt(0).toString(16).toUpperCase()).slice(-4); });
+  }
 
-  function sliceName(s) { return s === "" ? "Whole model" : s; }
+  function versionName(v) { return v === "" ? "(default)" : visible(v); }
+
+  function sliceName(s) { return s === "" ? "Whole model" : visible(s); }
 
   function fmt(v, digits) {
     if (v === null || v === undefined || (typeof v === "number" && !isFinite(v))) return "–";
@@ -208,8 +217,8 @@
       h("span", {className: "state", text: firing ? "FIRING" : (a.state || "?")}),
       sev === null ? null : h("span", {className: "sev", text: sev}),
       h("span", {className: "rule", text: a.rule || "(rule)"}),
-      h("span", {className: "target", text: (a.model_id || "?") + " " + versionName(a.model_version || "") +
-        (slice ? " · " + slice : "")}),
+      h("span", {className: "target", text: visible(a.model_id || "?") + " " + versionName(a.model_version || "") +
+        (slice ? " · " + visible(slice) : "")}),
       h("span", {className: "detail", text: alertText(a)}),
       h("span", {className: "when", title: (ws !== null ? "window " + fmtTime(ws) + (we !== null ? " to " + fmtTime(we) : "") : "") +
           (when !== null ? ", raised " + fmtTime(when) : ""),
@@ -336,7 +345,7 @@
       if (i > 0) targets.push(" · ");
       var slice = sliceOf(a);
       targets.push(h("span", {className: "target", "data-slice": slice, title: alertTitle(a)}, [
-        slice === "" ? "whole model" : slice, " ", h("span", {className: "value", text: fmt(num(a.value))})]));
+        slice === "" ? "whole model" : visible(slice), " ", h("span", {className: "value", text: fmt(num(a.value))})]));
     });
     return h("li", {className: "rule-line sev-" + safeId(r.severity), "data-rule": r.name,
       "data-count": String(r.alerts.length), "data-since": r.since === null ? null : String(r.since)}, [
@@ -351,7 +360,7 @@
   }
 
   function alertGroup(g) {
-    var name = g.model + " " + versionName(g.version);
+    var name = visible(g.model) + " " + versionName(g.version);
     var n = g.alerts.length, nRules = g.ruleList.length;
     var titleId = "alert-group-" + safeId(g.key);
     // the rows in full exist only while the details are open: with hundreds of alerts firing, a closed group
@@ -379,7 +388,7 @@
       h("div", {className: "group-head"}, [
         h("span", {className: "state", text: "FIRING"}),
         h("span", {className: "sev", text: g.severity}),
-        h("h3", {className: "group-title", id: titleId}, [g.model + " ", h("span", {className: "version",
+        h("h3", {className: "group-title", id: titleId}, [visible(g.model) + " ", h("span", {className: "version",
           text: versionName(g.version)})]),
         h("span", {className: "group-count", text: n + (n === 1 ? " alert" : " alerts") + " · " + nRules +
           (nRules === 1 ? " rule" : " rules")}),
@@ -473,7 +482,7 @@
     var summaryTitle = h("h3", {className: "summary-title", text: "Last closed window by version"});
     var root = h("section", {className: "model panel", id: "model-" + sid, "data-model": id}, [
       h("header", {className: "model-head"}, [
-        h("h2", {text: id}), kind, badge,
+        h("h2", {text: visible(id)}), kind, badge,
         h("label", {className: "slice-label"}, ["Slice ", select])
       ]),
       legend,
@@ -740,6 +749,7 @@
     sec.badge.textContent = firing ? firing + " firing" : "ok";
     sec.badge.className = "badge " + (firing ? "bad" : "good");
     sec.root.classList.toggle("has-firing", firing > 0);
+    renderLegend(sec, model);
     renderTables(sec, model, slice, alerts, keys);
     if (viewWatch && !sec.watched) {
       viewWatch.observe(sec.root);
@@ -775,12 +785,11 @@
       MWChart.render(sec.cov.svg, {series: seriesOf(model, records, "label_coverage"), yLabel: "coverage",
         xSpan: step, domain: [0, 1], thresholds: thresholdsFor(alerts, model, "label_coverage", slice),
         rangeKey: slice});
-      renderLegend(sec, model);
       var distinct = dict();
       records.forEach(function (r) { if (!(r.rolling > 1)) distinct[toMs(r.window_start)] = true; });
       var nWindows = Object.keys(distinct).length;
       sec.note.textContent = nWindows + (nWindows === 1 ? " window" : " windows") + " shown" +
-        (slice ? " for slice " + slice : " for the whole model") +
+        (slice ? " for slice " + visible(slice) : " for the whole model") +
         (step ? ", " + Math.round(step / 1000) + " s windows" : "") + ". Times are local.";
       sec.root.setAttribute("data-records", String(records.length));
     });
@@ -788,7 +797,7 @@
 
   /** The tables come from /api/models alone: current for every section, on screen or not. */
   function renderTables(sec, model, slice, alerts, keys) {
-    sec.summaryTitle.textContent = "Last closed window by version, " + (slice ? "slice " + slice : "whole model");
+    sec.summaryTitle.textContent = "Last closed window by version, " + (slice ? "slice " + visible(slice) : "whole model");
     // redrawn only when what they show changed: a poll that changes nothing keeps a selection or a tooltip
     var firingHere = (alerts.firing || []).filter(function (a) { return a.model_id === model.model_id; })
       .map(function (a) { return [a.model_version || "", sliceOf(a)]; });

@@ -269,6 +269,42 @@ class DashboardBrowserIT {
         }
     }
 
+    @Test
+    @SuppressWarnings("unchecked")
+    void namesDifferingOnlyInInvisibleCharactersLookDifferent() {
+        // a zero-width space, a bell, a right-to-left override: kept in the data, spelled out on screen
+        List<String> names = List.of("lookalike", "look\u200Balike", "look\u0007alike", "look\u202Eekila");
+        for (String name : names) {
+            view.metrics.add(FakeMonitorView.binary(name, "v\u0007", "", scenario.last, Scenario.SIZE, 300, 50, 5, 8,
+                    200, 0.93, false));
+        }
+        try {
+            driver.get(server.url());
+            // per section: its model, its heading and its legend as drawn
+            String read = "return Array.prototype.map.call(document.querySelectorAll('section.model'), function (s) {"
+                    + " return [s.dataset.model, s.querySelector('h2').textContent,"
+                    + " s.querySelector('.legend').textContent]; });";
+            java.util.function.Function<WebDriver, java.util.Map<String, List<String>>> sections = d -> {
+                java.util.Map<String, List<String>> out = new java.util.HashMap<>();
+                for (List<String> row : (List<List<String>>) ((JavascriptExecutor) d).executeScript(read)) {
+                    out.put(row.get(0), row.subList(1, 3));
+                }
+                return out;
+            };
+            waitUpTo(20).until(d -> sections.apply(d).keySet().containsAll(names)
+                    && !sections.apply(d).get("lookalike").get(1).isEmpty());
+            java.util.Map<String, List<String>> shown = sections.apply(driver);
+            assertEquals("lookalike", shown.get("lookalike").get(0));
+            assertEquals("look\\u200Balike", shown.get("look\u200Balike").get(0));
+            assertEquals("look\\u0007alike", shown.get("look\u0007alike").get(0));
+            assertEquals("look\\u202Eekila", shown.get("look\u202Eekila").get(0));
+            assertTrue(shown.get("lookalike").get(1).contains("v\\u0007"), shown.get("lookalike").get(1));
+            assertEquals(List.of(), ((JavascriptExecutor) driver).executeScript("return window.modelwatchErrors;"));
+        } finally {
+            view.metrics.removeIf(r -> names.contains(Records.modelId(r)));
+        }
+    }
+
     private static final String GROUPING_RULES = """
             rules:
               - name: f1-floor
