@@ -159,10 +159,13 @@ final class Query {
 
     /**
      * Percent-decodes a URI component as UTF-8; '+' means a space in a query but not in a path.
-     * Malformed escapes are a client error.
+     * Malformed escapes are a client error. A character from U+0080 to U+00FF in a component whose characters are
+     * all below U+0100 is a byte sent raw (curl sends {@code /api/models/fräud} so): the JDK's server reads the
+     * request line a byte a character, so it is taken as that byte of UTF-8, as a percent-encoded one is.
      */
     static String decode(String s, boolean plusIsSpace) {
-        if (s.indexOf('%') < 0 && (!plusIsSpace || s.indexOf('+') < 0)) {
+        boolean rawBytes = sentRaw(s);
+        if (!rawBytes && s.indexOf('%') < 0 && (!plusIsSpace || s.indexOf('+') < 0)) {
             return s;
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(s.length());
@@ -181,6 +184,8 @@ final class Query {
                 i += 2;
             } else if (c == '+' && plusIsSpace) {
                 out.write(' ');
+            } else if (rawBytes && c >= 0x80) {
+                out.write(c);
             } else {
                 byte[] b = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
                 if (Character.isHighSurrogate(c) && i + 1 < s.length()) {
@@ -197,7 +202,21 @@ final class Query {
                     .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
                     .decode(java.nio.ByteBuffer.wrap(out.toByteArray())).toString();
         } catch (java.nio.charset.CharacterCodingException e) {
-            throw ApiError.badRequest("percent-encoding that is not UTF-8 in '" + s + "'");
+            throw ApiError.badRequest((rawBytes ? "bytes that are" : "percent-encoding that is") + " not UTF-8 in '"
+                    + s + "'");
         }
+    }
+
+    /** Whether {@code s} holds a character from U+0080 to U+00FF and none above: bytes read one a character. */
+    private static boolean sentRaw(String s) {
+        boolean high = false;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c > 0xFF) {
+                return false;
+            }
+            high |= c >= 0x80;
+        }
+        return high;
     }
 }

@@ -65,11 +65,17 @@ class MonitorHttpServerTest {
 
     /** A request line sent as is: java.net.URI refuses malformed escapes, clients in the wild do not. */
     private Reply rawGet(String target) throws Exception {
+        return rawGet(target.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A request line of these bytes, as curl sends a path typed with letters beyond ASCII: not escaped. */
+    private Reply rawGet(byte[] target) throws Exception {
         try (Socket socket = new Socket("localhost", server.port())) {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
-            out.write(("GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
+            out.write("GET ".getBytes(StandardCharsets.US_ASCII));
+            out.write(target);
+            out.write(" HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
             String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             int status = Integer.parseInt(response.substring(9, 12));
@@ -694,6 +700,26 @@ class MonitorHttpServerTest {
         assertEquals(200, get("/api/models/fraud/metrics?version=v%E2%82%AC").status(), "a whole € is fine");
     }
 
+
+    @Test
+    void rawUtf8InAPathOrQueryIsReadAsUtf8() throws Exception {
+        view.metrics.add(FakeMonitorView.binary("fräud", "vé", "", scenario.last, Scenario.SIZE, 300, 50, 5, 8, 200,
+                0.93, false));
+        // as curl sends what was typed: the bytes of UTF-8, not escaped
+        Reply raw = rawGet("/api/models/fräud/metrics?version=vé");
+        assertEquals(200, raw.status(), raw.body());
+        JsonNode records = raw.json().get("records");
+        assertEquals(1, records.size(), raw.body());
+        assertEquals("fräud", records.get(0).get("model_id").asText());
+        assertEquals("vé", records.get(0).get("model_version").asText());
+        assertEquals(records, get("/api/models/fr%C3%A4ud/metrics?version=v%C3%A9").json().get("records"));
+        // a Latin-1 byte alone is no UTF-8: said so, not looked up as something else
+        byte[] latin1 = "/api/models/fr\u00e4ud/metrics".getBytes(StandardCharsets.ISO_8859_1);
+        assertJsonError(rawGet(latin1), 400, "bytes that are not UTF-8");
+        // names beyond U+00FF given in Java strings are read as they are
+        assertEquals("日本", Query.decode("日本", false));
+        assertEquals("é日", Query.decode("é日", false));
+    }
     @Test
     void theDefaultFromOfAnEarliestToDoesNotOverflow() throws Exception {
         Reply r = get("/api/models/fraud/metrics?to=-9223372036854775808");
