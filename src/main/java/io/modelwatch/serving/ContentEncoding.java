@@ -3,7 +3,6 @@ package io.modelwatch.serving;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.Locale;
 import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
 
@@ -24,38 +23,8 @@ final class ContentEncoding {
      * quality above 0 (RFC 9110 12.5.3); {@code gzip;q=0} refuses it even after a {@code *}.
      */
     static boolean acceptsGzip(String header) {
-        if (header == null) {
-            return false;
-        }
-        Boolean named = null;
-        boolean wildcard = false;
-        for (String part : header.split(",")) {
-            String[] params = part.split(";");
-            String coding = params[0].trim().toLowerCase(Locale.ROOT);
-            boolean acceptable = quality(params) > 0;
-            if (coding.equals("gzip") || coding.equals("x-gzip")) {
-                named = named == null ? acceptable : named || acceptable;
-            } else if (coding.equals("*")) {
-                wildcard = acceptable;
-            }
-        }
-        return named != null ? named : wildcard;
-    }
-
-    /** The {@code q} parameter, 1 when absent; an unreadable one counts as 0 (not acceptable). */
-    private static double quality(String[] params) {
-        for (int i = 1; i < params.length; i++) {
-            String p = params[i].trim();
-            if (p.length() >= 2 && (p.charAt(0) == 'q' || p.charAt(0) == 'Q') && p.charAt(1) == '=') {
-                try {
-                    double q = Double.parseDouble(p.substring(2).trim());
-                    return q >= 0 && q <= 1 ? q : 0;
-                } catch (NumberFormatException e) {
-                    return 0;
-                }
-            }
-        }
-        return 1;
+        double named = HeaderQuality.of(header, t -> t.equals("gzip") || t.equals("x-gzip"));
+        return named >= 0 ? named > 0 : HeaderQuality.of(header, "*"::equals) > 0;
     }
 
     /** gzip at the fastest level: most of the size saved for a fraction of the default level's CPU. */

@@ -163,11 +163,18 @@ public final class MonitorMetrics implements AutoCloseable {
      */
     public String scrape(String acceptHeader, OutputStream out) throws IOException {
         refresh();
-        String contentType = acceptHeader != null && acceptHeader.contains("application/openmetrics-text")
-                ? OPENMETRICS_TYPE
-                : TEXT_TYPE;
+        String contentType = wantsOpenMetrics(acceptHeader) ? OPENMETRICS_TYPE : TEXT_TYPE;
         registry.scrape(out, contentType);
         return contentType;
+    }
+
+    /**
+     * OpenMetrics when the client accepts it (quality above 0) at least as much as the text format (Prometheus asks
+     * {@code application/openmetrics-text;version=1.0.0,...,text/plain;version=0.0.4;q=0.5,*}{@code /*;q=0.1}).
+     */
+    static boolean wantsOpenMetrics(String accept) {
+        double open = HeaderQuality.of(accept, "application/openmetrics-text"::equals);
+        return open > 0 && open >= HeaderQuality.of(accept, "text/plain"::equals);
     }
 
     /**

@@ -156,8 +156,9 @@ class MonitorHttpServerTest {
             assertEquals(plain.contentType(), zipped.headers().firstValue("Content-Type").orElse(""), path);
             String body = gunzip(zipped.body());
             if (path.equals("/metrics")) {
-                // the scrape's own timing series move between two scrapes: the same series, in the same order
+                // the JVM's and the scrape's own series move between two scrapes: the models' are the same
                 assertEquals(seriesNames(plain.body()), seriesNames(body));
+                assertTrue(body.contains("modelwatch_model_f1{model_id=\"fraud\""), body);
             } else if (path.startsWith("/api/")) {
                 // the same answer but for when it was made (and the default span, which follows the clock)
                 JsonNode a = plain.json(), b = FakeMonitorView.JSON.readTree(body);
@@ -188,7 +189,7 @@ class MonitorHttpServerTest {
     }
 
     private static List<String> seriesNames(String exposition) {
-        return exposition.lines().filter(l -> !l.startsWith("#"))
+        return exposition.lines().filter(l -> l.startsWith("modelwatch_model_"))
                 .map(l -> l.substring(0, l.lastIndexOf(' '))).toList();
     }
 
@@ -624,6 +625,18 @@ class MonitorHttpServerTest {
         assertEquals(200, om.status());
         assertTrue(om.contentType().startsWith("application/openmetrics-text"), om.contentType());
         assertTrue(om.body().trim().endsWith("# EOF"));
+
+        // as Prometheus 2.x/3.x asks: OpenMetrics first
+        Reply prom = send("GET", "/metrics", "application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
+                + "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1");
+        assertTrue(prom.contentType().startsWith("application/openmetrics-text"), prom.contentType());
+        // OpenMetrics refused, or wanted less than the text format: the text format
+        for (String accept : List.of("application/openmetrics-text;q=0", "application/openmetrics-text; q=0.0, */*",
+                "application/openmetrics-text;q=0.2, text/plain;q=0.9", "*/*", "text/plain;version=0.0.4")) {
+            Reply text = send("GET", "/metrics", accept);
+            assertEquals(MonitorMetrics.TEXT_TYPE, text.contentType(), accept);
+            assertFalse(text.body().trim().endsWith("# EOF"), accept);
+        }
     }
 
     @Test
