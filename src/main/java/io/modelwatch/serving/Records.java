@@ -1,6 +1,7 @@
 package io.modelwatch.serving;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.modelwatch.alerts.UndefinedFigures;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Iterator;
@@ -88,7 +89,9 @@ final class Records {
         JsonNode v = ("predictions".equals(name) || "labeled".equals(name))
                 ? record.get(name)
                 : record.path("metrics").get(name);
-        if (v == null || !v.isNumber()) {
+        if (v == null || !v.isNumber() || UndefinedFigures.zeroOverZero(record, name)) {
+            // a zero over zero is 0 in the record, as in scikit-learn; a gauge at 0 would read as a real 0 (a
+            // window of a fraud model without fraud, every prediction right, as "F1 0") where the rules see nothing
             return Double.NaN;
         }
         return v.asDouble();

@@ -278,6 +278,29 @@ class MonitorMetricsTest {
 
     /** Both families come from one query of the view per scrape; the latest family alone needs no finals. */
     @Test
+    void aZeroOverZeroIsNaNOnItsGaugeAsTheRulesLeaveItUnjudged() {
+        long w = scenario.last;
+        // every label negative, every prediction right: the record says precision, recall and F1 0 (scikit-learn's
+        // zero_division=0), which is no F1 of 0
+        view.metrics.add(FakeMonitorView.binary("quiet", "v1", "", w, Scenario.SIZE, 400, 0, 0, 0, 300, null, true));
+        // no positive label, five false alarms: precision 0 is a real 0, and so is F1; recall is undefined
+        view.metrics.add(FakeMonitorView.binary("alarmed", "v1", "", w, Scenario.SIZE, 400, 0, 5, 0, 295, null, true));
+        List<Sample> s = parse(metrics.scrape());
+        assertEquals(0.0, latest("quiet", "v1", "").path("metrics").path("f1").asDouble(), "the record as scikit-learn");
+        for (String figure : List.of("precision", "recall", "f1")) {
+            assertTrue(Double.isNaN(find(s, "modelwatch_model_" + figure, "model_id", "quiet").value()), figure);
+            assertTrue(Double.isNaN(find(s, "modelwatch_model_final_" + figure, "model_id", "quiet").value()), figure);
+        }
+        assertEquals(1.0, find(s, "modelwatch_model_accuracy", "model_id", "quiet").value());
+        assertEquals(0.0, find(s, "modelwatch_model_precision", "model_id", "alarmed").value());
+        assertEquals(0.0, find(s, "modelwatch_model_f1", "model_id", "alarmed").value());
+        assertTrue(Double.isNaN(find(s, "modelwatch_model_recall", "model_id", "alarmed").value()));
+        // a defined figure is its value
+        assertEquals(latest("fraud", "v2", "").path("metrics").path("f1").asDouble(),
+                find(s, "modelwatch_model_f1", "model_id", "fraud", "model_version", "v2", "slice", "").value());
+    }
+
+    @Test
     void oneQueryOfTheViewPerScrape() {
         metrics.scrape();
         assertEquals(1, view.latestWithFinalQueries.get());
