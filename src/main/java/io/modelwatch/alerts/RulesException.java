@@ -8,6 +8,7 @@ public final class RulesException extends RuntimeException {
 
     private final String rule;
     private final String field;
+    private final int position;
 
     public RulesException(String rule, String field, String problem) {
         this(rule, field, problem, 0);
@@ -17,6 +18,7 @@ public final class RulesException extends RuntimeException {
         super(prefix(rule, field, position) + problem);
         this.rule = rule;
         this.field = field;
+        this.position = position;
     }
 
     /** The same problem, its rule also named by its position in the file (#n): the file names two rules so. */
@@ -29,6 +31,7 @@ public final class RulesException extends RuntimeException {
         super(message);
         this.rule = null;
         this.field = null;
+        this.position = 0;
     }
 
     /**
@@ -38,7 +41,8 @@ public final class RulesException extends RuntimeException {
         if (problems.size() == 1) {
             return problems.get(0);
         }
-        long rules = problems.stream().map(p -> String.valueOf(p.rule)).distinct().count();
+        // two rules of one name (a duplicate) are two rules: count them by name and position
+        long rules = problems.stream().map(p -> p.rule + "#" + p.position).distinct().count();
         String one = problems.get(0).rule;
         StringBuilder b = new StringBuilder(rules == 1 && one != null
                 ? problems.size() + " problems in " + prefix(one, null).replaceFirst(": $", ":")

@@ -126,11 +126,26 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         }
         for (String key : KEYS.keySet()) {
             String v = env.get(envName(key));
+            if (v != null && SERVICE_LINK_VALUE.matcher(v).matches()) {
+                // a Service named modelwatch-http sets MODELWATCH_HTTP_PORT=tcp://10.0.0.1:8080 in every pod of its
+                // namespace: say so, rather than "must be an integer"
+                problems.add("environment " + envName(key) + ": '" + v + "' looks like the Kubernetes service-link "
+                        + "variable of a Service named " + serviceName(envName(key)) + ", not a setting of " + key
+                        + ": rename that Service, or set enableServiceLinks: false in the pod spec");
+                continue;
+            }
             if (v != null) {
                 values.put(key, v);
             }
         }
-        checkEnvironmentNames(env.keySet(), problems);
+        // MODELWATCH_<X>_PORT=tcp://10.0.0.1:8080 is the service link of a Service modelwatch-<x>, not a typo
+        Set<String> names = new java.util.HashSet<>(env.keySet());
+        env.forEach((k, v) -> {
+            if (k.endsWith("_PORT") && v != null && SERVICE_LINK_VALUE.matcher(v).matches()) {
+                names.remove(k);
+            }
+        });
+        checkEnvironmentNames(names, problems);
         env.forEach((k, v) -> {
             if (k.startsWith("MODELWATCH_KAFKA_PROPERTY_")) {
                 kafka.put(k.substring("MODELWATCH_KAFKA_PROPERTY_".length()).toLowerCase(Locale.ROOT).replace('_', '.'), v);
@@ -155,7 +170,7 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
             }
             if (!name.startsWith("MODELWATCH_") || known.contains(name) || name.startsWith("MODELWATCH_KAFKA_PROPERTY_")
                     || name.equals("MODELWATCH_PORT") || name.startsWith("MODELWATCH_PORT_")
-                    || name.startsWith("MODELWATCH_SERVICE_")) {
+                    || name.startsWith("MODELWATCH_SERVICE_") || SERVICE_LINK_NAME.matcher(name).matches()) {
                 continue;
             }
             String upper = name.toUpperCase(Locale.ROOT); // MODELWATCH_window: the names are upper case
@@ -164,6 +179,25 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
                     + closest + "?)" : "") + "; the variables are MODELWATCH_<KEY> for the keys of "
                     + "modelwatch.example.yaml, and MODELWATCH_KAFKA_PROPERTY_<NAME> for Kafka properties");
         }
+    }
+
+    /**
+     * Kubernetes' service-link variables of a Service whose name starts with {@code modelwatch-} (a headless
+     * Service for the instances, {@code modelwatch-metrics}): {@code MODELWATCH_METRICS_SERVICE_HOST},
+     * {@code MODELWATCH_METRICS_SERVICE_PORT[_<name>]}, {@code MODELWATCH_METRICS_PORT_8080_TCP[_ADDR|_PORT|_PROTO]}
+     * (and {@code MODELWATCH_METRICS_PORT=tcp://...}, told by its value in {@link #load}).
+     * Kubernetes injects them into every pod of the namespace (enableServiceLinks defaults to true).
+     */
+    private static final java.util.regex.Pattern SERVICE_LINK_NAME = java.util.regex.Pattern.compile(
+            "MODELWATCH_[A-Z0-9_]+_(SERVICE_HOST|SERVICE_PORT(_[A-Z0-9_]+)?|PORT_[0-9]+_(TCP|UDP|SCTP)(_(ADDR|PORT|PROTO))?)");
+    /** The value of a service-link {@code ..._PORT} variable: {@code tcp://10.0.0.1:8080}. */
+    private static final java.util.regex.Pattern SERVICE_LINK_VALUE = java.util.regex.Pattern.compile(
+            "(tcp|udp|sctp)://[^/\\s]+:[0-9]+");
+
+    /** MODELWATCH_HTTP_PORT: modelwatch-http, the Service whose service link the variable is. */
+    private static String serviceName(String envName) {
+        String n = envName.replaceFirst("_PORT$", "");
+        return n.toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     public static String envName(String key) {

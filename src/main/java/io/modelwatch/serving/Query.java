@@ -153,7 +153,8 @@ final class Query {
             case "false", "0", "no" -> {
                 return false;
             }
-            default -> throw ApiError.badRequest("parameter '" + name + "' must be true or false; got '" + s + "'");
+            default -> throw ApiError.badRequest("parameter '" + name + "' must be true or false (or 1, 0, yes, no); "
+                    + "got '" + s + "'");
         }
     }
 

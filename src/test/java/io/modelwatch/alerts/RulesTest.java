@@ -310,6 +310,17 @@ class RulesTest {
     }
 
     @Test
+    void twoInvalidRulesOfOneNameCountAsTwo() {
+        RulesException e = assertThrows(RulesException.class, () -> Rules.parseYaml("""
+                rules:
+                  - {name: f1-floor, models: ["*"], metric: f1, below: high}
+                  - {name: f1-floor, models: ["*"], metric: f2, below: 0.8}
+                  - {name: b, models: ["*"], metric: f2, below: 0.8}
+                """));
+        assertTrue(e.getMessage().startsWith("3 invalid rules"), e.getMessage());
+    }
+
+    @Test
     void everyInvalidRuleOfAFileIsReportedAtOnce() {
         RulesException e = assertThrows(RulesException.class, () -> Rules.parseYaml("""
                 rules:

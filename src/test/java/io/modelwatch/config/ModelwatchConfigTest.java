@@ -62,6 +62,29 @@ class ModelwatchConfigTest {
     }
 
     @Test
+    void serviceLinksOfServicesNamedModelwatchSomethingPassAndOneThatShadowsASettingIsNamed() {
+        // Kubernetes puts these into every pod of the namespace: a headless Service modelwatch-metrics
+        ModelwatchConfig c = ModelwatchConfig.load(null, Map.of("MODELWATCH_METRICS_SERVICE_HOST", "10.0.0.1",
+                "MODELWATCH_METRICS_SERVICE_PORT", "8080", "MODELWATCH_METRICS_SERVICE_PORT_HTTP", "8080",
+                "MODELWATCH_METRICS_PORT", "tcp://10.0.0.1:8080", "MODELWATCH_METRICS_PORT_8080_TCP",
+                "tcp://10.0.0.1:8080", "MODELWATCH_METRICS_PORT_8080_TCP_ADDR", "10.0.0.1",
+                "MODELWATCH_METRICS_PORT_8080_TCP_PORT", "8080", "MODELWATCH_METRICS_PORT_8080_TCP_PROTO", "tcp"));
+        assertEquals(8080, c.httpPort());
+        // a Service modelwatch-http: its MODELWATCH_HTTP_PORT is the setting http.port's name
+        ConfigException e = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(null, Map.of(
+                "MODELWATCH_HTTP_SERVICE_HOST", "10.0.0.1", "MODELWATCH_HTTP_PORT", "tcp://10.0.0.1:8080")));
+        assertTrue(e.getMessage().contains("MODELWATCH_HTTP_PORT: 'tcp://10.0.0.1:8080' looks like the Kubernetes "
+                + "service-link variable of a Service named modelwatch-http"), e.getMessage());
+        assertTrue(e.getMessage().contains("enableServiceLinks: false"), e.getMessage());
+        // a typo is still one, and a _PORT variable that is no service link is refused
+        ConfigException typo = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(null, Map.of(
+                "MODELWATCH_HTP_PORT", "8080", "MODELWATCH_METRIC_PORT", "9090")));
+        assertTrue(typo.getMessage().contains("MODELWATCH_HTP_PORT: not a modelwatch setting (did you mean "
+                + "MODELWATCH_HTTP_PORT?)"), typo.getMessage());
+        assertTrue(typo.getMessage().contains("MODELWATCH_METRIC_PORT: not a modelwatch setting"), typo.getMessage());
+    }
+
+    @Test
     void theProcessingExceptionHandlerIsOnForTheGlobalThreadAlsoWhereTheAssignorLooks() {
         // the assignor's StreamsConfig is built from the main consumer's configuration: the flag must be there too
         java.util.Properties p = ModelwatchConfig.load(null, Map.of()).streamsProperties();
