@@ -95,6 +95,9 @@ final class RulesCommand implements Runnable {
         p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) cfg.kafkaStartupTimeout().toMillis());
         try (Admin admin = Admin.create(p)) {
             admin.describeTopics(List.of(topic)).allTopicNames().get();
+            // made by hand or by a broker's auto-creation without compaction: its rules go with its retention
+            ModelwatchService.rulesTopicNotCompacted(admin, cfg)
+                    .ifPresent(w -> System.err.println("modelwatch rules: warning: " + w));
         } catch (ExecutionException e) {
             if (e.getCause() instanceof UnknownTopicOrPartitionException) {
                 throw new IllegalStateException("the rules topic " + topic + " (topics.rules) does not exist: start the"

@@ -19,6 +19,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -150,6 +151,15 @@ public final class ModelwatchService implements AutoCloseable {
      * producers have them (a {@code producer.}-prefixed setting over the plain one), under client id
      * {@code clientId}: for commands that write to the cluster.
      */
+    /**
+     * The warning for a rules topic whose {@code cleanup.policy} is not compaction alone (its rules go with its
+     * retention), as the service logs it at start-up; empty when it is compacted or cannot be read.
+     */
+    public static Optional<String> rulesTopicNotCompacted(Admin admin, ModelwatchConfig config)
+            throws InterruptedException {
+        return TopicSetup.rulesTopicNotCompacted(admin, config);
+    }
+
     public static Properties producerConnection(ModelwatchConfig config, String clientId) {
         Properties streamsProps = config.streamsProperties();
         Properties p = clientProperties(streamsProps);

@@ -49,6 +49,10 @@ class RulesCommandIT {
                     config.toString());
             assertEquals("0", published[0], published[2]);
             assertTrue(published[1].contains("published f1-floor to team-rules"), published[1]);
+            // the topic was made with the broker's defaults: its rules would go with its retention, said as the
+            // service says it at start-up
+            assertTrue(published[2].contains("warning: rules topic team-rules has cleanup.policy=delete, not compact"),
+                    published[2]);
             String[] deleted = RulesCommandTest.run("rules", "delete", "coverage", "never-published", "--config",
                     config.toString());
             assertEquals("0", deleted[0], deleted[2]);
@@ -68,6 +72,14 @@ class RulesCommandIT {
             }
             assertNull(records.get(2).value(), "a tombstone");
             assertEquals(3, endOffset(kafka.bootstrapServers(), "team-rules"), "no tombstone for a name not on the topic");
+
+            // a compacted rules topic: no warning
+            kafka.createTopic("compacted-rules", 1, 1, java.util.Map.of("cleanup.policy", "compact"));
+            Path compacted = Files.writeString(dir.resolve("compacted.yaml"), "kafka:\n  bootstrap-servers: "
+                    + kafka.bootstrapServers() + "\ntopics:\n  rules: compacted-rules\n");
+            String[] quiet = RulesCommandTest.run("rules", "publish", rules.toString(), "--config", compacted.toString());
+            assertEquals("0", quiet[0], quiet[2]);
+            assertTrue(!quiet[2].contains("warning"), quiet[2]);
 
             // a rules topic that does not exist is said so, and not made (a broker's auto-creation would not compact it)
             Path elsewhere = Files.writeString(dir.resolve("elsewhere.yaml"), "kafka:\n  bootstrap-servers: "
