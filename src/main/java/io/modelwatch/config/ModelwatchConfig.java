@@ -755,6 +755,11 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         if (t.maxLabelDelay().isZero()) {
             out.add("max-label-delay is PT0S: a label pairs only with a prediction of the very same timestamp");
         }
+        if (t.limits().maxFutureMs() < 1000) {
+            out.add("limits.max-future is " + Duration.ofMillis(t.limits().maxFutureMs()) + ": an event stamped more "
+                    + "than that ahead of this instance's clock is dead-lettered (timestamp_out_of_range), and "
+                    + "producers' clocks differ by milliseconds; leave it unset (at least PT1S) unless that is meant");
+        }
         if (t.watermarkMinSpacing().compareTo(t.windowSize()) > 0) {
             out.add("watermark-min-spacing " + t.watermarkMinSpacing() + " is longer than the window " + t.windowSize()
                     + ": live, windows close up to " + t.watermarkMinSpacing() + " late");

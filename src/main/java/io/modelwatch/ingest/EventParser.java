@@ -688,10 +688,20 @@ public final class EventParser {
         if (ts < limits.minTimestampMs() || ts >= limits.maxTimestampMs()) {
             throw new BadInputException(RejectReason.TIMESTAMP_OUT_OF_RANGE, "timestamp " + ts
                     + " is outside [" + Instant.ofEpochMilli(limits.minTimestampMs()) + ", "
-                    + Instant.ofEpochMilli(limits.maxTimestampMs()) + ")");
+                    + Instant.ofEpochMilli(limits.maxTimestampMs()) + ")" + secondsHint(ts));
         }
         checkFuture(ts);
         return ts;
+    }
+
+    /** A number that is in range as epoch seconds, not milliseconds: the commonest mistake, said so. */
+    private String secondsHint(long ts) {
+        if (ts > 0 && ts < Long.MAX_VALUE / 1000 && ts * 1000 >= limits.minTimestampMs()
+                && ts * 1000 < limits.maxTimestampMs()) {
+            return "; as epoch seconds it would be " + Instant.ofEpochSecond(ts) + ", but the contract's numbers are "
+                    + "epoch milliseconds";
+        }
+        return "";
     }
 
     /** The bound relative to the wall clock, the one check whose answer changes with time. */

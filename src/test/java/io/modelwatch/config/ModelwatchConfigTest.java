@@ -129,6 +129,13 @@ class ModelwatchConfigTest {
         assertTrue(w.get(2).contains("its windows get their final records only"), w.toString());
         assertEquals(List.of(), ModelwatchConfig.load(null, Map.of("MODELWATCH_WINDOW", "PT10S",
                 "MODELWATCH_MAX_LABEL_DELAY", "PT10S")).startupWarnings(), "the demo's");
+        List<String> strict = ModelwatchConfig.load(null, Map.of("MODELWATCH_LIMITS_MAX_FUTURE", "PT0.5S"))
+                .startupWarnings();
+        assertEquals(1, strict.size(), strict.toString());
+        assertTrue(strict.get(0).startsWith("limits.max-future is PT0.5S: an event stamped more than that ahead"),
+                strict.toString());
+        assertEquals(List.of(), ModelwatchConfig.load(null, Map.of("MODELWATCH_LIMITS_MAX_FUTURE", "PT1S"))
+                .startupWarnings());
     }
 
     @Test

@@ -413,6 +413,10 @@ class EventParserTest {
 
     @Test
     void timestampOutOfRange() {
+        // epoch seconds where milliseconds are wanted: said so
+        rejectPrediction(bytes(prediction(n -> n.put("timestamp", 1796692054L))), RejectReason.TIMESTAMP_OUT_OF_RANGE,
+                "outside", "as epoch seconds it would be 2026-12-08T01:07:34Z, but the contract's numbers are epoch "
+                        + "milliseconds");
         rejectPrediction(bytes(prediction(n -> n.put("timestamp", 0))), RejectReason.TIMESTAMP_OUT_OF_RANGE,
                 "timestamp 0", "2000-01-01");
         rejectPrediction(bytes(prediction(n -> n.put("timestamp", "1969-07-20T20:17:00Z"))),

@@ -236,9 +236,13 @@ final class LegacyEventParser {
                     "timestamp must be epoch milliseconds or an ISO-8601 string");
         }
         if (ts < limits.minTimestampMs() || ts >= limits.maxTimestampMs()) {
+            // the hint for epoch seconds came after this parser: the same words, so that the equivalence holds
+            boolean seconds = ts > 0 && ts < Long.MAX_VALUE / 1000 && ts * 1000 >= limits.minTimestampMs()
+                    && ts * 1000 < limits.maxTimestampMs();
             throw new BadInputException(RejectReason.TIMESTAMP_OUT_OF_RANGE, "timestamp " + ts
                     + " is outside [" + Instant.ofEpochMilli(limits.minTimestampMs()) + ", "
-                    + Instant.ofEpochMilli(limits.maxTimestampMs()) + ")");
+                    + Instant.ofEpochMilli(limits.maxTimestampMs()) + ")" + (seconds ? "; as epoch seconds it would be "
+                    + Instant.ofEpochSecond(ts) + ", but the contract's numbers are epoch milliseconds" : ""));
         }
         if (limits.maxFutureMs() != IngestLimits.NO_FUTURE_BOUND
                 && ts - System.currentTimeMillis() > limits.maxFutureMs()) {
