@@ -109,9 +109,13 @@ public final class Rules {
                     boolean drop = condition == AlertRule.Condition.DROP_FROM_BASELINE;
                     double threshold = drop ? pinned - limit : pinned + limit;
                     if (drop ? threshold <= 0 : bounded && threshold >= 1) {
+                        // in decimal, as written: 0.93 - 0.95 = -0.02, not -0.019999999999999907
+                        java.math.BigDecimal shown = drop
+                                ? java.math.BigDecimal.valueOf(pinned).subtract(java.math.BigDecimal.valueOf(limit))
+                                : java.math.BigDecimal.valueOf(pinned).add(java.math.BigDecimal.valueOf(limit));
                         throw new RulesException(rule, condition.field, range + ": the threshold, baseline " + pinned
-                                + (drop ? " - " : " + ") + limit + " = " + threshold + ", is never crossed, the rule "
-                                + "would never fire");
+                                + (drop ? " - " : " + ") + limit + " = " + shown.toPlainString() + ", is never crossed, "
+                                + "the rule would never fire");
                     }
                 }
             }

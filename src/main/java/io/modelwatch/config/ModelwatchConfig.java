@@ -371,7 +371,8 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
             }
         }
         if (dimensions.size() > limits.maxTags()) {
-            problems.add("slices: " + dimensions.size() + " tags, more than limits.max-tags (" + limits.maxTags()
+            problems.add("slices: " + dimensions.size() + (dimensions.size() == 1 ? " tag" : " tags")
+                    + ", more than limits.max-tags (" + limits.maxTags()
                     + "): a prediction carrying all of them would be a dead letter (too_many_tags)");
         }
     }

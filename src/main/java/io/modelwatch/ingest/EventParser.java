@@ -544,7 +544,7 @@ public final class EventParser {
 
     private String requiredString(Slot n, String field) throws BadInputException {
         if (n.kind == ABSENT || n.kind == NULL) {
-            throw new BadInputException(RejectReason.MISSING_FIELD, "missing field '" + field + "'");
+            throw missing(n, field);
         }
         if (n.kind != STRING) {
             throw new BadInputException(RejectReason.WRONG_TYPE,
@@ -564,15 +564,22 @@ public final class EventParser {
             case BIG_INT:
                 return checkedLength(field, n.big.toString());
             default:
-                throw new BadInputException(RejectReason.WRONG_TYPE, "field '" + field + "' must be a string");
+                throw new BadInputException(RejectReason.WRONG_TYPE, "field '" + field + "' must be a string or an "
+                        + "integer");
         }
+    }
+
+    /** A required field absent, or sent as null: both missing_field, each said as it is. */
+    private static BadInputException missing(Slot n, String field) {
+        return new BadInputException(RejectReason.MISSING_FIELD, n.kind == NULL
+                ? "field '" + field + "' is null" : "missing field '" + field + "'");
     }
 
     /** Class labels: strings, or integers that mean the class of their decimal string. */
     private String classLabel(Slot n, String field) throws BadInputException {
         switch (n.kind) {
             case ABSENT, NULL:
-                throw new BadInputException(RejectReason.MISSING_FIELD, "missing field '" + field + "'");
+                throw missing(n, field);
             case STRING:
                 return checkedText(field, n.text);
             case INT:
@@ -658,7 +665,7 @@ public final class EventParser {
         long ts;
         switch (n.kind) {
             case ABSENT, NULL:
-                throw new BadInputException(RejectReason.MISSING_FIELD, "missing field 'timestamp'");
+                throw missing(n, "timestamp");
             case INT:
                 ts = n.lng;
                 break;

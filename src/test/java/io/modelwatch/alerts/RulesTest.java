@@ -310,6 +310,16 @@ class RulesTest {
     }
 
     @Test
+    void aPinnedBaselineWhoseThresholdIsNeverCrossedIsSaidInDecimals() {
+        RulesException e = assertThrows(RulesException.class, () -> Rules.parseYaml("""
+                rules:
+                  - {name: auc-drop, models: ["*"], metric: roc_auc, drop_from_baseline: 0.95, baseline: 0.93}
+                """));
+        assertTrue(e.getMessage().contains("the threshold, baseline 0.93 - 0.95 = -0.02, is never crossed"),
+                e.getMessage());
+    }
+
+    @Test
     void twoInvalidRulesOfOneNameCountAsTwo() {
         RulesException e = assertThrows(RulesException.class, () -> Rules.parseYaml("""
                 rules:

@@ -348,14 +348,18 @@ class EventParserTest {
     @ParameterizedTest
     @ValueSource(strings = {"prediction_id", "model_id", "predicted", "timestamp"})
     void missingPredictionField(String field) {
-        rejectPrediction(bytes(prediction(n -> n.remove(field))), RejectReason.MISSING_FIELD, "'" + field + "'");
-        rejectPrediction(bytes(prediction(n -> n.putNull(field))), RejectReason.MISSING_FIELD, "'" + field + "'");
+        rejectPrediction(bytes(prediction(n -> n.remove(field))), RejectReason.MISSING_FIELD,
+                "missing field '" + field + "'");
+        // sent, but as null: the same reason, said as it is
+        rejectPrediction(bytes(prediction(n -> n.putNull(field))), RejectReason.MISSING_FIELD,
+                "field '" + field + "' is null");
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"prediction_id", "label", "timestamp"})
     void missingLabelField(String field) {
-        rejectLabel(bytes(label(n -> n.remove(field))), RejectReason.MISSING_FIELD, "'" + field + "'");
+        rejectLabel(bytes(label(n -> n.remove(field))), RejectReason.MISSING_FIELD, "missing field '" + field + "'");
+        rejectLabel(bytes(label(n -> n.putNull(field))), RejectReason.MISSING_FIELD, "field '" + field + "' is null");
     }
 
     @Test

@@ -119,7 +119,7 @@ final class LegacyEventParser {
     private String requiredString(JsonNode root, String field) throws BadInputException {
         JsonNode n = root.get(field);
         if (n == null || n.isNull()) {
-            throw new BadInputException(RejectReason.MISSING_FIELD, "missing field '" + field + "'");
+            throw missing(n, field);
         }
         if (!n.isTextual()) {
             throw new BadInputException(RejectReason.WRONG_TYPE,
@@ -139,14 +139,20 @@ final class LegacyEventParser {
         if (n.isIntegralNumber()) {
             return checkedLength(field, n.asText());
         }
-        throw new BadInputException(RejectReason.WRONG_TYPE, "field '" + field + "' must be a string");
+        throw new BadInputException(RejectReason.WRONG_TYPE, "field '" + field + "' must be a string or an integer");
+    }
+
+    // the wording of the parser that replaced this one (null said apart from absent): the same, for the equivalence
+    private static BadInputException missing(JsonNode n, String field) {
+        return new BadInputException(RejectReason.MISSING_FIELD, n != null
+                ? "field '" + field + "' is null" : "missing field '" + field + "'");
     }
 
     /** Class labels: strings, or integers that mean the class of their decimal string. */
     private String classLabel(JsonNode root, String field) throws BadInputException {
         JsonNode n = root.get(field);
         if (n == null || n.isNull()) {
-            throw new BadInputException(RejectReason.MISSING_FIELD, "missing field '" + field + "'");
+            throw missing(n, field);
         }
         if (n.isTextual()) {
             return checkedText(field, n.textValue());
@@ -212,7 +218,7 @@ final class LegacyEventParser {
     private long timestamp(JsonNode root) throws BadInputException {
         JsonNode n = root.get("timestamp");
         if (n == null || n.isNull()) {
-            throw new BadInputException(RejectReason.MISSING_FIELD, "missing field 'timestamp'");
+            throw missing(n, "timestamp");
         }
         long ts;
         if (n.isIntegralNumber() && n.canConvertToLong()) {
