@@ -1023,12 +1023,21 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
             }
         }
 
+        /** true/false, or yes/no and on/off: what the YAML file takes (YAML 1.1), the environment takes too. */
         boolean bool(String key) {
             String v = string(key).toLowerCase(Locale.ROOT);
-            if (!v.equals("true") && !v.equals("false")) {
-                problems.add(key + ": must be true or false, got '" + v + "'");
+            switch (v) {
+                case "true", "yes", "on" -> {
+                    return true;
+                }
+                case "false", "no", "off" -> {
+                    return false;
+                }
+                default -> {
+                    problems.add(key + ": must be true or false, got '" + v + "'");
+                    return false;
+                }
             }
-            return v.equals("true");
         }
 
         /**

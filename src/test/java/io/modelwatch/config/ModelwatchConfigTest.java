@@ -747,8 +747,23 @@ class ModelwatchConfigTest {
     @Test
     void badEnvironmentValuesAreReportedUnderTheirKey() {
         ConfigException e = assertThrows(ConfigException.class,
-                () -> ModelwatchConfig.load(null, Map.of("MODELWATCH_TOPICS_CREATE", "yes")));
-        assertTrue(e.getMessage().contains("topics.create: must be true or false, got 'yes'"), e.getMessage());
+                () -> ModelwatchConfig.load(null, Map.of("MODELWATCH_TOPICS_CREATE", "maybe")));
+        assertTrue(e.getMessage().contains("topics.create: must be true or false, got 'maybe'"), e.getMessage());
+    }
+
+    @Test
+    void booleansReadAlikeFromTheFileAndTheEnvironment(@TempDir Path dir) throws IOException {
+        // YAML 1.1 reads yes/no and on/off as booleans: the environment does too
+        Path yaml = Files.writeString(dir.resolve("m.yaml"), "topics:\n  create: no\nleave-group-on-stop: off\n");
+        ModelwatchConfig fromFile = ModelwatchConfig.load(yaml, Map.of());
+        ModelwatchConfig fromEnv = ModelwatchConfig.load(null, Map.of("MODELWATCH_TOPICS_CREATE", "NO",
+                "MODELWATCH_LEAVE_GROUP_ON_STOP", "off"));
+        assertFalse(fromFile.createTopics());
+        assertFalse(fromFile.leaveGroupOnStop());
+        assertFalse(fromEnv.createTopics());
+        assertFalse(fromEnv.leaveGroupOnStop());
+        assertTrue(ModelwatchConfig.load(null, Map.of("MODELWATCH_TOPICS_CREATE", "yes")).createTopics());
+        assertTrue(ModelwatchConfig.load(null, Map.of("MODELWATCH_LEAVE_GROUP_ON_STOP", "On")).leaveGroupOnStop());
     }
 
     @Test
