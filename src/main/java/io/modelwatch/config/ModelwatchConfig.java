@@ -396,6 +396,16 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
         if (bootstrap.isEmpty()) {
             problems.add("kafka.bootstrap-servers: must name at least one broker (host:port), got none");
         }
+        for (String server : r.list("kafka.bootstrap-servers")) {
+            // the clients would say "Invalid url in bootstrap.servers" only once they start, as if Kafka were down
+            int colon = server.lastIndexOf(':');
+            boolean port = colon > 0 && colon < server.length() - 1
+                    && server.substring(colon + 1).chars().allMatch(Character::isDigit);
+            if (!port) {
+                problems.add("kafka.bootstrap-servers: '" + server + "' is not host:port"
+                        + (colon < 0 ? " (e.g. " + server + ":9092)" : ""));
+            }
+        }
         String appId = r.string("application-id");
         // it names the consumer group, the internal topics (<application-id>-aggregate-input-repartition, 28
         // characters more: 249 at most) and a directory under state-dir: refused here, not by Kafka mid-start
@@ -435,7 +445,10 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
                 b.alertRules = io.modelwatch.alerts.Rules.load(Path.of(rulesFile),
                         reported(problems, "rolling") ? null : rolling);
             } catch (RuntimeException e) {
-                problems.add("rules-file " + rulesFile + ": " + e.getMessage());
+                // a relative path is read from the working directory, which the message then names
+                Path where = Path.of(rulesFile);
+                problems.add("rules-file " + rulesFile + (where.isAbsolute() ? "" : " (" + where.toAbsolutePath()
+                        + ")") + ": " + e.getMessage());
             }
         }
         b.sliceDimensions = r.list("slices");

@@ -752,6 +752,26 @@ class ModelwatchConfigTest {
     }
 
     @Test
+    void aBootstrapServerWithoutAPortIsAConfigurationError() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(null,
+                Map.of("MODELWATCH_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1,broker-2:x,broker-3:9092")));
+        assertTrue(e.getMessage().contains("kafka.bootstrap-servers: '127.0.0.1' is not host:port (e.g. "
+                + "127.0.0.1:9092)"), e.getMessage());
+        assertTrue(e.getMessage().contains("kafka.bootstrap-servers: 'broker-2:x' is not host:port"), e.getMessage());
+        assertFalse(e.getMessage().contains("broker-3"), e.getMessage());
+        assertEquals("[::1]:9092,broker:9093", ModelwatchConfig.load(null,
+                Map.of("MODELWATCH_KAFKA_BOOTSTRAP_SERVERS", "[::1]:9092,broker:9093")).bootstrapServers());
+    }
+
+    @Test
+    void aRelativeRulesFileIsNamedWithTheDirectoryItWasLookedFor() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(null,
+                Map.of("MODELWATCH_RULES_FILE", "no-such-team-rules.yaml")));
+        assertTrue(e.getMessage().contains("rules-file no-such-team-rules.yaml ("
+                + Path.of("no-such-team-rules.yaml").toAbsolutePath() + "): "), e.getMessage());
+    }
+
+    @Test
     void booleansReadAlikeFromTheFileAndTheEnvironment(@TempDir Path dir) throws IOException {
         // YAML 1.1 reads yes/no and on/off as booleans: the environment does too
         Path yaml = Files.writeString(dir.resolve("m.yaml"), "topics:\n  create: no\nleave-group-on-stop: off\n");
