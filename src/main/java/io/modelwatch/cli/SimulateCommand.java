@@ -74,10 +74,13 @@ final class SimulateCommand implements Callable<Integer> {
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.LINGER_MS_CONFIG, 10);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(),
-                new StringSerializer())) {
-            Simulator events = new Simulator(producer, predictionsTopic, labelsTopic, simulator.rate,
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+        // a record the broker has not taken within 40 s fails (counted below), rather than after the default 2 min
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 40_000);
+        Simulator events;
+        KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
+        try {
+            events = new Simulator(producer, predictionsTopic, labelsTopic, simulator.rate,
                     simulator.dropAfter.toMillis(), maxLabelDelay.toMillis(), simulator.seed);
             Thread thread = new Thread(events, "simulator");
             thread.start();
@@ -93,10 +96,15 @@ final class SimulateCommand implements Callable<Integer> {
             } catch (IllegalStateException shuttingDown) {
                 // the hook has run
             }
-            System.out.printf("modelwatch simulate: %d predictions and %d labels sent%n",
-                    events.predictionsSent.sum(), events.labelsSent.sum());
+        } finally {
+            // what the broker has not taken within 10 s of the end (it went away) fails, and is counted
+            producer.close(Duration.ofSeconds(10));
         }
-        return 0;
+        long failed = events.failed.sum();
+        System.out.printf("modelwatch simulate: %d predictions and %d labels sent%s%n", events.predictionsSent.sum(),
+                events.labelsSent.sum(), failed == 0 ? "" : ", " + failed + " of them not acknowledged by the broker "
+                        + "(the first: " + events.firstFailure.get() + ")");
+        return failed == 0 ? 0 : 1;
     }
 
     /** As `run` does (topics.create): a broker need not create topics on first use. */

@@ -29,6 +29,16 @@ public final class Simulator implements Runnable {
     private final PriorityQueue<PendingLabel> labels = new PriorityQueue<>();
     public final LongAdder predictionsSent = new LongAdder();
     public final LongAdder labelsSent = new LongAdder();
+    /** Sends the broker did not acknowledge (it went away, say), and the first one's error. */
+    public final LongAdder failed = new LongAdder();
+    public final java.util.concurrent.atomic.AtomicReference<String> firstFailure =
+            new java.util.concurrent.atomic.AtomicReference<>();
+    private final org.apache.kafka.clients.producer.Callback acknowledged = (metadata, e) -> {
+        if (e != null) {
+            failed.increment();
+            firstFailure.compareAndSet(null, e.toString());
+        }
+    };
     private long sequence;
     private volatile boolean degraded;
 
@@ -66,14 +76,15 @@ public final class Simulator implements Runnable {
             long now = System.currentTimeMillis();
             degraded = now - start >= dropAfterMs;
             long due = (long) ((now - start) * eventsPerSecond / 1000.0);
-            for (; emitted < due; emitted++) {
+            // stopping is checked between sends: with the broker gone each send may block up to max.block.ms
+            for (; emitted < due && running.get(); emitted++) {
                 predict(now);
             }
-            while (!labels.isEmpty() && labels.peek().dueMs <= now) {
+            while (!labels.isEmpty() && labels.peek().dueMs <= now && running.get()) {
                 PendingLabel l = labels.poll();
                 producer.send(new ProducerRecord<>(labelsTopic, l.predictionId,
                         "{\"prediction_id\":\"" + l.predictionId + "\",\"label\":\"" + l.label
-                                + "\",\"timestamp\":" + l.dueMs + "}"));
+                                + "\",\"timestamp\":" + l.dueMs + "}"), acknowledged);
                 labelsSent.increment();
             }
             try {
@@ -124,10 +135,11 @@ public final class Simulator implements Runnable {
                             + "\"timestamp\":%d,\"predicted\":\"%s\",\"scores\":{%s},\"tags\":{\"cloud\":\"%s\"}}",
                     id, version, now, INTENTS[best], scores, cloud);
         }
-        producer.send(new ProducerRecord<>(predictionsTopic, id, json));
+        producer.send(new ProducerRecord<>(predictionsTopic, id, json), acknowledged);
         predictionsSent.increment();
         if (random.nextDouble() < 0.01) {
-            producer.send(new ProducerRecord<>(predictionsTopic, id, json)); // an at-least-once producer's duplicate
+            // an at-least-once producer's duplicate
+            producer.send(new ProducerRecord<>(predictionsTopic, id, json), acknowledged);
         }
         if (random.nextDouble() < 0.88) { // some predictions never get ground truth
             long delay = Math.min((long) (-Math.log(1 - random.nextDouble()) * maxLabelDelayMs / 6), maxLabelDelayMs - 500);
