@@ -75,8 +75,10 @@ public record AlertRule(String name, List<String> models, List<String> versions,
     public Double threshold(Double baseline) {
         return switch (condition) {
             case BELOW, ABOVE -> limit;
-            case DROP_FROM_BASELINE -> baseline == null ? null : baseline - limit;
-            case RISE_FROM_BASELINE -> baseline == null ? null : baseline + limit;
+            // as the decimals they are written as: 0.8 - 0.1 is 0.7000000000000001 in doubles, and an accuracy of
+            // exactly 0.7 breached a rule that breaches below 0.7
+            case DROP_FROM_BASELINE -> baseline == null ? null : Evaluation.resolveLine(baseline, -limit);
+            case RISE_FROM_BASELINE -> baseline == null ? null : Evaluation.resolveLine(baseline, limit);
         };
     }
 

@@ -95,9 +95,14 @@ final class Evaluation {
         boolean pointBreaches = lowerIsWorse ? value < threshold : value > threshold;
         // hysteresis: while the episode fires, a figure past the threshold by less than resolve_margin is neither
         // a breach nor healthy, so that one hovering at the threshold does not resolve and fire again every window
+        // the line never asks for better than the baseline itself: with a learned baseline near the end of the range
+        // threshold + margin could lie beyond it (1.01), and the episode would never resolve
+        double line = resolveLine(threshold, lowerIsWorse ? rule.resolveMargin() : -rule.resolveMargin());
+        if (baseline != null) {
+            line = lowerIsWorse ? Math.min(line, baseline) : Math.max(line, baseline);
+        }
         boolean inMargin = firing && !pointBreaches && rule.resolveMargin() > 0
-                && (lowerIsWorse ? value < resolveLine(threshold, rule.resolveMargin())
-                : value > resolveLine(threshold, -rule.resolveMargin()));
+                && (lowerIsWorse ? value < line : value > line);
         if (rule.confidence() == null) {
             return pointBreaches ? new Judgement(Lifecycle.Verdict.BREACH, value, threshold, null)
                     : inMargin ? Judgement.NOT_JUDGED : new Judgement(Lifecycle.Verdict.HEALTHY, value, threshold, null);

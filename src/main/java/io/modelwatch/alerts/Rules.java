@@ -60,15 +60,22 @@ public final class Rules {
     }
 
     /** Whether a resolve margin puts the line healthy windows must reach beyond the figure's [0, 1] range. */
-    private static boolean beyondRange(String metric, AlertRule.Condition condition, Double limit, double margin) {
-        if (metric == null || condition == null || hasNoCeiling(metric)) {
+    private static boolean beyondRange(String metric, AlertRule.Condition condition, Double limit, Double pinned,
+                                       double margin) {
+        if (metric == null || condition == null || limit == null) {
             return false;
         }
-        if (condition.usesBaseline() || limit == null) {
-            return margin >= 1;
+        Double threshold = condition.usesBaseline()
+                ? (pinned == null ? null : Evaluation.resolveLine(pinned, condition.lowerIsWorse() ? -limit : limit))
+                : limit;
+        if (threshold == null) {
+            // a learned baseline: Evaluation caps the line at the baseline itself, so only the margin's size is checked
+            return !hasNoCeiling(metric) && margin >= 1;
         }
-        return condition.lowerIsWorse() ? Evaluation.resolveLine(limit, margin) > 1
-                : Evaluation.resolveLine(limit, -margin) < 0;
+        // a ceiling (above, rise) needs a line above 0 for every metric (all are never negative: a line at or below 0
+        // is never reached); a floor needs one at most 1 on a [0, 1] metric
+        return condition.lowerIsWorse() ? !hasNoCeiling(metric) && Evaluation.resolveLine(threshold, margin) > 1
+                : Evaluation.resolveLine(threshold, -margin) <= 0;
     }
 
     /** Every metric lies in [0, 1] but these two, which are only never negative. */
@@ -417,10 +424,12 @@ public final class Rules {
             Double margin = f.number("resolve_margin");
             if (margin != null && !(margin >= 0)) {
                 f.problem("resolve_margin", "must not be negative, got " + margin);
-            } else if (margin != null && beyondRange(metric, condition, limit, margin)) {
+            } else if (margin != null && beyondRange(metric, condition, limit, pinned, margin)) {
                 // a resolve line no figure can reach: the episode could only end by silence or an edit
-                f.problem("resolve_margin", "puts the line a window must reach to count healthy outside [0, 1], "
-                        + "where " + metric + " lies, got " + margin);
+                f.problem("resolve_margin", "puts the line a window must reach to count healthy "
+                        + (condition.lowerIsWorse() ? "above 1, which no " + metric + " exceeds"
+                                : "at or below 0, which no " + metric + " goes below")
+                        + " (the episode would never resolve), got " + margin);
             } else if (margin != null) {
                 resolveMargin = margin;
             }

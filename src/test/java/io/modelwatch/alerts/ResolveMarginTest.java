@@ -62,6 +62,46 @@ class ResolveMarginTest {
         assertEquals(List.of("-", "-", "-", "FIRING"), states(twoToFire, 0.7, 0.82, 0.7, 0.7));
     }
 
+    /** A line beyond what the figure can reach is refused, also from a pinned baseline and for unbounded figures. */
+    @Test
+    void aLineNoFigureCanReachIsRefusedWhateverTheCondition() {
+        for (String rule : List.of(
+                // 0.02 + 0.03 - 0.06: below 0, which no Brier score goes
+                "{name: b, models: [\"*\"], metric: brier_score, rise_from_baseline: 0.03, baseline: 0.02, "
+                        + "resolve_margin: 0.06}",
+                // 0.95 - 0.05 + 0.15: above 1
+                "{name: a, models: [\"*\"], metric: accuracy, drop_from_baseline: 0.05, baseline: 0.95, "
+                        + "resolve_margin: 0.15}",
+                "{name: l, models: [\"*\"], metric: log_loss, above: 0.2, resolve_margin: 0.25}")) {
+            RulesException e = assertThrows(RulesException.class, () -> Rules.parseYaml("rules:\n  - " + rule), rule);
+            assertTrue(e.getMessage().contains("field 'resolve_margin': puts the line"), e.getMessage());
+            assertTrue(e.getMessage().contains("the episode would never resolve"), e.getMessage());
+        }
+        RulesException log = assertThrows(RulesException.class, () -> Rules.parseYaml("rules:\n  - {name: l, "
+                + "models: [\"*\"], metric: log_loss, above: 0.2, resolve_margin: 0.25}"));
+        assertTrue(log.getMessage().contains("at or below 0, which no log_loss goes below"), log.getMessage());
+    }
+
+    /** A learned baseline near the top: the line never asks for better than the baseline itself. */
+    @Test
+    void aLearnedBaselineCapsTheLine() {
+        String learned = "{name: learned, models: [\"*\"], metric: accuracy, drop_from_baseline: 0.03, "
+                + "baseline_windows: 2, min_labeled: 50, resolve_margin: 0.05}";
+        // learned 0.99: threshold 0.96, line 1.01 uncapped (never reached), 0.99 capped
+        assertEquals(List.of("-", "-", "FIRING", "-", "RESOLVED"), states(learned, 0.99, 0.99, 0.8, 0.98, 0.99));
+    }
+
+    /** baseline - drop as written: 0.8 - 0.1 is 0.7, and a figure of exactly 0.7 is not below it. */
+    @Test
+    void aThresholdFromABaselineIsTheDecimalDifference() {
+        String pinned = "{name: p, models: [\"*\"], metric: accuracy, drop_from_baseline: 0.1, baseline: 0.8, "
+                + "min_labeled: 50}";
+        assertEquals(List.of("-", "FIRING"), states(pinned, 0.7, 0.69));
+        assertEquals(0.7, Rules.parseYaml("rules:\n  - " + pinned).get(0).threshold(0.8));
+        assertEquals(0.73, Rules.parseYaml("rules:\n  - {name: r, models: [\"*\"], metric: brier_score, "
+                + "rise_from_baseline: 0.03, baseline: 0.7}").get(0).threshold(0.7));
+    }
+
     @Test
     void theMarginIsValidatedAndTravelsWithTheRule() {
         RulesException e = assertThrows(RulesException.class,
