@@ -215,6 +215,15 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
         return !s.question.isEmpty() && !s.question.equals(rule.question());
     }
 
+    /**
+     * Whether the rule's learned baseline is to be learned again ({@code baseline_windows}, {@code min_labeled} or
+     * {@code rolling} edited: {@link AlertRule#baselineSpec()}) for a state that learned one before.
+     */
+    private static boolean relearnsBaseline(AlertRule rule, AlertState s) {
+        return rule.condition().usesBaseline() && rule.pinnedBaseline() == null && !s.baselineSpec.isEmpty()
+                && !s.baselineSpec.equals(rule.baselineSpec());
+    }
+
     /** The state with its streaks and open episode ended, for the rule's new question; the episode count stays. */
     private static AlertState startedOver(AlertState s, AlertRule rule) {
         AlertState next = s.copy();
@@ -292,6 +301,15 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
                             before.severity.isEmpty() ? rule.severity() : before.severity,
                             context.currentSystemTimeMs())));
                 }
+            }
+            if (questionKnown && asked.firing && relearnsBaseline(rule, asked)) {
+                // the baseline the episode fired against is learned again, likely from the very windows that
+                // breach: judged against that, the episode would end as a recovery while the model has not
+                // recovered. It ends as the edit it is (rule_changed); the rule judges anew once it has learned.
+                counters.emitted(Lifecycle.Event.RESOLVED);
+                context.forward(record.withKey(key).withValue(AlertRecords.ruleChanged(key, asked.alertId,
+                        asked.severity.isEmpty() ? rule.severity() : asked.severity, context.currentSystemTimeMs())));
+                asked = startedOver(asked, rule);
             }
             Evaluation.Result result = Evaluation.evaluate(rule, view, asked);
             counters.evaluated(result.judgement().verdict());

@@ -113,6 +113,40 @@ class RuleEditTest {
         }
     }
 
+    /**
+     * A learned baseline's min_labeled edited while its episode fires: the baseline is learned again, from windows
+     * that still breach; judged against it the episode would have ended as a recovery (no reason) while the model
+     * was as bad as ever. It ends as an edit.
+     */
+    @Test
+    void aBaselineLearnedAgainWhileFiringEndsTheEpisodeAsAnEdit() {
+        try (AlertFixture f = fixture()) {
+            String learned = "{\"models\":[\"fraud*\"],\"metric\":\"accuracy\",\"drop_from_baseline\":0.1,"
+                    + "\"baseline_windows\":2,\"min_labeled\":10}";
+            f.publishRule("drop", learned);
+            assertEquals(List.of(), windows(f, 0, 2, 0.98), "learning");
+            List<JsonNode> fired = windows(f, 2, 3, 0.7);
+            assertEquals(1, fired.size(), fired.toString());
+            assertEquals("FIRING", fired.get(0).get("state").asText());
+
+            f.publishRule("drop", learned.replace("\"min_labeled\":10", "\"min_labeled\":20"));
+            List<JsonNode> edited = windows(f, 3, 6, 0.7);
+            assertEquals(1, edited.size(), "one end, no recovery after learning 0.7: " + edited);
+            assertEquals("RESOLVED", edited.get(0).get("state").asText());
+            assertEquals("rule_changed", edited.get(0).get("reason").asText());
+            assertEquals(fired.get(0).get("alert_id"), edited.get(0).get("alert_id"));
+
+            // a threshold moved is no new baseline: the episode stays for the windows to judge
+            f.publishRule("drop2", learned);
+            windows(f, 6, 8, 0.98);
+            List<JsonNode> fired2 = windows(f, 8, 9, 0.7);
+            assertEquals(1, fired2.stream().filter(a -> "FIRING".equals(a.get("state").asText())).count(), fired2.toString());
+            f.publishRule("drop2", learned.replace("0.1", "0.15"));
+            List<JsonNode> still = windows(f, 9, 10, 0.7);
+            assertTrue(still.stream().noneMatch(a -> "drop2".equals(a.get("rule").asText())), still.toString());
+        }
+    }
+
     @Test
     void aFileRuleEditedAcrossARestartEndsItsEpisode() {
         List<AlertRule> before = Rules.parseYaml("""
