@@ -17,26 +17,57 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * in memory by the names themselves, so the per-record check is a hash lookup of strings whose hash
  * is already known (the parser's cached names), with no key built per record; the store key
  * ({@code m\0model}, {@code v\0model\0version}, {@code s\0dimension\0value}) is built on admission only.
+ *
+ * <p>Versions come and go (a build id per deployment): one that made no prediction for {@link #forgetAfterMs} of
+ * event time is forgotten, with its series, when a new version of its model (or a new series) needs the room. Kept
+ * for good, a model deployed daily had every version after its 100th counted under the overflow version, and
+ * rules on it silently judged nothing. A version restored from the store counts as seen when this guard first
+ * sees a prediction after it (its last time is not stored: a restart postpones forgetting, never hastens it).
  */
 final class CardinalityGuard {
 
     private static final byte[] PRESENT = new byte[0];
+    /** How long a version goes without a prediction before it may be forgotten, unless told otherwise. */
+    static final long DEFAULT_FORGET_AFTER_MS = java.time.Duration.ofDays(7).toMillis();
     private final KeyValueStore<String, byte[]> store;
     private final IngestLimits limits;
     private final JoinCounters counters;
+    private final long forgetAfterMs;
     private final Set<String> models = new HashSet<>();
-    /** Admitted versions by (admitted) model name; admitted values by slice dimension. */
-    private final Map<String, Set<String>> versions = new HashMap<>();
+    /** Admitted versions by (admitted) model name, each with its last prediction's time; values by dimension. */
+    private final Map<String, Map<String, Seen>> versions = new HashMap<>();
     private final Map<String, Set<String>> slices = new HashMap<>();
+    /** Per model, the event time before which none of its versions can have been idle long enough (no scan). */
+    private final Map<String, long[]> noneIdleBefore = new HashMap<>();
+    private long seriesNoneIdleBefore = Long.MIN_VALUE;
+    /** The latest prediction time seen, and the first one seen since the guard was made (restored versions'). */
+    private long now = Long.MIN_VALUE;
+    private long firstSeen = Long.MIN_VALUE;
+
+    /** A version's latest prediction time; {@code Long.MIN_VALUE} when restored and not seen since. */
+    private static final class Seen {
+        long at;
+
+        Seen(long at) {
+            this.at = at;
+        }
+    }
     /** Admitted series: model, version, then slice dimension to values (a version's entry is its whole-model series). */
     private final Map<String, Map<String, Map<String, Set<String>>>> series = new HashMap<>();
     /** Admitted series, the overflow names' aside (bounded by the other limits). */
     private int seriesCount;
 
     CardinalityGuard(KeyValueStore<String, byte[]> store, IngestLimits limits, JoinCounters counters) {
+        this(store, limits, counters, DEFAULT_FORGET_AFTER_MS);
+    }
+
+    /** With versions forgotten after {@code forgetAfterMs} (at least 1 ms) without a prediction. */
+    CardinalityGuard(KeyValueStore<String, byte[]> store, IngestLimits limits, JoinCounters counters,
+                     long forgetAfterMs) {
         this.store = store;
         this.limits = limits;
         this.counters = counters;
+        this.forgetAfterMs = Math.max(1, forgetAfterMs);
         try (KeyValueIterator<String, byte[]> it = store.all()) {
             it.forEachRemaining(kv -> restore(kv.key));
         }
@@ -60,8 +91,12 @@ final class CardinalityGuard {
         }
         // the group is all but the last part, as it was counted when admitted
         int last = rest.lastIndexOf('\u0000');
-        Map<String, Set<String>> groups = key.charAt(0) == 'v' ? versions : slices;
-        groups.computeIfAbsent(rest.substring(0, last), g -> new HashSet<>()).add(rest.substring(last + 1));
+        if (key.charAt(0) == 'v') {
+            versions.computeIfAbsent(rest.substring(0, last), g -> new HashMap<>())
+                    .put(rest.substring(last + 1), new Seen(Long.MIN_VALUE));
+            return;
+        }
+        slices.computeIfAbsent(rest.substring(0, last), g -> new HashSet<>()).add(rest.substring(last + 1));
     }
 
     String model(String modelId) {
@@ -71,8 +106,97 @@ final class CardinalityGuard {
         return admit(models, modelId, limits.maxModels(), "model", "m\u0000" + modelId);
     }
 
-    String version(String modelId, String version) {
-        return admitIn(versions, modelId, version, limits.maxVersionsPerModel(), "version", 'v');
+    /** The version a prediction of {@code modelId} made at {@code timestampMs} counts under. */
+    String version(String modelId, String version, long timestampMs) {
+        if (timestampMs > now) {
+            now = timestampMs;
+            if (firstSeen == Long.MIN_VALUE) {
+                firstSeen = timestampMs;
+            }
+        }
+        Map<String, Seen> admitted = versions.get(modelId);
+        if (admitted != null) {
+            Seen seen = admitted.get(version);
+            if (seen != null) {
+                if (timestampMs > seen.at) {
+                    seen.at = timestampMs;
+                }
+                return version;
+            }
+        } else {
+            admitted = new HashMap<>(); // bounded: admitted models and the overflow name
+            versions.put(modelId, admitted);
+        }
+        if (admitted.size() >= limits.maxVersionsPerModel() && !forgetIdle(modelId, admitted)) {
+            counters.overflowed("version");
+            return IngestLimits.OVERFLOW;
+        }
+        admitted.put(version, new Seen(timestampMs));
+        store.put("v\u0000" + modelId + "\u0000" + version, PRESENT);
+        return version;
+    }
+
+    /**
+     * Forgets the versions of {@code modelId} idle for {@link #forgetAfterMs}, with their series; whether any
+     * went. Scans only once one can be idle (a full model of busy versions costs no scan per prediction).
+     */
+    private boolean forgetIdle(String modelId, Map<String, Seen> admitted) {
+        long[] until = noneIdleBefore.computeIfAbsent(modelId, m -> new long[] {Long.MIN_VALUE});
+        if (now < until[0]) {
+            return false;
+        }
+        boolean forgot = false;
+        long oldest = Long.MAX_VALUE;
+        for (java.util.Iterator<Map.Entry<String, Seen>> it = admitted.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, Seen> e = it.next();
+            long at = e.getValue().at == Long.MIN_VALUE ? firstSeen : e.getValue().at;
+            if (now - at >= forgetAfterMs) {
+                it.remove();
+                forgetVersion(modelId, e.getKey());
+                forgot = true;
+            } else {
+                oldest = Math.min(oldest, at);
+            }
+        }
+        until[0] = oldest == Long.MAX_VALUE ? now : oldest + forgetAfterMs;
+        return forgot;
+    }
+
+    /** Drops a forgotten version's admission and its series (theirs counted, the overflow values' never). */
+    private void forgetVersion(String modelId, String version) {
+        store.put("v\u0000" + modelId + "\u0000" + version, null); // a tombstone without reading the value
+        counters.forgotten();
+        Map<String, Map<String, Set<String>>> ofModel = series.get(modelId);
+        Map<String, Set<String>> ofVersion = ofModel == null ? null : ofModel.remove(version);
+        if (ofVersion == null) {
+            return;
+        }
+        String prefix = "c\u0000" + modelId + "\u0000" + version;
+        store.put(prefix, null);
+        seriesCount--;
+        for (Map.Entry<String, Set<String>> dim : ofVersion.entrySet()) {
+            for (String value : dim.getValue()) {
+                if (!value.equals(IngestLimits.OVERFLOW)) {
+                    store.put(prefix + "\u0000" + dim.getKey() + "\u0000" + value, null);
+                    seriesCount--;
+                }
+            }
+        }
+    }
+
+    /** Forgets idle versions of every model to make room for a series; whether any went. */
+    private boolean forgetIdleEverywhere() {
+        if (now < seriesNoneIdleBefore) {
+            return false;
+        }
+        boolean forgot = false;
+        long next = Long.MAX_VALUE;
+        for (Map.Entry<String, Map<String, Seen>> model : versions.entrySet()) {
+            forgot |= forgetIdle(model.getKey(), model.getValue());
+            next = Math.min(next, noneIdleBefore.get(model.getKey())[0]);
+        }
+        seriesNoneIdleBefore = next == Long.MAX_VALUE ? now : next;
+        return forgot;
     }
 
     String sliceValue(String dimension, String value) {
@@ -126,7 +250,7 @@ final class CardinalityGuard {
      * room; else counts the overflow. The overflow names' series need no room (the other limits bound them).
      */
     private boolean roomForSeries(String storeKey) {
-        if (seriesCount >= limits.maxSeries()) {
+        if (seriesCount >= limits.maxSeries() && !forgetIdleEverywhere()) {
             counters.overflowed("series");
             return false;
         }

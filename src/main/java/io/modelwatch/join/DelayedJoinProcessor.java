@@ -214,7 +214,9 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
         this.lastWatermark = Long.MIN_VALUE;
         this.pending = context.getStateStore(pendingStoreName);
         this.watermarkStore = context.getStateStore(DelayedJoin.WATERMARK_STORE);
-        this.cardinality = new CardinalityGuard(context.getStateStore(DelayedJoin.CARDINALITY_STORE), limits, counters);
+        // a version idle for a week (or for window + max-label-delay, if longer) may go to make room for new ones
+        this.cardinality = new CardinalityGuard(context.getStateStore(DelayedJoin.CARDINALITY_STORE), limits, counters,
+                Math.max(CardinalityGuard.DEFAULT_FORGET_AFTER_MS, windows.sizeMs() + maxDelayMs));
         this.active = false;
         this.spacing.reset();
         if (!ingestWatermarks) {
@@ -354,7 +356,7 @@ final class DelayedJoinProcessor implements Processor<byte[], JoinInput, Aggrega
 
     private JoinEntry.PendingPrediction pendingOf(Prediction p) {
         String model = cardinality.model(p.modelId());
-        String version = cardinality.series(model, cardinality.version(model, p.modelVersion()));
+        String version = cardinality.series(model, cardinality.version(model, p.modelVersion(), p.timestampMs()));
         int dimensions = sliceDimensions.size();
         String[] names = dimensions == 0 ? JoinEntry.NO_STRINGS : new String[dimensions];
         String[] values = dimensions == 0 ? JoinEntry.NO_STRINGS : new String[dimensions];

@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.LongAdder;
 public final class JoinCounters {
 
     private final LongAdder latePredictions = new LongAdder();
+    private final LongAdder versionsForgotten = new LongAdder();
     private final LongAdder lateLabels = new LongAdder();
     private final LongAdder duplicatePredictions = new LongAdder();
     private final LongAdder expired = new LongAdder();
@@ -98,6 +99,15 @@ public final class JoinCounters {
 
     void overflowed(String kind) {
         overflow.computeIfAbsent(kind, k -> new LongAdder()).increment();
+    }
+
+    void forgotten() {
+        versionsForgotten.increment();
+    }
+
+    /** Versions the cardinality guard forgot after going without predictions, to make room for new ones. */
+    public long versionsForgotten() {
+        return versionsForgotten.sum();
     }
 
     /** Predictions counted under the overflow name, by what overflowed: model, version or slice. */

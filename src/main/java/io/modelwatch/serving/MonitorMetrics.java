@@ -415,6 +415,9 @@ public final class MonitorMetrics implements AutoCloseable {
                     .description("Predictions counted under the overflow name: a cardinality limit was reached")
                     .register(registry);
         }
+        FunctionCounter.builder("modelwatch.join.versions.forgotten", join, JoinCounters::versionsForgotten)
+                .description("Model versions forgotten by the cardinality limits after a week without predictions, "
+                        + "to make room for new ones").register(registry);
         String lookups = "Lookups of join-pending by prediction_id, by result: ruled out by the filter of held ids "
                 + "(no RocksDB get), found, or absent (the filter's false positives)";
         FunctionCounter.builder("modelwatch.join.lookups", join, JoinCounters::lookupsRuledOut)

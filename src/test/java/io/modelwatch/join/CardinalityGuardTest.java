@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 
 class CardinalityGuardTest {
 
+    private static final long T0 = 1_796_000_000_000L;
     private final IngestLimits limits = IngestLimits.DEFAULTS.withCardinality(2, 2, 1);
     private final JoinCounters counters = new JoinCounters();
     private final KeyValueStore<String, byte[]> store = Stores.keyValueStoreBuilder(
@@ -32,10 +33,10 @@ class CardinalityGuardTest {
         assertEquals("b", guard.model("b"));
         assertEquals(IngestLimits.OVERFLOW, guard.model("c"));
         assertEquals("a", guard.model("a"), "admitted once, admitted for good");
-        assertEquals("v1", guard.version("a", "v1"));
-        assertEquals("v2", guard.version("a", "v2"));
-        assertEquals(IngestLimits.OVERFLOW, guard.version("a", "v3"));
-        assertEquals("v3", guard.version("b", "v3"), "versions count per model");
+        assertEquals("v1", guard.version("a", "v1", T0));
+        assertEquals("v2", guard.version("a", "v2", T0));
+        assertEquals(IngestLimits.OVERFLOW, guard.version("a", "v3", T0));
+        assertEquals("v3", guard.version("b", "v3", T0), "versions count per model");
         assertEquals("eu", guard.sliceValue("region", "eu"));
         assertEquals(IngestLimits.OVERFLOW, guard.sliceValue("region", "us"));
         assertEquals("aws", guard.sliceValue("cloud", "aws"), "values count per dimension");
@@ -51,14 +52,14 @@ class CardinalityGuardTest {
         CardinalityGuard before = new CardinalityGuard(store, limits, counters);
         before.model("a");
         before.model("b");
-        before.version("a", "v1");
+        before.version("a", "v1", T0);
         before.sliceValue("region", "eu");
         CardinalityGuard after = new CardinalityGuard(store, limits, counters);
         assertEquals("b", after.model("b"));
         assertEquals(IngestLimits.OVERFLOW, after.model("c"), "the limit counts the names admitted before");
-        assertEquals("v1", after.version("a", "v1"));
-        assertEquals("v2", after.version("a", "v2"));
-        assertEquals(IngestLimits.OVERFLOW, after.version("a", "v3"));
+        assertEquals("v1", after.version("a", "v1", T0));
+        assertEquals("v2", after.version("a", "v2", T0));
+        assertEquals(IngestLimits.OVERFLOW, after.version("a", "v3", T0));
         assertEquals("eu", after.sliceValue("region", "eu"));
         assertEquals(IngestLimits.OVERFLOW, after.sliceValue("region", "us"));
     }
@@ -85,6 +86,56 @@ class CardinalityGuardTest {
         assertEquals("gcp", after.sliceSeries("a", after.series("a", "v1"), "cloud", "gcp"));
         assertEquals(IngestLimits.OVERFLOW, after.series("b", "v1"), "the limit counts the series admitted before");
         assertEquals(IngestLimits.OVERFLOW, after.sliceSeries("a", "v1", "region", "eu"));
+    }
+
+    /** Versions come and go: one idle for the forget span makes room for a new one, and its key goes. */
+    @Test
+    void aVersionIdleForTheForgetSpanMakesRoomForANewOne() {
+        CardinalityGuard guard = new CardinalityGuard(store, limits, counters, 1000);
+        assertEquals("v1", guard.version("a", "v1", T0));
+        assertEquals("v2", guard.version("a", "v2", T0));
+        assertEquals(IngestLimits.OVERFLOW, guard.version("a", "v3", T0 + 500), "none idle long enough");
+        assertEquals("v2", guard.version("a", "v2", T0 + 900), "v2 still predicts");
+        assertEquals("v3", guard.version("a", "v3", T0 + 1000), "v1 silent for 1000 ms: forgotten");
+        assertEquals(1, counters.versionsForgotten());
+        assertEquals(List.of("v\u0000a\u0000v2", "v\u0000a\u0000v3"), storedKeys());
+        assertEquals(IngestLimits.OVERFLOW, guard.version("a", "v1", T0 + 1100), "back, but v2 and v3 are busy");
+        assertEquals(2, counters.overflow("version"), "v3 once, v1 once");
+        assertEquals("v1", guard.version("a", "v1", T0 + 1900), "v2 silent since 900: forgotten for v1");
+    }
+
+    /** A forgotten version's series go with it: a new version's series find room. */
+    @Test
+    void aForgottenVersionFreesItsSeries() {
+        IngestLimits three = IngestLimits.DEFAULTS.withMaxSeries(3);
+        CardinalityGuard guard = new CardinalityGuard(store, three, counters, 1000);
+        String v1 = guard.series("a", guard.version("a", "v1", T0));
+        assertEquals("aws", guard.sliceSeries("a", v1, "cloud", "aws"));
+        assertEquals(IngestLimits.OVERFLOW, guard.sliceSeries("a", v1, "cloud", IngestLimits.OVERFLOW));
+        String v2 = guard.series("a", guard.version("a", "v2", T0 + 999));
+        assertEquals("v2", v2, "the third series");
+        assertEquals(IngestLimits.OVERFLOW, guard.sliceSeries("a", v2, "cloud", "aws"), "v1 not idle yet");
+        assertEquals("aws", guard.sliceSeries("a", guard.series("a", guard.version("a", "v2", T0 + 1000)), "cloud",
+                "aws"), "v1 idle: it and its two series forgotten");
+        assertEquals(List.of("c\u0000a\u0000v2", "c\u0000a\u0000v2\u0000cloud\u0000aws", "v\u0000a\u0000v2"),
+                storedKeys());
+        // v1 comes back as a new version would, within the room left
+        assertEquals("v1", guard.series("a", guard.version("a", "v1", T0 + 1001)));
+        assertEquals(IngestLimits.OVERFLOW, guard.sliceSeries("a", "v1", "cloud", "gcp"), "three series again");
+    }
+
+    /** Restored versions count as seen at the first prediction after the restart: forgetting is never sooner. */
+    @Test
+    void aRestartPostponesForgettingAndNeverHastensIt() {
+        CardinalityGuard before = new CardinalityGuard(store, limits, counters, 1000);
+        before.version("a", "v1", T0);
+        before.version("a", "v2", T0);
+        CardinalityGuard after = new CardinalityGuard(store, limits, counters, 1000);
+        assertEquals(IngestLimits.OVERFLOW, after.version("a", "v3", T0 + 5000),
+                "long idle before the restart, but their last times are not stored: seen now");
+        assertEquals(IngestLimits.OVERFLOW, after.version("a", "v3", T0 + 5999));
+        assertEquals("v3", after.version("a", "v3", T0 + 6000));
+        assertEquals(List.of("v\u0000a\u0000v3"), storedKeys(), "both idle a forget span since the restart");
     }
 
     private List<String> storedKeys() {
