@@ -303,7 +303,9 @@ public record ModelwatchConfig(String bootstrapServers, String applicationId, Ma
                 }
             } else if (v.isContainerNode()) {
                 // asText() of a list or mapping is "", which would pass for an unset value
-                problems.add(key + ": must be a single value (a string, number or true/false), got " + kind(v));
+                problems.add(key + (LIST_KEYS.contains(key)
+                        ? ": must be a list (such as [a, b]) or one comma-separated string, got "
+                        : ": must be a single value (a string, number or true/false), got ") + kind(v));
             } else {
                 values.put(key, v.isNull() ? "" : v.asText());
             }

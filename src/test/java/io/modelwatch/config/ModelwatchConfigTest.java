@@ -529,7 +529,11 @@ class ModelwatchConfigTest {
                 http:
                   model-gauges: {latest: true}
                 """), Map.of()));
-        assertTrue(mapping.getMessage().contains("http.model-gauges: must be a single value"), mapping.getMessage());
+        assertTrue(mapping.getMessage().contains("http.model-gauges: must be a list (such as [a, b]) or one "
+                + "comma-separated string, got a mapping"), mapping.getMessage());
+        ConfigException slices = assertThrows(ConfigException.class, () -> ModelwatchConfig.load(file("slices: {a: b}\n"),
+                Map.of()));
+        assertTrue(slices.getMessage().contains("slices: must be a list"), slices.getMessage());
     }
 
     @Test
