@@ -220,8 +220,13 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
      * {@code rolling} edited: {@link AlertRule#baselineSpec()}) for a state that learned one before.
      */
     private static boolean relearnsBaseline(AlertRule rule, AlertState s) {
-        return rule.condition().usesBaseline() && rule.pinnedBaseline() == null && !s.baselineSpec.isEmpty()
-                && !s.baselineSpec.equals(rule.baselineSpec());
+        if (!rule.condition().usesBaseline() || rule.pinnedBaseline() != null) {
+            return false;
+        }
+        // learned for other settings, or none learned at all: an episode firing under a learned rule without a
+        // complete baseline for it fired against a pinned one (baseline: removed), and the baseline now learned
+        // from its breaching windows would resolve it as a recovery
+        return !s.baselineSpec.equals(rule.baselineSpec()) || s.learnedBaseline(rule.baselineWindows()) == null;
     }
 
     /** The state with its streaks and open episode ended, for the rule's new question; the episode count stays. */

@@ -98,7 +98,7 @@ final class Evaluation {
         // the line never asks for better than the baseline itself: with a learned baseline near the end of the range
         // threshold + margin could lie beyond it (1.01), and the episode would never resolve
         double line = resolveLine(threshold, lowerIsWorse ? rule.resolveMargin() : -rule.resolveMargin());
-        if (baseline != null) {
+        if (baseline != null && rule.pinnedBaseline() == null) { // a pinned one's line is checked when loaded
             line = lowerIsWorse ? Math.min(line, baseline) : Math.max(line, baseline);
         }
         boolean inMargin = firing && !pointBreaches && rule.resolveMargin() > 0

@@ -69,13 +69,12 @@ public final class Rules {
                 ? (pinned == null ? null : Evaluation.resolveLine(pinned, condition.lowerIsWorse() ? -limit : limit))
                 : limit;
         if (threshold == null) {
-            // a learned baseline: Evaluation caps the line at the baseline itself, so only the margin's size is checked
-            return !hasNoCeiling(metric) && margin >= 1;
+            return false; // a learned baseline: Evaluation caps the line at the baseline itself, always reachable
         }
-        // a ceiling (above, rise) needs a line above 0 for every metric (all are never negative: a line at or below 0
-        // is never reached); a floor needs one at most 1 on a [0, 1] metric
+        // a ceiling (above, rise) needs a line at 0 or above for every metric (all are never negative); a floor one
+        // at most 1 on a [0, 1] metric
         return condition.lowerIsWorse() ? !hasNoCeiling(metric) && Evaluation.resolveLine(threshold, margin) > 1
-                : Evaluation.resolveLine(threshold, -margin) <= 0;
+                : Evaluation.resolveLine(threshold, -margin) < 0;
     }
 
     /** Every metric lies in [0, 1] but these two, which are only never negative. */
@@ -428,7 +427,7 @@ public final class Rules {
                 // a resolve line no figure can reach: the episode could only end by silence or an edit
                 f.problem("resolve_margin", "puts the line a window must reach to count healthy "
                         + (condition.lowerIsWorse() ? "above 1, which no " + metric + " exceeds"
-                                : "at or below 0, which no " + metric + " goes below")
+                                : "below 0, which no " + metric + " goes")
                         + " (the episode would never resolve), got " + margin);
             } else if (margin != null) {
                 resolveMargin = margin;

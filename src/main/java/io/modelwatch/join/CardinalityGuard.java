@@ -21,8 +21,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * <p>Versions come and go (a build id per deployment): one that made no prediction for {@link #forgetAfterMs} of
  * event time is forgotten, with its series, when a new version of its model (or a new series) needs the room. Kept
  * for good, a model deployed daily had every version after its 100th counted under the overflow version, and
- * rules on it silently judged nothing. A version restored from the store counts as seen when this guard first
- * sees a prediction after it (its last time is not stored: a restart postpones forgetting, never hastens it).
+ * rules on it silently judged nothing. A version's last prediction time is stored with it (to within a sixteenth
+ * of the span), so a restart resumes its idle clock; one stored by an older build without it counts as seen at the
+ * first prediction after the restart.
  */
 final class CardinalityGuard {
 
@@ -33,6 +34,8 @@ final class CardinalityGuard {
     private final IngestLimits limits;
     private final JoinCounters counters;
     private final long forgetAfterMs;
+    /** How far a version's last prediction time moves before the store hears of it again. */
+    private final long storeEveryMs;
     private final Set<String> models = new HashSet<>();
     /** Admitted versions by (admitted) model name, each with its last prediction's time; values by dimension. */
     private final Map<String, Map<String, Seen>> versions = new HashMap<>();
@@ -43,13 +46,23 @@ final class CardinalityGuard {
     /** The latest prediction time seen, and the first one seen since the guard was made (restored versions'). */
     private long now = Long.MIN_VALUE;
     private long firstSeen = Long.MIN_VALUE;
+    /** The model and version of the prediction being placed: never forgotten while its series are admitted. */
+    private String placingModel;
+    private String placingVersion;
 
-    /** A version's latest prediction time; {@code Long.MIN_VALUE} when restored and not seen since. */
+    /**
+     * A version's latest prediction time ({@code Long.MIN_VALUE}: restored from a build that stored none, and not
+     * seen since), and the time last written to the store, which is rewritten once the two are a sixteenth of the
+     * forget span apart: a restart resumes the idle clock instead of starting it again (a service redeployed every
+     * week would otherwise never forget a version), at one write per version and sixteenth of the span.
+     */
     private static final class Seen {
         long at;
+        long stored;
 
         Seen(long at) {
             this.at = at;
+            this.stored = at;
         }
     }
     /** Admitted series: model, version, then slice dimension to values (a version's entry is its whole-model series). */
@@ -68,12 +81,13 @@ final class CardinalityGuard {
         this.limits = limits;
         this.counters = counters;
         this.forgetAfterMs = Math.max(1, forgetAfterMs);
+        this.storeEveryMs = Math.max(1, this.forgetAfterMs / 16);
         try (KeyValueIterator<String, byte[]> it = store.all()) {
-            it.forEachRemaining(kv -> restore(kv.key));
+            it.forEachRemaining(kv -> restore(kv.key, kv.value));
         }
     }
 
-    private void restore(String key) {
+    private void restore(String key, byte[] value) {
         String rest = key.substring(2);
         if (key.charAt(0) == 'm') {
             models.add(rest);
@@ -93,7 +107,8 @@ final class CardinalityGuard {
         int last = rest.lastIndexOf('\u0000');
         if (key.charAt(0) == 'v') {
             versions.computeIfAbsent(rest.substring(0, last), g -> new HashMap<>())
-                    .put(rest.substring(last + 1), new Seen(Long.MIN_VALUE));
+                    .put(rest.substring(last + 1), new Seen(value != null && value.length == Long.BYTES
+                            ? java.nio.ByteBuffer.wrap(value).getLong() : Long.MIN_VALUE));
             return;
         }
         slices.computeIfAbsent(rest.substring(0, last), g -> new HashSet<>()).add(rest.substring(last + 1));
@@ -108,6 +123,8 @@ final class CardinalityGuard {
 
     /** The version a prediction of {@code modelId} made at {@code timestampMs} counts under. */
     String version(String modelId, String version, long timestampMs) {
+        placingModel = modelId;
+        placingVersion = version;
         if (timestampMs > now) {
             now = timestampMs;
             if (firstSeen == Long.MIN_VALUE) {
@@ -120,6 +137,10 @@ final class CardinalityGuard {
             if (seen != null) {
                 if (timestampMs > seen.at) {
                     seen.at = timestampMs;
+                    if (seen.stored == Long.MIN_VALUE || timestampMs - seen.stored >= storeEveryMs) {
+                        seen.stored = timestampMs;
+                        store.put("v\u0000" + modelId + "\u0000" + version, lastSeenValue(timestampMs));
+                    }
                 }
                 return version;
             }
@@ -132,8 +153,20 @@ final class CardinalityGuard {
             return IngestLimits.OVERFLOW;
         }
         admitted.put(version, new Seen(timestampMs));
-        store.put("v\u0000" + modelId + "\u0000" + version, PRESENT);
+        store.put("v\u0000" + modelId + "\u0000" + version, lastSeenValue(timestampMs));
+        // the gates may say "none idle before" a time later than this version's own: bring them forward
+        long idleAt = timestampMs + forgetAfterMs;
+        long[] until = noneIdleBefore.get(modelId);
+        if (until != null && idleAt < until[0]) {
+            until[0] = idleAt;
+        }
+        seriesNoneIdleBefore = Math.min(seriesNoneIdleBefore, idleAt);
         return version;
+    }
+
+    /** A version's stored value: its last prediction time, 8 bytes (an older build reads the key alone). */
+    private static byte[] lastSeenValue(long timestampMs) {
+        return java.nio.ByteBuffer.allocate(Long.BYTES).putLong(timestampMs).array();
     }
 
     /**
@@ -150,7 +183,8 @@ final class CardinalityGuard {
         for (java.util.Iterator<Map.Entry<String, Seen>> it = admitted.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<String, Seen> e = it.next();
             long at = e.getValue().at == Long.MIN_VALUE ? firstSeen : e.getValue().at;
-            if (now - at >= forgetAfterMs) {
+            boolean placing = modelId.equals(placingModel) && e.getKey().equals(placingVersion);
+            if (now - at >= forgetAfterMs && !placing) {
                 it.remove();
                 forgetVersion(modelId, e.getKey());
                 forgot = true;
@@ -158,7 +192,8 @@ final class CardinalityGuard {
                 oldest = Math.min(oldest, at);
             }
         }
-        until[0] = oldest == Long.MAX_VALUE ? now : oldest + forgetAfterMs;
+        // none left: nothing can become idle until a version is admitted (version() brings the gate forward then)
+        until[0] = oldest == Long.MAX_VALUE ? Long.MAX_VALUE : oldest + forgetAfterMs;
         return forgot;
     }
 
@@ -184,7 +219,7 @@ final class CardinalityGuard {
         }
     }
 
-    /** Forgets idle versions of every model to make room for a series; whether any went. */
+    /** Forgets idle versions of every model to make room for a series; whether there is room now. */
     private boolean forgetIdleEverywhere() {
         if (now < seriesNoneIdleBefore) {
             return false;
@@ -195,8 +230,9 @@ final class CardinalityGuard {
             forgot |= forgetIdle(model.getKey(), model.getValue());
             next = Math.min(next, noneIdleBefore.get(model.getKey())[0]);
         }
-        seriesNoneIdleBefore = next == Long.MAX_VALUE ? now : next;
-        return forgot;
+        seriesNoneIdleBefore = next;
+        // a forgotten version whose series had overflowed frees none: only a freed series makes room
+        return forgot && seriesCount < limits.maxSeries();
     }
 
     String sliceValue(String dimension, String value) {

@@ -79,7 +79,10 @@ class ResolveMarginTest {
         }
         RulesException log = assertThrows(RulesException.class, () -> Rules.parseYaml("rules:\n  - {name: l, "
                 + "models: [\"*\"], metric: log_loss, above: 0.2, resolve_margin: 0.25}"));
-        assertTrue(log.getMessage().contains("at or below 0, which no log_loss goes below"), log.getMessage());
+        assertTrue(log.getMessage().contains("below 0, which no log_loss goes"), log.getMessage());
+        // a line at exactly 0 is reached by a figure of 0, as a floor's at exactly 1 by a figure of 1
+        assertEquals(2, Rules.parseYaml("rules:\n  - {name: z, models: [\"*\"], metric: brier_score, above: 0.05, "
+                + "resolve_margin: 0.05}\n  - " + FLOOR + ", resolve_margin: 0.2}").size());
     }
 
     /** A learned baseline near the top: the line never asks for better than the baseline itself. */

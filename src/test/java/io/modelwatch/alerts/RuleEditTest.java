@@ -147,6 +147,22 @@ class RuleEditTest {
         }
     }
 
+    /** A pinned baseline taken out while firing: the rule learns from the breaching windows; the episode ends as an edit. */
+    @Test
+    void aPinnedBaselineTurnedLearnedWhileFiringEndsTheEpisodeAsAnEdit() {
+        try (AlertFixture f = fixture()) {
+            String pinned = "{\"models\":[\"fraud*\"],\"metric\":\"accuracy\",\"drop_from_baseline\":0.1,"
+                    + "\"baseline\":0.95,\"min_labeled\":10}";
+            f.publishRule("drop", pinned);
+            List<JsonNode> fired = windows(f, 0, 1, 0.7);
+            assertEquals("FIRING", fired.get(0).get("state").asText());
+            f.publishRule("drop", pinned.replace("\"baseline\":0.95", "\"baseline_windows\":2"));
+            List<JsonNode> after = windows(f, 1, 5, 0.7);
+            assertEquals(1, after.size(), "one end, no recovery against a baseline of 0.7: " + after);
+            assertEquals("rule_changed", after.get(0).get("reason").asText());
+        }
+    }
+
     @Test
     void aFileRuleEditedAcrossARestartEndsItsEpisode() {
         List<AlertRule> before = Rules.parseYaml("""

@@ -124,18 +124,66 @@ class CardinalityGuardTest {
         assertEquals(IngestLimits.OVERFLOW, guard.sliceSeries("a", "v1", "cloud", "gcp"), "three series again");
     }
 
-    /** Restored versions count as seen at the first prediction after the restart: forgetting is never sooner. */
+    /** A version's last prediction time is stored with it: a restart resumes its idle clock. */
     @Test
-    void aRestartPostponesForgettingAndNeverHastensIt() {
+    void aRestartResumesTheIdleClock() {
         CardinalityGuard before = new CardinalityGuard(store, limits, counters, 1000);
         before.version("a", "v1", T0);
-        before.version("a", "v2", T0);
+        before.version("a", "v2", T0 + 400);
+        before.version("a", "v2", T0 + 440); // 40 ms on: within a sixteenth of the span (62 ms), not written
         CardinalityGuard after = new CardinalityGuard(store, limits, counters, 1000);
-        assertEquals(IngestLimits.OVERFLOW, after.version("a", "v3", T0 + 5000),
-                "long idle before the restart, but their last times are not stored: seen now");
-        assertEquals(IngestLimits.OVERFLOW, after.version("a", "v3", T0 + 5999));
-        assertEquals("v3", after.version("a", "v3", T0 + 6000));
-        assertEquals(List.of("v\u0000a\u0000v3"), storedKeys(), "both idle a forget span since the restart");
+        assertEquals(IngestLimits.OVERFLOW, after.version("a", "v3", T0 + 999), "v1 idle 999 ms");
+        assertEquals("v3", after.version("a", "v3", T0 + 1000), "v1 idle 1000 ms, across the restart");
+        assertEquals(IngestLimits.OVERFLOW, after.version("a", "v1", T0 + 1399),
+                "v2 as stored at 400 (440 was not written): idle 999 ms");
+        assertEquals("v1", after.version("a", "v1", T0 + 1400));
+    }
+
+    /** Versions stored by an older build (no time) count as seen at the first prediction after the restart. */
+    @Test
+    void versionsStoredWithoutATimeCountAsSeenAtTheFirstPredictionAfter() {
+        store.put("v\u0000a\u0000v1", new byte[0]);
+        store.put("v\u0000a\u0000v2", new byte[0]);
+        CardinalityGuard guard = new CardinalityGuard(store, limits, counters, 1000);
+        assertEquals(IngestLimits.OVERFLOW, guard.version("a", "v3", T0 + 5000), "seen now, whatever before");
+        assertEquals(IngestLimits.OVERFLOW, guard.version("a", "v3", T0 + 5999));
+        assertEquals("v3", guard.version("a", "v3", T0 + 6000));
+        assertEquals(List.of("v\u0000a\u0000v3"), storedKeys(), "both idle a span since the first prediction");
+    }
+
+    /**
+     * The version being placed is never forgotten while its series are admitted, even when a lagging partition's
+     * prediction makes it look idle against the newest time (its slice series had found a version gone: an NPE).
+     */
+    @Test
+    void theVersionBeingPlacedIsNeverForgottenUnderIt() {
+        IngestLimits two = IngestLimits.DEFAULTS.withMaxSeries(2);
+        CardinalityGuard guard = new CardinalityGuard(store, two, counters, 1000);
+        String v1 = guard.series("a", guard.version("a", "v1", T0));
+        assertEquals("eu", guard.sliceSeries("a", v1, "region", "eu"));
+        assertEquals(IngestLimits.OVERFLOW, guard.sliceSeries("a", v1, "cloud", "aws"));
+        assertEquals("v2", guard.series("a", guard.version("a", "v2", T0 + 5000)), "v1 forgotten for it");
+        guard.version("a", "v2", T0 + 7000);
+        // a lagging partition's prediction of v1, stamped long before the newest time
+        String late = guard.series("a", guard.version("a", "v1", T0 + 10));
+        assertEquals("v1", late);
+        assertEquals(IngestLimits.OVERFLOW, guard.sliceSeries("a", late, "region", "eu"), "no room, v1 kept");
+        assertEquals(IngestLimits.OVERFLOW, guard.sliceSeries("a", late, "cloud", "aws"));
+        assertEquals(2, storedKeys().stream().filter(k -> k.startsWith("c")).count(), "two series, as the limit says");
+    }
+
+    /** A forgotten version whose series had overflowed frees none: the series limit holds. */
+    @Test
+    void forgettingAVersionWithoutSeriesMakesNoRoomForOne() {
+        IngestLimits one = IngestLimits.DEFAULTS.withMaxSeries(1);
+        CardinalityGuard guard = new CardinalityGuard(store, one, counters, 1000);
+        assertEquals("v1", guard.series("a", guard.version("a", "v1", T0)));
+        assertEquals(IngestLimits.OVERFLOW, guard.series("a", guard.version("a", "v2", T0 + 10)), "no series room");
+        guard.series("a", guard.version("a", "v1", T0 + 1500));
+        assertEquals(IngestLimits.OVERFLOW, guard.series("a", guard.version("a", "v3", T0 + 1500)),
+                "v2 forgotten (the version limit), but it had no series to free");
+        assertEquals(List.of("c\u0000a\u0000v1"), storedKeys().stream().filter(k -> k.startsWith("c")).toList());
+        assertEquals(1, counters.versionsForgotten());
     }
 
     private List<String> storedKeys() {
