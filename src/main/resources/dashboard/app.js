@@ -97,8 +97,11 @@
    * names differing only in them ("fraud" and "fraud\u200B") do not look alike, nor reorder the text around them.
    */
   function visible(s) {
-    return String(s).replace(/[\u0000-\u001F\u007F-\u009F\u200B-\u200F\u2028-\u202E\u2060-\u2069\uFEFF]/g,
-      function (c) { return "\\u" + ("000" + c.charCodeAt(0).toString(16).toUpperCase()).slice(-4); });
+    // a backslash too, so that a name holding the text "\u200B" does not pass for one holding the character
+    return String(s).replace(/[\\\u0000-\u001F\u007F-\u009F\u00AD\u061C\u115F\u1160\u180E\u200B-\u200F\u2028-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0]/g,
+      function (c) {
+        return c === "\\" ? "\\\\" : "\\u" + ("000" + c.charCodeAt(0).toString(16).toUpperCase()).slice(-4);
+      });
   }
 
   function versionName(v) { return v === "" ? "(default)" : visible(v); }
@@ -727,6 +730,8 @@
    * models) and fall behind its own polls.
    */
   function nearView(sec) {
+    // what the observer last said; measured (a layout) only before it has said anything of a new section
+    if (viewWatch && sec.near !== undefined) return sec.near;
     var r = sec.root.getBoundingClientRect(), margin = window.innerHeight || 0;
     return r.bottom > -margin && r.top < (window.innerHeight || 0) + margin;
   }
@@ -734,6 +739,8 @@
   /** A section scrolled near the view whose charts are older than the last poll is refreshed at once. */
   var viewWatch = typeof IntersectionObserver === "function" ? new IntersectionObserver(function (entries) {
     entries.forEach(function (e) {
+      var sec = state.sections[e.target.getAttribute("data-model")];
+      if (sec) sec.near = e.isIntersecting;
       if (e.isIntersecting && e.target.getAttribute("data-behind") === "true") refreshSoon();
     });
   }, {rootMargin: "100% 0px 100% 0px"}) : null;

@@ -695,7 +695,7 @@ public final class EventParser {
         if (ts < limits.minTimestampMs() || ts >= limits.maxTimestampMs()) {
             throw new BadInputException(RejectReason.TIMESTAMP_OUT_OF_RANGE, "timestamp " + ts
                     + " is outside [" + Instant.ofEpochMilli(limits.minTimestampMs()) + ", "
-                    + Instant.ofEpochMilli(limits.maxTimestampMs()) + ")" + secondsHint(ts));
+                    + Instant.ofEpochMilli(limits.maxTimestampMs()) + ")" + (n.kind == STRING ? "" : secondsHint(ts)));
         }
         checkFuture(ts);
         return ts;

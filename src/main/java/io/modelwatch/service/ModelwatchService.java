@@ -147,11 +147,6 @@ public final class ModelwatchService implements AutoCloseable {
     }
 
     /**
-     * A producer's connection settings (bootstrap servers, security, SASL, SSL) from the config, as Kafka Streams'
-     * producers have them (a {@code producer.}-prefixed setting over the plain one), under client id
-     * {@code clientId}: for commands that write to the cluster.
-     */
-    /**
      * The warning for a rules topic whose {@code cleanup.policy} is not compaction alone (its rules go with its
      * retention), as the service logs it at start-up; empty when it is compacted or cannot be read.
      */
@@ -160,6 +155,11 @@ public final class ModelwatchService implements AutoCloseable {
         return TopicSetup.rulesTopicNotCompacted(admin, config);
     }
 
+    /**
+     * A producer's connection settings (bootstrap servers, security, SASL, SSL) from the config, as Kafka Streams'
+     * producers have them (a {@code producer.}-prefixed setting over the plain one), under client id
+     * {@code clientId}: for commands that write to the cluster.
+     */
     public static Properties producerConnection(ModelwatchConfig config, String clientId) {
         Properties streamsProps = config.streamsProperties();
         Properties p = clientProperties(streamsProps);

@@ -84,6 +84,8 @@ public final class MonitorHttpServer implements AutoCloseable {
     private final int threads;
     private final boolean ownsMetrics;
     private final Map<String, byte[]> assets = new ConcurrentHashMap<>();
+    /** The assets gzipped, for clients that accept gzip (browsers). */
+    private final Map<String, byte[]> gzippedAssets = new ConcurrentHashMap<>();
     private HttpServer server;
     private ExecutorService executor;
     /** Threads for answers that wait on the other instances (see {@link #route}). */
@@ -718,7 +720,9 @@ public final class MonitorHttpServer implements AutoCloseable {
             ex.getResponseHeaders().set("Content-Security-Policy", CSP);
             ex.getResponseHeaders().set("Referrer-Policy", "no-referrer");
         }
-        send(ex, 200, type, body);
+        // gzipped once, not at every request (the dashboard asks for its scripts at every load)
+        send(ex, 200, type, body, body.length >= ContentEncoding.MIN_BYTES
+                ? gzippedAssets.computeIfAbsent(name, n -> ContentEncoding.gzip(body)) : null);
     }
 
     private static byte[] loadAsset(String name) {
@@ -752,12 +756,18 @@ public final class MonitorHttpServer implements AutoCloseable {
     }
 
     private static void send(HttpExchange ex, int status, String contentType, byte[] body) throws IOException {
+        send(ex, status, contentType, body, null);
+    }
+
+    /** With {@code gzipped} the body gzipped already (a static asset), or null to gzip it here if asked to. */
+    private static void send(HttpExchange ex, int status, String contentType, byte[] body, byte[] gzipped)
+            throws IOException {
         ex.getResponseHeaders().set("Content-Type", contentType);
         ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
         if (body.length >= ContentEncoding.MIN_BYTES) {
             ex.getResponseHeaders().set("Vary", "Accept-Encoding");
             if (ContentEncoding.acceptsGzip(acceptEncoding(ex))) {
-                body = ContentEncoding.gzip(body);
+                body = gzipped != null ? gzipped : ContentEncoding.gzip(body);
                 ex.getResponseHeaders().set("Content-Encoding", "gzip");
             }
         }

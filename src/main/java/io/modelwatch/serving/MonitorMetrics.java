@@ -416,8 +416,8 @@ public final class MonitorMetrics implements AutoCloseable {
                     .register(registry);
         }
         FunctionCounter.builder("modelwatch.join.versions.forgotten", join, JoinCounters::versionsForgotten)
-                .description("Model versions forgotten by the cardinality limits after a week without predictions, "
-                        + "to make room for new ones").register(registry);
+                .description("Model versions forgotten by the cardinality limits after 7 days (or window + "
+                        + "max-label-delay) without predictions, to make room for new ones").register(registry);
         String lookups = "Lookups of join-pending by prediction_id, by result: ruled out by the filter of held ids "
                 + "(no RocksDB get), found, or absent (the filter's false positives)";
         FunctionCounter.builder("modelwatch.join.lookups", join, JoinCounters::lookupsRuledOut)

@@ -421,6 +421,10 @@ class EventParserTest {
         rejectPrediction(bytes(prediction(n -> n.put("timestamp", 1796692054L))), RejectReason.TIMESTAMP_OUT_OF_RANGE,
                 "outside", "as epoch seconds it would be 2026-12-08T01:07:34Z, but the contract's numbers are epoch "
                         + "milliseconds");
+        // an ISO-8601 string is no number of seconds: no such hint
+        BadInputException iso = assertThrows(BadInputException.class, () -> PARSER.parsePrediction(
+                bytes(prediction(n -> n.put("timestamp", "1970-01-21T19:04:52Z")))));
+        assertFalse(iso.getMessage().contains("epoch seconds"), iso.getMessage());
         rejectPrediction(bytes(prediction(n -> n.put("timestamp", 0))), RejectReason.TIMESTAMP_OUT_OF_RANGE,
                 "timestamp 0", "2000-01-01");
         rejectPrediction(bytes(prediction(n -> n.put("timestamp", "1969-07-20T20:17:00Z"))),

@@ -243,8 +243,8 @@ final class LegacyEventParser {
         }
         if (ts < limits.minTimestampMs() || ts >= limits.maxTimestampMs()) {
             // the hint for epoch seconds came after this parser: the same words, so that the equivalence holds
-            boolean seconds = ts > 0 && ts < Long.MAX_VALUE / 1000 && ts * 1000 >= limits.minTimestampMs()
-                    && ts * 1000 < limits.maxTimestampMs();
+            boolean seconds = !n.isTextual() && ts > 0 && ts < Long.MAX_VALUE / 1000
+                    && ts * 1000 >= limits.minTimestampMs() && ts * 1000 < limits.maxTimestampMs();
             throw new BadInputException(RejectReason.TIMESTAMP_OUT_OF_RANGE, "timestamp " + ts
                     + " is outside [" + Instant.ofEpochMilli(limits.minTimestampMs()) + ", "
                     + Instant.ofEpochMilli(limits.maxTimestampMs()) + ")" + (seconds ? "; as epoch seconds it would be "

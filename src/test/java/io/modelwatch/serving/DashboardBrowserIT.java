@@ -273,7 +273,8 @@ class DashboardBrowserIT {
     @SuppressWarnings("unchecked")
     void namesDifferingOnlyInInvisibleCharactersLookDifferent() {
         // a zero-width space, a bell, a right-to-left override: kept in the data, spelled out on screen
-        List<String> names = List.of("lookalike", "look\u200Balike", "look\u0007alike", "look\u202Eekila");
+        List<String> names = List.of("lookalike", "look\u200Balike", "look\u0007alike", "look\u202Eekila",
+                "look\\u200Balike", "look\u061Calike");
         for (String name : names) {
             view.metrics.add(FakeMonitorView.binary(name, "v\u0007", "", scenario.last, Scenario.SIZE, 300, 50, 5, 8,
                     200, 0.93, false));
@@ -298,6 +299,9 @@ class DashboardBrowserIT {
             assertEquals("look\\u200Balike", shown.get("look\u200Balike").get(0));
             assertEquals("look\\u0007alike", shown.get("look\u0007alike").get(0));
             assertEquals("look\\u202Eekila", shown.get("look\u202Eekila").get(0));
+            // the text of an escape is not the escape: its backslash is doubled
+            assertEquals("look\\\\u200Balike", shown.get("look\\u200Balike").get(0));
+            assertEquals("look\\u061Calike", shown.get("look\u061Calike").get(0));
             assertTrue(shown.get("lookalike").get(1).contains("v\\u0007"), shown.get("lookalike").get(1));
             assertEquals(List.of(), ((JavascriptExecutor) driver).executeScript("return window.modelwatchErrors;"));
         } finally {
