@@ -255,7 +255,7 @@ public final class EventParser {
             throw new BadInputException(RejectReason.TRUNCATED_JSON, "JSON ends early: " + firstLine(e));
         } catch (IOException e) {
             if (!isUtf8Text(value)) {
-                throw new BadInputException(RejectReason.NOT_UTF8, "record value is not valid UTF-8");
+                throw new BadInputException(RejectReason.NOT_UTF8, notUtf8(value));
             }
             if (e instanceof JsonParseException && e.getMessage() != null && e.getMessage().contains("end-of-input")) {
                 throw new BadInputException(RejectReason.TRUNCATED_JSON, "JSON ends early: " + firstLine(e));
@@ -266,7 +266,7 @@ public final class EventParser {
             throw new BadInputException(RejectReason.NOT_AN_OBJECT, "expected a JSON object, got " + typeName(root));
         }
         if (!isUtf8Text(value)) {
-            throw new BadInputException(RejectReason.NOT_UTF8, "record value is not valid UTF-8");
+            throw new BadInputException(RejectReason.NOT_UTF8, notUtf8(value));
         }
         return s;
     }
@@ -426,6 +426,17 @@ public final class EventParser {
      * the first four bytes (which UTF-8 JSON text never starts with) and would read such text happily. A NUL
      * further on is no encoding question: the parser refuses it as JSON.
      */
+    /** Why a record value is no UTF-8 text, in words: a NUL among its first bytes is another encoding's. */
+    static String notUtf8(byte[] v) {
+        for (int i = 0; i < Math.min(4, v.length); i++) {
+            if (v[i] == 0) {
+                return "record value is not UTF-8 text: a NUL among its first four bytes, as UTF-16 or UTF-32 text "
+                        + "has (the contract is UTF-8 JSON)";
+            }
+        }
+        return "record value is not valid UTF-8";
+    }
+
     static boolean isUtf8Text(byte[] v) {
         for (int i = 0; i < Math.min(4, v.length); i++) {
             if (v[i] == 0) {

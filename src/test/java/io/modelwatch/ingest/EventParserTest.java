@@ -290,6 +290,10 @@ class EventParserTest {
             rejectLabel(l.toByteArray(), RejectReason.NOT_UTF8, "UTF-8");
         }
         rejectLabel(new byte[] {(byte) 0xFF, (byte) 0xFE, '{', '}'}, RejectReason.NOT_UTF8);
+        // UTF-16 JSON: every byte valid UTF-8, its NULs say what it is
+        rejectLabel("{\"prediction_id\":\"p\",\"label\":\"1\",\"timestamp\":1}".getBytes(
+                java.nio.charset.StandardCharsets.UTF_16LE), RejectReason.NOT_UTF8, "a NUL among its first four bytes",
+                "UTF-16");
     }
 
     /** JSON beyond the parser's bounds, in a field modelwatch does not read: said in words, not class names. */

@@ -74,7 +74,7 @@ final class LegacyEventParser {
             throw new BadInputException(RejectReason.TRUNCATED_JSON, "JSON ends early: " + firstLine(e));
         } catch (IOException e) {
             if (!isUtf8(value)) {
-                throw new BadInputException(RejectReason.NOT_UTF8, "record value is not valid UTF-8");
+                throw new BadInputException(RejectReason.NOT_UTF8, EventParser.notUtf8(value));
             }
             if (e instanceof JsonParseException && e.getMessage() != null && e.getMessage().contains("end-of-input")) {
                 throw new BadInputException(RejectReason.TRUNCATED_JSON, "JSON ends early: " + firstLine(e));
@@ -89,7 +89,7 @@ final class LegacyEventParser {
                     "expected a JSON object, got " + root.getNodeType().name().toLowerCase());
         }
         if (!isUtf8(value)) {
-            throw new BadInputException(RejectReason.NOT_UTF8, "record value is not valid UTF-8");
+            throw new BadInputException(RejectReason.NOT_UTF8, EventParser.notUtf8(value));
         }
         return root;
     }
