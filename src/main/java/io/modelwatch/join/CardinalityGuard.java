@@ -106,9 +106,15 @@ final class CardinalityGuard {
         // the group is all but the last part, as it was counted when admitted
         int last = rest.lastIndexOf('\u0000');
         if (key.charAt(0) == 'v') {
-            versions.computeIfAbsent(rest.substring(0, last), g -> new HashMap<>())
-                    .put(rest.substring(last + 1), new Seen(value != null && value.length == Long.BYTES
-                            ? java.nio.ByteBuffer.wrap(value).getLong() : Long.MIN_VALUE));
+            Seen seen = new Seen(Long.MIN_VALUE);
+            if (value != null && value.length == Long.BYTES) {
+                // the time stored lags the last prediction by less than a sixteenth of the span (it is rewritten
+                // once it lags that much): counted from the latest it can be, a version is forgotten up to a
+                // sixteenth late after a restart, never early (while its window could still be open)
+                seen.stored = java.nio.ByteBuffer.wrap(value).getLong();
+                seen.at = seen.stored + storeEveryMs - 1;
+            }
+            versions.computeIfAbsent(rest.substring(0, last), g -> new HashMap<>()).put(rest.substring(last + 1), seen);
             return;
         }
         slices.computeIfAbsent(rest.substring(0, last), g -> new HashSet<>()).add(rest.substring(last + 1));

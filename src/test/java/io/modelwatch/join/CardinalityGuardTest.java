@@ -132,11 +132,12 @@ class CardinalityGuardTest {
         before.version("a", "v2", T0 + 400);
         before.version("a", "v2", T0 + 440); // 40 ms on: within a sixteenth of the span (62 ms), not written
         CardinalityGuard after = new CardinalityGuard(store, limits, counters, 1000);
-        assertEquals(IngestLimits.OVERFLOW, after.version("a", "v3", T0 + 999), "v1 idle 999 ms");
-        assertEquals("v3", after.version("a", "v3", T0 + 1000), "v1 idle 1000 ms, across the restart");
-        assertEquals(IngestLimits.OVERFLOW, after.version("a", "v1", T0 + 1399),
-                "v2 as stored at 400 (440 was not written): idle 999 ms");
-        assertEquals("v1", after.version("a", "v1", T0 + 1400));
+        // a stored time lags the last prediction by less than 62 ms: counted from stored + 61, never early
+        assertEquals(IngestLimits.OVERFLOW, after.version("a", "v3", T0 + 1060), "v1 idle 999 ms at the latest");
+        assertEquals("v3", after.version("a", "v3", T0 + 1061), "v1 idle 1000 ms, across the restart");
+        assertEquals(IngestLimits.OVERFLOW, after.version("a", "v1", T0 + 1460),
+                "v2 stored at 400 (440 was not written), counted from 461");
+        assertEquals("v1", after.version("a", "v1", T0 + 1461));
     }
 
     /** Versions stored by an older build (no time) count as seen at the first prediction after the restart. */
