@@ -298,7 +298,11 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
                 }
                 continue;
             }
-            if (questionKnown && asksAnotherQuestion(rule, before)) {
+            // another question, or a firing episode's learned baseline learned again (likely from the very windows
+            // that breach: judged against that, the episode would end as a recovery while the model has not
+            // recovered): the episode ends as the edit it is (rule_changed), the streaks start over
+            if (questionKnown && (asksAnotherQuestion(rule, before)
+                    || before.firing && relearnsBaseline(rule, before))) {
                 asked = startedOver(before, rule);
                 if (before.firing) {
                     counters.emitted(Lifecycle.Event.RESOLVED);
@@ -306,15 +310,6 @@ final class AlertEvaluator implements Processor<String, String, String, String> 
                             before.severity.isEmpty() ? rule.severity() : before.severity,
                             context.currentSystemTimeMs())));
                 }
-            }
-            if (questionKnown && asked.firing && relearnsBaseline(rule, asked)) {
-                // the baseline the episode fired against is learned again, likely from the very windows that
-                // breach: judged against that, the episode would end as a recovery while the model has not
-                // recovered. It ends as the edit it is (rule_changed); the rule judges anew once it has learned.
-                counters.emitted(Lifecycle.Event.RESOLVED);
-                context.forward(record.withKey(key).withValue(AlertRecords.ruleChanged(key, asked.alertId,
-                        asked.severity.isEmpty() ? rule.severity() : asked.severity, context.currentSystemTimeMs())));
-                asked = startedOver(asked, rule);
             }
             Evaluation.Result result = Evaluation.evaluate(rule, view, asked);
             counters.evaluated(result.judgement().verdict());

@@ -145,7 +145,7 @@ final class CardinalityGuard {
                     seen.at = timestampMs;
                     if (seen.stored == Long.MIN_VALUE || timestampMs - seen.stored >= storeEveryMs) {
                         seen.stored = timestampMs;
-                        store.put("v\u0000" + modelId + "\u0000" + version, lastSeenValue(timestampMs));
+                        store.put(versionKey(modelId, version), lastSeenValue(timestampMs));
                     }
                 }
                 return version;
@@ -159,7 +159,7 @@ final class CardinalityGuard {
             return IngestLimits.OVERFLOW;
         }
         admitted.put(version, new Seen(timestampMs));
-        store.put("v\u0000" + modelId + "\u0000" + version, lastSeenValue(timestampMs));
+        store.put(versionKey(modelId, version), lastSeenValue(timestampMs));
         // the gates may say "none idle before" a time later than this version's own: bring them forward
         long idleAt = timestampMs + forgetAfterMs;
         long[] until = noneIdleBefore.get(modelId);
@@ -168,6 +168,11 @@ final class CardinalityGuard {
         }
         seriesNoneIdleBefore = Math.min(seriesNoneIdleBefore, idleAt);
         return version;
+    }
+
+    /** A version's store key: {@code v\0model\0version}. */
+    private static String versionKey(String modelId, String version) {
+        return "v\u0000" + modelId + "\u0000" + version;
     }
 
     /** A version's stored value: its last prediction time, 8 bytes (an older build reads the key alone). */
@@ -205,7 +210,7 @@ final class CardinalityGuard {
 
     /** Drops a forgotten version's admission and its series (theirs counted, the overflow values' never). */
     private void forgetVersion(String modelId, String version) {
-        store.put("v\u0000" + modelId + "\u0000" + version, null); // a tombstone without reading the value
+        store.put(versionKey(modelId, version), null); // a tombstone without reading the value
         counters.forgotten();
         Map<String, Map<String, Set<String>>> ofModel = series.get(modelId);
         Map<String, Set<String>> ofVersion = ofModel == null ? null : ofModel.remove(version);
